@@ -1,0 +1,3 @@
+from flownb.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,58 @@
+"""The ``flownb`` command line: a thin shell over the library's functions.
+
+Each subcommand lives in its own module in this package (``read.py``,
+``query.py``, ...) and defines ``register(subparsers)``, which adds its parser
+and sets ``func`` to a function taking the parsed arguments and returning an
+exit code. Modules are found automatically, so a new command is one new file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+import warnings
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="flownb",
+        description="Amazon VPC Flow Logs from the command line: read, query, diagnose, detect, simulate.",
+    )
+    parser.add_argument("--version", action="version", version=f"flownb {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    from ..io import FlowLogParseError, FlowLogParseWarning, FlowLogSourceError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FlowLogParseWarning)  # commands print their own summary
+            return int(args.func(args) or 0)
+    except (FlowLogParseError, FlowLogSourceError, ValueError, KeyError, OSError) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"flownb {args.command}: error: {msg}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # pragma: no cover - e.g. piped into head
+        return 0

@@ -1,0 +1,94 @@
+"""Arrow types for each column and the conversion to the pandas DataFrame contract.
+
+Readers produce ``pyarrow.Table`` objects with these types; ``to_pandas`` turns
+one combined table into the contract's dtypes in a single pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+import pyarrow as pa
+
+from .. import schema
+
+DICT = pa.dictionary(pa.int32(), pa.string())
+TIMESTAMP = pa.timestamp("s", tz="UTC")
+_INT_TYPES = {"UInt8": pa.uint8(), "UInt16": pa.uint16(), "UInt32": pa.uint32(), "UInt64": pa.uint64()}
+_TO_PANDAS = {
+    pa.uint8(): pd.UInt8Dtype(),
+    pa.uint16(): pd.UInt16Dtype(),
+    pa.uint32(): pd.UInt32Dtype(),
+    pa.uint64(): pd.UInt64Dtype(),
+}
+#: Timestamps outside this range are not flow log times (Unix seconds, years 1970-2999).
+MAX_EPOCH = 32_503_680_000
+
+
+def arrow_type(column: str) -> pa.DataType:
+    """Arrow type a reader produces for a column (its final, contract type)."""
+    dtype = schema.dtype_for(column)
+    if dtype in _INT_TYPES:
+        return _INT_TYPES[dtype]
+    if dtype == schema.TIMESTAMP_DTYPE:
+        return TIMESTAMP
+    return DICT
+
+
+def arrow_schema(columns: Sequence[str]) -> pa.Schema:
+    """Arrow schema of the contract for these columns."""
+    return pa.schema([pa.field(c, arrow_type(c)) for c in columns])
+
+
+def empty_table(columns: Sequence[str]) -> pa.Table:
+    """A table with no rows and the contract's types."""
+    return arrow_schema(columns).empty_table()
+
+
+def conform(table: pa.Table) -> pa.Table:
+    """Cast every column of a table to its contract type (dictionary strings, sized ints, timestamps)."""
+    arrays, fields = [], []
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        target = arrow_type(name)
+        if not col.type.equals(target):
+            if target == DICT and not pa.types.is_dictionary(col.type):
+                col = col.cast(pa.string()).dictionary_encode() if col.num_chunks else col.cast(DICT)
+                col = col.cast(DICT)
+            else:
+                col = col.cast(target)
+        arrays.append(col)
+        fields.append(pa.field(name, target))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def combine(tables: Iterable[pa.Table]) -> pa.Table:
+    """Concatenate tables whose formats may differ: the union of columns, in order of first appearance."""
+    tables = [t for t in tables if t is not None]
+    if not tables:
+        return empty_table(
+            list(schema.DEFAULT_FIELDS and [schema.column_name(f) for f in schema.DEFAULT_FIELDS])
+        )
+    if len(tables) == 1:
+        return tables[0]
+    order: list[str] = []
+    for t in tables:
+        order.extend(c for c in t.column_names if c not in order)
+    full = []
+    for t in tables:
+        missing = [c for c in order if c not in t.column_names]
+        for c in missing:
+            t = t.append_column(pa.field(c, arrow_type(c)), pa.nulls(t.num_rows, arrow_type(c)))
+        full.append(t.select(order))
+    return pa.concat_tables(full)
+
+
+def to_pandas(table: pa.Table) -> pd.DataFrame:
+    """Convert a table in contract types to the contract's pandas DataFrame."""
+    if any(pa.types.is_dictionary(f.type) for f in table.schema):
+        table = table.unify_dictionaries()
+    df = table.to_pandas(types_mapper=_TO_PANDAS.get, self_destruct=True, split_blocks=True)
+    for name in df.columns:
+        if str(df[name].dtype) != "category" and arrow_type(name) == DICT:
+            df[name] = df[name].astype("category")
+    return df

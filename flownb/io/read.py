@@ -1,0 +1,330 @@
+"""``read_flow_logs``: every local source into one contract DataFrame.
+
+Sources are expanded (files, directories laid out as S3 delivers them, globs,
+lists, file-like objects), read in parallel with a bounded number of files in
+flight, and combined once in Arrow before a single conversion to pandas.
+What a file holds is recognised from its content, not its name: gzip (one or
+several members), Parquet, or text; other readers (CloudWatch exports and
+subscription payloads) register themselves in :data:`CONTENT_READERS`.
+"""
+
+from __future__ import annotations
+
+import glob
+import io
+import os
+import warnings
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import pyarrow as pa
+
+from .. import schema
+from .._provenance import Provenance, attach
+from . import _arrow
+from ._errors import FlowLogParseError, FlowLogParseWarning, FlowLogSourceError
+from .layout import is_flow_log_name
+from .parquet import parse_parquet
+from .text import Part, parse_careful, parse_text
+
+__all__ = ["CONTENT_READERS", "ContentReader", "read_flow_logs", "read_parts"]
+
+Errors = Literal["raise", "warn", "ignore"]
+_ERRORS = ("raise", "warn", "ignore")
+_GZIP_MAGIC = b"\x1f\x8b"
+_PARQUET_MAGIC = b"PAR1"
+
+
+@dataclass(frozen=True)
+class ContentReader:
+    """A reader for one kind of text content, recognised from the first bytes.
+
+    ``detect(head)`` gets up to 64 KiB of the decompressed content;
+    ``parse(data, name, names)`` gets all of it and returns a :class:`Part`.
+    """
+
+    name: str
+    detect: Callable[[bytes], bool]
+    parse: Callable[[bytes, str, list[str] | None], Part]
+
+
+#: Extra content kinds, tried in order before plain text. The cloud sources add theirs here.
+CONTENT_READERS: list[ContentReader] = []
+
+
+@dataclass(frozen=True)
+class _Input:
+    name: str
+    path: str | None = None
+    data: bytes | None = None
+
+    def raw(self) -> pa.NativeFile:
+        return pa.memory_map(self.path) if self.path is not None else pa.BufferReader(self.data)
+
+    def head(self, n: int = 8) -> bytes:
+        with self.raw() as f:
+            return f.read(n)
+
+
+def _expand(source: Any) -> list[_Input]:
+    if isinstance(source, (str, os.PathLike)):
+        return _expand_path(os.fspath(source))
+    if hasattr(source, "read"):
+        data = source.read()
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        name = getattr(source, "name", None)
+        return [_Input(name=str(name) if isinstance(name, str) else "<file-like>", data=bytes(data))]
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return [_Input(name="<bytes>", data=bytes(source))]
+    if isinstance(source, Iterable):
+        out: list[_Input] = []
+        for s in source:
+            out.extend(_expand(s))
+        return out
+    raise TypeError(
+        f"source must be a path, a directory, a glob pattern, a list of these or a binary file-like object, "
+        f"got {type(source).__name__}"
+    )
+
+
+def _expand_path(path: str) -> list[_Input]:
+    if path.startswith("s3://"):
+        raise FlowLogSourceError(
+            f"{path}: reading s3:// URLs needs flownb's S3 support (pip install 'flownb[aws]')."
+        )
+    p = Path(path).expanduser()
+    if p.is_file():
+        return [_Input(name=str(p), path=str(p))]
+    if p.is_dir():
+        files = sorted(f for f in p.rglob("*") if f.is_file() and is_flow_log_name(str(f.relative_to(p))))
+        if not files:
+            raise FlowLogSourceError(f"{path}: the directory holds no flow log files (looked recursively).")
+        return [_Input(name=str(f), path=str(f)) for f in files]
+    if any(ch in path for ch in "*?["):
+        matches = sorted(m for m in glob.glob(os.path.expanduser(path), recursive=True) if Path(m).is_file())
+        if not matches:
+            raise FlowLogSourceError(f"{path}: no file matches this pattern.")
+        return [_Input(name=m, path=m) for m in matches]
+    parent = p.parent
+    hint = ""
+    if parent.is_dir():
+        import difflib
+
+        close = difflib.get_close_matches(p.name, [c.name for c in parent.iterdir()], n=3)
+        if close:
+            hint = f" Did you mean {', '.join(str(parent / c) for c in close)}?"
+    raise FlowLogSourceError(f"{path}: no such file or directory.{hint}")
+
+
+def _gunzip_prefix(raw: bytes) -> tuple[bytes, str | None]:
+    """Decompress as many gzip members as are readable; say what was lost."""
+    out = io.BytesIO()
+    pos = 0
+    while pos < len(raw):
+        d = zlib.decompressobj(wbits=31)
+        try:
+            out.write(d.decompress(raw[pos:]))
+            out.write(d.flush())
+        except zlib.error as exc:
+            return out.getvalue(), f"gzip data is corrupt ({exc}); the rest of the object is lost"
+        if not d.eof:
+            return out.getvalue(), "gzip data is truncated; the rest of the object is lost"
+        consumed = len(raw) - pos - len(d.unused_data)
+        pos += consumed
+        rest = raw[pos:]
+        if rest and not rest.startswith(_GZIP_MAGIC):
+            if rest.strip(b"\x00"):
+                return out.getvalue(), "trailing bytes after the last gzip member were not gzip data"
+            break
+    return out.getvalue(), None
+
+
+def _read_input(inp: _Input, names: list[str] | None) -> Part:
+    magic = inp.head(4)
+    if magic.startswith(_PARQUET_MAGIC):
+        src = inp.path if inp.path is not None else pa.BufferReader(inp.data)
+        return parse_parquet(src, inp.name)
+    gz = magic.startswith(_GZIP_MAGIC)
+
+    def open_stream() -> pa.NativeFile:
+        raw = inp.raw()
+        return pa.CompressedInputStream(raw, "gzip") if gz else raw
+
+    try:
+        with open_stream() as s:
+            head = s.read(1 << 16)
+        for reader in CONTENT_READERS:
+            if reader.detect(head):
+                with open_stream() as s:
+                    return reader.parse(s.read(), inp.name, names)
+        return parse_text(open_stream, inp.name, names)
+    except OSError as exc:
+        if not gz:
+            raise
+        with inp.raw() as f:
+            data, problem = _gunzip_prefix(f.read())
+        if problem is None:  # pragma: no cover - arrow failed where zlib did not
+            problem = f"could not decompress: {exc}"
+        part = parse_careful(data, inp.name, names)
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+        part.bad.append((inp.name, lines + 1, problem, ""))
+        return part
+
+
+def _bounded_map(fn: Callable[[_Input], Part], items: Sequence[_Input], workers: int) -> Iterator[Part]:
+    """Like ``Executor.map`` but with at most ``2 * workers`` items in flight (memory stays bounded)."""
+    if workers <= 1 or len(items) <= 1:
+        for it in items:
+            yield fn(it)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flownb-read") as pool:
+        pending: list[Future[Part]] = []
+        it = iter(items)
+        for item in it:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            fut = pending.pop(0)
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append(pool.submit(fn, nxt))
+            yield fut.result()
+
+
+def read_parts(
+    inputs: Sequence[Any],
+    names: list[str] | None,
+    *,
+    errors: Errors = "warn",
+    progress: bool | None = None,
+    workers: int | None = None,
+    read: Callable[[Any, list[str] | None], Part] | None = None,
+    total_desc: str = "flow log files",
+) -> list[Part]:
+    """Read inputs in parallel, in order; raise at the first bad line when ``errors="raise"``."""
+    read = read or _read_input
+    workers = workers or min(len(inputs), os.cpu_count() or 1, 8)
+    show = progress if progress is not None else len(inputs) >= 50
+    bar = None
+    if show and len(inputs) > 1:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(inputs), desc=f"Reading {total_desc}", unit="file")
+    parts: list[Part] = []
+    try:
+        for part in _bounded_map(lambda i: read(i, names), list(inputs), workers):
+            if errors == "raise" and part.bad:
+                src, line, reason, text = part.bad[0]
+                raise FlowLogParseError(src, line, reason, text)
+            parts.append(part)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return parts
+
+
+def finish(parts: list[Part], errors: Errors, *, stacklevel: int = 3) -> pd.DataFrame:
+    """Combine parts into the contract DataFrame with its provenance; warn about bad lines."""
+    table = _arrow.combine([p.table for p in parts])
+    df = _arrow.to_pandas(table)
+    bad = tuple(b for p in parts for b in p.bad)
+    formats = tuple(dict.fromkeys(f for p in parts for f in p.formats))
+    sources = tuple(s for p in parts for s in p.sources)
+    notes = tuple(n for p in parts for n in p.notes)
+    attach(df, Provenance(bad_lines=bad, formats=formats, sources=sources, notes=notes))
+    if notes and errors == "warn":
+        src, line, what = notes[0]
+        warnings.warn(
+            f"{len(notes)} value(s) in NODATA/SKIPDATA records did not fit their field and were set to missing "
+            f"(the records are kept). First: {src}:{line}: {what}.",
+            FlowLogParseWarning,
+            stacklevel=stacklevel,
+        )
+    if bad and errors == "warn":
+        per_source: dict[str, int] = {}
+        for src, *_ in bad:
+            per_source[src] = per_source.get(src, 0) + 1
+        where = ", ".join(f"{n} in {s}" for s, n in list(per_source.items())[:3])
+        if len(per_source) > 3:
+            where += f", and more in {len(per_source) - 3} other sources"
+        src, line, reason, _ = bad[0]
+        warnings.warn(
+            f"{len(bad)} line(s) could not be parsed and were left out ({where}); "
+            f"{len(df)} records were read. First: {src}:{line}: {reason}. "
+            "See df.flow.bad_lines for every one.",
+            FlowLogParseWarning,
+            stacklevel=stacklevel,
+        )
+    return df
+
+
+def read_flow_logs(
+    source: Any,
+    *,
+    format: str | Sequence[str] | None = None,
+    errors: Errors = "warn",
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Read VPC or Transit Gateway flow logs into one typed DataFrame.
+
+    Parameters
+    ----------
+    source : path, directory, glob pattern, binary file-like object, or a list of these
+        Directories are read recursively, including the layouts S3 delivery creates
+        (``AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/...`` and the Hive-style
+        ``aws-account-id=.../aws-region=.../year=.../...``). Files may be plain text,
+        gzip (several members concatenated too) or Parquet, recognised by content.
+    format : str or list of str, optional
+        Record format of text without a header line: an AWS format string
+        (``"${version} ${srcaddr} ..."``), space-separated field names, or a list
+        of names. ``None``: each file's header line (AWS writes one in every S3
+        object), else the default version 2 format.
+    errors : {"warn", "raise", "ignore"}, default "warn"
+        What to do with lines that cannot be parsed. ``"warn"`` keeps the good
+        records, issues one :class:`FlowLogParseWarning` and lists every bad line
+        in ``df.flow.bad_lines``; ``"raise"`` raises :class:`FlowLogParseError`
+        at the first bad line; ``"ignore"`` keeps them in ``df.flow.bad_lines``
+        without a warning.
+    progress : bool, optional
+        Show a progress bar; by default shown when 50 or more files are read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per record, columns named as the AWS fields with ``-`` replaced
+        by ``_``, typed per the DataFrame contract; ``df.flow`` holds the bad
+        lines, formats and sources.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from flownb.samples import path
+    >>> df = flownb.read_flow_logs(path("aws-docs/default-accept-reject.log"))
+    >>> df[["srcaddr", "dstport", "action"]]
+            srcaddr  dstport  action
+    0  172.31.16.139       22  ACCEPT
+    1    172.31.9.69     3389  REJECT
+    >>> str(df["dstport"].dtype), str(df["start"].dtype)
+    ('UInt16', 'datetime64[s, UTC]')
+    """
+    if errors not in _ERRORS:
+        raise ValueError(f"'errors' must be one of {list(_ERRORS)}, got {errors!r}")
+    names = schema.parse_format(format) if format is not None else None
+    if isinstance(source, str) and source.startswith("s3://"):
+        try:
+            from .s3 import read_s3  # type: ignore[import-not-found]
+        except ImportError as exc:  # pragma: no cover - until the S3 reader exists
+            raise FlowLogSourceError(f"{source}: S3 support is not available ({exc}).") from exc
+        return read_s3(source, format=format, errors=errors, progress=progress)
+    inputs = _expand(source)
+    parts = read_parts(inputs, names, errors=errors, progress=progress)
+    return finish(parts, errors)

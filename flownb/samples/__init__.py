@@ -1,0 +1,90 @@
+"""Bundled sample data: small flow log files that ship inside the package.
+
+``flownb.samples.list()`` describes every sample, ``flownb.samples.load(name)``
+reads one into a DataFrame, and ``flownb.samples.path(name)`` gives the file
+path, for examples that show reading a file.
+
+The ``aws-docs/...`` samples are the example records of the Amazon VPC User
+Guide ("Flow log record examples"), typed in as data, each with a header line
+naming its format as S3 delivery writes it.
+
+Examples
+--------
+>>> import flownb
+>>> df = flownb.samples.load("aws-docs/sg-nacl-ping")
+>>> df["action"].tolist()
+['ACCEPT', 'REJECT']
+"""
+
+from __future__ import annotations
+
+import builtins
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["list", "load", "path"]
+
+_DATA = "data"
+
+#: name -> (file inside data/, one-line description)
+CATALOG: dict[str, tuple[str, str]] = {
+    "aws-docs/default-accept-reject": (
+        "aws-docs/default-accept-reject.log",
+        "AWS docs: an accepted SSH and a rejected RDP record (default format).",
+    ),
+    "aws-docs/nodata-skipdata": (
+        "aws-docs/nodata-skipdata.log",
+        "AWS docs: a NODATA and a SKIPDATA record.",
+    ),
+    "aws-docs/sg-nacl-ping": (
+        "aws-docs/sg-nacl-ping.log",
+        "AWS docs: a ping accepted in, its reply rejected out by the network ACL.",
+    ),
+    "aws-docs/ipv6": ("aws-docs/ipv6.log", "AWS docs: an IPv6 SSH record."),
+    "aws-docs/tcp-flags-sequence": (
+        "aws-docs/tcp-flags-sequence.log",
+        "AWS docs: TCP flags over a connection's life (SYN, SYN-ACK, FIN), version 3 custom format.",
+    ),
+    "aws-docs/nat-gateway": (
+        "aws-docs/nat-gateway.log",
+        "AWS docs: traffic through a NAT gateway, with pkt-srcaddr/pkt-dstaddr (custom format).",
+    ),
+    "aws-docs/transit-gateway-vpc": (
+        "aws-docs/transit-gateway-vpc.log",
+        "AWS docs: traffic between VPCs through a transit gateway (version 3 custom format).",
+    ),
+    "aws-docs/service-path-direction-v5": (
+        "aws-docs/service-path-direction-v5.log",
+        "AWS docs: version 5 fields: AWS service names, traffic path and flow direction.",
+    ),
+}
+
+
+def path(name: str) -> str:
+    """File system path of a bundled sample file (``"aws-docs/ipv6.log"`` or a catalogue name)."""
+    rel = CATALOG[name][0] if name in CATALOG else name
+    p = Path(str(resources.files(__package__).joinpath(_DATA, *rel.split("/"))))
+    if not p.exists():
+        raise KeyError(f"'{name}' is not a bundled sample; the samples are {sorted(CATALOG)}")
+    return str(p)
+
+
+def list() -> pd.DataFrame:
+    """The bundled samples: name, file and description."""
+    rows = [{"name": n, "file": f, "description": d} for n, (f, d) in CATALOG.items()]
+    return pd.DataFrame(rows, columns=["name", "file", "description"])
+
+
+def load(name: str) -> pd.DataFrame:
+    """Read a bundled sample into a flow log DataFrame (see :func:`flownb.read_flow_logs`)."""
+    if name not in CATALOG:
+        import difflib
+
+        close = difflib.get_close_matches(name, builtins.list(CATALOG), n=3)
+        hint = f"; did you mean {close}?" if close else ""
+        raise KeyError(f"'{name}' is not a bundled sample{hint} (flownb.samples.list() shows them all)")
+    from ..io.read import read_flow_logs
+
+    return read_flow_logs(path(name), errors="raise")
