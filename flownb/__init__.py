@@ -26,6 +26,16 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "samples": "flownb.samples",
 }
+# Filled in as each layer lands (see DESIGN.md, "Public API"); planned locations:
+#   query, InsightsSyntaxError            flownb.insights
+#   read_cloudwatch, query_cloudwatch     flownb.io.cloudwatch
+#   simulate, scenarios, Simulation       flownb.sim
+#   enrich                                flownb.analysis.enrich
+#   top, timeseries, conversations, service_view   flownb.analysis.traffic
+#   diagnose, Diagnosis, one_way_flows, rejections, coverage   flownb.analysis.connectivity
+#   detect, evidence; module detectors    flownb.analysis.detectors
+#   MetricFilter, Alarm, network_metrics, estimate_cost   flownb.monitoring
+#   charts, widgets                       flownb.charts, flownb.widgets
 
 __all__ = [
     "FlowLogParseError",
