@@ -100,20 +100,12 @@ def parse_text(
 
 def _fast(open_stream: Callable[[], pa.NativeFile], fmt: list[str], skip: int) -> pa.Table:
     cols = [schema.column_name(n) for n in fmt]
-    invalid: list[object] = []
-
-    def on_invalid(row: object) -> str:
-        invalid.append(row)
-        return "skip"
-
     try:
         with open_stream() as s:
             table = pacsv.read_csv(
                 s,
                 read_options=pacsv.ReadOptions(column_names=cols, skip_rows=skip, block_size=_BLOCK),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=" ", quote_char=False, double_quote=False, invalid_row_handler=on_invalid
-                ),
+                parse_options=pacsv.ParseOptions(delimiter=" ", quote_char=False, double_quote=False),
                 convert_options=pacsv.ConvertOptions(
                     column_types={c: _fast_type(c) for c in cols},
                     null_values=["-"],
@@ -123,8 +115,6 @@ def _fast(open_stream: Callable[[], pa.NativeFile], fmt: list[str], skip: int) -
             )
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
         raise _NeedsCarefulPath from exc
-    if invalid:
-        raise _NeedsCarefulPath
     arrays = []
     for name, col in zip(table.column_names, table.columns, strict=True):
         target = _arrow.arrow_type(name)
@@ -185,6 +175,9 @@ def parse_careful(data: bytes, name: str, names: list[str] | None) -> Part:
     formats += [schema.parse_format(norm[int(i)].as_py().split()) for i in header_rows]
     record = nonblank & ~is_header
 
+    junk = pc.match_substring_regex(raw, "[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\x7f]").to_numpy(
+        zero_copy_only=False
+    )
     notes: list[tuple[str, int, str]] = []
     bad_rows: list[np.ndarray] = []
     bad_reasons: list[np.ndarray] = []
@@ -196,6 +189,13 @@ def parse_careful(data: bytes, name: str, names: list[str] | None) -> Part:
             continue
         n = len(fmt)
         rows = np.flatnonzero(in_seg)
+        binary = junk[rows]
+        if binary.any():
+            bad_rows.append(rows[binary])
+            bad_reasons.append(
+                np.full(int(binary.sum()), "line holds binary data, not UTF-8 text", dtype=object)
+            )
+            rows = rows[~binary]
         wrong = ntok[rows] != n
         if wrong.any():
             w = rows[wrong]
@@ -214,12 +214,6 @@ def parse_careful(data: bytes, name: str, names: list[str] | None) -> Part:
             results.append(convert_column(col, values))
         arrays, row_bad, reasons, lenient = settle(cols, results)
         notes.extend((name, int(rows[i]) + 1, why) for i, why in lenient)
-        junk = pc.match_substring_regex(
-            raw.take(pa.array(rows)), "[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-        ).to_numpy(zero_copy_only=False)
-        newjunk = junk & ~row_bad
-        reasons[newjunk] = "line holds binary data (not UTF-8 text)"
-        row_bad |= junk
         if row_bad.any():
             bad_rows.append(rows[row_bad])
             bad_reasons.append(reasons[row_bad])
