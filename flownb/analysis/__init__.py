@@ -1,0 +1,51 @@
+"""Analysis: pure functions over flow log DataFrames.
+
+enrichment (:func:`enrich`), traffic summaries (:func:`top`, :func:`timeseries`,
+:func:`conversations`, :func:`service_view`) and connectivity troubleshooting
+(:func:`diagnose`, :func:`one_way_flows`, :func:`rejections`, :func:`coverage`).
+Modules load when a name is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+# ``enrich`` is both a submodule and a function: import the function now, so the
+# package attribute is the function (importing the submodule first would leave the
+# module there).
+from .enrich import enrich as enrich
+
+_LAZY: dict[str, str] = {
+    "top": "traffic",
+    "timeseries": "traffic",
+    "conversations": "traffic",
+    "service_view": "traffic",
+    "diagnose": "connectivity",
+    "Diagnosis": "connectivity",
+    "VERDICTS": "connectivity",
+    "one_way_flows": "connectivity",
+    "rejections": "connectivity",
+    "coverage": "connectivity",
+}
+
+# Detectors and baselines (issue 6) live beside these modules and are owned by
+# their own authors; their public names are exported here once the module exists.
+if importlib.util.find_spec(f"{__name__}.detectors") is not None:
+    _LAZY.update({"detect": "detectors", "evidence": "detectors"})
+
+__all__ = sorted([*_LAZY, "enrich"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,139 @@
+"""Shared vectorised helpers: column access as numpy arrays, group codes, per-group reductions."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ._addresses import codes_and_values, prefix_of
+
+__all__ = [
+    "data_rows",
+    "group_codes",
+    "int_array",
+    "require",
+    "seconds",
+]
+
+_CIDR_RE = re.compile(r"^(?P<col>[a-z_]+)/(?P<v4>\d{1,2})(?:/(?P<v6>\d{1,3}))?$")
+
+
+def require(df: pd.DataFrame, columns: list[str], what: str) -> None:
+    """Raise a ValueError naming the missing columns and what needs them."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{what} takes a flow log DataFrame, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(
+            f"{what} needs the column(s) {missing}, which this frame does not have (its columns: "
+            f"{list(df.columns)}); read flow logs whose format includes these fields"
+        )
+
+
+def int_array(col: pd.Series | None, n: int, fill: int = -1) -> np.ndarray:
+    """A nullable integer column as int64 with ``fill`` for missing (all ``fill`` when absent)."""
+    if col is None:
+        return np.full(n, fill, dtype=np.int64)
+    return col.to_numpy(dtype=np.int64, na_value=fill)
+
+
+def float_array(col: pd.Series | None, n: int) -> np.ndarray:
+    """A counter column as float64, missing as 0 (exact up to 2**53)."""
+    if col is None:
+        return np.zeros(n, dtype=np.float64)
+    return col.to_numpy(dtype=np.float64, na_value=0.0)
+
+
+def seconds(col: pd.Series) -> np.ndarray:
+    """A timestamp column as int64 epoch seconds, missing as the smallest int64."""
+    values = col.array
+    if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(col.dtype):
+        arr = np.asarray(values.as_unit("s").asi8 if hasattr(values, "as_unit") else col.astype("int64"))
+        return arr.astype(np.int64)
+    raise TypeError(f"column '{col.name}' must hold timestamps, got {col.dtype}")
+
+
+def data_rows(df: pd.DataFrame) -> np.ndarray:
+    """Rows that describe traffic: log-status OK (or absent) and both addresses present."""
+    n = len(df)
+    mask = np.ones(n, dtype=bool)
+    if "log_status" in df:
+        ls = df["log_status"]
+        mask &= np.asarray((ls == "OK") | ls.isna(), dtype=bool)
+    for c in ("srcaddr", "dstaddr"):
+        if c in df:
+            mask &= np.asarray(df[c].notna(), dtype=bool)
+    return mask
+
+
+def _one_key(df: pd.DataFrame, key: str) -> tuple[np.ndarray, pd.Series]:
+    """Codes (-1 missing) and labels of one grouping key: a column or 'column/24[/64]'."""
+    m = _CIDR_RE.match(key)
+    if m and m["col"] in df.columns:
+        v4 = int(m["v4"])
+        v6 = int(m["v6"]) if m["v6"] else 64
+        if not (0 <= v4 <= 32 and 0 <= v6 <= 128):
+            raise ValueError(f"by: '{key}' must use an IPv4 prefix length 0-32 (and IPv6 0-128)")
+        col = prefix_of(df[m["col"]], v4, v6).rename(key)
+        codes, values = codes_and_values(col)
+        return codes, pd.Series(pd.Categorical(values), name=key)
+    if key not in df.columns:
+        import difflib
+
+        close = difflib.get_close_matches(key, list(df.columns), n=3)
+        hint = f"; did you mean one of {close}?" if close else ""
+        raise ValueError(
+            f"by: '{key}' is not a column of the frame{hint} (write 'srcaddr/24' to group addresses by network)"
+        )
+    col = df[key]
+    codes, values = codes_and_values(col)
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        labels = pd.Series(pd.Categorical.from_codes(np.arange(len(values)), dtype=col.dtype), name=key)
+    else:
+        labels = pd.Series(pd.array(values, dtype=col.dtype), name=key)
+    return codes, labels
+
+
+def group_codes(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """One integer code per row for the combination of ``by`` keys (-1 when a key is missing),
+    and a frame of the keys' values, one row per code."""
+    parts = [_one_key(df, k) for k in by]
+    if len(parts) == 1:
+        codes, labels = parts[0]
+        return codes, labels.to_frame()
+    missing = np.zeros(len(df), dtype=bool)
+    combined = np.zeros(len(df), dtype=np.int64)
+    sizes = []
+    for codes, labels in parts:
+        missing |= codes < 0
+        sizes.append(max(len(labels), 1))
+    total = 1
+    for s in sizes:
+        total *= s
+    if total < 2**62:
+        for (codes, _), s in zip(parts, sizes, strict=True):
+            combined = combined * s + np.maximum(codes, 0)
+        uniq_codes = np.full(len(df), -1, dtype=np.int64)
+        valid = ~missing
+        found, uniques = pd.factorize(combined[valid])
+        uniq_codes[valid] = found
+        # decode the combined values back into per-key codes
+        rest = np.asarray(uniques, dtype=np.int64)
+        per_key = []
+        for s in reversed(sizes):
+            per_key.append(rest % s)
+            rest = rest // s
+        per_key.reverse()
+    else:  # pragma: no cover - astronomically many distinct keys
+        frame = pd.DataFrame({i: c for i, (c, _) in enumerate(parts)})
+        uniq_codes = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy(np.int64)
+        uniq_codes[missing] = -1
+        first = pd.Series(np.arange(len(df))).groupby(uniq_codes).first()
+        first = first[first.index >= 0].to_numpy()
+        per_key = [c[first] for c, _ in parts]
+    labels = pd.DataFrame(
+        {lab.name: lab.take(k).reset_index(drop=True) for (_, lab), k in zip(parts, per_key, strict=True)}
+    )
+    return uniq_codes, labels

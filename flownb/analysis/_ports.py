@@ -1,0 +1,271 @@
+"""Protocols, TCP flags and ports: names for numbers, and which side of a flow is the server.
+
+Facts, not code, from:
+
+* IANA "Assigned Internet Protocol Numbers" (protocol keywords);
+* the Amazon VPC User Guide ("Flow log records": tcp-flags are FIN 1, SYN 2,
+  RST 4, SYN-ACK 18, OR-ed over the aggregation interval; "Network ACLs":
+  ephemeral port ranges, 1024-65535 to cover every client);
+* nfdump(1), option ``-B``: a bidirectional flow's direction is guessed from its
+  port numbers, the lower port being taken for the server. flownb refines that
+  with a list of well-known service ports and, when tcp-flags are present, with
+  the handshake itself (SYN comes from the client, SYN-ACK from the server).
+
+Examples
+--------
+>>> from flownb.analysis._ports import protocol_number, protocol_label
+>>> protocol_number("tcp"), protocol_number("ICMP"), protocol_number(17)
+(6, 1, 17)
+>>> protocol_label(58)
+'ICMPv6'
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "EPHEMERAL_LINUX",
+    "EPHEMERAL_NACL",
+    "EPHEMERAL_WINDOWS",
+    "PROTOCOLS",
+    "SERVICE_PORTS",
+    "flag_names",
+    "port_score",
+    "protocol_label",
+    "protocol_names",
+    "protocol_number",
+    "server_vote",
+]
+
+#: IANA protocol numbers -> keyword (58 is IANA's "IPv6-ICMP", written ICMPv6 as people say it).
+PROTOCOLS: dict[int, str] = {
+    0: "HOPOPT",
+    1: "ICMP",
+    2: "IGMP",
+    4: "IPv4",
+    6: "TCP",
+    8: "EGP",
+    9: "IGP",
+    17: "UDP",
+    27: "RDP",
+    41: "IPv6",
+    43: "IPv6-Route",
+    44: "IPv6-Frag",
+    46: "RSVP",
+    47: "GRE",
+    50: "ESP",
+    51: "AH",
+    58: "ICMPv6",
+    59: "IPv6-NoNxt",
+    60: "IPv6-Opts",
+    88: "EIGRP",
+    89: "OSPFIGP",
+    94: "IPIP",
+    97: "ETHERIP",
+    103: "PIM",
+    108: "IPComp",
+    112: "VRRP",
+    115: "L2TP",
+    132: "SCTP",
+    136: "UDPLite",
+    137: "MPLS-in-IP",
+}
+
+_PROTOCOL_ALIASES = {
+    "ipv6-icmp": 58,
+    "icmp6": 58,
+    "ospf": 89,
+    "ip-in-ip": 4,
+    "ipinip": 4,
+}
+
+#: Ports of services commonly run in a VPC (IANA service name registry and the
+#: vendors' documented defaults). A port in this list is taken for the server side.
+SERVICE_PORTS: dict[int, str] = {
+    20: "ftp-data",
+    21: "ftp",
+    22: "ssh",
+    23: "telnet",
+    25: "smtp",
+    53: "dns",
+    67: "dhcp",
+    69: "tftp",
+    80: "http",
+    88: "kerberos",
+    110: "pop3",
+    111: "sunrpc",
+    123: "ntp",
+    135: "msrpc",
+    137: "netbios-ns",
+    139: "netbios-ssn",
+    143: "imap",
+    161: "snmp",
+    389: "ldap",
+    443: "https",
+    445: "smb",
+    465: "smtps",
+    500: "isakmp",
+    514: "syslog",
+    587: "submission",
+    636: "ldaps",
+    853: "dns-over-tls",
+    873: "rsync",
+    993: "imaps",
+    995: "pop3s",
+    1080: "socks",
+    1194: "openvpn",
+    1433: "mssql",
+    1521: "oracle",
+    1883: "mqtt",
+    2049: "nfs",
+    2181: "zookeeper",
+    2375: "docker",
+    2376: "docker-tls",
+    2379: "etcd",
+    2380: "etcd-peer",
+    3000: "http-alt",
+    3128: "squid",
+    3268: "ldap-gc",
+    3306: "mysql",
+    3389: "rdp",
+    4500: "ipsec-nat-t",
+    4789: "vxlan",
+    5000: "http-alt",
+    5001: "iperf",
+    5060: "sip",
+    5432: "postgresql",
+    5439: "redshift",
+    5601: "kibana",
+    5671: "amqps",
+    5672: "amqp",
+    5900: "vnc",
+    5985: "winrm",
+    5986: "winrm-https",
+    6081: "geneve",
+    6379: "redis",
+    6443: "kubernetes-api",
+    7001: "weblogic",
+    8000: "http-alt",
+    8080: "http-proxy",
+    8443: "https-alt",
+    8888: "http-alt",
+    9042: "cassandra",
+    9090: "prometheus",
+    9092: "kafka",
+    9100: "node-exporter",
+    9200: "elasticsearch",
+    9300: "elasticsearch-transport",
+    10250: "kubelet",
+    11211: "memcached",
+    27017: "mongodb",
+    50000: "db2",
+    51820: "wireguard",
+}
+
+#: Ephemeral (client) port ranges: Linux's default net.ipv4.ip_local_port_range,
+#: IANA's dynamic range (also Windows' since Vista), and the range the VPC User
+#: Guide tells network ACLs to allow for return traffic from any client.
+EPHEMERAL_LINUX = (32768, 60999)
+EPHEMERAL_WINDOWS = (49152, 65535)
+EPHEMERAL_NACL = (1024, 65535)
+
+
+def protocol_number(protocol: int | str) -> int:
+    """IANA protocol number for a number or a name (``"tcp"``, ``"udp"``, ``"icmp"``, ``"icmpv6"``).
+
+    Raises
+    ------
+    ValueError
+        When the name is unknown or the number is outside 0-255.
+    """
+    if isinstance(protocol, (int, np.integer)) and not isinstance(protocol, bool):
+        number = int(protocol)
+    else:
+        text = str(protocol).strip()
+        if text.isdigit():
+            number = int(text)
+        else:
+            lowered = text.lower()
+            by_name = {v.lower(): k for k, v in PROTOCOLS.items()} | _PROTOCOL_ALIASES
+            if lowered not in by_name:
+                raise ValueError(
+                    f"protocol must be a number 0-255 or one of ['tcp', 'udp', 'icmp', 'icmpv6', ...], got {protocol!r}"
+                )
+            number = by_name[lowered]
+    if not 0 <= number <= 255:
+        raise ValueError(f"protocol must be a number 0-255 (IANA), got {protocol!r}")
+    return number
+
+
+def protocol_label(number: int) -> str:
+    """IANA keyword for a protocol number (the number as text when unassigned here)."""
+    return PROTOCOLS.get(int(number), str(int(number)))
+
+
+def protocol_names(protocol: pd.Series) -> pd.Series:
+    """Protocol keyword for each value of a protocol column (``category``; missing stays missing)."""
+    values = protocol.astype("Int64")
+    present = sorted(int(v) for v in values.dropna().unique())
+    cats = [protocol_label(v) for v in present]
+    mapping = dict(zip(present, cats, strict=True))
+    out = values.map(mapping, na_action="ignore")
+    return pd.Series(
+        pd.Categorical(out, categories=list(dict.fromkeys(cats))), index=protocol.index, name="protocol_name"
+    )
+
+
+def flag_names(tcp_flags: pd.Series) -> pd.Series:
+    """Decoded tcp-flags for each value ("SYN", "SYN-ACK,FIN", ...), as a ``category`` column.
+
+    SYN-ACK (18) is named as AWS names it; the other bits by their TCP names.
+    """
+    values = tcp_flags.astype("Int64")
+    present = sorted(int(v) for v in values.dropna().unique())
+    mapping = {v: _decode_flags(v) for v in present}
+    out = values.map(mapping, na_action="ignore")
+    return pd.Series(
+        pd.Categorical(out, categories=list(dict.fromkeys(mapping.values()))),
+        index=tcp_flags.index,
+        name="tcp_flag_names",
+    )
+
+
+def _decode_flags(value: int) -> str:
+    if value == 0:
+        return ""
+    names = []
+    rest = value
+    if rest & 18 == 18:
+        names.append("SYN-ACK")
+        rest &= ~18
+    for name, bit in (("SYN", 2), ("FIN", 1), ("RST", 4), ("PSH", 8), ("ACK", 16), ("URG", 32)):
+        if rest & bit:
+            names.append(name)
+    return ",".join(names)
+
+
+def port_score(port: np.ndarray) -> np.ndarray:
+    """How server-like a port is: 3 a known service port, 2 below 1024, 1 below 32768, 0 ephemeral.
+
+    ``port`` is an integer array with -1 where the port is missing (scored -1).
+    """
+    port = np.asarray(port, dtype=np.int64)
+    score = np.where(port < 1024, 2, np.where(port < EPHEMERAL_LINUX[0], 1, 0)).astype(np.int8)
+    known = np.zeros(65536, dtype=bool)
+    known[list(SERVICE_PORTS)] = True
+    safe = np.clip(port, 0, 65535)
+    score = np.where(known[safe], 3, score)
+    return np.where(port < 0, -1, score).astype(np.int8)
+
+
+def server_vote(tcp_flags: np.ndarray | None, n: int) -> np.ndarray:
+    """Per record, +1 when tcp-flags say the destination is the server (SYN without ACK),
+    -1 when they say the source is (SYN-ACK), 0 when they say nothing."""
+    if tcp_flags is None:
+        return np.zeros(n, dtype=np.int8)
+    f = np.asarray(tcp_flags, dtype=np.int64)
+    synack = (f >= 0) & (f & 18 == 18)
+    syn = (f >= 0) & (f & 2 == 2) & ~synack
+    return np.where(synack, -1, np.where(syn, 1, 0)).astype(np.int8)

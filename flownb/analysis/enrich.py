@@ -1,0 +1,241 @@
+"""Derived columns: names for codes, address scopes, the ENI-centric view, duration, translation.
+
+Examples
+--------
+>>> import flownb
+>>> from flownb.analysis import enrich
+>>> df = enrich(flownb.samples.load("aws-docs/sg-nacl-ping"))
+>>> df[["protocol_name", "direction", "local_addr", "remote_addr", "remote_scope"]]
+  protocol_name direction     local_addr   remote_addr remote_scope
+0          ICMP   ingress  172.31.16.139  203.0.113.12       public
+1          ICMP    egress  172.31.16.139  203.0.113.12       public
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ._addresses import codes_and_values, scope_of
+from ._ports import flag_names, protocol_names
+
+__all__ = ["ENRICHED_COLUMNS", "enrich", "local_side"]
+
+#: Columns :func:`enrich` may add (each only when the fields it needs are present).
+ENRICHED_COLUMNS = (
+    "protocol_name",
+    "tcp_flag_names",
+    "traffic_path_label",
+    "src_scope",
+    "dst_scope",
+    "direction",
+    "local_addr",
+    "local_port",
+    "remote_addr",
+    "remote_port",
+    "remote_scope",
+    "duration_s",
+    "address_translated",
+)
+
+_NON_PUBLIC = {"private", "shared", "link-local", "loopback"}
+
+
+def _address_codes(df: pd.DataFrame, columns: list[str]) -> tuple[list[np.ndarray], pd.Index]:
+    """Codes of several address columns in one shared index of distinct values (-1 missing)."""
+    parts = [codes_and_values(df[c]) for c in columns]
+    union = parts[0][1]
+    for _, values in parts[1:]:
+        union = union.append(values[~values.isin(union)])
+    out = []
+    for codes, values in parts:
+        remap = np.append(union.get_indexer(values), -1)
+        out.append(remap[np.where(codes < 0, len(values), codes)])
+    return out, union
+
+
+def local_side(df: pd.DataFrame) -> np.ndarray:
+    """Which side of each record is the ENI's own: 1 the source (egress), 2 the destination (ingress), 0 unknown.
+
+    In order of trust: ``flow_direction`` when present; an address that differs
+    from its ``pkt_*`` twin (NAT and transit gateway interfaces write their own
+    address there); the address an ENI has in more of its records than the other
+    one; a private address facing a public one (an ENI's public or Elastic IP never
+    appears in its records: AWS logs the private address).
+    """
+    n = len(df)
+    side = np.zeros(n, dtype=np.int8)
+    if "flow_direction" in df:
+        fd = df["flow_direction"].astype("string")
+        side[np.asarray(fd == "egress", dtype=bool)] = 1
+        side[np.asarray(fd == "ingress", dtype=bool)] = 2
+    if not {"srcaddr", "dstaddr"} <= set(df.columns):
+        return side
+    has_pkt = "pkt_srcaddr" in df and "pkt_dstaddr" in df
+    cols = ["srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr"] if has_pkt else ["srcaddr", "dstaddr"]
+    codes, values = _address_codes(df, cols)
+    src, dst = codes[0], codes[1]
+    if has_pkt:
+        psrc, pdst = codes[2], codes[3]
+        src_rewritten = (psrc >= 0) & (src >= 0) & (psrc != src)
+        dst_rewritten = (pdst >= 0) & (dst >= 0) & (pdst != dst)
+        todo = side == 0
+        side[todo & src_rewritten & ~dst_rewritten] = 1
+        side[todo & dst_rewritten & ~src_rewritten] = 2
+    if "interface_id" in df:
+        eni, _ = codes_and_values(df["interface_id"])
+        m = max(len(values), 1)
+        ok = (eni >= 0) & (src >= 0) & (dst >= 0)
+        key_s = eni * m + src
+        key_d = eni * m + dst
+        both = np.concatenate([key_s[ok], key_d[ok & (src != dst)]])
+        uniq, counts = np.unique(both, return_counts=True)
+        cnt_s = np.zeros(n, dtype=np.int64)
+        cnt_d = np.zeros(n, dtype=np.int64)
+        cnt_s[ok] = counts[np.searchsorted(uniq, key_s[ok])]
+        cnt_d[ok] = counts[np.searchsorted(uniq, key_d[ok])]
+        todo = (side == 0) & ok
+        side[todo & (cnt_s > cnt_d)] = 1
+        side[todo & (cnt_d > cnt_s)] = 2
+    todo = side == 0
+    if todo.any():
+        scope_table = np.array(
+            [(_scope_code(v)) for v in values] + [0],
+            dtype=np.int8,
+        )  # 1 private-like, 2 public, 0 unknown
+        ss = scope_table[np.where(src < 0, len(values), src)]
+        ds = scope_table[np.where(dst < 0, len(values), dst)]
+        side[todo & (ss == 1) & (ds == 2)] = 1
+        side[todo & (ss == 2) & (ds == 1)] = 2
+    return side
+
+
+def _scope_code(value: object) -> int:
+    from ._addresses import _scope
+
+    s = _scope(str(value))
+    if s is None:
+        return 0
+    return 1 if s in _NON_PUBLIC else 2
+
+
+def enrich(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with derived columns added (the input is not changed).
+
+    Each column is added only when the fields it needs are in the frame:
+
+    ``protocol_name``
+        IANA keyword of ``protocol`` (TCP, UDP, ICMP, ICMPv6, ...).
+    ``tcp_flag_names``
+        ``tcp_flags`` decoded ("SYN", "SYN-ACK,FIN", ...); the flags are OR-ed
+        over the aggregation interval, so 3 is "SYN,FIN" (a whole short connection).
+    ``traffic_path_label``
+        What ``traffic_path`` means (VPC User Guide): "Through an internet gateway ...".
+    ``src_scope``, ``dst_scope``
+        private (RFC 1918, IPv6 unique local), shared (RFC 6598 carrier-grade NAT),
+        link-local, loopback, multicast, reserved or public.
+    ``direction``
+        ingress or egress relative to the ENI that recorded it: ``flow_direction``
+        when the format has it, otherwise inferred (see :func:`local_side`); missing
+        when the records cannot tell.
+    ``local_addr``, ``local_port``, ``remote_addr``, ``remote_port``, ``remote_scope``
+        The record seen from the ENI: its own side and the other side.
+    ``duration_s``
+        ``end - start`` in seconds.
+    ``address_translated``
+        True when ``srcaddr != pkt_srcaddr`` or ``dstaddr != pkt_dstaddr``: the
+        record was written by a NAT gateway or transit gateway interface (or an
+        ENI that receives translated traffic) and ``pkt_*`` hold the original
+        addresses.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Flow log records (the DataFrame contract).
+
+    Returns
+    -------
+    DataFrame
+        The records with the derived columns appended.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> df = flownb.analysis.enrich(flownb.samples.load("aws-docs/tcp-flags-sequence"))
+    >>> df[["tcp_flags", "tcp_flag_names", "direction", "duration_s"]].head(3)
+       tcp_flags tcp_flag_names direction  duration_s
+    0          2            SYN   ingress          58
+    1         18        SYN-ACK    egress          58
+    2          2            SYN   ingress          58
+    >>> flownb.analysis.enrich(flownb.samples.load("aws-docs/nat-gateway"))["address_translated"].tolist()
+    [True, False, False, True, False, False]
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"enrich() takes a flow log DataFrame, got {type(df).__name__}")
+    out = df.copy(deep=False)
+    new: dict[str, pd.Series] = {}
+    if "protocol" in df:
+        new["protocol_name"] = protocol_names(df["protocol"])
+    if "tcp_flags" in df:
+        new["tcp_flag_names"] = flag_names(df["tcp_flags"])
+    if "traffic_path" in df:
+        tp = df["traffic_path"].astype("Int64")
+        labels = tp.map(schema.TRAFFIC_PATHS, na_action="ignore")
+        new["traffic_path_label"] = pd.Series(
+            pd.Categorical(labels, categories=list(schema.TRAFFIC_PATHS.values())), index=df.index
+        )
+    if "srcaddr" in df:
+        new["src_scope"] = scope_of(df["srcaddr"]).rename("src_scope")
+    if "dstaddr" in df:
+        new["dst_scope"] = scope_of(df["dstaddr"]).rename("dst_scope")
+    if {"srcaddr", "dstaddr"} <= set(df.columns):
+        side = local_side(df)
+        direction = np.array([None, "egress", "ingress"], dtype=object)[side]
+        new["direction"] = pd.Series(
+            pd.Categorical(direction, categories=list(schema.FLOW_DIRECTIONS)), index=df.index
+        )
+        egress, ingress = side == 1, side == 2
+        new["local_addr"] = _pick(df["srcaddr"], df["dstaddr"], egress, ingress, "local_addr")
+        new["remote_addr"] = _pick(df["dstaddr"], df["srcaddr"], egress, ingress, "remote_addr")
+        if {"srcport", "dstport"} <= set(df.columns):
+            new["local_port"] = _pick(df["srcport"], df["dstport"], egress, ingress, "local_port")
+            new["remote_port"] = _pick(df["dstport"], df["srcport"], egress, ingress, "remote_port")
+        rs = pd.Series(
+            np.where(egress, new["dst_scope"].astype(object), new["src_scope"].astype(object)),
+            index=df.index,
+        )
+        rs[~(egress | ingress)] = None
+        new["remote_scope"] = rs.astype(pd.CategoricalDtype(list(_scope_categories())))
+    if {"start", "end"} <= set(df.columns):
+        dur = (df["end"] - df["start"]).dt.total_seconds()
+        new["duration_s"] = dur.astype("Int64")
+    if {"srcaddr", "pkt_srcaddr", "dstaddr", "pkt_dstaddr"} <= set(df.columns):
+        (s, d, ps, pd_), _ = _address_codes(df, ["srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr"])
+        translated = ((ps >= 0) & (s >= 0) & (ps != s)) | ((pd_ >= 0) & (d >= 0) & (pd_ != d))
+        new["address_translated"] = pd.Series(translated, index=df.index)
+    for name, col in new.items():
+        out[name] = col.array
+    return out
+
+
+def _scope_categories() -> tuple[str, ...]:
+    from ._addresses import SCOPES
+
+    return SCOPES
+
+
+def _pick(a: pd.Series, b: pd.Series, take_a: np.ndarray, take_b: np.ndarray, name: str) -> pd.Series:
+    """``a`` where take_a, ``b`` where take_b, missing elsewhere; keeps a category or integer dtype."""
+    if isinstance(a.dtype, pd.CategoricalDtype):
+        cats = a.cat.categories.append(b.cat.categories[~b.cat.categories.isin(a.cat.categories)])
+        a2 = a.cat.set_categories(cats)
+        b2 = b.cat.set_categories(cats)
+        codes = np.where(take_a, a2.cat.codes, np.where(take_b, b2.cat.codes, -1))
+        return pd.Series(pd.Categorical.from_codes(codes, categories=cats), index=a.index, name=name)
+    if isinstance(a.dtype, pd.CategoricalDtype) or a.dtype == object or isinstance(a.dtype, pd.StringDtype):
+        out = pd.Series(np.where(take_a, a.astype(object), np.where(take_b, b.astype(object), None)))
+        return out.astype("category").set_axis(a.index).rename(name)
+    out = a.where(pd.Series(take_a, index=a.index), b).astype(a.dtype)
+    out = out.mask(pd.Series(~(take_a | take_b), index=a.index))
+    return out.rename(name)

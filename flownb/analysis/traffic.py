@@ -1,0 +1,583 @@
+"""Traffic summaries in the vocabulary of NetFlow tools: top talkers, time series, conversations.
+
+``top`` follows nfdump's statistics (``-s srcip/bytes``) and SiLK's ``rwstats``:
+flows, packets, bytes and the rates bps, pps and bpp per key, keys being any
+column, several columns, or addresses aggregated to networks (``"srcaddr/24"``).
+``conversations`` pairs the two directions of each connection the way nfdump's
+bidirectional mode (``-B``) does, guessing the server from ports, and from the
+TCP handshake when ``tcp_flags`` is in the format.
+
+All functions skip NODATA and SKIPDATA records (they carry no traffic) and never
+change their input.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ._addresses import codes_and_values
+from ._frame import data_rows, float_array, group_codes, int_array, require, seconds
+from ._ports import SERVICE_PORTS, port_score, server_vote
+
+__all__ = ["conversations", "service_view", "timeseries", "top"]
+
+Metric = Literal["flows", "packets", "bytes", "bps", "pps", "bpp"]
+_METRICS = ("flows", "packets", "bytes", "bps", "pps", "bpp")
+_ADDITIVE = ("flows", "packets", "bytes")
+
+
+def _check_metric(metric: str, allowed: tuple[str, ...]) -> None:
+    if metric not in allowed:
+        raise ValueError(f"metric must be one of {list(allowed)}, got {metric!r}")
+
+
+def top(
+    df: pd.DataFrame,
+    by: str | list[str] = "srcaddr",
+    metric: Metric = "bytes",
+    n: int | None = 10,
+) -> pd.DataFrame:
+    """The ``n`` keys with the largest ``metric``: top talkers, top ports, top networks.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Flow log records.
+    by : str or list of str, default "srcaddr"
+        Column(s) to group by. An address column with a prefix length groups
+        addresses by network: ``"srcaddr/24"`` (IPv6 addresses use /64 unless
+        written ``"srcaddr/24/48"``).
+    metric : {"flows", "packets", "bytes", "bps", "pps", "bpp"}, default "bytes"
+        What to rank by: records, packets, bytes, bits per second, packets per
+        second or bytes per packet. Rates divide by the key's active time, from
+        its first ``start`` to its last ``end`` (at least one second), as nfdump does.
+    n : int or None, default 10
+        How many rows to return; ``None`` for all.
+
+    Returns
+    -------
+    DataFrame
+        The key column(s), then ``flows``, ``packets``, ``bytes``, ``bps``, ``pps``,
+        ``bpp``, ``first``, ``last`` and ``share`` (the key's fraction of the total
+        ``metric``; missing for rates), largest first.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> df = flownb.samples.load("aws-docs/tcp-flags-sequence")
+    >>> flownb.analysis.top(df, by="srcaddr", metric="bytes")[["srcaddr", "flows", "bytes", "share"]]
+             srcaddr  flows     bytes     share
+    0  52.213.180.42      4  23397117  0.997214
+    1      10.0.0.62      4     65363  0.002786
+    >>> flownb.analysis.top(df, by=["dstaddr", "dstport"], metric="flows", n=1)[["dstaddr", "dstport", "flows"]]
+         dstaddr  dstport  flows
+    0  10.0.0.62     5001      4
+    """
+    _check_metric(metric, _METRICS)
+    keys = [by] if isinstance(by, str) else list(by)
+    if not keys:
+        raise ValueError("by must name at least one column")
+    if n is not None and (not isinstance(n, (int, np.integer)) or n < 1):
+        raise ValueError(f"n must be a positive integer or None, got {n!r}")
+    rows = data_rows(df)
+    codes, labels = group_codes(df, keys)
+    codes = np.where(rows, codes, -1)
+    valid = codes >= 0
+    c = codes[valid]
+    k = len(labels)
+    size = len(df)
+    flows = np.bincount(c, minlength=k)
+    packets = np.bincount(c, weights=float_array(df.get("packets"), size)[valid], minlength=k)
+    nbytes = np.bincount(c, weights=float_array(df.get("bytes"), size)[valid], minlength=k)
+    out = labels.copy()
+    out["flows"] = flows.astype(np.int64)
+    out["packets"] = pd.array(packets.astype(np.uint64), dtype="UInt64")
+    out["bytes"] = pd.array(nbytes.astype(np.uint64), dtype="UInt64")
+    if "start" in df and "end" in df:
+        big = np.iinfo(np.int64).max
+        first = np.full(k, big, dtype=np.int64)
+        last = np.full(k, -big, dtype=np.int64)
+        s, e = seconds(df["start"])[valid], seconds(df["end"])[valid]
+        np.minimum.at(first, c, np.where(s == np.iinfo(np.int64).min, big, s))
+        np.maximum.at(last, c, e)
+        dur = np.maximum(last - first, 1).astype(np.float64)
+        out["bps"] = nbytes * 8 / dur
+        out["pps"] = packets / dur
+        out["first"] = pd.to_datetime(first, unit="s", utc=True).as_unit("s")
+        out["last"] = pd.to_datetime(last, unit="s", utc=True).as_unit("s")
+    elif metric in ("bps", "pps"):
+        raise ValueError(f"metric '{metric}' needs the start and end fields, which this frame does not have")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["bpp"] = np.where(packets > 0, nbytes / np.where(packets > 0, packets, 1), np.nan)
+    out = out[out["flows"] > 0]
+    values = out[metric].to_numpy(dtype=np.float64, na_value=np.nan)
+    if metric in _ADDITIVE:
+        total = values.sum()
+        out["share"] = values / total if total else np.nan
+    else:
+        out["share"] = np.nan
+    order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")
+    if n is not None:
+        order = order[:n]
+    return out.iloc[order].reset_index(drop=True)
+
+
+def _freq_seconds(freq: str | pd.Timedelta) -> int:
+    try:
+        td = pd.Timedelta(freq)
+    except (ValueError, TypeError):
+        raise ValueError(f"freq must be a time span such as '1min', '5min' or '1h', got {freq!r}") from None
+    secs = td.total_seconds()
+    if secs < 1 or secs != int(secs):
+        raise ValueError(f"freq must be a whole number of seconds, at least 1, got {freq!r}")
+    return int(secs)
+
+
+def timeseries(
+    df: pd.DataFrame,
+    freq: str = "1min",
+    metric: Literal["flows", "packets", "bytes", "bps", "pps"] = "bytes",
+    by: str | None = None,
+) -> pd.DataFrame:
+    """Traffic per time bin, each record spread over its ``start``-``end`` window.
+
+    A record says ``bytes`` crossed the ENI between ``start`` and ``end``; putting
+    them all at ``start`` draws spikes that never happened. Here each record adds
+    to every bin its window overlaps, in proportion to the overlap (a record with
+    ``start == end`` falls in one bin).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Flow log records with ``start`` and ``end``.
+    freq : str, default "1min"
+        Bin width (pandas time span: "30s", "1min", "5min", "1h").
+    metric : {"flows", "packets", "bytes", "bps", "pps"}, default "bytes"
+        ``flows`` counts the records active in each bin; ``bps``/``pps`` are the
+        spread bytes*8 / packets divided by the bin width.
+    by : str, optional
+        A column (or ``"srcaddr/24"``) to split the series by.
+
+    Returns
+    -------
+    DataFrame
+        Tidy: ``time`` (bin start, UTC), the ``by`` column when given, and the
+        metric; every bin from the first to the last is present (zero when quiet).
+
+    Examples
+    --------
+    >>> import flownb
+    >>> df = flownb.samples.load("aws-docs/sg-nacl-ping")
+    >>> flownb.analysis.timeseries(df, freq="1min", metric="bytes")
+                           time       bytes
+    0 2015-05-29 16:30:00+00:00   96.417391
+    1 2015-05-29 16:31:00+00:00  357.304348
+    2 2015-05-29 16:32:00+00:00  218.278261
+    """
+    require(df, ["start", "end"], "timeseries()")
+    _check_metric(metric, ("flows", "packets", "bytes", "bps", "pps"))
+    f = _freq_seconds(freq)
+    rows = data_rows(df)
+    if by is not None:
+        gcodes, labels = group_codes(df, [by])
+        rows &= gcodes >= 0
+    s = seconds(df["start"])
+    e = seconds(df["end"])
+    rows &= (s != np.iinfo(np.int64).min) & (e != np.iinfo(np.int64).min)
+    idx = np.flatnonzero(rows)
+    s, e = s[idx], np.maximum(e[idx], s[idx])
+    length = e - s
+    b0 = s // f
+    b1 = np.where(length > 0, -((-e) // f) - 1, b0)  # last bin the window reaches into
+    b1 = np.maximum(b1, b0)
+    nbins = b1 - b0 + 1
+    rep = np.repeat(np.arange(len(idx)), nbins)
+    offsets = np.cumsum(nbins) - nbins
+    k = b0[rep] + (np.arange(len(rep)) - offsets[rep])
+    lo = np.maximum(s[rep], k * f)
+    hi = np.minimum(e[rep], (k + 1) * f)
+    point = length[rep] == 0
+    weight = np.where(point, 1.0, (hi - lo) / np.where(point, 1, length[rep]))
+    if metric == "flows":
+        values = np.ones(len(rep))
+    else:
+        base = "bytes" if metric in ("bytes", "bps") else "packets"
+        values = float_array(df.get(base), len(df))[idx][rep] * weight
+        if metric == "bps":
+            values = values * 8 / f
+        elif metric == "pps":
+            values = values / f
+    if len(k) == 0:
+        cols = {"time": pd.Series([], dtype="datetime64[s, UTC]")}
+        if by is not None:
+            cols[by] = labels[by].iloc[:0]
+        cols[metric] = pd.Series([], dtype="float64")
+        return pd.DataFrame(cols)
+    kmin, kmax = int(k.min()), int(k.max())
+    nb = kmax - kmin + 1
+    if by is None:
+        sums = np.bincount(k - kmin, weights=values, minlength=nb)
+        times = pd.to_datetime((np.arange(nb) + kmin) * f, unit="s", utc=True).as_unit("s")
+        out = pd.DataFrame({"time": times, metric: sums})
+    else:
+        g = gcodes[idx][rep]
+        present = np.unique(g)
+        gpos = np.searchsorted(present, g)
+        ng = len(present)
+        sums = np.bincount((k - kmin) * ng + gpos, weights=values, minlength=nb * ng)
+        times = pd.to_datetime((np.repeat(np.arange(nb), ng) + kmin) * f, unit="s", utc=True).as_unit("s")
+        out = pd.DataFrame(
+            {
+                "time": times,
+                by: labels[by].take(np.tile(present, nb)).reset_index(drop=True),
+                metric: sums,
+            }
+        )
+    if metric == "flows":
+        out[metric] = out[metric].astype(np.int64)
+    return out
+
+
+def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
+    """Per traffic record: conversation id, whether it flows to the server, and the arrays behind them."""
+    rows = data_rows(df)
+    idx = np.flatnonzero(rows)
+    n = len(df)
+    if len(idx) == 0:
+        return None
+    from .enrich import _address_codes
+
+    (src, dst), addr_values = _address_codes(df, ["srcaddr", "dstaddr"])
+    src, dst = src[idx], dst[idx]
+    sp = int_array(df.get("srcport"), n)[idx]
+    dp = int_array(df.get("dstport"), n)[idx]
+    proto = int_array(df.get("protocol"), n)[idx]
+    e_src = src * 65537 + (sp + 1)
+    e_dst = dst * 65537 + (dp + 1)
+    fwd = e_src <= e_dst
+    lo = np.where(fwd, e_src, e_dst)
+    hi = np.where(fwd, e_dst, e_src)
+    f_lo, _u_lo = pd.factorize(lo)
+    f_hi, u_hi = pd.factorize(hi)
+    key = (f_lo.astype(np.int64) * len(u_hi) + f_hi) * 257 + (proto + 1)
+    conv, uniq = pd.factorize(key)
+    conv = conv.astype(np.int64)
+    m = len(uniq)
+    # which side is the server: the TCP handshake, then port scores, then who spoke first, then the lower port
+    flags = int_array(df.get("tcp_flags"), n)[idx] if "tcp_flags" in df else None
+    vote = server_vote(flags, len(idx)).astype(np.int64)
+    votes = np.bincount(conv, weights=np.where(fwd, vote, -vote), minlength=m)
+    first_rec = np.zeros(m, dtype=np.int64)
+    first_rec[conv[::-1]] = np.arange(len(conv))[::-1]  # first record of each conversation
+    lo_port = np.where(fwd, sp, dp)[first_rec]
+    hi_port = np.where(fwd, dp, sp)[first_rec]
+    score = port_score(hi_port).astype(np.int64) - port_score(lo_port).astype(np.int64)
+    if "start" in df:
+        st = seconds(df["start"])[idx]
+        big = np.iinfo(np.int64).max
+        t_f = np.full(m, big, dtype=np.int64)
+        t_r = np.full(m, big, dtype=np.int64)
+        np.minimum.at(t_f, conv[fwd], st[fwd])
+        np.minimum.at(t_r, conv[~fwd], st[~fwd])
+        spoke = np.sign(t_r - t_f)  # +1: lo spoke first, so hi is the server
+    else:
+        spoke = np.zeros(m, dtype=np.int64)
+    lower = np.sign(lo_port - hi_port)  # +1: hi has the lower port
+    hi_server = np.where(
+        votes != 0, votes > 0, np.where(score != 0, score > 0, np.where(spoke != 0, spoke > 0, lower >= 0))
+    )
+    to_server = np.where(fwd, hi_server[conv], ~hi_server[conv])
+    return {
+        "idx": idx,
+        "conv": conv,
+        "n_conv": np.array(m),
+        "to_server": to_server,
+        "src": src,
+        "dst": dst,
+        "sp": sp,
+        "dp": dp,
+        "proto": proto,
+        "addr_values": np.asarray(addr_values, dtype=object),
+        "first_rec": first_rec,
+    }
+
+
+def _action_label(accepts: np.ndarray, rejects: np.ndarray) -> pd.Categorical:
+    label = np.where(
+        (accepts > 0) & (rejects > 0),
+        "MIXED",
+        np.where(accepts > 0, "ACCEPT", np.where(rejects > 0, "REJECT", None)),
+    )
+    return pd.Categorical(label, categories=["ACCEPT", "REJECT", "MIXED"])
+
+
+def conversations(df: pd.DataFrame) -> pd.DataFrame:
+    """Each connection once, both directions side by side: who is the client, who the server.
+
+    Records are paired on the 5-tuple in either direction. The server is the side
+    the TCP handshake names (SYN from the client, SYN-ACK from the server) when
+    ``tcp_flags`` is present; otherwise the side with the more service-like port
+    (a known service port, then below 1024, then below 32768: nfdump's ``-B``
+    heuristic, refined); otherwise the side that did not send first; otherwise
+    the lower port.
+
+    A connection between two ENIs of the VPC is logged on both; bytes and packets
+    each way are those of the ENI that saw the most, so they are not counted twice.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Flow log records with ``srcaddr`` and ``dstaddr`` (ports and protocol when present).
+
+    Returns
+    -------
+    DataFrame
+        ``client``, ``client_port``, ``server``, ``server_port``, ``protocol``,
+        ``packets_to_server``, ``bytes_to_server``, ``packets_to_client``,
+        ``bytes_to_client``, ``action_to_server``, ``action_to_client`` (ACCEPT,
+        REJECT, MIXED, or missing when that direction was never logged),
+        ``records``, ``interfaces`` (the ENIs that logged it), ``n_interfaces``,
+        ``first``, ``last``; in order of ``first``.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> df = flownb.samples.load("aws-docs/sg-nacl-ping")
+    >>> conv = flownb.analysis.conversations(df)
+    >>> conv[["client", "server", "protocol", "bytes_to_server", "bytes_to_client"]]
+             client         server  protocol  bytes_to_server  bytes_to_client
+    0  203.0.113.12  172.31.16.139         1              336              336
+    >>> conv[["action_to_server", "action_to_client"]]
+      action_to_server action_to_client
+    0           ACCEPT           REJECT
+    """
+    require(df, ["srcaddr", "dstaddr"], "conversations()")
+    p = _pairing(df)
+    columns = [
+        "client",
+        "client_port",
+        "server",
+        "server_port",
+        "protocol",
+        "packets_to_server",
+        "bytes_to_server",
+        "packets_to_client",
+        "bytes_to_client",
+        "action_to_server",
+        "action_to_client",
+        "records",
+        "interfaces",
+        "n_interfaces",
+        "first",
+        "last",
+    ]
+    if p is None:
+        return _empty_conversations(df, columns)
+    idx, conv, m, to_server = p["idx"], p["conv"], int(p["n_conv"]), p["to_server"]
+    n = len(df)
+    ts = to_server.astype(np.int64)
+    cd = conv * 2 + ts  # conversation-direction: 1 = towards the server
+    packets = float_array(df.get("packets"), n)[idx]
+    nbytes = float_array(df.get("bytes"), n)[idx]
+    if "interface_id" in df:
+        eni, eni_values = codes_and_values(df["interface_id"])
+        eni = eni[idx]
+    else:
+        eni, eni_values = np.full(len(idx), -1, dtype=np.int64), pd.Index([])
+    ne = len(eni_values) + 1
+    eni_k = np.where(eni < 0, ne - 1, eni)
+    # per conversation-direction-ENI sums, then the busiest ENI per conversation-direction
+    k3, u3 = pd.factorize(cd * ne + eni_k)
+    u3 = np.asarray(u3, dtype=np.int64)
+    p3 = np.bincount(k3, weights=packets, minlength=len(u3))
+    b3 = np.bincount(k3, weights=nbytes, minlength=len(u3))
+    cd_of = u3 // ne
+    pk = np.zeros(2 * m)
+    by = np.zeros(2 * m)
+    np.maximum.at(pk, cd_of, p3)
+    np.maximum.at(by, cd_of, b3)
+    if "action" in df:
+        acodes, avalues = codes_and_values(df["action"])
+        acodes = acodes[idx]
+        amap = np.array([v == "ACCEPT" for v in avalues] + [False])
+        rmap = np.array([v == "REJECT" for v in avalues] + [False])
+        acc = amap[np.where(acodes < 0, len(avalues), acodes)]
+        rej = rmap[np.where(acodes < 0, len(avalues), acodes)]
+        acc_n = np.bincount(cd, weights=acc, minlength=2 * m)
+        rej_n = np.bincount(cd, weights=rej, minlength=2 * m)
+    else:
+        acc_n = rej_n = np.zeros(2 * m)
+    # ENIs per conversation
+    conv_of = cd_of // 2
+    eni_of = u3 % ne
+    _, u2 = pd.factorize(conv_of * ne + eni_of)
+    u2 = np.asarray(u2, dtype=np.int64)
+    pc, pe = u2 // ne, u2 % ne
+    n_if = np.bincount(pc, weights=pe < ne - 1, minlength=m).astype(np.int64)
+    lo_e = np.full(m, ne, dtype=np.int64)
+    hi_e = np.full(m, -1, dtype=np.int64)
+    real = pe < ne - 1
+    np.minimum.at(lo_e, pc[real], pe[real])
+    np.maximum.at(hi_e, pc[real], pe[real])
+    names = np.append(np.asarray(eni_values, dtype=object), "")
+    first_name = names[np.where(lo_e >= ne - 1, ne - 1, lo_e)]
+    second = names[np.where(hi_e < 0, ne - 1, hi_e)]
+    interfaces = np.where(n_if >= 2, first_name + ", " + second, first_name)
+    more = n_if > 2
+    if more.any():
+        interfaces[more] = interfaces[more] + np.char.mod(" (+%d more)", n_if[more] - 2).astype(object)
+    interfaces = np.where(n_if == 0, None, interfaces)
+    # orientation of each conversation from its first record
+    fr = p["first_rec"]
+    rec_to_server = to_server[fr]
+    cl_addr = np.where(rec_to_server, p["src"][fr], p["dst"][fr])
+    sv_addr = np.where(rec_to_server, p["dst"][fr], p["src"][fr])
+    cl_port = np.where(rec_to_server, p["sp"][fr], p["dp"][fr])
+    sv_port = np.where(rec_to_server, p["dp"][fr], p["sp"][fr])
+    proto = p["proto"][fr]
+    addr_cats = pd.Index(p["addr_values"])
+    out = pd.DataFrame(
+        {
+            "client": pd.Categorical.from_codes(cl_addr, categories=addr_cats),
+            "client_port": _nullable(cl_port, "UInt16"),
+            "server": pd.Categorical.from_codes(sv_addr, categories=addr_cats),
+            "server_port": _nullable(sv_port, "UInt16"),
+            "protocol": _nullable(proto, "UInt8"),
+            "packets_to_server": _counter(pk[1::2]),
+            "bytes_to_server": _counter(by[1::2]),
+            "packets_to_client": _counter(pk[0::2]),
+            "bytes_to_client": _counter(by[0::2]),
+            "action_to_server": _action_label(acc_n[1::2], rej_n[1::2]),
+            "action_to_client": _action_label(acc_n[0::2], rej_n[0::2]),
+            "records": np.bincount(conv, minlength=m).astype(np.int64),
+            "interfaces": pd.array(interfaces, dtype="string"),
+            "n_interfaces": n_if,
+        }
+    )
+    if "start" in df and "end" in df:
+        big = np.iinfo(np.int64).max
+        st = seconds(df["start"])[idx]
+        en = seconds(df["end"])[idx]
+        first = np.full(m, big, dtype=np.int64)
+        last = np.full(m, -big, dtype=np.int64)
+        np.minimum.at(first, conv, st)
+        np.maximum.at(last, conv, en)
+        out["first"] = pd.to_datetime(first, unit="s", utc=True).as_unit("s")
+        out["last"] = pd.to_datetime(last, unit="s", utc=True).as_unit("s")
+        order = np.argsort(first, kind="stable")
+        out = out.iloc[order].reset_index(drop=True)
+    else:
+        out["first"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[s, UTC]")
+        out["last"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[s, UTC]")
+    return out
+
+
+def _nullable(values: np.ndarray, dtype: str) -> pd.arrays.IntegerArray:
+    """Integer array with -1 as missing, in a masked dtype (UInt8, UInt16)."""
+    return pd.arrays.IntegerArray(np.where(values < 0, 0, values).astype(dtype.lower()), values < 0)
+
+
+def _counter(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Summed counters (float64, exact to 2**53) as UInt64; 0 when a direction was never logged."""
+    return pd.arrays.IntegerArray(np.asarray(values, dtype=np.uint64), np.zeros(len(values), dtype=bool))
+
+
+def _empty_conversations(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    dtypes = {
+        "client": "category",
+        "client_port": "UInt16",
+        "server": "category",
+        "server_port": "UInt16",
+        "protocol": "UInt8",
+        "packets_to_server": "UInt64",
+        "bytes_to_server": "UInt64",
+        "packets_to_client": "UInt64",
+        "bytes_to_client": "UInt64",
+        "action_to_server": pd.CategoricalDtype(["ACCEPT", "REJECT", "MIXED"]),
+        "action_to_client": pd.CategoricalDtype(["ACCEPT", "REJECT", "MIXED"]),
+        "records": "int64",
+        "interfaces": "string",
+        "n_interfaces": "int64",
+        "first": "datetime64[s, UTC]",
+        "last": "datetime64[s, UTC]",
+    }
+    return pd.DataFrame({c: pd.Series([], dtype=dtypes[c]) for c in columns})
+
+
+def service_view(df: pd.DataFrame) -> pd.DataFrame:
+    """Conversations with the client's ephemeral port collapsed: who uses which service.
+
+    One row per client, server, server port and protocol, with the number of
+    connections (distinct client ports) and the traffic each way.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Flow log records.
+
+    Returns
+    -------
+    DataFrame
+        ``client``, ``server``, ``server_port``, ``protocol``, ``service`` (the
+        well-known name of the port, when it has one), ``connections``,
+        ``packets_to_server``, ``bytes_to_server``, ``packets_to_client``,
+        ``bytes_to_client``, ``action_to_server``, ``action_to_client``,
+        ``first``, ``last``; most connections first.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> df = flownb.samples.load("aws-docs/tcp-flags-sequence")
+    >>> view = flownb.analysis.service_view(df)
+    >>> view[["client", "server", "server_port", "service", "connections", "bytes_to_server"]]
+              client     server  server_port service  connections  bytes_to_server
+    0  52.213.180.42  10.0.0.62         5001   iperf            3         23397117
+    """
+    conv = conversations(df)
+    keys = ["client", "server", "server_port", "protocol"]
+    if conv.empty:
+        out = conv[keys].copy()
+        for c in ("service",):
+            out[c] = pd.Series([], dtype="category")
+        return out
+    work = conv.copy()
+    for side in ("to_server", "to_client"):
+        a = work[f"action_{side}"]
+        work[f"_acc_{side}"] = a.isin(["ACCEPT", "MIXED"]).astype(np.int64)
+        work[f"_rej_{side}"] = a.isin(["REJECT", "MIXED"]).astype(np.int64)
+    g = work.groupby(keys, observed=True, dropna=False, sort=False)
+    out = g.agg(
+        connections=("records", "size"),
+        packets_to_server=("packets_to_server", "sum"),
+        bytes_to_server=("bytes_to_server", "sum"),
+        packets_to_client=("packets_to_client", "sum"),
+        bytes_to_client=("bytes_to_client", "sum"),
+        _acc_s=("_acc_to_server", "sum"),
+        _rej_s=("_rej_to_server", "sum"),
+        _acc_c=("_acc_to_client", "sum"),
+        _rej_c=("_rej_to_client", "sum"),
+        first=("first", "min"),
+        last=("last", "max"),
+    ).reset_index()
+    out["action_to_server"] = _action_label(out.pop("_acc_s").to_numpy(), out.pop("_rej_s").to_numpy())
+    out["action_to_client"] = _action_label(out.pop("_acc_c").to_numpy(), out.pop("_rej_c").to_numpy())
+    port = out["server_port"].astype("Int64")
+    proto = out["protocol"].astype("Int64")
+    names = _service_names(port, proto)
+    out.insert(4, "service", pd.Categorical(names))
+    out = out.sort_values(["connections", "bytes_to_server"], ascending=False, kind="stable")
+    return out.reset_index(drop=True)
+
+
+def _service_names(port: pd.Series, proto: pd.Series) -> list:
+    table = np.full(65536, None, dtype=object)
+    for k, v in SERVICE_PORTS.items():
+        table[k] = v
+    p = port.to_numpy(dtype=np.int64, na_value=-1)
+    pr = proto.to_numpy(dtype=np.int64, na_value=-1)
+    names = table[np.clip(p, 0, 65535)]
+    names[(p < 0) | ~np.isin(pr, [6, 17, 132])] = None
+    return list(names)
