@@ -1,0 +1,133 @@
+"""Address helpers private to the detectors: one ``ipaddress`` call per distinct value.
+
+Flow logs repeat a few thousand addresses over millions of records, so every
+question about an address (is it public? is it in this CIDR list?) is answered
+once per distinct string and mapped back to the records with integer codes.
+
+Examples
+--------
+>>> from flownb.analysis._netclass import classify, parse_networks, in_networks
+>>> classify(["10.0.0.5", "8.8.8.8", "not-an-ip"])[["is_local", "is_public"]].to_dict("list")
+{'is_local': [True, False, False], 'is_public': [False, True, False]}
+>>> in_networks(["8.8.8.8", "1.1.1.1"], parse_networks(["8.8.8.0/24"], "allowed")).tolist()
+[True, False]
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["address_codes", "classify", "in_networks", "parse_networks"]
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(values: Iterable[str] | str | None, name: str) -> tuple[Network, ...]:
+    """Parse IP addresses and CIDR blocks given by a person; the error names the argument.
+
+    Examples
+    --------
+    >>> parse_networks("192.0.2.7", "indicators")
+    (IPv4Network('192.0.2.7/32'),)
+    """
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    out = []
+    for value in values:
+        try:
+            out.append(ipaddress.ip_network(str(value).strip(), strict=False))
+        except ValueError:
+            raise ValueError(
+                f"'{name}' must hold IP addresses or CIDR blocks such as '203.0.113.0/24', got {value!r}"
+            ) from None
+    return tuple(out)
+
+
+def _parse(value: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(str(value))
+    except ValueError:
+        return None
+
+
+def classify(addresses: Sequence[str], local_networks: Sequence[Network] = ()) -> pd.DataFrame:
+    """Classify distinct addresses: local (inside the VPC or private) or public (internet).
+
+    Parameters
+    ----------
+    addresses : sequence of str
+        Distinct address strings, IPv4 or IPv6.
+    local_networks : sequence of ip networks
+        Extra ranges to treat as local, e.g. a VPC's public IPv6 block.
+
+    Returns
+    -------
+    DataFrame
+        One row per address: ``version`` (4, 6 or 0 when not an address), ``is_local``
+        (not globally routable, or inside ``local_networks``) and ``is_public`` (globally
+        routable and not local).
+    """
+    parsed = [_parse(a) for a in addresses]
+    version = np.array([p.version if p is not None else 0 for p in parsed], dtype=np.int8)
+    is_global = np.array([bool(p is not None and p.is_global) for p in parsed], dtype=bool)
+    valid = version > 0
+    local = valid & ~is_global
+    if local_networks:
+        local |= in_networks(addresses, local_networks, parsed=parsed)
+    return pd.DataFrame({"version": version, "is_local": local, "is_public": valid & ~local})
+
+
+def in_networks(
+    addresses: Sequence[str],
+    networks: Sequence[Network],
+    *,
+    parsed: Sequence[object] | None = None,
+) -> np.ndarray:
+    """Boolean array: is each address inside any of ``networks``."""
+    if not networks:
+        return np.zeros(len(addresses), dtype=bool)
+    if parsed is None:
+        parsed = [_parse(a) for a in addresses]
+    out = np.zeros(len(addresses), dtype=bool)
+    for i, ip in enumerate(parsed):
+        if ip is None:
+            continue
+        out[i] = any(ip.version == net.version and ip in net for net in networks)
+    return out
+
+
+def address_codes(columns: Sequence[pd.Series]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Integer codes for several address columns over one shared table of distinct values.
+
+    Returns the codes of each column (``-1`` where missing) and the table (an object
+    array of strings). Categorical columns are coded without touching their rows.
+
+    Examples
+    --------
+    >>> codes, table = address_codes([pd.Series(["a", "b"]), pd.Series(["b", None])])
+    >>> [c.tolist() for c in codes], table.tolist()
+    ([[0, 1], [1, -1]], ['a', 'b'])
+    """
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    for col in columns:
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            codes = np.asarray(col.cat.codes, dtype=np.int64)
+            cats = np.asarray(col.cat.categories.astype(object), dtype=object)
+        else:
+            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+            codes = codes.astype(np.int64)
+            cats = np.asarray(pd.Index(uniques).astype(object), dtype=object)
+        parts.append((codes, cats))
+    allcats = pd.Index(np.concatenate([c for _, c in parts]) if parts else np.array([], dtype=object))
+    table = allcats.unique()
+    out = []
+    for codes, cats in parts:
+        remap = np.append(table.get_indexer(pd.Index(cats)), -1).astype(np.int64)
+        out.append(remap[codes])  # codes == -1 picks the appended -1
+    return out, np.asarray(table, dtype=object)
