@@ -1,0 +1,242 @@
+"""The syntax tree of a Logs Insights query.
+
+Every node keeps its span in the query text (``start``, ``end``): result
+columns are named by the text of their expression, as CloudWatch names them
+(``count(*)``, ``sum(bytes)``, ``bin(5m)``), and errors point at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Binary",
+    "Call",
+    "Command",
+    "Dedup",
+    "Display",
+    "Duration",
+    "Expr",
+    "Field",
+    "Fields",
+    "Filter",
+    "InList",
+    "Item",
+    "Like",
+    "Limit",
+    "Literal",
+    "Not",
+    "Parse",
+    "Query",
+    "Regex",
+    "Sort",
+    "SortKey",
+    "Star",
+    "Stats",
+    "Unary",
+    "walk",
+]
+
+
+@dataclass(frozen=True)
+class Expr:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Literal(Expr):
+    """A number or a string."""
+
+    value: int | float | str
+
+
+@dataclass(frozen=True)
+class Regex(Expr):
+    """A ``/regex/`` literal; ``pattern`` is the text between the slashes."""
+
+    pattern: str
+
+
+@dataclass(frozen=True)
+class Duration(Expr):
+    """``5m``, ``1h``: ``amount`` of ``unit`` (ms, s, m, h, d, w, mo, q, y)."""
+
+    amount: int | float
+    unit: str
+
+
+@dataclass(frozen=True)
+class Field(Expr):
+    """A field reference (``srcAddr``, ``@timestamp``, ```log-status```)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Star(Expr):
+    """The ``*`` of ``count(*)``."""
+
+
+@dataclass(frozen=True)
+class Call(Expr):
+    """A function or aggregation call; ``name`` is lower-case, ``args`` the arguments."""
+
+    name: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Unary(Expr):
+    """``-x``."""
+
+    op: str
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Not(Expr):
+    """``not x``."""
+
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Binary(Expr):
+    """Arithmetic (``+ - * / % ^``), comparison (``= != < <= > >=``) or logic (``and``, ``or``)."""
+
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Like(Expr):
+    """``x like 'text'`` (substring), ``x like /re/`` or ``x =~ /re/`` (regex search)."""
+
+    operand: Expr
+    pattern: Literal | Regex
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class InList(Expr):
+    """``x in [a, b]`` and ``x not in [a, b]``."""
+
+    operand: Expr
+    items: tuple[Expr, ...]
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Item:
+    """An expression with an optional ``as`` alias; ``name`` is the result column name."""
+
+    expr: Expr
+    alias: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.alias if self.alias is not None else self.expr.text
+
+
+@dataclass(frozen=True)
+class SortKey:
+    expr: Expr
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class Command:
+    start: int
+    end: int
+    keyword: str
+
+
+@dataclass(frozen=True)
+class Fields(Command):
+    items: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True)
+class Display(Command):
+    items: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True)
+class Filter(Command):
+    condition: Expr | None = None
+
+
+@dataclass(frozen=True)
+class Stats(Command):
+    aggregations: tuple[Item, ...] = ()
+    by: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sort(Command):
+    keys: tuple[SortKey, ...] = ()
+
+
+@dataclass(frozen=True)
+class Limit(Command):
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class Parse(Command):
+    """``parse [field] 'glob*pattern' as a, b`` or ``parse [field] /(?<a>...)/``."""
+
+    source: Expr | None = None
+    pattern: str = ""
+    is_regex: bool = False
+    names: tuple[str, ...] = ()
+    regex: str = ""  # the pattern as a regular expression with named groups
+
+
+@dataclass(frozen=True)
+class Dedup(Command):
+    fields: tuple[Expr, ...] = ()
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query: its commands in order, and the (normalised) text."""
+
+    commands: tuple[Command, ...]
+    text: str
+    normalised: tuple[str, ...] = field(default=())
+
+
+def walk(node: object):
+    """Every expression node under ``node`` (an expression, item, key or command), depth first."""
+    if isinstance(node, Item | SortKey):
+        yield from walk(node.expr)
+        return
+    if isinstance(node, Command):
+        for value in vars(node).values():
+            items = value if isinstance(value, tuple) else (value,)
+            for item in items:
+                if isinstance(item, Expr | Item | SortKey):
+                    yield from walk(item)
+        return
+    if not isinstance(node, Expr):
+        return
+    yield node
+    if isinstance(node, Call):
+        for arg in node.args:
+            yield from walk(arg)
+    elif isinstance(node, Unary | Not):
+        yield from walk(node.operand)
+    elif isinstance(node, Binary):
+        yield from walk(node.left)
+        yield from walk(node.right)
+    elif isinstance(node, Like):
+        yield from walk(node.operand)
+        yield from walk(node.pattern)
+    elif isinstance(node, InList):
+        yield from walk(node.operand)
+        for item in node.items:
+            yield from walk(item)
