@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _generate  # noqa: E402
+import _generate
 
 NAMES = _generate.HEADER.split()
 FLOWLOGS_READER_RECORDS = 100_000

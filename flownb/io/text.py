@@ -169,8 +169,8 @@ def parse_careful(data: bytes, name: str, names: list[str] | None) -> Part:
         .to_numpy(zero_copy_only=False)
     )
     is_header &= nonblank
-    # A header must be followed by a line of its width (or by nothing), so a stray word that
-    # happens to be a field name is reported as a bad line, not obeyed as a new format.
+    # A header of one or two names must be followed by a line of its width (or by nothing), so a
+    # stray word that happens to be a field name is reported as a bad line, not obeyed as a format.
     lines_with_text = np.flatnonzero(nonblank)
     candidates = np.flatnonzero(is_header)
     if len(candidates):
@@ -178,7 +178,8 @@ def parse_careful(data: bytes, name: str, names: list[str] | None) -> Part:
         has_next = pos < len(lines_with_text)
         nxt = lines_with_text[np.minimum(pos, len(lines_with_text) - 1)]
         same_width = ntok[nxt] == ntok[candidates]
-        is_header[candidates[has_next & ~same_width]] = False
+        short = ntok[candidates] < 3
+        is_header[candidates[short & has_next & ~same_width]] = False
     header_rows = np.flatnonzero(is_header)
     segment = np.cumsum(is_header)
     formats = [names or list(schema.DEFAULT_FIELDS)]
