@@ -1,0 +1,123 @@
+"""Logs Insights on 1,000,000 default-format records: flownb.query against DuckDB SQL.
+
+Each query runs on the same DataFrame (the contract frame ``read_flow_logs``
+returns) as the equivalent DuckDB SQL, in the same run; the table shows the
+best of several runs and the ratio flownb / DuckDB (target: at most 1.5).
+
+DuckDB's ``inet`` extension is not assumed to be installed, so the SQL
+equivalent of ``isIpv4InSubnet(srcAddr, "10.0.0.0/8")`` parses the dotted
+quad itself; both sides check the answers agree before timing.
+
+Run: ``python benchmarks/insights.py [--n 1000000] [--repeat 7]``. Not a unit test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import duckdb
+import pandas as pd
+from _generate import write
+
+import flownb
+from flownb.insights import query
+
+_IPV4_IN_10_8 = r"""
+    regexp_full_match(srcaddr, '\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}')
+    AND ((CAST(split_part(srcaddr, '.', 1) AS BIGINT) * 16777216
+        + CAST(split_part(srcaddr, '.', 2) AS BIGINT) * 65536
+        + CAST(split_part(srcaddr, '.', 3) AS BIGINT) * 256
+        + CAST(split_part(srcaddr, '.', 4) AS BIGINT)) & 4278190080) = 167772160
+"""
+
+CASES = [
+    (
+        "top talkers",
+        "stats sum(bytes) as b by srcAddr, dstAddr | sort b desc | limit 10",
+        "SELECT srcaddr, dstaddr, sum(bytes) AS b FROM df GROUP BY srcaddr, dstaddr ORDER BY b DESC LIMIT 10",
+    ),
+    (
+        "rejects per 5 min",
+        'filter action="REJECT" | stats count(*) by bin(5m)',
+        "SELECT time_bucket(INTERVAL 5 MINUTE, start) AS t, count(*) AS n FROM df "
+        "WHERE action = 'REJECT' GROUP BY t",
+    ),
+    (
+        "10/8 sources by port",
+        'filter isIpv4InSubnet(srcAddr, "10.0.0.0/8") | stats count(*) by dstPort',
+        f"SELECT dstport, count(*) AS n FROM df WHERE {_IPV4_IN_10_8} GROUP BY dstport",
+    ),
+]
+
+
+def best(fn, repeat: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def _same(ours: pd.DataFrame, theirs: pd.DataFrame) -> bool:
+    """Every row flownb returns is a row DuckDB returns, and as many rows (CloudWatch caps results at 10,000)."""
+    a = _canonical(ours)
+    b = _canonical(theirs)
+    if len(a) != min(len(b), 10_000):
+        return False
+    return len(a.merge(b, how="inner", on=list(a.columns)).drop_duplicates()) == len(a.drop_duplicates())
+
+
+def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(index=range(len(frame)))
+    for i, c in enumerate(frame.columns):
+        s = frame[c].reset_index(drop=True)
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            s = s.dt.tz_convert("UTC").dt.as_unit("s").astype("int64")
+        if pd.api.types.is_numeric_dtype(s.dtype):
+            s = s.astype("float64")
+        out[i] = s.astype(str)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--dir", default="/tmp/flownb-bench")
+    args = ap.parse_args(argv)
+
+    log, _ = write(args.dir, n=args.n)
+    df = flownb.read_flow_logs(str(log))
+    con = duckdb.connect()
+    con.register("df", df)
+    print(
+        f"{len(df):,} records, duckdb {duckdb.__version__}, pandas {pd.__version__}, best of {args.repeat}\n"
+    )
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name, insights, sql in CASES:
+            ours = query(df, insights)
+            theirs = con.execute(sql).df()
+            agree = _same(ours, theirs)
+            t_ours = best(lambda q=insights: query(df, q), args.repeat)
+            t_duck = best(lambda s=sql: con.execute(s).df(), args.repeat)
+            rows.append((name, t_ours * 1000, t_duck * 1000, t_ours / t_duck, agree))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'query':<{width}}  {'flownb ms':>9}  {'duckdb ms':>9}  {'ratio':>5}  target  same answer")
+    for name, ours, duck, ratio, agree in rows:
+        ok = "met" if ratio <= 1.5 else "MISSED"
+        print(f"{name:<{width}}  {ours:9.1f}  {duck:9.1f}  {ratio:5.2f}  {ok:>6}  {'yes' if agree else 'NO'}")
+    return 0 if all(r[3] <= 1.5 and r[4] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
