@@ -1,0 +1,421 @@
+"""Where each connection goes and what each interface on its way records ("legs").
+
+A connection is evaluated the way AWS evaluates it:
+
+* on the way out, the client's security groups (outbound) and its subnet's
+  network ACL (outbound) when the packet leaves the subnet;
+* on the way in, the server subnet's network ACL (inbound) and the server's
+  security groups (inbound);
+* on the way back, the network ACLs again, against the client's ephemeral
+  port (they are stateless), but not the security groups (stateful: the
+  answer to an accepted request always passes them);
+* through a NAT gateway, the NAT gateway's subnet ACL both ways, and four
+  records on the NAT gateway's interface with ``pkt-srcaddr``/``pkt-dstaddr``
+  carrying the original addresses (VPC User Guide, "Flow log record
+  examples", NAT gateway).
+
+A leg is one direction of one connection on one interface: it becomes one
+record per aggregation interval it spans. A rejected packet is recorded where
+it was dropped and nowhere further along.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .policy import nacl_allows, route_targets, sg_allows
+from .topology import Topology, cidr_range, ip_int, protocol_number
+from .traffic import (
+    ANSWER_AUTO,
+    ANSWER_NORMAL,
+    ANSWER_REFUSED,
+    ANSWER_SILENT,
+    KIND_PROBE,
+    Connections,
+    Endpoints,
+)
+
+__all__ = ["Legs", "connection_legs"]
+
+# TCP flag bits (VPC User Guide, "TCP flag sequence").
+FIN, SYN, RST, SYN_ACK = 1, 2, 4, 18
+#: Linux SYN retransmission times (s after the first SYN): 1, 3, 7, 15 s.
+_RETRY_SPAN = np.array([0.0, 1.0, 3.0, 7.0, 15.0, 31.0])
+_MSS = 1448
+_TCP_HDR, _UDP_HDR = 52, 28
+
+
+@dataclass
+class Legs:
+    """One direction of a connection on one interface, before splitting into intervals."""
+
+    eni: np.ndarray
+    egress: np.ndarray
+    accept: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    pkt_src: np.ndarray
+    pkt_dst: np.ndarray
+    sport: np.ndarray
+    dport: np.ndarray
+    proto: np.ndarray
+    packets: np.ndarray
+    bytes: np.ndarray
+    t0: np.ndarray
+    t1: np.ndarray
+    f_first: np.ndarray
+    f_mid: np.ndarray
+    f_last: np.ndarray
+    path: np.ndarray
+    conn: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.eni)
+
+    @classmethod
+    def concat(cls, parts: list[Legs]) -> Legs:
+        return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)})
+
+    def take(self, idx: np.ndarray) -> Legs:
+        return Legs(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
+
+
+def _subnet_index(topo: Topology) -> tuple[list[str], np.ndarray, np.ndarray]:
+    ids = [s.id for s in topo.subnets]
+    rng = np.array([cidr_range(s.cidr) for s in topo.subnets], dtype=np.int64).reshape(-1, 2)
+    return ids, rng[:, 0], rng[:, 1]
+
+
+def _addr_subnet(ips: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    out = np.full(len(ips), -1, dtype=np.int32)
+    for k in range(len(lo)):
+        out[(ips >= lo[k]) & (ips <= hi[k])] = k
+    return out
+
+
+class _Checker:
+    """Runs ACL and security group checks on the rows a mask selects, per subnet or interface."""
+
+    def __init__(self, topo: Topology, eps: Endpoints, conns: Connections) -> None:
+        self.topo, self.eps, self.conns = topo, eps, conns
+        self.subnet_ids, self.sub_lo, self.sub_hi = _subnet_index(topo)
+        self.ep_sub = np.array([self.subnet_ids.index(s) for s in eps.subnet], dtype=np.int32)
+
+    def nacl(
+        self, sub: np.ndarray, direction: str, port: np.ndarray, peer: np.ndarray, active: np.ndarray
+    ) -> np.ndarray:
+        ok = np.ones(len(sub), dtype=bool)
+        proto = self.conns.proto
+        for k in np.unique(sub[active]):
+            if k < 0:
+                continue
+            m = active & (sub == k)
+            acl = self.topo.network_acl(self.topo.subnets[k].network_acl)
+            ok[m] = nacl_allows(acl, direction, proto[m], port[m], peer[m])  # type: ignore[arg-type]
+        return ok
+
+    def sg(
+        self, ep: np.ndarray, direction: str, port: np.ndarray, peer: np.ndarray, active: np.ndarray
+    ) -> np.ndarray:
+        ok = np.ones(len(ep), dtype=bool)
+        proto = self.conns.proto
+        for k in np.unique(ep[active]):
+            if k < 0:
+                continue
+            m = active & (ep == k)
+            groups = self.eps.enis[k].security_groups
+            if not groups:  # NAT gateways have no security groups
+                continue
+            ok[m] = sg_allows(self.topo, groups, direction, proto[m], port[m], peer[m])  # type: ignore[arg-type]
+        return ok
+
+
+def _auto_answers(topo: Topology, eps: Endpoints, c: Connections, reached: np.ndarray) -> np.ndarray:
+    """How each server answers: its services (listening or not) and its host firewall decide."""
+    ans = c.answer.copy()
+    auto = reached & (ans == ANSWER_AUTO)
+    ans[auto & (c.s_ep < 0)] = ANSWER_NORMAL
+    for k in np.unique(c.s_ep[auto]):
+        if k < 0:
+            continue
+        m = auto & (c.s_ep == k)
+        inst = eps.instance[k]
+        if inst is None:  # a NAT gateway does not answer connections to itself
+            ans[m] = ANSWER_SILENT
+            continue
+        listening = np.zeros(len(c), dtype=bool)
+        closed = np.zeros(len(c), dtype=bool)
+        for svc in inst.services:
+            hit = (c.s_port == svc.port) & (c.proto == protocol_number(svc.protocol))
+            (listening if svc.listening else closed)[...] |= hit
+        dropped = np.zeros(len(c), dtype=bool)
+        for cidr, port in inst.firewall_drops:
+            lo, hi = cidr_range(cidr)
+            dropped |= (c.c_ip >= lo) & (c.c_ip <= hi) & ((c.s_port == port) | (port in (None, -1)))
+        icmp = c.proto == 1
+        ans[m] = np.where(
+            dropped[m],
+            ANSWER_SILENT,
+            np.where(
+                listening[m] | icmp[m],
+                ANSWER_NORMAL,
+                np.where(c.proto[m] == 6, ANSWER_REFUSED, ANSWER_SILENT),
+            ),
+        )
+        del closed
+    return ans
+
+
+def _packet_model(
+    c: Connections, established: np.ndarray, answer: np.ndarray, rng: np.random.Generator
+) -> dict:
+    """Packets, bytes, flags and end times of the request and response directions."""
+    n = len(c)
+    tcp = c.proto == 6
+    probe = c.kind == KIND_PROBE
+    data_req = np.ceil(c.req_bytes / _MSS).astype(np.int64)
+    data_resp = np.ceil(c.resp_bytes / _MSS).astype(np.int64)
+    # established TCP
+    req_p = 3 + data_req + (data_resp + 1) // 2
+    resp_p = 2 + data_resp + (data_req + 1) // 2
+    req_b = c.req_bytes + _TCP_HDR * req_p + 8
+    resp_b = c.resp_bytes + _TCP_HDR * resp_p + 8
+    t1 = c.t0 + c.dur
+    rf = np.where(tcp, SYN, 0)
+    rm = np.zeros(n, np.int16)
+    rl = np.where(tcp, FIN, 0)
+    sf = np.where(tcp, SYN_ACK, 0)
+    sm = np.zeros(n, np.int16)
+    sl = np.where(tcp, FIN, 0)
+    # TCP that never got going: SYN retransmissions, SYN-ACKs answering them
+    retries = rng.integers(2, 6, n)
+    failed = tcp & ~established & ~probe
+    refused = tcp & (answer == ANSWER_REFUSED) & ~probe
+    fail = failed & ~refused
+    req_p = np.where(fail, retries, req_p)
+    req_b = np.where(fail, 60 * retries, req_b)
+    resp_p = np.where(fail, retries, resp_p)
+    resp_b = np.where(fail, 60 * retries, resp_b)
+    t1 = np.where(fail, c.t0 + _RETRY_SPAN[retries - 1], t1)
+    rf, rm, rl = np.where(fail, SYN, rf), np.where(fail, SYN, rm), np.where(fail, SYN, rl)
+    sf, sm, sl = np.where(fail, SYN_ACK, sf), np.where(fail, SYN_ACK, sm), np.where(fail, SYN_ACK, sl)
+    # refused: one SYN, one RST
+    req_p, req_b = np.where(refused, 1, req_p), np.where(refused, 60, req_b)
+    resp_p, resp_b = np.where(refused, 1, resp_p), np.where(refused, 40, resp_b)
+    t1 = np.where(refused, c.t0, t1)
+    rf, rm, rl = np.where(refused, SYN, rf), np.where(refused, SYN, rm), np.where(refused, SYN, rl)
+    sf, sm, sl = np.where(refused, RST, sf), np.where(refused, RST, sm), np.where(refused, RST, sl)
+    # scan probes: SYN; an open port answers SYN-ACK and the scanner resets
+    open_probe = probe & tcp & established
+    req_p = np.where(probe, np.where(open_probe, 2, 1), req_p)
+    req_b = np.where(probe, np.where(open_probe, 84, 44), req_b)
+    resp_p, resp_b = np.where(probe, 1, resp_p), np.where(probe, 44, resp_b)
+    t1 = np.where(probe, c.t0, t1)
+    pf = np.where(open_probe, SYN | RST, SYN)
+    rf, rm, rl = np.where(probe, pf, rf), np.where(probe, pf, rm), np.where(probe, pf, rl)
+    pr = np.where(answer == ANSWER_REFUSED, RST, SYN_ACK)
+    sf, sm, sl = np.where(probe, pr, sf), np.where(probe, pr, sm), np.where(probe, pr, sl)
+    # UDP, ICMP and other protocols: datagrams, no handshake
+    other = ~tcp
+    hdr = np.where(c.proto == 1, 28, _UDP_HDR)
+    oreq = np.maximum(1, np.ceil(c.req_bytes / 1400)).astype(np.int64)
+    oresp = np.maximum(1, np.ceil(c.resp_bytes / 1400)).astype(np.int64)
+    req_p = np.where(other, oreq, req_p)
+    resp_p = np.where(other, oresp, resp_p)
+    req_b = np.where(other, c.req_bytes + hdr * oreq, req_b)
+    resp_b = np.where(other, c.resp_bytes + hdr * oresp, resp_b)
+    return {
+        "req": (req_p, req_b, rf.astype(np.int16), rm.astype(np.int16), rl.astype(np.int16)),
+        "resp": (resp_p, resp_b, sf.astype(np.int16), sm.astype(np.int16), sl.astype(np.int16)),
+        "t1": t1,
+    }
+
+
+def connection_legs(topo: Topology, eps: Endpoints, c: Connections, rng: np.random.Generator) -> Legs:
+    """Evaluate every connection and return the legs the interfaces on its path record."""
+    n = len(c)
+    chk = _Checker(topo, eps, c)
+    ep_sub = chk.ep_sub
+    c_in = c.c_ep >= 0
+    csub = np.where(c_in, ep_sub[np.maximum(c.c_ep, 0)], -1)
+    # routing from the client's subnet
+    kind = np.full(n, "inbound", dtype=object)
+    kind[~c_in & (c.s_ep < 0)] = "outside"
+    nat_ep = np.full(n, -1, dtype=np.int32)
+    nat_ids = {}
+    for k, eni in enumerate(eps.enis):
+        for nat in topo.nat_gateways:
+            if nat.interface is eni:
+                nat_ids[nat.id] = k
+                nat_ids[nat.name] = k
+    for k in np.unique(csub[c_in]):
+        m = c_in & (csub == k)
+        targets = route_targets(topo, topo.subnets[k].id, c.s_ip[m])
+        kind[m] = targets
+        rt = topo.route_table_of(topo.subnets[k].id)
+        nat_route = next((r.target for r in rt.routes if r.target in nat_ids), None)
+        if nat_route is not None:
+            nat_ep[m] = nat_ids[nat_route]
+    local, via_nat = kind == "local", kind == "nat"
+    via_igw, via_tgw, inbound = kind == "igw", kind == "tgw", kind == "inbound"
+    ssub = np.where(c.s_ep >= 0, ep_sub[np.maximum(c.s_ep, 0)], _addr_subnet(c.s_ip, chk.sub_lo, chk.sub_hi))
+    nsub = np.where(nat_ep >= 0, ep_sub[np.maximum(nat_ep, 0)], -1)
+    hop = np.where(local, ssub, np.where(via_nat, nsub, -2))
+
+    # ---- request, client side
+    c_out = chk.sg(c.c_ep, "outbound", c.s_port, c.s_ip, c_in) & chk.nacl(
+        csub, "outbound", c.s_port, c.s_ip, c_in & (hop != csub)
+    )
+    # ---- request, server side (inside the VPC)
+    reach_s = (local & c_out & (c.s_ep >= 0)) | (inbound & (c.s_ep >= 0))
+    s_acc = chk.nacl(ssub, "inbound", c.s_port, c.c_ip, reach_s & (ssub != csub)) & chk.sg(
+        c.s_ep, "inbound", c.s_port, c.c_ip, reach_s
+    )
+    # ---- request through the NAT gateway or the internet gateway
+    reach_nat = via_nat & c_out & (nat_ep >= 0)
+    n_in_req = chk.nacl(nsub, "inbound", c.s_port, c.c_ip, reach_nat & (nsub != csub))
+    n_out_req = chk.nacl(nsub, "outbound", c.s_port, c.s_ip, reach_nat & n_in_req)
+    has_public = np.where(c_in, eps.public[np.maximum(c.c_ep, 0)] != 0, False)
+    sent_out = (reach_nat & n_in_req & n_out_req) | (via_igw & c_out & has_public) | (via_tgw & c_out)
+
+    delivered = (reach_s & s_acc) | sent_out
+    answer = _auto_answers(topo, eps, c, delivered)
+    answers = delivered & ((answer == ANSWER_NORMAL) | (answer == ANSWER_REFUSED))
+
+    # ---- the answer, inside the VPC
+    r_in = answers & (c.r_ep >= 0) & (local | inbound)
+    rsub = np.where(c.r_ep >= 0, ep_sub[np.maximum(c.r_ep, 0)], -1)
+    asym = r_in & (c.r_ep != c.s_ep)
+    r_out = chk.sg(c.r_ep, "outbound", c.c_port, c.c_ip, asym) & chk.nacl(
+        rsub, "outbound", c.c_port, c.c_ip, r_in & (rsub != csub)
+    )
+    # ---- the answer through the NAT gateway
+    nat_port = rng.integers(1024, 65536, n).astype(np.int32)
+    back_nat = answers & via_nat
+    n_in_resp = chk.nacl(nsub, "inbound", nat_port, c.s_ip, back_nat)
+    n_out_resp = chk.nacl(nsub, "outbound", c.c_port, c.c_ip, back_nat & n_in_resp & (nsub != csub))
+    # ---- the answer reaching the client's subnet
+    at_client = c_in & (
+        (r_in & r_out) | (back_nat & n_in_resp & n_out_resp) | (answers & (via_igw | via_tgw))
+    )
+    from_sub = np.where(local, rsub, np.where(via_nat, nsub, -2))
+    c_back = chk.nacl(csub, "inbound", c.c_port, c.s_ip, at_client & (from_sub != csub))
+
+    normal = answer == ANSWER_NORMAL
+    established = np.where(c_in, at_client & c_back & normal, r_in & r_out & normal)
+    pm = _packet_model(c, established, answer, rng)
+    req, resp, t1 = pm["req"], pm["resp"], pm["t1"]
+    conn_idx = np.arange(n, dtype=np.int64)
+
+    parts: list[Legs] = []
+
+    def emit(mask, eni, egress, accept, src, dst, psrc, pdst, sport, dport, counts, path):
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+
+        def pick(v):
+            return np.broadcast_to(np.asarray(v), (n,))[idx] if np.ndim(v) == 0 or len(v) != n else v[idx]
+
+        p, b, ff, fm, fl = counts
+        parts.append(
+            Legs(
+                eni=pick(eni).astype(np.int32),
+                egress=np.full(len(idx), egress, dtype=bool),
+                accept=pick(accept).astype(bool),
+                src=pick(src).astype(np.uint32),
+                dst=pick(dst).astype(np.uint32),
+                pkt_src=pick(psrc).astype(np.uint32),
+                pkt_dst=pick(pdst).astype(np.uint32),
+                sport=pick(sport).astype(np.int32),
+                dport=pick(dport).astype(np.int32),
+                proto=c.proto[idx],
+                packets=p[idx],
+                bytes=b[idx],
+                t0=c.t0[idx],
+                t1=t1[idx],
+                f_first=ff[idx],
+                f_mid=fm[idx],
+                f_last=fl[idx],
+                path=pick(path).astype(np.int8),
+                conn=conn_idx[idx],
+            )
+        )
+
+    nat_ip = np.where(nat_ep >= 0, eps.ip[np.maximum(nat_ep, 0)], 0).astype(np.uint32)
+    out_path = np.where(local | via_nat, 1, np.where(via_igw, 8, 0))
+    # client egress: the request
+    emit(
+        c_in & (kind != "outside"),
+        c.c_ep,
+        True,
+        c_out,
+        c.c_ip,
+        c.s_ip,
+        c.c_ip,
+        c.s_ip,
+        c.c_port,
+        c.s_port,
+        req,
+        out_path,
+    )
+    # server ingress: the request
+    emit(reach_s, c.s_ep, False, s_acc, c.c_ip, c.s_ip, c.c_ip, c.s_ip, c.c_port, c.s_port, req, 0)
+    # answering interface egress: the response
+    r_path = np.where(c_in, 1, 8)
+    emit(r_in, c.r_ep, True, r_out, c.s_ip, c.c_ip, c.s_ip, c.c_ip, c.s_port, c.c_port, resp, r_path)
+    # NAT gateway: in from the instance, out to the internet, the answer in, and back to the instance
+    emit(reach_nat, nat_ep, False, n_in_req, c.c_ip, nat_ip, c.c_ip, c.s_ip, c.c_port, c.s_port, req, 0)
+    emit(
+        reach_nat & n_in_req,
+        nat_ep,
+        True,
+        n_out_req,
+        nat_ip,
+        c.s_ip,
+        nat_ip,
+        c.s_ip,
+        nat_port,
+        c.s_port,
+        req,
+        8,
+    )
+    emit(back_nat, nat_ep, False, n_in_resp, c.s_ip, nat_ip, c.s_ip, nat_ip, c.s_port, nat_port, resp, 0)
+    emit(
+        back_nat & n_in_resp,
+        nat_ep,
+        True,
+        n_out_resp,
+        nat_ip,
+        c.c_ip,
+        c.s_ip,
+        c.c_ip,
+        c.s_port,
+        c.c_port,
+        resp,
+        1,
+    )
+    # client ingress: the response
+    emit(at_client, c.c_ep, False, c_back, c.s_ip, c.c_ip, c.s_ip, c.c_ip, c.s_port, c.c_port, resp, 0)
+    if not parts:
+        z = np.zeros(0)
+        return Legs(*(z.astype(t) for t in _LEG_TYPES))
+    return Legs.concat(parts)
+
+
+_LEG_TYPES = [
+    np.int32, bool, bool, np.uint32, np.uint32, np.uint32, np.uint32, np.int32, np.int32,
+    np.int16, np.int64, np.int64, np.float64, np.float64, np.int16, np.int16, np.int16, np.int8, np.int64,
+]  # fmt: skip
+
+
+def never_logged_mask(topo: Topology, legs: Legs) -> np.ndarray:
+    """Legs AWS never logs: Amazon DNS, instance metadata, time sync, license activation, DHCP."""
+    from .traffic import NEVER_LOGGED
+
+    special = np.array([ip_int(a) for a in (*NEVER_LOGGED, topo.dns_server)], dtype=np.uint32)
+    m = np.isin(legs.dst, special) | np.isin(legs.src, special)
+    dhcp = (legs.proto == 17) & np.isin(legs.dport, (67, 68)) & np.isin(legs.sport, (67, 68))
+    return m | dhcp

@@ -1,0 +1,327 @@
+"""Flow log records as AWS writes them, from legs: intervals, NODATA, SKIPDATA, any format.
+
+Facts used (VPC User Guide, "Flow log records"): a record covers one
+interface, one direction of one flow, one aggregation interval (60 s or
+600 s); ``start``/``end`` are the first and last packet seen in it;
+``tcp-flags`` is the OR of the flags seen in the interval; an interface with
+no traffic in an interval gets a NODATA record, and an interval whose records
+were dropped for capacity a SKIPDATA record; ``-`` (missing) fills the fields
+that do not apply; ``version`` is the highest version among the format's
+fields.
+
+Examples
+--------
+>>> from flownb.sim.records import format_fields
+>>> format_fields("v3")[-4:]
+['tcp-flags', 'type', 'pkt-srcaddr', 'pkt-dstaddr']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pyarrow as pa
+
+from .. import schema
+from ..io import _arrow
+from .paths import Legs
+from .topology import Topology
+from .traffic import Endpoints
+
+__all__ = ["FORMATS", "Records", "format_fields", "split_intervals", "to_table"]
+
+OK, NODATA, SKIPDATA = 0, 1, 2
+_STATUS = np.array(["OK", "NODATA", "SKIPDATA"], dtype=object)
+
+_V3_EXTRA = ["vpc-id", "subnet-id", "instance-id", "tcp-flags", "type", "pkt-srcaddr", "pkt-dstaddr"]
+_V4_EXTRA = ["region", "az-id", "sublocation-type", "sublocation-id"]
+_V5_EXTRA = ["pkt-src-aws-service", "pkt-dst-aws-service", "flow-direction", "traffic-path"]
+#: Named formats: the default (v2) and "every field up to version N", as the console adds them.
+FORMATS: dict[str, list[str]] = {
+    "v2": list(schema.DEFAULT_FIELDS),
+    "v3": [*schema.DEFAULT_FIELDS, *_V3_EXTRA],
+    "v4": [*schema.DEFAULT_FIELDS, *_V3_EXTRA, *_V4_EXTRA],
+    "v5": [*schema.DEFAULT_FIELDS, *_V3_EXTRA, *_V4_EXTRA, *_V5_EXTRA],
+}
+FORMATS["default"] = FORMATS["v2"]
+
+
+def format_fields(fmt: str | Sequence[str] | None) -> list[str]:
+    """AWS field names of a format: ``None``/``"default"``/``"v2"``..``"v5"``, a format string or a list."""
+    if fmt is None:
+        return list(FORMATS["v2"])
+    if isinstance(fmt, str) and fmt.strip().lower() in FORMATS:
+        return list(FORMATS[fmt.strip().lower()])
+    return schema.parse_format(fmt)
+
+
+@dataclass
+class Records:
+    """Flow log records as arrays (addresses as integers, times in Unix seconds)."""
+
+    eni: np.ndarray
+    egress: np.ndarray
+    accept: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    pkt_src: np.ndarray
+    pkt_dst: np.ndarray
+    sport: np.ndarray
+    dport: np.ndarray
+    proto: np.ndarray
+    packets: np.ndarray
+    bytes: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    flags: np.ndarray
+    path: np.ndarray
+    status: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.eni)
+
+    @classmethod
+    def concat(cls, parts: list[Records]) -> Records:
+        return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)})
+
+    def take(self, idx: np.ndarray) -> Records:
+        return Records(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
+
+
+def split_intervals(legs: Legs, phase: np.ndarray, interval: int, start: float, end: float) -> Records:
+    """One record per leg and aggregation interval it spans, packets and bytes shared out by time."""
+    ph = phase[legs.eni]
+    k0 = np.floor((legs.t0 - ph) / interval).astype(np.int64)
+    k1 = np.floor((np.minimum(legs.t1, end - 1e-6) - ph) / interval).astype(np.int64)
+    k1 = np.maximum(k1, k0)
+    nwin = k1 - k0 + 1
+    rep = np.repeat(np.arange(len(legs)), nwin)
+    offs = np.arange(len(rep)) - np.repeat(np.cumsum(nwin) - nwin, nwin)
+    k = k0[rep] + offs
+    wstart = ph[rep] + k * interval
+    t0, t1 = legs.t0[rep], np.maximum(legs.t1[rep], legs.t0[rep])
+    s = np.maximum(t0, wstart)
+    e = np.minimum(np.minimum(t1, wstart + interval - 1e-6), end - 1e-6)
+    span = t1 - t0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fs = np.where(span > 0, (s - t0) / span, 0.0)
+        fe = np.where(span > 0, (e - t0) / span, 1.0)
+    n = nwin[rep]
+    last = offs == n - 1
+    fe = np.where(last, 1.0, fe)
+    fs = np.where(offs == 0, 0.0, fs)
+    P = np.maximum(legs.packets[rep], n)
+    B = np.maximum(legs.bytes[rep], 40 * P)
+    pk = np.maximum(np.floor(P * fe).astype(np.int64) - np.floor(P * fs).astype(np.int64), 1)
+    by = np.floor(B * fe).astype(np.int64) - np.floor(B * fs).astype(np.int64)
+    by = np.maximum(by, 40 * pk)
+    first = offs == 0
+    flags = np.where(
+        first & last,
+        legs.f_first[rep] | legs.f_last[rep],
+        np.where(first, legs.f_first[rep], np.where(last, legs.f_last[rep], legs.f_mid[rep])),
+    ).astype(np.int16)
+    keep = s < end
+    rec = Records(
+        eni=legs.eni[rep],
+        egress=legs.egress[rep],
+        accept=legs.accept[rep],
+        src=legs.src[rep],
+        dst=legs.dst[rep],
+        pkt_src=legs.pkt_src[rep],
+        pkt_dst=legs.pkt_dst[rep],
+        sport=legs.sport[rep],
+        dport=legs.dport[rep],
+        proto=legs.proto[rep],
+        packets=pk,
+        bytes=by,
+        start=np.floor(s).astype(np.int64),
+        end=np.maximum(np.floor(e), np.floor(s)).astype(np.int64),
+        flags=flags,
+        path=legs.path[rep],
+        status=np.zeros(len(rep), dtype=np.int8),
+    )
+    return rec.take(np.flatnonzero(keep)) if not keep.all() else rec
+
+
+def _window_of(rec: Records, phase: np.ndarray, interval: int) -> np.ndarray:
+    return np.floor((rec.start - phase[rec.eni]) / interval).astype(np.int64)
+
+
+def status_records(
+    rec: Records,
+    n_eni: int,
+    phase: np.ndarray,
+    interval: int,
+    start: float,
+    end: float,
+    skip: list[tuple[int, float, float]],
+    skip_rate: float,
+    rng: np.random.Generator,
+) -> Records:
+    """Add NODATA for idle intervals and SKIPDATA for skipped ones (whose records are dropped)."""
+    win = _window_of(rec, phase, interval)
+    k_lo = np.floor((start - phase) / interval).astype(np.int64)
+    k_hi = np.floor((end - 1e-6 - phase) / interval).astype(np.int64)
+    counts = k_hi - k_lo + 1
+    all_eni = np.repeat(np.arange(n_eni), counts)
+    all_k = np.repeat(k_lo, counts) + (
+        np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    )
+    span = int(counts.max()) + 2 if n_eni else 1
+    key_all = all_eni * span + (all_k - np.repeat(k_lo, counts))
+    key_rec = rec.eni.astype(np.int64) * span + (win - k_lo[rec.eni])
+    skipped = rng.random(len(all_k)) < skip_rate if skip_rate > 0 else np.zeros(len(all_k), dtype=bool)
+    wstart_all = phase[all_eni] + all_k * interval
+    for eni, t_from, t_to in skip:
+        skipped |= (all_eni == eni) & (wstart_all + interval > t_from) & (wstart_all < t_to)
+    busy = np.isin(key_all, key_rec)
+    nodata = ~busy & ~skipped
+    drop = np.isin(key_rec, key_all[skipped])
+    kept = rec.take(np.flatnonzero(~drop)) if drop.any() else rec
+    parts = [kept]
+    for mask, status in ((nodata, NODATA), (skipped, SKIPDATA)):
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            continue
+        ws = wstart_all[idx]
+        s = np.maximum(ws, start)
+        e = np.minimum(ws + interval - 1, end - 1)
+        z = np.zeros(len(idx))
+        parts.append(
+            Records(
+                eni=all_eni[idx].astype(np.int32),
+                egress=z.astype(bool),
+                accept=z.astype(bool),
+                src=z.astype(np.uint32),
+                dst=z.astype(np.uint32),
+                pkt_src=z.astype(np.uint32),
+                pkt_dst=z.astype(np.uint32),
+                sport=z.astype(np.int32),
+                dport=z.astype(np.int32),
+                proto=z.astype(np.int16),
+                packets=z.astype(np.int64),
+                bytes=z.astype(np.int64),
+                start=np.floor(s).astype(np.int64),
+                end=np.maximum(np.floor(e), np.floor(s)).astype(np.int64),
+                flags=z.astype(np.int16),
+                path=z.astype(np.int8),
+                status=np.full(len(idx), status, dtype=np.int8),
+            )
+        )
+    out = Records.concat(parts)
+    order = np.lexsort(
+        (out.sport, out.src, out.dport, out.dst, out.proto, out.egress, out.status, out.eni, out.start)
+    )
+    return out.take(order)
+
+
+# ------------------------------------------------------------------ table ----
+
+
+def _ip_strings(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    u, inv = np.unique(values, return_inverse=True)
+    a, b, c, d = (u >> 24) & 255, (u >> 16) & 255, (u >> 8) & 255, u & 255
+    strs = np.array(
+        [
+            f"{w}.{x}.{y}.{z}"
+            for w, x, y, z in zip(a.tolist(), b.tolist(), c.tolist(), d.tolist(), strict=True)
+        ],
+        dtype=object,
+    )
+    return inv.astype(np.int64), strs
+
+
+def _dictionary(codes: np.ndarray, values: Sequence[object], valid: np.ndarray | None) -> pa.Array:
+    """A dictionary array whose categories are in order of first appearance (as the reader builds them)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    values = np.asarray(values, dtype=object)
+    if len(set(values.tolist())) != len(values):  # repeated values: point codes at each value's first copy
+        seen: dict[object, int] = {}
+        canon = np.array([seen.setdefault(v, i) for i, v in enumerate(values.tolist())], dtype=np.int64)
+        codes = canon[codes]
+    if valid is not None:
+        values_ok = np.array([v is not None for v in values], dtype=bool)
+        valid = valid & values_ok[codes] if len(codes) else valid
+    else:
+        values_ok = np.array([v is not None for v in values], dtype=bool)
+        valid = values_ok[codes] if len(codes) else np.zeros(0, dtype=bool)
+    present = codes[valid]
+    u, first = np.unique(present, return_index=True)
+    order = u[np.argsort(first, kind="stable")]
+    remap = np.zeros(len(values), dtype=np.int32)
+    remap[order] = np.arange(len(order), dtype=np.int32)
+    idx = pa.array(remap[codes] if len(codes) else np.zeros(0, np.int32), type=pa.int32(), mask=~valid)
+    return pa.DictionaryArray.from_arrays(idx, pa.array(values[order].tolist(), type=pa.string()))
+
+
+def format_version(names: Sequence[str]) -> int:
+    """The ``version`` AWS writes for a format: the highest version among its fields (at least 2)."""
+    versions = [
+        schema.FIELDS[n].version for n in names if n in schema.FIELDS and schema.FIELDS[n].version < 10
+    ]
+    return max([2, *versions])
+
+
+def to_table(rec: Records, names: Sequence[str], topo: Topology, eps: Endpoints) -> pa.Table:
+    """The records as an Arrow table in the DataFrame contract's types, columns in format order."""
+    n = len(rec)
+    ok = rec.status == OK
+    eni_ids = [e.id for e in eps.enis]
+    subnets = [topo.subnet(e.subnet) for e in eps.enis]
+    cols: dict[str, pa.Array] = {}
+    ip_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def ips(attr: str) -> pa.Array:
+        if attr not in ip_cache:
+            ip_cache[attr] = _ip_strings(getattr(rec, attr))
+        inv, strs = ip_cache[attr]
+        return _dictionary(inv, strs, ok)
+
+    def ints(values: np.ndarray, column: str, valid: np.ndarray | None = ok) -> pa.Array:
+        t = _arrow.arrow_type(column)
+        return pa.array(values, type=t, mask=None if valid is None else ~valid, from_pandas=False)
+
+    def per_eni(values: list[str | None]) -> pa.Array:
+        return _dictionary(rec.eni, values, None)
+
+    def const(value: str | None, valid: np.ndarray | None = None) -> pa.Array:
+        return _dictionary(np.zeros(n, dtype=np.int64), [value], valid)
+
+    builders = {
+        "version": lambda: ints(np.full(n, format_version(names)), "version", None),
+        "account-id": lambda: const(topo.account_id),
+        "interface-id": lambda: per_eni(eni_ids),
+        "srcaddr": lambda: ips("src"),
+        "dstaddr": lambda: ips("dst"),
+        "srcport": lambda: ints(rec.sport, "srcport"),
+        "dstport": lambda: ints(rec.dport, "dstport"),
+        "protocol": lambda: ints(rec.proto, "protocol"),
+        "packets": lambda: ints(rec.packets, "packets"),
+        "bytes": lambda: ints(rec.bytes, "bytes"),
+        "start": lambda: pa.array(rec.start, type=pa.int64()).cast(_arrow.TIMESTAMP),
+        "end": lambda: pa.array(rec.end, type=pa.int64()).cast(_arrow.TIMESTAMP),
+        "action": lambda: _dictionary(np.where(rec.accept, 0, 1), ["ACCEPT", "REJECT"], ok),
+        "log-status": lambda: _dictionary(rec.status, list(_STATUS), None),
+        "vpc-id": lambda: const(topo.id),
+        "subnet-id": lambda: per_eni([s.id for s in subnets]),
+        "instance-id": lambda: per_eni([e.instance_id for e in eps.enis]),
+        "tcp-flags": lambda: ints(rec.flags, "tcp-flags"),
+        "type": lambda: const("IPv4", ok),
+        "pkt-srcaddr": lambda: ips("pkt_src"),
+        "pkt-dstaddr": lambda: ips("pkt_dst"),
+        "region": lambda: const(topo.region),
+        "az-id": lambda: per_eni([s.az_id for s in subnets]),
+        "flow-direction": lambda: _dictionary(np.where(rec.egress, 1, 0), ["ingress", "egress"], ok),
+        "traffic-path": lambda: ints(rec.path, "traffic-path", ok & rec.egress & (rec.path > 0)),
+    }
+    for name in names:
+        col = schema.column_name(name)
+        build = builders.get(name)
+        if build is not None:
+            cols[col] = build()
+        else:
+            cols[col] = pa.nulls(n, _arrow.arrow_type(col))
+    return pa.Table.from_arrays(list(cols.values()), schema=_arrow.arrow_schema(list(cols)))

@@ -1,0 +1,291 @@
+"""``flownb.simulate``: flow log records of a modelled VPC, with the ground truth of what was injected."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._provenance import Provenance, attach
+from ..io import _arrow
+from . import scenarios as _sc
+from .context import Context, parse_duration
+from .paths import connection_legs, never_logged_mask
+from .records import format_fields, split_intervals, status_records, to_table
+from .topology import Topology
+from .traffic import Connections, Endpoints, baseline_connections
+
+__all__ = ["DEFAULT_START", "Simulation", "scenarios", "simulate"]
+
+#: Default start of a simulation: a fixed Monday, so results never depend on today's date.
+DEFAULT_START = "2025-06-02T00:00:00Z"
+_INTERVALS = (60, 600)
+
+
+@dataclass
+class Simulation:
+    """The result of :func:`simulate`.
+
+    Attributes
+    ----------
+    flows : pandas.DataFrame
+        The records, typed per the DataFrame contract, as ``read_flow_logs``
+        returns them for the files :meth:`write` produces.
+    truth : pandas.DataFrame
+        One row per injected event: scenario, label, kind (``verdict``,
+        ``annotation`` or ``detector``), expected (the verdict code or detector
+        name), src, dst, dst_port, protocol, start, end, interface_id,
+        src_name, dst_name, details.
+    topology : Topology
+        The VPC as simulated (with the scenarios' changes).
+    """
+
+    flows: pd.DataFrame
+    truth: pd.DataFrame
+    topology: Topology
+    scenario: tuple[str, ...]
+    seed: int
+    start: pd.Timestamp
+    end: pd.Timestamp
+    interval: int
+    format: tuple[str, ...]
+
+    def write(self, directory: str, layout: str = "s3", *, compress: bool = True) -> list[str]:
+        """Write the records the way AWS delivers them; returns the files written.
+
+        Parameters
+        ----------
+        directory : str
+            Where to write (created if needed).
+        layout : {"s3", "s3-hive", "parquet", "cloudwatch"}
+            ``"s3"``: gzip text objects with a header line under
+            ``AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/``, one every
+            5 minutes; ``"s3-hive"``: the same under Hive-compatible prefixes
+            with hourly partitions; ``"parquet"``: hourly Parquet objects in the
+            S3 layout; ``"cloudwatch"``: one JSON-lines file per log stream (one
+            stream per ENI), each line an event with its timestamp and message.
+
+        Examples
+        --------
+        >>> import tempfile, flownb
+        >>> from flownb.sim import simulate
+        >>> sim = simulate("nacl_blocks_return", duration="10min")
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     files = sim.write(d, layout="s3")
+        ...     back = flownb.read_flow_logs(d)
+        >>> len(back) == len(sim.flows)
+        True
+        """
+        from .write import write
+
+        return write(self, directory, layout, compress=compress)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Simulation {'+'.join(self.scenario)} seed={self.seed}: {len(self.flows):,} records, "
+            f"{self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M} UTC, interval {self.interval}s, "
+            f"{len(self.truth)} truth rows>"
+        )
+
+    def _repr_html_(self) -> str:
+        counts = self.flows["action"].value_counts().to_dict() if "action" in self.flows else {}
+        truth = self.truth[["scenario", "label", "kind", "expected", "src", "dst", "dst_port"]].to_html(
+            index=False
+        )
+        return (
+            f"<div><b>Simulation</b> {html.escape(' + '.join(self.scenario))} (seed {self.seed}): "
+            f"{len(self.flows):,} records from {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M} UTC, "
+            f"{self.interval} s intervals; actions {html.escape(str(counts))}<br/>"
+            f"<b>Ground truth</b>{truth}</div>"
+        )
+
+
+def scenarios() -> pd.DataFrame:
+    """The scenarios :func:`simulate` knows, with a one-line description and their parameters.
+
+    Examples
+    --------
+    >>> import flownb.sim as sim
+    >>> table = sim.scenarios()
+    >>> table.loc[table["name"] == "nacl_blocks_return", "category"].item()
+    'connectivity'
+    """
+    rows = [
+        {
+            "name": n,
+            "category": cat,
+            "description": d,
+            "parameters": ", ".join(f"{k}={v!r}" for k, v in p.items()),
+        }
+        for n, cat, d, p in _sc.scenario_table()
+    ]
+    return pd.DataFrame(rows, columns=["name", "category", "description", "parameters"])
+
+
+def _split_overrides(names: list[str], overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    per: dict[str, dict[str, Any]] = {n: {} for n in names}
+    for key, value in overrides.items():
+        if key in _sc.SCENARIOS:
+            if key not in names:
+                raise ValueError(
+                    f"overrides for {key!r} given, but {key!r} is not among the scenarios {names}"
+                )
+            if not isinstance(value, dict):
+                raise ValueError(f"'{key}' must be a dict of that scenario's parameters, got {value!r}")
+            per[key].update(value)
+            continue
+        takers = [n for n in names if key in _sc.SCENARIOS[n].parameters]
+        if not takers:
+            import difflib
+
+            known = sorted({p for n in names for p in _sc.SCENARIOS[n].parameters})
+            close = difflib.get_close_matches(key, known, n=3)
+            hint = f"; did you mean {close}?" if close else ""
+            raise ValueError(
+                f"no scenario among {names} takes the parameter {key!r}; they take {known}{hint}"
+            )
+        for n in takers:
+            per[n].setdefault(key, value)
+    for n in names:
+        params = _sc.SCENARIOS[n].parameters
+        bad = [k for k in per[n] if k not in params]
+        if bad:
+            raise ValueError(f"scenario {n!r} takes {sorted(params)}, got {bad}")
+    return per
+
+
+def simulate(
+    scenario: str | Sequence[str] = "baseline",
+    *,
+    seed: int = 0,
+    start: Any = DEFAULT_START,
+    duration: Any = "1h",
+    interval: int = 60,
+    format: str | Sequence[str] | None = None,
+    topology: Topology | None = None,
+    scale: float = 1.0,
+    skipdata_rate: float = 0.0,
+    **overrides: Any,
+) -> Simulation:
+    """Simulate the flow logs of a VPC, with scenarios injected and their ground truth.
+
+    Every scenario runs on top of the topology's normal traffic (the
+    ``baseline``); ``scale=0`` leaves only what the scenarios inject.
+
+    Parameters
+    ----------
+    scenario : str or list of str, default "baseline"
+        One or several names from :func:`scenarios` (``["port_scan", "exfiltration"]``).
+    seed : int, default 0
+        The same arguments and seed give the same records, byte for byte.
+    start : timestamp or str, default "2025-06-02T00:00:00Z"
+        Start of the simulated period (UTC).
+    duration : str, Timedelta or seconds, default "1h"
+        Length of the period (``"1h"``, ``"1 day"``).
+    interval : {60, 600}, default 60
+        The flow log's maximum aggregation interval in seconds.
+    format : str or list of str, optional
+        Record format: ``None`` (the default v2 format), ``"v3"``, ``"v4"``,
+        ``"v5"`` (every field up to that version), an AWS format string or a
+        list of field names.
+    topology : Topology, optional
+        The VPC to simulate (default :meth:`Topology.default`); it is copied,
+        never changed.
+    scale : float, default 1.0
+        Multiplier of the baseline traffic rates.
+    skipdata_rate : float, default 0.0
+        Chance that an interface's interval is SKIPDATA (records dropped).
+    **overrides
+        Scenario parameters (``target="web-2"``), or a dict per scenario
+        (``port_scan={"target": "web-2"}``).
+
+    Returns
+    -------
+    Simulation
+        ``.flows``, ``.truth``, ``.topology`` and ``.write(directory, layout=...)``.
+
+    Examples
+    --------
+    >>> import flownb.sim as sim
+    >>> s = sim.simulate("nacl_blocks_return", duration="15min", scale=0)
+    >>> s.truth.loc[0, ["expected", "src", "dst"]].tolist()
+    ['NACL_OUTBOUND_BLOCKS_RETURN', '10.0.10.10', '10.0.20.10']
+    >>> db = s.flows[(s.flows["interface_id"] == s.topology.instance("db-1").eni.id) & (s.flows["log_status"] == "OK")]
+    >>> sorted(set(zip(db["dstport"].astype(int) == 5432, db["action"])))
+    [(False, 'REJECT'), (True, 'ACCEPT')]
+    """
+    names = [scenario] if isinstance(scenario, str) else list(scenario)
+    if not names:
+        raise ValueError("'scenario' must name at least one scenario (see flownb.scenarios())")
+    _sc.check_names(names)
+    names = list(dict.fromkeys(names))
+    if interval not in _INTERVALS:
+        raise ValueError(f"'interval' must be one of {list(_INTERVALS)}, got {interval!r}")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise ValueError(f"'seed' must be an integer, got {seed!r}")
+    if scale < 0:
+        raise ValueError(f"'scale' must be 0 or more, got {scale!r}")
+    if not 0 <= skipdata_rate <= 1:
+        raise ValueError(f"'skipdata_rate' must be between 0 and 1, got {skipdata_rate!r}")
+    fields = format_fields(format)
+    secs = parse_duration(duration)
+    if secs < interval:
+        raise ValueError(f"'duration' must be at least one interval ({interval} s), got {duration!r}")
+    t_start = pd.Timestamp(start)
+    t_start = t_start.tz_localize("UTC") if t_start.tzinfo is None else t_start.tz_convert("UTC")
+    t_start = t_start.floor("s")
+    s0 = float(t_start.timestamp())
+    s1 = s0 + float(np.floor(secs))
+    per = _split_overrides(names, overrides)
+
+    topo = (topology or Topology.default()).copy()
+    ctx = Context(topo, s0, s1, interval, float(scale), int(seed), skip_rate=skipdata_rate)
+    injectors = []
+    for n in names:  # phase 1: topology edits
+        ctx.scenario = n
+        injectors.append((n, _sc.SCENARIOS[n].func(ctx, **per[n])))
+    ctx.eps = eps = Endpoints(topo)
+    base_rng = np.random.default_rng([int(seed), 0])
+    conns = [baseline_connections(topo, eps, base_rng, s0, s1, float(scale))]
+    for n, inj in injectors:  # phase 2: injected traffic and truth
+        ctx.scenario = n
+        if inj is not None:
+            inj(ctx)
+    conns += ctx.conns
+    all_conns = Connections.concat(conns)
+
+    path_rng = np.random.default_rng([int(seed), 1])
+    legs = connection_legs(topo, eps, all_conns, path_rng)
+    hide = never_logged_mask(topo, legs)
+    if hide.any():
+        legs = legs.take(np.flatnonzero(~hide))
+    phase = np.random.default_rng([int(seed), 2]).integers(0, interval, len(eps)).astype(np.float64)
+    rec = split_intervals(legs, phase, interval, s0, s1)
+    eni_index = {e.id: k for k, e in enumerate(eps.enis)}
+    skips = [(eni_index[e], a, b) for e, a, b in ctx.skip]
+    rec = status_records(
+        rec, len(eps), phase, interval, s0, s1, skips, skipdata_rate, np.random.default_rng([int(seed), 3])
+    )
+    table = to_table(rec, fields, topo, eps)
+    flows = _arrow.to_pandas(table)
+    from ..schema import format_string
+
+    attach(
+        flows,
+        Provenance(formats=(format_string(fields),), sources=(f"simulate:{'+'.join(names)}:seed={seed}",)),
+    )
+    return Simulation(
+        flows=flows,
+        truth=ctx.truth_frame(),
+        topology=topo,
+        scenario=tuple(names),
+        seed=int(seed),
+        start=t_start,
+        end=pd.Timestamp(s1, unit="s", tz="UTC"),
+        interval=interval,
+        format=tuple(fields),
+    )

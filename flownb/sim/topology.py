@@ -1,0 +1,891 @@
+"""The VPC model: subnets, instances, ENIs, security groups, network ACLs, routes, gateways.
+
+Plain, editable dataclasses. Change a rule and simulate again to see the
+records AWS would write. :meth:`Topology.default` builds the three-tier VPC
+of the AWS study guides: a public web tier, a private app tier, a private
+database tier, a bastion and a Windows jump host, and a NAT gateway.
+
+Facts used (Amazon VPC User Guide): security groups hold allow rules only and
+are stateful; network ACLs hold numbered allow and deny rules, evaluated in
+order from the lowest number, ending in the implicit deny ``*``, and are
+stateless; a network ACL applies where traffic crosses its subnet's boundary
+(not between two interfaces of the same subnet); the Amazon DNS server is the
+VPC's base address plus two.
+
+Examples
+--------
+>>> from flownb.sim import Topology
+>>> topo = Topology.default()
+>>> [i.name for i in topo.instances]
+['web-1', 'web-2', 'app-1', 'app-2', 'db-1', 'db-2', 'bastion', 'win-1']
+>>> topo.instance("db-1").private_ip
+'10.0.20.10'
+>>> nacl = topo.network_acl_of("db-a")
+>>> [(r.number, r.action, r.ports) for r in nacl.outbound]
+[(100, 'allow', (1024, 65535)), (110, 'allow', (443, 443))]
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import html
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+__all__ = [
+    "Demand",
+    "Instance",
+    "InternetGateway",
+    "NatGateway",
+    "NetworkAcl",
+    "NetworkAclRule",
+    "NetworkInterface",
+    "Route",
+    "RouteTable",
+    "SecurityGroup",
+    "SecurityGroupRule",
+    "Service",
+    "Subnet",
+    "Topology",
+    "TransitGateway",
+    "protocol_number",
+]
+
+#: Protocol names the rules accept, as in the console (``-1`` / ``all``: every protocol).
+PROTOCOLS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "gre": 47, "esp": 50, "all": -1, "-1": -1}
+
+
+def protocol_number(protocol: str | int) -> int:
+    """IANA number of a protocol name or number; ``-1`` for all protocols.
+
+    Examples
+    --------
+    >>> protocol_number("tcp"), protocol_number(17), protocol_number("all")
+    (6, 17, -1)
+    """
+    if isinstance(protocol, (int, np.integer)):
+        return int(protocol)
+    p = str(protocol).strip().lower()
+    if p in PROTOCOLS:
+        return PROTOCOLS[p]
+    if p.isdigit():
+        return int(p)
+    raise ValueError(f"'protocol' must be one of {sorted(PROTOCOLS)} or a protocol number, got {protocol!r}")
+
+
+def _ports(ports: int | tuple[int, int] | None) -> tuple[int, int]:
+    if ports is None:
+        return (0, 65535)
+    if isinstance(ports, (int, np.integer)):
+        return (int(ports), int(ports))
+    lo, hi = ports
+    return (int(lo), int(hi))
+
+
+def _rid(prefix: str, name: str, digits: int = 17) -> str:
+    """A stable AWS-looking id derived from a name (``eni-0a1b...``)."""
+    h = hashlib.sha256(f"{prefix}:{name}".encode()).hexdigest()
+    return f"{prefix}-0{h[: digits - 1]}"
+
+
+def ip_int(ip: str) -> int:
+    """An IPv4 address as an integer."""
+    return int(ipaddress.IPv4Address(ip))
+
+
+def cidr_range(cidr: str) -> tuple[int, int]:
+    """First and last address of an IPv4 CIDR as integers."""
+    net = ipaddress.IPv4Network(cidr, strict=False)
+    return int(net.network_address), int(net.broadcast_address)
+
+
+# ---------------------------------------------------------------- rules ----
+
+
+@dataclass
+class SecurityGroupRule:
+    """One security group rule: it allows traffic (security groups have no deny rules).
+
+    ``ports`` is a port or an inclusive ``(first, last)`` range (``None``: all
+    ports); the peer is a ``cidr`` or another security group (``group``: its id
+    or name).
+    """
+
+    protocol: str | int = "tcp"
+    ports: int | tuple[int, int] | None = None
+    cidr: str | None = "0.0.0.0/0"
+    group: str | None = None
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        self.ports = _ports(self.ports)
+        if self.group is not None:
+            self.cidr = None
+
+    def peer(self) -> str:
+        return self.group if self.group is not None else str(self.cidr)
+
+    def text(self) -> str:
+        proto = {6: "TCP", 17: "UDP", 1: "ICMP", -1: "All"}.get(protocol_number(self.protocol))
+        proto = proto or str(self.protocol)
+        lo, hi = self.ports  # type: ignore[misc]
+        port = (
+            "all"
+            if (lo, hi) == (0, 65535) or proto in ("All", "ICMP")
+            else (f"{lo}" if lo == hi else f"{lo}-{hi}")
+        )
+        return f"{proto} {port} {self.peer()}" + (f" ({self.description})" if self.description else "")
+
+
+@dataclass
+class SecurityGroup:
+    """A security group: stateful allow rules, inbound and outbound."""
+
+    name: str
+    inbound: list[SecurityGroupRule] = field(default_factory=list)
+    outbound: list[SecurityGroupRule] = field(
+        default_factory=lambda: [SecurityGroupRule("all", None, "0.0.0.0/0", description="default")]
+    )
+    description: str = ""
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        self.id = self.id or _rid("sg", self.name)
+
+
+@dataclass
+class NetworkAclRule:
+    """One numbered network ACL rule; rules are evaluated from the lowest number."""
+
+    number: int
+    action: Literal["allow", "deny"]
+    protocol: str | int = "tcp"
+    ports: int | tuple[int, int] | None = None
+    cidr: str = "0.0.0.0/0"
+
+    def __post_init__(self) -> None:
+        self.ports = _ports(self.ports)
+        if self.action not in ("allow", "deny"):
+            raise ValueError(f"'action' must be one of ['allow', 'deny'], got {self.action!r}")
+
+    def text(self) -> str:
+        proto = {6: "TCP", 17: "UDP", 1: "ICMP", -1: "All"}.get(protocol_number(self.protocol))
+        proto = proto or str(self.protocol)
+        lo, hi = self.ports  # type: ignore[misc]
+        port = (
+            "all"
+            if (lo, hi) == (0, 65535) or proto in ("All", "ICMP")
+            else (f"{lo}" if lo == hi else f"{lo}-{hi}")
+        )
+        return f"{self.number:>5} {self.action.upper():<5} {proto} {port} {self.cidr}"
+
+
+@dataclass
+class NetworkAcl:
+    """A network ACL: stateless numbered rules, inbound and outbound, then the implicit deny ``*``."""
+
+    name: str
+    inbound: list[NetworkAclRule] = field(default_factory=list)
+    outbound: list[NetworkAclRule] = field(default_factory=list)
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        self.id = self.id or _rid("acl", self.name)
+
+    def rules(self, direction: Literal["inbound", "outbound"]) -> list[NetworkAclRule]:
+        """Rules of one direction in evaluation order."""
+        return sorted(self.inbound if direction == "inbound" else self.outbound, key=lambda r: r.number)
+
+
+@dataclass
+class Route:
+    """A route: destination CIDR to ``local``, an internet, NAT or transit gateway id."""
+
+    destination: str
+    target: str
+
+
+@dataclass
+class RouteTable:
+    """A route table; the longest matching prefix wins."""
+
+    name: str
+    routes: list[Route] = field(default_factory=list)
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        self.id = self.id or _rid("rtb", self.name)
+
+
+# ------------------------------------------------------------- resources ---
+
+
+@dataclass
+class Subnet:
+    """A subnet in one Availability Zone, with its network ACL and route table (ids or names)."""
+
+    name: str
+    cidr: str
+    az: str
+    az_id: str
+    public: bool
+    network_acl: str
+    route_table: str
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        self.id = self.id or _rid("subnet", self.name)
+
+
+@dataclass
+class NetworkInterface:
+    """An elastic network interface (ENI): where flow logs record traffic."""
+
+    name: str
+    subnet: str
+    private_ip: str
+    public_ip: str | None = None
+    security_groups: list[str] = field(default_factory=list)
+    description: str = ""
+    source_dest_check: bool = True
+    instance_id: str | None = None
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        self.id = self.id or _rid("eni", self.name)
+
+
+@dataclass
+class Service:
+    """Something listening on an instance (``listening=False``: the port is closed, answered by RST)."""
+
+    port: int
+    protocol: str = "tcp"
+    name: str = ""
+    listening: bool = True
+
+
+@dataclass
+class Instance:
+    """An EC2 instance with one or more network interfaces (the first is the primary).
+
+    ``firewall_drops`` lists ``(cidr, port)`` pairs the host's own firewall
+    drops silently (security groups and network ACLs let them in, so flow logs
+    show the request ACCEPTed and no answer).
+    """
+
+    name: str
+    role: str
+    interfaces: list[NetworkInterface]
+    os: Literal["linux", "windows"] = "linux"
+    services: list[Service] = field(default_factory=list)
+    firewall_drops: list[tuple[str, int]] = field(default_factory=list)
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        self.id = self.id or _rid("i", self.name)
+        for eni in self.interfaces:
+            eni.instance_id = self.id
+
+    @property
+    def eni(self) -> NetworkInterface:
+        """The primary network interface."""
+        return self.interfaces[0]
+
+    @property
+    def private_ip(self) -> str:
+        return self.eni.private_ip
+
+    @property
+    def public_ip(self) -> str | None:
+        return self.eni.public_ip
+
+
+@dataclass
+class InternetGateway:
+    """The VPC's internet gateway (it maps public IPs to private ones; it has no ENI)."""
+
+    name: str = "igw"
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        self.id = self.id or _rid("igw", self.name)
+
+
+@dataclass
+class NatGateway:
+    """A public NAT gateway: an ENI in a public subnet and an Elastic IP."""
+
+    name: str
+    subnet: str
+    private_ip: str
+    public_ip: str
+    id: str = ""
+    interface: NetworkInterface | None = None
+
+    def __post_init__(self) -> None:
+        self.id = self.id or _rid("nat", self.name)
+        if self.interface is None:
+            self.interface = NetworkInterface(
+                f"{self.name}-eni",
+                self.subnet,
+                self.private_ip,
+                self.public_ip,
+                [],
+                f"Interface for NAT Gateway {self.id}",
+            )
+
+
+@dataclass
+class TransitGateway:
+    """A transit gateway attachment reaching other networks (``cidrs``)."""
+
+    name: str = "tgw"
+    cidrs: list[str] = field(default_factory=lambda: ["10.20.0.0/16"])
+    id: str = ""
+    attachment_id: str = ""
+
+    def __post_init__(self) -> None:
+        self.id = self.id or _rid("tgw", self.name)
+        self.attachment_id = self.attachment_id or _rid("tgw-attach", self.name)
+
+
+@dataclass
+class Demand:
+    """A stream of connections in the baseline traffic.
+
+    ``clients`` and ``servers`` name instance roles or names (``"web"``,
+    ``"db-1"``), a group of external hosts in :attr:`Topology.external`
+    (``"admins"``), or ``"internet"`` (random public addresses).
+    ``per_minute`` is the mean rate at the daily peak; ``duration`` the median
+    connection length in seconds; ``request``/``response`` the median bytes of
+    application data each way.
+    """
+
+    name: str
+    clients: str
+    servers: str
+    port: int
+    protocol: str = "tcp"
+    per_minute: float = 1.0
+    duration: float = 1.0
+    request: int = 600
+    response: int = 4000
+
+
+# -------------------------------------------------------------- topology ---
+
+
+@dataclass
+class Topology:
+    """A VPC: the resources that decide which traffic flows and what its flow logs show."""
+
+    name: str
+    cidr: str
+    subnets: list[Subnet]
+    security_groups: list[SecurityGroup]
+    network_acls: list[NetworkAcl]
+    route_tables: list[RouteTable]
+    instances: list[Instance]
+    nat_gateways: list[NatGateway] = field(default_factory=list)
+    internet_gateway: InternetGateway | None = None
+    transit_gateway: TransitGateway | None = None
+    external: dict[str, list[str]] = field(default_factory=dict)
+    demands: list[Demand] = field(default_factory=list)
+    account_id: str = "123456789012"
+    region: str = "us-east-1"
+    flow_log_id: str = ""
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        self.id = self.id or _rid("vpc", self.name)
+        self.flow_log_id = self.flow_log_id or _rid("fl", self.name)
+
+    # -- look-ups ---------------------------------------------------------
+    def copy(self) -> Topology:
+        """A deep copy to edit without changing this one."""
+        return copy.deepcopy(self)
+
+    @staticmethod
+    def _find(items: list, key: str, what: str, attrs: tuple[str, ...] = ("name", "id")):
+        for it in items:
+            if any(getattr(it, a, None) == key for a in attrs):
+                return it
+        import difflib
+
+        names = [getattr(it, "name", "") for it in items]
+        close = difflib.get_close_matches(str(key), names, n=3)
+        hint = f"; did you mean {close}?" if close else f"; the {what}s are {names}"
+        raise KeyError(f"'{key}' is not a {what} of this topology{hint}")
+
+    def instance(self, key: str) -> Instance:
+        """An instance by name, id or private IP."""
+        for inst in self.instances:
+            if key in (inst.name, inst.id) or any(
+                key in (e.private_ip, e.public_ip, e.id) for e in inst.interfaces
+            ):
+                return inst
+        return self._find(self.instances, key, "instance")
+
+    def subnet(self, key: str) -> Subnet:
+        """A subnet by name or id."""
+        return self._find(self.subnets, key, "subnet")
+
+    def security_group(self, key: str) -> SecurityGroup:
+        """A security group by name or id."""
+        return self._find(self.security_groups, key, "security group")
+
+    def network_acl(self, key: str) -> NetworkAcl:
+        """A network ACL by name or id."""
+        return self._find(self.network_acls, key, "network ACL")
+
+    def route_table(self, key: str) -> RouteTable:
+        """A route table by name or id."""
+        return self._find(self.route_tables, key, "route table")
+
+    def network_acl_of(self, subnet: str) -> NetworkAcl:
+        """The network ACL associated with a subnet (name or id)."""
+        return self.network_acl(self.subnet(subnet).network_acl)
+
+    def route_table_of(self, subnet: str) -> RouteTable:
+        """The route table associated with a subnet (name or id)."""
+        return self.route_table(self.subnet(subnet).route_table)
+
+    def interfaces(self) -> list[NetworkInterface]:
+        """Every ENI in the VPC (instances first, then NAT gateways): the ones flow logs record."""
+        out = [e for inst in self.instances for e in inst.interfaces]
+        out += [n.interface for n in self.nat_gateways if n.interface is not None]
+        return out
+
+    @property
+    def dns_server(self) -> str:
+        """The Amazon DNS server: the VPC's base address plus two (never in flow logs)."""
+        return str(ipaddress.IPv4Network(self.cidr).network_address + 2)
+
+    def private_security_group(self, instance: str) -> SecurityGroup:
+        """Give an instance its own copy of its first security group (to edit it alone) and return it."""
+        inst = self.instance(instance)
+        base = self.security_group(inst.eni.security_groups[0])
+        name = f"{base.name}-{inst.name}"
+        if base.name == name or any(g.name == name for g in self.security_groups):
+            return self.security_group(name)
+        new = SecurityGroup(name, copy.deepcopy(base.inbound), copy.deepcopy(base.outbound), base.description)
+        self.security_groups.append(new)
+        inst.eni.security_groups[0] = new.id
+        return new
+
+    def private_network_acl(self, subnet: str) -> NetworkAcl:
+        """Give a subnet its own copy of its network ACL (to edit it alone) and return it."""
+        sub = self.subnet(subnet)
+        base = self.network_acl(sub.network_acl)
+        if sum(s.network_acl in (base.id, base.name) for s in self.subnets) == 1:
+            return base
+        new = NetworkAcl(f"{sub.name}-nacl", copy.deepcopy(base.inbound), copy.deepcopy(base.outbound))
+        self.network_acls.append(new)
+        sub.network_acl = new.id
+        return new
+
+    # -- display ------------------------------------------------------------
+    def describe(self) -> str:
+        """The topology as text, the way a study-guide diagram would label it.
+
+        Examples
+        --------
+        >>> from flownb.sim import Topology
+        >>> print(Topology.default().describe().splitlines()[0])
+        VPC three-tier (vpc-0...) 10.0.0.0/16, account 123456789012, us-east-1
+        """
+        lines = [f"VPC {self.name} ({self.id}) {self.cidr}, account {self.account_id}, {self.region}"]
+        for sub in self.subnets:
+            kind = "public" if sub.public else "private"
+            lines.append(
+                f"  subnet {sub.name} ({sub.id}) {sub.cidr} {kind} {sub.az}; "
+                f"ACL {self.network_acl(sub.network_acl).name}, routes {self.route_table(sub.route_table).name}"
+            )
+            for inst in self.instances:
+                for eni in inst.interfaces:
+                    if eni.subnet in (sub.name, sub.id):
+                        pub = f" public {eni.public_ip}" if eni.public_ip else ""
+                        sgs = ", ".join(self.security_group(g).name for g in eni.security_groups)
+                        svc = ", ".join(f"{s.port}/{s.protocol}" for s in inst.services)
+                        lines.append(
+                            f"    {inst.name} ({inst.id}, {inst.os}) {eni.id} {eni.private_ip}{pub}"
+                            f" SG [{sgs}] listens [{svc}]"
+                        )
+            for nat in self.nat_gateways:
+                if nat.subnet in (sub.name, sub.id):
+                    lines.append(
+                        f"    NAT gateway {nat.name} ({nat.id}) {nat.private_ip} EIP {nat.public_ip}"
+                    )
+        for sg in self.security_groups:
+            lines.append(f"  security group {sg.name} ({sg.id})")
+            lines += [f"    in  {r.text()}" for r in sg.inbound]
+            lines += [f"    out {r.text()}" for r in sg.outbound]
+        for acl in self.network_acls:
+            lines.append(f"  network ACL {acl.name} ({acl.id})")
+            lines += [f"    in  {r.text()}" for r in acl.rules("inbound")] + [
+                "    in      * DENY  All all 0.0.0.0/0"
+            ]
+            lines += [f"    out {r.text()}" for r in acl.rules("outbound")] + [
+                "    out     * DENY  All all 0.0.0.0/0"
+            ]
+        for rt in self.route_tables:
+            lines.append(
+                f"  route table {rt.name} ({rt.id}): "
+                + ", ".join(f"{r.destination} -> {r.target}" for r in rt.routes)
+            )
+        for d in self.demands:
+            lines.append(
+                f"  traffic {d.name}: {d.clients} -> {d.servers}:{d.port}/{d.protocol}, {d.per_minute:g}/min at peak"
+            )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Topology {self.name} {self.cidr}: {len(self.subnets)} subnets, {len(self.instances)} instances, "
+            f"{len(self.nat_gateways)} NAT gateways>"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for inst in self.instances:
+            for eni in inst.interfaces:
+                sub = self.subnet(eni.subnet)
+                sgs = ", ".join(self.security_group(g).name for g in eni.security_groups)
+                rows.append(
+                    (
+                        inst.name,
+                        inst.role,
+                        sub.name,
+                        "public" if sub.public else "private",
+                        eni.id,
+                        eni.private_ip,
+                        eni.public_ip or "",
+                        sgs,
+                        self.network_acl(sub.network_acl).name,
+                    )
+                )
+        for nat in self.nat_gateways:
+            sub = self.subnet(nat.subnet)
+            eni_id = nat.interface.id if nat.interface else ""
+            rows.append(
+                (
+                    nat.name,
+                    "NAT gateway",
+                    sub.name,
+                    "public",
+                    eni_id,
+                    nat.private_ip,
+                    nat.public_ip,
+                    "",
+                    self.network_acl(sub.network_acl).name,
+                )
+            )
+        head = (
+            "name",
+            "role",
+            "subnet",
+            "",
+            "ENI",
+            "private IP",
+            "public IP",
+            "security groups",
+            "network ACL",
+        )
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
+        th = "".join(f"<th>{h}</th>" for h in head)
+        detail = html.escape(self.describe())
+        return (
+            f"<div><b>VPC {html.escape(self.name)}</b> {self.cidr} ({self.id})"
+            f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+            f"<details><summary>rules and routes</summary><pre>{detail}</pre></details></div>"
+        )
+
+    # -- the default --------------------------------------------------------
+    @classmethod
+    def default(cls) -> Topology:
+        """The three-tier VPC of the AWS study guides.
+
+        Two public subnets (web servers behind the internet gateway and the
+        NAT gateway), a management subnet (a Linux bastion and a Windows jump
+        host reachable from the admins' network), two private app subnets and
+        two private database subnets, over two Availability Zones. Each tier
+        has its own network ACL with the usual ephemeral-port rules
+        (1024-65535) for return traffic.
+        """
+        admin = "81.141.20.0/28"  # the admins' office network (flownb's own choice)
+        vpc = "10.0.0.0/16"
+        web_nets, app_nets, db_nets, mgmt_net = "10.0.0.0/23", "10.0.10.0/23", "10.0.20.0/23", "10.0.2.0/24"
+        eph = (1024, 65535)
+        sgs = [
+            SecurityGroup(
+                "web-sg",
+                [
+                    SecurityGroupRule("tcp", 443, "0.0.0.0/0", description="HTTPS from anywhere"),
+                    SecurityGroupRule("tcp", 80, "0.0.0.0/0", description="HTTP from anywhere"),
+                    SecurityGroupRule("tcp", 22, group="bastion-sg", description="SSH from the bastion"),
+                ],
+                description="web tier",
+            ),
+            SecurityGroup(
+                "app-sg",
+                [
+                    SecurityGroupRule("tcp", 8080, group="web-sg", description="app port from the web tier"),
+                    SecurityGroupRule("tcp", 22, group="bastion-sg", description="SSH from the bastion"),
+                ],
+                description="app tier",
+            ),
+            SecurityGroup(
+                "db-sg",
+                [
+                    SecurityGroupRule(
+                        "tcp", 5432, group="app-sg", description="PostgreSQL from the app tier"
+                    ),
+                    SecurityGroupRule("tcp", 5432, group="db-sg", description="replication"),
+                    SecurityGroupRule("tcp", 22, group="bastion-sg", description="SSH from the bastion"),
+                ],
+                description="database tier",
+            ),
+            SecurityGroup(
+                "bastion-sg",
+                [
+                    SecurityGroupRule("tcp", 22, admin, description="SSH from the admins"),
+                    SecurityGroupRule("icmp", None, vpc, description="ping from the VPC"),
+                ],
+                description="bastion",
+            ),
+            SecurityGroup(
+                "rdp-sg",
+                [SecurityGroupRule("tcp", 3389, admin, description="RDP from the admins")],
+                description="Windows jump host",
+            ),
+        ]
+        nacls = [
+            NetworkAcl(
+                "public-nacl",
+                [
+                    NetworkAclRule(100, "allow", "tcp", 443),
+                    NetworkAclRule(110, "allow", "tcp", 80),
+                    NetworkAclRule(120, "allow", "tcp", 22, vpc),
+                    NetworkAclRule(130, "allow", "tcp", eph),
+                    NetworkAclRule(140, "allow", "icmp", None, vpc),
+                ],
+                [
+                    NetworkAclRule(100, "allow", "tcp", 443),
+                    NetworkAclRule(110, "allow", "tcp", 80),
+                    NetworkAclRule(120, "allow", "tcp", 8080, app_nets),
+                    NetworkAclRule(130, "allow", "tcp", eph),
+                    NetworkAclRule(140, "allow", "icmp", None, vpc),
+                ],
+            ),
+            NetworkAcl(
+                "mgmt-nacl",
+                [
+                    NetworkAclRule(100, "allow", "tcp", 22),
+                    NetworkAclRule(110, "allow", "tcp", 3389),
+                    NetworkAclRule(120, "allow", "tcp", eph),
+                    NetworkAclRule(130, "allow", "icmp", None, vpc),
+                ],
+                [
+                    NetworkAclRule(100, "allow", "tcp", 22, vpc),
+                    NetworkAclRule(110, "allow", "tcp", 443),
+                    NetworkAclRule(120, "allow", "tcp", eph),
+                    NetworkAclRule(130, "allow", "icmp", None, vpc),
+                ],
+            ),
+            NetworkAcl(
+                "app-nacl",
+                [
+                    NetworkAclRule(100, "allow", "tcp", 8080, web_nets),
+                    NetworkAclRule(110, "allow", "tcp", 22, mgmt_net),
+                    NetworkAclRule(120, "allow", "tcp", eph),
+                    NetworkAclRule(130, "allow", "icmp", None, vpc),
+                ],
+                [
+                    NetworkAclRule(100, "allow", "tcp", 5432, db_nets),
+                    NetworkAclRule(110, "allow", "tcp", 443),
+                    NetworkAclRule(120, "allow", "tcp", 80),
+                    NetworkAclRule(130, "allow", "tcp", eph, vpc),
+                    NetworkAclRule(140, "allow", "icmp", None, vpc),
+                ],
+            ),
+            NetworkAcl(
+                "db-nacl",
+                [
+                    NetworkAclRule(100, "allow", "tcp", 5432, app_nets),
+                    NetworkAclRule(105, "allow", "tcp", 5432, db_nets),
+                    NetworkAclRule(110, "allow", "tcp", 22, mgmt_net),
+                    NetworkAclRule(120, "allow", "tcp", eph),
+                ],
+                [
+                    NetworkAclRule(100, "allow", "tcp", eph, vpc),
+                    NetworkAclRule(110, "allow", "tcp", 443),
+                ],
+            ),
+        ]
+        rts = [
+            RouteTable("public-rt", [Route(vpc, "local"), Route("0.0.0.0/0", "igw")]),
+            RouteTable("private-rt", [Route(vpc, "local"), Route("0.0.0.0/0", "nat")]),
+        ]
+        subnets = [
+            Subnet("public-a", "10.0.0.0/24", "us-east-1a", "use1-az1", True, "public-nacl", "public-rt"),
+            Subnet("public-b", "10.0.1.0/24", "us-east-1b", "use1-az2", True, "public-nacl", "public-rt"),
+            Subnet("mgmt-a", mgmt_net, "us-east-1a", "use1-az1", True, "mgmt-nacl", "public-rt"),
+            Subnet("app-a", "10.0.10.0/24", "us-east-1a", "use1-az1", False, "app-nacl", "private-rt"),
+            Subnet("app-b", "10.0.11.0/24", "us-east-1b", "use1-az2", False, "app-nacl", "private-rt"),
+            Subnet("db-a", "10.0.20.0/24", "us-east-1a", "use1-az1", False, "db-nacl", "private-rt"),
+            Subnet("db-b", "10.0.21.0/24", "us-east-1b", "use1-az2", False, "db-nacl", "private-rt"),
+        ]
+        # resolve names to ids
+        by_name = {g.name: g.id for g in sgs}
+        for g in sgs:
+            for r in g.inbound + g.outbound:
+                if r.group in by_name:
+                    r.group = by_name[r.group]
+        acl_id = {a.name: a.id for a in nacls}
+        rt_id = {r.name: r.id for r in rts}
+        igw = InternetGateway("three-tier-igw")
+        nat = NatGateway("nat-a", "public-a", "10.0.0.220", "3.213.52.18")
+        for s in subnets:
+            s.network_acl, s.route_table = acl_id[s.network_acl], rt_id[s.route_table]
+        for rt in rts:
+            for r in rt.routes:
+                r.target = {"igw": igw.id, "nat": nat.id}.get(r.target, r.target)
+        sub = {s.name: s.id for s in subnets}
+
+        def inst(name, role, subnet, ip, sg, public=None, os="linux", services=()):
+            eni = NetworkInterface(f"{name}-eth0", sub[subnet], ip, public, [by_name[sg]], f"{name} primary")
+            return Instance(name, role, [eni], os, [Service(*s) for s in services])
+
+        instances = [
+            inst(
+                "web-1",
+                "web",
+                "public-a",
+                "10.0.0.10",
+                "web-sg",
+                "54.90.12.34",
+                services=[(443, "tcp", "https"), (80, "tcp", "http")],
+            ),
+            inst(
+                "web-2",
+                "web",
+                "public-b",
+                "10.0.1.10",
+                "web-sg",
+                "54.90.77.201",
+                services=[(443, "tcp", "https"), (80, "tcp", "http")],
+            ),
+            inst("app-1", "app", "app-a", "10.0.10.10", "app-sg", services=[(8080, "tcp", "app")]),
+            inst("app-2", "app", "app-b", "10.0.11.10", "app-sg", services=[(8080, "tcp", "app")]),
+            inst("db-1", "db", "db-a", "10.0.20.10", "db-sg", services=[(5432, "tcp", "postgres")]),
+            inst("db-2", "db-replica", "db-b", "10.0.21.10", "db-sg", services=[(5432, "tcp", "postgres")]),
+            inst(
+                "bastion",
+                "bastion",
+                "mgmt-a",
+                "10.0.2.10",
+                "bastion-sg",
+                "44.201.9.77",
+                services=[(22, "tcp", "ssh")],
+            ),
+            inst(
+                "win-1",
+                "jump",
+                "mgmt-a",
+                "10.0.2.20",
+                "rdp-sg",
+                "44.201.9.78",
+                os="windows",
+                services=[(3389, "tcp", "rdp")],
+            ),
+        ]
+        for i in instances:
+            if i.role != "jump":
+                i.services.append(Service(22, "tcp", "ssh"))
+        external = {
+            "admins": ["81.141.20.2", "81.141.20.3", "81.141.20.4"],
+            "apis": ["52.94.236.248", "52.119.161.5", "151.101.1.69", "140.82.113.4"],
+            "updates": ["91.189.91.81", "185.125.190.36"],
+        }
+        demands = [
+            Demand("https", "internet", "web", 443, per_minute=24, duration=2.0, request=900, response=18000),
+            Demand("http", "internet", "web", 80, per_minute=3, duration=0.4, request=400, response=600),
+            Demand("app-calls", "web", "app", 8080, per_minute=20, duration=0.8, request=1500, response=9000),
+            Demand("queries", "app", "db", 5432, per_minute=14, duration=0.6, request=800, response=12000),
+            Demand(
+                "replica-reads",
+                "app",
+                "db-replica",
+                5432,
+                per_minute=3,
+                duration=0.5,
+                request=700,
+                response=30000,
+            ),
+            Demand(
+                "replication",
+                "db",
+                "db-replica",
+                5432,
+                per_minute=0.5,
+                duration=40,
+                request=600000,
+                response=4000,
+            ),
+            Demand("api-calls", "app", "apis", 443, per_minute=4, duration=1.5, request=2500, response=7000),
+            Demand(
+                "db-updates", "db", "updates", 443, per_minute=0.05, duration=6, request=900, response=250000
+            ),
+            Demand(
+                "web-updates", "web", "updates", 443, per_minute=0.1, duration=5, request=900, response=200000
+            ),
+            Demand(
+                "admin-ssh",
+                "admins",
+                "bastion",
+                22,
+                per_minute=0.1,
+                duration=600,
+                request=40000,
+                response=120000,
+            ),
+            Demand(
+                "admin-rdp",
+                "admins",
+                "jump",
+                3389,
+                per_minute=0.03,
+                duration=1200,
+                request=300000,
+                response=3000000,
+            ),
+            Demand(
+                "bastion-ssh",
+                "bastion",
+                "app",
+                22,
+                per_minute=0.08,
+                duration=300,
+                request=20000,
+                response=60000,
+            ),
+        ]
+        return cls(
+            "three-tier",
+            vpc,
+            subnets,
+            sgs,
+            nacls,
+            rts,
+            instances,
+            [nat],
+            igw,
+            None,
+            external,
+            demands,
+        )
