@@ -1,0 +1,295 @@
+"""The detectors' working view of a flow log frame: integer arrays, each connection counted once.
+
+Every detector asks the same questions of the records (which side started the
+connection, did anything come back, is this address public), so they are
+answered once here, vectorised, and shared:
+
+* **addresses** are coded over one table of distinct strings, using
+  ``pkt_srcaddr``/``pkt_dstaddr`` when present (the original addresses behind a
+  NAT or transit gateway), and classified once per distinct value;
+* **duplicates** are dropped: a connection between two ENIs of the VPC is logged
+  on both; of each direction of each 5-tuple only one ENI's records are kept;
+* **conversations** pair the two directions of a 5-tuple; the side that started
+  it (the *client*) is found from the TCP flags when logged (SYN without ACK
+  starts, SYN-ACK answers), else from the ports (the ephemeral, higher port is
+  the client's; a lone record from a well-known port to a high port is a reply);
+* **what came back**: for each record, whether the reverse direction was seen,
+  with which flags and whether it was rejected.
+
+Only records with addresses (``log-status`` OK) are kept in the arrays; the
+``status`` frame keeps every record with an ENI and a time for the data quality
+checks.
+
+Examples
+--------
+>>> import flownb
+>>> from flownb.analysis._flows import prepare
+>>> f = prepare(flownb.samples.load("aws-docs/tcp-flags-sequence"))
+>>> f.n, f.a["resp"].tolist()
+(8, [False, True, False, True, True, False, False, True])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from flownb.analysis import _netclass
+
+__all__ = ["Flows", "factorize", "key", "nunique", "prepare", "seconds"]
+
+_EMPTY_I = np.zeros(0, dtype=np.int64)
+
+
+@dataclass
+class Flows:
+    """Prepared records: a dict of equal-length numpy arrays plus lookup tables."""
+
+    a: dict[str, np.ndarray]
+    addr: np.ndarray  # address string by code
+    addr_local: np.ndarray  # bool by code
+    addr_public: np.ndarray  # bool by code
+    status: pd.DataFrame  # row, eni (str), start, end, status (str) of every record with an ENI
+    agg: int  # aggregation interval in seconds (60 or 600)
+    span: tuple[int, int]  # first start, last end (seconds)
+    columns: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def n(self) -> int:
+        return len(self.a["row"])
+
+    def frame(self, mask: np.ndarray | None, names: Sequence[str]) -> pd.DataFrame:
+        """A DataFrame of some columns for the rows in ``mask`` (all rows when None)."""
+        if mask is None:
+            return pd.DataFrame({k: self.a[k] for k in names}, copy=False)
+        return pd.DataFrame({k: self.a[k][mask] for k in names}, copy=False)
+
+    def code_of(self, address: object) -> int:
+        """Code of an address string (-1 when absent)."""
+        if address is None or address is pd.NA or (isinstance(address, float) and np.isnan(address)):
+            return -1
+        hits = np.flatnonzero(self.addr == str(address))
+        return int(hits[0]) if len(hits) else -2
+
+
+def seconds(s: pd.Series) -> np.ndarray:
+    """Unix seconds of a timestamp column (int64; missing -> minimum int64)."""
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return s.to_numpy(dtype="int64", na_value=np.iinfo(np.int64).min)
+    values = s.to_numpy(dtype="datetime64[s]", na_value=np.datetime64("NaT"))
+    return values.view("int64")
+
+
+def _int(df: pd.DataFrame, col: str, n: int) -> np.ndarray:
+    if col not in df:
+        return np.full(n, -1, dtype=np.int64)
+    s = df[col]
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.to_numpy(dtype="int64", na_value=-1)
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan).astype("int64")
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Dense codes 0..k-1 for int64 values, and k."""
+    if len(values) == 0:
+        return _EMPTY_I, 0
+    codes, uniques = pd.factorize(values, sort=False)
+    return codes.astype(np.int64), len(uniques)
+
+
+def key(*arrays: np.ndarray) -> np.ndarray:
+    """One int64 per row identifying the combination of several small non-negative (or -1) int arrays."""
+    n = len(arrays[0])
+    out = np.zeros(n, dtype=np.int64)
+    used = 0
+    for arr in arrays:
+        v = arr.astype(np.int64) + 1
+        width = max(int(v.max()).bit_length(), 1) if n else 1
+        if used + width > 62:
+            out, k = factorize(out)
+            used = max(int(k).bit_length(), 1)
+        out = (out << width) | v
+        used += width
+    return out
+
+
+def nunique(group: np.ndarray, values: np.ndarray, ngroups: int) -> np.ndarray:
+    """Distinct ``values`` per group (group codes 0..ngroups-1), as an array of length ngroups."""
+    if len(group) == 0:
+        return np.zeros(ngroups, dtype=np.int64)
+    width = int(values.max()) + 2
+    pairs = np.unique(group.astype(np.int64) * width + values.astype(np.int64) + 1)
+    return np.bincount(pairs // width, minlength=ngroups)
+
+
+def _empty_status() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "row": _EMPTY_I,
+            "eni": pd.Series([], dtype="string"),
+            "start": _EMPTY_I,
+            "end": _EMPTY_I,
+            "status": pd.Series([], dtype="string"),
+        }
+    )
+
+
+def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None) -> Flows:
+    """Build the detectors' working view of ``df`` (never modifies ``df``)."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"'df' must be a pandas DataFrame of flow log records, got {type(df).__name__}")
+    nets = _netclass.parse_networks(local_networks, "local_networks")
+    n = len(df)
+    cols = frozenset(df.columns)
+    start_all = seconds(df["start"]) if "start" in df else np.full(n, np.iinfo(np.int64).min)
+    end_all = seconds(df["end"]) if "end" in df else start_all
+    nat = np.iinfo(np.int64).min
+
+    # --- status frame (data quality) -------------------------------------------------
+    if "interface_id" in df and "start" in df:
+        st = pd.DataFrame(
+            {
+                "row": np.arange(n, dtype=np.int64),
+                "eni": df["interface_id"].astype("string").to_numpy(),
+                "start": start_all,
+                "end": end_all,
+                "status": (
+                    df["log_status"].astype("string").to_numpy()
+                    if "log_status" in df
+                    else pd.array(["OK"] * n, dtype="string")
+                ),
+            }
+        )
+        st = st[st["eni"].notna().to_numpy() & (start_all != nat)].reset_index(drop=True)
+    else:
+        st = _empty_status()
+
+    # --- addresses -------------------------------------------------------------------
+    addr_cols = [c for c in ("srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr") if c in df]
+    if "srcaddr" not in df or "dstaddr" not in df:
+        table = np.array([], dtype=object)
+        src = dst = np.full(n, -1, dtype=np.int64)
+    else:
+        codes, table = _netclass.address_codes([df[c] for c in addr_cols])
+        by = dict(zip(addr_cols, codes, strict=True))
+        src, dst = by["srcaddr"], by["dstaddr"]
+        if "pkt_srcaddr" in by:
+            src = np.where(by["pkt_srcaddr"] >= 0, by["pkt_srcaddr"], src)
+        if "pkt_dstaddr" in by:
+            dst = np.where(by["pkt_dstaddr"] >= 0, by["pkt_dstaddr"], dst)
+    cls = _netclass.classify(table, nets)
+    addr_local = cls["is_local"].to_numpy()
+    addr_public = cls["is_public"].to_numpy()
+
+    keep = (src >= 0) & (dst >= 0)
+    if "log_status" in df:
+        status = df["log_status"]
+        keep &= (status.isna() | (status == "OK")).to_numpy(dtype=bool, na_value=True)
+    rows = np.flatnonzero(keep)
+    a: dict[str, np.ndarray] = {
+        "row": rows,
+        "src": src[rows],
+        "dst": dst[rows],
+        "sport": _int(df, "srcport", n)[rows],
+        "dport": _int(df, "dstport", n)[rows],
+        "proto": _int(df, "protocol", n)[rows],
+        "packets": np.clip(_int(df, "packets", n)[rows], 0, None),
+        "bytes": np.clip(_int(df, "bytes", n)[rows], 0, None),
+        "start": start_all[rows],
+        "end": end_all[rows],
+        "flags": _int(df, "tcp_flags", n)[rows],
+    }
+    if "action" in df:
+        action = df["action"]
+        a["reject"] = (action == "REJECT").to_numpy(dtype=bool, na_value=False)[rows]
+        a["accept"] = (action == "ACCEPT").to_numpy(dtype=bool, na_value=False)[rows]
+    else:
+        a["reject"] = np.zeros(len(rows), dtype=bool)
+        a["accept"] = np.ones(len(rows), dtype=bool)
+    if "interface_id" in df:
+        eni_codes = pd.factorize(df["interface_id"], use_na_sentinel=True)[0]
+        eni = eni_codes.astype(np.int64)[rows]
+    else:
+        eni = np.full(len(rows), -1, dtype=np.int64)
+
+    a = _conversations(a, eni)
+    m = len(a["row"])
+    a["src_local"] = addr_local[a["src"]] if m else np.zeros(0, bool)
+    a["dst_local"] = addr_local[a["dst"]] if m else np.zeros(0, bool)
+    a["src_public"] = addr_public[a["src"]] if m else np.zeros(0, bool)
+    a["dst_public"] = addr_public[a["dst"]] if m else np.zeros(0, bool)
+
+    dur = a["end"] - a["start"]
+    valid = (a["start"] != nat) & (a["end"] != nat)
+    agg = 600 if valid.any() and np.median(dur[valid]) > 120 else 60
+    times = np.concatenate([a["start"][valid], st["start"].to_numpy()])
+    ends = np.concatenate([a["end"][valid], st["end"].to_numpy()])
+    span = (int(times.min()), int(ends.max())) if len(times) else (0, 0)
+    return Flows(a, table, addr_local, addr_public, st, agg, span, cols)
+
+
+def _conversations(a: dict[str, np.ndarray], eni: np.ndarray) -> dict[str, np.ndarray]:
+    """Drop the second ENI's copy of each record; orient each conversation client -> server."""
+    m = len(a["row"])
+    if m == 0:
+        for k in ("conv", "resp", "rev", "rev_flags", "rev_reject", "cli", "srv", "svc"):
+            a[k] = np.zeros(0, dtype=bool if k in ("resp", "rev", "rev_reject") else np.int64)
+        return a
+    src, dst, sp, dp, pr = a["src"], a["dst"], a["sport"], a["dport"], a["proto"]
+    # orientation 0: (src, sport) is the lower end of the conversation
+    o = ((src > dst) | ((src == dst) & (sp > dp))).astype(np.int64)
+    lo = np.where(o == 0, src, dst)
+    hi = np.where(o == 0, dst, src)
+    plo = np.where(o == 0, sp, dp)
+    phi = np.where(o == 0, dp, sp)
+    conv, nconv = factorize(key(lo, hi, plo, phi, pr))
+    d2 = conv * 2 + o
+    if (eni >= 0).any():
+        best = np.full(2 * nconv, np.iinfo(np.int64).max)
+        np.minimum.at(best, d2, eni)
+        keep = eni == best[d2]
+        if not keep.all():
+            a = {k: v[keep] for k, v in a.items()}
+            conv, d2, o, plo, phi = conv[keep], d2[keep], o[keep], plo[keep], phi[keep]
+    size = 2 * nconv
+    count = np.bincount(d2, minlength=size)
+    flags = np.where(a["flags"] >= 0, a["flags"], 0)
+    has = {}
+    for bit in (2, 4, 16):
+        has[bit] = np.bincount(d2, weights=(flags & bit) > 0, minlength=size) > 0
+    rejected = np.bincount(d2, weights=a["reject"], minlength=size) > 0
+    first = np.full(size, np.iinfo(np.int64).max)
+    np.minimum.at(first, d2, a["start"])
+    syn_only = has[2] & ~has[16]
+    synack = has[2] & has[16]
+    c0, c1 = count[0::2] > 0, count[1::2] > 0
+    s0, s1 = syn_only[0::2], syn_only[1::2]
+    k0, k1 = synack[0::2], synack[1::2]
+    # ports of the lower (orientation 0 source) and higher ends, per conversation
+    port_lo = np.zeros(nconv, dtype=np.int64)
+    port_hi = np.zeros(nconv, dtype=np.int64)
+    port_lo[conv] = plo
+    port_hi[conv] = phi
+    f0, f1 = first[0::2], first[1::2]
+    by_ports = np.where(port_lo > port_hi, 0, np.where(port_hi > port_lo, 1, np.where(f1 < f0, 1, 0)))
+    lone0 = np.where((port_lo < 1024) & (port_hi >= 1024), 1, 0)  # only 0 seen: a reply from a service port
+    lone1 = np.where((port_hi < 1024) & (port_lo >= 1024), 0, 1)
+    client = np.select(
+        [s0 & ~s1, s1 & ~s0, k1 & ~k0, k0 & ~k1, c0 & c1, c0],
+        [0, 1, 0, 1, by_ports, lone0],
+        default=lone1,
+    )
+    resp = o != client[conv]
+    rev = d2 ^ 1
+    a["conv"] = conv
+    a["resp"] = resp
+    a["rev"] = count[rev] > 0
+    a["rev_flags"] = np.where(a["rev"], has[2][rev] * 2 + has[4][rev] * 4 + has[16][rev] * 16, -1)
+    a["rev_reject"] = rejected[rev]
+    a["cli"] = np.where(resp, a["dst"], a["src"])
+    a["srv"] = np.where(resp, a["src"], a["dst"])
+    a["svc"] = np.where(resp, a["sport"], a["dport"])
+    return a
