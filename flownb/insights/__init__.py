@@ -13,8 +13,9 @@ documented functions), ``_fields`` (what a field name means in a frame),
 Examples
 --------
 >>> import flownb
+>>> from flownb.insights import query
 >>> df = flownb.samples.load("aws-docs/default-accept-reject")
->>> flownb.insights.query(df, "filter action = 'REJECT' | fields srcAddr, dstPort")
+>>> query(df, "filter action = 'REJECT' | fields srcAddr, dstPort")
        srcAddr  dstPort
 0  172.31.9.69     3389
 """
@@ -104,15 +105,16 @@ def query(df: pd.DataFrame, query: str, *, start: Any = None, end: Any = None) -
     rejected requests" (CloudWatch Logs User Guide, "Sample queries"):
 
     >>> import flownb
+    >>> from flownb.insights import query
     >>> df = flownb.samples.load("aws-docs/sg-nacl-ping")
-    >>> flownb.insights.query(df, '''
+    >>> query(df, '''
     ...     filter action="REJECT"
     ...     | stats count(*) as numRejections by srcAddr
     ...     | sort numRejections desc
     ...     | limit 20''')
              srcAddr  numRejections
     0  172.31.16.139              1
-    >>> flownb.insights.query(df, "stats sum(bytes), avg(packets) by bin(1h)")
+    >>> query(df, "stats sum(bytes), avg(packets) by bin(1h)")
                         bin(1h)  sum(bytes)  avg(packets)
     0 2015-05-29 16:00:00+00:00         672           4.0
     """

@@ -22,7 +22,7 @@ class InsightsSyntaxError(ValueError):
     Attributes
     ----------
     query : str
-        The query text (after typographic quotes were normalised).
+        The query text, as given.
     line, column : int
         1-based position of the problem.
     offset : int
@@ -33,15 +33,17 @@ class InsightsSyntaxError(ValueError):
     Examples
     --------
     >>> import flownb
+    >>> from flownb.insights import InsightsSyntaxError, query
     >>> df = flownb.samples.load("aws-docs/default-accept-reject")
     >>> try:
-    ...     flownb.insights.query(df, "stats count(*) by")
-    ... except flownb.insights.InsightsSyntaxError as exc:
-    ...     print(exc)
+    ...     query(df, "stats count(*) by")
+    ... except InsightsSyntaxError as exc:
+    ...     error = exc
+    >>> print(error)
     expected a field or an expression after 'by', got the end of the query (line 1, column 18)
       stats count(*) by
                        ^
-    >>> exc.line, exc.column
+    >>> error.line, error.column
     (1, 18)
     """
 
@@ -74,8 +76,9 @@ class InsightsQueryError(ValueError):
     Examples
     --------
     >>> import flownb
+    >>> from flownb.insights import query
     >>> df = flownb.samples.load("aws-docs/nat-gateway")   # a format without start/end
-    >>> flownb.insights.query(df, "stats count(*) by bin(5m)")
+    >>> query(df, "stats count(*) by bin(5m)")
     Traceback (most recent call last):
     ...
     flownb.insights._errors.InsightsQueryError: bin(5m) needs @timestamp, and these records have no 'start' column ...

@@ -145,7 +145,7 @@ class Lexer:
             ch = text[self.pos]
             if _is_space(ch):
                 if ch not in " \t\n\r\f\v":
-                    self.normalised.add("non-breaking or other Unicode spaces")
+                    self.normalised.add("non-breaking spaces")
                 self.pos += 1
             elif ch == "#":
                 end = text.find("\n", self.pos)
