@@ -20,6 +20,9 @@ downloaded:
 ``cloudwatch-csv``
     A CSV download of log events or of a Logs Insights result (the console's
     ``timestamp,message`` or ``@timestamp,@message,...``).
+``nested-gzip``
+    gzip inside gzip: what Firehose writes when it compresses (again) the gzip
+    payloads CloudWatch Logs sends it.
 
 Records in payloads are log events, not lines of a file: bad ones are reported
 with their **event number** (1-based, counted over the whole file in order)
@@ -131,7 +134,9 @@ def parse_events(
         i = int(idx[line - 1])
         bad.append((where(i), int(numbers[i]), reason, text))
     part.bad = _sorted(bad)
-    part.notes = [(where(int(idx[line - 1])), int(numbers[idx[line - 1]]), what) for _, line, what in part.notes]
+    part.notes = [
+        (where(int(idx[line - 1])), int(numbers[idx[line - 1]]), what) for _, line, what in part.notes
+    ]
     part.sources = [name]
     return part, kept
 
@@ -187,7 +192,11 @@ class _Payloads:
             except json.JSONDecodeError as exc:
                 self.count += 1
                 self.problems.append(
-                    (self.count, f"payload is not valid JSON ({exc.msg} at character {exc.pos})", text[pos:][:200])
+                    (
+                        self.count,
+                        f"payload is not valid JSON ({exc.msg} at character {exc.pos})",
+                        text[pos:][:200],
+                    )
                 )
                 return
             yield from self._objects(obj)
@@ -317,8 +326,24 @@ def parse_csv_export(data: bytes, name: str, names: list[str] | None) -> Part:
     return part
 
 
+# --------------------------------------------------------------------------- gzip inside gzip
+
+
+def detect_nested_gzip(head: bytes) -> bool:
+    """True when decompressed content is gzip again (Firehose compressing CloudWatch Logs' gzip payloads)."""
+    return head.startswith(b"\x1f\x8b")
+
+
+def parse_nested_gzip(data: bytes, name: str, names: list[str] | None) -> Part:
+    """Decompress once more and read what is inside, recognised from its content."""
+    from .read import _Input, _read_input
+
+    return _read_input(_Input(name=name, data=data), names)
+
+
 CONTENT_READERS.extend(
     [
+        ContentReader("nested-gzip", detect_nested_gzip, parse_nested_gzip),
         ContentReader("cloudwatch-subscription", detect_subscription, parse_subscription),
         ContentReader("cloudwatch-export", detect_export, parse_export),
         ContentReader("cloudwatch-csv", detect_csv_export, parse_csv_export),

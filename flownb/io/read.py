@@ -234,8 +234,13 @@ def read_parts(
 
 def finish(parts: list[Part], errors: Errors, *, stacklevel: int = 3) -> pd.DataFrame:
     """Combine parts into the contract DataFrame with its provenance; warn about bad lines."""
-    table = _arrow.combine([p.table for p in parts])
+    tables = [p.table for p in parts]
+    for p in parts:  # let to_pandas free each column's Arrow memory as it converts it
+        p.table = None
+    table = _arrow.combine(tables)
+    del tables
     df = _arrow.to_pandas(table)
+    del table
     bad = tuple(b for p in parts for b in p.bad)
     formats = tuple(dict.fromkeys(f for p in parts for f in p.formats))
     sources = tuple(s for p in parts for s in p.sources)
@@ -273,6 +278,10 @@ def read_flow_logs(
     format: str | Sequence[str] | None = None,
     errors: Errors = "warn",
     progress: bool | None = None,
+    start: Any = None,
+    end: Any = None,
+    accounts: str | Sequence[str] | None = None,
+    regions: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read VPC or Transit Gateway flow logs into one typed DataFrame.
 
@@ -282,7 +291,11 @@ def read_flow_logs(
         Directories are read recursively, including the layouts S3 delivery creates
         (``AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/...`` and the Hive-style
         ``aws-account-id=.../aws-region=.../year=.../...``). Files may be plain text,
-        gzip (several members concatenated too) or Parquet, recognised by content.
+        gzip (several members concatenated too) or Parquet, recognised by content,
+        as are CloudWatch Logs exports, CSV downloads and subscription payloads
+        (see :mod:`flownb.io.exports`). An ``s3://bucket/prefix/`` URL reads the
+        objects under it, in any delivery layout, with the user's normal AWS
+        credentials (needs ``pip install 'flownb[aws]'``; see :mod:`flownb.io.s3`).
     format : str or list of str, optional
         Record format of text without a header line: an AWS format string
         (``"${version} ${srcaddr} ..."``), space-separated field names, or a list
@@ -296,6 +309,15 @@ def read_flow_logs(
         without a warning.
     progress : bool, optional
         Show a progress bar; by default shown when 50 or more files are read.
+    start, end : datetime, pandas Timestamp, ISO-8601 string or Unix seconds, optional
+        Keep the records whose ``start`` is in ``[start, end)`` (naive times are
+        UTC). Files and S3 objects whose delivery folder or file name rules them
+        out are not read at all; on S3 only the folders of the range are listed.
+    accounts, regions : str or list of str, optional
+        Keep these accounts (12-digit IDs as strings) and regions, judged from the
+        delivery layout of the path or key and from the ``account_id`` and
+        ``region`` columns when the records have them. From S3, ``account_id``
+        and ``region`` columns are added from the key when the records lack them.
 
     Returns
     -------
@@ -320,11 +342,16 @@ def read_flow_logs(
         raise ValueError(f"'errors' must be one of {list(_ERRORS)}, got {errors!r}")
     names = schema.parse_format(format) if format is not None else None
     if isinstance(source, str) and source.startswith("s3://"):
-        try:
-            from .s3 import read_s3  # type: ignore[import-not-found]
-        except ImportError as exc:  # pragma: no cover - until the S3 reader exists
-            raise FlowLogSourceError(f"{source}: S3 support is not available ({exc}).") from exc
-        return read_s3(source, format=format, errors=errors, progress=progress)
+        from .s3 import read_s3
+
+        return read_s3(source, format=format, errors=errors, progress=progress, start=start, end=end,
+                       accounts=accounts, regions=regions)  # fmt: skip
+    from ._select import Selection
+
+    sel = Selection.make(start, end, accounts, regions)
     inputs = _expand(source)
-    parts = read_parts(inputs, names, errors=errors, progress=progress)
+    if sel.active:
+        inputs = [i for i in inputs if i.path is None or sel.keeps_key(i.path)]
+    read = (lambda i, n: sel.filter_part(_read_input(i, n))) if sel.active else None
+    parts = read_parts(inputs, names, errors=errors, progress=progress, read=read)
     return finish(parts, errors)
