@@ -368,42 +368,37 @@ def diagnose(
     translated_b_side |= resp & ~src_b & psrc_b
     translated_a_side = req & ~src_a & psrc_a  # delivered by a gateway interface, from src
     translated_a_side |= resp & ~dst_a & pdst_a
+    # A NAT gateway's interface logs two legs of each connection: src -> its own address
+    # (pkt-dstaddr = dst when the format has it) and its own address -> dst. The legs are
+    # joined on interface, port, protocol, packets, bytes and time (the gateway changes
+    # addresses and the source port, not the packets), which also works without pkt-* fields.
+    far_req = base & dst_b & ~src_a & ~psrc_a
+    near_req = base & (src_a | psrc_a) & ~dst_b
+    if port is not None and not icmp and "dstport" in df:
+        far_req &= dp == port
+        near_req &= dp == port
     nat_leg = np.zeros(n, dtype=bool)
-    via_nat = via_tgw = False
-    if translated_b_side.any():
-        gw_addrs = pd.concat(
-            [
-                df["dstaddr"][req & translated_b_side].astype(object),
-                df["srcaddr"][resp & translated_b_side].astype(object),
-            ]
-        ).dropna()
-        import ipaddress
-
-        gw_nets = [ipaddress.ip_network(str(a)) for a in gw_addrs.unique()]
-        src_g, dst_g = _match(df, "srcaddr", gw_nets), _match(df, "dstaddr", gw_nets)
-        leg_req = base & src_g & (dst_b | pdst_b) & ~req & ~resp
-        leg_resp = base & (src_b | psrc_b) & dst_g & ~req & ~resp
-        if port is not None and not icmp and "dstport" in df:
-            leg_req &= dp == port
-            leg_resp &= sp == port
-        if "start" in df and (leg_req | leg_resp).any():
-            st = seconds(df["start"])
-            en = seconds(df["end"]) if "end" in df else st
-            near = req | resp
-            lo, hi = st[near].min() - _LEG_SLACK_S, en[near].max() + _LEG_SLACK_S
-            window = (st >= lo) & (st <= hi)
-            leg_req &= window
-            leg_resp &= window
-        nat_leg = leg_req | leg_resp
-        b_public = _any_public(df, nets_b, addrs_b)
-        if nat_leg.any() or b_public:
-            via_nat = True
-        else:
-            via_tgw = True
-        req |= leg_req
-        resp |= leg_resp
-    if translated_a_side.any():
-        via_tgw = True
+    leg_near = np.zeros(n, dtype=bool)
+    if far_req.any() and near_req.any():
+        gw = _address_set(df["srcaddr"][far_req])
+        near_req &= _match(df, "dstaddr", gw)
+        if near_req.any():
+            a_rows, b_rows = _pair_legs(df, near_req, far_req, "dstport")
+            if b_rows.any():
+                gw = _address_set(df["srcaddr"][b_rows])
+                far_resp = base & src_b & _match(df, "dstaddr", gw)
+                near_resp = base & _match(df, "srcaddr", gw) & (dst_a | pdst_a) & ~src_b
+                if port is not None and not icmp and "srcport" in df:
+                    far_resp &= sp == port
+                    near_resp &= sp == port
+                c_rows, d_rows = _pair_legs(df, near_resp, far_resp, "srcport")
+                nat_leg = b_rows | d_rows
+                leg_near = a_rows | c_rows
+                req |= a_rows | b_rows
+                resp |= c_rows | d_rows
+    via_nat = bool(nat_leg.any()) or (bool(translated_b_side.any()) and _any_public(df, nets_b, addrs_b))
+    via_tgw = bool(translated_a_side.any()) or (bool(translated_b_side.any()) and not via_nat)
+    translated_b_side |= leg_near & ~nat_leg
 
     rows = req | resp
     evidence_idx = np.flatnonzero(rows)
@@ -474,34 +469,31 @@ def diagnose(
         facts["in_blocked"] = on(req_in_rej)
     tcp = proto == 6 or (proto is None and "protocol" in df and rows.any() and (proto_arr[rows] == 6).all())
     answered = resp & accept
-    if flags is not None and tcp and answered.any():
-        f = flags[answered]
-        rst = (f >= 0) & (f & 4 == 4)
-        synack = (f >= 0) & (f & 18 == 18)
-        if rst.any() and not synack.any():
-            found.append("CONNECTION_REFUSED")
-    # responses that came back on an ENI of the source that sent no request, while another one did
-    # (records written by gateway interfaces are legs of the path, not the source's own)
     direct = ~(nat_leg | translated_a_side | translated_b_side)
-    sent_on = set(on(req_out_acc & direct))
-    back_on = set(on(resp_in_acc & direct))
+    if tcp and answered.any() and _refused(df, flags, req & accept, answered):
+        found.append("CONNECTION_REFUSED")
+    # the two directions on different interfaces: requests left the source through one ENI and
+    # the responses came back through another, or requests arrived at the destination on one
+    # ENI and the responses left through another (gateway interfaces' legs are not counted)
+    sent_on, back_on = set(on(req_out_acc & direct)), set(on(resp_in_acc & direct))
+    recv_on, reply_on = set(on(req_in_acc & direct)), set(on(resp_out_acc & direct))
     if sent_on and back_on and not (back_on & sent_on):
         found.append("ASYMMETRIC_PATH")
-        facts["asym"] = (sorted(sent_on), sorted(back_on))
-    elif (
-        sent_on
-        and (resp_out_acc & direct).any()
-        and not (resp & ~egress).any()
-        and _logging(df, sorted(sent_on), base)
-    ):
-        # the destination answered; the source's ENI, which was logging, never saw the answer
+        facts["asym"] = ("source", sorted(sent_on), sorted(back_on))
+    elif recv_on and reply_on and not (recv_on & reply_on):
         found.append("ASYMMETRIC_PATH")
-        facts["asym"] = (sorted(sent_on), [])
+        facts["asym"] = ("destination", sorted(recv_on), sorted(reply_on))
     request_passed = (req & accept).any()
-    if request_passed and not resp.any():
+    carried_data = tcp and _carried_data(df, req & accept)
+    if request_passed and not resp.any() and carried_data:
+        # TCP only sends data after the handshake: the responses exist, they are just not logged here
+        facts["inferred_answer"] = True
+        found.append("REACHABLE")
+    elif request_passed and not resp.any():
         delivered = req_in_acc.any()
+        arrived = (req & ~egress).any()
         b_logging = [e for e in b_enis if _logging(df, [e], base)]
-        if not delivered and b_logging and "interface_id" in df:
+        if not arrived and b_logging and "interface_id" in df:
             found.append("NOT_DELIVERED")
             facts["b_enis"] = b_logging
         elif not any(c in found for c in ("OUTBOUND_BLOCKED_SG_OR_NACL", "INBOUND_BLOCKED_SG_OR_NACL")):
@@ -671,6 +663,94 @@ def _question(a: Endpoint, b: Endpoint, port: int | None, proto: int | None, t0:
     return q
 
 
+#: Bytes per packet of a TCP segment with no payload and no options: a RST (a SYN-ACK
+#: carries the MSS option, so it is longer). IPv4 and IPv6 headers, plus 20 bytes of TCP.
+_RST_SIZES = (40, 60)
+#: Largest bytes per packet of a request that carries no data: SYNs with options (60 IPv4, 80 IPv6).
+_SYN_MAX = 80
+
+
+def _refused(df: pd.DataFrame, flags: np.ndarray | None, requests: np.ndarray, answers: np.ndarray) -> bool:
+    """Did the server answer with resets only? From tcp-flags (RST, never SYN-ACK) when the format has
+    them; otherwise from sizes: every answer packet a bare 40-byte header (60 for IPv6) and no data sent."""
+    if flags is not None and (flags[answers] >= 0).any():
+        f = flags[answers]
+        rst = (f >= 0) & (f & 4 == 4)
+        synack = (f >= 0) & (f & 18 == 18)
+        return bool(rst.any() and not synack.any())
+    if "packets" not in df or "bytes" not in df:
+        return False
+    n = len(df)
+    pk = float_array(df["packets"], n)
+    by = float_array(df["bytes"], n)
+    ans = answers & (pk > 0)
+    if not ans.any():
+        return False
+    codes, values = codes_and_values(df["srcaddr"])
+    v6 = np.array([":" in str(v) for v in values] + [False])[np.where(codes < 0, len(values), codes)]
+    bare = np.where(v6, _RST_SIZES[1], _RST_SIZES[0]) * pk
+    if not np.all(by[ans] == bare[ans]):
+        return False
+    return not _carried_data(df, requests)
+
+
+def _carried_data(df: pd.DataFrame, requests: np.ndarray) -> bool:
+    """Did the client send data (more bytes per packet than a SYN) in most request records?
+    Then the handshake had completed: TCP sends data only after the SYN-ACK."""
+    if "packets" not in df or "bytes" not in df or not requests.any():
+        return False
+    n = len(df)
+    pk = float_array(df["packets"], n)[requests]
+    by = float_array(df["bytes"], n)[requests]
+    ok = pk > 0
+    # most records, not one: a lone odd-sized packet (a retransmission with data, a middlebox)
+    # is no proof of a completed handshake
+    return bool(ok.any() and (by[ok] / pk[ok] > _SYN_MAX).mean() > 0.5)
+
+
+def _address_set(col: pd.Series) -> list:
+    """The distinct addresses of a column, as single-address networks."""
+    import ipaddress
+
+    out = []
+    for v in col.dropna().unique():
+        try:
+            out.append(ipaddress.ip_network(str(v)))
+        except ValueError:
+            continue
+    return out
+
+
+def _pair_legs(
+    df: pd.DataFrame, near: np.ndarray, far: np.ndarray, port_col: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``near`` and ``far`` that are the two legs of one translated flow.
+
+    Same interface, ``port_col``, protocol, packets and bytes, and start and end
+    within 60 seconds of each other (one aggregation interval at the finest).
+    """
+    n = len(df)
+    out_near = np.zeros(n, dtype=bool)
+    out_far = np.zeros(n, dtype=bool)
+    if not near.any() or not far.any():
+        return out_near, out_far
+    keys = [c for c in ("interface_id", port_col, "protocol", "packets", "bytes") if c in df]
+    times = [c for c in ("start", "end") if c in df]
+    a = df.loc[near, keys + times].reset_index(drop=True)
+    a["_row"] = np.flatnonzero(near)
+    b = df.loc[far, keys + times].reset_index(drop=True)
+    b["_row"] = np.flatnonzero(far)
+    if keys:
+        m = a.merge(b, on=keys, suffixes=("_near", "_far"))
+    else:
+        m = a.merge(b, how="cross", suffixes=("_near", "_far"))
+    for t in times:
+        m = m[(m[f"{t}_near"] - m[f"{t}_far"]).abs() <= pd.Timedelta(seconds=60)]
+    out_near[m["_row_near"].to_numpy()] = True
+    out_far[m["_row_far"].to_numpy()] = True
+    return out_near, out_far
+
+
 def _any_public(df: pd.DataFrame, nets: list, addrs: list[str]) -> bool:
     return any(not _net_private(n) for n in nets)
 
@@ -737,7 +817,7 @@ def _skipdata(df: pd.DataFrame, enis: list[str], t0: Any, t1: Any, rows: np.ndar
     """ENIs (or 'some ENI') with SKIPDATA records in the window of interest."""
     if "log_status" not in df:
         return []
-    skip = np.asarray(df["log_status"] == "SKIPDATA", dtype=bool)
+    skip = np.array(df["log_status"] == "SKIPDATA", dtype=bool)
     if not skip.any():
         return []
     if "start" in df and "end" in df:
@@ -841,16 +921,16 @@ def _explain(main: str, verdicts: Sequence[str], ctx: _Context) -> str:
             "Check that the service runs and listens on the right address and port on the destination host."
         )
     elif main == "ASYMMETRIC_PATH":
-        sent, back = f["asym"]
-        if back:
+        where, one, other = f["asym"]
+        if where == "source":
             s.append(
-                f"Requests from {a} to {b} ({svc}) left through {', '.join(sent)}, but the responses came back "
-                f"through {', '.join(back)}."
+                f"Requests from {a} to {b} ({svc}) left through {', '.join(one)}, but the responses came back "
+                f"through {', '.join(other)}."
             )
         else:
             s.append(
-                f"{b} answered {a} ({svc}), but {', '.join(sent)}, which sent the requests, never received the "
-                "answers: they return by another path."
+                f"Requests from {a} to {b} ({svc}) arrived on {', '.join(one)}, but the responses left through "
+                f"{', '.join(other)}."
             )
         s.append(
             "Route tables send the two directions different ways (another interface, a firewall appliance or a "
@@ -893,10 +973,16 @@ def _explain(main: str, verdicts: Sequence[str], ctx: _Context) -> str:
         s.append(
             "Private destinations should be reached through the VPC, a peering, a transit gateway or a VPN; check the route table."
         )
+    elif main == "REACHABLE" and f.get("inferred_answer"):
+        s.append(
+            f"{a} reaches {b} ({svc}): the requests were accepted and carried data, which TCP sends only after "
+            "the server has answered the handshake."
+        )
+        s.append(
+            "The responses themselves are not in these records (the other interface is not logged here)."
+        )
     elif main == "REACHABLE":
         s.append(f"{a} reaches {b} ({svc}): requests and responses were both accepted.")
-        if ctx.facts.get("assumed_side"):
-            pass
     elif main == "INCOMPLETE_DATA":
         s.append(
             f"Records were skipped (SKIPDATA) on {', '.join(f['skipped'])} in this window, so not seeing traffic "
