@@ -32,6 +32,7 @@ from .traffic import (
     ANSWER_NORMAL,
     ANSWER_REFUSED,
     ANSWER_SILENT,
+    KIND_FLOOD,
     KIND_PROBE,
     Connections,
     Endpoints,
@@ -175,6 +176,7 @@ def _packet_model(
     n = len(c)
     tcp = c.proto == 6
     probe = c.kind == KIND_PROBE
+    flood = c.kind == KIND_FLOOD
     data_req = np.ceil(c.req_bytes / _MSS).astype(np.int64)
     data_resp = np.ceil(c.resp_bytes / _MSS).astype(np.int64)
     # established TCP
@@ -191,8 +193,8 @@ def _packet_model(
     sl = np.where(tcp, FIN, 0)
     # TCP that never got going: SYN retransmissions, SYN-ACKs answering them
     retries = rng.integers(2, 6, n)
-    failed = tcp & ~established & ~probe
-    refused = tcp & (answer == ANSWER_REFUSED) & ~probe
+    failed = tcp & ~established & ~probe & ~flood
+    refused = tcp & (answer == ANSWER_REFUSED) & ~probe & ~flood
     fail = failed & ~refused
     req_p = np.where(fail, retries, req_p)
     req_b = np.where(fail, 60 * retries, req_b)
@@ -226,6 +228,14 @@ def _packet_model(
     resp_p = np.where(other, oresp, resp_p)
     req_b = np.where(other, c.req_bytes + hdr * oreq, req_b)
     resp_b = np.where(other, c.resp_bytes + hdr * oresp, resp_b)
+    # floods: a one-way stream of small packets (TCP SYNs, or UDP datagrams of 512 bytes)
+    fsize = np.where(tcp, 60, 540)
+    fp = np.maximum(1, c.req_bytes // fsize)
+    req_p = np.where(flood, fp, req_p)
+    req_b = np.where(flood, fp * fsize, req_b)
+    t1 = np.where(flood, c.t0 + c.dur, t1)
+    ff = np.where(tcp, SYN, 0)
+    rf, rm, rl = np.where(flood, ff, rf), np.where(flood, ff, rm), np.where(flood, ff, rl)
     return {
         "req": (req_p, req_b, rf.astype(np.int16), rm.astype(np.int16), rl.astype(np.int16)),
         "resp": (resp_p, resp_b, sf.astype(np.int16), sm.astype(np.int16), sl.astype(np.int16)),
@@ -269,7 +279,8 @@ def connection_legs(topo: Topology, eps: Endpoints, c: Connections, rng: np.rand
         csub, "outbound", c.s_port, c.s_ip, c_in & (hop != csub)
     )
     # ---- request, server side (inside the VPC)
-    reach_s = (local & c_out & (c.s_ep >= 0)) | (inbound & (c.s_ep >= 0))
+    s_public = np.where(c.s_ep >= 0, eps.public[np.maximum(c.s_ep, 0)] != 0, False)
+    reach_s = (local & c_out & (c.s_ep >= 0)) | (inbound & s_public)
     s_acc = chk.nacl(ssub, "inbound", c.s_port, c.c_ip, reach_s & (ssub != csub)) & chk.sg(
         c.s_ep, "inbound", c.s_port, c.c_ip, reach_s
     )

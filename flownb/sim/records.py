@@ -177,9 +177,16 @@ def status_records(
     wstart_all = phase[all_eni] + all_k * interval
     for eni, t_from, t_to in skip:
         skipped |= (all_eni == eni) & (wstart_all + interval > t_from) & (wstart_all < t_to)
-    busy = np.isin(key_all, key_rec)
+    size = n_eni * span
+    busy_flag = np.zeros(size, dtype=bool)
+    busy_flag[key_rec[(key_rec >= 0) & (key_rec < size)]] = True
+    skip_flag = np.zeros(size, dtype=bool)
+    skip_flag[key_all[skipped]] = True
+    busy = busy_flag[key_all]
     nodata = ~busy & ~skipped
-    drop = np.isin(key_rec, key_all[skipped])
+    inside = (key_rec >= 0) & (key_rec < size)
+    drop = np.zeros(len(key_rec), dtype=bool)
+    drop[inside] = skip_flag[key_rec[inside]]
     kept = rec.take(np.flatnonzero(~drop)) if drop.any() else rec
     parts = [kept]
     for mask, status in ((nodata, NODATA), (skipped, SKIPDATA)):
@@ -212,9 +219,8 @@ def status_records(
             )
         )
     out = Records.concat(parts)
-    order = np.lexsort(
-        (out.sport, out.src, out.dport, out.dst, out.proto, out.egress, out.status, out.eni, out.start)
-    )
+    # time order, then interface; records of one interface and second keep the order they were made in
+    order = np.argsort(out.start.astype(np.int64) * 65536 + out.eni, kind="stable")
     return out.take(order)
 
 
@@ -238,22 +244,23 @@ def _dictionary(codes: np.ndarray, values: Sequence[object], valid: np.ndarray |
     """A dictionary array whose categories are in order of first appearance (as the reader builds them)."""
     codes = np.asarray(codes, dtype=np.int64)
     values = np.asarray(values, dtype=object)
-    if len(set(values.tolist())) != len(values):  # repeated values: point codes at each value's first copy
+    listed = values.tolist()
+    if len(set(listed)) != len(listed):  # repeated values: point codes at each value's first copy
         seen: dict[object, int] = {}
-        canon = np.array([seen.setdefault(v, i) for i, v in enumerate(values.tolist())], dtype=np.int64)
+        canon = np.array([seen.setdefault(v, i) for i, v in enumerate(listed)], dtype=np.int64)
         codes = canon[codes]
-    if valid is not None:
-        values_ok = np.array([v is not None for v in values], dtype=bool)
-        valid = valid & values_ok[codes] if len(codes) else valid
-    else:
-        values_ok = np.array([v is not None for v in values], dtype=bool)
-        valid = values_ok[codes] if len(codes) else np.zeros(0, dtype=bool)
-    present = codes[valid]
-    u, first = np.unique(present, return_index=True)
-    order = u[np.argsort(first, kind="stable")]
+    values_ok = np.array([v is not None for v in listed], dtype=bool)
+    ok = values_ok[codes] if len(codes) else np.zeros(0, dtype=bool)
+    valid = ok if valid is None else (valid & ok)
+    n = len(codes)
+    first = np.full(len(values), n, dtype=np.int64)
+    pos = np.flatnonzero(valid)
+    np.minimum.at(first, codes[pos], pos)
+    order = np.flatnonzero(first < n)
+    order = order[np.argsort(first[order], kind="stable")]
     remap = np.zeros(len(values), dtype=np.int32)
     remap[order] = np.arange(len(order), dtype=np.int32)
-    idx = pa.array(remap[codes] if len(codes) else np.zeros(0, np.int32), type=pa.int32(), mask=~valid)
+    idx = pa.array(remap[codes] if n else np.zeros(0, np.int32), type=pa.int32(), mask=~valid)
     return pa.DictionaryArray.from_arrays(idx, pa.array(values[order].tolist(), type=pa.string()))
 
 

@@ -382,7 +382,13 @@ class Demand:
 
 @dataclass
 class Topology:
-    """A VPC: the resources that decide which traffic flows and what its flow logs show."""
+    """A VPC: the resources that decide which traffic flows and what its flow logs show.
+
+    ``external`` names groups of outside hosts the demands refer to;
+    ``demands`` is the normal traffic; ``noise_per_minute`` the rate (at the
+    daily peak and ``scale=1``) of single probes from random internet hosts to
+    the public interfaces, the background every public IP address receives.
+    """
 
     name: str
     cidr: str
@@ -396,6 +402,7 @@ class Topology:
     transit_gateway: TransitGateway | None = None
     external: dict[str, list[str]] = field(default_factory=dict)
     demands: list[Demand] = field(default_factory=list)
+    noise_per_minute: float = 1.5
     account_id: str = "123456789012"
     region: str = "us-east-1"
     flow_log_id: str = ""

@@ -45,7 +45,7 @@ WINDOWS_EPHEMERAL = (49152, 65535)
 #: Answer codes: decided by the server's services and host firewall, or forced.
 ANSWER_AUTO, ANSWER_NORMAL, ANSWER_REFUSED, ANSWER_SILENT = -1, 0, 1, 2
 #: Connection kinds.
-KIND_NORMAL, KIND_PROBE = 0, 1
+KIND_NORMAL, KIND_PROBE, KIND_FLOOD = 0, 1, 2
 
 
 @dataclass
@@ -351,6 +351,36 @@ def service_chatter(
     return Connections.concat(parts)
 
 
+#: Ports internet background scanners knock on most (flownb's own pick from public honeypot reports).
+NOISE_PORTS = np.array([22, 23, 80, 443, 445, 3389, 8080, 3306, 5900, 6379, 1433, 25, 21, 8443, 9200, 2375])
+_NOISE_WEIGHTS = np.array([20, 14, 8, 6, 10, 10, 6, 4, 3, 3, 3, 2, 2, 2, 2, 2], dtype=np.float64)
+
+
+def internet_noise(
+    topo: Topology, eps: Endpoints, rng: np.random.Generator, start: float, end: float, scale: float
+) -> Connections:
+    """Single SYN probes from random internet hosts to the public interfaces (most are REJECTed)."""
+    targets = np.flatnonzero((eps.public != 0) & ~eps.is_nat)
+    t0 = poisson_times(rng, start, end, topo.noise_per_minute * scale, profile=False)
+    n = len(t0)
+    if n == 0 or not len(targets):
+        return Connections.concat([])
+    ep = targets[rng.integers(0, len(targets), n)].astype(np.int32)
+    port = NOISE_PORTS[rng.choice(len(NOISE_PORTS), n, p=_NOISE_WEIGHTS / _NOISE_WEIGHTS.sum())]
+    return Connections.make(
+        n,
+        t0=t0,
+        dur=0.0,
+        s_ep=ep,
+        c_ip=public_addresses(rng, n),
+        s_ip=eps.ip[ep],
+        c_port=rng.integers(1024, 65536, n),
+        s_port=port,
+        proto=6,
+        kind=KIND_PROBE,
+    )
+
+
 def baseline_connections(
     topo: Topology, eps: Endpoints, rng: np.random.Generator, start: float, end: float, scale: float
 ) -> Connections:
@@ -360,6 +390,7 @@ def baseline_connections(
     pool = public_addresses(rng, 4000)
     parts = [demand_connections(topo, eps, k, rng, start, end, scale, pool) for k in range(len(topo.demands))]
     parts.append(service_chatter(topo, eps, rng, start, end, scale))
+    parts.append(internet_noise(topo, eps, rng, start, end, scale))
     return Connections.concat(parts)
 
 
