@@ -103,6 +103,10 @@ class Diagnosis:
     details: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
+        return self.to_text()
+
+    def to_text(self, evidence_rows: int = 20) -> str:
+        """The diagnosis as plain text, with up to ``evidence_rows`` evidence records."""
         lines = [f"{self.question}", f"verdict: {self.verdict}"]
         if len(self.verdicts) > 1:
             lines.append("also:    " + ", ".join(self.verdicts[1:]))
@@ -114,8 +118,10 @@ class Diagnosis:
             lines.extend(f"  - {s}" for s in self.next_steps)
         lines.append("")
         lines.append(f"evidence: {len(self.evidence)} record(s)")
-        if len(self.evidence):
-            lines.append(self._evidence_table(20).to_string())
+        if len(self.evidence) and evidence_rows > 0:
+            lines.append(self._evidence_table(evidence_rows).to_string())
+        if len(self.evidence) > max(evidence_rows, 0):
+            lines.append(f"... and {len(self.evidence) - max(evidence_rows, 0)} more (see .evidence)")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
