@@ -138,7 +138,9 @@ class Item:
 
     @property
     def name(self) -> str:
-        return self.alias if self.alias is not None else self.expr.text
+        if self.alias is not None:
+            return self.alias
+        return self.expr.name if isinstance(self.expr, Field) else self.expr.text
 
 
 @dataclass(frozen=True)

@@ -39,13 +39,25 @@ def synthetic_lines(n: int = 4000, seed: int = 7) -> list[str]:
         if kind < 0.08:
             src, dst = v6[rng.integers(3)], v6[rng.integers(3)]
         elif kind < 0.25:
-            src, dst = (local[rng.integers(len(local))], nat) if rng.random() < 0.5 else (nat, public[rng.integers(len(public))])
+            src, dst = (
+                (local[rng.integers(len(local))], nat)
+                if rng.random() < 0.5
+                else (nat, public[rng.integers(len(public))])
+            )
         elif rng.random() < 0.5:
             src, dst = public[rng.integers(len(public))], local[rng.integers(len(local))]
         else:
             src, dst = local[rng.integers(len(local))], local[rng.integers(len(local))]
-        sport = int(rng.choice([22, 443, 80, 53, 3389, 5432])) if rng.random() < 0.5 else int(rng.integers(32768, 61000))
-        dport = int(rng.choice([22, 443, 80, 53, 3389, 5432])) if sport >= 32768 else int(rng.integers(32768, 61000))
+        sport = (
+            int(rng.choice([22, 443, 80, 53, 3389, 5432]))
+            if rng.random() < 0.5
+            else int(rng.integers(32768, 61000))
+        )
+        dport = (
+            int(rng.choice([22, 443, 80, 53, 3389, 5432]))
+            if sport >= 32768
+            else int(rng.integers(32768, 61000))
+        )
         if proto == 1:
             sport = dport = 0
         packets = int(rng.integers(1, 5000))

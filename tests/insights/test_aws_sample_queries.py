@@ -133,8 +133,10 @@ def _nat_expected(flows, condition) -> pd.Series:
         (  # traffic to and from those instances
             f"filter (dstAddr like '{NAT}' and srcAddr like '{VPC_PREFIX}') "
             f"or (srcAddr like '{NAT}' and dstAddr like '{VPC_PREFIX}')",
-            lambda s, d: (d.str.contains(NAT, regex=False) & s.str.contains(VPC_PREFIX, regex=False))
-            | (s.str.contains(NAT, regex=False) & d.str.contains(VPC_PREFIX, regex=False)),
+            lambda s, d: (
+                (d.str.contains(NAT, regex=False) & s.str.contains(VPC_PREFIX, regex=False))
+                | (s.str.contains(NAT, regex=False) & d.str.contains(VPC_PREFIX, regex=False))
+            ),
         ),
         (  # internet destinations the instances reach most
             f"filter (srcAddr like '{NAT}' and dstAddr not like '{VPC_PREFIX}')",
@@ -187,7 +189,9 @@ def test_rejected_traffic_as_study_guides_print_it(flows):
         ours = query(flows, text)
     assert len(caught) == 1  # said once
     cols = ["start", "srcaddr", "dstaddr", "srcport", "dstport", "action", "protocol"]
-    expected = flows[flows["action"] == "REJECT"].sort_values("start", ascending=False, kind="stable").head(20)
+    expected = (
+        flows[flows["action"] == "REJECT"].sort_values("start", ascending=False, kind="stable").head(20)
+    )
     assert list(ours.columns) == ["@timestamp", *cols[1:]]
     assert records(ours) == records(expected[cols])
 
