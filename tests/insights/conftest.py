@@ -24,7 +24,7 @@ def synthetic_lines(n: int = 4000, seed: int = 7) -> list[str]:
     nat = "10.0.0.220"
     lines = []
     t0 = 1_700_000_000
-    for i in range(n):
+    for _ in range(n):
         eni = enis[rng.integers(len(enis))]
         start = t0 + int(rng.integers(0, 6 * 3600))
         end = start + int(rng.integers(1, 60))
