@@ -233,3 +233,14 @@ def test_import_flownb_loads_no_heavy_modules():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_provenance_survives_a_parquet_round_trip(tmp_path):
+    path = write(tmp_path, "a.log", f"{HEADER}\n{REC1}\nnot a record\n")
+    df = read_quiet(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas warns when attrs cannot be written
+        df.to_parquet(tmp_path / "x.parquet")
+    back = pd.read_parquet(tmp_path / "x.parquet")
+    assert back.flow.bad_lines["line"].tolist() == [3]
+    assert back.flow.sources == (str(path),)
