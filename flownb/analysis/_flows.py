@@ -8,7 +8,9 @@ answered once here, vectorised, and shared:
   ``pkt_srcaddr``/``pkt_dstaddr`` when present (the original addresses behind a
   NAT or transit gateway), and classified once per distinct value;
 * **duplicates** are dropped: a connection between two ENIs of the VPC is logged
-  on both; of each direction of each 5-tuple only one ENI's records are kept;
+  on both; of each direction of each 5-tuple only one ENI's records are kept
+  (one that rejected it, if either did); a NAT gateway's two legs of one flow
+  are joined (see ``_nat_legs``);
 * **conversations** pair the two directions of a 5-tuple; the side that started
   it (the *client*) is found from the TCP flags when logged (SYN without ACK
   starts, SYN-ACK answers), else from the ports (the ephemeral, higher port is
@@ -180,11 +182,16 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
             src = np.where(by["pkt_srcaddr"] >= 0, by["pkt_srcaddr"], src)
         if "pkt_dstaddr" in by:
             dst = np.where(by["pkt_dstaddr"] >= 0, by["pkt_dstaddr"], dst)
+
     cls = _netclass.classify(table, nets)
     addr_local = cls["is_local"].to_numpy()
     addr_public = cls["is_public"].to_numpy()
-
     keep = (src >= 0) & (dst >= 0)
+    if "srcaddr" in df and "dstaddr" in df and "interface_id" in df:
+        drop, new_dst, new_dport = _nat_legs(df, by["srcaddr"], by["dstaddr"], dst, start_all, n, addr_local)
+        keep &= ~drop
+    else:
+        new_dst = new_dport = None
     if "log_status" in df:
         status = df["log_status"]
         keep &= (status.isna() | (status == "OK")).to_numpy(dtype=bool, na_value=True)
@@ -202,6 +209,9 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
         "end": end_all[rows],
         "flags": _int(df, "tcp_flags", n)[rows],
     }
+    if new_dst is not None:
+        a["dst"] = new_dst[rows]
+        a["dport"] = new_dport[rows]
     if "action" in df:
         action = df["action"]
         a["reject"] = (action == "REJECT").to_numpy(dtype=bool, na_value=False)[rows]
@@ -231,6 +241,69 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
     return Flows(a, table, addr_local, addr_public, st, agg, span, cols)
 
 
+def _nat_legs(
+    df: pd.DataFrame,
+    raw_src: np.ndarray,
+    raw_dst: np.ndarray,
+    dst: np.ndarray,
+    start: np.ndarray,
+    n: int,
+    addr_local: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Join the two legs a NAT gateway's ENI logs for one translated flow.
+
+    A NAT gateway's ENI logs each flow twice in the same interval with the same
+    counters: the leg from the instance to the gateway (``I -> N``) and the
+    translated leg from the gateway to the peer (``N -> P``), and the same for
+    the answers. Without ``pkt-*`` fields the translated leg looks like the
+    gateway's own traffic. For each such pair (same ENI, start, protocol,
+    packets and bytes; the first leg's destination is the second leg's local
+    source; same service port) the second leg is dropped and the first is
+    given the peer as destination, so the flow reads ``I -> P`` like the
+    instance's own record and is counted once.
+    """
+    dport = _int(df, "dstport", n)
+    out_dst, out_dport = dst.copy(), dport.copy()
+    drop = np.zeros(n, dtype=bool)
+    if n == 0:
+        return drop, out_dst, out_dport
+    eni = pd.factorize(df["interface_id"], use_na_sentinel=True)[0].astype(np.int64)
+    sport = _int(df, "srcport", n)
+    proto = _int(df, "protocol", n)
+    packets = _int(df, "packets", n)
+    nbytes = _int(df, "bytes", n)
+    ok = (eni >= 0) & (raw_src >= 0) & (raw_dst >= 0) & (packets > 0)
+    idx = np.flatnonzero(ok)
+    if len(idx) < 2:
+        return drop, out_dst, out_dport
+    k, nk = factorize(key(eni[idx], start[idx] - start[idx].min(), proto[idx], packets[idx], nbytes[idx]))
+    multi = np.bincount(k, minlength=nk)[k] > 1
+    idx, k = idx[multi], k[multi]
+    if len(idx) < 2:
+        return drop, out_dst, out_dport
+    legs = pd.DataFrame({"k": k, "i": idx, "n_": raw_dst[idx]})
+    second = pd.DataFrame({"k": k, "j": idx, "n_": raw_src[idx]})
+    pairs = legs.merge(second, on=["k", "n_"])
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    good = (
+        (i != j)
+        & (raw_src[i] != raw_dst[j])
+        & (raw_dst[j] != raw_dst[i])
+        & addr_local[raw_dst[i]]
+        & ((dport[i] == dport[j]) | (sport[i] == sport[j]))
+    )
+    i, j = i[good], j[good]
+    # a record is the second leg of at most one pair, and a dropped record is never a first leg
+    j, first = np.unique(j, return_index=True)
+    i = i[first]
+    keep_pair = ~np.isin(i, j)
+    i, j = i[keep_pair], j[keep_pair]
+    drop[j] = True
+    out_dst[i] = raw_dst[j]
+    out_dport[i] = dport[j]
+    return drop, out_dst, out_dport
+
+
 def _conversations(a: dict[str, np.ndarray], eni: np.ndarray) -> dict[str, np.ndarray]:
     """Drop the second ENI's copy of each record; orient each conversation client -> server."""
     m = len(a["row"])
@@ -248,9 +321,11 @@ def _conversations(a: dict[str, np.ndarray], eni: np.ndarray) -> dict[str, np.nd
     conv, nconv = factorize(key(lo, hi, plo, phi, pr))
     d2 = conv * 2 + o
     if (eni >= 0).any():
+        # one ENI per direction of a 5-tuple: one that rejected it if any did, else the first
+        score = eni + np.where(a["reject"], 0, 1 << 40)
         best = np.full(2 * nconv, np.iinfo(np.int64).max)
-        np.minimum.at(best, d2, eni)
-        keep = eni == best[d2]
+        np.minimum.at(best, d2, score)
+        keep = eni == (best[d2] & ((1 << 40) - 1))
         if not keep.all():
             a = {k: v[keep] for k, v in a.items()}
             conv, d2, o, plo, phi = conv[keep], d2[keep], o[keep], plo[keep], phi[keep]

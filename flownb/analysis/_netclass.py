@@ -7,8 +7,8 @@ once per distinct string and mapped back to the records with integer codes.
 Examples
 --------
 >>> from flownb.analysis._netclass import classify, parse_networks, in_networks
->>> classify(["10.0.0.5", "8.8.8.8", "not-an-ip"])[["is_local", "is_public"]].to_dict("list")
-{'is_local': [True, False, False], 'is_public': [False, True, False]}
+>>> classify(["10.0.0.5", "8.8.8.8", "203.0.113.7", "x"])[["is_local", "is_public"]].to_dict("list")
+{'is_local': [True, False, False, False], 'is_public': [False, True, True, False]}
 >>> in_networks(["8.8.8.8", "1.1.1.1"], parse_networks(["8.8.8.0/24"], "allowed")).tolist()
 [True, False]
 """
@@ -24,6 +24,27 @@ import pandas as pd
 __all__ = ["address_codes", "classify", "in_networks", "parse_networks"]
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+#: Ranges that never leave a VPC: RFC 1918, shared address space (RFC 6598, allowed as a VPC CIDR),
+#: loopback, link-local, "this network", IPv6 unique-local, link-local and loopback. Every other valid
+#: address counts as public, documentation ranges included (AWS's examples use them as internet hosts).
+LOCAL_RANGES = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "0.0.0.0/8",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
+        "::/128",
+    )
+)
 
 
 def parse_networks(values: Iterable[str] | str | None, name: str) -> tuple[Network, ...]:
@@ -70,14 +91,13 @@ def classify(addresses: Sequence[str], local_networks: Sequence[Network] = ()) -
     -------
     DataFrame
         One row per address: ``version`` (4, 6 or 0 when not an address), ``is_local``
-        (not globally routable, or inside ``local_networks``) and ``is_public`` (globally
-        routable and not local).
+        (inside :data:`LOCAL_RANGES` or ``local_networks``) and ``is_public`` (any other
+        valid address).
     """
     parsed = [_parse(a) for a in addresses]
     version = np.array([p.version if p is not None else 0 for p in parsed], dtype=np.int8)
-    is_global = np.array([bool(p is not None and p.is_global) for p in parsed], dtype=bool)
     valid = version > 0
-    local = valid & ~is_global
+    local = in_networks(addresses, LOCAL_RANGES, parsed=parsed)
     if local_networks:
         local |= in_networks(addresses, local_networks, parsed=parsed)
     return pd.DataFrame({"version": version, "is_local": local, "is_public": valid & ~local})

@@ -960,6 +960,7 @@ def _new_remote_port(
     learning_period: str | float = 0.25,
     always: Sequence[int] = (25,),
     ignore_ports: Sequence[int] = (),
+    fleet: bool = True,
 ):
     """An instance connecting out to a remote port it never used before.
 
@@ -985,6 +986,10 @@ def _new_remote_port(
         port 25 by default).
     ignore_ports : list of int
         Ports never reported.
+    fleet : bool, default True
+        Also accept ports that other local sources used during their own
+        learning periods (a peer-group baseline: a new web server reaching
+        443 like every other instance is not unusual). flownb's own choice.
     local_networks : list of str, optional
         CIDR blocks to treat as local.
 
@@ -1028,6 +1033,9 @@ def _new_remote_port(
     in_learning = t < first_seen + learn
     pk = key(src, dport, proto)
     learned = np.isin(pk, pk[in_learning])
+    if fleet:
+        pp = key(dport, proto)
+        learned |= np.isin(pp, pp[in_learning])
     new = (~in_learning & ~learned) | np.isin(dport, always_arr)
     if not new.any():
         return None
@@ -1083,9 +1091,11 @@ def _volume_anomaly(
     and other windows (its history): the modified z-score must reach ``z`` and
     the volume ``min_bytes``. The destination-diversity check: the history must
     hold at least ``min_history`` (destination, window) values, so a source that
-    talks to one or two hosts is not judged by its own transfer. Sources
-    without enough history fall to the cold-start rule: ``cold_start_bytes``
-    in one window spread over ``cold_start_destinations`` public hosts.
+    talks to one or two hosts is not judged by its own transfer; such a source
+    is compared with the (destination, window) volumes of all local sources
+    (its peers) instead, and also falls to the cold-start rule:
+    ``cold_start_bytes`` in one window spread over ``cold_start_destinations``
+    public hosts.
 
     Parameters
     ----------
@@ -1139,15 +1149,19 @@ def _volume_anomaly(
     n_hist = cells.groupby("src")["bytes"].transform("size")
     from flownb.analysis.baselines import robust_z
 
-    zs = np.asarray(robust_z(cells["bytes"].to_numpy(), by=cells["src"].to_numpy()))
-    hit = (n_hist >= min_history) & (zs >= z) & (cells["bytes"] >= min_bytes)
+    own = np.asarray(robust_z(cells["bytes"].to_numpy(), by=cells["src"].to_numpy()))
+    fleet = np.asarray(robust_z(cells["bytes"].to_numpy()))
+    zs = np.where(n_hist.to_numpy() >= min_history, own, fleet)
+    hit = (zs >= z) & (cells["bytes"] >= min_bytes)
     r1 = cells[hit.to_numpy()].copy()
     r1["score"] = zs[hit.to_numpy()]
+    enough = (n_hist >= min_history).to_numpy()[hit.to_numpy()]
     r1["summary"] = [
-        f"{f.addr[s]} sent {_size(v)} to {f.addr[dd]} in {_dur(w)}, {sc:.1f} robust z above its usual volume per host."
-        for s, dd, v, sc in zip(r1["src"], r1["dst"], r1["bytes"], r1["score"], strict=True)
+        f"{f.addr[s]} sent {_size(v)} to {f.addr[dd]} in {_dur(w)}, a robust z of {sc:.1f} against "
+        + ("its own volumes per host." if own_ else "the volumes per host of all local sources.")
+        for s, dd, v, sc, own_ in zip(r1["src"], r1["dst"], r1["bytes"], r1["score"], enough, strict=True)
     ]
-    cold = cells[(n_hist < min_history).to_numpy()]
+    cold = cells[(n_hist < min_history).to_numpy() & ~hit.to_numpy()]
     per = cold.groupby(["src", "b"]).agg(
         bytes=("bytes", "sum"), hosts=("dst", "nunique"), start=("start", "min"), end=("end", "max")
     )
