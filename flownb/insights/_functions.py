@@ -247,9 +247,12 @@ def _extreme(which: str):
         if not any(is_series(x) for x in nums):
             present = [x for x in nums if x is not None]
             return (max if which == "max" else min)(present) if present else None
-        frame = pd.concat([to_series(x, n).astype("Float64") for x in nums], axis=1)
+        ints = all(
+            isinstance(x, int) or (is_series(x) and str(x.dtype) == "Int64") for x in nums if x is not None
+        )
+        frame = pd.concat([to_series(x, n).astype("Float64").reset_index(drop=True) for x in nums], axis=1)
         out = frame.max(axis=1, skipna=True) if which == "max" else frame.min(axis=1, skipna=True)
-        return out.astype("Float64")
+        return out.astype("Int64") if ints else out.astype("Float64")
 
     return impl
 

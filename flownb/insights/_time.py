@@ -14,7 +14,7 @@ import pandas as pd
 __all__ = ["ceil", "floor", "period_ms"]
 
 _MS = {"ms": 1, "s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 7 * 86_400_000}
-_MONDAY_OFFSET_MS = 4 * 86_400_000  # 1970-01-01 was a Thursday; Monday 1969-12-29 is 4 days before
+_MONDAY_OFFSET_MS = 3 * 86_400_000  # 1970-01-01 was a Thursday; Monday 1969-12-29 is 3 days before
 
 
 def period_ms(amount: float, unit: str) -> int | None:
