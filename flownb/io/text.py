@@ -154,9 +154,9 @@ def parse_careful(data: bytes, name: str, names: list[str] | None) -> Part:
     raw = pa.array(text.split("\n"), pa.large_string() if len(text) >= 2**31 - 1 else pa.string())
     del text
     raw = pc.utf8_rtrim(raw, characters="\r")
-    norm = pc.utf8_trim_whitespace(pc.replace_substring_regex(raw, _WS.pattern, " "))
-    length = pc.utf8_length(norm).to_numpy(zero_copy_only=False)
-    nonblank = length > 0
+    norm = pc.utf8_trim(pc.replace_substring_regex(raw, _WS.pattern, " "), characters=" ")
+    # Blank means spaces and tabs only: a line of control characters is junk to report, not blank.
+    nonblank = pc.utf8_length(norm).to_numpy(zero_copy_only=False) > 0
     tokens = pc.split_pattern(norm, " ")
     ntok = pc.list_value_length(tokens).to_numpy(zero_copy_only=False)
     first = pc.list_element(pc.if_else(pa.array(nonblank), tokens, pa.scalar([""], tokens.type)), 0)

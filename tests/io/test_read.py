@@ -244,3 +244,11 @@ def test_provenance_survives_a_parquet_round_trip(tmp_path):
     back = pd.read_parquet(tmp_path / "x.parquet")
     assert back.flow.bad_lines["line"].tolist() == [3]
     assert back.flow.sources == (str(path),)
+
+
+@pytest.mark.parametrize("stray", ["\x1c", "\x0b", "region", "action log-status"])
+def test_stray_lines_are_reported_not_skipped_or_obeyed(tmp_path, stray):
+    path = write(tmp_path, "a.log", f"{HEADER}\n{REC1}\n{stray}\n{REC2}\n")
+    df = read_quiet(path)
+    assert df["dstport"].tolist() == [22, 3389]
+    assert df.flow.bad_lines["line"].tolist() == [3]
