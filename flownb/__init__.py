@@ -24,18 +24,37 @@ __version__ = "0.1.0"
 
 # Public name -> "module" (a submodule) or "module:attribute" (loaded on first use).
 _LAZY: dict[str, str] = {
+    # sources
+    "read_cloudwatch": "flownb.io.cloudwatch:read_cloudwatch",
+    "query_cloudwatch": "flownb.io.cloudwatch:query_cloudwatch",
+    # Logs Insights
+    "query": "flownb.insights:query",
+    "InsightsSyntaxError": "flownb.insights:InsightsSyntaxError",
+    # the VPC twin and the bundled samples
+    "simulate": "flownb.sim:simulate",
+    "scenarios": "flownb.sim:scenarios",
+    "Simulation": "flownb.sim:Simulation",
     "samples": "flownb.samples",
+    # analysis
+    "enrich": "flownb.analysis.enrich:enrich",
+    "top": "flownb.analysis.traffic:top",
+    "timeseries": "flownb.analysis.traffic:timeseries",
+    "conversations": "flownb.analysis.traffic:conversations",
+    "service_view": "flownb.analysis.traffic:service_view",
+    "diagnose": "flownb.analysis.connectivity:diagnose",
+    "Diagnosis": "flownb.analysis.connectivity:Diagnosis",
+    "one_way_flows": "flownb.analysis.connectivity:one_way_flows",
+    "rejections": "flownb.analysis.connectivity:rejections",
+    "coverage": "flownb.analysis.connectivity:coverage",
+    "detect": "flownb.analysis.detectors:detect",
+    "evidence": "flownb.analysis.detectors:evidence",
+    "detectors": "flownb.analysis.detectors",
+    # monitoring
+    "MetricFilter": "flownb.monitoring.metric_filter:MetricFilter",
+    "Alarm": "flownb.monitoring.alarm:Alarm",
+    "network_metrics": "flownb.monitoring.metrics:network_metrics",
+    "estimate_cost": "flownb.monitoring.cost:estimate_cost",
 }
-# Filled in as each layer lands (see DESIGN.md, "Public API"); planned locations:
-#   query, InsightsSyntaxError            flownb.insights
-#   read_cloudwatch, query_cloudwatch     flownb.io.cloudwatch
-#   simulate, scenarios, Simulation       flownb.sim
-#   enrich                                flownb.analysis.enrich
-#   top, timeseries, conversations, service_view   flownb.analysis.traffic
-#   diagnose, Diagnosis, one_way_flows, rejections, coverage   flownb.analysis.connectivity
-#   detect, evidence; module detectors    flownb.analysis.detectors
-#   MetricFilter, Alarm, network_metrics, estimate_cost   flownb.monitoring
-#   charts, widgets                       flownb.charts, flownb.widgets
 
 __all__ = [
     "FlowLogParseError",
