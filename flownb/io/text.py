@@ -35,7 +35,7 @@ from . import _arrow
 __all__ = ["Part", "parse_text"]
 
 _BOM = b"\xef\xbb\xbf"
-_BLOCK = 1 << 23
+_BLOCK = 1 << 22
 
 
 @dataclass
