@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +65,15 @@ _V6 = [
 ]
 
 
+@functools.lru_cache(maxsize=1 << 18)
+def _parse(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=1 << 18)
 def _scope(text: str) -> str | None:
     try:
         addr = ipaddress.ip_address(text)
@@ -81,7 +91,9 @@ def _scope(text: str) -> str | None:
 def codes_and_values(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Integer codes (-1 for missing) and the distinct values they index."""
     if isinstance(col.dtype, pd.CategoricalDtype):
-        return np.asarray(col.cat.codes, dtype=np.int64), pd.Index(col.cat.categories)
+        cats = col.cat.categories
+        values = pd.Index(np.asarray(cats, dtype=object), dtype=object) if cats.dtype != object else cats
+        return np.asarray(col.cat.codes, dtype=np.int64), values
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
 
@@ -174,20 +186,13 @@ def matches(col: pd.Series, networks: list) -> np.ndarray:
     blocks = [n for n in networks if n.num_addresses > 1]
 
     def hit(v: Any) -> bool:
-        s = str(v)
-        if s in singles:
+        text = str(v)
+        if text in singles:
             return True
         if not blocks:
-            # also catch non-canonical spellings of the same address
-            try:
-                return str(ipaddress.ip_address(s)) in singles
-            except ValueError:
-                return False
-        try:
-            a = ipaddress.ip_address(s)
-        except ValueError:
             return False
-        return str(a) in singles or any(a.version == n.version and a in n for n in blocks)
+        a = _parse(text)
+        return a is not None and any(a.version == n.version and a in n for n in blocks)
 
     table = np.array([hit(v) for v in values] + [False], dtype=bool)
     return table[np.where(codes < 0, len(values), codes)]

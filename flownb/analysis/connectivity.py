@@ -430,9 +430,17 @@ def diagnose(
     # usual vantage point of the AWS examples): request ingress, response egress
     egress = np.where(side == 1, True, np.where(side == 2, False, resp))
 
-    # ---- the destination's ENIs (where dst is the ENI's own address) ---------------------
-    b_enis = _enis_of(df, nets_b, b_ep, exclude=nets_a)
-    a_enis = _enis_of(df, nets_a, a_ep, exclude=nets_b)
+    # ---- the ENIs of src and dst (where the address is the ENI's own) --------------------
+    def eni_of_rows(mask: np.ndarray) -> list:
+        if "interface_id" not in df or not mask.any():
+            return []
+        return list(df["interface_id"][mask].dropna().unique())
+
+    # from the evidence when it shows them (cheap), else searched in all records (only when needed)
+    a_local = ((side == 1) & req & (src_a | psrc_a)) | ((side == 2) & resp & (dst_a | pdst_a))
+    b_local = ((side == 2) & req & dst_b) | ((side == 1) & resp & src_b)
+    a_enis = [a_ep.eni] if a_ep.eni else sorted({str(e) for e in eni_of_rows(a_local)})
+    b_enis = [b_ep.eni] if b_ep.eni else sorted({str(e) for e in eni_of_rows(b_local)})
 
     # ---- evaluate per ENI ---------------------------------------------------------------
     action = _action_codes(df)
@@ -498,6 +506,8 @@ def diagnose(
     elif request_passed and not resp.any():
         delivered = req_in_acc.any()
         arrived = (req & ~egress).any()
+        if not b_enis and not arrived:
+            b_enis = _enis_of(df, nets_b, b_ep, exclude=nets_a)
         b_logging = [e for e in b_enis if _logging(df, [e], base)]
         if not arrived and b_logging and "interface_id" in df:
             found.append("NOT_DELIVERED")
@@ -524,7 +534,14 @@ def diagnose(
         found.append("NO_TRAFFIC_SEEN")
 
     # ---- SKIPDATA ------------------------------------------------------------------------
-    watch = sorted(set(involved_enis) | set(a_enis) | set(b_enis))
+    skip_enis = _skipdata(df, None, t0, t1, rows) if "interface_id" in df else []
+    watch = set(involved_enis) | set(a_enis) | set(b_enis)
+    if skip_enis and not watch & set(skip_enis):
+        # is src's or dst's own ENI among those with skipped records? (searched there only)
+        for eps, nets, other in ((a_ep, nets_a, nets_b), (b_ep, nets_b, nets_a)):
+            if eps.eni is None:
+                watch |= set(_enis_of(df, nets, eps, exclude=other, within=skip_enis))
+    watch = sorted(watch)
     skipped = _skipdata(df, watch, t0, t1, rows)
     if skipped:
         found.append("INCOMPLETE_DATA")
@@ -785,13 +802,18 @@ def _action_codes(df: pd.DataFrame) -> np.ndarray:
     return table[np.where(codes < 0, len(values), codes)]
 
 
-def _enis_of(df: pd.DataFrame, nets: list, ep: Endpoint, exclude: list) -> list[str]:
-    """ENIs whose own address is in ``nets`` (or the ENI itself when ``ep`` is an ENI id)."""
+def _enis_of(
+    df: pd.DataFrame, nets: list, ep: Endpoint, exclude: list, within: list[str] | None = None
+) -> list[str]:
+    """ENIs whose own address is in ``nets`` (or the ENI itself when ``ep`` is an ENI id),
+    looking only at the ENIs ``within`` when given."""
     if ep.eni is not None:
         return [ep.eni]
     if "interface_id" not in df or not nets:
         return []
     rows = data_rows(df)
+    if within is not None:
+        rows &= np.asarray(df["interface_id"].isin(within), dtype=bool)
     s_in = _match(df, "srcaddr", nets)
     d_in = _match(df, "dstaddr", nets)
     cand = rows & (s_in | d_in) & ~_match(df, "srcaddr", exclude) & ~_match(df, "dstaddr", exclude)
@@ -819,8 +841,8 @@ def _logging(df: pd.DataFrame, enis: list[str], base: np.ndarray) -> bool:
     )
 
 
-def _skipdata(df: pd.DataFrame, enis: list[str], t0: Any, t1: Any, rows: np.ndarray) -> list[str]:
-    """ENIs (or 'some ENI') with SKIPDATA records in the window of interest."""
+def _skipdata(df: pd.DataFrame, enis: list[str] | None, t0: Any, t1: Any, rows: np.ndarray) -> list[str]:
+    """ENIs (of ``enis``, or any when None) with SKIPDATA records in the window of interest."""
     if "log_status" not in df:
         return []
     skip = np.array(df["log_status"] == "SKIPDATA", dtype=bool)
@@ -833,6 +855,8 @@ def _skipdata(df: pd.DataFrame, enis: list[str], t0: Any, t1: Any, rows: np.ndar
             skip &= np.asarray(df["end"].fillna(lo) >= lo - pd.Timedelta(seconds=_LEG_SLACK_S), dtype=bool)
         if hi is not None and not pd.isna(hi):
             skip &= np.asarray(df["start"].fillna(hi) <= hi + pd.Timedelta(seconds=_LEG_SLACK_S), dtype=bool)
+    if "interface_id" in df and enis is None:
+        return sorted({str(e) for e in df["interface_id"][skip].dropna().unique()})
     if "interface_id" in df and enis:
         hit = skip & np.asarray(df["interface_id"].isin(enis), dtype=bool)
         return sorted({str(e) for e in df["interface_id"][hit].unique()})

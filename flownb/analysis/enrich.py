@@ -89,21 +89,22 @@ def local_side(df: pd.DataFrame) -> np.ndarray:
         ok = (eni >= 0) & (src >= 0) & (dst >= 0)
         key_s = eni * m + src
         key_d = eni * m + dst
-        both = np.concatenate([key_s[ok], key_d[ok & (src != dst)]])
-        uniq, counts = np.unique(both, return_counts=True)
+        k = int(ok.sum())
+        codes, _ = pd.factorize(np.concatenate([key_s[ok], key_d[ok]]))
+        counts = np.bincount(codes)
         cnt_s = np.zeros(n, dtype=np.int64)
         cnt_d = np.zeros(n, dtype=np.int64)
-        cnt_s[ok] = counts[np.searchsorted(uniq, key_s[ok])]
-        cnt_d[ok] = counts[np.searchsorted(uniq, key_d[ok])]
+        cnt_s[ok] = counts[codes[:k]]
+        cnt_d[ok] = counts[codes[k:]]
         todo = (side == 0) & ok
         side[todo & (cnt_s > cnt_d)] = 1
         side[todo & (cnt_d > cnt_s)] = 2
     todo = side == 0
     if todo.any():
-        scope_table = np.array(
-            [(_scope_code(v)) for v in values] + [0],
-            dtype=np.int8,
-        )  # 1 private-like, 2 public, 0 unknown
+        used = np.unique(np.concatenate([src[todo], dst[todo]]))
+        used = used[used >= 0]
+        scope_table = np.zeros(len(values) + 1, dtype=np.int8)  # 1 private-like, 2 public, 0 unknown
+        scope_table[used] = [_scope_code(values[i]) for i in used]
         ss = scope_table[np.where(src < 0, len(values), src)]
         ds = scope_table[np.where(dst < 0, len(values), dst)]
         side[todo & (ss == 1) & (ds == 2)] = 1

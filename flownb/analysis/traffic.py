@@ -261,8 +261,12 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
     lo = np.where(fwd, e_src, e_dst)
     hi = np.where(fwd, e_dst, e_src)
     f_lo, _u_lo = pd.factorize(lo)
-    f_hi, u_hi = pd.factorize(hi)
-    key = (f_lo.astype(np.int64) * len(u_hi) + f_hi) * 257 + (proto + 1)
+    span = int(hi.max()) + 1
+    if len(_u_lo) * span * 257 < 2**63:
+        key = (f_lo.astype(np.int64) * span + hi) * 257 + (proto + 1)
+    else:  # pragma: no cover - very many addresses
+        f_hi, u_hi = pd.factorize(hi)
+        key = (f_lo.astype(np.int64) * len(u_hi) + f_hi) * 257 + (proto + 1)
     conv, uniq = pd.factorize(key)
     conv = conv.astype(np.int64)
     m = len(uniq)
@@ -306,12 +310,10 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
 
 
 def _action_label(accepts: np.ndarray, rejects: np.ndarray) -> pd.Categorical:
-    label = np.where(
-        (accepts > 0) & (rejects > 0),
-        "MIXED",
-        np.where(accepts > 0, "ACCEPT", np.where(rejects > 0, "REJECT", None)),
-    )
-    return pd.Categorical(label, categories=["ACCEPT", "REJECT", "MIXED"])
+    """ACCEPT, REJECT or MIXED from counts; missing when both are zero."""
+    acc, rej = accepts > 0, rejects > 0
+    codes = np.where(acc & rej, 2, np.where(acc, 0, np.where(rej, 1, -1)))
+    return pd.Categorical.from_codes(codes, categories=["ACCEPT", "REJECT", "MIXED"])
 
 
 def conversations(df: pd.DataFrame) -> pd.DataFrame:
@@ -389,16 +391,26 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
         eni, eni_values = np.full(len(idx), -1, dtype=np.int64), pd.Index([])
     ne = len(eni_values) + 1
     eni_k = np.where(eni < 0, ne - 1, eni)
-    # per conversation-direction-ENI sums, then the busiest ENI per conversation-direction
-    k3, u3 = pd.factorize(cd * ne + eni_k)
-    u3 = np.asarray(u3, dtype=np.int64)
-    p3 = np.bincount(k3, weights=packets, minlength=len(u3))
-    b3 = np.bincount(k3, weights=nbytes, minlength=len(u3))
-    cd_of = u3 // ne
-    pk = np.zeros(2 * m)
-    by = np.zeros(2 * m)
-    np.maximum.at(pk, cd_of, p3)
-    np.maximum.at(by, cd_of, b3)
+    # bytes and packets each way: summed per conversation-direction; where more than one ENI
+    # logged a direction (both ends in the VPC), the busiest ENI's sum instead of the total
+    m2 = 2 * m
+    emin = np.full(m2, ne, dtype=np.int64)
+    emax = np.full(m2, -1, dtype=np.int64)
+    np.minimum.at(emin, cd, eni_k)
+    np.maximum.at(emax, cd, eni_k)
+    pk = np.bincount(cd, weights=packets, minlength=m2)
+    by = np.bincount(cd, weights=nbytes, minlength=m2)
+    multi = np.flatnonzero(emin[cd] != emax[cd])
+    if len(multi):
+        k3, u3 = pd.factorize(cd[multi] * ne + eni_k[multi])
+        u3 = np.asarray(u3, dtype=np.int64)
+        p3 = np.bincount(k3, weights=packets[multi], minlength=len(u3))
+        b3 = np.bincount(k3, weights=nbytes[multi], minlength=len(u3))
+        cd_of = u3 // ne
+        pk[cd_of] = 0
+        by[cd_of] = 0
+        np.maximum.at(pk, cd_of, p3)
+        np.maximum.at(by, cd_of, b3)
     if "action" in df:
         acodes, avalues = codes_and_values(df["action"])
         acodes = acodes[idx]
@@ -410,26 +422,44 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
         rej_n = np.bincount(cd, weights=rej, minlength=2 * m)
     else:
         acc_n = rej_n = np.zeros(2 * m)
-    # ENIs per conversation
-    conv_of = cd_of // 2
-    eni_of = u3 % ne
-    _, u2 = pd.factorize(conv_of * ne + eni_of)
-    u2 = np.asarray(u2, dtype=np.int64)
-    pc, pe = u2 // ne, u2 % ne
-    n_if = np.bincount(pc, weights=pe < ne - 1, minlength=m).astype(np.int64)
-    lo_e = np.full(m, ne, dtype=np.int64)
-    hi_e = np.full(m, -1, dtype=np.int64)
-    real = pe < ne - 1
-    np.minimum.at(lo_e, pc[real], pe[real])
-    np.maximum.at(hi_e, pc[real], pe[real])
+    # ENIs per conversation: the lowest and highest ENI code, and how many distinct ones
+    lo_e = np.minimum(emin[0::2], emin[1::2])
+    hi_e = np.maximum(emax[0::2], emax[1::2])
+    n_if = np.where(lo_e == hi_e, 1, 2).astype(np.int64)
+    several = np.flatnonzero(lo_e[conv] != hi_e[conv])
+    if len(several):
+        _, u2 = pd.factorize(conv[several] * ne + eni_k[several])
+        u2 = np.asarray(u2, dtype=np.int64)
+        counts = np.bincount(u2 // ne, weights=(u2 % ne) < ne - 1, minlength=m).astype(np.int64)
+        n_if = np.where(lo_e != hi_e, counts, n_if)
+    no_eni = lo_e >= ne - 1  # only records without an interface id
+    n_if = np.where(no_eni, 0, n_if)
+    hi_e = np.where(hi_e >= ne - 1, lo_e, hi_e)  # a missing interface id is not a second ENI
+    lo_e = np.where(no_eni, ne, lo_e)
+    hi_e = np.where(no_eni, -1, hi_e)
+    # label each distinct (first ENI, second ENI, count) once, then spread by code
+    combo = (np.minimum(lo_e, ne - 1) * ne + np.maximum(hi_e, 0)) * 3 + np.minimum(n_if, 2)
+    combo = np.where(n_if > 2, -(n_if - 2) * ne * ne * 3 - combo - 1, combo)
+    kc, uc = pd.factorize(combo)
     names = np.append(np.asarray(eni_values, dtype=object), "")
-    first_name = names[np.where(lo_e >= ne - 1, ne - 1, lo_e)]
-    second = names[np.where(hi_e < 0, ne - 1, hi_e)]
-    interfaces = np.where(n_if >= 2, first_name + ", " + second, first_name)
-    more = n_if > 2
-    if more.any():
-        interfaces[more] = interfaces[more] + np.char.mod(" (+%d more)", n_if[more] - 2).astype(object)
-    interfaces = np.where(n_if == 0, None, interfaces)
+    labels = []
+    for c in np.asarray(uc, dtype=np.int64):
+        extra = 0
+        if c < 0:
+            c2 = -c - 1
+            extra = c2 // (ne * ne * 3)
+            c = c2 % (ne * ne * 3)
+        pair, k = divmod(int(c), 3)
+        first, second = divmod(pair, ne)
+        if k == 0:
+            labels.append(None)
+            continue
+        text = str(names[first]) if k == 1 else f"{names[first]}, {names[second]}"
+        labels.append(text + (f" (+{extra} more)" if extra else ""))
+    cats = list(dict.fromkeys(x for x in labels if x is not None))
+    pos = {x: i for i, x in enumerate(cats)}
+    table = np.array([pos[x] if x is not None else -1 for x in labels], dtype=np.int64)
+    interfaces = pd.Categorical.from_codes(table[kc], categories=pd.Index(cats, dtype=object))
     # orientation of each conversation from its first record
     fr = p["first_rec"]
     rec_to_server = to_server[fr]
@@ -453,7 +483,7 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
             "action_to_server": _action_label(acc_n[1::2], rej_n[1::2]),
             "action_to_client": _action_label(acc_n[0::2], rej_n[0::2]),
             "records": np.bincount(conv, minlength=m).astype(np.int64),
-            "interfaces": pd.array(interfaces, dtype="string"),
+            "interfaces": interfaces,
             "n_interfaces": n_if,
         }
     )
@@ -499,7 +529,7 @@ def _empty_conversations(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         "action_to_server": pd.CategoricalDtype(["ACCEPT", "REJECT", "MIXED"]),
         "action_to_client": pd.CategoricalDtype(["ACCEPT", "REJECT", "MIXED"]),
         "records": "int64",
-        "interfaces": "string",
+        "interfaces": "category",
         "n_interfaces": "int64",
         "first": "datetime64[s, UTC]",
         "last": "datetime64[s, UTC]",

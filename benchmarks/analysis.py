@@ -1,0 +1,110 @@
+"""Benchmark: analysis on 1,000,000 default-format records, against reading them.
+
+Run: ``python benchmarks/analysis.py [--records N] [--rounds K]``. It generates (once,
+seeded, cached in /tmp/flownb-bench) the same S3-style file as ``read.py``, reads it
+with ``flownb.read_flow_logs`` (the reference, timed in the same run), then times on
+the frame read:
+
+* ``top(df, by="srcaddr", metric="bytes")`` and a few other ``top`` keys;
+* ``conversations(df)``;
+* ``diagnose(df, src, dst, port)`` for a busy pair of the data (the ENI address and
+  server port that appear in the most records) and for a pair with no traffic;
+* ``timeseries(df, "1min")``, ``enrich(df)``, ``service_view``, ``rejections``, ``coverage``
+  (no target: shown for information).
+
+Each is the best of K rounds. Targets (issue 5): ``conversations`` and ``diagnose``
+each faster than reading the file; ``top`` by bytes under a tenth of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _generate
+
+
+def best_of(rounds: int, func: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        t = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dir", default="/tmp/flownb-bench")
+    args = parser.parse_args(argv)
+
+    import flownb
+    from flownb.analysis import (
+        conversations,
+        coverage,
+        diagnose,
+        enrich,
+        rejections,
+        service_view,
+        timeseries,
+        top,
+    )
+
+    log, _gz = _generate.write(args.dir, n=args.records)
+    frames: list = []
+
+    def read() -> None:
+        frames[:] = [flownb.read_flow_logs(str(log), errors="raise")]
+
+    t_read = best_of(args.rounds, read)
+    df = frames[0]
+    ok = df[df["log_status"] == "OK"]
+    busy = ok.groupby(["srcaddr", "dstaddr", "dstport"], observed=True).size().idxmax()
+    src, dst, port = str(busy[0]), str(busy[1]), int(busy[2])
+
+    cases: list[tuple[str, Callable[[], object], float | None]] = [
+        ("top(by='srcaddr', metric='bytes')", lambda: top(df, by="srcaddr", metric="bytes"), 0.1),
+        ("top(by='dstport', metric='flows')", lambda: top(df, by="dstport", metric="flows"), None),
+        (
+            "top(by=['srcaddr','dstaddr'], metric='bps')",
+            lambda: top(df, by=["srcaddr", "dstaddr"], metric="bps"),
+            None,
+        ),
+        ("top(by='srcaddr/24', metric='bytes')", lambda: top(df, by="srcaddr/24", metric="bytes"), None),
+        ("conversations(df)", lambda: conversations(df), 1.0),
+        (f"diagnose({src} -> {dst}:{port})", lambda: diagnose(df, src, dst, port=port), 1.0),
+        ("diagnose(no traffic pair)", lambda: diagnose(df, "192.0.2.1", "198.51.100.7", port=22), 1.0),
+        ("timeseries(freq='1min')", lambda: timeseries(df, freq="1min"), None),
+        ("enrich(df)", lambda: enrich(df), None),
+        ("service_view(df)", lambda: service_view(df), None),
+        ("rejections(df)", lambda: rejections(df), None),
+        ("coverage(df)", lambda: coverage(df), None),
+    ]
+    rows = [("read_flow_logs (reference)", t_read, 1.0, None)]
+    for name, func, limit in cases:
+        t = best_of(args.rounds, func)
+        rows.append((name, t, t / t_read, limit))
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{args.records:,} records, best of {args.rounds} rounds")
+    print(f"{'operation':<{width}}  {'seconds':>8}  {'x read':>7}  target")
+    failed = 0
+    for name, t, ratio, limit in rows:
+        if limit is None:
+            verdict = ""
+        else:
+            good = ratio < limit
+            failed += not good
+            verdict = f"< {limit:g} x read: {'ok' if good else 'MISSED'}"
+        print(f"{name:<{width}}  {t:8.3f}  {ratio:7.3f}  {verdict}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
