@@ -72,7 +72,13 @@ def import_boto3() -> Any:
     return boto3
 
 
-def client(service: str, *, max_pool_connections: int = 10, region_name: str | None = None) -> Any:
+def client(
+    service: str,
+    *,
+    max_pool_connections: int = 10,
+    region_name: str | None = None,
+    max_attempts: int | None = None,
+) -> Any:
     """A boto3 client with standard retries, built from the user's normal credential chain.
 
     Credentials and region come from the usual places (environment, ``~/.aws``,
@@ -84,7 +90,7 @@ def client(service: str, *, max_pool_connections: int = 10, region_name: str | N
     from botocore.exceptions import NoRegionError
 
     config = Config(
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        retries={"mode": "standard", "max_attempts": max_attempts or MAX_ATTEMPTS},
         max_pool_connections=max_pool_connections,
         user_agent_extra="flownb",
     )

@@ -283,8 +283,9 @@ def _frame(
     df = finish([part], errors, stacklevel=4)
     prov = provenance_of(df)
     df["log_stream"] = pd.Categorical(stream_arr[kept]) if len(kept) else pd.Categorical([])
-    df["timestamp"] = pd.to_datetime(np.asarray(stamps, dtype=np.int64)[kept], unit="ms", utc=True)
-    df["ingestion_time"] = pd.to_datetime(np.asarray(ingested, dtype=np.int64)[kept], unit="ms", utc=True)
+    for column, values in (("timestamp", stamps), ("ingestion_time", ingested)):
+        ms = np.asarray(values, dtype=np.int64)[kept].astype("datetime64[ms]")
+        df[column] = pd.Series(ms, index=df.index).dt.tz_localize("UTC")
     if sel.timed:
         # Records are filtered by their start; a format without start has only the event time.
         t = df["start"] if "start" in df else df["timestamp"]
@@ -391,7 +392,7 @@ def query_cloudwatch(
         if time.monotonic() >= deadline:
             # Stopping is best effort: the timeout is what the user must hear about.
             with contextlib.suppress(Exception):
-                logs.stop_query(queryId=query_id)
+                _aws.client("logs", max_attempts=1).stop_query(queryId=query_id)
             raise TimeoutError(
                 f"The Logs Insights query on {resource} did not complete within {timeout:g} s and was "
                 "stopped. Pass a larger timeout=, or a shorter time range."
