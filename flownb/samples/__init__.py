@@ -8,6 +8,10 @@ The ``aws-docs/...`` samples are the example records of the Amazon VPC User
 Guide ("Flow log record examples"), typed in as data, each with a header line
 naming its format as S3 delivery writes it.
 
+The ``demo`` sample is one day of the VPC twin's default topology (version 5
+fields, 60 s intervals) with connectivity problems and attacks mixed in;
+``flownb.samples.truth("demo")`` says what was injected, when and where.
+
 Examples
 --------
 >>> import flownb
@@ -24,12 +28,17 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["list", "load", "path"]
+__all__ = ["list", "load", "path", "truth"]
 
 _DATA = "data"
 
 #: name -> (file inside data/, one-line description)
 CATALOG: dict[str, tuple[str, str]] = {
+    "demo": (
+        "demo/demo.parquet",
+        "VPC twin: a day of a three-tier VPC (v5 format) with scans, brute force, exfiltration, beaconing, "
+        "ACL and security-group mistakes mixed in; truth('demo') lists them.",
+    ),
     "aws-docs/default-accept-reject": (
         "aws-docs/default-accept-reject.log",
         "AWS docs: an accepted SSH and a rejected RDP record (default format).",
@@ -71,6 +80,10 @@ def path(name: str) -> str:
     return str(p)
 
 
+#: name -> ground truth file (inside data/) of samples made by the VPC twin.
+TRUTH: dict[str, str] = {"demo": "demo/demo-truth.csv"}
+
+
 def list() -> pd.DataFrame:
     """The bundled samples: name, file and description."""
     rows = [{"name": n, "file": f, "description": d} for n, (f, d) in CATALOG.items()]
@@ -88,3 +101,27 @@ def load(name: str) -> pd.DataFrame:
     from ..io.read import read_flow_logs
 
     return read_flow_logs(path(name), errors="raise")
+
+
+def truth(name: str = "demo") -> pd.DataFrame:
+    """What the VPC twin injected into a simulated sample: one row per event.
+
+    Columns as in :attr:`flownb.sim.Simulation.truth`: scenario, label, kind,
+    expected (the verdict code or detector name), src, dst, dst_port,
+    protocol, start, end, interface_id, src_name, dst_name, details.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> t = flownb.samples.truth("demo")
+    >>> t.loc[t["scenario"] == "port_scan", "expected"].item()
+    'vertical_scan'
+    """
+    if name not in TRUTH:
+        raise KeyError(f"'{name}' has no ground truth; the simulated samples are {sorted(TRUTH)}")
+    df = pd.read_csv(path(TRUTH[name]), dtype="string", keep_default_na=False, na_values=[""])
+    df["dst_port"] = pd.to_numeric(df["dst_port"]).astype("UInt16")
+    df["protocol"] = pd.to_numeric(df["protocol"]).astype("UInt8")
+    for col in ("start", "end"):
+        df[col] = pd.to_datetime(df[col], utc=True).astype("datetime64[s, UTC]")
+    return df

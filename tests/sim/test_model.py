@@ -1,0 +1,172 @@
+"""The model a learner edits: topology, rules, formats, intervals, what AWS never logs, and errors for people."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import flownb
+import flownb.sim as sim
+from flownb import schema
+from flownb.sim import NetworkAclRule, SecurityGroupRule, Topology
+
+
+def ok(s: sim.Simulation) -> pd.DataFrame:
+    return s.flows[s.flows["log_status"] == "OK"]
+
+
+def test_default_topology_reads_like_a_study_guide():
+    topo = Topology.default()
+    text = topo.describe()
+    for word in ("public-a", "app-a", "db-a", "bastion", "NAT gateway", "network ACL", "* DENY"):
+        assert word in text
+    assert {i.role for i in topo.instances} >= {"web", "app", "db", "bastion"}
+    assert topo.dns_server == "10.0.0.2"
+    assert "<table>" in topo._repr_html_()
+    assert "Topology three-tier" in repr(topo)
+
+
+def test_learner_edits_a_nacl_and_sees_the_records_change():
+    topo = Topology.default()
+    # the classic mistake: the db subnets' ACL answers only to 1024-2048
+    acl = topo.network_acl("db-nacl")
+    acl.outbound[0] = NetworkAclRule(100, "allow", "tcp", (1024, 2048), "10.0.0.0/16")
+    s = sim.simulate(duration="10min", topology=topo, start="2025-06-02T14:00Z", format="v5")
+    f = ok(s)
+    db = f[f["interface_id"].isin([topo.instance("db-1").eni.id, topo.instance("db-2").eni.id])]
+    answers = db[db["flow_direction"] == "egress"]
+    assert set(answers["action"].astype(str)) == {"REJECT"}
+    assert set(db.loc[db["flow_direction"] == "ingress", "action"].astype(str)) == {"ACCEPT"}
+    # the caller's topology is not changed by simulating
+    assert topo.network_acl("db-nacl").outbound[0].ports == (1024, 2048)
+    assert s.topology is not topo
+
+
+def test_deny_rule_before_allow_wins():
+    topo = Topology.default()
+    topo.network_acl("public-nacl").inbound.append(NetworkAclRule(50, "deny", "tcp", 443, "0.0.0.0/0"))
+    s = sim.simulate(duration="10min", topology=topo, start="2025-06-02T14:00Z")
+    f = ok(s)
+    https = f[(f["dstport"] == 443) & f["dstaddr"].astype(str).isin(["10.0.0.10", "10.0.1.10"])]
+    assert len(https) and set(https["action"].astype(str)) == {"REJECT"}
+
+
+def test_security_group_rule_by_group_reference():
+    topo = Topology.default()
+    app = topo.security_group("app-sg")
+    app.inbound = [r for r in app.inbound if r.ports != (8080, 8080)]
+    app.inbound.append(SecurityGroupRule("tcp", 8080, group=topo.security_group("web-sg").id))
+    s = sim.simulate(duration="10min", topology=topo, start="2025-06-02T14:00Z")
+    f = ok(s)
+    calls = f[(f["dstport"] == 8080) & f["dstaddr"].astype(str).isin(["10.0.10.10", "10.0.11.10"])]
+    assert len(calls) and set(calls["action"].astype(str)) == {"ACCEPT"}
+
+
+def test_aws_never_logs_dns_metadata_time_sync():
+    s = sim.simulate(duration="30min", format="v5")
+    addrs = set(s.flows["srcaddr"].dropna().astype(str)) | set(s.flows["dstaddr"].dropna().astype(str))
+    assert not addrs & {"10.0.0.2", "169.254.169.254", "169.254.169.123"}
+    assert 53 not in set(ok(s)["dstport"].astype(int))
+
+
+def test_idle_interfaces_get_nodata_every_interval():
+    s = sim.simulate(duration="30min", scale=0)
+    f = s.flows
+    assert set(f["log_status"].astype(str)) == {"NODATA"}
+    per_eni = f.groupby("interface_id", observed=True).size()
+    assert per_eni.between(30, 31).all()
+    row = f.iloc[0]
+    for col in ("srcaddr", "dstaddr", "srcport", "packets", "action"):
+        assert pd.isna(row[col])
+
+
+def test_skipdata_rate():
+    s = sim.simulate(duration="1h", skipdata_rate=0.05)
+    assert (s.flows["log_status"] == "SKIPDATA").sum() > 5
+
+
+def test_records_cover_one_interval_and_flags_are_or_ed():
+    s = sim.simulate("exfiltration", duration="1h", scale=0, format="v3", length="20min")
+    f = ok(s)
+    assert ((f["end"] - f["start"]) < pd.Timedelta("60s")).all()
+    flags = f.groupby("srcport", observed=True)["tcp_flags"].agg(lambda x: sorted(set(x.astype(int))))
+    # a long connection: SYN (or SYN-ACK) first, nothing in between, FIN last
+    assert any(v == [0, 1, 2] or v == [0, 1, 18] for v in flags)
+
+
+def test_interval_600():
+    s = sim.simulate(duration="2h", interval=600, start="2025-06-02T14:00Z")
+    f = ok(s)
+    assert ((f["end"] - f["start"]) < pd.Timedelta("600s")).all()
+    assert (f["end"] - f["start"]).max() > pd.Timedelta("60s")
+
+
+def test_linux_and_windows_ephemeral_ports():
+    s = sim.simulate(duration="1h", start="2025-06-02T14:00Z", format="v5")
+    f = ok(s)
+    linux = f[(f["srcaddr"] == "10.0.0.10") & (f["dstport"] == 8080)]["srcport"].astype(int)
+    assert linux.between(32768, 60999).all()
+    s = sim.simulate("nat_gateway", duration="1h", client="win-1", server="52.94.236.248", scale=0)
+    win = ok(s)
+    win = win[win["srcaddr"] == "10.0.2.20"]["srcport"].astype(int)
+    assert len(win) and win.between(49152, 65535).all()
+
+
+@pytest.mark.parametrize("fmt", [None, "v3", "v4", "v5", "${srcaddr} ${dstaddr} ${action} ${log-status}"])
+def test_any_format(fmt, tmp_path):
+    s = sim.simulate("nat_gateway", duration="10min", format=fmt)
+    names = sim.simulation.format_fields(fmt)
+    assert list(s.flows.columns) == [schema.column_name(n) for n in names]
+    for col in s.flows.columns:
+        assert str(s.flows[col].dtype) == schema.dtype_for(col)
+    if "version" in s.flows:
+        assert int(s.flows["version"].iloc[0]) == {None: 2, "v3": 3, "v4": 4, "v5": 5}[fmt]
+    s.write(str(tmp_path))
+    pd.testing.assert_frame_equal(flownb.read_flow_logs(str(tmp_path), errors="raise"), s.flows)
+    assert s.flows.flow.formats == (schema.format_string(names),)
+
+
+def test_daily_pattern_busier_afternoon_than_night():
+    s = sim.simulate(duration="1 day", format="v2")
+    f = ok(s)
+    per_hour = f.groupby(f["start"].dt.hour).size()
+    assert per_hour[14] > 2.5 * per_hour[3]
+
+
+def test_scale_multiplies_traffic():
+    a = len(ok(sim.simulate(duration="30min", scale=1)))
+    b = len(ok(sim.simulate(duration="30min", scale=3)))
+    assert 2.3 < b / a < 3.7
+
+
+def test_scenarios_listing():
+    table = sim.scenarios()
+    names = table["name"].tolist()
+    assert names[:2] == ["baseline", "nacl_blocks_return"]
+    assert len(names) == 20
+    assert table["description"].str.len().gt(20).all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"scenario": "nacl_block_return"}, r"did you mean \['nacl_blocks_return'"),
+        ({"scenario": []}, "at least one scenario"),
+        ({"interval": 30}, r"'interval' must be one of \[60, 600\], got 30"),
+        ({"duration": "soon"}, "'duration' must be a number of seconds or a duration"),
+        ({"scale": -1}, "'scale' must be 0 or more"),
+        ({"scenario": "port_scan", "prots": 10}, r"did you mean \['ports'\]"),
+        ({"scenario": "port_scan", "target": "web-9"}, r"no host 'web-9'.*did you mean"),
+        ({"format": "${srcaddr} ${src addr}"}, "format"),
+        ({"port_scan": {"ports": 3}}, "not among the scenarios"),
+    ],
+)
+def test_errors_for_people(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        sim.simulate(**{"duration": "10min", **kwargs})
+
+
+def test_repr_of_simulation():
+    s = sim.simulate("port_scan", duration="10min", scale=0)
+    assert "port_scan" in repr(s) and "records" in repr(s)
+    assert "vertical_scan" in s._repr_html_()
