@@ -103,6 +103,9 @@ def top(
         s, e = seconds(df["start"])[valid], seconds(df["end"])[valid]
         np.minimum.at(first, c, np.where(s == np.iinfo(np.int64).min, big, s))
         np.maximum.at(last, c, e)
+        seen = flows > 0
+        first = np.where(seen, first, 0)
+        last = np.where(seen, last, 0)
         dur = np.maximum(last - first, 1).astype(np.float64)
         out["bps"] = nbytes * 8 / dur
         out["pps"] = packets / dur
