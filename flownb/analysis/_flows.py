@@ -41,7 +41,7 @@ import pandas as pd
 
 from flownb.analysis import _netclass
 
-__all__ = ["Flows", "factorize", "key", "nunique", "prepare", "seconds"]
+__all__ = ["Flows", "factorize", "isin", "key", "nunique", "prepare", "seconds", "unique"]
 
 _EMPTY_I = np.zeros(0, dtype=np.int64)
 
@@ -54,10 +54,11 @@ class Flows:
     addr: np.ndarray  # address string by code
     addr_local: np.ndarray  # bool by code
     addr_public: np.ndarray  # bool by code
-    status: pd.DataFrame  # row, eni (str), start, end, status (str) of every record with an ENI
+    status: pd.DataFrame  # row, eni (code), start, end, status (STATUS_* code) of every record with an ENI
     agg: int  # aggregation interval in seconds (60 or 600)
     span: tuple[int, int]  # first start, last end (seconds)
     columns: frozenset[str] = field(default_factory=frozenset)
+    eni_names: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
 
     @property
     def n(self) -> int:
@@ -118,24 +119,36 @@ def key(*arrays: np.ndarray) -> np.ndarray:
     return out
 
 
+def unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (sort-based: numpy's hash-based ``np.unique`` is slow on wide int64)."""
+    s = np.sort(values)
+    if len(s) == 0:
+        return s
+    return s[np.concatenate(([True], s[1:] != s[:-1]))]
+
+
+def isin(values: np.ndarray, test: np.ndarray) -> np.ndarray:
+    """``np.isin`` for large int64 arrays, by hashing."""
+    if len(test) == 0:
+        return np.zeros(len(values), dtype=bool)
+    return pd.Index(unique(test)).get_indexer(values) >= 0
+
+
 def nunique(group: np.ndarray, values: np.ndarray, ngroups: int) -> np.ndarray:
     """Distinct ``values`` per group (group codes 0..ngroups-1), as an array of length ngroups."""
     if len(group) == 0:
         return np.zeros(ngroups, dtype=np.int64)
     width = int(values.max()) + 2
-    pairs = np.unique(group.astype(np.int64) * width + values.astype(np.int64) + 1)
+    pairs = unique(group.astype(np.int64) * width + values.astype(np.int64) + 1)
     return np.bincount(pairs // width, minlength=ngroups)
+
+
+STATUS_OK, STATUS_NODATA, STATUS_SKIPDATA, STATUS_OTHER = 0, 1, 2, 3
 
 
 def _empty_status() -> pd.DataFrame:
     return pd.DataFrame(
-        {
-            "row": _EMPTY_I,
-            "eni": pd.Series([], dtype="string"),
-            "start": _EMPTY_I,
-            "end": _EMPTY_I,
-            "status": pd.Series([], dtype="string"),
-        }
+        {"row": _EMPTY_I, "eni": _EMPTY_I, "start": _EMPTY_I, "end": _EMPTY_I, "status": np.zeros(0, np.int8)}
     )
 
 
@@ -152,22 +165,28 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
 
     # --- status frame (data quality) -------------------------------------------------
     if "interface_id" in df and "start" in df:
+        eni_codes, eni_names = pd.factorize(df["interface_id"], use_na_sentinel=True)
+        if "log_status" in df:
+            status = df["log_status"]
+            code = np.full(n, STATUS_OTHER, dtype=np.int8)
+            for value, c in (("OK", STATUS_OK), ("NODATA", STATUS_NODATA), ("SKIPDATA", STATUS_SKIPDATA)):
+                code[(status == value).to_numpy(dtype=bool, na_value=False)] = c
+        else:
+            code = np.full(n, STATUS_OK, dtype=np.int8)
         st = pd.DataFrame(
             {
                 "row": np.arange(n, dtype=np.int64),
-                "eni": df["interface_id"].astype("string").to_numpy(),
+                "eni": eni_codes.astype(np.int64),
                 "start": start_all,
                 "end": end_all,
-                "status": (
-                    df["log_status"].astype("string").to_numpy()
-                    if "log_status" in df
-                    else pd.array(["OK"] * n, dtype="string")
-                ),
+                "status": code,
             }
         )
-        st = st[st["eni"].notna().to_numpy() & (start_all != nat)].reset_index(drop=True)
+        st = st[(eni_codes >= 0) & (start_all != nat)].reset_index(drop=True)
+        eni_names = np.asarray(pd.Index(eni_names).astype(object), dtype=object)
     else:
         st = _empty_status()
+        eni_names = np.array([], dtype=object)
 
     # --- addresses -------------------------------------------------------------------
     addr_cols = [c for c in ("srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr") if c in df]
@@ -219,11 +238,7 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
     else:
         a["reject"] = np.zeros(len(rows), dtype=bool)
         a["accept"] = np.ones(len(rows), dtype=bool)
-    if "interface_id" in df:
-        eni_codes = pd.factorize(df["interface_id"], use_na_sentinel=True)[0]
-        eni = eni_codes.astype(np.int64)[rows]
-    else:
-        eni = np.full(len(rows), -1, dtype=np.int64)
+    eni = _eni_codes(df)[rows] if "interface_id" in df else np.full(len(rows), -1, dtype=np.int64)
 
     a = _conversations(a, eni)
     m = len(a["row"])
@@ -238,7 +253,14 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
     times = np.concatenate([a["start"][valid], st["start"].to_numpy()])
     ends = np.concatenate([a["end"][valid], st["end"].to_numpy()])
     span = (int(times.min()), int(ends.max())) if len(times) else (0, 0)
-    return Flows(a, table, addr_local, addr_public, st, agg, span, cols)
+    return Flows(a, table, addr_local, addr_public, st, agg, span, cols, eni_names)
+
+
+def _eni_codes(df: pd.DataFrame) -> np.ndarray:
+    col = df["interface_id"]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return np.asarray(col.cat.codes, dtype=np.int64)
+    return pd.factorize(col, use_na_sentinel=True)[0].astype(np.int64)
 
 
 def _nat_legs(
@@ -267,13 +289,21 @@ def _nat_legs(
     drop = np.zeros(n, dtype=bool)
     if n == 0:
         return drop, out_dst, out_dport
-    eni = pd.factorize(df["interface_id"], use_na_sentinel=True)[0].astype(np.int64)
+    eni = _eni_codes(df)
     sport = _int(df, "srcport", n)
     proto = _int(df, "protocol", n)
     packets = _int(df, "packets", n)
     nbytes = _int(df, "bytes", n)
     ok = (eni >= 0) & (raw_src >= 0) & (raw_dst >= 0) & (packets > 0)
-    idx = np.flatnonzero(ok)
+    # cheap pre-filter: rows sharing (ENI, start, packets, bytes) with another row, by a hash
+    with np.errstate(over="ignore"):
+        h = ((start * 1_000_003 + packets) * 1_000_033 + nbytes) * 31 + eni
+    h = np.where(ok, h, np.iinfo(np.int64).min)
+    hs = np.sort(h)
+    dup = hs[1:][(hs[1:] == hs[:-1]) & (hs[1:] != np.iinfo(np.int64).min)]
+    if len(dup) == 0:
+        return drop, out_dst, out_dport
+    idx = np.flatnonzero(ok & isin(h, dup))
     if len(idx) < 2:
         return drop, out_dst, out_dport
     k, nk = factorize(key(eni[idx], start[idx] - start[idx].min(), proto[idx], packets[idx], nbytes[idx]))
@@ -294,9 +324,9 @@ def _nat_legs(
     )
     i, j = i[good], j[good]
     # a record is the second leg of at most one pair, and a dropped record is never a first leg
-    j, first = np.unique(j, return_index=True)
+    j, first = np.unique(j, return_index=True)  # small: pairs only
     i = i[first]
-    keep_pair = ~np.isin(i, j)
+    keep_pair = ~isin(i, j)
     i, j = i[keep_pair], j[keep_pair]
     drop[j] = True
     out_dst[i] = raw_dst[j]

@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -94,12 +95,29 @@ def classify(addresses: Sequence[str], local_networks: Sequence[Network] = ()) -
         (inside :data:`LOCAL_RANGES` or ``local_networks``) and ``is_public`` (any other
         valid address).
     """
-    parsed = [_parse(a) for a in addresses]
-    version = np.array([p.version if p is not None else 0 for p in parsed], dtype=np.int8)
+    n = len(addresses)
+    v4 = np.zeros(n, dtype=np.int64)
+    version = np.zeros(n, dtype=np.int8)
+    others = []
+    for i, text in enumerate(addresses):  # one call per distinct address
+        try:
+            v4[i] = int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+            version[i] = 4
+        except (OSError, TypeError, ValueError):
+            others.append(i)
+    local = np.zeros(n, dtype=bool)
+    is4 = version == 4
+    for net in (*LOCAL_RANGES, *local_networks):
+        if net.version == 4:
+            lo, hi = int(net.network_address), int(net.broadcast_address)
+            local |= is4 & (v4 >= lo) & (v4 <= hi)
+    if others:
+        parsed6 = [_parse(addresses[i]) for i in others]
+        idx = np.array(others)
+        version[idx] = [p.version if p is not None else 0 for p in parsed6]
+        nets6 = [n_ for n_ in (*LOCAL_RANGES, *local_networks) if n_.version == 6]
+        local[idx] = [p is not None and p.version == 6 and any(p in n_ for n_ in nets6) for p in parsed6]
     valid = version > 0
-    local = in_networks(addresses, LOCAL_RANGES, parsed=parsed)
-    if local_networks:
-        local |= in_networks(addresses, local_networks, parsed=parsed)
     return pd.DataFrame({"version": version, "is_local": local, "is_public": valid & ~local})
 
 

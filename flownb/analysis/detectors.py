@@ -42,7 +42,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flownb.analysis._flows import Flows, factorize, key, nunique, prepare
+from flownb.analysis import _flows
+from flownb.analysis._flows import Flows, factorize, isin, key, nunique, prepare
 from flownb.analysis._netclass import in_networks, parse_networks
 
 __all__ = [
@@ -161,9 +162,9 @@ def _episodes(gkey: np.ndarray, t: np.ndarray, gap: int) -> np.ndarray:
     return ep
 
 
-def _first_or_na(s: pd.Series) -> object:
-    u = s.unique()
-    return u[0] if len(u) == 1 else -1
+def _single(first: pd.Series, distinct: pd.Series) -> np.ndarray:
+    """The value when a group holds one distinct value, else -1 (many)."""
+    return np.where(distinct.to_numpy() == 1, first.to_numpy(), -1)
 
 
 def _proto_name(p: int) -> str:
@@ -313,20 +314,36 @@ def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> np.ndarray:
         return counts
     mask = spec.records(f)
     names = ("cli", "srv", "svc", "proto") if spec.oriented else ("src", "dst", "dport", "proto")
-    recs = f.frame(mask, [*names, "start"])
-    recs.columns = ["src", "dst", "dst_port", "protocol", "t"]
-    keys = raw[["src", "dst", "dst_port", "protocol"]].to_numpy(dtype=np.int64) >= 0
-    patterns = pd.Series([tuple(k) for k in keys])
-    for pattern, idx in patterns.groupby(patterns, sort=False).groups.items():
-        cols = [c for c, on in zip(("src", "dst", "dst_port", "protocol"), pattern, strict=True) if on]
-        fi = raw.loc[idx, [*cols, "start", "end"]].copy()
-        fi["_i"] = np.asarray(idx)
-        if not cols:
+    fields = ("src", "dst", "dst_port", "protocol")
+    t = f.a["start"][mask]
+    on = raw[list(fields)].to_numpy(dtype=np.int64) >= 0
+    pattern_id = on @ np.array([1, 2, 4, 8])
+    for pid in np.unique(pattern_id):
+        rows = np.flatnonzero(pattern_id == pid)
+        used = [i for i in range(4) if pid >> i & 1]
+        if not used:
             continue
-        m = recs.merge(fi, on=cols, how="inner")
-        m = m[(m["t"] >= m["start"]) & (m["t"] <= m["end"])]
-        c = m.groupby("_i").size()
-        counts[c.index.to_numpy()] = c.to_numpy()
+        # one int64 key per record and per finding, built over both so the codes agree
+        nrec = int(mask.sum())
+        cols = [
+            np.concatenate([f.a[names[i]][mask], raw[fields[i]].to_numpy(dtype=np.int64)[rows]]) for i in used
+        ]
+        k = key(*cols)
+        krec, kfind = k[:nrec], k[nrec:]
+        sel = isin(krec, kfind)
+        m = pd.DataFrame({"k": krec[sel], "t": t[sel]}).merge(
+            pd.DataFrame(
+                {
+                    "k": kfind,
+                    "i": rows,
+                    "t0": raw["start"].to_numpy(dtype=np.int64)[rows],
+                    "t1": raw["end"].to_numpy(dtype=np.int64)[rows],
+                }
+            ),
+            on="k",
+        )
+        inside = (m["t"] >= m["t0"]).to_numpy() & (m["t"] <= m["t1"]).to_numpy()
+        counts += np.bincount(m["i"].to_numpy()[inside], minlength=len(raw))
     return counts
 
 
@@ -927,7 +944,9 @@ def _outbound_flood(f: Flows, *, min_packets_per_minute: int = 10_000, z: float 
     jg = j.groupby("ep")
     r["start"] = jg["t"].min()
     r["end"] = jg["e"].max()
-    r["dst_port"] = jg["port"].agg(_first_or_na)
+    r["dst_port"] = pd.Series(
+        _single(jg["port"].first(), jg["port"].nunique()), index=jg["port"].first().index
+    )
     r["label"] = [_dos_label(int(p), int(q)) for p, q in zip(r["protocol"], r["dst_port"], strict=True)]
     r["severity"] = "High"
     r["summary"] = [
@@ -1032,10 +1051,10 @@ def _new_remote_port(
     first_seen = seen.reindex(src).to_numpy()
     in_learning = t < first_seen + learn
     pk = key(src, dport, proto)
-    learned = np.isin(pk, pk[in_learning])
+    learned = isin(pk, pk[in_learning])
     if fleet:
         pp = key(dport, proto)
-        learned |= np.isin(pp, pp[in_learning])
+        learned |= isin(pp, pp[in_learning])
     new = (~in_learning & ~learned) | np.isin(dport, always_arr)
     if not new.any():
         return None
@@ -1053,7 +1072,7 @@ def _new_remote_port(
     )
     r = d.groupby("k", sort=False).agg(
         src=("src", "first"),
-        dst=("dst", _first_or_na),
+        dst=("dst", "first"),
         dst_port=("dst_port", "first"),
         protocol=("protocol", "first"),
         start=("start", "min"),
@@ -1061,6 +1080,7 @@ def _new_remote_port(
         conns=("conv", "nunique"),
         hosts=("dst", "nunique"),
     )
+    r["dst"] = _single(r["dst"], r["hosts"])
     r["score"] = r["conns"].astype(float)
     r["label"] = "Behavior:EC2/NetworkPortUnusual"
     r["severity"] = "Medium"
@@ -1264,11 +1284,15 @@ def _unidirectional_transfer(
         src=("src", "first"),
         dst=("dst", "first"),
         bytes=("bytes", "sum"),
-        dst_port=("dst_port", _first_or_na),
-        protocol=("protocol", _first_or_na),
+        dst_port=("dst_port", "first"),
+        protocol=("protocol", "first"),
+        ports=("dst_port", "nunique"),
+        protocols=("protocol", "nunique"),
         start=("start", "min"),
         end=("end", "max"),
     )
+    r["dst_port"] = _single(r["dst_port"], r["ports"])
+    r["protocol"] = _single(r["protocol"], r["protocols"])
     r["score"] = r["bytes"] / 1e6
     r["label"] = None
     leaving = f.addr_public[r["dst"]]
@@ -1796,15 +1820,15 @@ def _data_quality(f: Flows, *, max_gap: str | None = None):
     if st.empty:
         return None
     out = []
-    skip = st[(st["status"] == "SKIPDATA").to_numpy(dtype=bool, na_value=False)]
+    skip = st[(st["status"] == _flows.STATUS_SKIPDATA).to_numpy()]
     if len(skip):
-        eni_code, _ = factorize(pd.factorize(skip["eni"])[0].astype(np.int64))
-        ep = _episodes(eni_code, skip["start"].to_numpy(), 2 * f.agg)
+        ep = _episodes(skip["eni"].to_numpy(), skip["start"].to_numpy(), 2 * f.agg)
         r = (
             skip.assign(ep=ep)
             .groupby("ep")
-            .agg(src=("eni", "first"), start=("start", "min"), end=("end", "max"), n=("row", "size"))
+            .agg(eni=("eni", "first"), start=("start", "min"), end=("end", "max"), n=("row", "size"))
         )
+        r["src"] = f.eni_names[r["eni"].to_numpy()]
         r["label"] = "LogStatus:SKIPDATA"
         r["score"] = r["n"].astype(float)
         r["evidence_count"] = r["n"]
@@ -1824,16 +1848,17 @@ def _data_quality(f: Flows, *, max_gap: str | None = None):
     hole = same & (silence > gap)
     if hole.any():
         idx = np.flatnonzero(hole)
-        r = pd.DataFrame(
-            {
-                "src": eni[idx],
-                "start": ends[idx - 1],
-                "end": starts[idx],
-                "score": silence[idx].astype(float),
-                "label": "LogStatus:Gap",
-                "evidence_count": 2,
-            }
+        r = pd.DataFrame({"eni": eni[idx], "start": ends[idx - 1], "end": starts[idx]})
+        # evidence: the ENI's records ending as the gap opens and starting as it closes
+        by_end = s.groupby(["eni", "end"]).size()
+        by_start = s.groupby(["eni", "start"]).size()
+        r["evidence_count"] = (
+            by_end.reindex(pd.MultiIndex.from_arrays([r["eni"], r["start"]]), fill_value=0).to_numpy()
+            + by_start.reindex(pd.MultiIndex.from_arrays([r["eni"], r["end"]]), fill_value=0).to_numpy()
         )
+        r["src"] = f.eni_names[r["eni"].to_numpy()]
+        r["score"] = (r["end"] - r["start"]).astype(float)
+        r["label"] = "LogStatus:Gap"
         r["summary"] = [
             f"{e} logged nothing, not even NODATA, for {_dur(g)}."
             for e, g in zip(r["src"], r["score"], strict=True)
@@ -2001,9 +2026,10 @@ def evidence(
     t1 = _to_seconds(get("end"))
     if spec.records is None:  # data_quality: the ENI's status records
         st = f.status
-        sel = (st["eni"] == str(get("src"))).to_numpy(dtype=bool, na_value=False)
+        hits = np.flatnonzero(f.eni_names == str(get("src")))
+        sel = (st["eni"] == (hits[0] if len(hits) else -2)).to_numpy()
         if get("label") == "LogStatus:SKIPDATA":
-            sel = sel & (st["status"] == "SKIPDATA").to_numpy(dtype=bool, na_value=False)
+            sel = sel & (st["status"] == _flows.STATUS_SKIPDATA).to_numpy()
             sel = sel & (st["start"] >= t0).to_numpy() & (st["start"] <= t1).to_numpy()
         else:
             sel = sel & ((st["end"] == t0) | (st["start"] == t1)).to_numpy()
