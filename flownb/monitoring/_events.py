@@ -12,10 +12,13 @@ Everything here works column by column (no Python loop per record).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import schema
 
@@ -24,20 +27,30 @@ __all__ = ["EventView", "event_views"]
 _EPOCH = pd.Timestamp(0, tz="UTC")
 
 
-def token_text(col: pd.Series) -> pd.Series:
-    """The column's values as they are written in a record line (``-`` for missing)."""
+def token_array(col: pd.Series) -> pa.Array:
+    """The column's values as written in a record line (``-`` for missing), as an Arrow string array."""
     dtype = col.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        cats = col.cat.categories.astype(str)
+        cats = pa.array(col.cat.categories.astype(str).to_numpy(dtype=object), type=pa.string())
         codes = col.cat.codes.to_numpy()
-        lookup = np.append(cats.to_numpy(dtype=object), "-")
-        return pd.Series(lookup[np.where(codes < 0, len(cats), codes)], index=col.index, dtype="string")
+        lookup = pa.concat_arrays([cats, pa.array(["-"], type=pa.string())])
+        return lookup.take(pa.array(np.where(codes < 0, len(cats), codes)))
     if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
-        secs = epoch_seconds(col)
-        return secs.astype("string").fillna("-")
-    if pd.api.types.is_bool_dtype(dtype):
-        return col.astype("string").fillna("-")
-    return col.astype("string").fillna("-")
+        arr = pa.array(epoch_seconds(col))
+    else:
+        arr = pa.array(col)
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    return pc.fill_null(arr, "-")
+
+
+def _as_bool(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return pc.fill_null(arr, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
+
+def token_text(col: pd.Series) -> pd.Series:
+    """The column's values as they are written in a record line (``-`` for missing)."""
+    return pd.Series(token_array(col).to_pandas(), index=col.index, dtype="string")
 
 
 def epoch_seconds(col: pd.Series) -> pd.Series:
@@ -73,21 +86,48 @@ class EventView:
 
     df: pd.DataFrame
     columns: list[str | None]
-    _text: dict[str, pd.Series] = field(default_factory=dict, repr=False)
+    _text: dict[str, pa.Array] = field(default_factory=dict, repr=False)
     _num: dict[str, pd.Series] = field(default_factory=dict, repr=False)
 
     @property
     def n_tokens(self) -> int:
         return len(self.columns)
 
-    def token(self, i: int) -> pd.Series:
-        """Text of token i (0-based) of every event."""
+    def token(self, i: int) -> pa.Array:
+        """Text of token i (0-based) of every event, as an Arrow string array."""
         col = self.columns[i]
         if col is None:
-            return pd.Series("-", index=self.df.index, dtype="string")
+            return pa.array(["-"] * len(self.df), type=pa.string())
         if col not in self._text:
-            self._text[col] = token_text(self.df[col])
+            self._text[col] = token_array(self.df[col])
         return self._text[col]
+
+    def test(
+        self, i: int, fn: Callable[[pa.Array], pa.Array], *, numeric_can_match: bool = True
+    ) -> np.ndarray:
+        """Apply a string predicate to token i of every event; a boolean array.
+
+        A categorical column is tested once per category (and ``-``) and mapped
+        back through its codes. ``numeric_can_match=False`` says the predicate
+        cannot hold for digits or ``-``, so number and timestamp columns are
+        skipped.
+        """
+        n = len(self.df)
+        col = self.columns[i]
+        if col is None:
+            return np.full(n, _as_bool(fn(pa.array(["-"], type=pa.string())))[0])
+        series = self.df[col]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            cats = series.cat.categories.astype(str).to_numpy(dtype=object)
+            lookup = pa.array([*cats, "-"], type=pa.string())
+            hits = _as_bool(fn(lookup))
+            codes = series.cat.codes.to_numpy()
+            return hits[np.where(codes < 0, len(cats), codes)]
+        if not numeric_can_match and (
+            pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_datetime64_any_dtype(series.dtype)
+        ):
+            return np.zeros(n, dtype=bool)
+        return _as_bool(fn(self.token(i)))
 
     def number(self, i: int) -> pd.Series:
         """Token i as a number (<NA> where it is not one, ``-`` included)."""
@@ -98,15 +138,15 @@ class EventView:
             self._num[col] = numeric_values(self.df[col])
         return self._num[col]
 
-    def text(self) -> pd.Series:
-        """The whole event message: the record line."""
+    def text(self) -> pa.Array:
+        """The whole event message (the record line), as an Arrow string array."""
         if "__line__" not in self._text:
             if not self.columns:
-                self._text["__line__"] = pd.Series("", index=self.df.index, dtype="string")
+                self._text["__line__"] = pa.array([""] * len(self.df), type=pa.string())
             else:
                 parts = [self.token(i) for i in range(self.n_tokens)]
-                line = parts[0].str.cat(parts[1:], sep=" ") if len(parts) > 1 else parts[0]
-                self._text["__line__"] = line.astype("string")
+                line = pc.binary_join_element_wise(*parts, " ") if len(parts) > 1 else parts[0]
+                self._text["__line__"] = line
         return self._text["__line__"]
 
 
@@ -167,7 +207,7 @@ def event_text(df: pd.DataFrame) -> pd.Series:
     >>> event_text(df).iloc[1]
     '2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK'
     """
-    out = pd.Series(pd.NA, index=df.index, dtype="string")
+    out = np.empty(len(df), dtype=object)
     for pos, view in event_views(df):
-        out.iloc[pos] = view.text().to_numpy()
-    return out
+        out[pos] = view.text().to_numpy(zero_copy_only=False)
+    return pd.Series(out, index=df.index, dtype="string")

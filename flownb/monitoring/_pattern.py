@@ -40,6 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._events import EventView
 
@@ -169,17 +171,24 @@ class Pattern:
             return np.ones(n, dtype=bool)
         if self.kind == "regex":
             assert self.regex is not None
-            return _bool(view.text().str.contains(self.regex, regex=True))
+            return _bool(pc.match_substring_regex(view.text(), self.regex.pattern))
         if self.kind == "terms":
-            text = view.text()
             out = np.ones(n, dtype=bool)
             any_of = np.zeros(n, dtype=bool)
             has_or = False
             for t in self.terms:
                 if t.regex is not None:
-                    hit = _bool(text.str.contains(t.regex, regex=True))
+                    hit = _bool(pc.match_substring_regex(view.text(), t.regex.pattern))
+                elif " " in t.text or not t.text:
+                    hit = _bool(pc.match_substring(view.text(), t.text))
                 else:
-                    hit = _bool(text.str.contains(t.text, regex=False))
+                    # a term without a space is inside one field: test field by field, per category
+                    hit = np.zeros(n, dtype=bool)
+                    digits = set(t.text) <= set("0123456789-")
+                    for i in range(view.n_tokens):
+                        hit |= view.test(
+                            i, lambda a, s=t.text: pc.match_substring(a, s), numeric_can_match=digits
+                        )
                 if t.mode == "and":
                     out &= hit
                 elif t.mode == "not":
@@ -211,7 +220,9 @@ class Pattern:
         return _compare(view, tok, node.op, node.value)
 
 
-def _bool(s: pd.Series) -> np.ndarray:
+def _bool(s: pd.Series | pa.Array | pa.ChunkedArray) -> np.ndarray:
+    if isinstance(s, pa.Array | pa.ChunkedArray):
+        return pc.fill_null(s, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
     return s.fillna(False).to_numpy(dtype=bool)
 
 
@@ -230,19 +241,20 @@ def _compare(view: EventView, tok: int, op: str, value: Value) -> np.ndarray:
     elif value.kind == "number":
         hit = _bool(view.number(tok) == value.number)
     elif value.kind == "regex":
-        hit = _bool(view.token(tok).str.contains(value.regex, regex=True))
+        assert value.regex is not None
+        rx = value.regex.pattern
+        hit = view.test(tok, lambda a: pc.match_substring_regex(a, rx))
     elif value.kind == "glob":
-        text = view.token(tok)
         core = value.text.strip("*")
         lead, trail = value.text.startswith("*"), value.text.endswith("*")
         if lead and trail:
-            hit = _bool(text.str.contains(core, regex=False))
+            hit = view.test(tok, lambda a: pc.match_substring(a, core))
         elif lead:
-            hit = _bool(text.str.endswith(core))
+            hit = view.test(tok, lambda a: pc.ends_with(a, core))
         else:
-            hit = _bool(text.str.startswith(core))
+            hit = view.test(tok, lambda a: pc.starts_with(a, core))
     else:
-        hit = _bool(view.token(tok) == value.text)
+        hit = view.test(tok, lambda a: pc.equal(a, value.text))
     return hit if op == "=" else ~hit
 
 

@@ -138,14 +138,18 @@ class CostEstimate:
 
 def _from_frame(df: pd.DataFrame, traffic_type: str) -> tuple[float, float, float]:
     """records per day, share of records of the traffic type, bytes per record, measured on a frame."""
-    from ._events import event_text
+    import pyarrow.compute as pc
+
+    from ._events import event_views
 
     if len(df) == 0:
         raise ValueError("the DataFrame has no records to measure; pass records_per_day= instead")
     if "start" not in df.columns:
         raise ValueError("the records have no 'start' column to measure a rate from; pass records_per_day=")
     lo = pd.to_datetime(df["start"], utc=True).min()
-    hi = pd.to_datetime(df["end"] if "end" in df.columns else df["start"], utc=True).max()
+    hi = pd.to_datetime(df["start"], utc=True).max()
+    if "end" in df.columns:
+        hi = max(hi, pd.to_datetime(df["end"], utc=True).max())
     span = (hi - lo).total_seconds() if pd.notna(lo) and pd.notna(hi) else 0.0
     if span <= 0:
         raise ValueError(
@@ -161,7 +165,8 @@ def _from_frame(df: pd.DataFrame, traffic_type: str) -> tuple[float, float, floa
                 f"traffic_type={traffic_type!r} needs the 'action' column, which the records lack"
             )
         share = float((df["action"].astype("string") == traffic_type).fillna(False).mean())
-    size = float(event_text(df).str.len().mean()) + 1.0
+    total = sum(pc.sum(pc.binary_length(view.text())).as_py() or 0 for _pos, view in event_views(df))
+    size = total / len(df) + 1.0  # the line and its newline
     return per_day, share, size
 
 

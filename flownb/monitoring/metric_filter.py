@@ -267,7 +267,7 @@ class MetricFilter:
                 vals = np.where(hit, vals, self.default_value)
             part = pd.DataFrame(
                 {
-                    "timestamp": pd.to_datetime(view.df["start"], utc=True).to_numpy(),
+                    "timestamp": pd.to_datetime(view.df["start"], utc=True),
                     "value": vals,
                     "matched": hit,
                 },
@@ -276,14 +276,16 @@ class MetricFilter:
             for name, ref in self._dim_refs.items():
                 tok = self._parsed.token_of(view, ref)
                 part[name] = (
-                    view.token(tok).to_numpy() if tok is not None else pd.Series(pd.NA, index=part.index)
+                    view.token(tok).to_numpy(zero_copy_only=False)
+                    if tok is not None
+                    else pd.Series(pd.NA, index=part.index)
                 )
             part["_pos"] = pos
             frames.append(part)
         cols = ["timestamp", "value", "matched", *self._dim_refs]
         if not frames:
             return pd.DataFrame({c: [] for c in cols})
-        out = pd.concat(frames).sort_values("_pos", kind="stable")
+        out = frames[0] if len(frames) == 1 else pd.concat(frames).sort_values("_pos", kind="stable")
         out = out[out["value"].notna() & out["timestamp"].notna()]
         if self._dim_refs:  # CloudWatch publishes no datapoint when a dimension field is missing
             out = out[out[list(self._dim_refs)].ne("-").all(axis=1)]
@@ -378,12 +380,12 @@ class MetricFilter:
             if hit.any() and sum(len(x) for x in lines) < n:
                 sub = view.df[hit].head(n)
                 sv = EventView(sub, view.columns)
-                part = pd.DataFrame({"event": sv.text().to_numpy()}, index=sub.index)
+                part = pd.DataFrame({"event": sv.text().to_numpy(zero_copy_only=False)}, index=sub.index)
                 if self._parsed.kind == "delimited":
                     for name in self._parsed.field_names:
                         tok = self._parsed.token_of(sv, name)
                         if tok is not None:
-                            part["$" + name] = sv.token(tok).to_numpy()
+                            part["$" + name] = sv.token(tok).to_numpy(zero_copy_only=False)
                 lines.append(part)
         sample = pd.concat(lines).head(n) if lines else pd.DataFrame({"event": []})
         return FilterTest(

@@ -62,65 +62,70 @@ def _by_list(df: pd.DataFrame, by: str | list[str] | None, what: str) -> list[st
     return cols
 
 
-def _own_address(df: pd.DataFrame) -> pd.Series:
-    """Each interface's own address, from the addresses in its records (src or dst).
+def _cat(s: pd.Series) -> pd.Series:
+    return s if isinstance(s.dtype, pd.CategoricalDtype) else s.astype("category")
+
+
+def _eq(df: pd.DataFrame, col: str, value: str) -> np.ndarray:
+    """``df[col] == value`` as a numpy bool array, <NA> False (cheap on categoricals)."""
+    if col not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    return np.asarray(_cat(df[col]) == value, dtype=bool)
+
+
+def _own_address(eni: np.ndarray, src: np.ndarray, dst: np.ndarray, n_eni: int) -> np.ndarray:
+    """Each interface's own address code (-1 when unknown), from the address codes in its records.
 
     An interface's address is in every record it logs, so the candidates are
     each interface's most frequent addresses. An address belongs to one
-    interface: interfaces where a candidate is the clearest winner (largest
-    share of their records) are settled first, so two interfaces that only
-    talk to each other still get one address each. Python works per distinct
-    interface (its top three candidates), never per record.
+    interface: interfaces where a candidate is the clearest winner (the
+    largest lead over their next candidate) are settled first, so two
+    interfaces that only talk to each other still get one address each.
+    Python works per distinct interface (its top three candidates), never per
+    record.
     """
-    eni = df["interface_id"].astype("string")
-    both = pd.DataFrame(
-        {
-            "eni": pd.concat([eni, eni], ignore_index=True),
-            "addr": pd.concat(
-                [df["srcaddr"].astype("string"), df["dstaddr"].astype("string")], ignore_index=True
-            ),
-        }
-    ).dropna()
-    if both.empty:
-        return pd.Series(dtype="string")
-    counts = both.groupby(["eni", "addr"]).size().reset_index(name="n")
-    per_eni = eni.value_counts()
-    counts["share"] = counts["n"] / counts["eni"].map(per_eni).astype(float)
+    e = np.concatenate([eni, eni])
+    a = np.concatenate([src, dst])
+    keep = (e >= 0) & (a >= 0)
+    own = np.full(n_eni, -1, dtype=np.int64)
+    if not keep.any():
+        return own
+    counts = pd.DataFrame({"eni": e[keep], "addr": a[keep]}).value_counts().reset_index(name="n")
     counts = counts.sort_values(["eni", "n", "addr"], ascending=[True, False, True], kind="stable")
     top = counts.groupby("eni", sort=False).head(3)
-    top = top.assign(rank=top.groupby("eni").cumcount())
-    # the gap to the next candidate: how clear a winner each candidate is
-    nxt = top.groupby("eni")["n"].shift(-1).fillna(0)
-    top = top.assign(gap=top["n"] - nxt).sort_values(
-        ["rank", "gap", "share", "eni"], ascending=[True, False, False, True], kind="stable"
+    top = top.assign(rank=top.groupby("eni").cumcount(), nxt=top.groupby("eni")["n"].shift(-1).fillna(0))
+    top = top.assign(gap=top["n"] - top["nxt"]).sort_values(
+        ["rank", "gap", "eni"], ascending=[True, False, True], kind="stable"
     )
-    own: dict[str, str] = {}
-    used: set[str] = set()
-    for e, a in zip(top["eni"].tolist(), top["addr"].tolist(), strict=True):
-        if e not in own and a not in used:
-            own[e] = a
-            used.add(a)
-    return pd.Series(own, dtype="string")
+    used: set[int] = set()
+    for en, ad in zip(top["eni"].tolist(), top["addr"].tolist(), strict=True):
+        if own[en] < 0 and ad not in used:
+            own[en] = ad
+            used.add(ad)
+    return own
 
 
 def _directions(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Boolean arrays (inbound, outbound) per record."""
     n = len(df)
-    inbound = np.zeros(n, dtype=bool)
-    outbound = np.zeros(n, dtype=bool)
-    known = np.zeros(n, dtype=bool)
-    if "flow_direction" in df.columns:
-        fd = df["flow_direction"].astype("string")
-        inbound |= (fd == "ingress").fillna(False).to_numpy(bool)
-        outbound |= (fd == "egress").fillna(False).to_numpy(bool)
-        known = fd.notna().to_numpy(bool)
+    inbound = _eq(df, "flow_direction", "ingress")
+    outbound = _eq(df, "flow_direction", "egress")
+    known = (
+        df["flow_direction"].notna().to_numpy(bool) if "flow_direction" in df.columns else np.zeros(n, bool)
+    )
     if not known.all() and {"interface_id", "srcaddr", "dstaddr"} <= set(df.columns):
-        own = _own_address(df)
-        mine = df["interface_id"].astype("string").map(own)
-        dst = (df["dstaddr"].astype("string") == mine).fillna(False).to_numpy(bool)
-        src = (df["srcaddr"].astype("string") == mine).fillna(False).to_numpy(bool)
-        inbound |= ~known & dst
-        outbound |= ~known & src & ~dst
+        eni = _cat(df["interface_id"])
+        src, dst = _cat(df["srcaddr"]), _cat(df["dstaddr"])
+        addrs = src.cat.categories.union(dst.cat.categories)
+        src_codes = src.cat.set_categories(addrs).cat.codes.to_numpy(np.int64)
+        dst_codes = dst.cat.set_categories(addrs).cat.codes.to_numpy(np.int64)
+        eni_codes = eni.cat.codes.to_numpy(np.int64)
+        own = _own_address(eni_codes, src_codes, dst_codes, len(eni.cat.categories))
+        mine = np.where(eni_codes >= 0, own[np.clip(eni_codes, 0, None)], -1) if len(own) else np.full(n, -1)
+        dst_is = (dst_codes == mine) & (mine >= 0)
+        src_is = (src_codes == mine) & (mine >= 0)
+        inbound |= ~known & dst_is
+        outbound |= ~known & src_is & ~dst_is
     return inbound, outbound
 
 
@@ -168,9 +173,8 @@ def network_metrics(
     keys = _by_list(df, by, "network_metrics")
     _need(df, ["start"], "network_metrics", ": every record needs its start time")
     inbound, outbound = _directions(df)
-    action = df["action"].astype("string") if "action" in df.columns else pd.Series(pd.NA, index=df.index)
-    accepted = (action == "ACCEPT").fillna(False).to_numpy(bool)
-    rejected = (action == "REJECT").fillna(False).to_numpy(bool)
+    accepted = _eq(df, "action", "ACCEPT")
+    rejected = _eq(df, "action", "REJECT")
 
     def counter(name: str) -> np.ndarray:
         if name not in df.columns:
@@ -179,7 +183,6 @@ def network_metrics(
 
     nbytes, npackets = counter("bytes"), counter("packets")
     zero = np.uint64(0)
-    status = df["log_status"].astype("string") if "log_status" in df.columns else None
     parts = {
         "timestamp": pd.DatetimeIndex(pd.to_datetime(df["start"], utc=True)).floor(
             pd.Timedelta(seconds=secs)
@@ -193,11 +196,7 @@ def network_metrics(
         "accepted_records": accepted.astype(np.int64),
         "rejected_records": rejected.astype(np.int64),
         "records": np.ones(len(df), dtype=np.int64),
-        "skipdata_records": (
-            (status == "SKIPDATA").fillna(False).to_numpy(np.int64)
-            if status is not None
-            else np.zeros(len(df), int)
-        ),
+        "skipdata_records": _eq(df, "log_status", "SKIPDATA").astype(np.int64),
     }
     for c in LOSS_COLUMNS:
         if c in df.columns:
