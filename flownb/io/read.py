@@ -64,7 +64,7 @@ class _Input:
     data: bytes | None = None
 
     def raw(self) -> pa.NativeFile:
-        return pa.memory_map(self.path) if self.path is not None else pa.BufferReader(self.data)
+        return pa.OSFile(self.path) if self.path is not None else pa.BufferReader(self.data)
 
     def head(self, n: int = 8) -> bytes:
         with self.raw() as f:
