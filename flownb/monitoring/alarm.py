@@ -20,6 +20,12 @@ treat missing data"):
   there ("- - X - -" is ALARM for a 3 out of 3 alarm even when missing data is
   treated as missing); before that it waits.
 
+flownb evaluates once per period, when the period's datapoint is complete.
+CloudWatch evaluates more often (every minute for periods of a minute or
+more) and may see a period before all its data has arrived; the states it
+settles on are the ones computed here, but a real alarm can change a little
+earlier or, with late data, differently.
+
 The guide's two tables (3 out of 3 and 2 out of 3, evaluation range 5) are the
 test cases in ``tests/monitoring/test_alarm.py``. Where the guide leaves
 something open, flownb's reading is stated in the docstrings ("flownb:").
