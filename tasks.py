@@ -58,7 +58,8 @@ def lab(args: list[str]) -> int:
     start = ROOT / "notebooks" / "00_start_here.ipynb"
     target = start if start.exists() else ROOT / "notebooks"
     os.chdir(ROOT)
-    return subprocess.call([str(BIN / "jupyter"), "lab", str(target.relative_to(ROOT)), *args])
+    extra = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # containers run as root
+    return subprocess.call([str(BIN / "jupyter"), "lab", str(target.relative_to(ROOT)), *extra, *args])
 
 
 def test(args: list[str]) -> int:
