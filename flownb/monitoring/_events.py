@@ -155,14 +155,19 @@ def _format_columns(fmt: str) -> list[str]:
 
 
 def frame_formats(df: pd.DataFrame) -> list[list[str]]:
-    """The record formats of a frame, as lists of columns (the column order when none is recorded)."""
+    """The record formats of a frame, as lists of columns.
+
+    When no format is recorded (a frame built by hand), the frame's flow log
+    fields in column order.
+    """
     try:
         fmts = list(df.flow.formats)
     except Exception:  # pragma: no cover - accessor always registered with flownb
         fmts = []
     out = [_format_columns(f) for f in fmts if f]
-    if not out:
-        out = [list(df.columns)]
+    if not out:  # a frame built by hand: its flow log fields, in column order (derived columns left out)
+        known = {f.column for f in schema.FIELDS.values()}
+        out = [[c for c in df.columns if c in known]]
     return out
 
 

@@ -108,7 +108,9 @@ class Alarm:
     datapoints_to_alarm : int, optional
         M, how many of the N must breach for ALARM; defaults to N.
     statistic : {"Sum", "Average", "Minimum", "Maximum", "SampleCount"}, default "Sum"
-        Applied to the datapoints within each period.
+        Applied to the datapoints within each period. CloudWatch requires one
+        and has no default; Sum is flownb's, because metric filter counts and
+        byte values add up over a period.
     treat_missing_data : {"missing", "notBreaching", "breaching", "ignore"}, default "missing"
         CloudWatch's default is ``missing``.
     evaluation_range : int, optional

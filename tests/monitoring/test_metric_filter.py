@@ -258,3 +258,22 @@ def test_repr_says_what_it_is():
     mf = MetricFilter("REJECT", metric_name="Rejects", default_value=0)
     assert repr(mf) == "MetricFilter('REJECT', metric_name='Rejects', default_value=0)"
     assert "Rejects" in mf._repr_html_()
+
+
+def test_frames_without_a_recorded_format_use_their_flow_log_columns(hand):
+    # a frame built by hand (no provenance), with a derived column the record line never had
+    plain = pd.DataFrame({c: hand[c].to_numpy() for c in hand.columns}).assign(note="x")
+    assert plain.flow.formats == ()
+    assert rows(MetricFilter("[..., action=REJECT, status]", metric_name="M"), plain) == [0, 2, 5]
+    assert rows(MetricFilter(ISSUE_PATTERN.replace('destport="22"', "destport"), metric_name="M"), plain) == [
+        0,
+        2,
+        5,
+    ]
+
+
+def test_monitoring_all_is_complete():
+    import flownb.monitoring as mon
+
+    for name in mon.__all__:
+        assert getattr(mon, name) is not None
