@@ -134,7 +134,7 @@ def _sum_and_count(values, groups) -> tuple[pd.Series, np.ndarray]:
     if is_int:  # exact integer sums too large for float64: let pandas add them
         s = pd.Series(data).groupby(ids).sum()
         return _reindexed(s, groups).astype("Int64").where(counts > 0, pd.NA), counts
-    sums = np.bincount(ids, weights=data, minlength=groups.n)
+    sums = np.bincount(ids, weights=data, minlength=groups.n).astype(np.float64)  # int64 when empty
     return pd.Series(pd.arrays.FloatingArray(sums, counts == 0)), counts
 
 

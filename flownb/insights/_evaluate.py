@@ -224,18 +224,21 @@ def compare(op: str, a: Any, b: Any, n: int) -> Any:
         flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
         return compare(flipped, b, a, n)
     if b is None:
-        return pd.Series(pd.arrays.BooleanArray(np.zeros(len(a), bool), np.ones(len(a), bool)), index=a.index)
+        return _unknown(a)
     if not is_series(b):
         if is_datetime(a):
             if isinstance(b, str):
                 t = _timestamp(b)
                 if t is not None:
                     return _masked(fn(a, t), a)
-            return fn(as_number(a), as_number(b))
+            y = as_number(b)
+            return _unknown(a) if y is None else fn(as_number(a), y)
         if _numeric_like(a) or (isinstance(b, int | float) and not isinstance(b, bool)):
             y = as_number(b)
             if y is not None:
                 return fn(as_number(a), y)
+            if not is_stringish(a):
+                return _unknown(a)
         text = as_text(b)
         return per_distinct(
             a, lambda u: pd.Series(pd.array(fn(u, text).to_numpy(dtype=bool), dtype="boolean"))
@@ -246,6 +249,11 @@ def compare(op: str, a: Any, b: Any, n: int) -> Any:
         return fn(as_number(a), as_number(b))
     x, y = full_text(a), full_text(b)
     return _masked(fn(x, y), x, y)
+
+
+def _unknown(a: pd.Series) -> pd.Series:
+    """Neither true nor false: a comparison that has no meaning (a timestamp against a word)."""
+    return pd.Series(pd.arrays.BooleanArray(np.zeros(len(a), bool), np.ones(len(a), bool)), index=a.index)
 
 
 def _masked(result: Any, *operands: pd.Series) -> pd.Series:

@@ -94,6 +94,9 @@ _SYMBOLS = (
 )
 
 
+_DIGITS = "0123456789"
+
+
 def _is_space(ch: str) -> bool:
     return ch.isspace() or ch in "\u200b\ufeff"
 
@@ -171,7 +174,7 @@ class Lexer:
                 raise self.error("empty field name between backticks", start, "a field name")
             self.pos = end + 1
             return Token("FIELD", text[start + 1 : end], start, end + 1, text[start : end + 1])
-        if ch.isdigit() or (ch == "." and start + 1 < len(text) and text[start + 1].isdigit()):
+        if ch in _DIGITS or (ch == "." and start + 1 < len(text) and text[start + 1] in _DIGITS):
             return self._number(start)
         if _ident_start(ch):
             end = start + 1
@@ -217,20 +220,20 @@ class Lexer:
 
     def _number(self, start: int) -> Token:
         text, i, n = self.text, start, len(self.text)
-        while i < n and text[i].isdigit():
+        while i < n and text[i] in _DIGITS:
             i += 1
         is_float = False
-        if i < n and text[i] == "." and i + 1 < n and text[i + 1].isdigit():
+        if i < n and text[i] == "." and i + 1 < n and text[i + 1] in _DIGITS:
             is_float = True
             i += 1
-            while i < n and text[i].isdigit():
+            while i < n and text[i] in _DIGITS:
                 i += 1
-        if i < n and text[i] in "eE" and i + 1 < n and (text[i + 1].isdigit() or text[i + 1] in "+-"):
+        if i < n and text[i] in "eE" and i + 1 < n and (text[i + 1] in _DIGITS or text[i + 1] in "+-"):
             j = i + 1 + (text[i + 1] in "+-")
-            if j < n and text[j].isdigit():
+            if j < n and text[j] in _DIGITS:
                 is_float = True
                 i = j
-                while i < n and text[i].isdigit():
+                while i < n and text[i] in _DIGITS:
                     i += 1
         digits = text[start:i]
         value: int | float = float(digits) if is_float else int(digits)

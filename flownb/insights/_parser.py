@@ -406,7 +406,22 @@ class _Parser:
         return left
 
     def as_regex(self, lit: A.Literal) -> A.Regex:
-        return A.Regex(lit.start, lit.end, lit.text, str(lit.value))
+        node = A.Regex(lit.start, lit.end, lit.text, str(lit.value))
+        self.check_regex(node)
+        return node
+
+    def check_regex(self, node: A.Regex) -> None:
+        try:
+            re.compile(to_python_regex(node.pattern))
+        except re.error as exc:
+            # the caret goes under the character the regex engine stopped at (1 for the opening / or quote)
+            offset = node.start + 1 + (exc.pos or 0)
+            raise InsightsSyntaxError(
+                f"this regular expression is not valid: {exc.msg}",
+                self.text,
+                offset,
+                "a valid regular expression",
+            ) from None
 
     def pattern(self, expected: str) -> A.Literal | A.Regex:
         if self.at_sym("/"):
@@ -418,10 +433,7 @@ class _Parser:
             return A.Literal(tok.start, tok.end, tok.text, str(tok.value))
         else:
             raise self.fail(expected)
-        try:
-            re.compile(to_python_regex(node.pattern))
-        except re.error as exc:
-            raise self.fail_at(node, f"this regular expression is not valid: {exc}") from None
+        self.check_regex(node)
         return node
 
     def additive(self) -> A.Expr:

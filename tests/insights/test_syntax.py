@@ -84,7 +84,7 @@ def _error(text: str) -> InsightsSyntaxError:
         ("stats count(*) by bin(5x)", 1, 24, "neither a number nor a duration"),
         ("stats count(*) by bin(bytes)", 1, 23, "needs a period"),
         ("limit ten", 1, 7, "whole number"),
-        ("filter srcAddr like /(/", 1, 21, "regular expression is not valid"),
+        ("filter srcAddr like /(/", 1, 22, "regular expression is not valid"),
         ("fields isipv4insubnt(srcAddr, '10.0.0.0/8')", 1, 8, "Did you mean isIpv4InSubnet()?"),
         ("filter action = REJECT ACCEPT", 1, 24, "'|' and the next command"),
         ("", 1, 1, "empty"),
