@@ -9,6 +9,8 @@ import flownb
 from flownb.cli import main
 from flownb.samples import _demo
 
+from .helpers import assert_same_frame
+
 
 def test_cli_lists_scenarios(capsys):
     assert main(["simulate", "--list"]) == 0
@@ -60,8 +62,8 @@ def test_demo_sample_loads_with_its_truth():
 def test_demo_sample_is_what_the_recipe_makes():
     """The committed files are exactly the simulator's output (regenerate with python -m flownb.samples._demo)."""
     sim = _demo.build()
-    pd.testing.assert_frame_equal(flownb.samples.load("demo"), sim.flows)
-    pd.testing.assert_frame_equal(flownb.samples.truth("demo"), sim.truth)
+    assert_same_frame(flownb.samples.load("demo"), sim.flows)
+    assert_same_frame(flownb.samples.truth("demo"), sim.truth)
 
 
 def test_unknown_truth_sample():

@@ -10,6 +10,8 @@ import flownb.sim as sim
 from flownb import schema
 from flownb.sim import NetworkAclRule, SecurityGroupRule, Topology
 
+from .helpers import assert_same_frame
+
 
 def ok(s: sim.Simulation) -> pd.DataFrame:
     return s.flows[s.flows["log_status"] == "OK"]
@@ -122,7 +124,7 @@ def test_any_format(fmt, tmp_path):
     if "version" in s.flows:
         assert int(s.flows["version"].iloc[0]) == {None: 2, "v3": 3, "v4": 4, "v5": 5}[fmt]
     s.write(str(tmp_path))
-    pd.testing.assert_frame_equal(flownb.read_flow_logs(str(tmp_path), errors="raise"), s.flows)
+    assert_same_frame(flownb.read_flow_logs(str(tmp_path), errors="raise"), s.flows)
     assert s.flows.flow.formats == (schema.format_string(names),)
 
 

@@ -8,13 +8,14 @@ import io
 import json
 from pathlib import Path
 
-import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 import flownb
 import flownb.sim as sim
 from flownb.io.layout import key_info
+
+from .helpers import assert_same_frame
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def test_layout_reads_back_to_the_same_rows(simulation, layout, tmp_path):
     files = simulation.write(str(tmp_path), layout=layout)
     assert files
     back = flownb.read_flow_logs(str(tmp_path), errors="raise")
-    pd.testing.assert_frame_equal(back, simulation.flows)
+    assert_same_frame(back, simulation.flows)
 
 
 def test_s3_layout_keys_and_objects(simulation, tmp_path):
@@ -93,7 +94,7 @@ def test_cloudwatch_one_stream_per_eni(simulation, tmp_path):
     ]
     a = back.astype(str).sort_values(key).reset_index(drop=True)
     b = simulation.flows.astype(str).sort_values(key).reset_index(drop=True)
-    pd.testing.assert_frame_equal(a, b)
+    assert_same_frame(a, b)
 
 
 def test_uncompressed_s3_text(simulation, tmp_path):
