@@ -426,7 +426,21 @@ def diagnose(
             df.iloc[evidence_idx][[c for c in ("srcaddr", "dstaddr", "flow_direction") if c in df]]
         )
     assumed = rows & (side == 0)
-    # a record whose ENI side is unknown is read from the destination's ENI (the
+    if assumed.any() and "interface_id" in df:
+        # the record does not say which side its ENI is on: ask the other records whose ENIs
+        # src and dst are; a record on src's ENI, or not on dst's known ENI, is the source side
+        known_a = _enis_of(df, nets_a, a_ep, exclude=nets_b)
+        known_b = _enis_of(df, nets_b, b_ep, exclude=nets_a)
+        eni_vals = df["interface_id"].astype(object).to_numpy()
+        on_a = assumed & np.isin(eni_vals, known_a)
+        on_b = assumed & np.isin(eni_vals, known_b)
+        source = on_a | (assumed & ~on_b & bool(known_b))
+        side[source & req] = 1
+        side[source & resp] = 2
+        side[on_b & ~source & req] = 2
+        side[on_b & ~source & resp] = 1
+        assumed = rows & (side == 0)
+    # a record whose ENI side is still unknown is read from the destination's ENI (the
     # usual vantage point of the AWS examples): request ingress, response egress
     egress = np.where(side == 1, True, np.where(side == 2, False, resp))
 
