@@ -231,3 +231,29 @@ def test_repr_and_description():
     assert a.describe("Rejects").startswith("Rejects >= 10 for 2 datapoints within 15 minutes")
     assert "GreaterThanOrEqualToThreshold" in repr(a)
     assert "<b>Alarm</b>" in a._repr_html_()
+
+
+def test_an_ssh_alarm_fires_during_a_simulated_brute_force_and_not_on_baseline():
+    sim = pytest.importorskip("flownb.sim")
+    ssh = MetricFilter(
+        "[version, account, eni, source, destination, srcport, destport=22, protocol=6, packets, bytes, "
+        "windowstart, windowend, action, flowlogstatus]",
+        metric_name="SSHRecords",
+    )
+    alarm_ = Alarm(
+        threshold=40,
+        comparison=">=",
+        period="5min",
+        evaluation_periods=2,
+        datapoints_to_alarm=1,
+        treat_missing_data="notBreaching",
+    )
+    attack = sim.simulate("ssh_brute_force", seed=0, duration="1h")
+    truth = attack.truth.iloc[0]
+    alarm_.evaluate(ssh.metric(attack.flows, "5min"))
+    fired = alarm_.transitions.query("to_state == 'ALARM'")
+    assert len(fired) == 1
+    # the notification comes for the period in which the attack starts
+    assert truth["start"].floor("5min") <= fired["timestamp"].iloc[0] <= truth["end"]
+    alarm_.evaluate(ssh.metric(sim.simulate("baseline", seed=0, duration="1h").flows, "5min"))
+    assert "ALARM" not in set(alarm_.transitions["to_state"])
