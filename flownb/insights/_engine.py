@@ -79,7 +79,10 @@ def run(parsed: A.Query, df: pd.DataFrame, start: Any = None, end: Any = None) -
     state.ensure_order()
     if not state.limited:
         state.set_frame(state.records.frame.head(DEFAULT_LIMIT))
-    names = state.displayed if state.displayed is not None else ["@timestamp", "@message"]
+    if state.displayed is not None:
+        names = state.displayed
+    else:  # CloudWatch's default columns (no @timestamp for a format without start)
+        names = [n for n in ("@timestamp", "@message") if n == "@message" or state.records.has(n)]
     out = {}
     for name in dict.fromkeys(names):
         s = state.records.get(name)

@@ -266,7 +266,8 @@ def _timestamps(v: Any, n: int) -> pd.Series:
     if is_series(v) and is_datetime(v):
         return v
     ms = as_number(v)
-    return pd.Series(pd.to_datetime(to_series(ms, n).astype("Float64"), unit="ms", utc=True))
+    stamps = pd.to_datetime(to_series(ms, n).astype("Float64"), unit="ms", utc=True, errors="coerce")
+    return pd.Series(stamps).dt.as_unit("ms")
 
 
 @_register("bin")

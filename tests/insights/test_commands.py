@@ -233,3 +233,16 @@ def test_accessor_runs_the_same_query(flows):
     a = flows.flow.query("stats sum(bytes) as b by action | sort b desc")
     b = run(flows, "stats sum(bytes) as b by action | sort b desc")
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_default_columns_without_start_are_just_the_message():
+    df = flownb.samples.load("aws-docs/nat-gateway")
+    out = run(df, "filter srcAddr like '203.0.113'")
+    assert list(out.columns) == ["@message"]
+    lines = Path(flownb.samples.path("aws-docs/nat-gateway")).read_text().splitlines()[1:]
+    assert sorted(out["@message"]) == sorted(line for line in lines if "203.0.113" in line.split()[2])
+
+
+def test_stats_on_no_records_returns_no_rows(flows):
+    out = run(flows, "filter srcAddr = '192.0.2.99' | stats count(*) as n, sum(bytes) as b")
+    assert len(out) == 0 and list(out.columns) == ["n", "b"]
