@@ -127,9 +127,9 @@ def robust_z(
     if by is not None:
         if reference is not None:
             raise ValueError("'reference' must be omitted when 'by' is given: each group is its own history")
+        if len(by) != len(x):
+            raise ValueError(f"'by' must be as long as 'values' ({len(x)}), got {len(by)}")
         key = pd.Series(np.asarray(by), index=x.index)
-        if len(key) != len(x):
-            raise ValueError(f"'by' must be as long as 'values' ({len(x)}), got {len(key)}")
         g = x.groupby(key, sort=False)
         med = g.transform("median")
         dev = (x - med).abs()
