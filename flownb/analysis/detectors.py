@@ -761,7 +761,8 @@ def _brute_force(
     window : str, default "5min"
         Time window. flownb's own choice.
     ports : list of int, default (22, 3389, 5985, 5986)
-        Remote login ports: SSH, RDP, WinRM over HTTP and HTTPS.
+        Remote login ports: SSH and RDP, which GuardDuty's brute force findings
+        watch, and WinRM over HTTP and HTTPS (flownb's own choice).
     max_packets : int, default 100
         Client packets of a "short" connection (a failed SSH login takes about
         20-40). flownb's own choice.
@@ -1467,7 +1468,9 @@ def _reject_spike(
     plus ``sigma`` standard deviations of the source's earlier windows (at
     least ``min_history`` of them since it was first seen, quiet windows
     counting 0), and at least ``min_rejects``. Per (source, destination) and
-    hour: more than ``pair_per_hour`` rejected records.
+    hour: more than ``pair_per_hour`` rejected records. A per-source spike that
+    overlaps a per-pair finding of the same source is left out (one event, one
+    finding).
 
     Parameters
     ----------
@@ -1572,6 +1575,12 @@ def _reject_spike(
     if not out:
         return None
     r = pd.concat(out, ignore_index=True)
+    # one event, one finding: a per-source spike inside a per-pair pile-up of the same source says less
+    pairs = r[r["dst"] >= 0]
+    if len(pairs) and (r["dst"] < 0).any():
+        j = r[r["dst"] < 0].reset_index().merge(pairs[["src", "start", "end"]], on="src", suffixes=("", "_p"))
+        covered = j.loc[(j["start"] <= j["end_p"]) & (j["end"] >= j["start_p"]), "index"].unique()
+        r = r.drop(index=covered).reset_index(drop=True)
     r["dst_port"] = -1
     r["protocol"] = -1
     r["label"] = None
@@ -1732,7 +1741,7 @@ def _unapproved_dns(
     allowed_resolvers : list of str, optional
         Resolver addresses or CIDR blocks you approve.
     ports : list of int, default (53,)
-        DNS ports (add 853 for DNS over TLS).
+        DNS ports (add 853 for DNS over TLS); 53 is flownb's own choice.
     local_networks : list of str, optional
         CIDR blocks to treat as local.
 
