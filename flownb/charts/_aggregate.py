@@ -1,0 +1,663 @@
+"""Pandas/numpy aggregations behind the charts: big frame in, at most a few thousand rows out.
+
+These are pure functions (no altair), vectorised with ``np.bincount`` over integer
+codes, so a 1M-record frame aggregates in tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._common import (
+    MAX_ROWS,
+    check_metric,
+    codes,
+    freq_seconds,
+    need,
+    networks,
+    pick_freq,
+    seconds,
+    time_label,
+    utc,
+)
+from ._records import Records
+
+NAT = np.iinfo(np.int64).min
+METRICS = ("flows", "packets", "bytes")
+
+
+def _grid(
+    st: np.ndarray, freq: str | int | None, max_bins: int, en: np.ndarray | None = None
+) -> tuple[int, int, int]:
+    """(first bin start, bin width, number of bins) covering the epoch seconds ``st`` (to ``en``)."""
+    lo, hi = int(st.min()), int(st.max())
+    if en is not None and len(en):
+        hi = max(hi, int(en.max()) - 1)
+    w = pick_freq(hi - lo + 1, max_bins) if freq is None else freq_seconds(freq)
+    t0 = lo - lo % w
+    nb = int((hi - t0) // w) + 1
+    return t0, w, nb
+
+
+def spread(
+    values: np.ndarray, st: np.ndarray, en: np.ndarray, t0: int, w: int, nb: int, group: np.ndarray, ng: int
+) -> np.ndarray:
+    """Sum ``values`` into (group, bin) cells, each record spread evenly over its start-end window.
+
+    A record says its bytes crossed between ``start`` and ``end``; a record covering
+    three bins adds a part to each, in proportion to the overlap (``start == end``
+    puts everything in one bin). Returns an array of shape (ng, nb).
+    """
+    en = np.maximum(en, st)
+    bs = (st - t0) // w
+    be = np.minimum((np.maximum(en - 1, st) - t0) // w, nb - 1)
+    base = group * nb
+    split = np.nonzero(be > bs)[0]
+    if len(split) == 0:
+        return np.bincount(base + bs, weights=values, minlength=ng * nb).reshape(ng, nb)
+    # records crossing bin edges: the part in the first bin stays at bs, the rest moves on
+    g, b0, b1, s, e, v = group[split], bs[split], be[split], st[split], en[split], values[split]
+    rate = v / (e - s)
+    head = ((t0 + (b0 + 1) * w) - s) * rate
+    tail = (e - (t0 + b1 * w)) * rate
+    weights = values.copy()
+    weights[split] = head
+    out = np.bincount(base + bs, weights=weights, minlength=ng * nb)
+    out += np.bincount(g * nb + b1, weights=tail, minlength=ng * nb)
+    mid = b1 - b0 > 1
+    if mid.any():
+        # full bins in between: a difference array along the bin axis, per group
+        diff = np.bincount(g[mid] * (nb + 1) + b0[mid] + 1, weights=rate[mid] * w, minlength=ng * (nb + 1))
+        diff -= np.bincount(g[mid] * (nb + 1) + b1[mid], weights=rate[mid] * w, minlength=ng * (nb + 1))
+        out += np.cumsum(diff.reshape(ng, nb + 1), axis=1)[:, :nb].ravel()
+    return out.reshape(ng, nb)
+
+
+def _series(
+    df: Records, by: str | None, max_series: int, weights: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
+    """Group codes for ``by``: the ``max_series`` largest values by ``weights``, the rest 'other'."""
+    n = len(df)
+    if by is None:
+        return np.zeros(n, dtype=np.int64), ["all"]
+    need(df, [by], "the chart's 'by'")
+    c, values = df.codes(by)
+    k = len(values)
+    tot = np.bincount(np.where(c < 0, k, c), weights=weights, minlength=k + 1)
+    labels = [str(v) for v in values] + ["(none)"]
+    order = [i for i in np.argsort(-tot, kind="stable") if tot[i] > 0 or i < k]
+    keep = order[:max_series]
+    if by == "action":  # keep ACCEPT before REJECT: the colours are fixed anyway
+        keep = sorted(keep, key=lambda i: labels[i])
+    remap = np.full(k + 1, len(keep), dtype=np.int64)
+    remap[keep] = np.arange(len(keep))
+    names = [labels[i] for i in keep]
+    g = remap[np.where(c < 0, k, c)]
+    if tot[[i for i in range(k + 1) if i not in set(keep)]].sum() > 0:
+        names.append("other")
+    else:
+        g = np.minimum(g, max(len(keep) - 1, 0))  # rows outside 'keep' weigh nothing: park them anywhere
+    return g, names
+
+
+def timeline_data(
+    df: pd.DataFrame,
+    metric: str = "bytes",
+    by: str | None = "action",
+    freq: str | int | None = None,
+    max_series: int = 8,
+) -> pd.DataFrame:
+    """Traffic per time bin (spread over each record's window), one row per bin and series.
+
+    Columns: ``time`` (bin start, UTC), ``series``, ``value``, ``time_utc`` (tooltip text).
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from flownb.charts._aggregate import timeline_data
+    >>> d = timeline_data(flownb.samples.load("aws-docs/default-accept-reject"), metric="flows")
+    >>> d[["series", "value"]].values.tolist()
+    [['ACCEPT', 1.0], ['REJECT', 1.0]]
+    """
+    check_metric(metric, METRICS)
+    df = Records.of(df)
+    need(df, ["start"], "traffic_timeline()")
+    st = df.seconds("start")
+    ok = st != NAT
+    if not ok.all():
+        df = df.subset(_full_mask(df, ok))
+        st = df.seconds("start")
+    en = df.seconds("end") if "end" in df.columns else st
+    if (en == NAT).any():
+        en = np.where(en == NAT, st, en)
+    # NODATA/SKIPDATA records describe logging, not traffic: they weigh nothing here
+    # (zero weights rather than a copy of every column without them)
+    v = df.number(metric) * _traffic_weight(df) if metric == "flows" else df.number(metric)
+    if len(st) == 0 or not v.any():
+        return pd.DataFrame(
+            {"time": utc(np.array([], dtype=np.int64)), "series": [], "value": [], "time_utc": []}
+        )
+    g, names = _series(df, by, max_series, v)
+    t0, w, nb = _grid(st, freq, min(300, MAX_ROWS // len(names)), en)
+    if len(names) * nb > MAX_ROWS:
+        raise ValueError(
+            f"'freq' {freq!r} makes {nb} bins x {len(names)} series, more than the {MAX_ROWS} rows a chart "
+            "takes: choose a wider bin or fewer series"
+        )
+    cells = spread(v, st, en, t0, w, nb, g, len(names))
+    times = utc(t0 + w * np.arange(nb))
+    out = pd.DataFrame(
+        {
+            "time": np.tile(times, len(names)),
+            "series": np.repeat(np.array(names, dtype=object), nb),
+            "value": cells.ravel(),
+            "time_utc": np.tile(time_label(times), len(names)),
+        }
+    )
+    out.attrs["freq_seconds"] = w
+    return out
+
+
+def top_data(df: pd.DataFrame, by: str = "srcaddr", metric: str = "bytes", n: int = 10) -> pd.DataFrame:
+    """The ``n`` largest values of ``by`` by ``metric``, split by action.
+
+    Columns: ``key``, ``action``, ``value``, ``total``, ``rank`` (0 = largest).
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from flownb.charts._aggregate import top_data
+    >>> top_data(flownb.samples.load("aws-docs/default-accept-reject"), n=1)[["key", "action"]].values.tolist()
+    [['172.31.16.139', 'ACCEPT']]
+    """
+    check_metric(metric, METRICS)
+    if not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"'n' must be a whole number >= 1, got {n!r}")
+    df = Records.of(df)
+    need(df, [by], "top_talkers()")
+    df = df.traffic()
+    c, values = df.codes(by)
+    k = len(values)
+    v = df.number(metric)
+    if "action" in df.columns:
+        a, acts = df.codes("action")
+    else:
+        a, acts = np.zeros(len(df), dtype=np.int64), pd.Index(["all"])
+    na = len(acts) + 1
+    a = np.where(a < 0, len(acts), a)
+    valid = c >= 0
+    cells = np.bincount(c[valid] * na + a[valid], weights=v[valid], minlength=k * na).reshape(k, na)
+    tot = cells.sum(axis=1)
+    order = np.argsort(-tot, kind="stable")
+    order = order[tot[order] > 0][:n]
+    act_names = [str(x) for x in acts] + ["(none)"]
+    rows = []
+    for rank, i in enumerate(order):
+        for j in range(na):
+            if cells[i, j] > 0:
+                rows.append((str(values[i]), act_names[j], cells[i, j], tot[i], rank))
+    return pd.DataFrame(rows, columns=["key", "action", "value", "total", "rank"])
+
+
+def heatmap_data(
+    df: pd.DataFrame, port: str = "dstport", metric: str = "flows", n: int = 20, freq: str | int | None = None
+) -> pd.DataFrame:
+    """Records (or bytes/packets) per port and time bin, for the ``n`` busiest ports.
+
+    Columns: ``time``, ``port`` (text), ``rank``, ``value``, ``time_utc``.
+    """
+    check_metric(metric, METRICS)
+    df = Records.of(df)
+    need(df, [port, "start"], "port_heatmap()")
+    df = df.traffic()
+    st = df.seconds("start")
+    c, values = df.codes(port)
+    ok = (st != NAT) & (c >= 0)
+    st, c = st[ok], c[ok]
+    v = df.number(metric)[ok]
+    if len(st) == 0:
+        return pd.DataFrame(
+            {"time": utc(np.array([], dtype=np.int64)), "port": [], "rank": [], "value": [], "time_utc": []}
+        )
+    k = len(values)
+    tot = np.bincount(c, weights=v, minlength=k)
+    top = np.argsort(-tot, kind="stable")[: min(n, int((tot > 0).sum()))]
+    remap = np.full(k, -1, dtype=np.int64)
+    remap[top] = np.arange(len(top))
+    g = remap[c]
+    keep = g >= 0
+    t0, w, nb = _grid(st, freq, max(10, min(300, MAX_ROWS // max(len(top), 1))))
+    if len(top) * nb > MAX_ROWS:
+        raise ValueError(f"'freq' {freq!r} makes {nb} bins x {len(top)} ports, more than {MAX_ROWS} cells")
+    b = (st[keep] - t0) // w
+    cells = np.bincount(g[keep] * nb + b, weights=v[keep], minlength=len(top) * nb).reshape(len(top), nb)
+    gi, bi = np.nonzero(cells)
+    times = utc(t0 + w * bi)
+    labels = np.array([str(values[i]) for i in top], dtype=object)
+    out = pd.DataFrame(
+        {"time": times, "port": labels[gi], "rank": gi, "value": cells[gi, bi], "time_utc": time_label(times)}
+    )
+    out.attrs["freq_seconds"] = w
+    return out
+
+
+def accept_reject_data(df: pd.DataFrame, freq: str | int | None = None) -> pd.DataFrame:
+    """Records accepted and rejected per time bin, with the share of each.
+
+    Columns: ``time``, ``action``, ``flows``, ``share``, ``time_utc``.
+    """
+    df = Records.of(df)
+    need(df, ["start", "action"], "accept_reject()")
+    df = df.traffic()
+    st = df.seconds("start")
+    a, acts = df.codes("action")
+    names = [str(x) for x in acts]
+    ok = (st != NAT) & (a >= 0)
+    st, a = st[ok], a[ok]
+    if len(st) == 0:
+        return pd.DataFrame(
+            {
+                "time": utc(np.array([], dtype=np.int64)),
+                "action": [],
+                "flows": [],
+                "share": [],
+                "time_utc": [],
+            }
+        )
+    t0, w, nb = _grid(st, freq, min(300, MAX_ROWS // max(len(names), 1)))
+    cells = (
+        np.bincount(a * nb + (st - t0) // w, minlength=len(names) * nb).reshape(len(names), nb).astype(float)
+    )
+    tot = cells.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(tot > 0, cells / np.where(tot > 0, tot, 1), 0.0)
+    times = utc(t0 + w * np.arange(nb))
+    out = pd.DataFrame(
+        {
+            "time": np.tile(times, len(names)),
+            "action": np.repeat(np.array(names, dtype=object), nb),
+            "flows": cells.ravel(),
+            "share": share.ravel(),
+            "time_utc": np.tile(time_label(times), len(names)),
+        }
+    )
+    out = out[np.tile(tot > 0, len(names))].reset_index(drop=True)
+    out.attrs["freq_seconds"] = w
+    return out
+
+
+# ------------------------------------------------------------------------- graph
+def _hosts(df: Records) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """Source and destination codes into one shared index of addresses."""
+    sc, sv = df.codes("srcaddr")
+    dc, dv = df.codes("dstaddr")
+    allv = df._full(("hosts",), lambda: pd.Index(sv.astype(str)).append(pd.Index(dv.astype(str))).unique())
+    smap = df._full(("hosts-s",), lambda: np.append(allv.get_indexer(sv.astype(str)), -1))
+    dmap = df._full(("hosts-d",), lambda: np.append(allv.get_indexer(dv.astype(str)), -1))
+    return smap[np.where(sc < 0, len(sv), sc)], dmap[np.where(dc < 0, len(dv), dc)], allv
+
+
+def _layout(
+    nn: int, ei: np.ndarray, ej: np.ndarray, weight: np.ndarray, seed: int = 0, iters: int = 150
+) -> np.ndarray:
+    """Fruchterman-Reingold force layout (numpy, seeded): positions in [0, 1]^2."""
+    rng = np.random.default_rng(seed)
+    angle = np.linspace(0, 2 * np.pi, nn, endpoint=False)
+    pos = np.c_[np.cos(angle), np.sin(angle)] + rng.normal(0, 0.05, (nn, 2))
+    if nn <= 2:
+        pos = np.array([[0.0, 0.5], [1.0, 0.5]])[:nn]
+        return (pos + 0.0) * 0.8 + 0.1
+    k = np.sqrt(1.0 / nn)
+    wnorm = 0.5 + weight / weight.max() if len(weight) else weight
+    pos *= 0.5
+    t = 0.1
+    for _ in range(iters):
+        d = pos[:, None, :] - pos[None, :, :]
+        dist = np.sqrt((d**2).sum(-1)) + 1e-9
+        disp = ((k * k / dist**2)[:, :, None] * d).sum(1)
+        de = pos[ei] - pos[ej]
+        dl = np.sqrt((de**2).sum(-1)) + 1e-9
+        f = (dl / k * wnorm)[:, None] * de
+        np.add.at(disp, ei, -f)
+        np.add.at(disp, ej, f)
+        disp -= 2.0 * pos / k  # gravity keeps separate groups of hosts on the same canvas
+        ln = np.sqrt((disp**2).sum(-1)) + 1e-9
+        pos += disp / ln[:, None] * np.minimum(ln, t)[:, None]
+        t *= 0.98
+    pos -= pos.min(0)
+    span = pos.max(0)
+    span[span == 0] = 1
+    return pos / span * 0.9 + 0.05
+
+
+def graph_data(df: pd.DataFrame, n: int = 25, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``n`` largest host pairs (either direction) by bytes, laid out as a graph.
+
+    Returns ``(nodes, edges)``: nodes ``host, x, y, bytes, peers``; edges ``a, b, x, y, x2, y2,
+    bytes, packets, flows, rejected, action`` (ACCEPT, REJECT or MIXED by records).
+    """
+    df = Records.of(df)
+    need(df, ["srcaddr", "dstaddr"], "conversation_graph()")
+    df = df.traffic()
+    s, d, hosts = _hosts(df)
+    ok = (s >= 0) & (d >= 0)
+    s, d = s[ok], d[ok]
+    b = df.number("bytes")[ok] if "bytes" in df.columns else np.ones(ok.sum())
+    p = df.number("packets")[ok] if "packets" in df.columns else np.zeros(ok.sum())
+    rej = _rejected(df)[ok]
+    lo, hi = np.minimum(s, d), np.maximum(s, d)
+    key = lo.astype(np.int64) * len(hosts) + hi
+    inv, uk = pd.factorize(key)
+    eb = np.bincount(inv, weights=b, minlength=len(uk))
+    ep = np.bincount(inv, weights=p, minlength=len(uk))
+    ef = np.bincount(inv, minlength=len(uk)).astype(float)
+    er = np.bincount(inv, weights=rej, minlength=len(uk))
+    order = np.lexsort((-ef, -eb))[:n]
+    ea, eb_ = uk[order] // len(hosts), uk[order] % len(hosts)
+    nodes_idx, local = np.unique(np.r_[ea, eb_], return_inverse=True)
+    li, lj = local[: len(order)], local[len(order) :]
+    pos = _layout(len(nodes_idx), li, lj, eb[order], seed=seed) if len(nodes_idx) else np.zeros((0, 2))
+    nb_ = np.bincount(np.r_[li, lj], weights=np.r_[eb[order], eb[order]], minlength=len(nodes_idx))
+    peers = np.bincount(np.r_[li, lj], minlength=len(nodes_idx))
+    nodes = pd.DataFrame(
+        {"host": hosts[nodes_idx].astype(str), "x": pos[:, 0], "y": pos[:, 1], "bytes": nb_, "peers": peers}
+    )
+    rejected = er[order]
+    action = np.where(rejected == 0, "ACCEPT", np.where(rejected == ef[order], "REJECT", "MIXED"))
+    edges = pd.DataFrame(
+        {
+            "a": hosts[ea].astype(str),
+            "b": hosts[eb_].astype(str),
+            "x": pos[li, 0] if len(li) else [],
+            "y": pos[li, 1] if len(li) else [],
+            "x2": pos[lj, 0] if len(lj) else [],
+            "y2": pos[lj, 1] if len(lj) else [],
+            "bytes": eb[order],
+            "packets": ep[order],
+            "flows": ef[order],
+            "rejected": rejected,
+            "action": action,
+        }
+    )
+    return nodes, edges
+
+
+# ------------------------------------------------------------------------- paths
+def paths_data(
+    df: pd.DataFrame, n: int = 8, metric: str = "bytes", steps: int = 16
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Source network -> destination network -> destination port, as sankey nodes and ribbons.
+
+    Private addresses group by /24 (IPv6 /64), public ones as ``internet``; each column
+    keeps its ``n`` largest values (the rest is ``other``). Returns ``(nodes, ribbons)``:
+    nodes ``stage, label, x, y0, y1, value``; ribbons ``link, source, target, x, y0, y1,
+    value, rejected_share, action`` with ``steps`` points per link (a smooth curve).
+    """
+    check_metric(metric, METRICS)
+    df = Records.of(df)
+    need(df, ["srcaddr", "dstaddr", "dstport"], "flow_paths()")
+    df = df.traffic()
+    v = df.number(metric)
+    rej = _rejected(df).astype(float)
+    stages = [_network_codes(df, "srcaddr"), _network_codes(df, "dstaddr"), _port_codes(df)]
+    cols, labels = [], []
+    for c, names in stages:
+        tot = np.bincount(c, weights=v, minlength=len(names))
+        top = [i for i in np.argsort(-tot, kind="stable")[:n] if tot[i] > 0]
+        remap = np.full(len(names), len(top), dtype=np.int64)
+        remap[top] = np.arange(len(top))
+        cols.append(remap[c])
+        labels.append([names[i] for i in top] + ["other"])
+    k1, k2 = len(labels[1]), len(labels[2])
+    key = (cols[0] * k1 + cols[1]) * k2 + cols[2]
+    size = len(labels[0]) * k1 * k2
+    tv = np.bincount(key, weights=v, minlength=size)
+    tr = np.bincount(key, weights=rej * v, minlength=size)
+    hit = np.nonzero(tv)[0]
+    i0, rest = np.divmod(hit, k1 * k2)
+    i1, i2 = np.divmod(rest, k2)
+    frame = pd.DataFrame(
+        {
+            "s0": np.asarray(labels[0], dtype=object)[i0],
+            "s1": np.asarray(labels[1], dtype=object)[i1],
+            "s2": np.asarray(labels[2], dtype=object)[i2],
+            "v": tv[hit],
+            "r": tr[hit],
+        }
+    )
+    frame = frame[frame["v"] > 0]
+    nodes, ribbons = [], []
+    if frame.empty:
+        return (
+            pd.DataFrame(columns=["stage", "label", "x", "y0", "y1", "value"]),
+            pd.DataFrame(
+                columns=["link", "source", "target", "x", "y0", "y1", "value", "rejected_share", "action"]
+            ),
+        )
+    total = frame["v"].sum()
+    gap = 0.02
+    place: list[dict[str, tuple[float, float]]] = []
+    stage_names = ["source network", "destination network", "destination port"]
+    for i in range(3):
+        tot = frame.groupby(f"s{i}")["v"].sum().sort_values(ascending=False)
+        if "other" in tot.index:  # 'other' last
+            tot = pd.concat([tot.drop("other"), tot[["other"]]])
+        usable = 1 - gap * (len(tot) - 1)
+        y, spots = 0.0, {}
+        for label, val in tot.items():
+            h = val / total * usable
+            spots[label] = (y, y + h)
+            nodes.append((stage_names[i], str(label), float(i), y, y + h, val))
+            y += h + gap
+        place.append(spots)
+    t = np.linspace(0, 1, steps)
+    ease = t * t * (3 - 2 * t)
+    link = 0
+    for i in range(2):
+        agg = frame.groupby([f"s{i}", f"s{i + 1}"], sort=False)[["v", "r"]].sum().reset_index()
+        here, there = place[i], place[i + 1]
+        agg["o0"] = agg[f"s{i}"].map(lambda x, here=here: here[x][0])
+        agg["o1"] = agg[f"s{i + 1}"].map(lambda x, there=there: there[x][0])
+        out_off = {k: place[i][k][0] for k in place[i]}
+        in_off = {k: place[i + 1][k][0] for k in place[i + 1]}
+        usable = [1 - gap * (len(place[j]) - 1) for j in (i, i + 1)]
+        for row in agg.sort_values(["o0", "o1"]).itertuples(index=False):
+            a, b_, val, r = row[0], row[1], row[2], row[3]
+            h0, h1 = val / total * usable[0], val / total * usable[1]
+            y0a = out_off[a]
+            out_off[a] += h0
+            y0b = in_off[b_]
+            in_off[b_] += h1
+            lo = y0a + (y0b - y0a) * ease
+            hi = (y0a + h0) + ((y0b + h1) - (y0a + h0)) * ease
+            share = r / val if val else 0.0
+            ribbons.append(
+                pd.DataFrame(
+                    {
+                        "link": link,
+                        "source": str(a),
+                        "target": str(b_),
+                        "x": i + 0.03 + t * 0.94,
+                        "y0": lo,
+                        "y1": hi,
+                        "value": val,
+                        "rejected_share": share,
+                        "action": "REJECT" if share > 0.5 else ("MIXED" if share > 0 else "ACCEPT"),
+                    }
+                )
+            )
+            link += 1
+    return pd.DataFrame(nodes, columns=["stage", "label", "x", "y0", "y1", "value"]), pd.concat(
+        ribbons, ignore_index=True
+    )
+
+
+def _full_mask(df: Records, sub: np.ndarray) -> np.ndarray:
+    """A mask over the full frame from a mask over ``df``'s rows."""
+    if df.rows is None:
+        return sub
+    full = df.rows.copy()
+    full[np.nonzero(df.rows)[0][~sub]] = False
+    return full
+
+
+def _traffic_weight(df: Records) -> np.ndarray | float:
+    """1.0 for rows describing traffic, 0.0 for NODATA/SKIPDATA rows."""
+    if "log_status" not in df.columns:
+        return 1.0
+    return df._get(("tw",), lambda: (~_nonok(df)).astype(float))
+
+
+def _nonok(df: Records) -> np.ndarray:
+    c, values = codes(df.df["log_status"])
+    bad = np.nonzero(values.astype(str) != "OK")[0]
+    return np.isin(c, bad)
+
+
+def _rejected(df: Records) -> np.ndarray:
+    if "action" not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    return df.equals("action", "REJECT")
+
+
+def _network_codes(df: Records, col: str) -> tuple[np.ndarray, list[str]]:
+    """Per row, a code into network labels (/24, /64 or 'internet'), computed per distinct address."""
+
+    def table(values: pd.Index) -> tuple[np.ndarray, list[str]]:
+        per_value = networks(pd.Series(values.astype(str), dtype=object)).to_numpy(dtype=object)
+        lc, names = pd.factorize(np.append(per_value, "(none)"))
+        return lc, [str(x) for x in names]
+
+    c, (lc, names) = df.per_value(col, "network", table)
+    return lc[np.where(c < 0, len(lc) - 1, c)], names
+
+
+_PROTO = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6"}
+
+
+def _port_codes(df: Records) -> tuple[np.ndarray, list[str]]:
+    """Per row, a code into 'port/protocol' labels (ICMP and other protocols without a port)."""
+
+    def make() -> tuple[np.ndarray, list[str]]:
+        port = df.df["dstport"].to_numpy(dtype="int64", na_value=-1)
+        proto = (
+            df.df["protocol"].to_numpy(dtype="int64", na_value=-1)
+            if "protocol" in df.columns
+            else np.full(len(port), 6)
+        )
+        key = np.where(np.isin(proto, (6, 17)) & (port >= 0), proto * 65536 + port, proto * 65536 - 1)
+        inv, uk = pd.factorize(key)
+        names = []
+        for k in uk:
+            pr, po = divmod(int(k), 65536)
+            if po == 65535:
+                pr += 1
+                names.append(_PROTO.get(pr, f"protocol {pr}") if pr >= 0 else "(none)")
+            else:
+                names.append(f"{po}/{_PROTO.get(pr, pr)}")
+        return inv, names
+
+    inv, names = df._full(("ports",), make)
+    return (inv if df.rows is None else df._get(("ports-c",), lambda: inv)), names
+
+
+def coverage_data(cov: pd.DataFrame, max_enis: int = 40) -> pd.DataFrame:
+    """Thin a ``flownb.coverage()`` frame to at most ``MAX_ROWS`` cells: worst status wins when merging windows."""
+    need(cov, ["interface_id", "window", "status"], "coverage chart")
+    enis = cov["interface_id"].astype(str)
+    bad = cov["status"].astype(str).isin(["GAP", "SKIPDATA", "NODATA"])
+    ranked = bad.groupby(enis).sum().sort_values(ascending=False, kind="stable")
+    keep = list(ranked.index[:max_enis])
+    cov = cov[enis.isin(keep).to_numpy()]
+    nwin = cov["window"].nunique()
+    step = max(1, int(np.ceil(len(keep) * nwin / MAX_ROWS)))
+    rank = {"OK": 0, "NODATA": 1, "SKIPDATA": 2, "GAP": 3}
+    st = seconds(cov["window"])
+    w0 = st.min() if len(st) else 0
+    wins = np.sort(np.unique(st))
+    width = int(np.median(np.diff(wins))) if len(wins) > 1 else 600
+    bucket = (st - w0) // (width * step)
+    frame = pd.DataFrame(
+        {
+            "interface_id": cov["interface_id"].astype(str).to_numpy(),
+            "bucket": bucket,
+            "r": cov["status"].astype(str).map(rank).fillna(3).to_numpy(),
+            "records": cov["records"].to_numpy(dtype="float64", na_value=0) if "records" in cov else 0.0,
+        }
+    )
+    g = (
+        frame.groupby(["interface_id", "bucket"], sort=True)
+        .agg(r=("r", "max"), records=("records", "sum"))
+        .reset_index()
+    )
+    names = {v: k for k, v in rank.items()}
+    start = utc(w0 + g["bucket"].to_numpy() * width * step)
+    return pd.DataFrame(
+        {
+            "interface_id": g["interface_id"],
+            "window": start,
+            "window_end": utc(w0 + (g["bucket"].to_numpy() + 1) * width * step),
+            "status": g["r"].map(names),
+            "records": g["records"],
+            "time_utc": time_label(start),
+        }
+    )
+
+
+def coverage_records(df: pd.DataFrame | Records, freq: str | int = "10min") -> pd.DataFrame:
+    """Per ENI and window: OK, NODATA, SKIPDATA or GAP (no record at all), as ``flownb.coverage`` defines them.
+
+    SKIPDATA wins over OK, OK over NODATA; a window without any record of the ENI,
+    between its first and last window, is a GAP. Vectorised with ``bincount`` (the
+    chart's fast path; ``flownb.coverage`` is the reference).
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from flownb.charts._aggregate import coverage_records
+    >>> coverage_records(flownb.samples.load("aws-docs/nodata-skipdata"))["status"].tolist()
+    ['NODATA', 'SKIPDATA']
+    """
+    df = Records.of(df)
+    need(df, ["interface_id", "start"], "coverage()")
+    w = freq_seconds(freq)
+    st = df.seconds("start")
+    e, enis = df.codes("interface_id")
+    ok = (st != NAT) & (e >= 0)
+    if not ok.any():
+        return pd.DataFrame(
+            {"interface_id": [], "window": utc(np.array([], dtype=np.int64)), "status": [], "records": []}
+        )
+    st, e = st[ok], e[ok]
+    if "log_status" in df.columns:
+        sc, sv = df.codes("log_status")
+        sc = sc[ok]
+        names = np.append(sv.astype(str), "")
+        status = names[np.where(sc < 0, len(sv), sc)]
+    else:
+        status = np.full(len(st), "OK")
+    t0 = int(st.min()) - int(st.min()) % w
+    b = (st - t0) // w
+    nb = int(b.max()) + 1
+    k = len(enis)
+    cell = e * nb + b
+    rec = np.bincount(cell, minlength=k * nb)
+    skip = np.bincount(cell, weights=status == "SKIPDATA", minlength=k * nb)
+    nod = np.bincount(cell, weights=status == "NODATA", minlength=k * nb)
+    okc = rec - skip - nod
+    first = np.full(k, nb)
+    last = np.full(k, -1)
+    np.minimum.at(first, e, b)
+    np.maximum.at(last, e, b)
+    ei, bi = np.divmod(np.arange(k * nb), nb)
+    inside = (bi >= first[ei]) & (bi <= last[ei])
+    lab = np.where(skip > 0, "SKIPDATA", np.where(okc > 0, "OK", np.where(nod > 0, "NODATA", "GAP")))
+    return pd.DataFrame(
+        {
+            "interface_id": np.asarray(enis.astype(str))[ei[inside]],
+            "window": utc(t0 + w * bi[inside]),
+            "status": lab[inside],
+            "records": rec[inside],
+        }
+    )
