@@ -10,6 +10,7 @@ import pandas as pd
 from ._addresses import codes_and_values, prefix_of
 
 __all__ = [
+    "counter_weights",
     "data_rows",
     "group_codes",
     "int_array",
@@ -43,6 +44,18 @@ def float_array(col: pd.Series | None, n: int) -> np.ndarray:
     """A counter column as float64, missing as 0 (exact up to 2**53)."""
     if col is None:
         return np.zeros(n, dtype=np.float64)
+    return col.to_numpy(dtype=np.float64, na_value=0.0)
+
+
+def counter_weights(col: pd.Series | None, n: int) -> np.ndarray:
+    """A counter column as ``np.bincount`` weights without copying when nothing is missing."""
+    if col is None:
+        return np.zeros(n, dtype=np.float64)
+    arr = col.array
+    data = getattr(arr, "_data", None)
+    mask = getattr(arr, "_mask", None)
+    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):
+        return data if not mask.any() else np.where(mask, 0, data)
     return col.to_numpy(dtype=np.float64, na_value=0.0)
 
 

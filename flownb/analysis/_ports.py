@@ -246,18 +246,25 @@ def _decode_flags(value: int) -> str:
     return ",".join(names)
 
 
+def _score_table() -> np.ndarray:
+    table = np.zeros(65537, dtype=np.int8)  # index port + 1; index 0 is a missing port
+    ports = np.arange(65536)
+    table[1:] = np.where(ports < 1024, 2, np.where(ports < EPHEMERAL_LINUX[0], 1, 0))
+    table[np.array(list(SERVICE_PORTS)) + 1] = 3
+    table[0] = -1
+    return table
+
+
+_SCORES = _score_table()
+
+
 def port_score(port: np.ndarray) -> np.ndarray:
     """How server-like a port is: 3 a known service port, 2 below 1024, 1 below 32768, 0 ephemeral.
 
     ``port`` is an integer array with -1 where the port is missing (scored -1).
     """
     port = np.asarray(port, dtype=np.int64)
-    score = np.where(port < 1024, 2, np.where(port < EPHEMERAL_LINUX[0], 1, 0)).astype(np.int8)
-    known = np.zeros(65536, dtype=bool)
-    known[list(SERVICE_PORTS)] = True
-    safe = np.clip(port, 0, 65535)
-    score = np.where(known[safe], 3, score)
-    return np.where(port < 0, -1, score).astype(np.int8)
+    return _SCORES[np.clip(port, -1, 65535) + 1]
 
 
 def server_vote(tcp_flags: np.ndarray | None, n: int) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._addresses import codes_and_values
-from ._frame import data_rows, float_array, group_codes, int_array, require, seconds
+from ._frame import counter_weights, data_rows, float_array, group_codes, int_array, require, seconds
 from ._ports import SERVICE_PORTS, port_score, server_vote
 
 __all__ = ["conversations", "service_view", "timeseries", "top"]
@@ -84,48 +84,55 @@ def top(
         raise ValueError(f"n must be a positive integer or None, got {n!r}")
     rows = data_rows(df)
     codes, labels = group_codes(df, keys)
-    codes = np.where(rows, codes, -1)
-    valid = codes >= 0
-    c = codes[valid]
     k = len(labels)
+    # rows without traffic or without a key go to an extra bucket k, dropped at the end
+    codes = np.where(rows & (codes >= 0), codes, k)
     size = len(df)
-    flows = np.bincount(c, minlength=k)
-    packets = np.bincount(c, weights=float_array(df.get("packets"), size)[valid], minlength=k)
-    nbytes = np.bincount(c, weights=float_array(df.get("bytes"), size)[valid], minlength=k)
-    out = labels.copy()
-    out["flows"] = flows.astype(np.int64)
-    out["packets"] = pd.array(packets.astype(np.uint64), dtype="UInt64")
-    out["bytes"] = pd.array(nbytes.astype(np.uint64), dtype="UInt64")
-    if "start" in df and "end" in df:
+    flows = np.bincount(codes, minlength=k + 1)[:k]
+    packets = np.bincount(codes, weights=counter_weights(df.get("packets"), size), minlength=k + 1)[:k]
+    nbytes = np.bincount(codes, weights=counter_weights(df.get("bytes"), size), minlength=k + 1)[:k]
+    has_time = "start" in df and "end" in df
+    if has_time:
         big = np.iinfo(np.int64).max
-        first = np.full(k, big, dtype=np.int64)
-        last = np.full(k, -big, dtype=np.int64)
-        s, e = seconds(df["start"])[valid], seconds(df["end"])[valid]
-        np.minimum.at(first, c, np.where(s == np.iinfo(np.int64).min, big, s))
-        np.maximum.at(last, c, e)
+        first = np.full(k + 1, big, dtype=np.int64)
+        last = np.full(k + 1, -big, dtype=np.int64)
+        s, e = seconds(df["start"]), seconds(df["end"])
+        np.minimum.at(first, codes, s)
+        np.maximum.at(last, codes, e)
         seen = flows > 0
-        first = np.where(seen, first, 0)
-        last = np.where(seen, last, 0)
+        first = np.where(seen, first[:k], 0)
+        last = np.where(seen, last[:k], 0)
         dur = np.maximum(last - first, 1).astype(np.float64)
-        out["bps"] = nbytes * 8 / dur
-        out["pps"] = packets / dur
-        out["first"] = pd.to_datetime(first, unit="s", utc=True).as_unit("s")
-        out["last"] = pd.to_datetime(last, unit="s", utc=True).as_unit("s")
+        bps, pps = nbytes * 8 / dur, packets / dur
     elif metric in ("bps", "pps"):
         raise ValueError(f"metric '{metric}' needs the start and end fields, which this frame does not have")
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["bpp"] = np.where(packets > 0, nbytes / np.where(packets > 0, packets, 1), np.nan)
-    out = out[out["flows"] > 0]
-    values = out[metric].to_numpy(dtype=np.float64, na_value=np.nan)
-    if metric in _ADDITIVE:
-        total = values.sum()
-        out["share"] = values / total if total else np.nan
-    else:
-        out["share"] = np.nan
-    order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")
+        bpp = np.where(packets > 0, nbytes / np.where(packets > 0, packets, 1), np.nan)
+    values = {"flows": flows.astype(np.float64), "packets": packets, "bytes": nbytes, "bpp": bpp}
+    if has_time:
+        values |= {"bps": bps, "pps": pps}
+    ranked = np.where(flows > 0, np.nan_to_num(values[metric], nan=-1.0), -np.inf)
+    order = np.argsort(-ranked, kind="stable")
+    order = order[: int((flows > 0).sum())]
     if n is not None:
         order = order[:n]
-    return out.iloc[order].reset_index(drop=True)
+    out = labels.take(order).reset_index(drop=True)
+    out["flows"] = flows[order].astype(np.int64)
+    out["packets"] = pd.array(packets[order].astype(np.uint64), dtype="UInt64")
+    out["bytes"] = pd.array(nbytes[order].astype(np.uint64), dtype="UInt64")
+    if has_time:
+        out["bps"] = bps[order]
+        out["pps"] = pps[order]
+    out["bpp"] = bpp[order]
+    if has_time:
+        out["first"] = pd.to_datetime(first[order], unit="s", utc=True).as_unit("s")
+        out["last"] = pd.to_datetime(last[order], unit="s", utc=True).as_unit("s")
+    if metric in _ADDITIVE:
+        total = values[metric].sum()
+        out["share"] = values[metric][order] / total if total else np.nan
+    else:
+        out["share"] = np.nan
+    return out
 
 
 def _freq_seconds(freq: str | pd.Timedelta) -> int:
@@ -263,13 +270,21 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
     fwd = e_src <= e_dst
     lo = np.where(fwd, e_src, e_dst)
     hi = np.where(fwd, e_dst, e_src)
-    f_lo, _u_lo = pd.factorize(lo)
-    span = int(hi.max()) + 1
-    if len(_u_lo) * span * 257 < 2**63:
-        key = (f_lo.astype(np.int64) * span + hi) * 257 + (proto + 1)
-    else:  # pragma: no cover - very many addresses
-        f_hi, u_hi = pd.factorize(hi)
-        key = (f_lo.astype(np.int64) * len(u_hi) + f_hi) * 257 + (proto + 1)
+    # one integer per (endpoint, endpoint, protocol), hashed once; two steps only when it cannot fit
+    present = np.flatnonzero(np.bincount(proto + 1, minlength=257))  # protocols are 0-255 (-1 missing)
+    remap = np.zeros(257, dtype=np.int64)
+    remap[present] = np.arange(len(present))
+    p_codes = remap[proto + 1]
+    n_p = max(len(present), 1)
+    span = int(hi.max()) + 1 if len(hi) else 1
+    if (int(lo.max()) + 1 if len(lo) else 1) * span * n_p < 2**63:
+        key = (lo * span + hi) * n_p + p_codes
+    else:  # very many distinct addresses
+        f_lo, u_lo = pd.factorize(lo)
+        key = (f_lo.astype(np.int64) * span + hi) * n_p + p_codes
+        if len(u_lo) * span * n_p >= 2**63:  # pragma: no cover - astronomically many
+            f_hi, u_hi = pd.factorize(hi)
+            key = (f_lo.astype(np.int64) * len(u_hi) + f_hi) * n_p + p_codes
     conv, uniq = pd.factorize(key)
     conv = conv.astype(np.int64)
     m = len(uniq)
@@ -314,8 +329,8 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
 
 def _action_label(accepts: np.ndarray, rejects: np.ndarray) -> pd.Categorical:
     """ACCEPT, REJECT or MIXED from counts; missing when both are zero."""
-    acc, rej = accepts > 0, rejects > 0
-    codes = np.where(acc & rej, 2, np.where(acc, 0, np.where(rej, 1, -1)))
+    # ACCEPT only -> 0, REJECT only -> 1, both -> 2, neither -> -1
+    codes = (accepts > 0).astype(np.int8) + 2 * (rejects > 0).astype(np.int8) - 1
     return pd.Categorical.from_codes(codes, categories=["ACCEPT", "REJECT", "MIXED"])
 
 
@@ -440,29 +455,25 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
     hi_e = np.where(hi_e >= ne - 1, lo_e, hi_e)  # a missing interface id is not a second ENI
     lo_e = np.where(no_eni, ne, lo_e)
     hi_e = np.where(no_eni, -1, hi_e)
-    # label each distinct (first ENI, second ENI, count) once, then spread by code
-    combo = (np.minimum(lo_e, ne - 1) * ne + np.maximum(hi_e, 0)) * 3 + np.minimum(n_if, 2)
-    combo = np.where(n_if > 2, -(n_if - 2) * ne * ne * 3 - combo - 1, combo)
-    kc, uc = pd.factorize(combo)
-    names = np.append(np.asarray(eni_values, dtype=object), "")
-    labels = []
-    for c in np.asarray(uc, dtype=np.int64):
-        extra = 0
-        if c < 0:
-            c2 = -c - 1
-            extra = c2 // (ne * ne * 3)
-            c = c2 % (ne * ne * 3)
-        pair, k = divmod(int(c), 3)
-        first, second = divmod(pair, ne)
-        if k == 0:
-            labels.append(None)
-            continue
-        text = str(names[first]) if k == 1 else f"{names[first]}, {names[second]}"
-        labels.append(text + (f" (+{extra} more)" if extra else ""))
-    cats = list(dict.fromkeys(x for x in labels if x is not None))
-    pos = {x: i for i, x in enumerate(cats)}
-    table = np.array([pos[x] if x is not None else -1 for x in labels], dtype=np.int64)
-    interfaces = pd.Categorical.from_codes(table[kc], categories=pd.Index(cats, dtype=object))
+    # label each distinct (first ENI, second ENI, count) once, then spread by code: one ENI
+    # (the common case) is the ENI's name; the rare others are labelled one combination at a time
+    names = np.asarray(eni_values, dtype=object)
+    single = (n_if == 1) & (lo_e < ne - 1)
+    codes = np.where(single, lo_e, -1)
+    cats = [str(x) for x in names]
+    several_c = np.flatnonzero(n_if >= 2)
+    if len(several_c):
+        combo = (lo_e[several_c] * ne + hi_e[several_c]) * (ne + 1) + np.minimum(n_if[several_c], ne)
+        kc, uc = pd.factorize(combo)
+        extra_labels = []
+        for c in np.asarray(uc, dtype=np.int64):
+            pair, k = divmod(int(c), ne + 1)
+            first, second = divmod(pair, ne)
+            more = f" (+{k - 2} more)" if k > 2 else ""
+            extra_labels.append(f"{names[first]}, {names[second]}{more}")
+        codes[several_c] = len(cats) + np.asarray(kc, dtype=np.int64)
+        cats += extra_labels
+    interfaces = pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
     # orientation of each conversation from its first record
     fr = p["first_rec"]
     rec_to_server = to_server[fr]
@@ -500,8 +511,9 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
         np.maximum.at(last, conv, en)
         out["first"] = pd.to_datetime(first, unit="s", utc=True).as_unit("s")
         out["last"] = pd.to_datetime(last, unit="s", utc=True).as_unit("s")
-        order = np.argsort(first, kind="stable")
-        out = out.iloc[order].reset_index(drop=True)
+        if len(first) > 1 and not (first[1:] >= first[:-1]).all():
+            order = np.argsort(first, kind="stable")
+            out = out.iloc[order].reset_index(drop=True)
     else:
         out["first"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[s, UTC]")
         out["last"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[s, UTC]")
