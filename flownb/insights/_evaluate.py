@@ -142,8 +142,13 @@ class Evaluator:
         return ts
 
     def _aggregate(self, node: A.Call) -> pd.Series:
-        if self.groups is None:  # the parser only lets aggregations into stats
-            raise InsightsQueryError(f"{node.text}: aggregations can only be used in stats")
+        if self.groups is None:  # after stats: `sort count(*) desc` names the stats result column
+            if self.records.column(node.text) is not None:
+                return self.records.get(node.text)
+            raise InsightsQueryError(
+                f"{node.text} is not a column of the stats result; aggregations outside stats can only "
+                "name a stats column, written exactly as in stats (or give it a name with 'as')"
+            )
         inner = Evaluator(self.records)
         values = None
         if node.args and not isinstance(node.args[0], A.Star):

@@ -266,10 +266,8 @@ class _Parser:
             self.tok = self.lx.next()
             pattern = str(rtok.text[1:-1])
             py = to_python_regex(pattern)
-            try:
-                compiled = re.compile(py)
-            except re.error as exc:
-                raise self.fail("", rtok, problem=f"this regular expression is not valid: {exc}") from None
+            self.check_regex(A.Regex(rtok.start, rtok.end, rtok.text, pattern))
+            compiled = re.compile(py)
             names = tuple(compiled.groupindex)
             if not names:
                 raise self.fail(
@@ -316,13 +314,13 @@ class _Parser:
     def check_scalar(self, items) -> None:
         for item in items:
             for node in A.walk(item.expr):
-                if isinstance(node, A.Call) and node.name in AGGREGATIONS and node.name not in FUNCTIONS:
+                if isinstance(node, A.Call) and node.name in AGGREGATIONS and not self.stats_seen:
                     raise self.fail_at(
                         node,
                         f"the aggregation {node.text} can only be used in stats",
                         hint="Aggregations (count, sum, avg, ...) belong in a stats command.",
                     )
-                if isinstance(node, A.Star):
+                if isinstance(node, A.Star) and not self.stats_seen:
                     raise self.fail_at(node, "'*' can only be used in count(*)", "a field or a value")
 
     def check_aggregate(self, node: A.Expr, inside: bool) -> None:
@@ -415,7 +413,10 @@ class _Parser:
             re.compile(to_python_regex(node.pattern))
         except re.error as exc:
             # the caret goes under the character the regex engine stopped at (1 for the opening / or quote)
-            offset = node.start + 1 + (exc.pos or 0)
+            pos = exc.pos or 0
+            converted = to_python_regex(node.pattern)
+            pos -= converted[:pos].count("(?P<") - node.pattern[:pos].count("(?P<")  # undo (?< -> (?P<
+            offset = node.start + 1 + max(pos, 0)
             raise InsightsSyntaxError(
                 f"this regular expression is not valid: {exc.msg}",
                 self.text,

@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 STR = "str"  # pandas' string dtype (pyarrow-backed when pyarrow is installed)
+_MOSTLY_UNIQUE_CHECK = 50_000  # above this many values, check whether factorizing is worth it
 
 
 def is_series(v: Any) -> bool:
@@ -75,12 +76,27 @@ def distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Row codes (-1 = missing) and the distinct values they point to."""
     if isinstance(s.dtype, pd.CategoricalDtype):
         return s.cat.codes.to_numpy(), pd.Series(s.cat.categories)
+    if len(s) > _MOSTLY_UNIQUE_CHECK and s.iloc[:1000].nunique() > 900:
+        # (nearly) every value differs, like @message: hashing them would only cost time
+        codes = np.arange(len(s), dtype=np.int64)
+        codes[s.isna().to_numpy()] = -1
+        return codes, s.reset_index(drop=True)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     return codes, pd.Series(uniques)
 
 
 def take(values: pd.Series, codes: np.ndarray, name: Any = None) -> pd.Series:
     """``values[codes]`` with -1 giving a missing value; strings come back categorical."""
+    if (
+        is_stringish(values)
+        and not isinstance(values.dtype, pd.CategoricalDtype)
+        and len(values) > _MOSTLY_UNIQUE_CHECK
+    ):
+        import pyarrow as pa
+
+        arr = pa.array(values.astype(STR).to_numpy(na_value=None), type=pa.large_string())
+        picked = arr.take(pa.array(codes, mask=codes < 0))
+        return pd.Series(pd.array(picked, dtype=STR), name=name)
     if is_stringish(values) and not isinstance(values.dtype, pd.CategoricalDtype):
         vcodes, cats = pd.factorize(values.astype(STR), use_na_sentinel=True)
         vcodes = np.append(vcodes, -1)

@@ -246,3 +246,11 @@ def test_default_columns_without_start_are_just_the_message():
 def test_stats_on_no_records_returns_no_rows(flows):
     out = run(flows, "filter srcAddr = '192.0.2.99' | stats count(*) as n, sum(bytes) as b")
     assert len(out) == 0 and list(out.columns) == ["n", "b"]
+
+
+def test_after_stats_an_aggregation_names_its_column(flows, duck):
+    out = run(flows, "stats count(*) by srcAddr | sort count(*) desc | limit 3")
+    theirs = duck.execute("SELECT count(*) AS n FROM df GROUP BY srcaddr ORDER BY n DESC LIMIT 3").df()
+    assert out["count(*)"].tolist() == theirs["n"].tolist()
+    with pytest.raises(InsightsQueryError, match="not a column of the stats result"):
+        query(flows, "stats count(*) by srcAddr | sort sum(bytes) desc")

@@ -120,3 +120,9 @@ def test_expected_is_exposed_on_the_error():
 def test_curly_quotes_inside_a_plain_string_are_kept(two):
     out = run(two, "fields concat('it’s ', action) as said | limit 1")
     assert out["said"].iloc[0].startswith("it’s ")
+
+
+def test_a_regex_error_points_inside_the_regex():
+    err = _error("parse @message /(?<user>\\S+) (?<n>\\d+))/")
+    assert "not valid" in str(err)
+    assert err.column == len("parse @message /(?<user>\\S+) (?<n>\\d+))")
