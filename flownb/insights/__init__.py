@@ -44,6 +44,10 @@ __all__ = [
     "query",
 ]
 
+for _cls in (InsightsQueryError, InsightsSyntaxError, InsightsWarning):
+    _cls.__module__ = __name__  # tracebacks say flownb.insights.InsightsSyntaxError
+del _cls
+
 #: The functions a query can call (canonical spelling), and the stats aggregations.
 FUNCTIONS: tuple[str, ...] = tuple(s.name for s in _FUNCTIONS.values())
 AGGREGATIONS: tuple[str, ...] = tuple(s.name for s in _AGGREGATIONS.values())

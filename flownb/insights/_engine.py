@@ -149,13 +149,9 @@ def _time_range(state: _State, start: Any, end: Any) -> None:
 
 # -- commands ---------------------------------------------------------------------------------
 def _assign(state: _State, name: str, value: Any) -> None:
-    frame = state.records.frame
-    n = len(frame)
-    s = to_series(value, n)
-    frame = frame.assign(**{name: pd.Series(s.array, index=frame.index)}) if name.isidentifier() else frame
-    if not name.isidentifier():
-        frame = frame.copy(deep=False)
-        frame[name] = pd.Series(s.array, index=frame.index)
+    """Add (or replace) the query-made field ``name``; the caller's frame is never touched."""
+    frame = state.records.frame.copy(deep=False)
+    frame[name] = pd.Series(to_series(value, len(frame)).array, index=frame.index)
     state.records.frame = frame
     state.records.computed.add(name)
 

@@ -98,7 +98,9 @@ class Records:
         return None
 
     def has(self, name: str) -> bool:
-        return self.column(name) is not None or (name == "@message" and len(self.frame.columns) > 0)
+        if name == "@message":
+            return any(c in _CONTRACT for c in self.frame.columns) or "@message" in self.frame.columns
+        return self.column(name) is not None
 
     def get(self, name: str) -> pd.Series:
         """The values of field ``name`` (all missing for an unknown field, which is noted)."""

@@ -44,6 +44,14 @@ def test_the_input_frame_is_not_changed(flows):
     pd.testing.assert_frame_equal(flows, before)
 
 
+def test_a_filtered_frame_with_gaps_in_its_index(flows):
+    rejects = flows[flows["action"] == "REJECT"]
+    out = run(rejects, "fields srcAddr, bytes * 2 as double | sort double desc | limit 5")
+    expected = rejects.sort_values("bytes", ascending=False, kind="stable").head(5)
+    assert out["double"].tolist() == (expected["bytes"] * 2).tolist()
+    assert out["srcAddr"].tolist() == expected["srcaddr"].tolist()
+
+
 def test_filter_can_use_fields_that_are_not_displayed(flows):
     out = run(flows, "fields srcAddr, bytes | filter dstPort = 22 and action = 'ACCEPT'")
     expected = flows[(flows["dstport"] == 22) & (flows["action"] == "ACCEPT")]
