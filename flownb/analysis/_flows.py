@@ -362,9 +362,9 @@ def _conversations(a: dict[str, np.ndarray], eni: np.ndarray) -> dict[str, np.nd
     size = 2 * nconv
     count = np.bincount(d2, minlength=size)
     flags = np.where(a["flags"] >= 0, a["flags"], 0)
-    has = {}
-    for bit in (2, 4, 16):
-        has[bit] = np.bincount(d2, weights=(flags & bit) > 0, minlength=size) > 0
+    ored = np.zeros(size, dtype=np.int64)
+    np.bitwise_or.at(ored, d2, flags)
+    has = {bit: (ored & bit) > 0 for bit in (2, 4, 16)}
     rejected = np.bincount(d2, weights=a["reject"], minlength=size) > 0
     first = np.full(size, np.iinfo(np.int64).max)
     np.minimum.at(first, d2, a["start"])

@@ -34,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -1920,10 +1921,12 @@ def _split_thresholds(names: list[str], thresholds: dict[str, Any]) -> dict[str,
             continue
         takers = [n for n in names if k in params[n]]
         if not takers:
-            every = sorted(
-                {p for n in DETECTORS for p in inspect.signature(DETECTORS[n].impl).parameters} - {"f"}
+            every = sorted({p for n in names for p in params[n]})
+            close = difflib.get_close_matches(k, every, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ValueError(
+                f"'{k}' is not a threshold of the chosen detectors; thresholds are {every}{hint}"
             )
-            raise ValueError(f"'{k}' is not a threshold of the chosen detectors; thresholds are {every}")
         for n in takers:
             out[n][k] = v
     return out
@@ -1980,7 +1983,9 @@ def detect(
             names = [n.strip() for n in detectors.split(",") if n.strip()]
         for n in names:
             if n not in DETECTORS:
-                raise ValueError(f"'detectors' must be names from {sorted(DETECTORS)}, got '{n}'")
+                close = difflib.get_close_matches(str(n), list(DETECTORS), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise ValueError(f"'detectors' must be names from {sorted(DETECTORS)}, got '{n}'{hint}")
     routed = _split_thresholds(names, thresholds)
     f = prepare(df, local_networks)
     parts = [_finish(DETECTORS[n], f, DETECTORS[n].impl(f, **routed[n])) for n in names]
