@@ -242,3 +242,12 @@ def test_timestamp_compared_with_a_date_string(flows):
     cut = flows["start"].min() + pd.Timedelta("2h")
     out = run(flows, f"filter @timestamp >= '{cut.isoformat()}' | stats count(*) as n")
     assert out["n"].tolist() == [int((flows["start"] >= cut).sum())]
+
+
+def test_arguments_that_vary_per_record(flows):
+    got = column(flows, "substr(interfaceId, protocol % 7)")
+    expected = [
+        None if s is None else (s[p % 7 :] if p is not None else s)
+        for s, p in zip(base(flows, "interface_id"), base(flows, "protocol"), strict=True)
+    ]
+    assert got == expected
