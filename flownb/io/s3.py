@@ -23,7 +23,9 @@ Use it through :func:`flownb.read_flow_logs`::
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -344,7 +346,9 @@ def _with_key_columns(table: pa.Table, obj: S3Object) -> pa.Table:
     return table
 
 
-def _read_object(s3: Any, obj: S3Object, names: list[str] | None, sel: Selection) -> Part:
+def _read_object(
+    s3: Any, obj: S3Object, names: list[str] | None, sel: Selection, parsing: threading.Semaphore
+) -> Part:
     from botocore.exceptions import ClientError
 
     try:
@@ -355,7 +359,8 @@ def _read_object(s3: Any, obj: S3Object, names: list[str] | None, sel: Selection
         cols = [schema.column_name(n) for n in (names or schema.DEFAULT_FIELDS)]
         why = "the object was deleted between listing and reading (NoSuchKey); skipped"
         return Part(_arrow.empty_table(cols), [], [(obj.url, 0, why, "")], [obj.url])
-    part = _read_input(_Input(name=obj.url, data=data), names)
+    with parsing:  # downloads overlap freely; parsing is CPU work: one per core keeps memory small
+        part = _read_input(_Input(name=obj.url, data=data), names)
     del data
     part.table = _with_key_columns(part.table, obj)
     return sel.filter_part(part)
@@ -394,13 +399,14 @@ def read_s3(
             )
         if errors != "ignore":
             warnings.warn(_nothing_selected(url, sel, seen), _aws.FlowLogSourceWarning, stacklevel=3)
+    parsing = threading.BoundedSemaphore(os.cpu_count() or 2)
     parts = read_parts(
         objects,
         names,
         errors=errors,
         progress=progress,
         workers=min(WORKERS, max(len(objects), 1)),
-        read=lambda obj, names: _read_object(s3, obj, names, sel),
+        read=lambda obj, names: _read_object(s3, obj, names, sel, parsing),
         total_desc="S3 objects",
     )
     return finish(parts, errors, stacklevel=4)
