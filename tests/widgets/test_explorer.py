@@ -1,0 +1,136 @@
+"""FlowExplorer and FilterPanel driven from Python: controls, state, filtered frame, chart specs, brush."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from flownb.widgets import FilterPanel, FilterState, FlowExplorer, apply_filters
+from flownb.widgets.explorer import brush_range, summary
+
+from .conftest import brush, chart_rows
+
+
+@pytest.fixture
+def explorer(demo):
+    return FlowExplorer(demo)
+
+
+def test_setting_the_state_updates_controls_frame_and_charts(explorer, demo):
+    before = chart_rows(explorer.charts["top_talkers"])
+    explorer.state = FilterState(actions=("REJECT",), ports=(22,))
+    assert explorer.panel.action.value == "REJECT"
+    assert explorer.panel.ports.value == "22"
+    expected = apply_filters(demo, FilterState(actions=("REJECT",), ports=(22,)))
+    pd.testing.assert_frame_equal(explorer.filtered, expected)
+    after = chart_rows(explorer.charts["top_talkers"])
+    assert after != before and {r["action"] for r in after} == {"REJECT"}
+    # the JupyterCharts shown carry the new specs
+    assert explorer.views["top_talkers"].spec == explorer.charts["top_talkers"].to_dict()
+    assert "REJECT" in explorer.summary.value and "port 22" in explorer.summary.value
+
+
+def test_a_click_on_a_control_is_the_same_as_setting_the_state(explorer, demo):
+    explorer.panel.action.value = "REJECT"
+    assert explorer.state == FilterState(actions=("REJECT",))
+    assert len(explorer.filtered) == (demo["action"] == "REJECT").sum()
+    explorer.panel.src.value = "10.0.0.0/24"
+    assert explorer.state == FilterState(actions=("REJECT",), src="10.0.0.0/24")
+    explorer.panel.reset_button.click()
+    assert explorer.state == FilterState() and explorer.panel.src.value == ""
+    assert len(explorer.filtered) == len(demo)
+
+
+def test_a_bad_cidr_shows_a_message_and_keeps_the_last_good_state(explorer):
+    explorer.panel.src.value = "10.0.0.0/24"
+    good = explorer.state
+    explorer.panel.src.value = "10.0.0.0/99"
+    assert explorer.state == good
+    assert "must be an IP address" in explorer.panel.message.value
+    explorer.panel.src.value = "10.0.1.0/24"
+    assert explorer.panel.message.value == ""
+
+
+def test_nothing_matching_says_so(explorer):
+    explorer.state = FilterState(src="192.0.2.77")
+    assert len(explorer.filtered) == 0
+    assert "No records match" in explorer.summary.value
+    for chart in explorer.charts.values():
+        assert chart.to_dict()["mark"]["type"] == "text"
+
+
+def test_time_slider_filters_by_time(explorer, demo):
+    panel = explorer.panel
+    n = len(panel.time.options)
+    panel.time.index = (n // 2, n - 1)
+    assert explorer.state.start is not None and explorer.state.end is None
+    assert (explorer.filtered["end"] >= explorer.state.start).all()
+    assert len(explorer.filtered) < len(demo)
+
+
+def test_brushing_the_timeline_narrows_the_other_charts(explorer, demo):
+    a, b = pd.Timestamp("2025-06-02 22:00", tz="UTC"), pd.Timestamp("2025-06-02 23:00", tz="UTC")
+    timeline_spec = explorer.views["timeline"].spec
+    brush(explorer.views["timeline"], a, b)
+    assert explorer.brush == (a, b)
+    assert explorer.views["timeline"].selections.brush.value == {
+        "time": [a.timestamp() * 1000, b.timestamp() * 1000]
+    }
+    sel = explorer.selected
+    assert ((sel["end"] >= a) & (sel["start"] < b)).all() and 0 < len(sel) < len(demo)
+    assert explorer.views["timeline"].spec == timeline_spec, "the timeline itself keeps its data"
+    times = pd.to_datetime([r["time"] for r in chart_rows(explorer.charts["port_heatmap"])], utc=True)
+    # records overlapping the brush: some started in the 10 minutes before it (the longest aggregation interval)
+    assert times.min() >= a - pd.Timedelta("10min") and times.max() < b
+    assert "brushed 22:00–23:00" in explorer.summary.value
+    # clearing the brush brings the whole range back
+    explorer.views["timeline"]._vl_selections = {"brush": {"value": None, "store": []}}
+    assert explorer.brush is None and len(explorer.selected) == len(demo)
+
+
+def test_a_filter_change_clears_the_brush(explorer):
+    brush(
+        explorer.views["timeline"],
+        pd.Timestamp("2025-06-02 22:00", tz="UTC"),
+        pd.Timestamp("2025-06-02 23:00", tz="UTC"),
+    )
+    explorer.state = FilterState(actions=("ACCEPT",))
+    assert explorer.brush is None
+
+
+def test_brush_values_in_any_browser_form():
+    iso = brush_range({"time": ["2025-06-02T01:00:00.000Z", "2025-06-02T00:00:00.000Z"]})
+    assert iso == (pd.Timestamp("2025-06-02 00:00", tz="UTC"), pd.Timestamp("2025-06-02 01:00", tz="UTC"))
+    assert brush_range({"time": [5, 5]}) is None
+    assert brush_range({}) is None
+
+
+def test_summary_numbers(demo):
+    s = summary(demo)
+    assert s["records"] == len(demo)
+    assert s["bytes"] == float(demo["bytes"].sum())
+    assert s["rejected"] == pytest.approx((demo["action"] == "REJECT").sum() / demo["action"].notna().sum())
+
+
+def test_panel_state_round_trip(demo):
+    panel = FilterPanel(demo)
+    seen = []
+    panel.on_change(seen.append)
+    state = FilterState(
+        actions=("ACCEPT",),
+        protocols=(6, 17),
+        ports=(443,),
+        src="10.0.0.0/16",
+        dst="10.0.1.10",
+        direction="egress",
+    )
+    panel.state = state
+    assert panel.read() == state
+    assert seen == [state], "one notification for one assignment"
+    panel.state = state
+    assert seen == [state], "no notification when nothing changed"
+
+
+def test_explorer_needs_a_dataframe():
+    with pytest.raises(TypeError, match="needs a pandas DataFrame"):
+        FlowExplorer([1, 2, 3])
