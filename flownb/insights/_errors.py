@@ -86,4 +86,19 @@ class InsightsQueryError(ValueError):
 
 
 class InsightsWarning(UserWarning):
-    """Something about the query a person should know: unknown fields, normalised quotes."""
+    """Something about the query a person should know: unknown fields, normalised quotes.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import flownb
+    >>> from flownb.insights import InsightsWarning, query
+    >>> df = flownb.samples.load("aws-docs/default-accept-reject")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always", InsightsWarning)
+    ...     out = query(df, "filter action = ‘REJECT’ | fields srcadr")
+    >>> [str(w.message)[:40] for w in caught]
+    ['the query had typographic quotes; they w', "no such field in these records, treated "]
+    >>> out.attrs["unknown_fields"]
+    ('srcadr',)
+    """
