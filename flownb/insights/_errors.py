@@ -98,7 +98,7 @@ class InsightsWarning(UserWarning):
     ...     warnings.simplefilter("always", InsightsWarning)
     ...     out = query(df, "filter action = ‘REJECT’ | fields srcadr")
     >>> [str(w.message)[:40] for w in caught]
-    ['the query had typographic quotes; they w', "no such field in these records, treated "]
+    ['the query had typographic quotes; they w', 'no such field in these records, treated ']
     >>> out.attrs["unknown_fields"]
     ('srcadr',)
     """
