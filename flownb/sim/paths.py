@@ -96,6 +96,18 @@ def _addr_subnet(ips: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return out
 
 
+def _groups(keys: np.ndarray, active: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(key, row indices) for each key among the active rows (keys are small integers)."""
+    idx = np.flatnonzero(active)
+    if not len(idx):
+        return []
+    kk = keys[idx]
+    order = np.argsort(kk, kind="stable")
+    idx, kk = idx[order], kk[order]
+    cuts = np.flatnonzero(np.diff(kk)) + 1
+    return [(int(kk[a]), idx[a:b]) for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(kk)], strict=True)]
+
+
 class _Checker:
     """Runs ACL and security group checks on the rows a mask selects, per subnet or interface."""
 
@@ -109,10 +121,9 @@ class _Checker:
     ) -> np.ndarray:
         ok = np.ones(len(sub), dtype=bool)
         proto = self.conns.proto
-        for k in np.unique(sub[active]):
+        for k, m in _groups(sub, active):
             if k < 0:
                 continue
-            m = active & (sub == k)
             acl = self.topo.network_acl(self.topo.subnets[k].network_acl)
             ok[m] = nacl_allows(acl, direction, proto[m], port[m], peer[m])  # type: ignore[arg-type]
         return ok
@@ -122,10 +133,9 @@ class _Checker:
     ) -> np.ndarray:
         ok = np.ones(len(ep), dtype=bool)
         proto = self.conns.proto
-        for k in np.unique(ep[active]):
+        for k, m in _groups(ep, active):
             if k < 0:
                 continue
-            m = active & (ep == k)
             groups = self.eps.enis[k].security_groups
             if not groups:  # NAT gateways have no security groups
                 continue
@@ -138,34 +148,24 @@ def _auto_answers(topo: Topology, eps: Endpoints, c: Connections, reached: np.nd
     ans = c.answer.copy()
     auto = reached & (ans == ANSWER_AUTO)
     ans[auto & (c.s_ep < 0)] = ANSWER_NORMAL
-    for k in np.unique(c.s_ep[auto]):
+    for k, m in _groups(c.s_ep, auto):
         if k < 0:
             continue
-        m = auto & (c.s_ep == k)
         inst = eps.instance[k]
         if inst is None:  # a NAT gateway does not answer connections to itself
             ans[m] = ANSWER_SILENT
             continue
-        listening = np.zeros(len(c), dtype=bool)
-        closed = np.zeros(len(c), dtype=bool)
+        port, proto, client = c.s_port[m], c.proto[m], c.c_ip[m]
+        listening = proto == 1  # ICMP echo is answered by the host
         for svc in inst.services:
-            hit = (c.s_port == svc.port) & (c.proto == protocol_number(svc.protocol))
-            (listening if svc.listening else closed)[...] |= hit
-        dropped = np.zeros(len(c), dtype=bool)
-        for cidr, port in inst.firewall_drops:
+            if svc.listening:
+                listening |= (port == svc.port) & (proto == protocol_number(svc.protocol))
+        dropped = np.zeros(len(m), dtype=bool)
+        for cidr, dport in inst.firewall_drops:
             lo, hi = cidr_range(cidr)
-            dropped |= (c.c_ip >= lo) & (c.c_ip <= hi) & ((c.s_port == port) | (port in (None, -1)))
-        icmp = c.proto == 1
-        ans[m] = np.where(
-            dropped[m],
-            ANSWER_SILENT,
-            np.where(
-                listening[m] | icmp[m],
-                ANSWER_NORMAL,
-                np.where(c.proto[m] == 6, ANSWER_REFUSED, ANSWER_SILENT),
-            ),
-        )
-        del closed
+            dropped |= (client >= lo) & (client <= hi) & ((port == dport) | (dport in (None, -1)))
+        closed = np.where(proto == 6, ANSWER_REFUSED, ANSWER_SILENT)
+        ans[m] = np.where(dropped, ANSWER_SILENT, np.where(listening, ANSWER_NORMAL, closed))
     return ans
 
 
@@ -177,70 +177,63 @@ def _packet_model(
     tcp = c.proto == 6
     probe = c.kind == KIND_PROBE
     flood = c.kind == KIND_FLOOD
-    data_req = np.ceil(c.req_bytes / _MSS).astype(np.int64)
-    data_resp = np.ceil(c.resp_bytes / _MSS).astype(np.int64)
-    # established TCP
+    retries = rng.integers(2, 6, n)  # drawn for every connection, so the stream does not depend on outcomes
+    # established TCP: handshake, data, ACKs (about one per two segments), FIN
+    data_req = -(-c.req_bytes // _MSS)
+    data_resp = -(-c.resp_bytes // _MSS)
     req_p = 3 + data_req + (data_resp + 1) // 2
     resp_p = 2 + data_resp + (data_req + 1) // 2
     req_b = c.req_bytes + _TCP_HDR * req_p + 8
     resp_b = c.resp_bytes + _TCP_HDR * resp_p + 8
     t1 = c.t0 + c.dur
-    rf = np.where(tcp, SYN, 0)
+    rf = np.where(tcp, SYN, 0).astype(np.int16)
     rm = np.zeros(n, np.int16)
-    rl = np.where(tcp, FIN, 0)
-    sf = np.where(tcp, SYN_ACK, 0)
+    rl = np.where(tcp, FIN, 0).astype(np.int16)
+    sf = np.where(tcp, SYN_ACK, 0).astype(np.int16)
     sm = np.zeros(n, np.int16)
-    sl = np.where(tcp, FIN, 0)
-    # TCP that never got going: SYN retransmissions, SYN-ACKs answering them
-    retries = rng.integers(2, 6, n)
-    failed = tcp & ~established & ~probe & ~flood
+    sl = rl.copy()
+
+    def put(mask: np.ndarray, **values: object) -> None:
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        arrays = {"req_p": req_p, "req_b": req_b, "resp_p": resp_p, "resp_b": resp_b, "t1": t1}
+        arrays |= {"rf": rf, "rm": rm, "rl": rl, "sf": sf, "sm": sm, "sl": sl}
+        for key, v in values.items():
+            arr = arrays[key]
+            arr[idx] = v[idx] if isinstance(v, np.ndarray) and v.shape == (n,) else v
+
     refused = tcp & (answer == ANSWER_REFUSED) & ~probe & ~flood
-    fail = failed & ~refused
-    req_p = np.where(fail, retries, req_p)
-    req_b = np.where(fail, 60 * retries, req_b)
-    resp_p = np.where(fail, retries, resp_p)
-    resp_b = np.where(fail, 60 * retries, resp_b)
-    t1 = np.where(fail, c.t0 + _RETRY_SPAN[retries - 1], t1)
-    rf, rm, rl = np.where(fail, SYN, rf), np.where(fail, SYN, rm), np.where(fail, SYN, rl)
-    sf, sm, sl = np.where(fail, SYN_ACK, sf), np.where(fail, SYN_ACK, sm), np.where(fail, SYN_ACK, sl)
+    # TCP that never got going: SYN retransmissions (and SYN-ACKs answering them)
+    fail = tcp & ~established & ~probe & ~flood & ~refused
+    span = c.t0 + _RETRY_SPAN[retries - 1]
+    put(fail, req_p=retries, req_b=60 * retries, resp_p=retries, resp_b=60 * retries, t1=span)
+    put(fail, rf=SYN, rm=SYN, rl=SYN, sf=SYN_ACK, sm=SYN_ACK, sl=SYN_ACK)
     # refused: one SYN, one RST
-    req_p, req_b = np.where(refused, 1, req_p), np.where(refused, 60, req_b)
-    resp_p, resp_b = np.where(refused, 1, resp_p), np.where(refused, 40, resp_b)
-    t1 = np.where(refused, c.t0, t1)
-    rf, rm, rl = np.where(refused, SYN, rf), np.where(refused, SYN, rm), np.where(refused, SYN, rl)
-    sf, sm, sl = np.where(refused, RST, sf), np.where(refused, RST, sm), np.where(refused, RST, sl)
-    # scan probes: SYN; an open port answers SYN-ACK and the scanner resets
+    put(refused, req_p=1, req_b=60, resp_p=1, resp_b=40, t1=c.t0)
+    put(refused, rf=SYN, rm=SYN, rl=SYN, sf=RST, sm=RST, sl=RST)
+    # scan probes: SYN; an open port answers SYN-ACK and the scanner resets (SYN|RST on its side)
     open_probe = probe & tcp & established
-    req_p = np.where(probe, np.where(open_probe, 2, 1), req_p)
-    req_b = np.where(probe, np.where(open_probe, 84, 44), req_b)
-    resp_p, resp_b = np.where(probe, 1, resp_p), np.where(probe, 44, resp_b)
-    t1 = np.where(probe, c.t0, t1)
-    pf = np.where(open_probe, SYN | RST, SYN)
-    rf, rm, rl = np.where(probe, pf, rf), np.where(probe, pf, rm), np.where(probe, pf, rl)
-    pr = np.where(answer == ANSWER_REFUSED, RST, SYN_ACK)
-    sf, sm, sl = np.where(probe, pr, sf), np.where(probe, pr, sm), np.where(probe, pr, sl)
+    put(probe, req_p=1, req_b=44, resp_p=1, resp_b=44, t1=c.t0, rf=SYN, rm=SYN, rl=SYN)
+    put(open_probe, req_p=2, req_b=84, rf=SYN | RST, rm=SYN | RST, rl=SYN | RST)
+    put(probe, sf=SYN_ACK, sm=SYN_ACK, sl=SYN_ACK)
+    put(probe & (answer == ANSWER_REFUSED), sf=RST, sm=RST, sl=RST)
     # UDP, ICMP and other protocols: datagrams, no handshake
-    other = ~tcp
-    hdr = np.where(c.proto == 1, 28, _UDP_HDR)
-    oreq = np.maximum(1, np.ceil(c.req_bytes / 1400)).astype(np.int64)
-    oresp = np.maximum(1, np.ceil(c.resp_bytes / 1400)).astype(np.int64)
-    req_p = np.where(other, oreq, req_p)
-    resp_p = np.where(other, oresp, resp_p)
-    req_b = np.where(other, c.req_bytes + hdr * oreq, req_b)
-    resp_b = np.where(other, c.resp_bytes + hdr * oresp, resp_b)
-    # floods: a one-way stream of small packets (TCP SYNs, or UDP datagrams of 512 bytes)
-    fsize = np.where(tcp, 60, 540)
-    fp = np.maximum(1, c.req_bytes // fsize)
-    req_p = np.where(flood, fp, req_p)
-    req_b = np.where(flood, fp * fsize, req_b)
-    t1 = np.where(flood, c.t0 + c.dur, t1)
-    ff = np.where(tcp, SYN, 0)
-    rf, rm, rl = np.where(flood, ff, rf), np.where(flood, ff, rm), np.where(flood, ff, rl)
-    return {
-        "req": (req_p, req_b, rf.astype(np.int16), rm.astype(np.int16), rl.astype(np.int16)),
-        "resp": (resp_p, resp_b, sf.astype(np.int16), sm.astype(np.int16), sl.astype(np.int16)),
-        "t1": t1,
-    }
+    other = ~tcp & ~flood
+    if other.any():
+        hdr = np.where(c.proto == 1, 28, _UDP_HDR)
+        oreq = np.maximum(1, -(-c.req_bytes // 1400))
+        oresp = np.maximum(1, -(-c.resp_bytes // 1400))
+        put(
+            other, req_p=oreq, resp_p=oresp, req_b=c.req_bytes + hdr * oreq, resp_b=c.resp_bytes + hdr * oresp
+        )
+    # floods: a one-way stream of small packets (TCP SYNs of 60 bytes, or UDP datagrams of 540)
+    if flood.any():
+        fsize = np.where(tcp, 60, 540)
+        fp = np.maximum(1, c.req_bytes // fsize)
+        ff = np.where(tcp, SYN, 0).astype(np.int16)
+        put(flood, req_p=fp, req_b=fp * fsize, rf=ff, rm=ff, rl=ff)
+    return {"req": (req_p, req_b, rf, rm, rl), "resp": (resp_p, resp_b, sf, sm, sl), "t1": t1}
 
 
 def connection_legs(topo: Topology, eps: Endpoints, c: Connections, rng: np.random.Generator) -> Legs:
@@ -260,8 +253,7 @@ def connection_legs(topo: Topology, eps: Endpoints, c: Connections, rng: np.rand
             if nat.interface is eni:
                 nat_ids[nat.id] = k
                 nat_ids[nat.name] = k
-    for k in np.unique(csub[c_in]):
-        m = c_in & (csub == k)
+    for k, m in _groups(csub, c_in):
         targets = route_targets(topo, topo.subnets[k].id, c.s_ip[m])
         kind[m] = targets
         rt = topo.route_table_of(topo.subnets[k].id)

@@ -90,60 +90,79 @@ class Records:
         return Records(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
 
 
+def _gather(legs: Legs, idx: np.ndarray, **computed: np.ndarray) -> Records:
+    same = ("eni", "egress", "accept", "src", "dst", "pkt_src", "pkt_dst", "sport", "dport", "proto", "path")
+    cols = {name: getattr(legs, name)[idx] for name in same}
+    return Records(**cols, **computed, status=np.zeros(len(idx), dtype=np.int8))
+
+
 def split_intervals(legs: Legs, phase: np.ndarray, interval: int, start: float, end: float) -> Records:
     """One record per leg and aggregation interval it spans, packets and bytes shared out by time."""
     ph = phase[legs.eni]
+    t1_all = np.minimum(np.maximum(legs.t1, legs.t0), end - 1e-6)
     k0 = np.floor((legs.t0 - ph) / interval).astype(np.int64)
-    k1 = np.floor((np.minimum(legs.t1, end - 1e-6) - ph) / interval).astype(np.int64)
-    k1 = np.maximum(k1, k0)
+    k1 = np.maximum(np.floor((t1_all - ph) / interval).astype(np.int64), k0)
     nwin = k1 - k0 + 1
-    rep = np.repeat(np.arange(len(legs)), nwin)
-    offs = np.arange(len(rep)) - np.repeat(np.cumsum(nwin) - nwin, nwin)
-    k = k0[rep] + offs
-    wstart = ph[rep] + k * interval
-    t0, t1 = legs.t0[rep], np.maximum(legs.t1[rep], legs.t0[rep])
-    s = np.maximum(t0, wstart)
-    e = np.minimum(np.minimum(t1, wstart + interval - 1e-6), end - 1e-6)
-    span = t1 - t0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fs = np.where(span > 0, (s - t0) / span, 0.0)
-        fe = np.where(span > 0, (e - t0) / span, 1.0)
-    n = nwin[rep]
-    last = offs == n - 1
-    fe = np.where(last, 1.0, fe)
-    fs = np.where(offs == 0, 0.0, fs)
-    P = np.maximum(legs.packets[rep], n)
-    B = np.maximum(legs.bytes[rep], 40 * P)
-    pk = np.maximum(np.floor(P * fe).astype(np.int64) - np.floor(P * fs).astype(np.int64), 1)
-    by = np.floor(B * fe).astype(np.int64) - np.floor(B * fs).astype(np.int64)
-    by = np.maximum(by, 40 * pk)
-    first = offs == 0
-    flags = np.where(
-        first & last,
-        legs.f_first[rep] | legs.f_last[rep],
-        np.where(first, legs.f_first[rep], np.where(last, legs.f_last[rep], legs.f_mid[rep])),
-    ).astype(np.int16)
-    keep = s < end
-    rec = Records(
-        eni=legs.eni[rep],
-        egress=legs.egress[rep],
-        accept=legs.accept[rep],
-        src=legs.src[rep],
-        dst=legs.dst[rep],
-        pkt_src=legs.pkt_src[rep],
-        pkt_dst=legs.pkt_dst[rep],
-        sport=legs.sport[rep],
-        dport=legs.dport[rep],
-        proto=legs.proto[rep],
-        packets=pk,
-        bytes=by,
-        start=np.floor(s).astype(np.int64),
-        end=np.maximum(np.floor(e), np.floor(s)).astype(np.int64),
-        flags=flags,
-        path=legs.path[rep],
-        status=np.zeros(len(rep), dtype=np.int8),
-    )
-    return rec.take(np.flatnonzero(keep)) if not keep.all() else rec
+    inside = legs.t0 < end
+    parts = []
+    # most legs fall in one interval: their record is the leg itself
+    one = np.flatnonzero(inside & (nwin == 1))
+    if len(one):
+        s0 = np.floor(legs.t0[one]).astype(np.int64)
+        pk = np.maximum(legs.packets[one], 1)
+        parts.append(
+            _gather(
+                legs,
+                one,
+                packets=pk,
+                bytes=np.maximum(legs.bytes[one], 40 * pk),
+                start=s0,
+                end=np.maximum(np.floor(t1_all[one]).astype(np.int64), s0),
+                flags=(legs.f_first[one] | legs.f_last[one]).astype(np.int16),
+            )
+        )
+    many = np.flatnonzero(inside & (nwin > 1))
+    if len(many):
+        nw = nwin[many]
+        rep = np.repeat(many, nw)
+        offs = np.arange(len(rep)) - np.repeat(np.cumsum(nw) - nw, nw)
+        wstart = ph[rep] + (k0[rep] + offs) * interval
+        t0, t1 = legs.t0[rep], t1_all[rep]
+        s = np.maximum(t0, wstart)
+        e = np.minimum(t1, wstart + interval - 1e-6)
+        span = np.maximum(t1 - t0, 1e-9)
+        n = nwin[rep]
+        first, last = offs == 0, offs == n - 1
+        fs = np.where(first, 0.0, (s - t0) / span)
+        fe = np.where(last, 1.0, (e - t0) / span)
+        P = np.maximum(legs.packets[rep], n)
+        B = np.maximum(legs.bytes[rep], 40 * P)
+        pk = np.maximum(np.floor(P * fe).astype(np.int64) - np.floor(P * fs).astype(np.int64), 1)
+        by = np.maximum(np.floor(B * fe).astype(np.int64) - np.floor(B * fs).astype(np.int64), 40 * pk)
+        flags = legs.f_mid[rep].copy()
+        flags[first] = legs.f_first[rep[first]]
+        flags[last] = legs.f_last[rep[last]]
+        flags[first & last] = legs.f_first[rep[first & last]] | legs.f_last[rep[first & last]]
+        sf = np.floor(s).astype(np.int64)
+        parts.append(
+            _gather(
+                legs,
+                rep,
+                packets=pk,
+                bytes=by,
+                start=sf,
+                end=np.maximum(np.floor(e).astype(np.int64), sf),
+                flags=flags.astype(np.int16),
+            )
+        )
+    if not parts:
+        return _gather(
+            legs,
+            np.zeros(0, dtype=np.int64),
+            **{k: np.zeros(0, np.int64) for k in ("packets", "bytes", "start", "end")},
+            flags=np.zeros(0, np.int16),
+        )
+    return parts[0] if len(parts) == 1 else Records.concat(parts)
 
 
 def _window_of(rec: Records, phase: np.ndarray, interval: int) -> np.ndarray:
@@ -227,8 +246,8 @@ def status_records(
 # ------------------------------------------------------------------ table ----
 
 
-def _ip_strings(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    u, inv = np.unique(values, return_inverse=True)
+def _ip_strings(u: np.ndarray) -> np.ndarray:
+    """Dotted-quad strings of sorted unique IPv4 addresses (integers)."""
     a, b, c, d = (u >> 24) & 255, (u >> 16) & 255, (u >> 8) & 255, u & 255
     strs = np.array(
         [
@@ -237,7 +256,7 @@ def _ip_strings(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ],
         dtype=object,
     )
-    return inv.astype(np.int64), strs
+    return strs
 
 
 def _dictionary(codes: np.ndarray, values: Sequence[object], valid: np.ndarray | None) -> pa.Array:
@@ -272,6 +291,9 @@ def format_version(names: Sequence[str]) -> int:
     return max([2, *versions])
 
 
+_IP_FIELDS = {"srcaddr": "src", "dstaddr": "dst", "pkt-srcaddr": "pkt_src", "pkt-dstaddr": "pkt_dst"}
+
+
 def to_table(rec: Records, names: Sequence[str], topo: Topology, eps: Endpoints) -> pa.Table:
     """The records as an Arrow table in the DataFrame contract's types, columns in format order."""
     n = len(rec)
@@ -279,13 +301,15 @@ def to_table(rec: Records, names: Sequence[str], topo: Topology, eps: Endpoints)
     eni_ids = [e.id for e in eps.enis]
     subnets = [topo.subnet(e.subnet) for e in eps.enis]
     cols: dict[str, pa.Array] = {}
-    ip_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    ip_cache: dict[str, np.ndarray] = {}
 
     def ips(attr: str) -> pa.Array:
-        if attr not in ip_cache:
-            ip_cache[attr] = _ip_strings(getattr(rec, attr))
-        inv, strs = ip_cache[attr]
-        return _dictionary(inv, strs, ok)
+        if not ip_cache:  # the addresses of every address column, made into text once
+            wanted = [a for n, a in _IP_FIELDS.items() if n in names]
+            ip_cache["u"] = np.unique(np.concatenate([getattr(rec, a) for a in wanted]))
+            ip_cache["s"] = _ip_strings(ip_cache["u"])
+        inv = np.searchsorted(ip_cache["u"], getattr(rec, attr))
+        return _dictionary(inv, ip_cache["s"], ok)
 
     def ints(values: np.ndarray, column: str, valid: np.ndarray | None = ok) -> pa.Array:
         t = _arrow.arrow_type(column)
