@@ -13,8 +13,9 @@ answered once here, vectorised, and shared:
   are joined (see ``_nat_legs``);
 * **conversations** pair the two directions of a 5-tuple; the side that started
   it (the *client*) is found from the TCP flags when logged (SYN without ACK
-  starts, SYN-ACK answers), else from the ports (the ephemeral, higher port is
-  the client's; a lone record from a well-known port to a high port is a reply);
+  starts, SYN-ACK answers), else from the ports (a known service port is the
+  server's, else the lower port is; a lone record from a service port to a high
+  non-service port is a reply);
 * **what came back**: for each record, whether the reverse direction was seen,
   with which flags and whether it was rejected.
 
@@ -334,6 +335,62 @@ def _nat_legs(
     return drop, out_dst, out_dport
 
 
+#: Ports servers listen on: the well-known range and common registered service ports. Without TCP
+#: flags, the side of a conversation on one of these (and the other side not) is the server.
+SERVICE_PORTS = np.zeros(65536, dtype=bool)
+SERVICE_PORTS[:1024] = True
+SERVICE_PORTS[
+    [
+        1433,
+        1521,
+        1883,
+        2049,
+        2181,
+        2375,
+        2376,
+        2379,
+        3000,
+        3128,
+        3306,
+        3389,
+        4443,
+        5000,
+        5044,
+        5060,
+        5432,
+        5601,
+        5671,
+        5672,
+        5900,
+        5984,
+        5985,
+        5986,
+        6379,
+        6443,
+        7001,
+        8000,
+        8008,
+        8080,
+        8081,
+        8088,
+        8443,
+        8888,
+        9000,
+        9042,
+        9090,
+        9092,
+        9200,
+        9300,
+        9418,
+        10250,
+        11211,
+        15672,
+        27017,
+    ]
+] = True
+SERVICE_PORTS[0] = False  # ICMP and protocols without ports
+
+
 def _conversations(a: dict[str, np.ndarray], eni: np.ndarray) -> dict[str, np.ndarray]:
     """Drop the second ENI's copy of each record; orient each conversation client -> server."""
     m = len(a["row"])
@@ -379,9 +436,17 @@ def _conversations(a: dict[str, np.ndarray], eni: np.ndarray) -> dict[str, np.nd
     port_lo[conv] = plo
     port_hi[conv] = phi
     f0, f1 = first[0::2], first[1::2]
-    by_ports = np.where(port_lo > port_hi, 0, np.where(port_hi > port_lo, 1, np.where(f1 < f0, 1, 0)))
-    lone0 = np.where((port_lo < 1024) & (port_hi >= 1024), 1, 0)  # only 0 seen: a reply from a service port
-    lone1 = np.where((port_hi < 1024) & (port_lo >= 1024), 0, 1)
+    svc_lo = SERVICE_PORTS[np.clip(port_lo, 0, 65535)] & (port_lo >= 0)
+    svc_hi = SERVICE_PORTS[np.clip(port_hi, 0, 65535)] & (port_hi >= 0)
+    # both directions seen, no flags: a known service port marks the server; else the lower port does
+    by_ports = np.select(
+        [svc_lo & ~svc_hi, svc_hi & ~svc_lo, port_lo > port_hi, port_hi > port_lo],
+        [1, 0, 0, 1],
+        default=np.where(f1 < f0, 1, 0),
+    )
+    # one direction seen: it is the request, unless it comes from a service port to a non-service one
+    lone0 = np.where(svc_lo & ~svc_hi & (port_hi >= 1024), 1, 0)
+    lone1 = np.where(svc_hi & ~svc_lo & (port_lo >= 1024), 0, 1)
     client = np.select(
         [s0 & ~s1, s1 & ~s0, k1 & ~k0, k0 & ~k1, c0 & c1, c0],
         [0, 1, 0, 1, by_ports, lone0],

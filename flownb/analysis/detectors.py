@@ -1969,6 +1969,14 @@ def detect(
     Examples
     --------
     >>> import flownb
+    >>> from flownb.analysis.detectors import detect, evidence
+    >>> sim = flownb.simulate(["baseline", "port_scan"], seed=0, duration="1h")
+    >>> found = detect(sim.flows)
+    >>> scan = found[found["detector"] == "vertical_scan"].iloc[0]
+    >>> scan["label"], scan["src"] == sim.truth["src"].iloc[0]
+    ('Recon:EC2/Portscan', True)
+    >>> bool(len(evidence(sim.flows, scan)) == scan["evidence_count"])
+    True
     >>> df = flownb.samples.load("aws-docs/default-accept-reject")
     >>> flownb.analysis.detectors.detect(df, ["intel_match"], indicators=["172.31.9.0/24"]).empty
     True
