@@ -6,7 +6,8 @@ Two levels, so a read touches as little as possible:
   a delivery folder or file is skipped when its account, region or time says
   none of its records can match. AWS names folders and files by *delivery*
   time, which is never before a record's start and usually within minutes
-  after it; :data:`DELIVERY_SLACK` bounds how late a record may arrive;
+  after it; :data:`DELIVERY_SLACK` bounds how late a record may arrive and
+  :data:`EARLY_SLACK` how early a file may be named;
 * **records**: a record is kept when its ``start`` is in ``[start, end)``
   (half-open, so consecutive ranges never count a record twice), its
   ``account_id`` is one of ``accounts`` and its ``region`` one of ``regions``
@@ -40,7 +41,7 @@ from . import _arrow
 from .layout import key_info
 from .text import Part
 
-__all__ = ["DELIVERY_SLACK", "Selection", "TimeLike", "to_utc"]
+__all__ = ["DELIVERY_SLACK", "EARLY_SLACK", "Selection", "TimeLike", "to_utc"]
 
 TimeLike: TypeAlias = str | datetime | date | pd.Timestamp | np.datetime64 | int | float
 
@@ -49,8 +50,11 @@ TimeLike: TypeAlias = str | datetime | date | pd.Timestamp | np.datetime64 | int
 #: Amazon S3"); flownb allows an hour so that late deliveries are not missed (flownb's own choice).
 DELIVERY_SLACK = pd.Timedelta(hours=1)
 
-#: File names carry the delivery time to the minute, so a file may hold records up to a minute later.
-_NAME_RESOLUTION = pd.Timedelta(minutes=1)
+#: How long before its records start a file may be named. AWS names a file by its delivery time,
+#: after the records in it started (VPC User Guide, "Flow log files"), but to the minute only; tools
+#: that write the same layout (flownb's VPC twin among them) name files by the start of the
+#: 5-minute period they hold. Ten minutes covers both (flownb's own choice).
+EARLY_SLACK = pd.Timedelta(minutes=10)
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 
@@ -130,7 +134,7 @@ class Selection:
     # ------------------------------------------------------------------ keys (delivery times)
 
     def _window(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-        lo = None if self.start is None else self.start - _NAME_RESOLUTION
+        lo = None if self.start is None else self.start - EARLY_SLACK
         hi = None if self.end is None else self.end + DELIVERY_SLACK
         return lo, hi
 
@@ -159,7 +163,7 @@ class Selection:
             return True
         if info.file_time is not None:
             t = pd.Timestamp(info.file_time)
-            return self.overlaps(t, t + _NAME_RESOLUTION)
+            return self.overlaps(t, t + pd.Timedelta(minutes=1))  # names are to the minute
         if info.day is not None:
             day = pd.Timestamp(info.day)
             if info.hour is not None:

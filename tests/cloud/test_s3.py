@@ -14,6 +14,7 @@ import pytest
 import flownb
 from flownb.io import _aws
 from flownb.io._errors import FlowLogSourceError
+from flownb.io._select import DELIVERY_SLACK, EARLY_SLACK
 
 from .conftest import (
     ACCOUNTS,
@@ -113,11 +114,12 @@ def test_time_range_lists_only_its_folders_and_gets_only_its_objects(aws, calls)
     }
     assert days <= {"2024/05/03"}, days
     assert not any(ACCOUNTS[1] in p["Prefix"] for p in lists)
-    # Objects: those whose delivery time can hold records of the range (1 h slack after the end).
+    # Objects: those whose delivery time can hold records of the range (10 min before, 1 h after).
     expected = [
         k
         for k in written
-        if ACCOUNTS[0] in k and start - pd.Timedelta(minutes=1) <= _file_time(k) < end + pd.Timedelta(hours=1)
+        if ACCOUNTS[0] in k
+        and start - EARLY_SLACK - pd.Timedelta(minutes=1) < _file_time(k) < end + DELIVERY_SLACK
     ]
     assert sorted(p["Key"] for p in gets) == sorted(expected)
     assert len(gets) < len([k for k in written if ACCOUNTS[0] in k]) / 5
@@ -148,7 +150,7 @@ def test_hive_hourly_partitions_are_pruned_by_hour(aws, calls) -> None:
     )
     lists = [p["Prefix"] for p in calls.named("ListObjectsV2")]
     hours = {p.split("hour=")[1][:2] for p in lists if "hour=" in p}
-    assert hours <= {"09", "10", "11"}, hours  # 09: the minute of slack before; 11: the hour of slack after
+    assert hours <= {"09", "10", "11"}, hours  # 09: the 10 minutes of slack before; 11: the hour after
     assert not any("aws-region=us-east-1" in p for p in lists)
     gets = calls.named("GetObject")
     assert all("aws-region=eu-west-1" in g["Key"] for g in gets) and 0 < len(gets) <= 2 * 2
@@ -163,7 +165,7 @@ def test_a_day_fully_inside_the_range_is_listed_in_one_go(aws, calls) -> None:
     calls.calls.clear()
     df = flownb.read_flow_logs("s3://flow-logs/", start="2024-05-01T23:00", end="2024-05-03", progress=False)
     flat = [p["Prefix"] for p in calls.named("ListObjectsV2") if "Delimiter" not in p]
-    # Window of delivery times: [22:59 on the 1st, 01:00 on the 3rd) (a minute before, an hour after).
+    # Window of delivery times: [22:50 on the 1st, 01:00 on the 3rd) (10 minutes before, an hour after).
     assert flat and all(p.endswith(("/2024/05/01/23/", "/2024/05/02/", "/2024/05/03/00/")) for p in flat), (
         flat
     )
