@@ -204,16 +204,24 @@ def protocol_label(number: int) -> str:
     return PROTOCOLS.get(int(number), str(int(number)))
 
 
+def _label_small_ints(col: pd.Series, label, name: str, size: int) -> pd.Series:
+    """Categorical labels for a small non-negative integer column, computed once per distinct value."""
+    values = col.to_numpy(dtype=np.int64, na_value=-1)
+    present = np.flatnonzero(np.bincount(np.clip(values, -1, size - 1) + 1, minlength=size + 1)[1:])
+    labels = [label(int(v)) for v in present]
+    cats = list(dict.fromkeys(labels))
+    pos = {c: i for i, c in enumerate(cats)}
+    table = np.full(size + 1, -1, dtype=np.int64)
+    table[present + 1] = [pos[x] for x in labels]
+    codes = table[np.clip(values, -1, size - 1) + 1]
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object)), index=col.index, name=name
+    )
+
+
 def protocol_names(protocol: pd.Series) -> pd.Series:
     """Protocol keyword for each value of a protocol column (``category``; missing stays missing)."""
-    values = protocol.astype("Int64")
-    present = sorted(int(v) for v in values.dropna().unique())
-    cats = [protocol_label(v) for v in present]
-    mapping = dict(zip(present, cats, strict=True))
-    out = values.map(mapping, na_action="ignore")
-    return pd.Series(
-        pd.Categorical(out, categories=list(dict.fromkeys(cats))), index=protocol.index, name="protocol_name"
-    )
+    return _label_small_ints(protocol, protocol_label, "protocol_name", 256)
 
 
 def flag_names(tcp_flags: pd.Series) -> pd.Series:
@@ -221,15 +229,7 @@ def flag_names(tcp_flags: pd.Series) -> pd.Series:
 
     SYN-ACK (18) is named as AWS names it; the other bits by their TCP names.
     """
-    values = tcp_flags.astype("Int64")
-    present = sorted(int(v) for v in values.dropna().unique())
-    mapping = {v: _decode_flags(v) for v in present}
-    out = values.map(mapping, na_action="ignore")
-    return pd.Series(
-        pd.Categorical(out, categories=list(dict.fromkeys(mapping.values()))),
-        index=tcp_flags.index,
-        name="tcp_flag_names",
-    )
+    return _label_small_ints(tcp_flags, _decode_flags, "tcp_flag_names", 65536)
 
 
 def _decode_flags(value: int) -> str:

@@ -181,10 +181,15 @@ def enrich(df: pd.DataFrame) -> pd.DataFrame:
     if "tcp_flags" in df:
         new["tcp_flag_names"] = flag_names(df["tcp_flags"])
     if "traffic_path" in df:
-        tp = df["traffic_path"].astype("Int64")
-        labels = tp.map(schema.TRAFFIC_PATHS, na_action="ignore")
+        tp = df["traffic_path"].to_numpy(dtype=np.int64, na_value=0)
+        table = np.full(256, -1, dtype=np.int64)
+        table[list(schema.TRAFFIC_PATHS)] = np.arange(len(schema.TRAFFIC_PATHS))
         new["traffic_path_label"] = pd.Series(
-            pd.Categorical(labels, categories=list(schema.TRAFFIC_PATHS.values())), index=df.index
+            pd.Categorical.from_codes(
+                table[np.clip(tp, 0, 255)],
+                categories=pd.Index(list(schema.TRAFFIC_PATHS.values()), dtype=object),
+            ),
+            index=df.index,
         )
     if "srcaddr" in df:
         new["src_scope"] = scope_of(df["srcaddr"]).rename("src_scope")
@@ -192,9 +197,10 @@ def enrich(df: pd.DataFrame) -> pd.DataFrame:
         new["dst_scope"] = scope_of(df["dstaddr"]).rename("dst_scope")
     if {"srcaddr", "dstaddr"} <= set(df.columns):
         side = local_side(df)
-        direction = np.array([None, "egress", "ingress"], dtype=object)[side]
+        dirs = list(schema.FLOW_DIRECTIONS)
+        codes = np.array([-1, dirs.index("egress"), dirs.index("ingress")], dtype=np.int64)[side]
         new["direction"] = pd.Series(
-            pd.Categorical(direction, categories=list(schema.FLOW_DIRECTIONS)), index=df.index
+            pd.Categorical.from_codes(codes, categories=pd.Index(dirs, dtype=object)), index=df.index
         )
         egress, ingress = side == 1, side == 2
         new["local_addr"] = _pick(df["srcaddr"], df["dstaddr"], egress, ingress, "local_addr")
@@ -202,12 +208,7 @@ def enrich(df: pd.DataFrame) -> pd.DataFrame:
         if {"srcport", "dstport"} <= set(df.columns):
             new["local_port"] = _pick(df["srcport"], df["dstport"], egress, ingress, "local_port")
             new["remote_port"] = _pick(df["dstport"], df["srcport"], egress, ingress, "remote_port")
-        rs = pd.Series(
-            np.where(egress, new["dst_scope"].astype(object), new["src_scope"].astype(object)),
-            index=df.index,
-        )
-        rs[~(egress | ingress)] = None
-        new["remote_scope"] = rs.astype(pd.CategoricalDtype(list(_scope_categories())))
+        new["remote_scope"] = scope_of(new["remote_addr"]).rename("remote_scope")
     if {"start", "end"} <= set(df.columns):
         dur = (df["end"] - df["start"]).dt.total_seconds()
         new["duration_s"] = dur.astype("Int64")
@@ -220,23 +221,12 @@ def enrich(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _scope_categories() -> tuple[str, ...]:
-    from ._addresses import SCOPES
-
-    return SCOPES
-
-
 def _pick(a: pd.Series, b: pd.Series, take_a: np.ndarray, take_b: np.ndarray, name: str) -> pd.Series:
     """``a`` where take_a, ``b`` where take_b, missing elsewhere; keeps a category or integer dtype."""
-    if isinstance(a.dtype, pd.CategoricalDtype):
-        cats = a.cat.categories.append(b.cat.categories[~b.cat.categories.isin(a.cat.categories)])
-        a2 = a.cat.set_categories(cats)
-        b2 = b.cat.set_categories(cats)
-        codes = np.where(take_a, a2.cat.codes, np.where(take_b, b2.cat.codes, -1))
-        return pd.Series(pd.Categorical.from_codes(codes, categories=cats), index=a.index, name=name)
-    if isinstance(a.dtype, pd.CategoricalDtype) or a.dtype == object or isinstance(a.dtype, pd.StringDtype):
-        out = pd.Series(np.where(take_a, a.astype(object), np.where(take_b, b.astype(object), None)))
-        return out.astype("category").set_axis(a.index).rename(name)
+    if isinstance(a.dtype, pd.CategoricalDtype) or isinstance(b.dtype, pd.CategoricalDtype):
+        (ca, cb), values = _address_codes(pd.DataFrame({"a": a, "b": b}), ["a", "b"])
+        codes = np.where(take_a, ca, np.where(take_b, cb, -1))
+        return pd.Series(pd.Categorical.from_codes(codes, categories=values), index=a.index, name=name)
     out = a.where(pd.Series(take_a, index=a.index), b).astype(a.dtype)
     out = out.mask(pd.Series(~(take_a | take_b), index=a.index))
     return out.rename(name)

@@ -588,41 +588,58 @@ def service_view(df: pd.DataFrame) -> pd.DataFrame:
         for c in ("service",):
             out[c] = pd.Series([], dtype="category")
         return out
-    work = conv.copy()
+    # one integer per (client, server, server port, protocol), then numpy reductions per group
+    cl = np.asarray(conv["client"].cat.codes, dtype=np.int64)
+    sv = np.asarray(conv["server"].cat.codes, dtype=np.int64)
+    sp = conv["server_port"].to_numpy(dtype=np.int64, na_value=-1) + 1
+    pr = conv["protocol"].to_numpy(dtype=np.int64, na_value=-1) + 1
+    n_addr = len(conv["client"].cat.categories) + 1
+    key = ((cl * n_addr + sv) * 65537 + sp) * 257 + pr
+    g, uniq = pd.factorize(key)
+    g = np.asarray(g, dtype=np.int64)
+    k = len(uniq)
+    first_row = np.zeros(k, dtype=np.int64)
+    first_row[g[::-1]] = np.arange(len(g))[::-1]
+    out = conv[keys].take(first_row).reset_index(drop=True)
+    out["connections"] = np.bincount(g, minlength=k).astype(np.int64)
+    for c in ("packets_to_server", "bytes_to_server", "packets_to_client", "bytes_to_client"):
+        sums = np.bincount(g, weights=counter_weights(conv[c], len(conv)), minlength=k)
+        out[c] = pd.array(sums.astype(np.uint64), dtype="UInt64")
     for side in ("to_server", "to_client"):
-        a = work[f"action_{side}"]
-        work[f"_acc_{side}"] = a.isin(["ACCEPT", "MIXED"]).astype(np.int64)
-        work[f"_rej_{side}"] = a.isin(["REJECT", "MIXED"]).astype(np.int64)
-    g = work.groupby(keys, observed=True, dropna=False, sort=False)
-    out = g.agg(
-        connections=("records", "size"),
-        packets_to_server=("packets_to_server", "sum"),
-        bytes_to_server=("bytes_to_server", "sum"),
-        packets_to_client=("packets_to_client", "sum"),
-        bytes_to_client=("bytes_to_client", "sum"),
-        _acc_s=("_acc_to_server", "sum"),
-        _rej_s=("_rej_to_server", "sum"),
-        _acc_c=("_acc_to_client", "sum"),
-        _rej_c=("_rej_to_client", "sum"),
-        first=("first", "min"),
-        last=("last", "max"),
-    ).reset_index()
-    out["action_to_server"] = _action_label(out.pop("_acc_s").to_numpy(), out.pop("_rej_s").to_numpy())
-    out["action_to_client"] = _action_label(out.pop("_acc_c").to_numpy(), out.pop("_rej_c").to_numpy())
+        codes = np.asarray(conv[f"action_{side}"].cat.codes, dtype=np.int64)  # 0 ACCEPT 1 REJECT 2 MIXED
+        acc = np.bincount(g, weights=(codes == 0) | (codes == 2), minlength=k)
+        rej = np.bincount(g, weights=(codes == 1) | (codes == 2), minlength=k)
+        out[f"action_{side}"] = _action_label(acc, rej)
+    big = np.iinfo(np.int64).max
+    first = np.full(k, big, dtype=np.int64)
+    last = np.full(k, -big, dtype=np.int64)
+    st, en = seconds(conv["first"]), seconds(conv["last"])
+    np.minimum.at(first, g, st)
+    np.maximum.at(last, g, en)
+    nat = np.iinfo(np.int64).min
+    out["first"] = pd.array(np.where(first == nat, nat, first).astype("datetime64[s]")).tz_localize("UTC")
+    out["last"] = pd.array(np.where(last == nat, nat, last).astype("datetime64[s]")).tz_localize("UTC")
     port = out["server_port"].astype("Int64")
     proto = out["protocol"].astype("Int64")
-    names = _service_names(port, proto)
-    out.insert(4, "service", pd.Categorical(names))
-    out = out.sort_values(["connections", "bytes_to_server"], ascending=False, kind="stable")
-    return out.reset_index(drop=True)
+    out.insert(4, "service", _service_names(port, proto))
+    order = np.lexsort((-out["bytes_to_server"].to_numpy(dtype=np.float64), -out["connections"].to_numpy()))
+    return out.take(order).reset_index(drop=True)
 
 
-def _service_names(port: pd.Series, proto: pd.Series) -> list:
-    table = np.full(65536, None, dtype=object)
+def _service_names(port: pd.Series, proto: pd.Series) -> pd.Categorical:
+    """Well-known service name of each TCP/UDP/SCTP port (missing for others), as a categorical."""
+    names = sorted(set(SERVICE_PORTS.values()))
+    pos = {n: i for i, n in enumerate(names)}
+    table = np.full(65536, -1, dtype=np.int64)
     for k, v in SERVICE_PORTS.items():
-        table[k] = v
+        table[k] = pos[v]
     p = port.to_numpy(dtype=np.int64, na_value=-1)
     pr = proto.to_numpy(dtype=np.int64, na_value=-1)
-    names = table[np.clip(p, 0, 65535)]
-    names[(p < 0) | ~np.isin(pr, [6, 17, 132])] = None
-    return list(names)
+    codes = np.where((p < 0) | ~np.isin(pr, [6, 17, 132]), -1, table[np.clip(p, 0, 65535)])
+    used = np.unique(codes[codes >= 0])
+    remap = np.full(len(names) + 1, -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    return pd.Categorical.from_codes(
+        remap[np.where(codes < 0, len(names), codes)],
+        categories=pd.Index([names[i] for i in used], dtype=object),
+    )
