@@ -1,0 +1,363 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 04 · Troubleshooting connectivity: security groups versus network ACLs
+#
+# > **Run all cells first** (menu *Run → Run All Cells*). Everything runs on flownb's VPC twin: no AWS
+# > account, no internet, about 15 seconds.
+#
+# **The question:** *the application server `app-1` cannot talk to the database `db-1` on PostgreSQL
+# (TCP 5432). Why?*
+#
+# **You will learn**
+#
+# 1. why security groups (**stateful**) and network ACLs (**stateless**) leave different footprints in
+#    flow logs, and how to read them;
+# 2. how to break a network ACL in the VPC twin, see the ACCEPT/REJECT pattern it leaves, diagnose it with
+#    `flownb.diagnose`, fix it and see the pattern change;
+# 3. what a single REJECT can and cannot tell you;
+# 4. how NAT gateways and transit gateways show up (`pkt-srcaddr`, `pkt-dstaddr`);
+# 5. what flow logs cannot tell, and when to use VPC Reachability Analyzer instead.
+
+# %%
+import altair as alt
+import pandas as pd
+
+import flownb
+import flownb.charts
+from flownb.sim import NetworkAclRule
+
+alt.renderers.enable("jupyter")  # charts as widgets (offline with FLOWNB_OFFLINE=1)
+pd.set_option("display.width", 120)
+pd.set_option("display.max_columns", 14)
+
+COLUMNS = ["interface_id", "srcaddr", "dstaddr", "srcport", "dstport", "packets", "action"]
+
+# %% [markdown]
+# ## Stateful and stateless, in one paragraph
+#
+# A **security group** is attached to an ENI and is *stateful*: when it allows a request in, the response
+# goes out whatever the outbound rules say (and the other way round). A **network ACL** is attached to a
+# subnet and is *stateless*: the response is a new packet that must be allowed by the ACL's rules in its own
+# direction, and it goes to the client's **ephemeral port** (1024-65535 for most clients; Linux picks from
+# 32768-60999, Windows from 49152-65535). Forget the ephemeral-port rule and the request gets in, but its
+# answer never gets out.
+#
+# ## First, the records as AWS documents them
+#
+# The Amazon VPC User Guide has exactly this case: a ping from a home computer to an instance, whose
+# security group allows ICMP but whose network ACL allows ICMP inbound only.
+
+# %%
+ping = flownb.samples.load("aws-docs/sg-nacl-ping")
+ping[["srcaddr", "dstaddr", "protocol", "packets", "bytes", "action"]]
+
+# %% [markdown]
+# The request (`203.0.113.12 → 172.31.16.139`) was **ACCEPT**ed, the reply (`172.31.16.139 → 203.0.113.12`)
+# was **REJECT**ed on the same interface. A security group cannot do that: it would have let the reply out
+# because it let the request in. Only a network ACL rejects a response to an accepted request.
+
+# %%
+assert ping["action"].tolist() == ["ACCEPT", "REJECT"]
+assert ping.iloc[0]["srcaddr"] == ping.iloc[1]["dstaddr"]  # the REJECT is the reply to the ACCEPT
+
+# %% [markdown]
+# ## Break a network ACL in the VPC twin
+#
+# `flownb.simulate` runs a small three-tier VPC with real security-group and network-ACL rules. The
+# scenario `nacl_blocks_return` removes the outbound ephemeral-port rule from the database subnet's ACL.
+# Thirty minutes of the VPC's traffic, with the mistake:
+
+# %%
+broken = flownb.simulate("nacl_blocks_return", seed=0, duration="30min")
+vpc = broken.topology
+app1, db1 = vpc.instance("app-1"), vpc.instance("db-1")
+db_acl = vpc.network_acl_of(db1.eni.subnet)
+print(f"app-1 is {app1.private_ip} on {app1.eni.id}; db-1 is {db1.private_ip} on {db1.eni.id}")
+print(f"network ACL of db-1's subnet: {db_acl.name}")
+for direction in ("inbound", "outbound"):
+    for rule in db_acl.rules(direction):
+        print(f"  {direction:8} {rule.text().strip()}")
+print("  (and the implicit rule *: DENY everything else, in both directions)")
+
+# %% [markdown]
+# Inbound, the ACL allows PostgreSQL from the application subnets and ports 1024-65535 (the answers to
+# db-1's own connections). Outbound, it allows only HTTPS: nothing lets db-1's **answers** (from port 5432
+# to app-1's ephemeral port) leave the subnet.
+#
+# ## The records
+#
+# Every record between the two, on both ENIs:
+
+# %%
+flows = broken.flows
+pair = flows[
+    flows["srcaddr"].isin([app1.private_ip, db1.private_ip])
+    & flows["dstaddr"].isin([app1.private_ip, db1.private_ip])
+]
+pair[COLUMNS].head(6)
+
+# %% [markdown]
+# Read them in groups of three, one connection each (same client port):
+#
+# | ENI | direction | action | meaning |
+# |---|---|---|---|
+# | app-1's | app-1 → db-1:5432 | ACCEPT | the request leaves app-1 (its SG and ACL allow it) |
+# | db-1's | app-1 → db-1:5432 | ACCEPT | the request reaches db-1 (db-1's SG and ACL allow it in) |
+# | db-1's | db-1:5432 → app-1 | **REJECT** | db-1 answers, and the answer is dropped on the way out |
+#
+# No record shows the answer arriving at app-1: it never left db-1's subnet. Let's count every
+# combination over the 30 minutes:
+
+# %%
+eni_name = {app1.eni.id: "app-1's ENI", db1.eni.id: "db-1's ENI"}
+pattern = (
+    pair.assign(
+        eni=pair["interface_id"].astype(str).map(eni_name),
+        leg=(pair["dstport"] == 5432).map({True: "request", False: "response"}),
+    )
+    .groupby(["eni", "leg", "action"], observed=True)
+    .size()
+    .rename("records")
+    .reset_index()
+)
+pattern
+
+# %%
+# The teaching claim, checked: requests are ACCEPTed on both ENIs, every response is REJECTed on db-1's
+requests = pair[pair["dstport"] == 5432]
+responses = pair[pair["srcport"] == 5432]
+assert (requests["action"] == "ACCEPT").all()
+assert len(responses) > 0 and (responses["action"] == "REJECT").all()
+assert (responses["interface_id"] == db1.eni.id).all()  # seen only where it was dropped
+
+# %%
+flownb.charts.accept_reject(pair, freq="1min")
+
+# %% [markdown]
+# ## Diagnose it
+#
+# `flownb.diagnose(df, src, dst, port=...)` does this reading for you over all the records of a pair
+# (addresses, CIDRs or ENI ids) and returns a verdict with its explanation, the evidence and next steps:
+
+# %%
+diagnosis = flownb.diagnose(flows, app1.private_ip, db1.private_ip, port=5432)
+print(diagnosis.verdict)
+print()
+print(diagnosis.explanation)
+print()
+print("next steps:", *diagnosis.next_steps, sep="\n  - ")
+
+# %%
+assert diagnosis.verdict == "NACL_OUTBOUND_BLOCKS_RETURN"
+assert broken.truth.loc[0, "expected"] == diagnosis.verdict  # the twin's record of what it broke
+
+# %% [markdown]
+# ## Fix it, and see the pattern change
+#
+# The fix is the rule the diagnosis asks for: an outbound rule allowing TCP 1024-65535, numbered below any
+# DENY that would match. We add it to a copy of the VPC and simulate the same 30 minutes again.
+
+# %%
+fixed_vpc = vpc.copy()
+fixed_vpc.network_acl(db_acl.name).outbound.append(
+    NetworkAclRule(100, "allow", "tcp", (1024, 65535), "10.0.0.0/16")
+)
+fixed = flownb.simulate("baseline", seed=0, duration="30min", topology=fixed_vpc)
+after = flownb.diagnose(fixed.flows, app1.private_ip, db1.private_ip, port=5432)
+print(after.verdict)
+
+f = fixed.flows
+fixed_pair = f[
+    f["srcaddr"].isin([app1.private_ip, db1.private_ip])
+    & f["dstaddr"].isin([app1.private_ip, db1.private_ip])
+]
+fixed_pair["action"].value_counts()
+
+# %%
+assert after.verdict == "REACHABLE"
+assert (fixed_pair["action"] == "ACCEPT").all()
+# the answers are now logged twice: leaving db-1 and arriving at app-1
+assert set(fixed_pair.loc[fixed_pair["srcport"] == 5432, "interface_id"]) == {app1.eni.id, db1.eni.id}
+
+# %% [markdown]
+# ## A single REJECT: security group or network ACL?
+#
+# Now the other kind of mistake: db-2's **security group** does not allow app-1 on 5432. The request is
+# rejected on the way in, so there is no answer to look at:
+
+# %%
+sg = flownb.simulate("sg_blocks_inbound", seed=0, duration="15min", scale=0)
+db2 = sg.topology.instance("db-2")
+sg_diag = flownb.diagnose(sg.flows, app1.private_ip, db2.private_ip, port=5432)
+sg_pair = sg.flows[sg.flows["dstaddr"] == db2.private_ip]
+print(sg_diag.verdict)
+print(sg_diag.explanation)
+sg_pair[COLUMNS].head(4)
+
+# %%
+assert sg_diag.verdict == "INBOUND_BLOCKED_SG_OR_NACL"
+assert not (sg.flows["srcaddr"] == db2.private_ip).any()  # db-2 never answered: nothing to judge the ACL by
+
+# %% [markdown]
+# The verdict is honest: **`INBOUND_BLOCKED_SG_OR_NACL`**. A REJECTed request on its way in can be a
+# security group or a network ACL; the flow log's `action` field is the combined result and names no rule
+# (the version 8 field `reject-reason` names only VPC Block Public Access, `BPA`, and encryption controls,
+# `EC`, never a security group or an ACL). Read the
+# security group and the ACL of the subnet (or ask Reachability Analyzer) to know which.
+#
+# The VPC twin has a scenario for each verdict; here they are side by side, logged in the version 5
+# format. Its `flow-direction` field says whether a record was seen coming in or going out of its ENI,
+# which is what tells an ACL that blocks the answer *leaving the server* from one that blocks it
+# *arriving at the client*: enable it (a custom format) on the flow logs you troubleshoot with.
+
+# %%
+cases = {
+    "nacl_blocks_return": ("app-1", "db-1", 5432),
+    "nacl_blocks_inbound": ("bastion", "app-2", 22),
+    "sg_blocks_inbound": ("app-1", "db-2", 5432),
+    "connection_refused": ("web-1", "app-2", 8080),
+    "no_response": ("web-2", "app-1", 8080),
+}
+rows = []
+for scenario, (client, server, port) in cases.items():
+    s = flownb.simulate(scenario, seed=0, duration="15min", scale=0, format="v5")
+    ip = lambda name, s=s: s.topology.instance(name).private_ip  # noqa: E731
+    d = flownb.diagnose(s.flows, ip(client), ip(server), port=port)
+    rows.append({"scenario": scenario, "client": client, "server": f"{server}:{port}", "verdict": d.verdict})
+verdicts = pd.DataFrame(rows)
+verdicts
+
+# %%
+assert verdicts.set_index("scenario")["verdict"].to_dict() == {
+    "nacl_blocks_return": "NACL_OUTBOUND_BLOCKS_RETURN",
+    "nacl_blocks_inbound": "NACL_INBOUND_BLOCKS_RETURN",
+    "sg_blocks_inbound": "INBOUND_BLOCKED_SG_OR_NACL",
+    "connection_refused": "CONNECTION_REFUSED",
+    "no_response": "NO_RESPONSE",
+}
+
+# %% [markdown]
+# `CONNECTION_REFUSED` and `NO_RESPONSE` are ACCEPTed everywhere: the network let the packets through and
+# the problem is on the host (nothing listening, answered by a TCP RST; or a host firewall that drops
+# silently). Flow logs tell these apart by the answer's size and TCP flags, not by `action`.
+#
+# ## Through a NAT gateway
+#
+# A private instance reaches the internet through a NAT gateway, which rewrites the source address. The
+# NAT gateway's own ENI logs four records per connection; with the version 3 fields `pkt-srcaddr` and
+# `pkt-dstaddr` you can see the original addresses behind the rewrite.
+
+# %%
+nat = flownb.simulate("nat_gateway", seed=0, duration="15min", scale=0, format="v5")
+nat_gw = nat.topology.nat_gateways[0]
+nat_diag = flownb.diagnose(nat.flows, app1.private_ip, "52.94.236.248", port=443)
+print(nat_diag.verdicts)
+on_nat = nat.flows[(nat.flows["interface_id"] == nat_gw.interface.id) & (nat.flows["log_status"] == "OK")]
+on_nat[["srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr", "flow_direction", "action"]].head(4)
+
+# %%
+assert nat_diag.verdicts == ("REACHABLE", "VIA_NAT_GATEWAY")
+# On the NAT gateway's ENI, app-1's request is addressed to the NAT gateway itself (dstaddr); only
+# pkt-dstaddr says where it is really going. The answer back comes from the NAT gateway's address;
+# pkt-srcaddr says who really answered.
+request_in = on_nat[on_nat["srcaddr"] == app1.private_ip]
+answer_out = on_nat[on_nat["dstaddr"] == app1.private_ip]
+assert (request_in["dstaddr"] == nat_gw.private_ip).all()
+assert (request_in["pkt_dstaddr"] == "52.94.236.248").all()
+assert (answer_out["srcaddr"] == nat_gw.private_ip).all()
+assert (answer_out["pkt_srcaddr"] == "52.94.236.248").all()
+
+# %% [markdown]
+# Read the four records above: app-1 → NAT (the request arrives, `pkt-dstaddr` is the real destination),
+# NAT → internet (leaves with the NAT's address), internet → NAT (the answer), NAT → app-1 (`pkt-srcaddr`
+# is the real sender). The same layout appears in the AWS documentation's NAT gateway example
+# (`flownb.samples.load("aws-docs/nat-gateway")`). Without the `pkt-*` fields, app-1's traffic to the
+# internet seems to go to the NAT gateway only.
+
+# %% [markdown]
+# ## Through a transit gateway
+#
+# The AWS documentation's transit gateway example (version 3 custom format): a client `10.20.33.164` in one
+# VPC calls a web server `10.40.2.236` in another VPC through a transit gateway. The records are from the
+# destination VPC: the web server's own ENI (`eni-333...`, with an instance id) and the transit gateway's
+# attachment ENIs in two subnets (`eni-111...`, `eni-222...`, no instance id).
+
+# %%
+tgw = flownb.samples.load("aws-docs/transit-gateway-vpc")
+tgw[
+    ["interface_id", "instance_id", "srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr", "tcp_flags", "action"]
+]
+
+# %% [markdown]
+# On the instance's ENI, `srcaddr`/`dstaddr` and `pkt-srcaddr`/`pkt-dstaddr` agree. On the transit gateway's
+# ENIs they do not: `srcaddr` or `dstaddr` is the **attachment ENI's own address** (`10.40.1.175`,
+# `10.40.2.31`), and only `pkt-srcaddr`/`pkt-dstaddr` name the client and the server. Without the `pkt-*`
+# fields, cross-VPC traffic seems to come from the transit gateway.
+
+# %%
+addr = tgw[["instance_id", "srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr"]].astype(
+    str
+)  # categories differ
+on_instance = addr[tgw["instance_id"].notna()]
+on_tgw = addr[tgw["instance_id"].isna()]
+assert (on_instance["srcaddr"] == on_instance["pkt_srcaddr"]).all()
+assert (on_tgw["srcaddr"] != on_tgw["pkt_srcaddr"]).any() or (
+    on_tgw["dstaddr"] != on_tgw["pkt_dstaddr"]
+).any()
+assert set(on_tgw["pkt_srcaddr"]) | set(on_tgw["pkt_dstaddr"]) == {"10.20.33.164", "10.40.2.236"}
+
+# %% [markdown]
+# ## Try it
+#
+# *(The Troubleshooter widget, where you pick a source, a destination and a port and read the verdict, is
+# added here when `flownb.widgets` is available.)*
+#
+# ## What flow logs cannot tell
+#
+# - **Which rule** dropped a packet, or whether it was a security group or a network ACL when only the
+#   request is seen. Flow logs record outcomes, not rules.
+# - **Traffic that never reaches an ENI**: a missing route sends nothing anywhere, so nothing is logged. An
+#   empty result is not a REJECT.
+# - **Traffic AWS does not log**: the Amazon DNS server, instance metadata (169.254.169.254), time sync
+#   (169.254.169.123), DHCP, Windows license activation, mirrored traffic.
+# - **Anything inside the host**: a process that is down, a host firewall, TLS errors.
+#
+# **VPC Reachability Analyzer** answers "*could* A reach B?" from the configuration alone (routes, security
+# groups, network ACLs, gateways), without any traffic, and names the component that blocks the path. Use
+# it before a change, when there is no traffic to look at, or to find the rule; use flow logs to see what
+# *did* happen. **Network Access Analyzer** checks whole networks against access requirements ("only the
+# web tier is reachable from the internet").
+#
+# ## Check yourself
+#
+# 1. On a server's ENI you see `client → server:443 ACCEPT` and `server:443 → client REJECT`. Which
+#    resource is at fault, and which rule is missing?
+# 2. You see only `client → server:22 REJECT` on the server's ENI. Can you tell whether its security group
+#    or its subnet's network ACL rejected it?
+# 3. A security group allows inbound TCP 5432 from the application subnet and has **no** outbound rules.
+#    Can the database answer?
+# 4. Flow logs show nothing at all between A and B. Name two possible reasons.
+#
+# <details><summary>Answers</summary>
+#
+# 1. The server subnet's network ACL: it lacks an outbound rule allowing TCP to the client's ephemeral
+#    ports (1024-65535). A security group would have let the answer out.
+# 2. No. Both reject on the way in and leave the same record; check the configuration or run Reachability
+#    Analyzer.
+# 3. Yes: security groups are stateful; responses to allowed inbound traffic are always allowed out.
+# 4. No route (or a route to the wrong target), flow logs not enabled on those ENIs, traffic of a kind AWS
+#    never logs (for example DNS queries to the Amazon DNS server), or no traffic was sent at all.
+#
+# </details>
