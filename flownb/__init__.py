@@ -30,6 +30,7 @@ _LAZY: dict[str, str] = {
     # Logs Insights
     "query": "flownb.insights:query",
     "InsightsSyntaxError": "flownb.insights:InsightsSyntaxError",
+    "insights": "flownb.insights",
     # the VPC twin and the bundled samples
     "simulate": "flownb.sim:simulate",
     "scenarios": "flownb.sim:scenarios",
@@ -54,6 +55,9 @@ _LAZY: dict[str, str] = {
     "Alarm": "flownb.monitoring.alarm:Alarm",
     "network_metrics": "flownb.monitoring.metrics:network_metrics",
     "estimate_cost": "flownb.monitoring.cost:estimate_cost",
+    "monitoring": "flownb.monitoring",
+    "sim": "flownb.sim",
+    "analysis": "flownb.analysis",
 }
 
 __all__ = [
