@@ -183,8 +183,32 @@ assert outsider["bpp"] < 100  # an internet address among the top five, sending 
 # %% [markdown]
 # ## Try it: explore the day yourself
 #
-# *(The FlowExplorer widget, with filters for time, action, protocol, ports and addresses, is added here
-# when `flownb.widgets` is available.)*
+# The **FlowExplorer** below shows the same records with filters: time, action, protocol, ports,
+# addresses and interfaces. Change a filter and the three charts follow; drag across the timeline to
+# narrow the top talkers and the port heat map to that time range.
+#
+# Try: set *action* to `REJECT`. Which destination ports are rejected most? Then brush the spike around
+# 03:30 on the timeline: one source tries hundreds of ports (a port scan, notebook `05`).
+
+# %%
+from flownb.widgets import FilterState, FlowExplorer
+
+explorer = FlowExplorer(ok)
+explorer
+
+# %% [markdown]
+# A widget is also an object you can drive from code: assigning a `FilterState` does what the clicks
+# would do, and `explorer.filtered` is the DataFrame the filters keep.
+
+# %%
+explorer.state = FilterState(actions=("REJECT",))
+rejected = explorer.filtered
+print(f"{len(rejected):,} rejected records; most rejected destination ports:")
+print(rejected["dstport"].value_counts().head(5).to_string())
+
+# %%
+assert len(rejected) == actions["REJECT"] and (rejected["action"] == "REJECT").all()
+explorer.state = FilterState()  # back to everything
 
 # %% [markdown]
 # ## Your own flow logs
