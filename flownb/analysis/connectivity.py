@@ -465,7 +465,8 @@ def diagnose(
     eni_col = df["interface_id"].astype(object).to_numpy() if "interface_id" in df else np.full(n, None)
 
     def on(mask: np.ndarray) -> list[str]:
-        return sorted({str(e) for e in eni_col[mask] if e is not None and e == e})
+        names = sorted({str(e) for e in eni_col[mask] if e is not None and e == e})
+        return names or ["the interface"]  # the format has no interface-id
 
     req_out_acc = req & egress & accept
     req_out_rej = req & egress & reject
@@ -500,11 +501,15 @@ def diagnose(
     direct = ~(nat_leg | translated_a_side | translated_b_side)
     if tcp and answered.any() and _refused(df, flags, req & accept, answered):
         found.append("CONNECTION_REFUSED")
+
     # the two directions on different interfaces: requests left the source through one ENI and
     # the responses came back through another, or requests arrived at the destination on one
     # ENI and the responses left through another (gateway interfaces' legs are not counted)
-    sent_on, back_on = set(on(req_out_acc & direct)), set(on(resp_in_acc & direct))
-    recv_on, reply_on = set(on(req_in_acc & direct)), set(on(resp_out_acc & direct))
+    def enis(mask: np.ndarray) -> set[str]:
+        return {str(e) for e in eni_col[mask] if e is not None and e == e}
+
+    sent_on, back_on = enis(req_out_acc & direct), enis(resp_in_acc & direct)
+    recv_on, reply_on = enis(req_in_acc & direct), enis(resp_out_acc & direct)
     if sent_on and back_on and not (back_on & sent_on):
         found.append("ASYMMETRIC_PATH")
         facts["asym"] = ("source", sorted(sent_on), sorted(back_on))
@@ -654,7 +659,7 @@ class _Context:
             vals = self.df["protocol"][rows].dropna().unique()
             if len(vals) == 1:
                 return protocol_label(int(vals[0]))
-        return "the protocol"
+        return "the traffic"
 
     @property
     def is_icmp(self) -> bool:
@@ -671,7 +676,7 @@ class _Context:
                 port = int(ports[0])
         if port is not None:
             return f"{self.proto_name} port {port}"
-        return self.proto_name if self.proto_name != "the protocol" else "any port"
+        return self.proto_name if self.proto_name != "the traffic" else "any port"
 
     def subnet(self, eni: str) -> str:
         if "subnet_id" in self.df and "interface_id" in self.df:
@@ -1035,10 +1040,14 @@ def _explain(main: str, verdicts: Sequence[str], ctx: _Context) -> str:
         rest = [v for v in verdicts if v in VERDICTS and v != main]
         if rest:
             s.append(f"With the records there are, it looks like {rest[0]}: {VERDICTS[rest[0]]}.")
+    elif main == "NO_TRAFFIC_SEEN" and ((ctx.a.eni and not ctx.addrs_a) or (ctx.b.eni and not ctx.addrs_b)):
+        missing = [str(e.eni) for e, ad in ((ctx.a, ctx.addrs_a), (ctx.b, ctx.addrs_b)) if e.eni and not ad]
+        s.append(f"{' and '.join(missing)} has no traffic records in the data, so its address is unknown.")
+        s.append("Check the interface id, the time range, and that the flow log covers that interface.")
     elif main == "NO_TRAFFIC_SEEN":
         s.append(
             f"No record in the data shows traffic from {a} to {b}"
-            + (f" ({svc})." if svc != "the protocol" else ".")
+            + (f" ({svc})." if svc != "the traffic" else ".")
         )
         s.append(
             "Either nothing was sent, the time window or interfaces logged do not cover it, or the traffic is of a "
@@ -1077,7 +1086,8 @@ def _next_steps(main: str, verdicts: Sequence[str], ctx: _Context) -> list[str]:
             )
         else:
             steps.append(
-                f"aws ec2 describe-network-interfaces --network-interface-ids {eni} --query 'NetworkInterfaces[].SubnetId'"
+                f"aws ec2 describe-network-interfaces --network-interface-ids {_eni_arg(eni)} "
+                "--query 'NetworkInterfaces[].SubnetId'"
             )
         way = "outbound" if main == "NACL_OUTBOUND_BLOCKS_RETURN" else "inbound"
         lo, hi = EPHEMERAL_NACL
@@ -1090,7 +1100,7 @@ def _next_steps(main: str, verdicts: Sequence[str], ctx: _Context) -> list[str]:
         key = "out_blocked" if main.startswith("OUTBOUND") else "in_blocked"
         eni = f[key][0]
         steps.append(
-            f"aws ec2 describe-network-interfaces --network-interface-ids {eni} "
+            f"aws ec2 describe-network-interfaces --network-interface-ids {_eni_arg(eni)} "
             "--query 'NetworkInterfaces[].[SubnetId,Groups]'"
         )
         steps.append(
@@ -1130,6 +1140,10 @@ def _next_steps(main: str, verdicts: Sequence[str], ctx: _Context) -> list[str]:
             "Reachability Analyzer analyses TCP and UDP only: test the ping's path with the port of a service."
         )
     return steps
+
+
+def _eni_arg(eni: str) -> str:
+    return eni if eni.startswith("eni-") else "<eni-id>"
 
 
 def _subnet_id(ctx: _Context, eni: str) -> str | None:

@@ -617,8 +617,10 @@ def service_view(df: pd.DataFrame) -> pd.DataFrame:
     np.minimum.at(first, g, st)
     np.maximum.at(last, g, en)
     nat = np.iinfo(np.int64).min
-    out["first"] = pd.array(np.where(first == nat, nat, first).astype("datetime64[s]")).tz_localize("UTC")
-    out["last"] = pd.array(np.where(last == nat, nat, last).astype("datetime64[s]")).tz_localize("UTC")
+    first = np.where(first == big, nat, first)
+    last = np.where((last == -big) | (last == nat), nat, last)
+    out["first"] = pd.array(first.astype("datetime64[s]")).tz_localize("UTC")
+    out["last"] = pd.array(last.astype("datetime64[s]")).tz_localize("UTC")
     port = out["server_port"].astype("Int64")
     proto = out["protocol"].astype("Int64")
     out.insert(4, "service", _service_names(port, proto))

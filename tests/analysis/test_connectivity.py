@@ -438,3 +438,34 @@ def test_twin_baseline_demands_are_reachable(sim, seed):
     for row in inside.itertuples():
         d = diagnose(s.flows, str(row.client), str(row.server), port=int(row.server_port), protocol="tcp")
         assert d.verdict == "REACHABLE", str(d)
+
+
+def test_private_destination_through_an_internet_gateway_is_unexpected():
+    df = frame(
+        [
+            rec("10.0.0.5", "10.1.0.9", 40000, 443, eni="eni-a", flow_direction="egress", traffic_path=8),
+            rec("10.1.0.9", "10.0.0.5", 443, 40000, eni="eni-a", flow_direction="ingress"),
+        ]
+    )
+    d = diagnose(df, "10.0.0.5", "10.1.0.9", port=443)
+    assert d.verdict == "UNEXPECTED_EGRESS_PATH"
+    assert "REACHABLE" in d.verdicts
+    assert "internet gateway" in d.explanation
+
+
+def test_an_eni_that_is_not_in_the_records():
+    d = diagnose(flownb.samples.load("aws-docs/sg-nacl-ping"), "eni-0123456789abcdef0", "172.31.16.139")
+    assert d.verdict == "NO_TRAFFIC_SEEN"
+    assert "eni-0123456789abcdef0 has no traffic records" in d.explanation
+
+
+def test_frames_without_interface_ids_still_get_an_answer():
+    df = frame(
+        [
+            {"srcaddr": "10.0.0.1", "dstaddr": "10.0.0.2", "action": "ACCEPT"},
+            {"srcaddr": "10.0.0.2", "dstaddr": "10.0.0.1", "action": "REJECT"},
+        ]
+    )
+    d = diagnose(df, "10.0.0.1", "10.0.0.2")
+    assert d.verdict == "NACL_OUTBOUND_BLOCKS_RETURN"
+    assert all("--network-interface-ids <eni-id>" in s or "eni" not in s for s in d.next_steps)
