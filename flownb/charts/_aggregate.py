@@ -86,7 +86,7 @@ def _series(
     k = len(values)
     tot = np.bincount(np.where(c < 0, k, c), weights=weights, minlength=k + 1)
     labels = [str(v) for v in values] + ["(none)"]
-    order = [i for i in np.argsort(-tot, kind="stable") if tot[i] > 0 or i < k]
+    order = [i for i in np.argsort(-tot, kind="stable") if tot[i] > 0] or [0]
     keep = order[:max_series]
     if by == "action":  # keep ACCEPT before REJECT: the colours are fixed anyway
         keep = sorted(keep, key=lambda i: labels[i])

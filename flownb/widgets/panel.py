@@ -91,13 +91,17 @@ class FilterPanel:
             index=(0, len(labels) - 1),
             description="time (UTC)",
             continuous_update=False,
-            layout=w.Layout(width="560px"),
+            readout=False,
+            layout=w.Layout(width="480px"),
             style=style,
             disabled=not self._times,
         )
+        self.time_text = w.HTML(layout=w.Layout(width="300px"))
+        self.time.observe(lambda _c: self._show_time(), names="index")
+        self._show_time()
         actions = [ALL] + [a for a in ("ACCEPT", "REJECT") if "action" in df.columns]
         self.action = w.ToggleButtons(
-            options=actions, value=ALL, description="action", style={**style, "button_width": "70px"}
+            options=actions, value=ALL, description="action", style={**style, "button_width": "84px"}
         )
         self.protocols = w.Text(
             placeholder="tcp, udp, 1",
@@ -136,7 +140,7 @@ class FilterPanel:
                                     continuous_update=False, layout=w.Layout(width="260px"), style=style)  # fmt: skip
         has_dir = "flow_direction" in df.columns
         self.direction = w.ToggleButtons(options=[ALL, "ingress", "egress"], value=ALL, description="direction",
-                                         disabled=not has_dir, style={**style, "button_width": "70px"})  # fmt: skip
+                                         disabled=not has_dir, style={**style, "button_width": "84px"})  # fmt: skip
         self.reset_button = w.Button(
             description="Reset", icon="undo", tooltip="Clear every filter", layout=w.Layout(width="90px")
         )
@@ -156,7 +160,7 @@ class FilterPanel:
         self.reset_button.on_click(lambda _b: self.reset())
         self.widget = w.VBox(
             [
-                w.HBox([self.time, self.reset_button]),
+                w.HBox([self.time, self.time_text, self.reset_button]),
                 w.HBox([self.action, self.direction]),
                 w.HBox([self.protocols, self.ports, self.src, self.dst]),
                 w.HBox([self.interface, self.message]),
@@ -203,6 +207,13 @@ class FilterPanel:
         """Clear every filter."""
         self.state = FilterState()
 
+    def _show_time(self) -> None:
+        if not self._times:
+            self.time_text.value = message_html("no times in these records", "info")
+            return
+        i, j = self.time.index
+        self.time_text.value = message_html(f"{self.time.options[i]} – {self.time.options[j]} UTC", "info")
+
     def _time_index(self, state: FilterState) -> tuple[int, int]:
         if not self._times:
             return (0, 0)
@@ -234,8 +245,8 @@ class FilterPanel:
                 end = self._times[j][1]
         protocols = tuple(parse_protocol(p) for p in self.protocols.value.split(",") if p.strip())
         ports = tuple(parse_port(p) for p in self.ports.value.split(",") if p.strip())
-        parse_network(self.src.value, "source")
-        parse_network(self.dst.value, "destination")
+        parse_network(self.src.value, "src")
+        parse_network(self.dst.value, "dst")
         return FilterState(
             start=start,
             end=end,
