@@ -422,7 +422,7 @@ def _conversations(a: dict[str, np.ndarray], eni: np.ndarray) -> dict[str, np.nd
     ored = np.zeros(size, dtype=np.int64)
     np.bitwise_or.at(ored, d2, flags)
     has = {bit: (ored & bit) > 0 for bit in (2, 4, 16)}
-    rejected = np.bincount(d2, weights=a["reject"], minlength=size) > 0
+    rejected = np.bincount(d2[a["reject"]], minlength=size) > 0
     first = np.full(size, np.iinfo(np.int64).max)
     np.minimum.at(first, d2, a["start"])
     syn_only = has[2] & ~has[16]
@@ -457,7 +457,7 @@ def _conversations(a: dict[str, np.ndarray], eni: np.ndarray) -> dict[str, np.nd
     a["conv"] = conv
     a["resp"] = resp
     a["rev"] = count[rev] > 0
-    a["rev_flags"] = np.where(a["rev"], has[2][rev] * 2 + has[4][rev] * 4 + has[16][rev] * 16, -1)
+    a["rev_flags"] = np.where(a["rev"], ored[rev] & 22, -1)  # SYN, RST, ACK bits of the reverse direction
     a["rev_reject"] = rejected[rev]
     a["cli"] = np.where(resp, a["dst"], a["src"])
     a["srv"] = np.where(resp, a["src"], a["dst"])

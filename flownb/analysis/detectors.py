@@ -182,11 +182,15 @@ def _dur(seconds: float) -> str:
 
 
 def _size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if abs(n) < 1000:
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} TB"
+    if n < 1e3:
+        return f"{n:.0f} B"
+    if n < 1e6:
+        return f"{n / 1e3:.1f} KB"
+    if n < 1e9:
+        return f"{n / 1e6:.1f} MB"
+    if n < 1e12:
+        return f"{n / 1e9:.1f} GB"
+    return f"{n / 1e12:.1f} TB"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1847,10 +1851,16 @@ def _data_quality(f: Flows, *, max_gap: str | None = None):
             for e, n, a, b in zip(r["src"], r["n"], r["start"], r["end"], strict=True)
         ]
         out.append(r)
-    s = st.sort_values(["eni", "start"], kind="stable")
+    order = np.argsort(
+        key(st["eni"].to_numpy(), st["start"].to_numpy() - int(st["start"].min())), kind="stable"
+    )
+    s = st.iloc[order]
     eni = s["eni"].to_numpy()
-    ends = s.groupby("eni", sort=False)["end"].cummax().to_numpy()
     starts = s["start"].to_numpy()
+    # running latest end within each ENI: one cumulative max over (ENI, end) packed in one number
+    shift = np.int64(1) << 40
+    base = int(s["end"].min())
+    ends = np.maximum.accumulate(eni * shift + (s["end"].to_numpy() - base)) - eni * shift + base
     same = np.zeros(len(s), dtype=bool)
     same[1:] = eni[1:] == eni[:-1]
     silence = np.zeros(len(s), dtype=np.int64)
