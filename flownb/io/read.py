@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 import pyarrow as pa
@@ -31,6 +31,9 @@ from ._errors import FlowLogParseError, FlowLogParseWarning, FlowLogSourceError
 from .layout import is_flow_log_name
 from .parquet import parse_parquet
 from .text import Part, parse_careful, parse_text
+
+if TYPE_CHECKING:
+    from ._select import TimeLike
 
 __all__ = ["CONTENT_READERS", "ContentReader", "read_flow_logs", "read_parts"]
 
@@ -93,10 +96,22 @@ def _expand(source: Any) -> list[_Input]:
     )
 
 
+def _is_s3(source: Any) -> bool:
+    """An s3:// URL, or a list of them only (read together from S3)."""
+    if isinstance(source, str):
+        return source.startswith("s3://")
+    return (
+        isinstance(source, (list, tuple))
+        and bool(source)
+        and all(isinstance(s, str) and s.startswith("s3://") for s in source)
+    )
+
+
 def _expand_path(path: str) -> list[_Input]:
     if path.startswith("s3://"):
         raise FlowLogSourceError(
-            f"{path}: reading s3:// URLs needs flownb's S3 support (pip install 'flownb[aws]')."
+            f"{path}: s3:// URLs cannot be mixed with local files in one read; read them in separate "
+            "calls (a list of s3:// URLs only is fine) and combine the frames."
         )
     p = Path(path).expanduser()
     if p.is_file():
@@ -278,8 +293,8 @@ def read_flow_logs(
     format: str | Sequence[str] | None = None,
     errors: Errors = "warn",
     progress: bool | None = None,
-    start: Any = None,
-    end: Any = None,
+    start: TimeLike | None = None,
+    end: TimeLike | None = None,
     accounts: str | Sequence[str] | None = None,
     regions: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
@@ -293,9 +308,10 @@ def read_flow_logs(
         ``aws-account-id=.../aws-region=.../year=.../...``). Files may be plain text,
         gzip (several members concatenated too) or Parquet, recognised by content,
         as are CloudWatch Logs exports, CSV downloads and subscription payloads
-        (see :mod:`flownb.io.exports`). An ``s3://bucket/prefix/`` URL reads the
-        objects under it, in any delivery layout, with the user's normal AWS
-        credentials (needs ``pip install 'flownb[aws]'``; see :mod:`flownb.io.s3`).
+        (see :mod:`flownb.io.exports`). An ``s3://bucket/prefix/`` URL (or a list
+        of them) reads the objects under it, in any delivery layout, with the
+        user's normal AWS credentials (needs ``pip install 'flownb[aws]'``; see
+        :mod:`flownb.io.s3`).
     format : str or list of str, optional
         Record format of text without a header line: an AWS format string
         (``"${version} ${srcaddr} ..."``), space-separated field names, or a list
@@ -341,7 +357,7 @@ def read_flow_logs(
     if errors not in _ERRORS:
         raise ValueError(f"'errors' must be one of {list(_ERRORS)}, got {errors!r}")
     names = schema.parse_format(format) if format is not None else None
-    if isinstance(source, str) and source.startswith("s3://"):
+    if _is_s3(source):
         from .s3 import read_s3
 
         return read_s3(source, format=format, errors=errors, progress=progress, start=start, end=end,

@@ -165,9 +165,7 @@ def _decide(prefix: str, child: str, sel: Selection, seen: _Seen) -> Literal["sk
     level = _level(prefix)
     name = child[len(prefix) :].rstrip("/")
     kind = level.kind
-    if kind == "free":
-        if name == "AWSLogs" or name.startswith(("aws-account-id=", "aws-organization-id=")):
-            return "walk" if sel.active else "flat"
+    if kind == "free":  # above the layout (a user prefix, or AWSLogs itself): nothing to prune yet
         return "walk" if sel.active else "flat"
     if kind == "org_or_account":
         m = _ACCOUNT.match(name)
@@ -367,7 +365,7 @@ def _read_object(
 
 
 def read_s3(
-    url: str,
+    url: str | Sequence[str],
     *,
     start: TimeLike | None = None,
     end: TimeLike | None = None,
@@ -390,7 +388,11 @@ def read_s3(
     names = schema.parse_format(format) if format is not None else None
     s3 = _aws.client("s3", max_pool_connections=WORKERS + 4)
     seen = _Seen()
-    objects = _walk(url, sel, s3, seen)
+    urls = [url] if isinstance(url, str) else list(dict.fromkeys(url))
+    objects = sorted(
+        {o.url: o for u in urls for o in _walk(u, sel, s3, seen)}.values(), key=lambda o: (o.bucket, o.key)
+    )
+    url = ", ".join(urls)
     if not objects:
         if seen.listed == 0:
             raise FlowLogSourceError(
@@ -409,6 +411,7 @@ def read_s3(
         read=lambda obj, names: _read_object(s3, obj, names, sel, parsing),
         total_desc="S3 objects",
     )
+    pa.default_memory_pool().release_unused()  # hand the parsing buffers back before building the frame
     return finish(parts, errors, stacklevel=4)
 
 

@@ -466,3 +466,34 @@ def test_local_reads_are_pruned_by_path_and_filtered_by_record_time(tmp_path) ->
         warnings.simplefilter("error")
         empty = flownb.read_flow_logs(tmp_path, start="2025-01-01", end="2025-01-02")
     assert len(empty) == 0
+
+
+def test_several_urls_are_read_together(aws) -> None:
+    a, b = _bucket("logs-a"), _bucket("logs-b")
+    wa = _fill(a, "logs-a", "classic", hours=range(0, 2))
+    wb = _fill(b, "logs-b", "hive", hours=range(0, 2))
+    df = flownb.read_flow_logs(["s3://logs-a/AWSLogs/", "s3://logs-b/"], regions="eu-west-1", progress=False)
+    want = sum(len(v) for k, v in [*wa.items(), *wb.items()] if "eu-west-1" in k)
+    assert len(df) == want and {s.split("/")[2] for s in df.flow.sources} == {"logs-a", "logs-b"}
+    with pytest.raises(FlowLogSourceError, match="cannot be mixed with local files"):
+        flownb.read_flow_logs(["s3://logs-a/", "/tmp/x.log"])
+
+
+def test_an_object_deleted_while_reading_is_reported_not_fatal(aws, monkeypatch) -> None:
+    import flownb.io.s3 as s3mod
+
+    s3 = _bucket()
+    written = _fill(s3, "flow-logs", "classic", hours=range(0, 2))
+    walk = s3mod._walk
+
+    def walk_then_delete(*args, **kwargs):
+        found = walk(*args, **kwargs)
+        s3.delete_object(Bucket="flow-logs", Key=found[0].key)
+        return found
+
+    monkeypatch.setattr(s3mod, "_walk", walk_then_delete)
+    with pytest.warns(flownb.FlowLogParseWarning, match="deleted between listing and reading"):
+        df = flownb.read_flow_logs("s3://flow-logs/", progress=False)
+    first = sorted(written)[0]
+    assert len(df) == sum(len(v) for v in written.values()) - len(written[first])
+    assert df.flow.bad_lines["source"].tolist() == [f"s3://flow-logs/{first}"]
