@@ -116,7 +116,7 @@ def timeline_data(
     --------
     >>> import flownb
     >>> from flownb.charts._aggregate import timeline_data
-    >>> d = timeline_data(flownb.samples.load("aws-docs/default-accept-reject"), metric="flows")
+    >>> d = timeline_data(flownb.samples.load("aws-docs/default-accept-reject"), metric="flows", freq="1h")
     >>> d[["series", "value"]].values.tolist()
     [['ACCEPT', 1.0], ['REJECT', 1.0]]
     """
