@@ -68,7 +68,7 @@ ANNOTATIONS: dict[str, str] = {
     "VIA_TRANSIT_GATEWAY": "the traffic goes through a transit gateway (original addresses in pkt-* fields)",
 }
 
-_ABSENCE = ("ASYMMETRIC_PATH", "NOT_DELIVERED", "NO_RESPONSE", "NO_TRAFFIC_SEEN")
+_ABSENCE = ("NOT_DELIVERED", "NO_RESPONSE", "NO_TRAFFIC_SEEN")
 _ICMP = (1, 58)
 _LEG_SLACK_S = 600  # a NAT leg is logged within one aggregation interval (at most 600 s) of the other
 
@@ -389,7 +389,7 @@ def diagnose(
         gw = _address_set(df["srcaddr"][far_req])
         near_req &= _match(df, "dstaddr", gw)
         if near_req.any():
-            a_rows, b_rows = _pair_legs(df, near_req, far_req, "dstport")
+            a_rows, b_rows = _pair_legs(df, near_req, far_req, "dstport", "dstaddr")
             if b_rows.any():
                 gw = _address_set(df["srcaddr"][b_rows])
                 far_resp = base & src_b & _match(df, "dstaddr", gw)
@@ -397,7 +397,7 @@ def diagnose(
                 if port is not None and not icmp and "srcport" in df:
                     far_resp &= sp == port
                     near_resp &= sp == port
-                c_rows, d_rows = _pair_legs(df, near_resp, far_resp, "srcport")
+                c_rows, d_rows = _pair_legs(df, near_resp, far_resp, "srcport", "srcaddr")
                 nat_leg = b_rows | d_rows
                 leg_near = a_rows | c_rows
                 req |= a_rows | b_rows
@@ -763,13 +763,23 @@ def _address_set(col: pd.Series) -> list:
     return out
 
 
+#: Seconds between the start (and end) times of a gateway's two legs of one flow.
+_LEG_TIME_S = 5
+#: Share of the flows sent to a candidate gateway that must pair with a leg out of it.
+_LEG_SHARE = 0.5
+
+
 def _pair_legs(
-    df: pd.DataFrame, near: np.ndarray, far: np.ndarray, port_col: str
+    df: pd.DataFrame, near: np.ndarray, far: np.ndarray, port_col: str, gw_col: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows of ``near`` and ``far`` that are the two legs of one translated flow.
 
-    Same interface, ``port_col``, protocol, packets and bytes, and start and end
-    within 60 seconds of each other (one aggregation interval at the finest).
+    Same interface, ``port_col``, protocol, packets and bytes (a NAT gateway
+    changes addresses and ports, not packets), start and end within a few
+    seconds. A host that merely talks to both sides matches now and then by
+    chance (SYN-only records look alike); a gateway matches almost always: the
+    pairs count only where at least half the flows into the candidate gateway
+    (its address in ``gw_col`` of the near rows, on one interface) found a twin.
     """
     n = len(df)
     out_near = np.zeros(n, dtype=bool)
@@ -778,7 +788,8 @@ def _pair_legs(
         return out_near, out_far
     keys = [c for c in ("interface_id", port_col, "protocol", "packets", "bytes") if c in df]
     times = [c for c in ("start", "end") if c in df]
-    a = df.loc[near, keys + times].reset_index(drop=True)
+    group = [c for c in ("interface_id", gw_col) if c in df]
+    a = df.loc[near, list(dict.fromkeys(keys + times + group))].reset_index(drop=True)
     a["_row"] = np.flatnonzero(near)
     b = df.loc[far, keys + times].reset_index(drop=True)
     b["_row"] = np.flatnonzero(far)
@@ -787,7 +798,16 @@ def _pair_legs(
     else:
         m = a.merge(b, how="cross", suffixes=("_near", "_far"))
     for t in times:
-        m = m[(m[f"{t}_near"] - m[f"{t}_far"]).abs() <= pd.Timedelta(seconds=60)]
+        m = m[(m[f"{t}_near"] - m[f"{t}_far"]).abs() <= pd.Timedelta(seconds=_LEG_TIME_S)]
+    if len(m) and group:
+        gcols = [g if g in keys else f"{g}_near" if f"{g}_near" in m else g for g in group]
+        matched = m.drop_duplicates("_row_near").groupby(gcols, observed=True, dropna=False).size()
+        total = a.groupby(group, observed=True, dropna=False).size()
+        total.index.names = matched.index.names
+        share = (matched / total.reindex(matched.index)).fillna(0)
+        good = share[share >= _LEG_SHARE].index
+        key = pd.MultiIndex.from_frame(m[gcols]) if len(gcols) > 1 else pd.Index(m[gcols[0]])
+        m = m[np.asarray(key.isin(good), dtype=bool)]
     out_near[m["_row_near"].to_numpy()] = True
     out_far[m["_row_far"].to_numpy()] = True
     return out_near, out_far
