@@ -469,3 +469,38 @@ def test_frames_without_interface_ids_still_get_an_answer():
     d = diagnose(df, "10.0.0.1", "10.0.0.2")
     assert d.verdict == "NACL_OUTBOUND_BLOCKS_RETURN"
     assert all("--network-interface-ids <eni-id>" in s or "eni" not in s for s in d.next_steps)
+
+
+def test_twin_scenarios_all_at_once(sim):
+    # the scenarios change one VPC together: each verdict must still come out
+    s = sim.simulate(SCENARIOS, seed=5, duration="2h")
+    for t in s.truth[s.truth["kind"] == "verdict"].itertuples():
+        d = diagnose(
+            s.flows, t.src, t.dst, port=int(t.dst_port), protocol=int(t.protocol), start=t.start, end=t.end
+        )
+        assert d.verdict == t.expected, (t.scenario, str(d))
+
+
+def test_a_host_talking_to_both_sides_is_not_a_nat_gateway():
+    # app -> db:5432 and db -> replica:5432 on db's ENI, one pair of SYN-only records alike by chance
+    rows = [
+        rec(
+            "10.0.1.1",
+            "10.0.2.2",
+            40000 + i,
+            5432,
+            eni="eni-db",
+            packets=9,
+            nbytes=4000 + i,
+            start=T0 + 60 * i,
+        )
+        for i in range(6)
+    ]
+    rows += [rec("10.0.2.2", "10.0.1.1", 5432, 40000 + i, eni="eni-db", start=T0 + 60 * i) for i in range(6)]
+    rows += [
+        rec("10.0.1.1", "10.0.2.2", 50000, 5432, eni="eni-db", packets=3, nbytes=180, start=T0 + 999),
+        rec("10.0.2.2", "10.0.3.3", 51000, 5432, eni="eni-db", packets=3, nbytes=180, start=T0 + 999),
+    ]
+    d = diagnose(frame(rows), "10.0.1.1", "10.0.3.3", port=5432)
+    assert "VIA_NAT_GATEWAY" not in d.verdicts
+    assert d.verdict == "NO_TRAFFIC_SEEN"
