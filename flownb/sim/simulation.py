@@ -67,7 +67,10 @@ class Simulation:
             5 minutes; ``"s3-hive"``: the same under Hive-compatible prefixes
             with hourly partitions; ``"parquet"``: hourly Parquet objects in the
             S3 layout; ``"cloudwatch"``: one JSON-lines file per log stream (one
-            stream per ENI), each line an event with its timestamp and message.
+            stream per ENI, ``<eni>-all.json``), each line a CloudWatch Logs
+            subscription ``DATA_MESSAGE`` holding a minute of events (timestamp
+            and message). CloudWatch events carry no header: read them back
+            with ``read_flow_logs(directory, format=sim.format)``.
 
         Examples
         --------

@@ -8,7 +8,11 @@ fields; a new object is published about every 5 minutes; keys follow
 file names are ``<account>_vpcflowlogs_<region>_<flow-log-id>_<YYYYMMDDTHHmmZ>_<hash>.log.gz``
 (``.log.parquet`` for Parquet, whose columns are typed INT_32, INT_64 and
 STRING). CloudWatch Logs gets one log stream per network interface, named
-``<eni>-all``, one event per record (the record's text, without a header).
+``<eni>-all``, one event per record (the record's text, without a header);
+the ``cloudwatch`` layout writes each stream as a subscription would deliver
+it (CloudWatch Logs User Guide, "Subscriptions"): JSON lines, each a
+``DATA_MESSAGE`` with the log group, the log stream and a minute of its
+``logEvents`` (id, timestamp in milliseconds, message).
 """
 
 from __future__ import annotations
@@ -160,35 +164,46 @@ def write(sim: Simulation, directory: str, layout: str = "s3", *, compress: bool
         if pc.any(pc.match_substring_regex(message, r'["\\]')).as_py():  # pragma: no cover - never in records
             raise ValueError("a record holds a quote or a backslash; it cannot be written as a log event")
         ts = (df["start"].astype("int64").to_numpy() * 1000) if "start" in df else np.zeros(len(df), np.int64)
-        ingest = (df["end"].astype("int64").to_numpy() * 1000 + 60_000) if "end" in df else ts
         enis = (
             df["interface_id"].astype("string").fillna("unknown").to_numpy(dtype=object)
             if "interface_id" in df
             else np.full(len(df), "all", dtype=object)
         )
         codes, names = pd.factorize(enis, sort=True)
+        minute = ts // 60_000
         order = np.lexsort((np.arange(len(df)), ts, codes))
-        stream = pa.array(names.astype(object), type=pa.string()).take(pa.array(codes)) if len(df) else None
+        ids = pa.array([f"{t}{k:08d}" for t, k in zip(ts.tolist(), range(len(ts)), strict=True)])
         event = pc.binary_join_element_wise(
-            '{"logStreamName":"',
-            stream,
-            '-all","timestamp":',
+            '{"id":"',
+            ids,
+            '","timestamp":',
             pa.array(ts).cast(pa.string()),
             ',"message":"',
             message,
-            '","ingestionTime":',
-            pa.array(ingest).cast(pa.string()),
-            "}",
+            '"}',
             "",
         ).take(pa.array(order))
-        if isinstance(event, pa.ChunkedArray):
-            event = event.combine_chunks()
-        sorted_codes = codes[order]
-        cuts = np.flatnonzero(np.diff(sorted_codes)) + 1
-        for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(order)], strict=True):
-            part = event.slice(lo, hi - lo)
+        event = event.combine_chunks() if isinstance(event, pa.ChunkedArray) else event
+        sc, sm = codes[order], minute[order]
+        cuts = np.flatnonzero((np.diff(sc) != 0) | (np.diff(sm) != 0)) + 1
+        starts = np.r_[0, cuts].astype(np.int32)
+        offsets = pa.array(np.r_[starts, len(order)].astype(np.int32))
+        batches = pc.binary_join(pa.ListArray.from_arrays(offsets, event), ",")
+        topo = sim.topology
+        group = f"/vpc/flow-logs/{topo.id}"
+        head = (
+            f'{{"messageType":"DATA_MESSAGE","owner":"{topo.account_id}","logGroup":"{group}","logStream":"'
+        )
+        stream_of = pa.array([f"{names[c]}-all" for c in sc[starts]])
+        lines = pc.binary_join_element_wise(
+            head, stream_of, '","subscriptionFilters":["flownb"],"logEvents":[', batches, "]}", ""
+        )
+        group_codes = sc[starts]
+        gcuts = np.flatnonzero(np.diff(group_codes)) + 1
+        for lo, hi in zip(np.r_[0, gcuts], np.r_[gcuts, len(group_codes)], strict=True):
+            part = lines.slice(lo, hi - lo)
             joined = pc.binary_join(
                 pa.ListArray.from_arrays(pa.array([0, len(part)], pa.int32()), part), "\n"
             )
-            put(f"{names[sorted_codes[lo]]}-all.jsonl", joined[0].as_buffer().to_pybytes() + b"\n")
+            put(f"{names[group_codes[lo]]}-all.json", joined[0].as_buffer().to_pybytes() + b"\n")
     return written

@@ -10,8 +10,12 @@ import flownb.sim as sim
 from flownb.sim import Topology
 
 _BASE = Topology.default()
-_NACL_RULES = [(a.name, d, r.number) for a in _BASE.network_acls for d in ("inbound", "outbound") for r in a.rules(d)]
-_SG_RULES = [(g.name, d, k) for g in _BASE.security_groups for d in ("inbound",) for k in range(len(g.inbound))]
+_NACL_RULES = [
+    (a.name, d, r.number) for a in _BASE.network_acls for d in ("inbound", "outbound") for r in a.rules(d)
+]
+_SG_RULES = [
+    (g.name, d, k) for g in _BASE.security_groups for d in ("inbound",) for k in range(len(g.inbound))
+]
 
 
 def _edited(nacl_drop: list[int], sg_drop: list[int]) -> Topology:
