@@ -6,14 +6,16 @@ file or object before plain text, so a user can point it at whatever they
 downloaded:
 
 ``cloudwatch-subscription``
-    CloudWatch Logs subscription payloads (CloudWatch Logs User Guide, "Real-time
+    Log events as JSON: CloudWatch Logs subscription payloads (CloudWatch Logs User Guide, "Real-time
     processing of log data with subscriptions"): the JSON ``DATA_MESSAGE`` with
     its ``logEvents``, one or several (concatenated as Amazon Data Firehose writes
     them to S3, one per line, or in a JSON array); the same base64 encoded and
     gzip compressed, as a Lambda function receives it (``{"awslogs": {"data":
     ...}}``), as a Firehose transformation receives it (``{"records": [{"data":
     ...}]}``) or bare. ``CONTROL_MESSAGE`` payloads (sent when a subscription is
-    created) hold no records and are skipped.
+    created) hold no records and are skipped. Also the JSON the AWS CLI prints
+    for ``aws logs filter-log-events`` and ``get-log-events`` (``{"events":
+    [...]}``) and JSON lines of events (``{"timestamp": ..., "message": ...}``).
 ``cloudwatch-export``
     A CloudWatch Logs export to S3 (``CreateExportTask``): each line is the
     event's ISO-8601 time, a space, and the message.
@@ -163,7 +165,9 @@ def detect_subscription(head: bytes) -> bool:
     if not start.startswith((b"{", b"[")):
         return False
     window = start[:4096]
-    return any(k in window for k in (b'"messageType"', b'"logEvents"', b'"awslogs"', b'"recordId"'))
+    if any(k in window for k in (b'"messageType"', b'"logEvents"', b'"awslogs"', b'"recordId"', b'"events"')):
+        return True
+    return b'"message"' in window and (b'"timestamp"' in window or b'"logStreamName"' in window)
 
 
 class _Payloads:
@@ -223,6 +227,14 @@ class _Payloads:
                 else:
                     yield from self._objects(rec)
             return
+        if isinstance(obj.get("events"), list):  # `aws logs filter-log-events` / `get-log-events` output
+            self.count += 1
+            yield {"logEvents": obj["events"]}
+            return
+        if isinstance(obj.get("message"), str) and ("timestamp" in obj or "logStreamName" in obj):
+            self.count += 1  # one log event per JSON object (JSON lines of events)
+            yield {"logEvents": [obj]}
+            return
         self.count += 1
         kind = obj.get("messageType", "DATA_MESSAGE" if "logEvents" in obj else None)
         if kind == "DATA_MESSAGE" and isinstance(obj.get("logEvents", []), list):
@@ -259,13 +271,20 @@ def parse_subscription(data: bytes, name: str, names: list[str] | None) -> Part:
     walker = _Payloads()
     messages: list[str] = []
     payload_bad: list[tuple[str, int, str, str]] = []
+
+    def report_new_problems() -> None:
+        # A payload that is not events is numbered by where its events would have been.
+        for number, reason, text in walker.problems[len(payload_bad) :]:
+            payload_bad.append(
+                (name, len(messages) + 1, f"{reason} (payload {number}); the rest was read", text)
+            )
+
     for payload in walker.walk(data):
+        report_new_problems()
         for event in payload.get("logEvents") or []:
             message = event.get("message") if isinstance(event, dict) else None
             messages.append(message if isinstance(message, str) else "")
-    for number, reason, text in walker.problems:
-        # Not an event: numbered by where it would have been, after the events read so far.
-        payload_bad.append((name, len(messages) + 1, f"{reason} (payload {number}); the rest was read", text))
+    report_new_problems()
     part, _ = parse_events(messages, name, names)
     part.bad = sorted(part.bad + payload_bad, key=lambda b: b[1])
     return part

@@ -497,3 +497,25 @@ def test_an_object_deleted_while_reading_is_reported_not_fatal(aws, monkeypatch)
     first = sorted(written)[0]
     assert len(df) == sum(len(v) for v in written.values()) - len(written[first])
     assert df.flow.bad_lines["source"].tolist() == [f"s3://flow-logs/{first}"]
+
+
+def test_cli_output_and_payload_problems_are_read_and_reported(tmp_path) -> None:
+    import base64
+    import json
+
+    lines = record_lines(6, DAY0 + 600, ACCOUNTS[0])
+    cli = {"events": [{"logStreamName": "eni-1-all", "timestamp": 1, "message": m, "eventId": str(i)}
+                      for i, m in enumerate(lines)], "searchedLogStreams": []}  # fmt: skip
+    path = tmp_path / "filter-log-events.json"
+    path.write_text(json.dumps(cli, indent=2))
+    assert len(flownb.read_flow_logs(path)) == 6
+    # Lambda events one per line; the second is not base64: reported where its events would be.
+    good = {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps({"messageType": "DATA_MESSAGE",
+            "logEvents": [{"id": "1", "timestamp": 1, "message": m} for m in lines[:3]]}).encode())).decode()}}  # fmt: skip
+    broken = {"awslogs": {"data": "H4sI!!not-base64"}}
+    path = tmp_path / "lambda-events.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in (good, broken, good)) + "\n")
+    with pytest.warns(flownb.FlowLogParseWarning):
+        df = flownb.read_flow_logs(path)
+    bad = df.flow.bad_lines
+    assert len(df) == 6 and list(bad["line"]) == [4] and "not base64" in bad["reason"][0]

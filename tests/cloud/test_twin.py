@@ -70,3 +70,10 @@ def test_twin_cloudwatch_streams_read_back(aws, tmp_path) -> None:
     df = read_cloudwatch("/twin/flow", format=" ".join(sim.format), progress=False)
     assert len(df) == len(sim.flows) and len(df.flow.bad_lines) == 0
     assert df["log_stream"].nunique() == len(files)
+
+
+def test_twin_cloudwatch_jsonl_files_are_read_from_their_content(tmp_path) -> None:
+    sim = sim_module.simulate("nacl_blocks_return", seed=3, duration="20min")
+    files = sim.write(str(tmp_path), layout="cloudwatch")
+    df = flownb.read_flow_logs(files, format=" ".join(sim.format))
+    assert len(df) == len(sim.flows) and len(df.flow.bad_lines) == 0
