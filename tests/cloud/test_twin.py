@@ -56,13 +56,18 @@ def test_twin_cloudwatch_streams_read_back(aws, tmp_path) -> None:
     logs = boto3.client("logs")
     logs.create_log_group(logGroupName="/twin/flow")
     for f in files:
-        events = [json.loads(line) for line in Path(f).read_text().splitlines() if line.strip()]
-        stream = events[0]["logStreamName"]
-        logs.create_log_stream(logGroupName="/twin/flow", logStreamName=stream)
+        stream, batch = None, []
+        for line in Path(f).read_text().splitlines():
+            if not line.strip():
+                continue
+            obj = json.loads(line)  # a subscription DATA_MESSAGE, or one event per line
+            stream = obj.get("logStream") or obj.get("logStreamName")
+            batch += obj.get("logEvents", [obj])
         batch = sorted(
-            ({"timestamp": e["timestamp"], "message": e["message"]} for e in events),
+            ({"timestamp": e["timestamp"], "message": e["message"]} for e in batch),
             key=lambda e: e["timestamp"],
         )
+        logs.create_log_stream(logGroupName="/twin/flow", logStreamName=stream)
         for k in range(0, len(batch), 10_000):
             logs.put_log_events(
                 logGroupName="/twin/flow", logStreamName=stream, logEvents=batch[k : k + 10_000]
@@ -72,7 +77,7 @@ def test_twin_cloudwatch_streams_read_back(aws, tmp_path) -> None:
     assert df["log_stream"].nunique() == len(files)
 
 
-def test_twin_cloudwatch_jsonl_files_are_read_from_their_content(tmp_path) -> None:
+def test_twin_cloudwatch_files_are_read_from_their_content(tmp_path) -> None:
     sim = sim_module.simulate("nacl_blocks_return", seed=3, duration="20min")
     files = sim.write(str(tmp_path), layout="cloudwatch")
     df = flownb.read_flow_logs(files, format=" ".join(sim.format))
