@@ -1,0 +1,132 @@
+"""Question banks: multiple-choice and true/false questions stored as JSON files in ``flownb/quiz/data``.
+
+A bank file is ``{"title": ..., "description": ..., "questions": [...]}``; each question has
+``id``, ``type`` (``"multiple_choice"`` or ``"true_false"``), ``prompt``, ``choices`` (multiple
+choice only), ``answer`` (the index of the right choice, or ``true``/``false``),
+``explanation``, and optionally ``topic`` and ``source`` (where the fact comes from).
+
+Examples
+--------
+>>> from flownb import quiz
+>>> "flow-logs-basics" in quiz.banks()
+True
+>>> q = quiz.load("flow-logs-basics")[1]
+>>> q.type, q.choices, q.is_correct(False)
+('true_false', ('True', 'False'), True)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Question", "banks", "load", "parse"]
+
+TYPES = ("multiple_choice", "true_false")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question: what is asked, the choices, the right answer and why."""
+
+    id: str
+    type: str
+    prompt: str
+    choices: tuple[str, ...]
+    answer: int
+    explanation: str
+    topic: str = ""
+    source: str = ""
+
+    def is_correct(self, choice: int | bool | str) -> bool:
+        """Whether ``choice`` (an index, True/False, or the choice's text) is the right answer."""
+        if isinstance(choice, bool):
+            index = 0 if choice else 1
+        elif isinstance(choice, str):
+            if choice not in self.choices:
+                raise ValueError(f"'choice' must be one of {list(self.choices)}, got {choice!r}")
+            index = self.choices.index(choice)
+        else:
+            index = int(choice)
+        return index == self.answer
+
+    @property
+    def correct_choice(self) -> str:
+        return self.choices[self.answer]
+
+
+def parse(item: dict[str, Any], where: str = "question") -> Question:
+    """A Question from its dict, checked (a ValueError names the question and the field)."""
+    qid = str(item.get("id", "?"))
+    here = f"{where} {qid!r}"
+    missing = [k for k in ("id", "type", "prompt", "answer", "explanation") if k not in item]
+    if missing:
+        raise ValueError(f"{here} lacks {missing}")
+    qtype = item["type"]
+    if qtype not in TYPES:
+        raise ValueError(f"{here}: 'type' must be one of {list(TYPES)}, got {qtype!r}")
+    if qtype == "true_false":
+        if not isinstance(item["answer"], bool):
+            raise ValueError(f"{here}: a true_false 'answer' must be true or false, got {item['answer']!r}")
+        choices, answer = ("True", "False"), 0 if item["answer"] else 1
+    else:
+        choices = tuple(str(c) for c in item.get("choices", ()))
+        if len(choices) < 2:
+            raise ValueError(f"{here}: a multiple_choice question needs at least two 'choices'")
+        answer = item["answer"]
+        if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(choices):
+            raise ValueError(
+                f"{here}: 'answer' must be a choice index from 0 to {len(choices) - 1}, got {answer!r}"
+            )
+    return Question(
+        id=qid,
+        type=qtype,
+        prompt=str(item["prompt"]),
+        choices=choices,
+        answer=answer,
+        explanation=str(item["explanation"]),
+        topic=str(item.get("topic", "")),
+        source=str(item.get("source", "")),
+    )
+
+
+def _data() -> Any:
+    return resources.files(__name__) / "data"
+
+
+def banks() -> list[str]:
+    """The names of the bundled question banks."""
+    return sorted(p.name[: -len(".json")] for p in _data().iterdir() if p.name.endswith(".json"))
+
+
+def load(name: str | Path = "flow-logs-basics", *, topics: Iterable[str] | None = None) -> list[Question]:
+    """The questions of a bundled bank (by name) or of a JSON file (by path), optionally only some topics."""
+    if isinstance(name, Path) or str(name).endswith(".json"):
+        path = Path(name)
+        if not path.exists():
+            raise FileNotFoundError(f"no question bank at {path}")
+        text, where = path.read_text(encoding="utf-8"), str(path)
+    else:
+        if name not in banks():
+            raise ValueError(f"'name' must be one of {banks()} (or a path to a .json file), got {name!r}")
+        text, where = (_data() / f"{name}.json").read_text(encoding="utf-8"), f"bank {name!r}"
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where} is not valid JSON: {exc}") from None
+    items = doc.get("questions") if isinstance(doc, dict) else doc
+    if not isinstance(items, list):
+        raise ValueError(f"{where} must hold a list of questions (under 'questions')")
+    questions = [parse(q, f"{where}, question") for q in items]
+    ids = [q.id for q in questions]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"{where}: question ids must be unique, repeated: {dupes}")
+    if topics is not None:
+        wanted = set(topics)
+        questions = [q for q in questions if q.topic in wanted]
+    return questions

@@ -1,0 +1,196 @@
+"""QueryConsole: CloudWatch Logs Insights queries on local records, with the AWS sample queries."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+
+from ..charts._common import FONT, altair, empty_chart, time_label, title
+from ._base import jupyter_chart, message_html, table_html, widgets
+
+#: The VPC flow log sample queries of the CloudWatch Logs User Guide ("Sample queries",
+#: "Queries for Amazon VPC flow logs"), plus two time series for the chart.
+SAMPLE_QUERIES: dict[str, str] = {
+    "Top 15 packet transfers across hosts": (
+        "stats sum(packets) as packetsTransferred by srcAddr, dstAddr\n| sort packetsTransferred desc\n| limit 15"
+    ),
+    "Top 10 byte transfers by source and destination": (
+        "stats sum(bytes) as bytesTransferred by srcAddr, dstAddr\n| sort bytesTransferred desc\n| limit 10"
+    ),
+    "Top 20 sources of rejected requests": (
+        'filter action = "REJECT"\n| stats count(*) as numRejections by srcAddr\n| sort numRejections desc\n| limit 20'
+    ),
+    "Top 15 byte transfers for hosts on a subnet": (
+        'filter isIpv4InSubnet(srcAddr, "10.0.0.0/16")\n| stats sum(bytes) as bytesTransferred by dstAddr\n'
+        "| sort bytesTransferred desc\n| limit 15"
+    ),
+    "IP addresses that use UDP": "filter protocol = 17\n| stats count(*) by srcAddr",
+    "Average, min and max bytes by source and destination": "stats avg(bytes), min(bytes), max(bytes) by srcAddr, dstAddr",
+    "Skipped records per hour": 'filter logStatus = "SKIPDATA"\n| stats count(*) by bin(1h) as t\n| sort t',
+    "Bytes every 5 minutes": "stats sum(bytes) as bytesTransferred by bin(5m) as t\n| sort t",
+    "Rejected records every 5 minutes": 'filter action = "REJECT"\n| stats count(*) as rejected by bin(5m) as t\n| sort t',
+}
+
+
+def run_query(df: pd.DataFrame, text: str) -> pd.DataFrame:
+    """Run a Logs Insights query (a thin wrapper: the console's only data call)."""
+    from ..insights import query
+
+    if not text or not text.strip():
+        raise ValueError("type a Logs Insights query, or pick a sample query")
+    return query(df, text)
+
+
+def auto_chart(result: pd.DataFrame) -> Any | None:
+    """A chart for a query result when one makes sense: a line for a ``bin()`` time series, bars for a top-N.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from flownb.widgets.console import auto_chart, run_query, SAMPLE_QUERIES
+    >>> df = flownb.samples.load("demo")
+    >>> auto_chart(run_query(df, SAMPLE_QUERIES["Bytes every 5 minutes"])).to_dict()["mark"]["type"]
+    'line'
+    >>> auto_chart(run_query(df, SAMPLE_QUERIES["Top 20 sources of rejected requests"])).to_dict()["mark"]["type"]
+    'bar'
+    """
+    if result is None or len(result) == 0:
+        return None
+    alt = altair()
+    times = [c for c in result.columns if isinstance(result[c].dtype, pd.DatetimeTZDtype)]
+    numeric = [c for c in result.columns if pd.api.types.is_numeric_dtype(result[c].dtype) and c not in times]
+    keys = [c for c in result.columns if c not in times and c not in numeric]
+    if times and numeric and len(result) <= 5000:
+        t = times[0]
+        data = result[[t, *numeric]].rename(columns={t: "time"})
+        data = data.melt("time", numeric, var_name="series", value_name="value").dropna()
+        data["value"] = data["value"].astype(float)
+        data["time_utc"] = time_label(data["time"])
+        return (
+            alt.Chart(
+                data, title=title(alt, f"{', '.join(numeric)} over time", "from the query's bin(), UTC")
+            )
+            .mark_line(point=True, interpolate="step-after")
+            .encode(
+                x=alt.X(
+                    "time:T", scale=alt.Scale(type="utc"), axis=alt.Axis(title="time (UTC)", labelFont=FONT)
+                ),
+                y=alt.Y("value:Q", title=numeric[0] if len(numeric) == 1 else "value"),
+                color=alt.Color("series:N", title=None),
+                tooltip=[
+                    alt.Tooltip("time_utc:N", title="bin"),
+                    alt.Tooltip("series:N"),
+                    alt.Tooltip("value:Q", format=","),
+                ],
+            )
+            .properties(width=600, height=200)
+        )
+    if keys and numeric and len(result) <= 50:
+        data = result[keys + [numeric[0]]].copy()
+        data["key"] = data[keys].astype(str).agg(" → ".join, axis=1)
+        data["value"] = data[numeric[0]].astype(float)
+        return (
+            alt.Chart(data, title=title(alt, f"{numeric[0]} by {', '.join(keys)}"))
+            .mark_bar(color="#4c78a8")
+            .encode(
+                y=alt.Y("key:N", sort="-x", title=" → ".join(keys), axis=alt.Axis(labelLimit=260)),
+                x=alt.X("value:Q", title=numeric[0]),
+                tooltip=[
+                    alt.Tooltip("key:N", title=" → ".join(keys)),
+                    alt.Tooltip("value:Q", title=numeric[0], format=","),
+                ],
+            )
+            .properties(width=360, height=max(80, 18 * len(data)))
+        )
+    return None
+
+
+def error_html(exc: Exception) -> str:
+    """An error with its caret line kept aligned (a <pre> block)."""
+    return f'<pre style="color:#b00020;font-size:12px;white-space:pre-wrap">{html.escape(str(exc))}</pre>'
+
+
+class QueryConsole:
+    """Write a Logs Insights query (or pick an AWS sample), Run, and read the result as a table and a chart.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from flownb.widgets import QueryConsole
+    >>> qc = QueryConsole(flownb.samples.load("aws-docs/default-accept-reject"))
+    >>> qc.text.value = "filter action = 'REJECT' | fields srcAddr, dstPort"
+    >>> qc.run().values.tolist()
+    [['172.31.9.69', 3389]]
+    >>> qc.text.value = "filter action = | stats"
+    >>> qc.run() is None, "^" in qc.message.value
+    (True, True)
+    """
+
+    def __init__(self, df: pd.DataFrame, query: str | None = None) -> None:
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError(
+                f"QueryConsole needs a pandas DataFrame of flow log records, got {type(df).__name__}"
+            )
+        w = widgets()
+        self.df = df
+        self.result: pd.DataFrame | None = None
+        self.last_error: Exception | None = None
+        first = next(iter(SAMPLE_QUERIES))
+        self.samples = w.Dropdown(options=["(sample queries)", *SAMPLE_QUERIES], value="(sample queries)", description="samples",
+                                  layout=w.Layout(width="480px"))  # fmt: skip
+        self.text = w.Textarea(value=query or SAMPLE_QUERIES[first], layout=w.Layout(width="720px", height="110px"),
+                               continuous_update=False)  # fmt: skip
+        self.button = w.Button(description="Run", button_style="primary", icon="play")
+        self.message = w.HTML()
+        self.table = w.HTML()
+        self.view = jupyter_chart(
+            empty_chart(altair(), "Run a query: a time series or a top-N is charted here", height=40)
+        )
+        self.samples.observe(self._on_sample, names="value")
+        self.button.on_click(lambda _b: self.run())
+        self.widget = w.VBox(
+            [self.samples, self.text, w.HBox([self.button, self.message]), self.view, self.table]
+        )
+
+    def _on_sample(self, change: Any) -> None:
+        if change["new"] in SAMPLE_QUERIES:
+            self.text.value = SAMPLE_QUERIES[change["new"]]
+            self.run()
+
+    def run(self) -> pd.DataFrame | None:
+        """Run the query in the text box; the result (None after an error, shown as a message)."""
+        from ..insights import InsightsSyntaxError
+
+        self.message.value = ""
+        try:
+            result = run_query(self.df, self.text.value)
+        except InsightsSyntaxError as exc:
+            self.last_error = exc
+            self.message.value = error_html(exc)
+            return None
+        except (ValueError, TypeError, KeyError) as exc:
+            self.last_error = exc
+            self.message.value = error_html(exc)
+            return None
+        self.result = result
+        self.message.value = message_html(f"{len(result):,} row(s)", "ok" if len(result) else "info")
+        self.table.value = table_html(result, 50)
+        chart = auto_chart(result)
+        self.view.chart = (
+            chart
+            if chart is not None
+            else empty_chart(altair(), "No chart for this result (not a time series or a top-N)", height=40)
+        )
+        return result
+
+    @property
+    def chart(self) -> Any:
+        """The chart shown for the last result."""
+        return self.view.chart
+
+    def _ipython_display_(self) -> None:  # pragma: no cover
+        from IPython.display import display
+
+        display(self.widget)
