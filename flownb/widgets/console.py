@@ -88,7 +88,7 @@ def auto_chart(result: pd.DataFrame) -> Any | None:
             .properties(width=600, height=200)
         )
     if keys and numeric and len(result) <= 50:
-        data = result[keys + [numeric[0]]].copy()
+        data = result[[*keys, numeric[0]]].copy()
         data["key"] = data[keys].astype(str).agg(" → ".join, axis=1)
         data["value"] = data[numeric[0]].astype(float)
         return (

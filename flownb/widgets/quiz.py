@@ -101,7 +101,7 @@ class Quiz:
             self.index += 1
             self._show()
         else:
-            right, done = self.score
+            right = self.score[0]
             self.feedback.value = message_html(
                 f"Done: {right} of {len(self.questions)} right. Press Retry to start again.", "info"
             )
