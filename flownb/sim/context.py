@@ -1,4 +1,11 @@
-"""What a scenario works with while a simulation is built: the topology, the clock, injections and truth."""
+"""What a scenario works with while a simulation is built: the topology, the clock, injections and truth.
+
+Examples
+--------
+>>> from flownb.sim.context import parse_duration
+>>> parse_duration("90min"), parse_duration("1 day"), parse_duration(600)
+(5400.0, 86400.0, 600.0)
+"""
 
 from __future__ import annotations
 

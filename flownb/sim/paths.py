@@ -17,6 +17,25 @@ A connection is evaluated the way AWS evaluates it:
 A leg is one direction of one connection on one interface: it becomes one
 record per aggregation interval it spans. A rejected packet is recorded where
 it was dropped and nowhere further along.
+
+Examples
+--------
+A private instance calling an internet API through the NAT gateway: two legs
+on the instance's interface, four on the NAT gateway's.
+
+>>> import numpy as np
+>>> from flownb.sim import Topology
+>>> from flownb.sim.paths import connection_legs
+>>> from flownb.sim.topology import ip_int
+>>> from flownb.sim.traffic import Connections, Endpoints
+>>> topo = Topology.default()
+>>> eps = Endpoints(topo)
+>>> app = eps.primary("app-1")[0]
+>>> c = Connections.make(1, t0=1e9, c_ep=app, c_ip=eps.ip[app], s_ip=ip_int("52.94.236.248"),
+...                      c_port=40000, s_port=443, proto=6, req_bytes=800, resp_bytes=5000)
+>>> legs = connection_legs(topo, eps, c, np.random.default_rng(0))
+>>> [(str(eps.enis[e].name), "out" if out else "in") for e, out in zip(legs.eni, legs.egress)]
+[('app-1-eth0', 'out'), ('nat-a-eni', 'in'), ('nat-a-eni', 'out'), ('nat-a-eni', 'in'), ('nat-a-eni', 'out'), ('app-1-eth0', 'in')]
 """
 
 from __future__ import annotations

@@ -12,6 +12,15 @@ The expected answers use the exact verdict codes and detector names of
 DESIGN.md: connectivity scenarios name the verdict ``flownb.diagnose`` should
 give (``kind="verdict"``, or ``"annotation"`` for VIA_NAT_GATEWAY), attack
 scenarios the detector that should find them (``kind="detector"``).
+
+Examples
+--------
+>>> from flownb.sim.scenarios import SCENARIOS
+>>> SCENARIOS["port_scan"].parameters["target"], SCENARIOS["port_scan"].category
+('web-1', 'attack')
+>>> import flownb.sim as sim
+>>> sim.simulate("ssh_brute_force", duration="30min", scale=0).truth["expected"].tolist()
+['brute_force']
 """
 
 from __future__ import annotations
@@ -914,7 +923,7 @@ def exfiltration(
 def outbound_dos(
     ctx: Context,
     source: str = "web-2",
-    target: str = "203.0.113.77",
+    target: str = "109.71.40.12",
     port: int = 80,
     protocol: str = "tcp",
     packets_per_minute: int = 60000,

@@ -13,6 +13,14 @@ the ``cloudwatch`` layout writes each stream as a subscription would deliver
 it (CloudWatch Logs User Guide, "Subscriptions"): JSON lines, each a
 ``DATA_MESSAGE`` with the log group, the log stream and a minute of its
 ``logEvents`` (id, timestamp in milliseconds, message).
+
+Examples
+--------
+>>> import flownb
+>>> from flownb.sim.write import record_lines
+>>> df = flownb.samples.load("aws-docs/default-accept-reject")
+>>> print(record_lines(df).decode().splitlines()[0])
+2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK
 """
 
 from __future__ import annotations
