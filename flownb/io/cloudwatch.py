@@ -337,8 +337,10 @@ def query_cloudwatch(
     -------
     pandas.DataFrame
         One column per result field in the order CloudWatch returns them (the
-        hidden ``@ptr`` left out); numbers become numeric columns and
-        ``@timestamp``-like fields UTC timestamps. ``df.attrs["cloudwatch"]``
+        hidden ``@ptr`` left out), typed like :func:`flownb.query`'s results:
+        flow log fields get their contract dtype (``dstPort`` ``UInt16``),
+        ``@timestamp`` and ``bin(...)`` UTC timestamps, other numbers ``Int64``
+        or ``Float64``, ``@message`` ``str``, other text ``category``. ``df.attrs["cloudwatch"]``
         holds the query id and CloudWatch's statistics (records matched and
         scanned, bytes scanned).
 
@@ -409,29 +411,45 @@ def query_cloudwatch(
 
 
 def _results_frame(rows: list[list[dict[str, str]]]) -> pd.DataFrame:
+    """CloudWatch's result rows as a frame typed like :func:`flownb.query`'s.
+
+    Flow log fields (by their Insights name: ``srcAddr``, ``dstPort``) get
+    their contract dtype; ``@timestamp``-like fields and ``bin(...)`` become UTC
+    timestamps; other numbers ``Int64`` or ``Float64``; ``@message`` ``str``; other
+    text ``category``.
+    """
     records = [{c["field"]: c.get("value") for c in row if c.get("field") != "@ptr"} for row in rows]
     columns: list[str] = []
     for r in records:
         columns.extend(k for k in r if k not in columns)
-    df = pd.DataFrame(records, columns=columns)
+    df = pd.DataFrame(records, columns=columns, dtype=object)
+    fields = schema.insights_names()
     for col in columns:
-        values = df[col]
-        if values.isna().all():
-            continue
-        if col in ("@timestamp", "@ingestionTime") or col.startswith("bin("):
-            df[col] = _times(values)
-            continue
-        numbers = pd.to_numeric(values, errors="coerce")
-        if numbers.notna().sum() == values.notna().sum():
-            is_int = (numbers.dropna() % 1 == 0).all()
-            df[col] = numbers.astype("Int64") if is_int else numbers.astype("Float64")
+        values = df[col].where(df[col].notna() & (df[col] != ""), None)
+        if col in ("@timestamp", "@ingestionTime"):
+            df[col] = _times(values).astype("datetime64[ms, UTC]")
+        elif col.startswith("bin("):
+            df[col] = _times(values).astype("datetime64[s, UTC]")
+        elif col in fields and schema.dtype_for(fields[col]) != schema.STRING_DTYPE:
+            dtype = schema.dtype_for(fields[col])
+            if dtype == schema.TIMESTAMP_DTYPE:
+                df[col] = pd.to_datetime(pd.to_numeric(values), unit="s", utc=True).astype(dtype)
+            else:
+                df[col] = pd.to_numeric(values).astype(dtype)
         else:
-            df[col] = values.astype("string")
+            numbers = pd.to_numeric(values, errors="coerce")
+            if len(values) and numbers.notna().sum() == values.notna().sum() and values.notna().any():
+                is_int = bool((numbers.dropna() % 1 == 0).all())
+                df[col] = numbers.astype("Int64") if is_int else numbers.astype("Float64")
+            elif col == "@message":  # one per event: categories make no sense
+                df[col] = values.astype("str")
+            else:
+                df[col] = values.astype("category")
     return df
 
 
 def _times(values: pd.Series) -> pd.Series:
     text = values.astype("string")
-    if text.str.fullmatch(r"\d{10,16}").fillna(True).all():  # epoch milliseconds (some emulators)
+    if len(text) and text.str.fullmatch(r"\d{10,16}").fillna(True).all():  # epoch ms (some emulators)
         return pd.to_datetime(pd.to_numeric(text), unit="ms", utc=True)
     return pd.to_datetime(text, utc=True, format="ISO8601")

@@ -254,8 +254,8 @@ def test_query_cloudwatch_returns_a_frame(aws) -> None:
         GROUP, "fields @timestamp, @message | sort @timestamp desc | limit 5", NOW - 3600, NOW + 7200
     )
     assert list(df.columns) == ["@timestamp", "@message"] and len(df) == 5
-    assert str(df["@timestamp"].dtype).startswith("datetime64") and df["@timestamp"].is_monotonic_decreasing
-    assert df["@message"].str.startswith("2 111111111111").all()
+    assert str(df["@timestamp"].dtype) == "datetime64[ms, UTC]" and df["@timestamp"].is_monotonic_decreasing
+    assert str(df["@message"].dtype) == "str" and df["@message"].str.startswith("2 111111111111").all()
     assert "query_id" in df.attrs["cloudwatch"]
 
 
@@ -292,15 +292,20 @@ def test_results_frame_types() -> None:
     from flownb.io.cloudwatch import _results_frame
 
     rows = [
-        [{"field": "srcAddr", "value": "10.0.0.1"}, {"field": "count(*)", "value": "12"},
+        [{"field": "srcAddr", "value": "10.0.0.1"}, {"field": "dstPort", "value": "22"},
+         {"field": "count(*)", "value": "12"}, {"field": "avg(bytes)", "value": "1.5"},
          {"field": "bin(5m)", "value": "2024-05-01 12:00:00.000"}, {"field": "@ptr", "value": "x"}],
-        [{"field": "srcAddr", "value": "10.0.0.2"}, {"field": "count(*)", "value": "3"},
+        [{"field": "srcAddr", "value": "10.0.0.2"}, {"field": "dstPort", "value": "443"},
+         {"field": "count(*)", "value": "3"}, {"field": "avg(bytes)", "value": "2"},
          {"field": "bin(5m)", "value": "2024-05-01 12:05:00.000"}],
     ]  # fmt: skip
     df = _results_frame(rows)
-    assert list(df.columns) == ["srcAddr", "count(*)", "bin(5m)"]
-    assert str(df["count(*)"].dtype) == "Int64" and df["count(*)"].sum() == 15
-    assert df["bin(5m)"].iloc[1] == pd.Timestamp("2024-05-01T12:05Z")
+    assert list(df.columns) == ["srcAddr", "dstPort", "count(*)", "avg(bytes)", "bin(5m)"]
+    # Typed as flownb.query types its results.
+    got = {c: str(t) for c, t in df.dtypes.items()}
+    assert got == {"srcAddr": "category", "dstPort": "UInt16", "count(*)": "Int64", "avg(bytes)": "Float64",
+                   "bin(5m)": "datetime64[s, UTC]"}  # fmt: skip
+    assert df["count(*)"].sum() == 15 and df["bin(5m)"].iloc[1] == pd.Timestamp("2024-05-01T12:05Z")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert _results_frame([]).empty
