@@ -172,3 +172,45 @@ def test_repr_of_simulation():
     s = sim.simulate("port_scan", duration="10min", scale=0)
     assert "port_scan" in repr(s) and "records" in repr(s)
     assert "vertical_scan" in s._repr_html_()
+
+
+def test_outside_hosts_of_the_defaults_are_public_addresses():
+    """Detectors classify addresses with ipaddress: the twin's internet hosts must be global ones."""
+    import ipaddress
+
+    from flownb.sim.scenarios import SCENARIOS
+
+    topo = Topology.default()
+    outside = [a for group in topo.external.values() for a in group]
+    outside += [i.public_ip for i in topo.instances if i.public_ip] + [n.public_ip for n in topo.nat_gateways]
+    for sc in SCENARIOS.values():
+        for key, value in sc.parameters.items():
+            if key in ("source", "destination", "target", "server", "client") and isinstance(value, str):
+                if value[0].isdigit():
+                    outside.append(value)
+    assert outside
+    assert all(ipaddress.ip_address(a).is_global for a in outside), outside
+    s = sim.simulate(duration="30min", start="2025-06-02T14:00Z")
+    f = ok(s)
+    ext = {a for a in set(f["srcaddr"].astype(str)) | set(f["dstaddr"].astype(str)) if not a.startswith("10.")}
+    assert all(ipaddress.ip_address(a).is_global for a in ext)
+
+
+def test_transit_gateway_route():
+    from flownb.sim import Demand, Route, TransitGateway
+
+    topo = Topology.default()
+    topo.transit_gateway = TransitGateway("tgw-main", ["10.20.0.0/16"])
+    topo.route_table("private-rt").routes.append(Route("10.20.0.0/16", topo.transit_gateway.id))
+    topo.external["onprem"] = ["10.20.1.5"]
+    topo.demands = [Demand("ldap", "app", "onprem", 443, per_minute=10)]
+    topo.noise_per_minute = 0
+    s = sim.simulate(duration="10min", topology=topo, start="2025-06-02T14:00Z", format="v5")
+    f = ok(s)
+    to_dc = f[f["dstaddr"] == "10.20.1.5"]
+    assert len(to_dc) and set(to_dc["action"].astype(str)) == {"ACCEPT"}
+    # only the instances record it: the transit gateway attachment is not an interface of this model
+    app_enis = {i.eni.id for i in topo.instances if i.role == "app"}
+    assert set(to_dc["interface_id"].astype(str)) <= app_enis
+    back = f[f["srcaddr"] == "10.20.1.5"]
+    assert len(back) == len(to_dc)
