@@ -26,7 +26,7 @@ def jupyter_chart(chart: Any) -> Any:
 def message_html(text: str, kind: str = "info") -> str:
     """A short message for an HTML widget: 'error' red, 'warning' amber, 'info' grey."""
     color = {"error": "#b00020", "warning": "#a05a00", "info": "#555", "ok": "#2e7d32"}[kind]
-    return f'<div class="flownb-msg flownb-{kind}" style="color:{color};font-size:13px">{html.escape(text)}</div>'
+    return f'<div class="flownb-msg flownb-{kind}" style="color:{color};font-size:13px">{html.escape(text, quote=False)}</div>'
 
 
 def shown_errors(target: str = "_message") -> Callable:

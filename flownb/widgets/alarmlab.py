@@ -186,7 +186,7 @@ class AlarmLab:
         )
         self.run = run
         a = run.alarm
-        if len(run.metric) == 0:
+        if run.metric.notna().sum() == 0:
             self._message.value = message_html(
                 "The filter pattern matches no record: the metric has no datapoint.", "warning"
             )
