@@ -396,6 +396,8 @@ def test_beaconing_ignores_irregular_connections_and_short_intervals():
         for i, (t, s) in enumerate(zip(times, sizes, strict=True))
     ]
     assert D.beaconing(frame(lines)).empty
+    same_size = [ln.replace(f" {s} ", " 1200 ") for ln, s in zip(lines, sizes, strict=True)]
+    assert D.beaconing(frame(same_size)).empty  # one size, random times: not a beacon
     assert D.beaconing(frame(beacon(every=60))).empty  # closer than two aggregation intervals
 
 
