@@ -165,6 +165,49 @@ def split_intervals(legs: Legs, phase: np.ndarray, interval: int, start: float, 
     return parts[0] if len(parts) == 1 else Records.concat(parts)
 
 
+def merge_same_flow(rec: Records, phase: np.ndarray, interval: int) -> Records:
+    """Aggregate records of the same interface, direction, 5-tuple and interval into one, as AWS does.
+
+    Two connections rarely share a 5-tuple within one interval (a client
+    reusing a source port); AWS then writes one record: packets and bytes
+    summed, flags OR-ed, the earliest start and the latest end.
+    """
+    if len(rec) < 2:
+        return rec
+    win = _window_of(rec, phase, interval)
+    cols = (rec.eni, rec.egress, rec.src, rec.dst, rec.sport, rec.dport, rec.proto, win, rec.accept)
+    key = np.zeros(len(rec), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for c in cols:
+            key = key * np.uint64(0x9E3779B97F4A7C15) + c.astype(np.int64).view(np.uint64)
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    same = np.flatnonzero(ks[1:] == ks[:-1])
+    if not len(same):
+        return rec
+    # confirm each candidate pair field by field (a hash can collide)
+    a, b = order[same], order[same + 1]
+    equal = np.ones(len(a), dtype=bool)
+    for c in cols:
+        equal &= c[a] == c[b]
+    a, b = a[equal], b[equal]
+    if not len(a):
+        return rec
+    # chains (three or more copies) fold onto the first row of each run of equal keys
+    keep = np.ones(len(rec), dtype=bool)
+    target = np.arange(len(rec))
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        root = target[x]
+        target[y] = root
+        keep[y] = False
+        rec.packets[root] += rec.packets[y]
+        rec.bytes[root] += rec.bytes[y]
+        rec.flags[root] |= rec.flags[y]
+        rec.start[root] = min(rec.start[root], rec.start[y])
+        rec.end[root] = max(rec.end[root], rec.end[y])
+    return rec.take(np.flatnonzero(keep))
+
+
 def _window_of(rec: Records, phase: np.ndarray, interval: int) -> np.ndarray:
     return np.floor((rec.start - phase[rec.eni]) / interval).astype(np.int64)
 

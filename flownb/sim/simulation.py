@@ -15,7 +15,7 @@ from ..io import _arrow
 from . import scenarios as _sc
 from .context import Context, parse_duration
 from .paths import connection_legs, never_logged_mask
-from .records import format_fields, split_intervals, status_records, to_table
+from .records import format_fields, merge_same_flow, split_intervals, status_records, to_table
 from .topology import Topology
 from .traffic import Connections, Endpoints, baseline_connections
 
@@ -267,7 +267,7 @@ def simulate(
     if hide.any():
         legs = legs.take(np.flatnonzero(~hide))
     phase = np.random.default_rng([int(seed), 2]).integers(0, interval, len(eps)).astype(np.float64)
-    rec = split_intervals(legs, phase, interval, s0, s1)
+    rec = merge_same_flow(split_intervals(legs, phase, interval, s0, s1), phase, interval)
     eni_index = {e.id: k for k, e in enumerate(eps.enis)}
     skips = [(eni_index[e], a, b) for e, a, b in ctx.skip]
     rec = status_records(
