@@ -86,6 +86,7 @@ class Context:
     truth: list[dict] = field(default_factory=list)
     skip: list[tuple[str, float, float]] = field(default_factory=list)
     skip_rate: float = 0.0
+    windows: dict[str, tuple[float, float]] = field(default_factory=dict)
     scenario: str = ""
     _events: int = 0
 

@@ -123,6 +123,18 @@ def _window(ctx: Context, at: Any, length: Any) -> tuple[float, float]:
     return t0, t1
 
 
+def _change_window(ctx: Context, at: Any, length: Any) -> tuple[float, float] | None:
+    """The time a change is in force (``at``/``length``), or None for the whole simulation."""
+    if at is None and length is None:
+        return None
+    t0 = ctx.time(0.0 if at is None else at)
+    t1 = ctx.end if length is None else min(ctx.end, t0 + parse_duration(length, "length"))
+    if not ctx.start <= t0 < ctx.end:
+        raise ValueError(f"{ctx.scenario}: 'at' must fall inside the simulation, got {at!r}")
+    ctx.windows[ctx.scenario] = (t0, t1)
+    return (t0, t1)
+
+
 def _verdict_injector(
     client: str,
     server: str,
@@ -134,12 +146,13 @@ def _verdict_injector(
     details: str,
     kind: str = "verdict",
     duration: float = 1.0,
+    window: tuple[float, float] | None = None,
     **conn: Any,
 ) -> Injector:
     def inject(ctx: Context) -> None:
         rng = ctx.rng(ctx.scenario)
         c, s = ctx.target(client), ctx.target(server)
-        times = ctx.arrivals(rng, per_hour)
+        times = ctx.arrivals(rng, per_hour, *(window or (None, None)))
         ev = ctx.new_event()
         n = len(times)
         ctx.connect(
@@ -195,8 +208,11 @@ def nacl_blocks_return(
     port: int = 5432,
     protocol: str = "tcp",
     per_hour: float = 30,
+    at: Any = None,
+    length: Any = None,
 ) -> Injector:
     """The server subnet's network ACL lacks the outbound ephemeral-port rule: ACCEPT in, REJECT of the answer out."""
+    window = _change_window(ctx, at, length)
     srv = _instance(ctx, server, "server")
     acl = ctx.topo.private_network_acl(srv.eni.subnet)
     gone = _ephemeral_rules(acl.outbound)
@@ -215,6 +231,7 @@ def nacl_blocks_return(
         "NACL_OUTBOUND_BLOCKS_RETURN",
         f"{acl.name} lacks the outbound ephemeral-port rule",
         f"outbound rule(s) {rules} (TCP 1024-65535) removed from {acl.name} ({acl.id}) of subnet {srv.eni.subnet}",
+        window=window,
     )
 
 
@@ -226,8 +243,11 @@ def nacl_blocks_inbound(
     port: int = 22,
     protocol: str = "tcp",
     per_hour: float = 20,
+    at: Any = None,
+    length: Any = None,
 ) -> Injector:
     """The client subnet's network ACL lacks the inbound ephemeral-port rule: the answers are REJECTed coming back."""
+    window = _change_window(ctx, at, length)
     cl = _instance(ctx, client, "client")
     acl = ctx.topo.private_network_acl(cl.eni.subnet)
     gone = _ephemeral_rules(acl.inbound)
@@ -246,6 +266,7 @@ def nacl_blocks_inbound(
         "NACL_INBOUND_BLOCKS_RETURN",
         f"{acl.name} lacks the inbound ephemeral-port rule",
         f"inbound rule(s) {rules} (TCP 1024-65535) removed from {acl.name} ({acl.id}) of subnet {cl.eni.subnet}",
+        window=window,
     )
 
 
@@ -270,8 +291,11 @@ def sg_blocks_inbound(
     port: int = 5432,
     protocol: str = "tcp",
     per_hour: float = 30,
+    at: Any = None,
+    length: Any = None,
 ) -> Injector:
     """The server's security group lacks the inbound rule: a single REJECT on the server, no answer."""
+    window = _change_window(ctx, at, length)
     srv = _instance(ctx, server, "server")
     peer = ctx.target(client).ip
     proto = protocol_number(protocol)
@@ -295,6 +319,7 @@ def sg_blocks_inbound(
         "INBOUND_BLOCKED_SG_OR_NACL",
         f"{sg.name} does not allow {protocol} {port} from {client}",
         f"{removed} inbound rule(s) allowing {client} on port {port} removed from security group {sg.name} ({sg.id})",
+        window=window,
     )
 
 
@@ -317,8 +342,11 @@ def sg_blocks_outbound(
     port: int = 443,
     protocol: str = "tcp",
     per_hour: float = 30,
+    at: Any = None,
+    length: Any = None,
 ) -> Injector:
     """The client's security group allows outbound traffic to the VPC only: a single REJECT on the client."""
+    window = _change_window(ctx, at, length)
     cl = _instance(ctx, client, "client")
     sg = ctx.topo.private_security_group(cl.name)
     sg.outbound = [SecurityGroupRule("all", None, ctx.topo.cidr, description="VPC only")]
@@ -333,6 +361,7 @@ def sg_blocks_outbound(
         f"{sg.name} allows outbound traffic to {ctx.topo.cidr} only",
         f"outbound rules of security group {sg.name} ({sg.id}) replaced by 'all traffic to {ctx.topo.cidr}'; "
         f"{client} cannot reach {dst.address}",
+        window=window,
     )
 
 
@@ -344,8 +373,11 @@ def connection_refused(
     port: int = 8080,
     protocol: str = "tcp",
     per_hour: float = 30,
+    at: Any = None,
+    length: Any = None,
 ) -> Injector:
     """Nothing listens on the server's port: the SYN is ACCEPTed and answered by a RST."""
+    window = _change_window(ctx, at, length)
     srv = _instance(ctx, server, "server")
     proto = protocol_number(protocol)
     hit = [s for s in srv.services if s.port == port and protocol_number(s.protocol) == proto]
@@ -362,6 +394,7 @@ def connection_refused(
         "CONNECTION_REFUSED",
         f"nothing listens on {server}:{port}",
         f"the service on {server} port {port} is stopped; the host answers with RST",
+        window=window,
     )
 
 
@@ -373,8 +406,11 @@ def no_response(
     port: int = 8080,
     protocol: str = "tcp",
     per_hour: float = 30,
+    at: Any = None,
+    length: Any = None,
 ) -> Injector:
     """The server's host firewall silently drops the client: SYNs ACCEPTed, no answer at all."""
+    window = _change_window(ctx, at, length)
     srv = _instance(ctx, server, "server")
     c = ctx.target(client)
     srv.firewall_drops.append((f"{c.address}/32", port))
@@ -387,6 +423,7 @@ def no_response(
         "NO_RESPONSE",
         f"{server}'s host firewall drops {client}",
         f"iptables on {server} drops {c.address} to port {port} without answering",
+        window=window,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,7 @@ from .._provenance import Provenance, attach
 from ..io import _arrow
 from . import scenarios as _sc
 from .context import Context, parse_duration
-from .paths import connection_legs, never_logged_mask
+from .paths import Legs, connection_legs, never_logged_mask
 from .records import format_fields, merge_same_flow, split_intervals, status_records, to_table
 from .topology import Topology
 from .traffic import Connections, Endpoints, baseline_connections
@@ -41,7 +42,8 @@ class Simulation:
         name), src, dst, dst_port, protocol, start, end, interface_id,
         src_name, dst_name, details.
     topology : Topology
-        The VPC as simulated (with the scenarios' changes).
+        The VPC as simulated, with every scenario's change applied (a change
+        given a window with ``at``/``length`` is in force only then).
     """
 
     flows: pd.DataFrame
@@ -161,6 +163,35 @@ def _split_overrides(names: list[str], overrides: dict[str, Any]) -> dict[str, d
     return per
 
 
+def _epochs(
+    base: Topology, names: list[str], per: dict[str, dict[str, Any]], ctx: Context
+) -> list[tuple[float, float, Topology]]:
+    """Stretches of time with the VPC in force during each, when some changes last only a while.
+
+    Scenarios given ``at``/``length`` change the VPC only then: each stretch
+    between window edges gets a copy of the topology with the changes active
+    in it (and every change without a window) applied again.
+    """
+    if not ctx.windows:
+        return [(-np.inf, np.inf, ctx.topo)]
+    edges = sorted(
+        {ctx.start, ctx.end, *(t for w in ctx.windows.values() for t in w if ctx.start < t < ctx.end)}
+    )
+    out = []
+    for lo, hi in itertools.pairwise(edges):
+        epoch = Context(base.copy(), ctx.start, ctx.end, ctx.interval, ctx.scale, ctx.seed)
+        for n in names:
+            w = ctx.windows.get(n)
+            if w is None or (w[0] < hi and w[1] > lo):
+                epoch.scenario = n
+                _sc.SCENARIOS[n].func(epoch, **per[n])
+        out.append((lo, hi, epoch.topo))
+    first, last = out[0], out[-1]
+    out[0] = (-np.inf, first[1], first[2])
+    out[-1] = (last[0], np.inf, last[2])
+    return out
+
+
 def simulate(
     scenario: str | Sequence[str] = "baseline",
     *,
@@ -245,13 +276,15 @@ def simulate(
     s1 = s0 + float(np.floor(secs))
     per = _split_overrides(names, overrides)
 
-    topo = (topology or Topology.default()).copy()
+    base = topology or Topology.default()
+    topo = base.copy()
     ctx = Context(topo, s0, s1, interval, float(scale), int(seed), skip_rate=skipdata_rate)
     injectors = []
     for n in names:  # phase 1: topology edits
         ctx.scenario = n
         injectors.append((n, _sc.SCENARIOS[n].func(ctx, **per[n])))
     ctx.eps = eps = Endpoints(topo)
+    epochs = _epochs(base, names, per, ctx)
     base_rng = np.random.default_rng([int(seed), 0])
     conns = [baseline_connections(topo, eps, base_rng, s0, s1, float(scale))]
     for n, inj in injectors:  # phase 2: injected traffic and truth
@@ -262,7 +295,14 @@ def simulate(
     all_conns = Connections.concat(conns)
 
     path_rng = np.random.default_rng([int(seed), 1])
-    legs = connection_legs(topo, eps, all_conns, path_rng)
+    if len(epochs) == 1:
+        legs = connection_legs(topo, eps, all_conns, path_rng)
+    else:  # changes in force for a while: each stretch of time is evaluated against its own VPC
+        parts = []
+        for lo, hi, epoch_topo in epochs:
+            sel = np.flatnonzero((all_conns.t0 >= lo) & (all_conns.t0 < hi))
+            parts.append(connection_legs(epoch_topo, Endpoints(epoch_topo), all_conns.take(sel), path_rng))
+        legs = Legs.concat(parts)
     hide = never_logged_mask(topo, legs)
     if hide.any():
         legs = legs.take(np.flatnonzero(~hide))

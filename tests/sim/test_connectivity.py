@@ -161,3 +161,48 @@ def test_intra_vpc_connection_is_logged_on_both_enis():
     calls = f[f["srcaddr"].astype(str).isin(web) & (f["dstport"] == 8080)]
     per_flow = calls.groupby(["srcaddr", "srcport"], observed=True)["interface_id"].nunique()
     assert (per_flow == 2).all()
+
+
+def test_a_change_in_force_for_a_while():
+    s = sim.simulate(
+        "nacl_blocks_return",
+        duration="2h",
+        at="30min",
+        length="45min",
+        start="2025-06-02T12:00Z",
+        format="v5",
+    )
+    t = s.truth.iloc[0]
+    lo, hi = pd.Timestamp("2025-06-02T12:30Z"), pd.Timestamp("2025-06-02T13:15Z")
+    assert lo <= t["start"] <= t["end"] < hi
+    db = _on(s, "db-1")
+    answers = db[db["flow_direction"] == "egress"]
+    rejected = answers[answers["action"] == "REJECT"]
+    assert len(rejected) and rejected["start"].between(lo, hi).all()
+    before_after = answers[(answers["end"] < lo - pd.Timedelta("2min")) | (answers["start"] > hi)]
+    assert len(before_after) and set(before_after["action"].astype(str)) == {"ACCEPT"}
+
+
+def test_overlapping_windows_combine():
+    s = sim.simulate(
+        ["sg_blocks_inbound", "connection_refused"],
+        duration="1h",
+        scale=0,
+        format="v5",
+        sg_blocks_inbound={"at": "10min", "length": "20min"},
+        connection_refused={"at": "20min", "length": "30min"},
+    )
+    f = _ok(s)
+    t0 = pd.Timestamp(s.start)
+    rejected = f[f["action"] == "REJECT"]
+    assert (
+        len(rejected)
+        and rejected["start"].between(t0 + pd.Timedelta("10min"), t0 + pd.Timedelta("30min")).all()
+    )
+    rst = f[f["tcp_flags"] == 4]
+    assert len(rst) and rst["start"].between(t0 + pd.Timedelta("20min"), t0 + pd.Timedelta("50min")).all()
+
+
+def test_window_outside_the_simulation_is_an_error():
+    with pytest.raises(ValueError, match="'at' must fall inside the simulation"):
+        sim.simulate("no_response", duration="1h", at="2h")

@@ -185,14 +185,16 @@ def test_outside_hosts_of_the_defaults_are_public_addresses():
     outside += [i.public_ip for i in topo.instances if i.public_ip] + [n.public_ip for n in topo.nat_gateways]
     for sc in SCENARIOS.values():
         for key, value in sc.parameters.items():
-            if key in ("source", "destination", "target", "server", "client") and isinstance(value, str):
-                if value[0].isdigit():
-                    outside.append(value)
+            named_host = key in ("source", "destination", "target", "server", "client")
+            if named_host and isinstance(value, str) and value[0].isdigit():
+                outside.append(value)
     assert outside
     assert all(ipaddress.ip_address(a).is_global for a in outside), outside
     s = sim.simulate(duration="30min", start="2025-06-02T14:00Z")
     f = ok(s)
-    ext = {a for a in set(f["srcaddr"].astype(str)) | set(f["dstaddr"].astype(str)) if not a.startswith("10.")}
+    ext = {
+        a for a in set(f["srcaddr"].astype(str)) | set(f["dstaddr"].astype(str)) if not a.startswith("10.")
+    }
     assert all(ipaddress.ip_address(a).is_global for a in ext)
 
 
