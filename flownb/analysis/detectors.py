@@ -657,7 +657,9 @@ def _exposed_port_probe(
     -------
     DataFrame
         Findings; ``src`` is missing (many sources); ``score`` is the number of
-        probing sources; label ``Recon:EC2/PortProbeUnprotectedPort``.
+        probing sources; label ``Recon:EC2/PortProbeUnprotectedPort``. Probing
+        windows of one port less than a day apart make one finding: the port
+        stays exposed in between.
 
     Examples
     --------
@@ -692,7 +694,7 @@ def _exposed_port_probe(
         return None
     d = pd.DataFrame(
         {
-            "ep": _episodes(gk[fired], t[fired], w),
+            "ep": _episodes(gk[fired], t[fired], max(w, 86400)),  # exposure persists: one finding a day
             "dst": dst[fired],
             "dst_port": dport[fired],
             "protocol": proto[fired],
