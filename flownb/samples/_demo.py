@@ -21,6 +21,8 @@ __all__ = ["DEMO", "build", "write_files"]
 DEMO: dict[str, Any] = {
     "scenario": [
         "baseline",
+        "nacl_blocks_return",
+        "connection_refused",
         "nacl_blocks_inbound",
         "sg_blocks_inbound",
         "nat_gateway",
@@ -41,6 +43,8 @@ DEMO: dict[str, Any] = {
     "interval": 60,
     "format": "v5",
     "scale": 0.7,
+    "nacl_blocks_return": {"at": "10h05min", "length": "45min"},
+    "connection_refused": {"at": "15h30min", "length": "20min"},
     "skipdata_gap": {"at": "9h40min"},
     "port_scan": {"at": "3h30min"},
     "port_sweep": {"at": "19h10min"},
