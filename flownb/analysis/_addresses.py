@@ -178,21 +178,28 @@ def parse_endpoint(value: Any, *, name: str) -> Endpoint:
 
 
 def matches(col: pd.Series, networks: list) -> np.ndarray:
-    """Boolean array: is each address in one of ``networks`` (``ipaddress`` networks)?"""
-    if not networks:
+    """Boolean array: is each address in one of ``networks`` (``ipaddress`` networks)?
+
+    Single addresses are looked up in a hash of the column's distinct values;
+    CIDR blocks parse only the distinct values the column actually uses. Addresses
+    are compared as AWS writes them (the canonical text form).
+    """
+    if not networks or len(col) == 0:
         return np.zeros(len(col), dtype=bool)
-    codes, values = codes_and_values(col)
-    singles = {str(n.network_address) for n in networks if n.num_addresses == 1}
+    if isinstance(col.dtype, pd.CategoricalDtype):  # the codes as they are: no int64 copy
+        codes, values = col.cat.codes.to_numpy(), col.cat.categories
+    else:
+        codes, values = codes_and_values(col)
+    singles = sorted({str(n.network_address) for n in networks if n.num_addresses == 1})
     blocks = [n for n in networks if n.num_addresses > 1]
-
-    def hit(v: Any) -> bool:
-        text = str(v)
-        if text in singles:
-            return True
-        if not blocks:
-            return False
-        a = _parse(text)
-        return a is not None and any(a.version == n.version and a in n for n in blocks)
-
-    table = np.array([hit(v) for v in values] + [False], dtype=bool)
-    return table[np.where(codes < 0, len(values), codes)]
+    table = np.zeros(len(values) + 1, dtype=bool)  # the last entry: code -1, a missing value
+    if singles:
+        table[:-1] = np.asarray(pd.Index(values).isin(singles), dtype=bool)
+    if blocks:
+        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(values)))
+        for i in used:
+            if table[i]:
+                continue
+            a = _parse(str(values[i]))
+            table[i] = a is not None and any(a.version == n.version and a in n for n in blocks)
+    return table[codes]

@@ -12,8 +12,10 @@ from ._addresses import codes_and_values, prefix_of
 __all__ = [
     "counter_weights",
     "data_rows",
+    "distinct",
     "group_codes",
     "int_array",
+    "isin",
     "require",
     "seconds",
 ]
@@ -66,6 +68,25 @@ def seconds(col: pd.Series) -> np.ndarray:
         arr = np.asarray(values.as_unit("s").asi8 if hasattr(values, "as_unit") else col.astype("int64"))
         return arr.astype(np.int64)
     raise TypeError(f"column '{col.name}' must hold timestamps, got {col.dtype}")
+
+
+def isin(col: pd.Series, values: list) -> np.ndarray:
+    """``col.isin(values)`` as a bool array; for a categorical, one lookup table over its codes."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        table = np.zeros(len(col.cat.categories) + 1, dtype=bool)
+        pos = col.cat.categories.get_indexer(pd.Index(list(values), dtype=object))
+        table[pos[pos >= 0]] = True
+        return table[col.cat.codes.to_numpy()]
+    return np.asarray(col.isin(list(values)), dtype=bool)
+
+
+def distinct(col: pd.Series, mask: np.ndarray) -> list[str]:
+    """The distinct non-missing values of ``col`` where ``mask`` is true, as sorted strings."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()[mask]
+        used = np.unique(codes[codes >= 0])
+        return sorted(str(col.cat.categories[i]) for i in used)
+    return sorted({str(v) for v in col[mask].dropna().unique()})
 
 
 def data_rows(df: pd.DataFrame) -> np.ndarray:

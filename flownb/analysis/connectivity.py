@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ._addresses import Endpoint, codes_and_values, matches, parse_endpoint, scope_of
-from ._frame import data_rows, float_array, int_array, require, seconds
+from ._frame import data_rows, distinct, float_array, int_array, isin, require, seconds
 from ._ports import EPHEMERAL_NACL, protocol_label, protocol_number
 from .enrich import local_side
 
@@ -317,12 +317,22 @@ def diagnose(
         raise ValueError(f"end ({t1}) is before start ({t0})")
 
     question = _question(a_ep, b_ep, port, proto, t0, t1)
+    if t0 is not None or t1 is not None:
+        require(df, ["start", "end"], "diagnose(start=..., end=...)")
     nets_a, addrs_a = _networks(a_ep, df)
     nets_b, addrs_b = _networks(b_ep, df)
+    # Every record that matters names src or dst in one of its address fields (a gateway's
+    # legs too: one end is always an original address). Work on those; keep the whole
+    # frame for questions about interfaces (whose address, logging, SKIPDATA).
+    full = df
+    keep = np.zeros(len(full), dtype=bool)
+    for col in ("srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr"):
+        keep |= _match(full, col, nets_a + nets_b)
+    keep_idx = np.flatnonzero(keep)
+    df = full.iloc[keep_idx]
     n = len(df)
     base = data_rows(df)
     if t0 is not None or t1 is not None:
-        require(df, ["start", "end"], "diagnose(start=..., end=...)")
         if t1 is not None:
             base &= np.asarray(df["start"].fillna(t1) <= t1, dtype=bool)
         if t0 is not None:
@@ -345,10 +355,9 @@ def diagnose(
     req = base & (src_a | psrc_a) & (dst_b | pdst_b)
     resp = base & (src_b | psrc_b) & (dst_a | pdst_a)
     if port is not None and not icmp and "dstport" in df:
-        port_ok_req = (dp == port) | ((proto_arr >= 0) & np.isin(proto_arr, _ICMP))
-        port_ok_resp = (sp == port) | ((proto_arr >= 0) & np.isin(proto_arr, _ICMP))
-        req &= port_ok_req
-        resp &= port_ok_resp
+        icmp_rows = (proto_arr == 1) | (proto_arr == 58)  # ICMP records carry port 0
+        req &= (dp == port) | icmp_rows
+        resp &= (sp == port) | icmp_rows
     elif port is None and "dstport" in df and not icmp:
         # without a port, keep the connections src opened (not those dst opened to src)
         from .traffic import _pairing
@@ -413,14 +422,17 @@ def diagnose(
     side = np.zeros(n, dtype=np.int8)
     involved_enis: list[str] = []
     if len(evidence_idx) and "interface_id" in df:
-        involved_enis = sorted({str(e) for e in df["interface_id"].iloc[evidence_idx].dropna().unique()})
-        eni_rows = np.asarray(df["interface_id"].isin(involved_enis), dtype=bool) & data_rows(df)
+        involved_enis = distinct(df["interface_id"], rows)
+        # the ENI's own address is told by all its records, not only those about src and dst
+        eni_rows = isin(full["interface_id"], involved_enis) & data_rows(full)
         cols = [
             c
             for c in ("interface_id", "srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr", "flow_direction")
-            if c in df
+            if c in full
         ]
-        side[eni_rows] = local_side(df.loc[eni_rows, cols])
+        side_full = np.zeros(len(full), dtype=np.int8)
+        side_full[eni_rows] = local_side(full.loc[eni_rows, cols])
+        side = side_full[keep_idx]
     elif len(evidence_idx):
         side[evidence_idx] = local_side(
             df.iloc[evidence_idx][[c for c in ("srcaddr", "dstaddr", "flow_direction") if c in df]]
@@ -429,11 +441,10 @@ def diagnose(
     if assumed.any() and "interface_id" in df:
         # the record does not say which side its ENI is on: ask the other records whose ENIs
         # src and dst are; a record on src's ENI, or not on dst's known ENI, is the source side
-        known_a = _enis_of(df, nets_a, a_ep, exclude=nets_b)
-        known_b = _enis_of(df, nets_b, b_ep, exclude=nets_a)
-        eni_vals = df["interface_id"].astype(object).to_numpy()
-        on_a = assumed & np.isin(eni_vals, known_a)
-        on_b = assumed & np.isin(eni_vals, known_b)
+        known_a = _enis_of(full, nets_a, a_ep, exclude=nets_b)
+        known_b = _enis_of(full, nets_b, b_ep, exclude=nets_a)
+        on_a = assumed & isin(df["interface_id"], known_a)
+        on_b = assumed & isin(df["interface_id"], known_b)
         source = on_a | (assumed & ~on_b & bool(known_b))
         side[source & req] = 1
         side[source & resp] = 2
@@ -462,10 +473,9 @@ def diagnose(
     flags = int_array(df.get("tcp_flags"), n) if "tcp_flags" in df else None
     found: list[str] = []
     facts: dict[str, Any] = {"assumed_side": bool(assumed.any())}
-    eni_col = df["interface_id"].astype(object).to_numpy() if "interface_id" in df else np.full(n, None)
 
     def on(mask: np.ndarray) -> list[str]:
-        names = sorted({str(e) for e in eni_col[mask] if e is not None and e == e})
+        names = distinct(df["interface_id"], mask) if "interface_id" in df else []
         return names or ["the interface"]  # the format has no interface-id
 
     req_out_acc = req & egress & accept
@@ -506,7 +516,7 @@ def diagnose(
     # the responses came back through another, or requests arrived at the destination on one
     # ENI and the responses left through another (gateway interfaces' legs are not counted)
     def enis(mask: np.ndarray) -> set[str]:
-        return {str(e) for e in eni_col[mask] if e is not None and e == e}
+        return set(distinct(df["interface_id"], mask)) if "interface_id" in df else set()
 
     sent_on, back_on = enis(req_out_acc & direct), enis(resp_in_acc & direct)
     recv_on, reply_on = enis(req_in_acc & direct), enis(resp_out_acc & direct)
@@ -526,8 +536,8 @@ def diagnose(
         delivered = req_in_acc.any()
         arrived = (req & ~egress).any()
         if not b_enis and not arrived:
-            b_enis = _enis_of(df, nets_b, b_ep, exclude=nets_a)
-        b_logging = [e for e in b_enis if _logging(df, [e], base)]
+            b_enis = _enis_of(full, nets_b, b_ep, exclude=nets_a)
+        b_logging = [e for e in b_enis if _logging(full, [e])]
         if not arrived and b_logging and "interface_id" in df:
             found.append("NOT_DELIVERED")
             facts["b_enis"] = b_logging
@@ -553,15 +563,19 @@ def diagnose(
         found.append("NO_TRAFFIC_SEEN")
 
     # ---- SKIPDATA ------------------------------------------------------------------------
-    skip_enis = _skipdata(df, None, t0, t1, rows) if "interface_id" in df else []
+    lo, hi = t0, t1
+    if "start" in df and "end" in df and rows.any():
+        lo = lo if lo is not None else df["start"][rows].min()
+        hi = hi if hi is not None else df["end"][rows].max()
+    skip_enis = _skipdata(full, None, lo, hi) if "interface_id" in full else []
     watch = set(involved_enis) | set(a_enis) | set(b_enis)
     if skip_enis and not watch & set(skip_enis):
         # is src's or dst's own ENI among those with skipped records? (searched there only)
         for eps, nets, other in ((a_ep, nets_a, nets_b), (b_ep, nets_b, nets_a)):
             if eps.eni is None:
-                watch |= set(_enis_of(df, nets, eps, exclude=other, within=skip_enis))
+                watch |= set(_enis_of(full, nets, eps, exclude=other, within=skip_enis))
     watch = sorted(watch)
-    skipped = _skipdata(df, watch, t0, t1, rows)
+    skipped = _skipdata(full, watch, lo, hi) if skip_enis or "interface_id" not in full else []
     if skipped:
         found.append("INCOMPLETE_DATA")
         facts["skipped"] = skipped
@@ -577,18 +591,16 @@ def diagnose(
     if via_tgw:
         verdicts.append("VIA_TRANSIT_GATEWAY")
 
-    evidence = df.iloc[evidence_idx].copy()
+    evidence = full.iloc[keep_idx[evidence_idx]].copy()
     if len(evidence_idx):
-        leg = np.where(
-            nat_leg, "nat", np.where(translated_a_side | translated_b_side, "translated", "direct")
+        e = evidence_idx
+        translated = translated_a_side[e] | translated_b_side[e]
+        leg = np.where(nat_leg[e], 2, np.where(translated, 1, 0))
+        role = np.where(req[e], 0, 2) + np.where(egress[e], 0, 1)
+        evidence["role"] = pd.Categorical.from_codes(
+            role, categories=["request egress", "request ingress", "response egress", "response ingress"]
         )
-        kind = np.where(req, "request", "response")
-        way = np.where(egress, "egress", "ingress")
-        evidence["role"] = pd.Categorical(
-            pd.Series(kind[evidence_idx]) + " " + pd.Series(way[evidence_idx]),
-            categories=["request egress", "request ingress", "response egress", "response ingress"],
-        )
-        evidence["leg"] = pd.Categorical(leg[evidence_idx], categories=["direct", "translated", "nat"])
+        evidence["leg"] = pd.Categorical.from_codes(leg, categories=["direct", "translated", "nat"])
         if "start" in evidence:
             evidence = evidence.sort_values("start", kind="stable")
     ctx = _Context(
@@ -722,16 +734,15 @@ def _refused(df: pd.DataFrame, flags: np.ndarray | None, requests: np.ndarray, a
         return bool(rst.any() and not synack.any())
     if "packets" not in df or "bytes" not in df:
         return False
-    n = len(df)
-    pk = float_array(df["packets"], n)
-    by = float_array(df["bytes"], n)
-    ans = answers & (pk > 0)
-    if not ans.any():
+    rows = np.flatnonzero(answers)
+    pk = df["packets"].iloc[rows].to_numpy(dtype=np.float64, na_value=0.0)
+    by = df["bytes"].iloc[rows].to_numpy(dtype=np.float64, na_value=0.0)
+    ok = pk > 0
+    if not ok.any():
         return False
-    codes, values = codes_and_values(df["srcaddr"])
-    v6 = np.array([":" in str(v) for v in values] + [False])[np.where(codes < 0, len(values), codes)]
+    v6 = np.array([":" in str(v) for v in df["srcaddr"].iloc[rows].astype(object)], dtype=bool)
     bare = np.where(v6, _RST_SIZES[1], _RST_SIZES[0]) * pk
-    if not np.all(by[ans] == bare[ans]):
+    if not np.all(by[ok] == bare[ok]):
         return False
     return not _carried_data(df, requests)
 
@@ -741,9 +752,9 @@ def _carried_data(df: pd.DataFrame, requests: np.ndarray) -> bool:
     Then the handshake had completed: TCP sends data only after the SYN-ACK."""
     if "packets" not in df or "bytes" not in df or not requests.any():
         return False
-    n = len(df)
-    pk = float_array(df["packets"], n)[requests]
-    by = float_array(df["bytes"], n)[requests]
+    rows = np.flatnonzero(requests)
+    pk = df["packets"].iloc[rows].to_numpy(dtype=np.float64, na_value=0.0)
+    by = df["bytes"].iloc[rows].to_numpy(dtype=np.float64, na_value=0.0)
     ok = pk > 0
     # most records, not one: a lone odd-sized packet (a retransmission with data, a middlebox)
     # is no proof of a completed handshake
@@ -852,14 +863,14 @@ def _enis_of(
         return []
     rows = data_rows(df)
     if within is not None:
-        rows &= np.asarray(df["interface_id"].isin(within), dtype=bool)
+        rows &= isin(df["interface_id"], within)
     s_in = _match(df, "srcaddr", nets)
     d_in = _match(df, "dstaddr", nets)
     cand = rows & (s_in | d_in) & ~_match(df, "srcaddr", exclude) & ~_match(df, "dstaddr", exclude)
     if not cand.any():
         return []
     enis = df["interface_id"][cand].dropna().unique()
-    eni_rows = np.asarray(df["interface_id"].isin(list(enis)), dtype=bool) & rows
+    eni_rows = isin(df["interface_id"], list(enis)) & rows
     cols = [
         c
         for c in ("interface_id", "srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr", "flow_direction")
@@ -871,34 +882,34 @@ def _enis_of(
     return sorted({str(e) for e in df["interface_id"][own].dropna().unique()})
 
 
-def _logging(df: pd.DataFrame, enis: list[str], base: np.ndarray) -> bool:
-    """Did these ENIs write any record (any status) in the window considered?"""
+def _logging(df: pd.DataFrame, enis: list[str]) -> bool:
+    """Did these ENIs write any record at all (so they were being logged)?"""
     if "interface_id" not in df or not enis:
         return False
-    return bool((np.asarray(df["interface_id"].isin(enis), dtype=bool) & base).any()) or bool(
-        np.asarray(df["interface_id"].isin(enis), dtype=bool).any()
-    )
+    return bool(isin(df["interface_id"], enis).any())
 
 
-def _skipdata(df: pd.DataFrame, enis: list[str] | None, t0: Any, t1: Any, rows: np.ndarray) -> list[str]:
-    """ENIs (of ``enis``, or any when None) with SKIPDATA records in the window of interest."""
+def _skipdata(df: pd.DataFrame, enis: list[str] | None, lo: Any, hi: Any) -> list[str]:
+    """ENIs (of ``enis``, or any when None) with SKIPDATA records between ``lo`` and ``hi``
+    (give or take one aggregation interval; either may be None: unbounded)."""
     if "log_status" not in df:
         return []
-    skip = np.array(df["log_status"] == "SKIPDATA", dtype=bool)
+    skip = isin(df["log_status"], ["SKIPDATA"])
     if not skip.any():
         return []
     if "start" in df and "end" in df:
-        lo = t0 if t0 is not None else (df["start"][rows].min() if rows.any() else None)
-        hi = t1 if t1 is not None else (df["end"][rows].max() if rows.any() else None)
+        rows = np.flatnonzero(skip)  # few: compare times on those only
+        keep = np.ones(len(rows), dtype=bool)
+        slack = pd.Timedelta(seconds=_LEG_SLACK_S)
         if lo is not None and not pd.isna(lo):
-            skip &= np.asarray(df["end"].fillna(lo) >= lo - pd.Timedelta(seconds=_LEG_SLACK_S), dtype=bool)
+            keep &= np.asarray(df["end"].iloc[rows].fillna(lo) >= lo - slack, dtype=bool)
         if hi is not None and not pd.isna(hi):
-            skip &= np.asarray(df["start"].fillna(hi) <= hi + pd.Timedelta(seconds=_LEG_SLACK_S), dtype=bool)
+            keep &= np.asarray(df["start"].iloc[rows].fillna(hi) <= hi + slack, dtype=bool)
+        skip[rows[~keep]] = False
     if "interface_id" in df and enis is None:
-        return sorted({str(e) for e in df["interface_id"][skip].dropna().unique()})
+        return distinct(df["interface_id"], skip)
     if "interface_id" in df and enis:
-        hit = skip & np.asarray(df["interface_id"].isin(enis), dtype=bool)
-        return sorted({str(e) for e in df["interface_id"][hit].unique()})
+        return distinct(df["interface_id"], skip & isin(df["interface_id"], enis))
     return ["(an ENI of these records)"] if skip.any() else []
 
 

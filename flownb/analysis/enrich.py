@@ -51,7 +51,7 @@ def _address_codes(df: pd.DataFrame, columns: list[str]) -> tuple[list[np.ndarra
     out = []
     for codes, values in parts:
         remap = np.append(union.get_indexer(values), -1)
-        out.append(remap[np.where(codes < 0, len(values), codes)])
+        out.append(remap[codes])  # a missing value's code -1 picks the trailing -1
     return out, union
 
 

@@ -289,29 +289,39 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
     conv = conv.astype(np.int64)
     m = len(uniq)
     # which side is the server: the TCP handshake, then port scores, then who spoke first, then the lower port
-    flags = int_array(df.get("tcp_flags"), n)[idx] if "tcp_flags" in df else None
-    vote = server_vote(flags, len(idx)).astype(np.int64)
-    votes = np.bincount(conv, weights=np.where(fwd, vote, -vote), minlength=m)
     first_rec = np.zeros(m, dtype=np.int64)
     first_rec[conv[::-1]] = np.arange(len(conv))[::-1]  # first record of each conversation
-    lo_port = np.where(fwd, sp, dp)[first_rec]
-    hi_port = np.where(fwd, dp, sp)[first_rec]
-    score = port_score(hi_port).astype(np.int64) - port_score(lo_port).astype(np.int64)
-    if "start" in df:
-        st = seconds(df["start"])[idx]
-        big = np.iinfo(np.int64).max
-        t_f = np.full(m, big, dtype=np.int64)
-        t_r = np.full(m, big, dtype=np.int64)
-        np.minimum.at(t_f, conv[fwd], st[fwd])
-        np.minimum.at(t_r, conv[~fwd], st[~fwd])
-        spoke = np.sign(t_r - t_f)  # +1: lo spoke first, so hi is the server
+    if "tcp_flags" in df:
+        vote = server_vote(int_array(df["tcp_flags"], n)[idx], len(idx)).astype(np.int64)
+        votes = np.bincount(conv, weights=np.where(fwd, vote, -vote), minlength=m)
     else:
+        votes = np.zeros(m)
+    fwd_f = fwd[first_rec]
+    sp_f, dp_f = sp[first_rec], dp[first_rec]
+    lo_port = np.where(fwd_f, sp_f, dp_f)
+    hi_port = np.where(fwd_f, dp_f, sp_f)
+    score = port_score(hi_port).astype(np.int64) - port_score(lo_port).astype(np.int64)
+    hi_server = np.where(votes != 0, votes > 0, score > 0)
+    undecided = np.flatnonzero((votes == 0) & (score == 0))
+    if len(undecided):
+        # who spoke first (the earliest record of each direction), then the lower port
         spoke = np.zeros(m, dtype=np.int64)
-    lower = np.sign(lo_port - hi_port)  # +1: hi has the lower port
-    hi_server = np.where(
-        votes != 0, votes > 0, np.where(score != 0, score > 0, np.where(spoke != 0, spoke > 0, lower >= 0))
-    )
-    to_server = np.where(fwd, hi_server[conv], ~hi_server[conv])
+        if "start" in df:
+            pick = np.zeros(m, dtype=bool)
+            pick[undecided] = True
+            rows_u = np.flatnonzero(pick[conv])
+            c_u, f_u = conv[rows_u], fwd[rows_u]
+            st = seconds(df["start"])[idx[rows_u]]
+            big = np.iinfo(np.int64).max
+            t_f = np.full(m, big, dtype=np.int64)
+            t_r = np.full(m, big, dtype=np.int64)
+            np.minimum.at(t_f, c_u[f_u], st[f_u])
+            np.minimum.at(t_r, c_u[~f_u], st[~f_u])
+            spoke = np.sign(t_r - t_f)  # +1: lo spoke first, so hi is the server
+        lower = np.sign(lo_port - hi_port)  # +1: hi has the lower port
+        u = undecided
+        hi_server[u] = np.where(spoke[u] != 0, spoke[u] > 0, lower[u] >= 0)
+    to_server = fwd == hi_server[conv]
     return {
         "idx": idx,
         "conv": conv,
