@@ -13,7 +13,7 @@ bytes per hour) with the history of the same source. Three tools cover it:
   the z-score of each value against the average and spread of the values before
   it: a baseline that follows slow drift (traffic growing over a day).
 * :func:`prior_mean_std`, the mean and standard deviation of the values before
-  each one (the "mean + 3 sigma of its history" rule of Panther-style rules).
+  each one (the "mean + 3 sigma of its history" rule of ``reject_spike``).
 
 All take arrays or Series, optionally a ``by`` key to compute one baseline per
 group (per source address, per ENI) in one vectorised pass, and never modify

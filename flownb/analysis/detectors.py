@@ -431,13 +431,15 @@ def _vertical_scan(f: Flows, *, min_ports: int = 15, window: str = "5min", min_f
     df : DataFrame
         Flow log records (the DataFrame contract).
     min_ports : int, default 15
-        Distinct ports that make a scan. flownb's own choice, between Zeek's
-        ``Scan::port_scan_threshold`` (15 ports in its ``scan.zeek`` policy)
-        and Splunk/Panther-style "more than 10-20 ports" rules; 15 is Zeek's.
+        Distinct ports that make a scan: Zeek's ``Scan::port_scan_threshold``
+        (15.0 in ``policy/misc/scan.zeek``, which counts ports with failed
+        connections).
     window : str, default "5min"
-        Time window (Zeek's ``Scan::port_scan_interval`` is 5 min).
+        Time window: Zeek's ``Scan::port_scan_interval`` (5 min).
     min_failed_ratio : float, default 0.5
-        Share of the probed ports whose attempt failed. flownb's own choice.
+        Share of the probed ports whose attempt failed. flownb's own choice
+        (Zeek counts failed attempts only; flow logs cannot always tell, so
+        flownb asks for half).
     local_networks : list of str, optional
         CIDR blocks to treat as local besides the private ranges.
 
@@ -445,8 +447,9 @@ def _vertical_scan(f: Flows, *, min_ports: int = 15, window: str = "5min", min_f
     -------
     DataFrame
         Findings (see :func:`detect`); ``score`` is the number of distinct
-        ports; label ``Recon:EC2/Portscan``; High when a local address scans a
-        public one, Medium inside the VPC, Low when the internet scans us.
+        ports; label ``Recon:EC2/Portscan``; Medium when a local address scans
+        (GuardDuty rates an instance's port scan Medium), Low when the internet
+        scans us.
 
     Examples
     --------
@@ -498,7 +501,7 @@ def _vertical_scan(f: Flows, *, min_ports: int = 15, window: str = "5min", min_f
     r["dst_port"] = -1
     r["score"] = r["ports"].astype(float)
     r["label"] = "Recon:EC2/Portscan"
-    r["severity"] = _scan_severity(f.addr_local[r["src"]], f.addr_local[r["dst"]], "High")
+    r["severity"] = _scan_severity(f.addr_local[r["src"]], f.addr_local[r["dst"]], "Medium")
     r["summary"] = [
         f"{f.addr[s]} probed {p} {_proto_name(pr)} ports on {f.addr[dd]} in {_dur(e - st)}; "
         f"{fp} of them failed."
@@ -530,10 +533,10 @@ def _horizontal_sweep(f: Flows, *, min_hosts: int = 25, window: str = "5min", mi
     df : DataFrame
         Flow log records.
     min_hosts : int, default 25
-        Distinct hosts that make a sweep. From Zeek's ``scan.zeek``
-        (``Scan::addr_scan_threshold`` = 25 hosts).
+        Distinct hosts that make a sweep: Zeek's ``Scan::addr_scan_threshold``
+        (25.0 in ``policy/misc/scan.zeek``).
     window : str, default "5min"
-        Time window (Zeek's ``Scan::addr_scan_interval``, 5 min).
+        Time window: Zeek's ``Scan::addr_scan_interval`` (5 min).
     min_failed_ratio : float, default 0.5
         Share of the hosts whose attempt failed. flownb's own choice.
     local_networks : list of str, optional
@@ -763,8 +766,8 @@ def _brute_force(
         Flow log records.
     min_connections : int, default 20
         Short connections that make a brute force attempt. flownb's own
-        choice, in line with Panther's and Splunk's SSH brute force rules
-        (tens of attempts within minutes).
+        choice (tens of login attempts within minutes; a person retyping a
+        password makes a handful).
     window : str, default "5min"
         Time window. flownb's own choice.
     ports : list of int, default (22, 3389, 5985, 5986)
@@ -1009,9 +1012,9 @@ def _new_remote_port(
         quarter). flownb's own choice (GuardDuty learns over days, which a
         notebook rarely holds).
     always : list of int, default (25,)
-        Ports always reported: GuardDuty treats outbound SMTP from an instance
-        as unusual (``Behavior:EC2/NetworkPortUnusual``, and EC2 throttles
-        port 25 by default).
+        Ports always reported: SMTP, which EC2 blocks outbound by default (AWS
+        docs, "Restriction on email sent using port 25"), so an instance
+        reaching it is worth a look. flownb's own choice.
     ignore_ports : list of int
         Ports never reported.
     fleet : bool, default True
@@ -1348,8 +1351,7 @@ def _beaconing(
     min_connections : int, default 4
         Connections needed to judge regularity. flownb's own choice.
     min_score : float, default 0.5
-        Score cut-off; RITA's beacon scores run 0 to 1 and its reports start
-        at 0.5 (flownb's reading of RITA's default display threshold).
+        Score cut-off on RITA's 0 to 1 scale: the midpoint. flownb's own choice.
     remote_only : bool, default True
         Only beacons to public hosts. flownb's own choice.
     jitter : float, default 0.2
@@ -1494,16 +1496,15 @@ def _reject_spike(
     window : str, default "5min"
         Bin for the per-source rule. flownb's own choice.
     sigma : float, default 3.0
-        Standard deviations above the mean (the "mean + 3 sigma" of
-        Panther-style anomaly rules).
+        Standard deviations above the mean: the usual three-sigma control
+        limit. flownb's own choice.
     min_history : int, default 5
         Earlier windows needed for a baseline. flownb's own choice.
     min_rejects : int, default 10
         Fewest rejected records in a window worth reporting. flownb's own choice.
     pair_per_hour : int, default 50
-        Rejected records per (source, destination) per hour (Panther's and
-        Splunk's "excessive denied traffic" rules use tens per hour). flownb's
-        own choice of 50.
+        Rejected records per (source, destination) per hour. flownb's own
+        choice.
     local_networks : list of str, optional
         CIDR blocks to treat as local.
 
