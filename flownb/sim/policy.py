@@ -24,9 +24,9 @@ from typing import Literal
 
 import numpy as np
 
-from .topology import NetworkAcl, Topology, cidr_range, ip_int, protocol_number
+from .topology import NetworkAcl, SecurityGroupRule, Topology, cidr_range, ip_int, protocol_number
 
-__all__ = ["nacl_allows", "route_targets", "sg_allows"]
+__all__ = ["nacl_allows", "route_targets", "sg_allows", "sg_rule_allows"]
 
 Direction = Literal["inbound", "outbound"]
 _PORTED = (6, 17)
@@ -72,6 +72,23 @@ def nacl_allows(
     return allowed
 
 
+def sg_rule_allows(
+    topo: Topology, rule: SecurityGroupRule, proto: np.ndarray, port: np.ndarray, peer: np.ndarray
+) -> np.ndarray:
+    """Whether one security group rule allows each packet (``peer``: the address on the other side).
+
+    A rule naming another security group matches the private addresses of the
+    interfaces in that group.
+    """
+    rp = protocol_number(rule.protocol)
+    m = _proto_match(proto, rp) & _port_match(proto, port, rp, rule.ports)  # type: ignore[arg-type]
+    if rule.group is not None:
+        ref = topo.security_group(rule.group).id
+        members = [ip_int(e.private_ip) for e in topo.interfaces() if ref in e.security_groups]
+        return m & np.isin(peer, np.array(members, dtype=np.uint32))
+    return m & _cidr_match(peer, str(rule.cidr))
+
+
 def sg_allows(
     topo: Topology,
     group_ids: list[str],
@@ -80,25 +97,12 @@ def sg_allows(
     port: np.ndarray,
     peer: np.ndarray,
 ) -> np.ndarray:
-    """Evaluate the security groups of an interface: allowed when any rule of any group allows.
-
-    A rule naming another security group matches the private addresses of the
-    interfaces in that group.
-    """
-    n = len(port)
-    allowed = np.zeros(n, dtype=bool)
+    """Evaluate the security groups of an interface: allowed when any rule of any group allows."""
+    allowed = np.zeros(len(port), dtype=bool)
     for gid in group_ids:
         group = topo.security_group(gid)
         for rule in group.inbound if direction == "inbound" else group.outbound:
-            rp = protocol_number(rule.protocol)
-            m = _proto_match(proto, rp) & _port_match(proto, port, rp, rule.ports)  # type: ignore[arg-type]
-            if rule.group is not None:
-                ref = topo.security_group(rule.group).id
-                members = [ip_int(e.private_ip) for e in topo.interfaces() if ref in e.security_groups]
-                m &= np.isin(peer, np.array(members, dtype=np.uint32))
-            else:
-                m &= _cidr_match(peer, str(rule.cidr))
-            allowed |= m
+            allowed |= sg_rule_allows(topo, rule, proto, port, peer)
     return allowed
 
 

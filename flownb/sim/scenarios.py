@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from .context import Context, Target, parse_duration
-from .policy import sg_allows
+from .policy import sg_allows, sg_rule_allows
 from .topology import (
     Instance,
     NetworkInterface,
@@ -300,12 +300,8 @@ def sg_blocks_inbound(
     peer = ctx.target(client).ip
     proto = protocol_number(protocol)
     sg = ctx.topo.private_security_group(srv.name)
-    kept = []
-    for rule in sg.inbound:
-        if _sg_allows_one(ctx, [_probe_group(ctx, rule)], "inbound", proto, port, peer):
-            continue
-        kept.append(rule)
-    _drop_probe(ctx)
+    one = (np.array([proto]), np.array([port]), np.array([peer], dtype=np.uint32))
+    kept = [rule for rule in sg.inbound if not sg_rule_allows(ctx.topo, rule, *one)[0]]
     removed = len(sg.inbound) - len(kept)
     sg.inbound = kept
     if _sg_allows_one(ctx, srv.eni.security_groups, "inbound", proto, port, peer):
@@ -321,17 +317,6 @@ def sg_blocks_inbound(
         f"{removed} inbound rule(s) allowing {client} on port {port} removed from security group {sg.name} ({sg.id})",
         window=window,
     )
-
-
-def _probe_group(ctx: Context, rule: SecurityGroupRule) -> str:
-    g = SecurityGroup("__probe__", [rule], [], id="sg-probe")
-    _drop_probe(ctx)
-    ctx.topo.security_groups.append(g)
-    return g.id
-
-
-def _drop_probe(ctx: Context) -> None:
-    ctx.topo.security_groups = [x for x in ctx.topo.security_groups if x.name != "__probe__"]
 
 
 @scenario("sg_blocks_outbound", "connectivity")

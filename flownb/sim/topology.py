@@ -126,10 +126,14 @@ class SecurityGroupRule:
         if self.group is not None:
             self.cidr = None
 
-    def peer(self) -> str:
-        return self.group if self.group is not None else str(self.cidr)
+    def peer(self, names: dict[str, str] | None = None) -> str:
+        """The CIDR, or the security group (by name when ``names`` maps ids to names)."""
+        if self.group is not None:
+            return (names or {}).get(self.group, self.group)
+        return str(self.cidr)
 
-    def text(self) -> str:
+    def text(self, names: dict[str, str] | None = None) -> str:
+        """The rule as one line, as the console lists it."""
         proto = {6: "TCP", 17: "UDP", 1: "ICMP", -1: "All"}.get(protocol_number(self.protocol))
         proto = proto or str(self.protocol)
         lo, hi = self.ports  # type: ignore[misc]
@@ -138,7 +142,7 @@ class SecurityGroupRule:
             if (lo, hi) == (0, 65535) or proto in ("All", "ICMP")
             else (f"{lo}" if lo == hi else f"{lo}-{hi}")
         )
-        return f"{proto} {port} {self.peer()}" + (f" ({self.description})" if self.description else "")
+        return f"{proto} {port} {self.peer(names)}" + (f" ({self.description})" if self.description else "")
 
 
 @dataclass
@@ -528,10 +532,11 @@ class Topology:
                     lines.append(
                         f"    NAT gateway {nat.name} ({nat.id}) {nat.private_ip} EIP {nat.public_ip}"
                     )
+        group_names = {g.id: g.name for g in self.security_groups}
         for sg in self.security_groups:
             lines.append(f"  security group {sg.name} ({sg.id})")
-            lines += [f"    in  {r.text()}" for r in sg.inbound]
-            lines += [f"    out {r.text()}" for r in sg.outbound]
+            lines += [f"    in  {r.text(group_names)}" for r in sg.inbound]
+            lines += [f"    out {r.text(group_names)}" for r in sg.outbound]
         for acl in self.network_acls:
             lines.append(f"  network ACL {acl.name} ({acl.id})")
             lines += [f"    in  {r.text()}" for r in acl.rules("inbound")] + [
@@ -811,8 +816,8 @@ class Topology:
                 services=[(3389, "tcp", "rdp")],
             ),
         ]
-        for i in instances:
-            if i.role != "jump":
+        for i in instances:  # every Linux host runs sshd
+            if i.os == "linux" and not any(svc.port == 22 for svc in i.services):
                 i.services.append(Service(22, "tcp", "ssh"))
         external = {
             "admins": ["81.141.20.2", "81.141.20.3", "81.141.20.4"],
