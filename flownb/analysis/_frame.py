@@ -62,11 +62,13 @@ def counter_weights(col: pd.Series | None, n: int) -> np.ndarray:
 
 
 def seconds(col: pd.Series) -> np.ndarray:
-    """A timestamp column as int64 epoch seconds, missing as the smallest int64."""
+    """A timestamp column as int64 epoch seconds (a view when it is already in seconds),
+    missing as the smallest int64."""
     values = col.array
     if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(col.dtype):
-        arr = np.asarray(values.as_unit("s").asi8 if hasattr(values, "as_unit") else col.astype("int64"))
-        return arr.astype(np.int64)
+        if getattr(values, "unit", None) != "s":
+            values = values.as_unit("s")
+        return np.asarray(values.asi8)
     raise TypeError(f"column '{col.name}' must hold timestamps, got {col.dtype}")
 
 
@@ -95,10 +97,18 @@ def data_rows(df: pd.DataFrame) -> np.ndarray:
     mask = np.ones(n, dtype=bool)
     if "log_status" in df:
         ls = df["log_status"]
-        mask &= np.asarray((ls == "OK") | ls.isna(), dtype=bool)
+        if isinstance(ls.dtype, pd.CategoricalDtype):
+            table = np.append(np.asarray(ls.cat.categories == "OK", dtype=bool), True)  # missing: True
+            mask &= table[ls.cat.codes.to_numpy()]
+        else:
+            mask &= np.asarray((ls == "OK") | ls.isna(), dtype=bool)
     for c in ("srcaddr", "dstaddr"):
         if c in df:
-            mask &= np.asarray(df[c].notna(), dtype=bool)
+            col = df[c]
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                mask &= col.cat.codes.to_numpy() >= 0
+            else:
+                mask &= np.asarray(col.notna(), dtype=bool)
     return mask
 
 

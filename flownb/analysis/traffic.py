@@ -92,30 +92,42 @@ def top(
     packets = np.bincount(codes, weights=counter_weights(df.get("packets"), size), minlength=k + 1)[:k]
     nbytes = np.bincount(codes, weights=counter_weights(df.get("bytes"), size), minlength=k + 1)[:k]
     has_time = "start" in df and "end" in df
-    if has_time:
+    if metric in ("bps", "pps") and not has_time:
+        raise ValueError(f"metric '{metric}' needs the start and end fields, which this frame does not have")
+    seen = flows > 0
+
+    def active_time(rows_of: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """First start and last end per key, over all records or only those of some keys."""
         big = np.iinfo(np.int64).max
         first = np.full(k + 1, big, dtype=np.int64)
         last = np.full(k + 1, -big, dtype=np.int64)
-        s, e = seconds(df["start"]), seconds(df["end"])
-        np.minimum.at(first, codes, s)
-        np.maximum.at(last, codes, e)
-        seen = flows > 0
-        first = np.where(seen, first[:k], 0)
-        last = np.where(seen, last[:k], 0)
-        dur = np.maximum(last - first, 1).astype(np.float64)
-        bps, pps = nbytes * 8 / dur, packets / dur
-    elif metric in ("bps", "pps"):
-        raise ValueError(f"metric '{metric}' needs the start and end fields, which this frame does not have")
+        s, e, c = seconds(df["start"]), seconds(df["end"]), codes
+        if rows_of is not None:
+            pick = np.zeros(k + 1, dtype=bool)
+            pick[rows_of] = True
+            sel = np.flatnonzero(pick[codes])
+            s, e, c = s[sel], e[sel], codes[sel]
+        np.minimum.at(first, c, s)
+        np.maximum.at(last, c, e)
+        return np.where(seen, first[:k], 0), np.where(seen, last[:k], 0)
+
     with np.errstate(divide="ignore", invalid="ignore"):
         bpp = np.where(packets > 0, nbytes / np.where(packets > 0, packets, 1), np.nan)
     values = {"flows": flows.astype(np.float64), "packets": packets, "bytes": nbytes, "bpp": bpp}
-    if has_time:
-        values |= {"bps": bps, "pps": pps}
-    ranked = np.where(flows > 0, np.nan_to_num(values[metric], nan=-1.0), -np.inf)
+    if metric in ("bps", "pps"):  # rates need every key's active time to rank
+        first, last = active_time(None)
+        dur = np.maximum(last - first, 1).astype(np.float64)
+        values |= {"bps": nbytes * 8 / dur, "pps": packets / dur}
+    ranked = np.where(seen, np.nan_to_num(values[metric], nan=-1.0), -np.inf)
     order = np.argsort(-ranked, kind="stable")
-    order = order[: int((flows > 0).sum())]
+    order = order[: int(seen.sum())]
     if n is not None:
         order = order[:n]
+    if has_time and metric not in ("bps", "pps"):  # only the keys shown need their active time
+        first, last = active_time(order)
+    if has_time:
+        dur = np.maximum(last - first, 1).astype(np.float64)
+        bps, pps = nbytes * 8 / dur, packets / dur
     out = labels.take(order).reset_index(drop=True)
     out["flows"] = flows[order].astype(np.int64)
     out["packets"] = pd.array(packets[order].astype(np.uint64), dtype="UInt64")
