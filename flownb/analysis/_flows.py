@@ -407,7 +407,7 @@ def _conversations(a: dict[str, np.ndarray], eni: np.ndarray) -> dict[str, np.nd
     phi = np.where(o == 0, dp, sp)
     conv, nconv = factorize(key(lo, hi, plo, phi, pr))
     d2 = conv * 2 + o
-    if (eni >= 0).any():
+    if (eni >= 0).any() and np.bincount(d2, minlength=2 * nconv).max() > 1:
         # one ENI per direction of a 5-tuple: one that rejected it if any did, else the first
         score = eni + np.where(a["reject"], 0, 1 << 40)
         best = np.full(2 * nconv, np.iinfo(np.int64).max)
@@ -423,8 +423,9 @@ def _conversations(a: dict[str, np.ndarray], eni: np.ndarray) -> dict[str, np.nd
     np.bitwise_or.at(ored, d2, flags)
     has = {bit: (ored & bit) > 0 for bit in (2, 4, 16)}
     rejected = np.bincount(d2[a["reject"]], minlength=size) > 0
-    first = np.full(size, np.iinfo(np.int64).max)
-    np.minimum.at(first, d2, a["start"])
+    first = np.full(size, np.iinfo(np.int64).max)  # first start per direction, for the tie-break only
+    tie = plo == phi
+    np.minimum.at(first, d2[tie], a["start"][tie])
     syn_only = has[2] & ~has[16]
     synack = has[2] & has[16]
     c0, c1 = count[0::2] > 0, count[1::2] > 0

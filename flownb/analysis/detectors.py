@@ -131,22 +131,36 @@ def _ports(values: Iterable[int] | int, name: str) -> np.ndarray:
 
 
 def _fire_windows(
-    gkey: np.ndarray, t: np.ndarray, window: int, stat: Callable[[np.ndarray, int], np.ndarray]
+    gkey: np.ndarray,
+    t: np.ndarray,
+    window: int,
+    stat: Callable[[np.ndarray, int, np.ndarray], np.ndarray],
+    necessary: Callable[[np.ndarray, int, np.ndarray], np.ndarray] | None = None,
 ) -> np.ndarray:
     """Rows lying in a firing window of their group.
 
     Windows are ``window`` seconds long, in two phases offset by half a window,
     so activity shorter than half a window never straddles two windows unseen.
-    ``stat(group_codes, n_groups)`` says which (group, window) pairs fire.
+    ``stat(group_codes, n_groups, rows)`` says which (group, window) pairs fire,
+    ``rows`` being the positions of the rows grouped. ``necessary`` (same
+    signature, over whole groups without windows) may rule out groups that
+    could never fire in any window, which skips most of the work.
     """
     fired = np.zeros(len(t), dtype=bool)
     if len(t) == 0:
         return fired
-    t0 = int(t.min())
+    rows = np.arange(len(t))
+    if necessary is not None:
+        g, ng = factorize(gkey)
+        rows = rows[necessary(g, ng, rows)[g]]
+        if len(rows) == 0:
+            return fired
+    tr, gr = t[rows], gkey[rows]
+    t0 = int(tr.min())
     for phase in (0, window // 2):
-        b = (t - t0 + phase) // window
-        g, ng = factorize(key(gkey, b))
-        fired |= stat(g, ng)[g]
+        b = (tr - t0 + phase) // window
+        g, ng = factorize(key(gr, b))
+        fired[rows] |= stat(g, ng, rows)[g]
     return fired
 
 
@@ -467,12 +481,16 @@ def _vertical_scan(f: Flows, *, min_ports: int = 15, window: str = "5min", min_f
     failed = _failed(f)[m]
     gk = key(src, dst, proto)
 
-    def stat(g: np.ndarray, ng: int) -> np.ndarray:
-        ports = nunique(g, dport, ng)
-        bad = nunique(g[failed], dport[failed], ng)
-        return (ports >= min_ports) & (bad >= min_failed_ratio * ports)
+    def stat(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
+        port, bad = dport[rows], failed[rows]
+        ports = nunique(g, port, ng)
+        failed_ports = nunique(g[bad], port[bad], ng)
+        return (ports >= min_ports) & (failed_ports >= min_failed_ratio * ports)
 
-    fired = _fire_windows(gk, t, w, stat)
+    def necessary(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
+        return nunique(g, dport[rows], ng) >= min_ports
+
+    fired = _fire_windows(gk, t, w, stat, necessary)
     if not fired.any():
         return None
     ep = _episodes(gk[fired], t[fired], w)
@@ -566,12 +584,16 @@ def _horizontal_sweep(f: Flows, *, min_hosts: int = 25, window: str = "5min", mi
     failed = _failed(f)[m]
     gk = key(src, dport, proto)
 
-    def stat(g: np.ndarray, ng: int) -> np.ndarray:
-        hosts = nunique(g, dst, ng)
-        bad = nunique(g[failed], dst[failed], ng)
-        return (hosts >= min_hosts) & (bad >= min_failed_ratio * hosts)
+    def stat(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
+        host, bad = dst[rows], failed[rows]
+        hosts = nunique(g, host, ng)
+        failed_hosts = nunique(g[bad], host[bad], ng)
+        return (hosts >= min_hosts) & (failed_hosts >= min_failed_ratio * hosts)
 
-    fired = _fire_windows(gk, t, w, stat)
+    def necessary(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
+        return nunique(g, dst[rows], ng) >= min_hosts
+
+    fired = _fire_windows(gk, t, w, stat, necessary)
     if not fired.any():
         return None
     d = pd.DataFrame(
@@ -684,9 +706,9 @@ def _exposed_port_probe(
     pk = a["packets"][m]
     gk = key(dst, dport, proto)
 
-    def stat(g: np.ndarray, ng: int) -> np.ndarray:
-        per, nper = factorize(key(g, src))
-        total = np.bincount(per, weights=pk, minlength=nper)
+    def stat(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
+        per, nper = factorize(key(g, src[rows]))
+        total = np.bincount(per, weights=pk[rows], minlength=nper)
         gof = np.zeros(nper, dtype=np.int64)
         gof[per] = g
         probes = np.bincount(gof[total <= max_packets], minlength=ng)
@@ -811,10 +833,11 @@ def _brute_force(
     src, dst, dport, t = a["src"][m], a["dst"][m], a["dport"][m], a["start"][m]
     gk = key(src, dst, dport)
 
-    def stat(g: np.ndarray, ng: int) -> np.ndarray:
-        return nunique(g[short], conv[short], ng) >= min_connections
+    def stat(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
+        ok = short[rows]
+        return nunique(g[ok], conv[rows][ok], ng) >= min_connections
 
-    fired = _fire_windows(gk, t, w, stat) & short
+    fired = _fire_windows(gk, t, w, stat, stat) & short
     if not fired.any():
         return None
     d = pd.DataFrame(
