@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .context import Context, Target, parse_duration
 from .policy import sg_allows, sg_rule_allows
@@ -169,6 +170,10 @@ def _verdict_injector(
             **conn,
         )
         eni = s.instance.eni.id if s.instance is not None else (c.instance.eni.id if c.instance else None)
+        when = ""
+        if window is not None:
+            lo, hi = (pd.Timestamp(t, unit="s", tz="UTC") for t in window)
+            when = f"; in force from {lo:%Y-%m-%d %H:%M:%S} to {hi:%Y-%m-%d %H:%M:%S} UTC only"
         ctx.add_truth(
             label,
             kind,
@@ -182,7 +187,7 @@ def _verdict_injector(
             interface_id=eni,
             src_name=c.name,
             dst_name=s.name,
-            details=details,
+            details=details + when,
         )
 
     return inject

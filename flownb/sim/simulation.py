@@ -235,7 +235,11 @@ def simulate(
         Chance that an interface's interval is SKIPDATA (records dropped).
     **overrides
         Scenario parameters (``target="web-2"``), or a dict per scenario
-        (``port_scan={"target": "web-2"}``).
+        (``port_scan={"target": "web-2"}``). Times (``at``) are a fraction of
+        the period (``0.5``), an offset from its start (``"10h05min"``, seconds)
+        or a timestamp; lengths are durations (``"45min"``). Connectivity
+        scenarios change the VPC for the whole period, or from ``at`` for
+        ``length`` when given.
 
     Returns
     -------
