@@ -81,9 +81,25 @@ def title(alt: Any, text: str, subtitle: str | None = None) -> Any:
     return alt.Title(text, **kw)
 
 
+#: 24-hour UTC labels at every zoom level (Vega's default says '12:05' for five past midnight).
+TIME_FORMAT = {
+    "year": "%Y",
+    "quarter": "%b %Y",
+    "month": "%b %Y",
+    "week": "%b %d",
+    "date": "%b %d",
+    "day": "%b %d",
+    "hours": "%H:%M",
+    "minutes": "%H:%M",
+    "seconds": "%H:%M:%S",
+    "milliseconds": "%H:%M:%S.%L",
+}
+
+
 def utc_x(alt: Any, field: str = "time", *, title: str = "time (UTC)", **kw: Any) -> Any:
-    """A temporal x encoding on a UTC scale (labels in UTC whatever the browser's zone)."""
-    return alt.X(f"{field}:T", scale=alt.Scale(type="utc"), axis=alt.Axis(title=title, labelFont=FONT), **kw)
+    """A temporal x encoding on a UTC scale (labels in UTC, 24-hour clock, whatever the browser's zone)."""
+    axis = alt.Axis(title=title, labelFont=FONT, format=TIME_FORMAT)
+    return alt.X(f"{field}:T", scale=alt.Scale(type="utc"), axis=axis, **kw)
 
 
 def theme() -> dict[str, Any]:

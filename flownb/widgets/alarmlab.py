@@ -98,7 +98,6 @@ class AlarmLab:
     >>> from flownb.widgets import AlarmLab
     >>> lab = AlarmLab(flownb.simulate("port_scan", seed=0, duration="30min").flows)
     >>> lab.threshold.value = 50
-    >>> lab.evaluation_periods.value = 1
     >>> "ALARM" in set(lab.run.evaluation["state"])
     True
     >>> lab.threshold.value = 1_000_000
@@ -113,7 +112,7 @@ class AlarmLab:
         self.df = df
         self.run: AlarmRun | None = None
         self.last_error: Exception | None = None
-        style = {"description_width": "150px"}
+        style = {"description_width": "170px"}
         wide = w.Layout(width="720px")
         self.pattern = w.Text(
             value=pattern, description="filter pattern", continuous_update=False, layout=wide, style=style
@@ -128,7 +127,7 @@ class AlarmLab:
                                  layout=w.Layout(width="260px"))  # fmt: skip
         self.evaluation_periods = w.IntSlider(value=3, min=1, max=10, description="evaluation periods (N)",
                                               continuous_update=False, style=style, layout=w.Layout(width="420px"))  # fmt: skip
-        self.datapoints = w.IntSlider(value=3, min=1, max=3, description="datapoints to alarm (M)",
+        self.datapoints = w.IntSlider(value=1, min=1, max=3, description="datapoints to alarm (M)",
                                       continuous_update=False, style=style, layout=w.Layout(width="420px"))  # fmt: skip
         self.missing = w.Dropdown(options=MISSING, value="missing", description="treat missing data", style=style,
                                   layout=w.Layout(width="320px"))  # fmt: skip

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..charts._common import FONT, altair, empty_chart, time_label, title
+from ..charts._common import altair, empty_chart, time_label, title, utc_x
 from ._base import jupyter_chart, message_html, table_html, widgets
 
 #: The VPC flow log sample queries of the CloudWatch Logs User Guide ("Sample queries",
@@ -74,9 +74,7 @@ def auto_chart(result: pd.DataFrame) -> Any | None:
             )
             .mark_line(point=True, interpolate="step-after")
             .encode(
-                x=alt.X(
-                    "time:T", scale=alt.Scale(type="utc"), axis=alt.Axis(title="time (UTC)", labelFont=FONT)
-                ),
+                x=utc_x(alt),
                 y=alt.Y("value:Q", title=numeric[0] if len(numeric) == 1 else "value"),
                 color=alt.Color("series:N", title=None),
                 tooltip=[
@@ -109,7 +107,10 @@ def auto_chart(result: pd.DataFrame) -> Any | None:
 
 def error_html(exc: Exception) -> str:
     """An error with its caret line kept aligned (a <pre> block)."""
-    return f'<pre style="color:#b00020;font-size:12px;white-space:pre-wrap">{html.escape(str(exc))}</pre>'
+    return (
+        '<pre style="color:#b00020;font-size:12px;font-family:monospace;white-space:pre;margin:4px 0">'
+        f"{html.escape(str(exc), quote=False)}</pre>"
+    )
 
 
 class QueryConsole:

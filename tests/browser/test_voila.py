@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+import flownb
+
 from .conftest import SHOTS
 
 pytestmark = pytest.mark.browser
@@ -44,7 +46,8 @@ def test_explorer_renders_and_a_control_changes_the_charts(page, voila):
     assert titles[0].startswith("Traffic over time") and titles[1].startswith("Top 10")
     before = [marks(page, i) for i in range(3)]
     assert all(n > 0 for n in before), before
-    assert "138,061 records" in page.inner_text("body")
+    demo = flownb.samples.load("demo")
+    assert f"{len(demo):,} records" in page.inner_text("body")
     page.screenshot(path=str(SHOTS / "flownb-explorer.png"), full_page=True)
 
     # click REJECT in the action toggle: every chart is redrawn from the filtered records
@@ -53,7 +56,7 @@ def test_explorer_renders_and_a_control_changes_the_charts(page, voila):
     page.wait_for_timeout(1500)
     after = [marks(page, i) for i in range(3)]
     assert after != before
-    assert "11,058 records" in page.inner_text("body")
+    assert f"{(demo['action'] == 'REJECT').sum():,} records" in page.inner_text("body")
     page.screenshot(path=str(SHOTS / "flownb-explorer-reject.png"), full_page=True)
 
     # type a bad CIDR: a message, no traceback, charts unchanged
@@ -64,4 +67,70 @@ def test_explorer_renders_and_a_control_changes_the_charts(page, voila):
     assert "Traceback" not in page.inner_text("body")
     assert [marks(page, i) for i in range(3)] == after
     page.screenshot(path=str(SHOTS / "flownb-explorer-bad-cidr.png"), full_page=True)
+    assert page.errors == []
+
+
+def open_widget(page, voila, name: str, charts: int) -> None:
+    url, _folder = voila
+    page.goto(f"{url}/voila/render/{name}.ipynb", timeout=180_000)
+    if charts:
+        page.wait_for_function(
+            f"document.querySelectorAll('.vega-embed svg.marks').length >= {charts}", timeout=180_000
+        )
+    else:
+        page.wait_for_selector(".widget-radio-box", timeout=180_000)
+    page.wait_for_timeout(1000)
+
+
+def test_troubleshooter_shows_the_verdict_and_its_evidence(page, voila):
+    open_widget(page, voila, "troubleshooter", 1)
+    body = page.inner_text("body")
+    assert "NACL_OUTBOUND_BLOCKS_RETURN" in body and "Evidence:" in body
+    assert marks(page, 0) > 0
+    page.screenshot(path=str(SHOTS / "flownb-troubleshooter.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_query_console_runs_a_sample_and_shows_errors(page, voila):
+    open_widget(page, voila, "console", 1)
+    page.locator("select").first.select_option(label="Bytes every 5 minutes")
+    page.wait_for_function("document.body.innerText.includes('row(s)')", timeout=60_000)
+    page.wait_for_function(
+        "[...document.querySelectorAll('.vega-embed svg.marks')].some(s => s.querySelector('g.mark-line'))",
+        timeout=60_000,
+    )
+    page.screenshot(path=str(SHOTS / "flownb-console.png"), full_page=True)
+    page.locator("textarea").fill("filter action = | stats count(*)")
+    page.locator("textarea").blur()
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_function("document.body.innerText.includes('column 17')", timeout=60_000)
+    assert "^" in page.inner_text("body")
+    page.screenshot(path=str(SHOTS / "flownb-console-error.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_alarm_lab_draws_the_alarm_timeline(page, voila):
+    open_widget(page, voila, "alarmlab", 1)
+    assert "notification" in page.inner_text("body") or "No state change" in page.inner_text("body")
+    assert marks(page, 0) > 0
+    page.screenshot(path=str(SHOTS / "flownb-alarmlab.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_detector_board_lists_findings_and_shows_evidence_on_click(page, voila):
+    open_widget(page, voila, "board", 1)
+    page.locator("select").last.select_option(index=0)
+    page.wait_for_function("document.body.innerText.includes('Evidence:')", timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('.vega-embed svg.marks').length >= 2", timeout=60_000)
+    page.screenshot(path=str(SHOTS / "flownb-board.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_quiz_explains_an_answer(page, voila):
+    open_widget(page, voila, "quiz", 0)
+    page.get_by_text("One ACCEPT record inbound and one REJECT record outbound").click()
+    page.get_by_role("button", name="Check").click()
+    page.wait_for_function("document.body.innerText.includes('Right.')", timeout=30_000)
+    assert "Score: 1 / 1" in page.inner_text("body")
+    page.screenshot(path=str(SHOTS / "flownb-quiz.png"), full_page=True)
     assert page.errors == []
