@@ -152,7 +152,7 @@ class QueryConsole:
         self.samples.observe(self._on_sample, names="value")
         self.button.on_click(lambda _b: self.run())
         self.widget = w.VBox(
-            [self.samples, self.text, w.HBox([self.button, self.message]), self.view, self.table]
+            [self.samples, self.text, self.button, self.message, self.view, self.table]
         )
 
     def _on_sample(self, change: Any) -> None:
