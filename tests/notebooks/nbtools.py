@@ -141,6 +141,8 @@ def build(py: Path) -> float:
     executed, seconds = execute(nb, py.parent)
     out = clean(executed)
     out.metadata.pop("language_info", None)
+    for i, cell in enumerate(out.cells):
+        cell.id = f"cell-{i:03d}"  # stable ids: a rebuild changes only what really changed
     nbformat.validate(out)
     nbformat.write(out, py.with_suffix(".ipynb"))
     return seconds

@@ -27,6 +27,7 @@ IDS = [str(p.relative_to(nbtools.NOTEBOOKS).with_suffix("")) for p in SOURCES]
 DIFF_IGNORE = (
     "/metadata/language_info",
     "/metadata/widgets",
+    "/cells/*/id",
     "/cells/*/metadata/execution",
     "/cells/*/execution_count",
     "/cells/*/outputs/*/execution_count",

@@ -1,0 +1,34 @@
+"""``flownb lab``: opens JupyterLab on the guided notebooks, in place or from a copy."""
+
+from __future__ import annotations
+
+from flownb.cli import lab, main
+
+from . import nbtools
+
+
+def test_lab_opens_the_start_notebook_of_this_clone(capsys):
+    assert main(["lab", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"the notebooks of this clone: {nbtools.NOTEBOOKS}" in out
+    assert f"--ServerApp.root_dir={nbtools.NOTEBOOKS} 00_start_here.ipynb" in out
+
+
+def test_lab_copies_the_notebooks_to_a_folder_of_your_own_and_keeps_your_edits(tmp_path, capsys):
+    target = tmp_path / "mine"
+    target.mkdir()
+    (target / "00_start_here.ipynb").write_text("my edits")
+    assert main(["lab", "--dry-run", "--dir", str(target), "--no-browser", "--port", "8899"]) == 0
+    out = capsys.readouterr().out
+    assert (target / "00_start_here.ipynb").read_text() == "my edits"  # never overwritten
+    for nb in nbtools.notebooks():
+        assert (target / nb.relative_to(nbtools.NOTEBOOKS)).exists()
+    assert "--no-browser" in out and "--port=8899" in out
+
+
+def test_lab_says_what_to_do_when_the_notebooks_are_not_installed(monkeypatch, capsys):
+    monkeypatch.setattr(lab, "checkout_notebooks", lambda: None)
+    monkeypatch.setattr(lab, "packaged_notebooks", lambda: None)
+    assert main(["lab", "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert "not part of this installation" in err and "tasks.py lab" in err
