@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -122,6 +123,17 @@ def _window(ctx: Context, at: Any, length: Any) -> tuple[float, float]:
     if t0 >= ctx.end:
         raise ValueError(f"{ctx.scenario}: 'at' falls after the end of the simulation")
     return t0, t1
+
+
+def _free_address(cidr: str, used: set[str], host: int = 50) -> str:
+    """An address of the subnet no interface has (from .50 on; AWS reserves the first four and the last)."""
+    net = ipaddress.IPv4Network(cidr)
+    for k in range(host, net.num_addresses - 1):
+        ip = str(net.network_address + k)
+        if ip not in used:
+            used.add(ip)
+            return ip
+    raise ValueError(f"subnet {cidr} has no free address left")
 
 
 def _change_window(ctx: Context, at: Any, length: Any) -> tuple[float, float] | None:
@@ -433,13 +445,24 @@ def asymmetric_path(
     other = next(s for s in topo.subnets if not s.public and s.az == csub.az)
     sg = SecurityGroup(f"{appliance}-sg", [SecurityGroupRule("tcp", port, topo.cidr, description="proxy")])
     topo.security_groups.append(sg)
-    base_in = int(other.cidr.split(".")[2])
-    base_out = int(csub.cidr.split(".")[2])
+    used = {e.private_ip for e in topo.interfaces()}
     eth0 = NetworkInterface(
-        f"{appliance}-eth0", other.id, f"10.0.{base_in}.50", None, [sg.id], f"{appliance} eth0", False
+        f"{appliance}-eth0",
+        other.id,
+        _free_address(other.cidr, used),
+        None,
+        [sg.id],
+        f"{appliance} eth0",
+        False,
     )
     eth1 = NetworkInterface(
-        f"{appliance}-eth1", csub.id, f"10.0.{base_out}.50", None, [sg.id], f"{appliance} eth1", False
+        f"{appliance}-eth1",
+        csub.id,
+        _free_address(csub.cidr, used),
+        None,
+        [sg.id],
+        f"{appliance} eth1",
+        False,
     )
     topo.instances.append(
         Instance(appliance, "proxy", [eth0, eth1], "linux", [Service(port, protocol, "proxy")])
@@ -684,8 +707,14 @@ def port_sweep(
         real = [ip for inst in ctx.topo.instances for ip in [inst.private_ip] if ip != src.address]
         pool: list[str] = []
         for sub in ctx.topo.subnets:
-            base = sub.cidr.split("/")[0].rsplit(".", 1)[0]
-            pool += [f"{base}.{k}" for k in range(4, 255)]
+            net = ipaddress.IPv4Network(sub.cidr)
+            first, last = (
+                int(net.network_address) + 4,
+                min(int(net.broadcast_address) - 1, int(net.network_address) + 254),
+            )
+            pool += [
+                str(ipaddress.IPv4Address(a)) for a in range(first, last + 1)
+            ]  # AWS reserves .0-.3 and the last
         pool = [p for p in pool if p not in real and p != src.address]
         n_fake = max(0, int(hosts) - len(real))
         picks = list(real[: int(hosts)]) + [pool[i] for i in rng.choice(len(pool), n_fake, replace=False)]

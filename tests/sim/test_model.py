@@ -216,3 +216,74 @@ def test_transit_gateway_route():
     assert set(to_dc["interface_id"].astype(str)) <= app_enis
     back = f[f["srcaddr"] == "10.20.1.5"]
     assert len(back) == len(to_dc)
+
+
+def test_a_topology_built_from_scratch():
+    from flownb.sim import (
+        Demand,
+        Instance,
+        InternetGateway,
+        NatGateway,
+        NetworkAcl,
+        NetworkAclRule,
+        NetworkInterface,
+        Route,
+        RouteTable,
+        SecurityGroup,
+        Service,
+        Subnet,
+    )
+
+    open_acl = NetworkAcl(
+        "open", [NetworkAclRule(100, "allow", "all")], [NetworkAclRule(100, "allow", "all")]
+    )
+    igw = InternetGateway("lab-igw")
+    nat = NatGateway("lab-nat", "front", "172.16.1.9", "3.90.1.2")
+    rts = [
+        RouteTable("front-rt", [Route("172.16.0.0/16", "local"), Route("0.0.0.0/0", igw.id)]),
+        RouteTable("back-rt", [Route("172.16.0.0/16", "local"), Route("0.0.0.0/0", nat.id)]),
+    ]
+    subnets = [
+        Subnet("front", "172.16.1.0/24", "eu-west-1a", "euw1-az1", True, "open", "front-rt"),
+        Subnet("back", "172.16.2.0/25", "eu-west-1a", "euw1-az1", False, "open", "back-rt"),
+    ]
+    web_sg = SecurityGroup("web", [SecurityGroupRule("tcp", 443)])
+    api_sg = SecurityGroup("api", [SecurityGroupRule("tcp", 9000, "172.16.0.0/16")])
+    web = Instance("www", "web", [NetworkInterface("www0", "front", "172.16.1.5", "3.90.1.1", [web_sg.id])])
+    web.services.append(Service(443))
+    api = Instance("api", "api", [NetworkInterface("api0", "back", "172.16.2.5", None, [api_sg.id])])
+    api.services.append(Service(9000))
+    topo = Topology(
+        "lab",
+        "172.16.0.0/16",
+        subnets,
+        [web_sg, api_sg],
+        [open_acl],
+        rts,
+        [web, api],
+        [nat],
+        igw,
+        external={"pypi": ["151.101.0.223"]},
+        demands=[
+            Demand("site", "internet", "web", 443, per_minute=10),
+            Demand("calls", "web", "api", 9000, per_minute=10),
+            Demand("deps", "api", "pypi", 443, per_minute=2),
+        ],
+        region="eu-west-1",
+    )
+    s = sim.simulate(
+        ["asymmetric_path", "port_sweep"],
+        topology=topo,
+        duration="20min",
+        format="v5",
+        client="www",
+        source="api",
+    )
+    f = ok(s)
+    assert set(f["region"].astype(str)) == {"eu-west-1"}
+    assert f["dstaddr"].astype(str).str.startswith("172.16.").any()
+    assert (f["dstport"] == 9000).any() and (f["srcaddr"] == "172.16.1.9").any()  # through the NAT gateway
+    proxy = s.topology.instance("proxy-1")
+    assert [e.private_ip for e in proxy.interfaces] == ["172.16.2.50", "172.16.1.50"]
+    sweep = s.truth[s.truth["scenario"] == "port_sweep"].iloc[0]
+    assert "64 addresses of 172.16.0.0/16" in sweep["details"]
