@@ -1304,28 +1304,30 @@ def _unidirectional_transfer(
     hit = (sent > min_bytes) & (back <= max_return_bytes)
     if not hit.any():
         return None
-    d = pd.DataFrame(
+    # one finding per sender, receiver and window: aggregate the hit rows with dense codes
+    k2 = fwd[hit] * 2 + one[hit]
+    size = 2 * nk
+    ids = np.flatnonzero(np.bincount(k2, minlength=size))
+    pos = np.full(size, -1, dtype=np.int64)
+    pos[k2[::-1]] = np.arange(len(k2) - 1, -1, -1)  # first row of each group
+    port, proto = a["dport"][m][hit], a["proto"][m][hit]
+    first_row = pos[ids]
+    lo = np.full(size, np.iinfo(np.int64).max)
+    hi = np.full(size, np.iinfo(np.int64).min)
+    np.minimum.at(lo, k2, t[hit])
+    np.maximum.at(hi, k2, e[hit])
+    r = pd.DataFrame(
         {
-            "k": fwd[hit],
-            "src": src[hit],
-            "dst": dst[hit],
-            "bytes": by[hit],
-            "dst_port": a["dport"][m][hit],
-            "protocol": a["proto"][m][hit],
-            "start": t[hit],
-            "end": e[hit],
+            "src": src[hit][first_row],
+            "dst": dst[hit][first_row],
+            "bytes": np.bincount(k2, weights=by[hit], minlength=size)[ids],
+            "dst_port": port[first_row],
+            "protocol": proto[first_row],
+            "ports": nunique(k2, port, size)[ids],
+            "protocols": nunique(k2, proto, size)[ids],
+            "start": lo[ids],
+            "end": hi[ids],
         }
-    )
-    r = d.groupby("k", sort=False).agg(
-        src=("src", "first"),
-        dst=("dst", "first"),
-        bytes=("bytes", "sum"),
-        dst_port=("dst_port", "first"),
-        protocol=("protocol", "first"),
-        ports=("dst_port", "nunique"),
-        protocols=("protocol", "nunique"),
-        start=("start", "min"),
-        end=("end", "max"),
     )
     r["dst_port"] = _single(r["dst_port"], r["ports"])
     r["protocol"] = _single(r["protocol"], r["protocols"])
@@ -1333,9 +1335,17 @@ def _unidirectional_transfer(
     r["label"] = None
     leaving = f.addr_public[r["dst"]]
     r["severity"] = np.where(leaving, "Medium", "Low")
+    # plain Python values: this detector can report tens of thousands of pairs
     r["summary"] = [
-        f"{f.addr[s]} sent {_size(v)} to {f.addr[dd]} over {_dur(e - st)} and nothing came back."
-        for s, dd, v, st, e in zip(r["src"], r["dst"], r["bytes"], r["start"], r["end"], strict=True)
+        f"{s} sent {_size(v)} to {dd} over {_dur(e - st)} and nothing came back."
+        for s, dd, v, st, e in zip(
+            f.addr[r["src"].to_numpy()].tolist(),
+            f.addr[r["dst"].to_numpy()].tolist(),
+            r["bytes"].tolist(),
+            r["start"].tolist(),
+            r["end"].tolist(),
+            strict=True,
+        )
     ]
     return r[list(_RAW_COLUMNS)]
 
