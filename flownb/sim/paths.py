@@ -439,5 +439,6 @@ def never_logged_mask(topo: Topology, legs: Legs) -> np.ndarray:
 
     special = np.array([ip_int(a) for a in (*NEVER_LOGGED, topo.dns_server)], dtype=np.uint32)
     m = np.isin(legs.dst, special) | np.isin(legs.src, special)
+    m |= np.isin(legs.pkt_dst, special) | np.isin(legs.pkt_src, special)  # the NAT gateway's legs too
     dhcp = (legs.proto == 17) & np.isin(legs.dport, (67, 68)) & np.isin(legs.sport, (67, 68))
     return m | dhcp

@@ -19,7 +19,6 @@ Examples
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
@@ -392,7 +391,3 @@ def baseline_connections(
     parts.append(service_chatter(topo, eps, rng, start, end, scale))
     parts.append(internet_noise(topo, eps, rng, start, end, scale))
     return Connections.concat(parts)
-
-
-def is_private(ip: int) -> bool:
-    return ipaddress.IPv4Address(int(ip)).is_private

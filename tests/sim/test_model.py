@@ -66,7 +66,8 @@ def test_security_group_rule_by_group_reference():
 
 def test_aws_never_logs_dns_metadata_time_sync():
     s = sim.simulate(duration="30min", format="v5")
-    addrs = set(s.flows["srcaddr"].dropna().astype(str)) | set(s.flows["dstaddr"].dropna().astype(str))
+    cols = ("srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr")
+    addrs = set().union(*(set(s.flows[c].dropna().astype(str)) for c in cols))
     assert not addrs & {"10.0.0.2", "169.254.169.254", "169.254.169.123"}
     assert 53 not in set(ok(s)["dstport"].astype(int))
 
@@ -287,3 +288,24 @@ def test_a_topology_built_from_scratch():
     assert [e.private_ip for e in proxy.interfaces] == ["172.16.2.50", "172.16.1.50"]
     sweep = s.truth[s.truth["scenario"] == "port_sweep"].iloc[0]
     assert "64 addresses of 172.16.0.0/16" in sweep["details"]
+
+
+def test_the_aws_ping_example_reproduced():
+    """VPC User Guide: a ping allowed in by the security group, its reply rejected by the network ACL."""
+    from flownb.sim import Demand
+
+    topo = Topology.default()
+    topo.security_group("web-sg").inbound.append(SecurityGroupRule("icmp", None, "0.0.0.0/0"))
+    topo.network_acl("public-nacl").inbound.append(NetworkAclRule(150, "allow", "icmp", None, "0.0.0.0/0"))
+    topo.demands = [
+        Demand("ping", "admins", "web-1", 0, protocol="icmp", per_minute=2, request=56, response=56)
+    ]
+    topo.noise_per_minute = 0
+    s = sim.simulate(duration="10min", topology=topo, format="v5")
+    f = ok(s)
+    assert set(f["protocol"].astype(int)) == {1}
+    assert set(zip(f["flow_direction"].astype(str), f["action"].astype(str), strict=True)) == {
+        ("ingress", "ACCEPT"),
+        ("egress", "REJECT"),
+    }
+    assert (f["srcport"] == 0).all() and (f["dstport"] == 0).all()
