@@ -18,6 +18,7 @@ __all__ = [
     "isin",
     "require",
     "seconds",
+    "utc_seconds",
 ]
 
 _CIDR_RE = re.compile(r"^(?P<col>[a-z_]+)/(?P<v4>\d{1,2})(?:/(?P<v6>\d{1,3}))?$")
@@ -70,6 +71,11 @@ def seconds(col: pd.Series) -> np.ndarray:
             values = values.as_unit("s")
         return np.asarray(values.asi8)
     raise TypeError(f"column '{col.name}' must hold timestamps, got {col.dtype}")
+
+
+def utc_seconds(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Epoch seconds as a ``datetime64[s, UTC]`` array (the smallest int64 is NaT), without parsing."""
+    return pd.array(np.asarray(values, dtype=np.int64).view("M8[s]")).tz_localize("UTC")
 
 
 def isin(col: pd.Series, values: list) -> np.ndarray:

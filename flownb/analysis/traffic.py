@@ -19,7 +19,16 @@ import numpy as np
 import pandas as pd
 
 from ._addresses import codes_and_values
-from ._frame import counter_weights, data_rows, float_array, group_codes, int_array, require, seconds
+from ._frame import (
+    counter_weights,
+    data_rows,
+    float_array,
+    group_codes,
+    int_array,
+    require,
+    seconds,
+    utc_seconds,
+)
 from ._ports import SERVICE_PORTS, port_score, server_vote
 
 __all__ = ["conversations", "service_view", "timeseries", "top"]
@@ -137,8 +146,8 @@ def top(
         out["pps"] = pps[order]
     out["bpp"] = bpp[order]
     if has_time:
-        out["first"] = pd.to_datetime(first[order], unit="s", utc=True).as_unit("s")
-        out["last"] = pd.to_datetime(last[order], unit="s", utc=True).as_unit("s")
+        out["first"] = utc_seconds(first[order])
+        out["last"] = utc_seconds(last[order])
     if metric in _ADDITIVE:
         total = values[metric].sum()
         out["share"] = values[metric][order] / total if total else np.nan
@@ -242,7 +251,7 @@ def timeseries(
     nb = kmax - kmin + 1
     if by is None:
         sums = np.bincount(k - kmin, weights=values, minlength=nb)
-        times = pd.to_datetime((np.arange(nb) + kmin) * f, unit="s", utc=True).as_unit("s")
+        times = utc_seconds((np.arange(nb) + kmin) * f)
         out = pd.DataFrame({"time": times, metric: sums})
     else:
         g = gcodes[idx][rep]
@@ -250,7 +259,7 @@ def timeseries(
         gpos = np.searchsorted(present, g)
         ng = len(present)
         sums = np.bincount((k - kmin) * ng + gpos, weights=values, minlength=nb * ng)
-        times = pd.to_datetime((np.repeat(np.arange(nb), ng) + kmin) * f, unit="s", utc=True).as_unit("s")
+        times = utc_seconds((np.repeat(np.arange(nb), ng) + kmin) * f)
         out = pd.DataFrame(
             {
                 "time": times,
@@ -353,7 +362,7 @@ def _action_label(accepts: np.ndarray, rejects: np.ndarray) -> pd.Categorical:
     """ACCEPT, REJECT or MIXED from counts; missing when both are zero."""
     # ACCEPT only -> 0, REJECT only -> 1, both -> 2, neither -> -1
     codes = (accepts > 0).astype(np.int8) + 2 * (rejects > 0).astype(np.int8) - 1
-    return pd.Categorical.from_codes(codes, categories=["ACCEPT", "REJECT", "MIXED"])
+    return pd.Categorical.from_codes(codes, categories=["ACCEPT", "REJECT", "MIXED"], validate=False)
 
 
 def conversations(df: pd.DataFrame) -> pd.DataFrame:
@@ -507,9 +516,9 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
     addr_cats = pd.Index(p["addr_values"])
     out = pd.DataFrame(
         {
-            "client": pd.Categorical.from_codes(cl_addr, categories=addr_cats),
+            "client": pd.Categorical.from_codes(cl_addr, categories=addr_cats, validate=False),
             "client_port": _nullable(cl_port, "UInt16"),
-            "server": pd.Categorical.from_codes(sv_addr, categories=addr_cats),
+            "server": pd.Categorical.from_codes(sv_addr, categories=addr_cats, validate=False),
             "server_port": _nullable(sv_port, "UInt16"),
             "protocol": _nullable(proto, "UInt8"),
             "packets_to_server": _counter(pk[1::2]),
@@ -531,8 +540,8 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
         last = np.full(m, -big, dtype=np.int64)
         np.minimum.at(first, conv, st)
         np.maximum.at(last, conv, en)
-        out["first"] = pd.to_datetime(first, unit="s", utc=True).as_unit("s")
-        out["last"] = pd.to_datetime(last, unit="s", utc=True).as_unit("s")
+        out["first"] = utc_seconds(first)
+        out["last"] = utc_seconds(last)
         if len(first) > 1 and not (first[1:] >= first[:-1]).all():
             order = np.argsort(first, kind="stable")
             out = out.iloc[order].reset_index(drop=True)
