@@ -411,7 +411,7 @@ def diagnose(
                 leg_near = a_rows | c_rows
                 req |= a_rows | b_rows
                 resp |= c_rows | d_rows
-    via_nat = bool(nat_leg.any()) or (bool(translated_b_side.any()) and _any_public(df, nets_b, addrs_b))
+    via_nat = bool(nat_leg.any()) or (bool(translated_b_side.any()) and _any_public(nets_b))
     via_tgw = bool(translated_a_side.any()) or (bool(translated_b_side.any()) and not via_nat)
     translated_b_side |= leg_near & ~nat_leg
 
@@ -824,7 +824,8 @@ def _pair_legs(
     return out_near, out_far
 
 
-def _any_public(df: pd.DataFrame, nets: list, addrs: list[str]) -> bool:
+def _any_public(nets: list) -> bool:
+    """Is any of these networks public (neither private, shared, link-local nor loopback)?"""
     return any(not _net_private(n) for n in nets)
 
 
