@@ -136,6 +136,16 @@ def _free_address(cidr: str, used: set[str], host: int = 50) -> str:
     raise ValueError(f"subnet {cidr} has no free address left")
 
 
+def _at_least_one(ctx: Context, **values: Any) -> None:
+    for name, value in values.items():
+        rate = name.startswith("per_") or name.endswith("_per_minute")
+        if not isinstance(value, (int, float, np.integer, np.floating)) or (
+            value <= 0 if rate else value < 1
+        ):
+            what = "more than 0" if rate else "1 or more"
+            raise ValueError(f"{ctx.scenario}: '{name}' must be {what}, got {value!r}")
+
+
 def _change_window(ctx: Context, at: Any, length: Any) -> tuple[float, float] | None:
     """The time a change is in force (``at``/``length``), or None for the whole simulation."""
     if at is None and length is None:
@@ -229,6 +239,7 @@ def nacl_blocks_return(
     length: Any = None,
 ) -> Injector:
     """The server subnet's network ACL lacks the outbound ephemeral-port rule: ACCEPT in, REJECT of the answer out."""
+    _at_least_one(ctx, per_hour=per_hour)
     window = _change_window(ctx, at, length)
     srv = _instance(ctx, server, "server")
     acl = ctx.topo.private_network_acl(srv.eni.subnet)
@@ -264,6 +275,7 @@ def nacl_blocks_inbound(
     length: Any = None,
 ) -> Injector:
     """The client subnet's network ACL lacks the inbound ephemeral-port rule: the answers are REJECTed coming back."""
+    _at_least_one(ctx, per_hour=per_hour)
     window = _change_window(ctx, at, length)
     cl = _instance(ctx, client, "client")
     acl = ctx.topo.private_network_acl(cl.eni.subnet)
@@ -312,6 +324,7 @@ def sg_blocks_inbound(
     length: Any = None,
 ) -> Injector:
     """The server's security group lacks the inbound rule: a single REJECT on the server, no answer."""
+    _at_least_one(ctx, per_hour=per_hour)
     window = _change_window(ctx, at, length)
     srv = _instance(ctx, server, "server")
     peer = ctx.target(client).ip
@@ -348,6 +361,7 @@ def sg_blocks_outbound(
     length: Any = None,
 ) -> Injector:
     """The client's security group allows outbound traffic to the VPC only: a single REJECT on the client."""
+    _at_least_one(ctx, per_hour=per_hour)
     window = _change_window(ctx, at, length)
     cl = _instance(ctx, client, "client")
     sg = ctx.topo.private_security_group(cl.name)
@@ -379,6 +393,7 @@ def connection_refused(
     length: Any = None,
 ) -> Injector:
     """Nothing listens on the server's port: the SYN is ACCEPTed and answered by a RST."""
+    _at_least_one(ctx, per_hour=per_hour)
     window = _change_window(ctx, at, length)
     srv = _instance(ctx, server, "server")
     proto = protocol_number(protocol)
@@ -412,6 +427,7 @@ def no_response(
     length: Any = None,
 ) -> Injector:
     """The server's host firewall silently drops the client: SYNs ACCEPTed, no answer at all."""
+    _at_least_one(ctx, per_hour=per_hour)
     window = _change_window(ctx, at, length)
     srv = _instance(ctx, server, "server")
     c = ctx.target(client)
@@ -439,6 +455,7 @@ def asymmetric_path(
     appliance: str = "proxy-1",
 ) -> Injector:
     """A dual-homed proxy answers through its other interface: request in on eth0, response out of eth1."""
+    _at_least_one(ctx, per_hour=per_hour)
     topo = ctx.topo
     cl = _instance(ctx, client, "client")
     csub = topo.subnet(cl.eni.subnet)
@@ -496,6 +513,7 @@ def nat_gateway(
     per_hour: float = 60,
 ) -> Injector:
     """A private instance reaches an internet API through the NAT gateway: four records on the NAT gateway's ENI."""
+    _at_least_one(ctx, per_hour=per_hour)
     _instance(ctx, client, "client")
 
     def inject(ctx: Context) -> None:
@@ -699,6 +717,7 @@ def port_sweep(
     ctx: Context, source: str = "app-1", port: int = 22, hosts: int = 64, at: Any = 0.5, length: Any = "2min"
 ) -> Injector:
     """One source tries one port on many hosts of the VPC (a sweep from a compromised instance)."""
+    _at_least_one(ctx, hosts=hosts)
     t0, t1 = _window(ctx, at, length)
 
     def inject(ctx: Context) -> None:
@@ -717,6 +736,11 @@ def port_sweep(
             ]  # AWS reserves .0-.3 and the last
         pool = [p for p in pool if p not in real and p != src.address]
         n_fake = max(0, int(hosts) - len(real))
+        if n_fake > len(pool):
+            raise ValueError(
+                f"port_sweep: 'hosts' must be at most {len(real) + len(pool)} (the addresses of the VPC's subnets), "
+                f"got {hosts!r}"
+            )
         picks = list(real[: int(hosts)]) + [pool[i] for i in rng.choice(len(pool), n_fake, replace=False)]
         times = np.sort(t0 + rng.random(len(picks)) * (t1 - t0))
         ev = ctx.new_event()
@@ -763,6 +787,7 @@ def _brute(
     open_to_world: bool,
     label: str,
 ) -> Injector:
+    _at_least_one(ctx, attempts=attempts)
     inst = _instance(ctx, target, "target")
     if open_to_world:
         sg = ctx.topo.private_security_group(inst.name)
@@ -867,6 +892,7 @@ def exposed_port_probe(
     length: Any = "45min",
 ) -> Injector:
     """A port opened to the world by mistake (Elasticsearch 9200) is found by internet scanners: ACCEPTed probes."""
+    _at_least_one(ctx, sources=sources)
     inst = _instance(ctx, target, "target")
     sg = ctx.topo.private_security_group(inst.name)
     sg.inbound.append(
@@ -936,6 +962,7 @@ def exfiltration(
     length: Any = "30min",
 ) -> Injector:
     """An internal host sends an unusual volume out (through the NAT gateway) to one internet address."""
+    _at_least_one(ctx, streams=streams)
     _instance(ctx, source, "source")
     t0, t1 = _window(ctx, at, length)
 
@@ -988,6 +1015,7 @@ def outbound_dos(
     length: Any = "10min",
 ) -> Injector:
     """A compromised instance floods one internet address (a SYN flood from a few sockets)."""
+    _at_least_one(ctx, flows=flows, packets_per_minute=packets_per_minute)
     _instance(ctx, source, "source")
     t0, t1 = _window(ctx, at, length)
 
@@ -1096,6 +1124,7 @@ def unusual_port(
     length: Any = "10min",
 ) -> Injector:
     """An instance talks to an internet host on a port it never used before (IRC 6667)."""
+    _at_least_one(ctx, connections=connections)
     _instance(ctx, source, "source")
     t0, t1 = _window(ctx, at, length)
 
@@ -1145,6 +1174,7 @@ def unusual_protocol(
     length: Any = "15min",
 ) -> Injector:
     """An instance sends a protocol other than TCP, UDP or ICMP (GRE, 47) to the internet; the ACL rejects it."""
+    _at_least_one(ctx, packets_per_minute=packets_per_minute)
     _instance(ctx, source, "source")
     proto = protocol_number(protocol)
     if proto in (1, 6, 17):

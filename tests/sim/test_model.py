@@ -309,3 +309,24 @@ def test_the_aws_ping_example_reproduced():
         ("egress", "REJECT"),
     }
     assert (f["srcport"] == 0).all() and (f["dstport"] == 0).all()
+
+
+@pytest.mark.parametrize(
+    ("scenario", "kwargs", "message"),
+    [
+        ("port_sweep", {"hosts": 100_000}, "'hosts' must be at most"),
+        ("ssh_brute_force", {"attempts": 0}, "'attempts' must be 1 or more"),
+        ("nat_gateway", {"per_hour": 0}, "'per_hour' must be more than 0"),
+        ("port_scan", {"ports": 0}, "'ports' must be between 1 and 65535"),
+        ("unusual_protocol", {"protocol": "tcp"}, "must not be TCP, UDP or ICMP"),
+        ("nacl_blocks_return", {"server": "52.94.236.248"}, "server must be an instance"),
+    ],
+)
+def test_scenario_parameters_are_checked(scenario, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        sim.simulate(scenario, duration="10min", **kwargs)
+
+
+def test_slow_rates_are_allowed():
+    s = sim.simulate("nat_gateway", duration="10min", per_hour=0.5, scale=0)
+    assert len(s.truth) == 2
