@@ -133,7 +133,7 @@ def timeline_data(
         en = np.where(en == NAT, st, en)
     # NODATA/SKIPDATA records describe logging, not traffic: they weigh nothing here
     # (zero weights rather than a copy of every column without them)
-    v = df.number(metric) * _traffic_weight(df) if metric == "flows" else df.number(metric)
+    v = _metric(df, metric)
     if len(st) == 0 or not v.any():
         return pd.DataFrame(
             {"time": utc(np.array([], dtype=np.int64)), "series": [], "value": [], "time_utc": []}
@@ -176,10 +176,10 @@ def top_data(df: pd.DataFrame, by: str = "srcaddr", metric: str = "bytes", n: in
         raise ValueError(f"'n' must be a whole number >= 1, got {n!r}")
     df = Records.of(df)
     need(df, [by], "top_talkers()")
-    df = df.traffic()
+    # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
     c, values = df.codes(by)
     k = len(values)
-    v = df.number(metric)
+    v = _metric(df, metric)
     if "action" in df.columns:
         a, acts = df.codes("action")
     else:
@@ -187,7 +187,9 @@ def top_data(df: pd.DataFrame, by: str = "srcaddr", metric: str = "bytes", n: in
     na = len(acts) + 1
     a = np.where(a < 0, len(acts), a)
     valid = c >= 0
-    cells = np.bincount(c[valid] * na + a[valid], weights=v[valid], minlength=k * na).reshape(k, na)
+    if not valid.all():
+        c, a, v = c[valid], a[valid], v[valid]
+    cells = np.bincount(c * na + a, weights=v, minlength=k * na).reshape(k, na)
     tot = cells.sum(axis=1)
     order = np.argsort(-tot, kind="stable")
     order = order[tot[order] > 0][:n]
@@ -210,12 +212,13 @@ def heatmap_data(
     check_metric(metric, METRICS)
     df = Records.of(df)
     need(df, [port, "start"], "port_heatmap()")
-    df = df.traffic()
+    # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
     st = df.seconds("start")
     c, values = df.codes(port)
+    v = _metric(df, metric)
     ok = (st != NAT) & (c >= 0)
-    st, c = st[ok], c[ok]
-    v = df.number(metric)[ok]
+    if not ok.all():
+        st, c, v = st[ok], c[ok], v[ok]
     if len(st) == 0:
         return pd.DataFrame(
             {"time": utc(np.array([], dtype=np.int64)), "port": [], "rank": [], "value": [], "time_utc": []}
@@ -249,12 +252,13 @@ def accept_reject_data(df: pd.DataFrame, freq: str | int | None = None) -> pd.Da
     """
     df = Records.of(df)
     need(df, ["start", "action"], "accept_reject()")
-    df = df.traffic()
+    # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
     st = df.seconds("start")
     a, acts = df.codes("action")
     names = [str(x) for x in acts]
     ok = (st != NAT) & (a >= 0)
-    st, a = st[ok], a[ok]
+    if not ok.all():
+        st, a = st[ok], a[ok]
     if len(st) == 0:
         return pd.DataFrame(
             {
@@ -339,13 +343,14 @@ def graph_data(df: pd.DataFrame, n: int = 25, seed: int = 0) -> tuple[pd.DataFra
     """
     df = Records.of(df)
     need(df, ["srcaddr", "dstaddr"], "conversation_graph()")
-    df = df.traffic()
+    # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
     s, d, hosts = _hosts(df)
+    b = df.number("bytes") if "bytes" in df.columns else np.ones(len(s))
+    p = df.number("packets") if "packets" in df.columns else np.zeros(len(s))
+    rej = _rejected(df)
     ok = (s >= 0) & (d >= 0)
-    s, d = s[ok], d[ok]
-    b = df.number("bytes")[ok] if "bytes" in df.columns else np.ones(ok.sum())
-    p = df.number("packets")[ok] if "packets" in df.columns else np.zeros(ok.sum())
-    rej = _rejected(df)[ok]
+    if not ok.all():  # NODATA/SKIPDATA records have no addresses
+        s, d, b, p, rej = s[ok], d[ok], b[ok], p[ok], rej[ok]
     lo, hi = np.minimum(s, d), np.maximum(s, d)
     key = lo.astype(np.int64) * len(hosts) + hi
     inv, uk = pd.factorize(key)
@@ -397,8 +402,8 @@ def paths_data(
     check_metric(metric, METRICS)
     df = Records.of(df)
     need(df, ["srcaddr", "dstaddr", "dstport"], "flow_paths()")
-    df = df.traffic()
-    v = df.number(metric)
+    # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
+    v = _metric(df, metric)
     rej = _rejected(df).astype(float)
     stages = [_network_codes(df, "srcaddr"), _network_codes(df, "dstaddr"), _port_codes(df)]
     cols, labels = [], []
@@ -500,6 +505,15 @@ def _full_mask(df: Records, sub: np.ndarray) -> np.ndarray:
     full = df.rows.copy()
     full[np.nonzero(df.rows)[0][~sub]] = False
     return full
+
+
+def _metric(df: Records, metric: str) -> np.ndarray:
+    """The metric per row; NODATA and SKIPDATA records weigh nothing (they describe logging, not traffic).
+
+    Zero weights rather than a copy of every column without those rows.
+    """
+    v = df.number(metric)
+    return v * _traffic_weight(df) if metric == "flows" else v
 
 
 def _traffic_weight(df: Records) -> np.ndarray | float:

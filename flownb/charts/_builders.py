@@ -27,6 +27,7 @@ from ._common import (
     time_label,
     title,
     utc_x,
+    vchart,
 )
 
 Metric = Literal["flows", "packets", "bytes"]
@@ -95,7 +96,8 @@ def traffic_timeline(
     present = list(dict.fromkeys(data["series"]))
     label = by or "series"
     chart = (
-        alt.Chart(
+        vchart(
+            alt,
             data,
             title=title(alt, f"Traffic over time ({what})", f"per {span_text(w)} bin, by {label}, UTC"),
         )
@@ -160,7 +162,7 @@ def top_talkers(
         total_text=[human_bytes(t) if metric == "bytes" else f"{t:,.0f}" for t in data["total"]]
     )
     return (
-        alt.Chart(data, title=title(alt, f"Top {len(order)} {by} by {what}"))
+        vchart(alt, data, title=title(alt, f"Top {len(order)} {by} by {what}"))
         .mark_bar()
         .encode(
             y=alt.Y("key:N", sort=order, title=by, axis=alt.Axis(labelLimit=160)),
@@ -220,7 +222,8 @@ def port_heatmap(
     data = data.assign(time_end=data["time"] + pd.Timedelta(seconds=w))
     order = list(dict.fromkeys(data.sort_values("rank")["port"]))
     return (
-        alt.Chart(
+        vchart(
+            alt,
             data,
             title=title(alt, f"{port} by time ({what})", f"{len(order)} busiest, per {span_text(w)}, UTC"),
         )
@@ -257,7 +260,7 @@ def accept_reject(df: pd.DataFrame, freq: str | None = None, *, width: int = WID
     w = data.attrs["freq_seconds"]
     present = list(dict.fromkeys(sorted(data["action"])))
     return (
-        alt.Chart(data, title=title(alt, "Accepted and rejected records", f"share per {span_text(w)}, UTC"))
+        vchart(alt, data, title=title(alt, "Accepted and rejected records", f"share per {span_text(w)}, UTC"))
         .mark_area(interpolate="step-after")
         .encode(
             x=utc_x(alt),
@@ -303,7 +306,7 @@ def conversation_graph(
         alt, f"Conversations: the {len(edges)} largest host pairs", "edge width = bytes, colour = action"
     )
     lines = (
-        alt.Chart(edges)
+        vchart(alt, edges)
         .mark_rule(opacity=0.7)
         .encode(
             x=alt.X("x:Q", axis=hidden, scale=xs),
@@ -322,7 +325,7 @@ def conversation_graph(
         )
     )
     dots = (
-        alt.Chart(nodes)
+        vchart(alt, nodes)
         .mark_circle(color="#333", opacity=0.9)
         .encode(
             x=alt.X("x:Q", axis=hidden, scale=xs),
@@ -336,7 +339,7 @@ def conversation_graph(
         )
     )
     labels = (
-        alt.Chart(nodes)
+        vchart(alt, nodes)
         .mark_text(dy=-10, fontSize=10, font=FONT, color="#333")
         .encode(x=alt.X("x:Q", axis=hidden, scale=xs), y=alt.Y("y:Q", axis=hidden, scale=xs), text="host:N")
     )
@@ -379,7 +382,7 @@ def flow_paths(
     hidden = alt.Axis(title=None, labels=False, ticks=False, grid=False, domain=False)
     present = list(dict.fromkeys(ribbons["action"]))
     bands = (
-        alt.Chart(ribbons)
+        vchart(alt, ribbons)
         .mark_area(opacity=0.45)
         .encode(
             x=alt.X("x:Q", scale=xs, axis=hidden),
@@ -396,7 +399,7 @@ def flow_paths(
         )
     )
     bars = (
-        alt.Chart(nodes)
+        vchart(alt, nodes)
         .mark_bar(color="#555")
         .encode(
             x=alt.X("x0:Q", scale=xs, axis=hidden),
@@ -409,7 +412,7 @@ def flow_paths(
 
     def labels(frame: pd.DataFrame, align: str) -> Any:
         return (
-            alt.Chart(frame)
+            vchart(alt, frame)
             .mark_text(fontSize=10, font=FONT, baseline="middle", align=align)
             .encode(
                 x=alt.X("tx:Q", scale=xs, axis=hidden),
@@ -475,7 +478,7 @@ def findings_timeline(findings: pd.DataFrame, *, width: int = WIDE, height: int 
     sev = alt.Color("severity:N", scale=scale(alt, SEVERITY_COLORS, present), title="severity")
     detectors = sorted(data["detector"].unique())
     y = alt.Y("detector:N", sort=detectors, title=None)
-    base = alt.Chart(data)
+    base = vchart(alt, data)
     span = base.mark_rule(strokeWidth=4, opacity=0.6).encode(
         x=utc_x(alt, "start"), x2="end:T", y=y, color=sev, tooltip=tip
     )
@@ -554,7 +557,7 @@ def alarm_timeline(
         alt.Tooltip("reason:N"),
     ]
     band = (
-        alt.Chart(data)
+        vchart(alt, data)
         .mark_rect(opacity=0.18)
         .encode(
             x=utc_x(alt, "timestamp"),
@@ -564,14 +567,17 @@ def alarm_timeline(
         )
     )
     line = (
-        alt.Chart(data)
+        vchart(alt, data)
         .mark_line(point=True, color="#333", interpolate="step-after")
         .encode(x=utc_x(alt, "timestamp"), y=alt.Y("value:Q", title=name), tooltip=tip)
     )
     thr = float(getattr(alarm, "threshold", np.nan))
     rule = (
-        alt.Chart(
-            pd.DataFrame({"threshold": [thr], "label": [f"threshold {getattr(alarm, 'symbol', '')} {thr:g}"]})
+        vchart(
+            alt,
+            pd.DataFrame(
+                {"threshold": [thr], "label": [f"threshold {getattr(alarm, 'symbol', '')} {thr:g}"]}
+            ),
         )
         .mark_rule(color=ALARM_COLORS["ALARM"], strokeDash=[6, 4], strokeWidth=2)
         .encode(y="threshold:Q", tooltip=[alt.Tooltip("label:N", title="threshold")])
@@ -620,7 +626,8 @@ def coverage(
     present = [s for s in STATUS_COLORS if s in set(data["status"])]
     enis = data["interface_id"].nunique()
     return (
-        alt.Chart(
+        vchart(
+            alt,
             data,
             title=title(
                 alt,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..charts._common import altair, empty_chart, time_label, title, utc_x
+from ..charts._common import altair, empty_chart, time_label, title, utc_x, vchart
 from ._base import jupyter_chart, message_html, table_html, widgets
 
 #: The VPC flow log sample queries of the CloudWatch Logs User Guide ("Sample queries",
@@ -69,8 +69,8 @@ def auto_chart(result: pd.DataFrame) -> Any | None:
         data["value"] = data["value"].astype(float)
         data["time_utc"] = time_label(data["time"])
         return (
-            alt.Chart(
-                data, title=title(alt, f"{', '.join(numeric)} over time", "from the query's bin(), UTC")
+            vchart(
+                alt, data, title=title(alt, f"{', '.join(numeric)} over time", "from the query's bin(), UTC")
             )
             .mark_line(point=True, interpolate="step-after")
             .encode(
@@ -90,7 +90,7 @@ def auto_chart(result: pd.DataFrame) -> Any | None:
         data["key"] = data[keys].astype(str).agg(" → ".join, axis=1)
         data["value"] = data[numeric[0]].astype(float)
         return (
-            alt.Chart(data, title=title(alt, f"{numeric[0]} by {', '.join(keys)}"))
+            vchart(alt, data, title=title(alt, f"{numeric[0]} by {', '.join(keys)}"))
             .mark_bar(color="#4c78a8")
             .encode(
                 y=alt.Y("key:N", sort="-x", title=" → ".join(keys), axis=alt.Axis(labelLimit=260)),
@@ -151,9 +151,7 @@ class QueryConsole:
         )
         self.samples.observe(self._on_sample, names="value")
         self.button.on_click(lambda _b: self.run())
-        self.widget = w.VBox(
-            [self.samples, self.text, self.button, self.message, self.view, self.table]
-        )
+        self.widget = w.VBox([self.samples, self.text, self.button, self.message, self.view, self.table])
 
     def _on_sample(self, change: Any) -> None:
         if change["new"] in SAMPLE_QUERIES:

@@ -1,0 +1,136 @@
+"""Benchmark: chart builds and FlowExplorer filter changes on 1,000,000 default-format records.
+
+Run: ``python benchmarks/widgets.py [--records N] [--rounds K]``. It generates (once,
+seeded, cached in /tmp/flownb-bench) the S3-style file of ``_generate.py``, reads it with
+``flownb.read_flow_logs``, then times, best of K rounds:
+
+* each chart builder on the full frame, from the call to the Vega-Lite spec
+  (``chart.to_dict()``, what the browser receives);
+* a FlowExplorer filter change: a control's value set in Python until the three new
+  chart specs are assigned to the JupyterCharts (the summary line included);
+* named peers in the same run, for scale: pandas ``groupby`` of the timeline's data
+  (records at their start, not spread), ``flownb.timeseries`` (the analysis layer's
+  spreading time series) and ``flownb.coverage``.
+
+Targets (issue 9): a filter change <= 200 ms; each chart build <= 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _generate
+
+
+def best_of(rounds: int, func: Callable[[], object], before: Callable[[], object] | None = None) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        if before is not None:
+            before()
+        t = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--dir", default="/tmp/flownb-bench")
+    args = parser.parse_args(argv)
+
+    import numpy as np
+    import pandas as pd
+
+    import flownb
+    from flownb import charts
+    from flownb.analysis import coverage, timeseries
+    from flownb.monitoring import Alarm
+    from flownb.widgets import FilterState, FlowExplorer
+
+    log, _gz = _generate.write(args.dir, n=args.records)
+    t = time.perf_counter()
+    df = flownb.read_flow_logs(str(log))
+    t_read = time.perf_counter() - t
+    charts.top_talkers(df.head(100)).to_dict()  # import altair and load its schema once, outside the timings
+
+    # inputs for the two charts that do not take records
+    sim = flownb.simulate("port_scan", seed=0, duration="1h")
+    findings = flownb.detect(sim.flows)
+    findings = pd.concat([findings] * (5000 // max(len(findings), 1) + 1), ignore_index=True).head(5000)
+    minutes = pd.date_range(df["start"].min().floor("min"), periods=1440, freq="1min", tz="UTC")
+    metric = pd.Series(
+        np.random.default_rng(0).poisson(40, len(minutes)).astype(float), index=minutes, name="Rejects"
+    )
+    alarm = Alarm(threshold=50, comparison=">=", period="1min", evaluation_periods=5, datapoints_to_alarm=3)
+
+    builds: list[tuple[str, Callable[[], object]]] = [
+        ("traffic_timeline", lambda: charts.traffic_timeline(df).to_dict()),
+        ("top_talkers", lambda: charts.top_talkers(df).to_dict()),
+        ("port_heatmap", lambda: charts.port_heatmap(df).to_dict()),
+        ("accept_reject", lambda: charts.accept_reject(df).to_dict()),
+        ("conversation_graph", lambda: charts.conversation_graph(df).to_dict()),
+        ("flow_paths", lambda: charts.flow_paths(df).to_dict()),
+        ("coverage", lambda: charts.coverage(df).to_dict()),
+        ("findings_timeline (5,000 findings)", lambda: charts.findings_timeline(findings).to_dict()),
+        ("alarm_timeline (1,440 datapoints)", lambda: charts.alarm_timeline(metric, alarm).to_dict()),
+    ]
+    peers: list[tuple[str, Callable[[], object]]] = [
+        (
+            "peer: pandas groupby(5min, action) bytes",
+            lambda: df.groupby([pd.Grouper(key="start", freq="5min"), "action"], observed=True)[
+                "bytes"
+            ].sum(),
+        ),
+        ("peer: flownb.timeseries(5min, by=action)", lambda: timeseries(df, "5min", by="action")),
+        ("peer: flownb.coverage(10min)", lambda: coverage(df)),
+    ]
+
+    ex = FlowExplorer(df)
+    panel = ex.panel
+    n_times = len(panel.time.options)
+
+    def reset() -> None:
+        ex.state = FilterState()
+
+    changes: list[tuple[str, Callable[[], object]]] = [
+        ("action -> REJECT", lambda: setattr(panel.action, "value", "REJECT")),
+        ("ports -> 443", lambda: setattr(panel.ports, "value", "443")),
+        ("src -> 10.0.0.0/16", lambda: setattr(panel.src, "value", "10.0.0.0/16")),
+        (
+            "time slider -> last quarter",
+            lambda: setattr(panel.time, "index", (3 * n_times // 4, n_times - 1)),
+        ),
+        ("state = protocols=(udp,)", lambda: setattr(ex, "state", FilterState(protocols=("udp",)))),
+    ]
+
+    rows: list[tuple[str, float, str]] = [("read_flow_logs (reference)", t_read, "")]
+    for name, func in builds:
+        s = best_of(args.rounds, func)
+        rows.append((f"chart: {name}", s, "PASS" if s <= 0.300 else "FAIL (<= 0.300 s)"))
+    for name, func in peers:
+        rows.append((name, best_of(args.rounds, func), ""))
+    for name, func in changes:
+        s = best_of(args.rounds, func, before=reset)
+        rows.append((f"FlowExplorer filter: {name}", s, "PASS" if s <= 0.200 else "FAIL (<= 0.200 s)"))
+    s = best_of(args.rounds, reset, before=lambda: setattr(ex, "state", FilterState(actions=("REJECT",))))
+    rows.append(
+        ("FlowExplorer filter: reset to all records", s, "PASS" if s <= 0.200 else "FAIL (<= 0.200 s)")
+    )
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{args.records:,} records, best of {args.rounds} rounds")
+    print(f"{'operation':<{width}}  {'seconds':>8}  {'x read':>7}  target")
+    for name, sec, verdict in rows:
+        print(f"{name:<{width}}  {sec:8.3f}  {sec / t_read:7.3f}  {verdict}")
+    return 0 if all("FAIL" not in r[2] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
