@@ -16,6 +16,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--list", action="store_true", help="list the scenarios and their parameters, then exit")
     p.add_argument(
+        "--describe",
+        action="store_true",
+        help="print the VPC (after the scenarios' changes) and the truth, then exit",
+    )
+    p.add_argument(
         "--scenario",
         "-s",
         action="append",
@@ -47,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="how to write the records (default s3: gzip text objects in the AWSLogs/... layout)",
     )
     p.add_argument("--out", "-o", default=None, metavar="DIR", help="directory to write into")
+    p.add_argument("--prefix", default="", help="S3 prefix before AWSLogs/ (s3, s3-hive and parquet layouts)")
     p.add_argument(
         "--truth", default=None, metavar="FILE", help="also write the ground truth (.csv or .parquet)"
     )
@@ -81,8 +87,8 @@ def run(args: argparse.Namespace) -> int:
             if row.parameters:
                 print(f"{'':<34} {row.parameters}")
         return 0
-    if not args.out:
-        raise ValueError("--out DIR is required (or --list to see the scenarios)")
+    if not args.out and not args.describe:
+        raise ValueError("--out DIR is required (or --list to see the scenarios, --describe to see the VPC)")
     names = [n.strip() for s in (args.scenario or ["baseline"]) for n in s.split(",") if n.strip()]
     sim = simulate(
         names,
@@ -94,10 +100,13 @@ def run(args: argparse.Namespace) -> int:
         scale=args.scale,
         **parse_settings(args.set),
     )
-    files = sim.write(args.out, layout=args.layout)
     print(f"simulated: {' + '.join(sim.scenario)} (seed {sim.seed})")
     print(f"records:   {len(sim.flows):,} from {sim.start:%Y-%m-%d %H:%M} to {sim.end:%Y-%m-%d %H:%M} UTC")
-    print(f"wrote:     {len(files):,} {args.layout} file(s) under {args.out}")
+    if args.describe:
+        print(sim.topology.describe())
+    else:
+        files = sim.write(args.out, layout=args.layout, prefix=args.prefix)
+        print(f"wrote:     {len(files):,} {args.layout} file(s) under {args.out}")
     if len(sim.truth):
         print("truth:")
         for row in sim.truth.itertuples():

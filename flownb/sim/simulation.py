@@ -56,7 +56,9 @@ class Simulation:
     interval: int
     format: tuple[str, ...]
 
-    def write(self, directory: str, layout: str = "s3", *, compress: bool = True) -> list[str]:
+    def write(
+        self, directory: str, layout: str = "s3", *, compress: bool = True, prefix: str = ""
+    ) -> list[str]:
         """Write the records the way AWS delivers them; returns the files written.
 
         Parameters
@@ -73,6 +75,10 @@ class Simulation:
             subscription ``DATA_MESSAGE`` holding a minute of events (timestamp
             and message). CloudWatch events carry no header: read them back
             with ``read_flow_logs(directory, format=sim.format)``.
+        compress : bool, default True
+            gzip the S3 text objects (``.log.gz``); False writes ``.log``.
+        prefix : str, optional
+            A folder before ``AWSLogs/`` (the S3 prefix a flow log may be given).
 
         Examples
         --------
@@ -87,7 +93,7 @@ class Simulation:
         """
         from .write import write
 
-        return write(self, directory, layout, compress=compress)
+        return write(self, directory, layout, compress=compress, prefix=prefix)
 
     def __repr__(self) -> str:
         return (

@@ -129,7 +129,9 @@ def _parquet_table(df: pd.DataFrame) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=table.column_names)
 
 
-def write(sim: Simulation, directory: str, layout: str = "s3", *, compress: bool = True) -> list[str]:
+def write(
+    sim: Simulation, directory: str, layout: str = "s3", *, compress: bool = True, prefix: str = ""
+) -> list[str]:
     """Write a simulation's records in one of :data:`LAYOUTS`; see :meth:`Simulation.write`."""
     if layout not in LAYOUTS:
         import difflib
@@ -144,8 +146,12 @@ def write(sim: Simulation, directory: str, layout: str = "s3", *, compress: bool
     header = (" ".join(sim.format) + "\n").encode()
     written: list[str] = []
 
+    lead = prefix.strip("/") + "/" if prefix.strip("/") else ""
+    if ".." in lead.split("/"):
+        raise ValueError(f"'prefix' must stay inside the directory, got {prefix!r}")
+
     def put(rel: str, data: bytes) -> None:
-        path = root / rel
+        path = root / (lead + rel)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         written.append(str(path))

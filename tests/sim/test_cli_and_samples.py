@@ -69,3 +69,18 @@ def test_demo_sample_is_what_the_recipe_makes():
 def test_unknown_truth_sample():
     with pytest.raises(KeyError, match="no ground truth"):
         flownb.samples.truth("aws-docs/ipv6")
+
+
+def test_cli_describes_the_changed_vpc(capsys):
+    assert main(["simulate", "-s", "nacl_blocks_return", "--describe", "--duration", "10min"]) == 0
+    out = capsys.readouterr().out
+    assert "network ACL db-a-nacl" in out and "NACL_OUTBOUND_BLOCKS_RETURN" in out
+
+
+def test_write_under_a_prefix(tmp_path):
+    s = flownb.sim.simulate(duration="10min")
+    files = s.write(str(tmp_path), layout="s3-hive", prefix="/flows/prod/")
+    assert all("/flows/prod/AWSLogs/aws-account-id=" in f for f in files)
+    assert len(flownb.read_flow_logs(str(tmp_path))) == len(s.flows)
+    with pytest.raises(ValueError, match="'prefix' must stay inside"):
+        s.write(str(tmp_path), prefix="../x")
