@@ -15,10 +15,7 @@ from typing import Any
 
 import pytest
 
-boto3 = pytest.importorskip("boto3")
-moto_server = pytest.importorskip("moto.server")
-
-from flownb.io import _aws  # noqa: E402
+from flownb.io import _aws
 
 HEADER = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
 
@@ -28,6 +25,10 @@ def moto_endpoint() -> Iterator[str]:
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+    pytest.importorskip("boto3", reason="the AWS tests need the 'aws' and 'test' extras")
+    moto_server = pytest.importorskip(
+        "moto.server", reason="the AWS tests need moto[server] (the 'test' extra)"
+    )
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -178,4 +179,6 @@ def delivery_key(
 
 
 def s3_client() -> Any:
+    import boto3
+
     return boto3.client("s3")
