@@ -15,7 +15,7 @@ from ._common import (
     codes,
     freq_seconds,
     need,
-    networks,
+    network_labels,
     pick_freq,
     seconds,
     time_label,
@@ -390,7 +390,7 @@ def graph_data(df: pd.DataFrame, n: int = 25, seed: int = 0) -> tuple[pd.DataFra
 
 # ------------------------------------------------------------------------- paths
 def paths_data(
-    df: pd.DataFrame, n: int = 8, metric: str = "bytes", steps: int = 16
+    df: pd.DataFrame, n: int = 8, metric: str = "bytes", steps: int = 10
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Source network -> destination network -> destination port, as sankey nodes and ribbons.
 
@@ -539,8 +539,7 @@ def _network_codes(df: Records, col: str) -> tuple[np.ndarray, list[str]]:
     """Per row, a code into network labels (/24, /64 or 'internet'), computed per distinct address."""
 
     def table(values: pd.Index) -> tuple[np.ndarray, list[str]]:
-        per_value = networks(pd.Series(values.astype(str), dtype=object)).to_numpy(dtype=object)
-        lc, names = pd.factorize(np.append(per_value, "(none)"))
+        lc, names = pd.factorize(np.append(network_labels(values), "(none)"))
         return lc, [str(x) for x in names]
 
     c, (lc, names) = df.per_value(col, "network", table)
@@ -550,27 +549,42 @@ def _network_codes(df: Records, col: str) -> tuple[np.ndarray, list[str]]:
 _PROTO = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6"}
 
 
+def _int32(col: pd.Series) -> np.ndarray:
+    """A small nullable integer column as int32, missing -> -1 (without an int64 detour)."""
+    arr = col.array
+    if isinstance(arr, pd.arrays.IntegerArray):
+        out = arr._data.astype(np.int32)
+        out[arr._mask] = -1
+        return out
+    return col.to_numpy(dtype="float64", na_value=-1).astype(np.int32)
+
+
 def _port_codes(df: Records) -> tuple[np.ndarray, list[str]]:
     """Per row, a code into 'port/protocol' labels (ICMP and other protocols without a port)."""
 
     def make() -> tuple[np.ndarray, list[str]]:
-        port = df.df["dstport"].to_numpy(dtype="int64", na_value=-1)
+        port = _int32(df.df["dstport"])
         proto = (
-            df.df["protocol"].to_numpy(dtype="int64", na_value=-1)
-            if "protocol" in df.columns
-            else np.full(len(port), 6)
+            _int32(df.df["protocol"]) if "protocol" in df.columns else np.full(len(port), 6, dtype=np.int32)
         )
-        key = np.where(np.isin(proto, (6, 17)) & (port >= 0), proto * 65536 + port, proto * 65536 - 1)
-        inv, uk = pd.factorize(key)
+        # protocol -> small code (a 258-entry table), then one dense key per (protocol, port):
+        # bincount + a lookup table instead of hashing a million keys
+        pcode = np.full(258, -1, dtype=np.int32)
+        present = np.nonzero(np.bincount(proto + 1, minlength=258))[0]
+        pcode[present] = np.arange(len(present), dtype=np.int32)
+        with_port = ((proto == 6) | (proto == 17)) & (port >= 0)
+        key = pcode[proto + 1] * 65537 + np.where(with_port, port + 1, 0)
+        used = np.nonzero(np.bincount(key, minlength=len(present) * 65537))[0]
+        lut = np.full(len(present) * 65537, -1, dtype=np.int32)
+        lut[used] = np.arange(len(used), dtype=np.int32)
         names = []
-        for k in uk:
-            pr, po = divmod(int(k), 65536)
-            if po == 65535:
-                pr += 1
+        for k in used:
+            pr, po = int(present[k // 65537]) - 1, int(k % 65537) - 1
+            if po < 0:
                 names.append(_PROTO.get(pr, f"protocol {pr}") if pr >= 0 else "(none)")
             else:
                 names.append(f"{po}/{_PROTO.get(pr, pr)}")
-        return inv, names
+        return lut[key], names
 
     inv, names = df._full(("ports",), make)
     return (inv if df.rows is None else df._get(("ports-c",), lambda: inv)), names

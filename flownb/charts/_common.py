@@ -331,8 +331,38 @@ def _network(text: str, v4: int, v6: int) -> str | None:
     return str(ipaddress.ip_network(f"{a}/{prefix}", strict=False))
 
 
+_PRIVATE_V4 = r"^(?:10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|127\.|169\.254\.)"
+_DOTTED = r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
+
+
+def network_labels(values: pd.Index | np.ndarray, v4: int = 24, v6: int = 64) -> np.ndarray:
+    """Per distinct address: its /24 (/64) network when private, 'internet' when public, 'other' when not an address.
+
+    IPv4 /24 labels are computed with vectorised string operations; IPv6 and other
+    prefixes go through ``ipaddress`` one distinct value at a time.
+
+    Examples
+    --------
+    >>> network_labels(["10.0.1.7", "52.94.236.248", "fd00::1", "nonsense"]).tolist()
+    ['10.0.1.0/24', 'internet', 'fd00::/64', 'other']
+    """
+    text = pd.Series(np.asarray(values, dtype=object)).astype(str)
+    out = np.full(len(text), "other", dtype=object)
+    dotted = text.str.match(_DOTTED).to_numpy(dtype=bool)
+    if v4 == 24:
+        private = text.str.match(_PRIVATE_V4).to_numpy(dtype=bool) & dotted
+        out[dotted] = "internet"
+        out[private] = (text[private].str.rsplit(".", n=1).str[0] + ".0/24").to_numpy(dtype=object)
+        rest = ~dotted
+    else:
+        rest = np.ones(len(text), dtype=bool)
+    for i in np.nonzero(rest)[0]:
+        out[i] = _network(text.iat[i], v4, v6) or "other"
+    return out
+
+
 def networks(col: pd.Series, v4: int = 24, v6: int = 64) -> pd.Series:
     """Private addresses as their /24 (/64) network, public ones as 'internet' (work per distinct value)."""
     c, values = codes(col)
-    table = np.array([_network(str(v), v4, v6) or "other" for v in values] + ["(none)"], dtype=object)
+    table = np.append(network_labels(values, v4, v6), "(none)")
     return pd.Series(table[np.where(c < 0, len(values), c)], index=col.index)
