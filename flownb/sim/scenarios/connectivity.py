@@ -1,0 +1,403 @@
+"""Connectivity scenarios: changes that break (or explain) a path, and the verdict diagnose() should give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..context import Context
+from ..policy import sg_allows, sg_rule_allows
+from ..topology import Instance, NetworkInterface, SecurityGroup, SecurityGroupRule, Service, protocol_number
+from ..traffic import ANSWER_NORMAL
+from . import Injector, scenario
+from ._common import (
+    _at_least_one,
+    _change_window,
+    _ephemeral_rules,
+    _free_address,
+    _instance,
+    _verdict_injector,
+    _window,
+)
+
+
+@scenario("nacl_blocks_return", "connectivity")
+def nacl_blocks_return(
+    ctx: Context,
+    client: str = "app-1",
+    server: str = "db-1",
+    port: int = 5432,
+    protocol: str = "tcp",
+    per_hour: float = 30,
+    at: Any = None,
+    length: Any = None,
+) -> Injector:
+    """The server subnet's network ACL lacks the outbound ephemeral-port rule: ACCEPT in, REJECT of the answer out."""
+    _at_least_one(ctx, per_hour=per_hour)
+    window = _change_window(ctx, at, length)
+    srv = _instance(ctx, server, "server")
+    acl = ctx.topo.private_network_acl(srv.eni.subnet)
+    gone = _ephemeral_rules(acl.outbound)
+    if not gone:
+        raise ValueError(
+            f"{ctx.scenario}: the network ACL {acl.name} has no outbound ephemeral-port rule to remove"
+        )
+    acl.outbound = [r for r in acl.outbound if r not in gone]
+    rules = ", ".join(str(r.number) for r in gone)
+    return _verdict_injector(
+        client,
+        server,
+        port,
+        protocol,
+        per_hour,
+        "NACL_OUTBOUND_BLOCKS_RETURN",
+        f"{acl.name} lacks the outbound ephemeral-port rule",
+        f"outbound rule(s) {rules} (TCP 1024-65535) removed from {acl.name} ({acl.id}) of subnet {srv.eni.subnet}",
+        window=window,
+    )
+
+
+@scenario("nacl_blocks_inbound", "connectivity")
+def nacl_blocks_inbound(
+    ctx: Context,
+    client: str = "bastion",
+    server: str = "app-2",
+    port: int = 22,
+    protocol: str = "tcp",
+    per_hour: float = 20,
+    at: Any = None,
+    length: Any = None,
+) -> Injector:
+    """The client subnet's network ACL lacks the inbound ephemeral-port rule: the answers are REJECTed coming back."""
+    _at_least_one(ctx, per_hour=per_hour)
+    window = _change_window(ctx, at, length)
+    cl = _instance(ctx, client, "client")
+    acl = ctx.topo.private_network_acl(cl.eni.subnet)
+    gone = _ephemeral_rules(acl.inbound)
+    if not gone:
+        raise ValueError(
+            f"{ctx.scenario}: the network ACL {acl.name} has no inbound ephemeral-port rule to remove"
+        )
+    acl.inbound = [r for r in acl.inbound if r not in gone]
+    rules = ", ".join(str(r.number) for r in gone)
+    return _verdict_injector(
+        client,
+        server,
+        port,
+        protocol,
+        per_hour,
+        "NACL_INBOUND_BLOCKS_RETURN",
+        f"{acl.name} lacks the inbound ephemeral-port rule",
+        f"inbound rule(s) {rules} (TCP 1024-65535) removed from {acl.name} ({acl.id}) of subnet {cl.eni.subnet}",
+        window=window,
+    )
+
+
+def _sg_allows_one(ctx: Context, groups: list[str], direction: str, proto: int, port: int, peer: int) -> bool:
+    return bool(
+        sg_allows(
+            ctx.topo,
+            groups,
+            direction,
+            np.array([proto]),
+            np.array([port]),
+            np.array([peer], dtype=np.uint32),
+        )[0]  # type: ignore[arg-type]
+    )
+
+
+@scenario("sg_blocks_inbound", "connectivity")
+def sg_blocks_inbound(
+    ctx: Context,
+    client: str = "app-1",
+    server: str = "db-2",
+    port: int = 5432,
+    protocol: str = "tcp",
+    per_hour: float = 30,
+    at: Any = None,
+    length: Any = None,
+) -> Injector:
+    """The server's security group lacks the inbound rule: a single REJECT on the server, no answer."""
+    _at_least_one(ctx, per_hour=per_hour)
+    window = _change_window(ctx, at, length)
+    srv = _instance(ctx, server, "server")
+    peer = ctx.target(client).ip
+    proto = protocol_number(protocol)
+    sg = ctx.topo.private_security_group(srv.name)
+    one = (np.array([proto]), np.array([port]), np.array([peer], dtype=np.uint32))
+    kept = [rule for rule in sg.inbound if not sg_rule_allows(ctx.topo, rule, *one)[0]]
+    removed = len(sg.inbound) - len(kept)
+    sg.inbound = kept
+    if _sg_allows_one(ctx, srv.eni.security_groups, "inbound", proto, port, peer):
+        raise ValueError(f"{ctx.scenario}: another security group of {srv.name} still allows port {port}")
+    return _verdict_injector(
+        client,
+        server,
+        port,
+        protocol,
+        per_hour,
+        "INBOUND_BLOCKED_SG_OR_NACL",
+        f"{sg.name} does not allow {protocol} {port} from {client}",
+        f"{removed} inbound rule(s) allowing {client} on port {port} removed from security group {sg.name} ({sg.id})",
+        window=window,
+    )
+
+
+@scenario("sg_blocks_outbound", "connectivity")
+def sg_blocks_outbound(
+    ctx: Context,
+    client: str = "app-2",
+    server: str = "apis",
+    port: int = 443,
+    protocol: str = "tcp",
+    per_hour: float = 30,
+    at: Any = None,
+    length: Any = None,
+) -> Injector:
+    """The client's security group allows outbound traffic to the VPC only: a single REJECT on the client."""
+    _at_least_one(ctx, per_hour=per_hour)
+    window = _change_window(ctx, at, length)
+    cl = _instance(ctx, client, "client")
+    sg = ctx.topo.private_security_group(cl.name)
+    sg.outbound = [SecurityGroupRule("all", None, ctx.topo.cidr, description="VPC only")]
+    dst = ctx.target(server)
+    return _verdict_injector(
+        client,
+        server,
+        port,
+        protocol,
+        per_hour,
+        "OUTBOUND_BLOCKED_SG_OR_NACL",
+        f"{sg.name} allows outbound traffic to {ctx.topo.cidr} only",
+        f"outbound rules of security group {sg.name} ({sg.id}) replaced by 'all traffic to {ctx.topo.cidr}'; "
+        f"{client} cannot reach {dst.address}",
+        window=window,
+    )
+
+
+@scenario("connection_refused", "connectivity")
+def connection_refused(
+    ctx: Context,
+    client: str = "web-1",
+    server: str = "app-2",
+    port: int = 8080,
+    protocol: str = "tcp",
+    per_hour: float = 30,
+    at: Any = None,
+    length: Any = None,
+) -> Injector:
+    """Nothing listens on the server's port: the SYN is ACCEPTed and answered by a RST."""
+    _at_least_one(ctx, per_hour=per_hour)
+    window = _change_window(ctx, at, length)
+    srv = _instance(ctx, server, "server")
+    proto = protocol_number(protocol)
+    hit = [s for s in srv.services if s.port == port and protocol_number(s.protocol) == proto]
+    for s in hit:
+        s.listening = False
+    if not hit:
+        srv.services.append(Service(port, protocol, "stopped", listening=False))
+    return _verdict_injector(
+        client,
+        server,
+        port,
+        protocol,
+        per_hour,
+        "CONNECTION_REFUSED",
+        f"nothing listens on {server}:{port}",
+        f"the service on {server} port {port} is stopped; the host answers with RST",
+        window=window,
+    )
+
+
+@scenario("no_response", "connectivity")
+def no_response(
+    ctx: Context,
+    client: str = "web-2",
+    server: str = "app-1",
+    port: int = 8080,
+    protocol: str = "tcp",
+    per_hour: float = 30,
+    at: Any = None,
+    length: Any = None,
+) -> Injector:
+    """The server's host firewall silently drops the client: SYNs ACCEPTed, no answer at all."""
+    _at_least_one(ctx, per_hour=per_hour)
+    window = _change_window(ctx, at, length)
+    srv = _instance(ctx, server, "server")
+    c = ctx.target(client)
+    srv.firewall_drops.append((f"{c.address}/32", port))
+    return _verdict_injector(
+        client,
+        server,
+        port,
+        protocol,
+        per_hour,
+        "NO_RESPONSE",
+        f"{server}'s host firewall drops {client}",
+        f"iptables on {server} drops {c.address} to port {port} without answering",
+        window=window,
+    )
+
+
+@scenario("asymmetric_path", "connectivity")
+def asymmetric_path(
+    ctx: Context,
+    client: str = "web-1",
+    port: int = 8443,
+    protocol: str = "tcp",
+    per_hour: float = 30,
+    appliance: str = "proxy-1",
+) -> Injector:
+    """A dual-homed proxy answers through its other interface: request in on eth0, response out of eth1."""
+    _at_least_one(ctx, per_hour=per_hour)
+    topo = ctx.topo
+    cl = _instance(ctx, client, "client")
+    csub = topo.subnet(cl.eni.subnet)
+    other = next(s for s in topo.subnets if not s.public and s.az == csub.az)
+    sg = SecurityGroup(f"{appliance}-sg", [SecurityGroupRule("tcp", port, topo.cidr, description="proxy")])
+    topo.security_groups.append(sg)
+    used = {e.private_ip for e in topo.interfaces()}
+    eth0 = NetworkInterface(
+        f"{appliance}-eth0",
+        other.id,
+        _free_address(other.cidr, used),
+        None,
+        [sg.id],
+        f"{appliance} eth0",
+        False,
+    )
+    eth1 = NetworkInterface(
+        f"{appliance}-eth1",
+        csub.id,
+        _free_address(csub.cidr, used),
+        None,
+        [sg.id],
+        f"{appliance} eth1",
+        False,
+    )
+    topo.instances.append(
+        Instance(appliance, "proxy", [eth0, eth1], "linux", [Service(port, protocol, "proxy")])
+    )
+
+    def inject(ctx: Context) -> None:
+        r_ep = ctx.ep_of_interface(eth1.id)
+        _verdict_injector(
+            client,
+            appliance,
+            port,
+            protocol,
+            per_hour,
+            "ASYMMETRIC_PATH",
+            f"{appliance} answers through {eth1.id}, not the interface the request came in on",
+            f"{appliance} has {eth0.id} ({eth0.private_ip}, {other.name}) and {eth1.id} ({eth1.private_ip}, "
+            f"{csub.name}); its route to {csub.cidr} leaves through eth1, so answers skip eth0",
+            r_ep=r_ep,
+        )(ctx)
+
+    return inject
+
+
+@scenario("nat_gateway", "connectivity")
+def nat_gateway(
+    ctx: Context,
+    client: str = "app-1",
+    server: str = "52.94.236.248",
+    port: int = 443,
+    protocol: str = "tcp",
+    per_hour: float = 60,
+) -> Injector:
+    """A private instance reaches an internet API through the NAT gateway: four records on the NAT gateway's ENI."""
+    _at_least_one(ctx, per_hour=per_hour)
+    _instance(ctx, client, "client")
+
+    def inject(ctx: Context) -> None:
+        rng = ctx.rng(ctx.scenario)
+        c, s = ctx.target(client), ctx.target(server)
+        times = ctx.arrivals(rng, per_hour)
+        n = len(times)
+        ctx.connect(
+            c,
+            s,
+            port,
+            protocol,
+            times,
+            rng,
+            event=ctx.new_event(),
+            dur=1.5 * np.exp(0.5 * rng.standard_normal(n)),
+            req_bytes=(1200 * np.exp(0.5 * rng.standard_normal(n))).astype(np.int64),
+            resp_bytes=(9000 * np.exp(0.5 * rng.standard_normal(n))).astype(np.int64),
+            answer=ANSWER_NORMAL,
+        )
+        nat = ctx.topo.nat_gateways[0]
+        for kind, expected in (("verdict", "REACHABLE"), ("annotation", "VIA_NAT_GATEWAY")):
+            ctx.add_truth(
+                f"{client} reaches {s.address} through {nat.name}",
+                kind,
+                expected,
+                c.address,
+                s.address,
+                port,
+                protocol,
+                float(times.min()),
+                float(times.max()),
+                interface_id=nat.interface.id if nat.interface else None,
+                src_name=c.name,
+                dst_name=s.name,
+                details=f"NAT gateway {nat.id} ({nat.private_ip}, EIP {nat.public_ip}) rewrites the source",
+            )
+
+    return inject
+
+
+@scenario("skipdata_gap", "connectivity")
+def skipdata_gap(
+    ctx: Context,
+    interface: str = "web-1",
+    at: Any = 0.5,
+    length: Any = "10min",
+    client: str = "89.34.120.7",
+    port: int = 443,
+) -> Injector:
+    """An interface's records are skipped for a while (SKIPDATA): what happened then cannot be told."""
+    inst = _instance(ctx, interface, "interface")
+    t0, t1 = _window(ctx, at, length)
+    ctx.skip.append((inst.eni.id, t0, t1))
+
+    def inject(ctx: Context) -> None:
+        rng = ctx.rng(ctx.scenario)
+        c, s = ctx.target(client), ctx.target(interface)
+        times = t0 + rng.random(max(3, int((t1 - t0) / 120))) * (t1 - t0)
+        times.sort()
+        ctx.connect(
+            c, s, port, "tcp", times, rng, event=ctx.new_event(), dur=1.0, req_bytes=900, resp_bytes=12000
+        )
+        common = dict(interface_id=inst.eni.id, src_name=c.name, dst_name=inst.name)
+        ctx.add_truth(
+            f"records of {inst.eni.id} skipped",
+            "verdict",
+            "INCOMPLETE_DATA",
+            c.address,
+            s.address,
+            port,
+            "tcp",
+            t0,
+            t1,
+            details=f"SKIPDATA on {inst.eni.id} from {t0:.0f} to {t1:.0f}; {len(times)} connections from {c.address} fell in it",
+            **common,
+        )
+        ctx.add_truth(
+            f"SKIPDATA on {inst.eni.id}",
+            "detector",
+            "data_quality",
+            None,
+            s.address,
+            None,
+            None,
+            t0,
+            t1,
+            details="SKIPDATA records: the interface's records were dropped for these intervals",
+            **common,
+        )
+
+    return inject
