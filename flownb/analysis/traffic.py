@@ -298,7 +298,8 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
     p_codes = remap[proto + 1]
     n_p = max(len(present), 1)
     span = int(hi.max()) + 1 if len(hi) else 1
-    if (int(lo.max()) + 1 if len(lo) else 1) * span * n_p < 2**63:
+    direct = (int(lo.max()) + 1 if len(lo) else 1) * span * n_p < 2**63
+    if direct:
         key = (lo * span + hi) * n_p + p_codes
     else:  # very many distinct addresses
         f_lo, u_lo = pd.factorize(lo)
@@ -310,17 +311,26 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
     conv = conv.astype(np.int64)
     m = len(uniq)
     # which side is the server: the TCP handshake, then port scores, then who spoke first, then the lower port
-    first_rec = np.zeros(m, dtype=np.int64)
-    first_rec[conv[::-1]] = np.arange(len(conv))[::-1]  # first record of each conversation
+    if direct:  # each conversation's endpoints and protocol, decoded from its key
+        u = np.asarray(uniq, dtype=np.int64)
+        pair, pc = np.divmod(u, n_p)
+        lo_e, hi_e = np.divmod(pair, span)
+        (lo_addr, lo_port), (hi_addr, hi_port) = np.divmod(lo_e, 65537), np.divmod(hi_e, 65537)
+        lo_port, hi_port = lo_port - 1, hi_port - 1
+        proto_c = present[pc] - 1
+    else:
+        first_rec = np.zeros(m, dtype=np.int64)
+        first_rec[conv[::-1]] = np.arange(len(conv))[::-1]  # first record of each conversation
+        fwd_f = fwd[first_rec]
+        s_f, d_f, sp_f, dp_f = src[first_rec], dst[first_rec], sp[first_rec], dp[first_rec]
+        lo_addr, hi_addr = np.where(fwd_f, s_f, d_f), np.where(fwd_f, d_f, s_f)
+        lo_port, hi_port = np.where(fwd_f, sp_f, dp_f), np.where(fwd_f, dp_f, sp_f)
+        proto_c = proto[first_rec]
     if "tcp_flags" in df:
         vote = server_vote(int_array(df["tcp_flags"], n)[idx], len(idx)).astype(np.int64)
         votes = np.bincount(conv, weights=np.where(fwd, vote, -vote), minlength=m)
     else:
         votes = np.zeros(m)
-    fwd_f = fwd[first_rec]
-    sp_f, dp_f = sp[first_rec], dp[first_rec]
-    lo_port = np.where(fwd_f, sp_f, dp_f)
-    hi_port = np.where(fwd_f, dp_f, sp_f)
     score = port_score(hi_port).astype(np.int64) - port_score(lo_port).astype(np.int64)
     hi_server = np.where(votes != 0, votes > 0, score > 0)
     undecided = np.flatnonzero((votes == 0) & (score == 0))
@@ -348,13 +358,13 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
         "conv": conv,
         "n_conv": np.array(m),
         "to_server": to_server,
-        "src": src,
-        "dst": dst,
-        "sp": sp,
-        "dp": dp,
-        "proto": proto,
         "addr_values": np.asarray(addr_values, dtype=object),
-        "first_rec": first_rec,
+        # per conversation: client and server endpoints, protocol
+        "client": np.where(hi_server, lo_addr, hi_addr),
+        "client_port": np.where(hi_server, lo_port, hi_port),
+        "server": np.where(hi_server, hi_addr, lo_addr),
+        "server_port": np.where(hi_server, hi_port, lo_port),
+        "conv_proto": proto_c,
     }
 
 
@@ -505,14 +515,8 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
         codes[several_c] = len(cats) + np.asarray(kc, dtype=np.int64)
         cats += extra_labels
     interfaces = pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
-    # orientation of each conversation from its first record
-    fr = p["first_rec"]
-    rec_to_server = to_server[fr]
-    cl_addr = np.where(rec_to_server, p["src"][fr], p["dst"][fr])
-    sv_addr = np.where(rec_to_server, p["dst"][fr], p["src"][fr])
-    cl_port = np.where(rec_to_server, p["sp"][fr], p["dp"][fr])
-    sv_port = np.where(rec_to_server, p["dp"][fr], p["sp"][fr])
-    proto = p["proto"][fr]
+    cl_addr, sv_addr = p["client"], p["server"]
+    cl_port, sv_port, proto = p["client_port"], p["server_port"], p["conv_proto"]
     addr_cats = pd.Index(p["addr_values"])
     out = pd.DataFrame(
         {
