@@ -32,7 +32,7 @@ ok = records[records["log_status"] == "OK"]
 
 explorer = FlowExplorer(ok)
 board = DetectorBoard(records)
-troubleshooter = Troubleshooter(records, src="10.0.2.10", dst="10.0.11.10", port=22, protocol="tcp")
+troubleshooter = Troubleshooter(records, src="10.0.10.10", dst="10.0.20.10", port=5432, protocol="tcp")
 
 tabs = widgets.Tab(children=[explorer.widget, board.widget, troubleshooter.widget])
 for i, title in enumerate(["Explore", "Detectors", "Troubleshoot"]):
