@@ -125,7 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     width = max(len(r[0]) for r in rows)
-    print(f"{args.records:,} records, best of {args.rounds} rounds")
+    import os
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"{args.records:,} records, best of {args.rounds} rounds; {os.cpu_count()} CPUs, load average {load:.1f}"
+    )
     print(f"{'operation':<{width}}  {'seconds':>8}  {'x read':>7}  target")
     for name, sec, verdict in rows:
         print(f"{name:<{width}}  {sec:8.3f}  {sec / t_read:7.3f}  {verdict}")
