@@ -48,8 +48,8 @@ def _address_codes(df: pd.DataFrame, columns: list[str]) -> tuple[list[np.ndarra
     union = parts[0][1]
     for _, values in parts[1:]:
         union = union.append(values[~values.isin(union)])
-    out = []
-    for codes, values in parts:
+    out = [parts[0][0]]  # the first column's codes index the union as they are
+    for codes, values in parts[1:]:
         remap = np.append(union.get_indexer(values), -1)
         out.append(remap[codes])  # a missing value's code -1 picks the trailing -1
     return out, union
