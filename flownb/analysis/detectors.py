@@ -1502,7 +1502,7 @@ def _beaconing(
     return r[list(_RAW_COLUMNS)]
 
 
-@_register(_rejected)
+@_register(_rejected, oriented=True)
 def _reject_spike(
     f: Flows,
     *,
@@ -1512,7 +1512,12 @@ def _reject_spike(
     min_rejects: int = 10,
     pair_per_hour: int = 50,
 ):
-    """A source whose rejected records jump above its own history, or pile up against one host.
+    """A client whose rejected records jump above its own history, or pile up against one server.
+
+    Records are counted by conversation: ``src`` is the side that started the
+    connections (the client) and ``dst`` the server, whichever direction was
+    rejected (a network ACL that drops the answers rejects records from the
+    server to the client).
 
     Two rules. Per source and ``window``: more rejected records than the mean
     plus ``sigma`` standard deviations of the source's earlier windows (at
@@ -1563,14 +1568,15 @@ def _reject_spike(
     if not m.any():
         return None
     t0 = f.span[0]
-    src, dst, t, e = a["src"][m], a["dst"][m], a["start"][m], a["end"][m]
+    # by conversation side: a rejected answer counts against the client whose connection it was
+    src, dst, t, e = a["cli"][m], a["srv"][m], a["start"][m], a["end"][m]
     out = []
     # rule 1: per source, per window, against its history
     b = (t - t0) // w
     cells = (
         pd.DataFrame({"src": src, "b": b}).value_counts().rename("n").reset_index().sort_values(["src", "b"])
     )
-    first_seen = pd.Series((a["start"] - t0) // w).groupby(a["src"]).min()
+    first_seen = pd.Series((a["start"] - t0) // w).groupby(a["cli"]).min()
     cells["first"] = first_seen.reindex(cells["src"]).to_numpy()
     g = cells.groupby("src", sort=False)
     n = cells["n"].to_numpy(dtype=float)
@@ -1595,7 +1601,7 @@ def _reject_spike(
         r1["end"] = span["e"].max()
         r1["dst"] = -1
         r1["summary"] = [
-            f"{f.addr[s]} had up to {int(sc)} rejected records per {_dur(w)}, above the mean + "
+            f"Connections of {f.addr[s]} had up to {int(sc)} rejected records per {_dur(w)}, above the mean + "
             f"{sigma:g} sigma of its own history."
             for s, sc in zip(r1["src"], r1["score"], strict=True)
         ]
@@ -1617,7 +1623,7 @@ def _reject_spike(
             score=("n", "max"),
         )
         r2["summary"] = [
-            f"{int(sc)} records from {f.addr[s]} to {f.addr[dd]} were rejected within an hour."
+            f"{int(sc)} records of connections from {f.addr[s]} to {f.addr[dd]} were rejected within an hour."
             for s, dd, sc in zip(r2["src"], r2["dst"], r2["score"], strict=True)
         ]
         out.append(r2)
