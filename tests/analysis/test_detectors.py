@@ -415,6 +415,17 @@ def test_reject_spike_pair_rule_and_history_rule():
     assert len(out) == 1 and pd.isna(out.iloc[0].dst) and out.iloc[0].severity == "Medium"
 
 
+def test_reject_spike_charges_rejected_answers_to_the_client():
+    # a network ACL drops the database's answers: the records rejected go server -> client
+    lines = []
+    for i in range(60):
+        lines.append(rec("10.0.10.10", "10.0.20.10", 40000 + i, 5432, packets=3, t=i * 30))
+        lines.append(rec("10.0.20.10", "10.0.10.10", 5432, 40000 + i, packets=3, t=i * 30, action="REJECT"))
+    out = D.reject_spike(frame(lines))
+    assert out[["src", "dst"]].to_dict("records") == [{"src": "10.0.10.10", "dst": "10.0.20.10"}]
+    assert set(evidence(frame(lines), out.iloc[0])["srcaddr"]) == {"10.0.20.10"}
+
+
 def test_intel_match_needs_a_list_and_orients_the_conversation():
     lines = web_traffic(5)
     df = frame(lines)
