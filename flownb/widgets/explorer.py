@@ -198,7 +198,10 @@ class FlowExplorer:
                 self.summary,
                 self._message,
                 self.views["timeline"],
-                w.HBox([self.views["top_talkers"], self.views["port_heatmap"]]),
+                w.HBox(
+                    [self.views["top_talkers"], self.views["port_heatmap"]],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
             ]
         )
         if state is not None:
@@ -236,13 +239,15 @@ class FlowExplorer:
     def _build_charts(self, which: tuple[str, ...] = ("timeline", "top_talkers", "port_heatmap")) -> None:
         sel = self._selected_view()
         if "timeline" in which:
-            self.charts["timeline"] = _charts.traffic_timeline(self._view, metric=self.metric, brush=True)
+            self.charts["timeline"] = _charts.traffic_timeline(
+                self._view, metric=self.metric, brush=True, width=540
+            )
         if "top_talkers" in which:
             self.charts["top_talkers"] = _charts.top_talkers(
-                sel, by=self.top_by, metric=self.metric, width=280
+                sel, by=self.top_by, metric=self.metric, width=260
             )
         if "port_heatmap" in which:
-            self.charts["port_heatmap"] = _charts.port_heatmap(sel, n=15, width=420)
+            self.charts["port_heatmap"] = _charts.port_heatmap(sel, n=15, width=400)
 
     def _assign(self, which: tuple[str, ...]) -> None:
         for name in which:

@@ -115,14 +115,14 @@ class FilterPanel:
         )
         self.src = w.Text(
             placeholder="10.0.1.0/24",
-            description="source",
+            description="src",
             continuous_update=False,
             layout=layout,
             style=style,
         )
         self.dst = w.Text(
             placeholder="10.0.2.15",
-            description="destination",
+            description="dst",
             continuous_update=False,
             layout=layout,
             style=style,

@@ -100,6 +100,53 @@ def voila(tmp_path_factory):
     log.close()
 
 
+def _serve(cmd: list[str], folder: Path, url: str, name: str):
+    env = {
+        **os.environ,
+        "FLOWNB_OFFLINE": "1",
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+    }
+    log = open(folder / f"{name}.log", "w")  # noqa: SIM115 - closed by the caller
+    proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 90
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return proc, log
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    log.close()
+    pytest.fail(f"{name} did not start: {(folder / f'{name}.log').read_text()[-2000:]}")
+
+
+@pytest.fixture(scope="session")
+def jupyterlab(tmp_path_factory):
+    """JupyterLab on a free port (no token, no update checks) over the same small notebooks."""
+    pytest.importorskip("jupyterlab")
+    folder = tmp_path_factory.mktemp("lab")
+    from .notebooks import NOTEBOOKS
+
+    for name, source in NOTEBOOKS.items():
+        write_notebook(folder / f"{name}.ipynb", source)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+        "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={folder}",
+        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--ServerApp.disable_check_xsrf=True", "--ServerApp.allow_root=True",
+    ]  # fmt: skip
+    proc, log = _serve(cmd, folder, f"{url}/api", "jupyterlab")
+    yield url, folder
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # pragma: no cover
+        proc.kill()
+    log.close()
+
+
 @pytest.fixture(scope="session")
 def browser_context():
     sync_api = pytest.importorskip("playwright.sync_api")

@@ -95,10 +95,20 @@ def jupyterlab(copy_of_notebooks, tmp_path_factory):
         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--allow-root",
     ]  # fmt: skip
+    # Render every cell (JupyterLab 4 virtualises cells out of view by default) and ask about no news.
+    settings = home / "settings"
+    (settings / "@jupyterlab" / "notebook-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+        '{"windowingMode": "none"}'
+    )
+    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false"}'
+    )
     env = {
         "JUPYTER_CONFIG_DIR": str(home / "config"),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        "JUPYTERLAB_SETTINGS_DIR": str(settings),
     }
     url = f"http://127.0.0.1:{port}"
     proc, log = _serve(cmd, copy_of_notebooks, f"{url}/lab", tmp_path_factory.mktemp("logs") / "lab.log", env)

@@ -134,3 +134,24 @@ def test_panel_state_round_trip(demo):
 def test_explorer_needs_a_dataframe():
     with pytest.raises(TypeError, match="needs a pandas DataFrame"):
         FlowExplorer([1, 2, 3])
+
+
+@pytest.mark.parametrize(("env", "offline"), [("", False), ("1", True)])
+def test_offline_bundle_only_when_flownb_offline_is_set(env, offline):
+    """Saved notebooks must not carry vl-convert's JavaScript bundle: it is used only when asked for."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import flownb, altair as alt\n"
+        "from flownb.widgets import FlowExplorer\n"
+        "FlowExplorer(flownb.samples.load('aws-docs/default-accept-reject'))\n"
+        "print(alt.JupyterChart._is_offline, len(alt.JupyterChart._esm) > 100_000)\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if k != "FLOWNB_OFFLINE"}
+    if env:
+        environ["FLOWNB_OFFLINE"] = env
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environ)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [str(offline), str(offline)]
