@@ -263,8 +263,10 @@ def port_score(port: np.ndarray) -> np.ndarray:
 
     ``port`` is an integer array with -1 where the port is missing (scored -1).
     """
-    port = np.asarray(port, dtype=np.int64)
-    return _SCORES[np.clip(port, -1, 65535) + 1]
+    port = np.asarray(port)
+    if len(port) and (port.min() < -1 or port.max() > 65535):
+        port = np.clip(port, -1, 65535)
+    return _SCORES[port + 1]
 
 
 def server_vote(tcp_flags: np.ndarray | None, n: int) -> np.ndarray:

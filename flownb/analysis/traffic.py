@@ -286,21 +286,35 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
     sp = int_array(df.get("srcport"), n)[idx]
     dp = int_array(df.get("dstport"), n)[idx]
     proto = int_array(df.get("protocol"), n)[idx]
-    e_src = src * 65537 + (sp + 1)
-    e_dst = dst * 65537 + (dp + 1)
+    # an endpoint is address * 65537 + port + 1 (port -1 when missing); in place: fewer temporaries
+    e_src = src * 65537
+    e_src += sp
+    e_src += 1
+    e_dst = dst * 65537
+    e_dst += dp
+    e_dst += 1
     fwd = e_src <= e_dst
-    lo = np.where(fwd, e_src, e_dst)
-    hi = np.where(fwd, e_dst, e_src)
+    lo = np.minimum(e_src, e_dst)
+    hi = np.maximum(e_src, e_dst)
+    del e_src, e_dst
     # one integer per (endpoint, endpoint, protocol), hashed once; two steps only when it cannot fit
-    present = np.flatnonzero(np.bincount(proto + 1, minlength=257))  # protocols are 0-255 (-1 missing)
-    remap = np.zeros(257, dtype=np.int64)
-    remap[present] = np.arange(len(present))
-    p_codes = remap[proto + 1]
+    proto1 = proto + 1
+    present = np.flatnonzero(np.bincount(proto1, minlength=257))  # protocols are 0-255 (-1 missing)
     n_p = max(len(present), 1)
+    if n_p > 1:
+        remap = np.zeros(257, dtype=np.int64)
+        remap[present] = np.arange(len(present))
+        p_codes = remap[proto1]
+    else:
+        p_codes = 0
     span = int(hi.max()) + 1 if len(hi) else 1
     direct = (int(lo.max()) + 1 if len(lo) else 1) * span * n_p < 2**63
     if direct:
-        key = (lo * span + hi) * n_p + p_codes
+        key = lo * span
+        key += hi
+        if n_p > 1:
+            key *= n_p
+            key += p_codes
     else:  # very many distinct addresses
         f_lo, u_lo = pd.factorize(lo)
         key = (f_lo.astype(np.int64) * span + hi) * n_p + p_codes
@@ -331,7 +345,7 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
         votes = np.bincount(conv, weights=np.where(fwd, vote, -vote), minlength=m)
     else:
         votes = np.zeros(m)
-    score = port_score(hi_port).astype(np.int64) - port_score(lo_port).astype(np.int64)
+    score = port_score(hi_port).astype(np.int16) - port_score(lo_port)
     hi_server = np.where(votes != 0, votes > 0, score > 0)
     undecided = np.flatnonzero((votes == 0) & (score == 0))
     if len(undecided):
@@ -441,8 +455,8 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
     n = len(df)
     ts = to_server.astype(np.int64)
     cd = conv * 2 + ts  # conversation-direction: 1 = towards the server
-    packets = float_array(df.get("packets"), n)[idx]
-    nbytes = float_array(df.get("bytes"), n)[idx]
+    packets = counter_weights(df.get("packets"), n)[idx]
+    nbytes = counter_weights(df.get("bytes"), n)[idx]
     if "interface_id" in df:
         eni, eni_values = codes_and_values(df["interface_id"])
         eni = eni[idx]
