@@ -252,10 +252,9 @@ def finish(parts: list[Part], errors: Errors, *, stacklevel: int = 3) -> pd.Data
     tables = [p.table for p in parts]
     for p in parts:  # let to_pandas free each column's Arrow memory as it converts it
         p.table = None
-    table = _arrow.combine(tables)
+    holder = [_arrow.combine(tables)]
     del tables
-    df = _arrow.to_pandas(table)
-    del table
+    df = _arrow.to_pandas(holder)
     bad = tuple(b for p in parts for b in p.bad)
     formats = tuple(dict.fromkeys(f for p in parts for f in p.formats))
     sources = tuple(s for p in parts for s in p.sources)

@@ -126,12 +126,12 @@ def _fast(open_stream: Callable[[], pa.NativeFile], fmt: list[str], skip: int) -
             col = col.cast(target)
         elif target == _arrow.DICT:
             allowed = schema.ENUMS.get(name)
+            own_names = pa.array([name, name.replace("_", "-")])
             for chunk in col.chunks:
-                dictionary = chunk.dictionary.to_pylist()
                 # A repeated header line of an all-string format parses as a record: catch it here.
-                if name.replace("_", "-") in dictionary or name in dictionary:
+                if pc.any(pc.is_in(chunk.dictionary, value_set=own_names)).as_py():
                     raise _NeedsCarefulPath
-                if allowed and not set(dictionary) <= set(allowed):
+                if allowed and not pc.all(pc.is_in(chunk.dictionary, value_set=pa.array(allowed))).as_py():
                     raise _NeedsCarefulPath
         arrays.append(col)
     return pa.Table.from_arrays(arrays, schema=_arrow.arrow_schema(cols))
@@ -168,10 +168,13 @@ def parse_careful(data: bytes, name: str, names: list[str] | None) -> Part:
         .fill_null(False)
         .to_numpy(zero_copy_only=False)
     )
-    is_header &= nonblank
-    # A header of one or two names must be followed by a line of its width (or by nothing), so a
-    # stray word that happens to be a field name is reported as a bad line, not obeyed as a format.
-    lines_with_text = np.flatnonzero(nonblank)
+    junk = pc.match_substring_regex(raw, "[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\x7f]").to_numpy(
+        zero_copy_only=False
+    )
+    is_header &= nonblank & ~junk
+    # A header of one or two names must be followed by a line of its width, so a stray word that
+    # happens to be a field name is reported as a bad line, not obeyed as a format.
+    lines_with_text = np.flatnonzero(nonblank & ~junk)
     candidates = np.flatnonzero(is_header)
     if len(candidates):
         pos = np.searchsorted(lines_with_text, candidates) + 1
@@ -179,16 +182,16 @@ def parse_careful(data: bytes, name: str, names: list[str] | None) -> Part:
         nxt = lines_with_text[np.minimum(pos, len(lines_with_text) - 1)]
         same_width = ntok[nxt] == ntok[candidates]
         short = ntok[candidates] < 3
-        is_header[candidates[short & has_next & ~same_width]] = False
+        first = candidates == lines_with_text[0]
+        # Inside the text, a one-name line is never taken as a header (it is far likelier a stray word).
+        lone = (ntok[candidates] < 2) & ~first
+        is_header[candidates[(short & ~(has_next & same_width)) | lone]] = False
     header_rows = np.flatnonzero(is_header)
     segment = np.cumsum(is_header)
     formats = [names or list(schema.DEFAULT_FIELDS)]
     formats += [schema.parse_format(norm[int(i)].as_py().split()) for i in header_rows]
     record = nonblank & ~is_header
 
-    junk = pc.match_substring_regex(raw, "[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\x7f]").to_numpy(
-        zero_copy_only=False
-    )
     notes: list[tuple[str, int, str]] = []
     bad_rows: list[np.ndarray] = []
     bad_reasons: list[np.ndarray] = []
