@@ -25,6 +25,8 @@ __version__ = "0.1.0"
 # Public name -> "module" (a submodule) or "module:attribute" (loaded on first use).
 _LAZY: dict[str, str] = {
     # sources
+    "FlowLogAccessError": "flownb.io._aws:FlowLogAccessError",
+    "FlowLogSourceWarning": "flownb.io._aws:FlowLogSourceWarning",
     "read_cloudwatch": "flownb.io.cloudwatch:read_cloudwatch",
     "query_cloudwatch": "flownb.io.cloudwatch:query_cloudwatch",
     # Logs Insights
