@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -187,6 +188,7 @@ class FlowExplorer:
         self.summary = w.HTML()
         self._message = w.HTML()
         self.charts: dict[str, Any] = {}
+        self._cache: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
         self._build_charts()
         self.views = {name: jupyter_chart(chart) for name, chart in self.charts.items()}
         self.views["timeline"].observe(self._on_selection, names="_vl_selections")
@@ -237,6 +239,14 @@ class FlowExplorer:
         return self._view.subset(filter_mask(self._records, FilterState(start=a, end=b)))
 
     def _build_charts(self, which: tuple[str, ...] = ("timeline", "top_talkers", "port_heatmap")) -> None:
+        # Charts are immutable and depend only on (filters, brush): going back to a state
+        # seen recently (Reset, undoing a click) reuses them instead of aggregating again.
+        key = (self.state, self._brush, which)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            self.charts.update(cached)
+            return
         sel = self._selected_view()
         if "timeline" in which:
             self.charts["timeline"] = _charts.traffic_timeline(
@@ -248,6 +258,9 @@ class FlowExplorer:
             )
         if "port_heatmap" in which:
             self.charts["port_heatmap"] = _charts.port_heatmap(sel, n=15, width=400)
+        self._cache[key] = {name: self.charts[name] for name in which}
+        while len(self._cache) > 16:
+            self._cache.popitem(last=False)
 
     def _assign(self, which: tuple[str, ...]) -> None:
         for name in which:
