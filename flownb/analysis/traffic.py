@@ -473,7 +473,7 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
     np.maximum.at(emax, cd, eni_k)
     pk = np.bincount(cd, weights=packets, minlength=m2)
     by = np.bincount(cd, weights=nbytes, minlength=m2)
-    multi = np.flatnonzero(emin[cd] != emax[cd])
+    multi = np.flatnonzero((emin != emax)[cd])
     if len(multi):
         k3, u3 = pd.factorize(cd[multi] * ne + eni_k[multi])
         u3 = np.asarray(u3, dtype=np.int64)
@@ -499,7 +499,7 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
     lo_e = np.minimum(emin[0::2], emin[1::2])
     hi_e = np.maximum(emax[0::2], emax[1::2])
     n_if = np.where(lo_e == hi_e, 1, 2).astype(np.int64)
-    several = np.flatnonzero(lo_e[conv] != hi_e[conv])
+    several = np.flatnonzero((lo_e != hi_e)[conv])
     if len(several):
         _, u2 = pd.factorize(conv[several] * ne + eni_k[several])
         u2 = np.asarray(u2, dtype=np.int64)
@@ -548,7 +548,8 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
             "records": np.bincount(conv, minlength=m).astype(np.int64),
             "interfaces": interfaces,
             "n_interfaces": n_if,
-        }
+        },
+        copy=False,
     )
     if "start" in df and "end" in df:
         big = np.iinfo(np.int64).max
