@@ -90,9 +90,9 @@ def test_binder_recipe_builds_and_runs_every_notebook(tmp_path):
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     env["VIRTUAL_ENV"] = str(env_dir)
 
-    def run(*cmd: str | Path, timeout: int = 1800) -> str:
+    def run(*cmd: str | Path, timeout: int = 1800, cwd: Path = repo) -> str:
         proc = subprocess.run(
-            [str(c) for c in cmd], cwd=repo, env=env, capture_output=True, text=True, timeout=timeout
+            [str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
         )
         assert proc.returncode == 0, (
             f"{' '.join(map(str, cmd))} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
