@@ -292,18 +292,20 @@ def _typed(out: pd.DataFrame) -> pd.DataFrame:
             "dst": out["dst"].astype("string"),
             "dst_port": pd.array(out["dst_port"], dtype="UInt16"),
             "protocol": pd.array(out["protocol"], dtype="UInt8"),
-            "start": pd.to_datetime(out["start"].astype("int64"), unit="s", utc=True).astype(
-                "datetime64[s, UTC]"
-            ),
-            "end": pd.to_datetime(out["end"].astype("int64"), unit="s", utc=True).astype(
-                "datetime64[s, UTC]"
-            ),
+            "start": _utc_seconds(out["start"]),
+            "end": _utc_seconds(out["end"]),
             "score": out["score"].astype("float64"),
             "evidence_count": pd.array(out["evidence_count"], dtype="Int64"),
             "summary": out["summary"].astype("string"),
         },
         index=pd.RangeIndex(len(out)),
     )
+
+
+def _utc_seconds(values: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """Unix seconds -> the contract's ``datetime64[s, UTC]``."""
+    secs = values.to_numpy(dtype="int64").astype("datetime64[s]")
+    return pd.Series(secs).dt.tz_localize("UTC").array
 
 
 def _finish(spec: _Spec, f: Flows, raw: pd.DataFrame) -> pd.DataFrame:
@@ -335,6 +337,7 @@ def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> np.ndarray:
     names = ("cli", "srv", "svc", "proto") if spec.oriented else ("src", "dst", "dport", "proto")
     fields = ("src", "dst", "dst_port", "protocol")
     t = f.a["start"][mask]
+    sub = {n: f.a[n][mask] for n in names}
     on = raw[list(fields)].to_numpy(dtype=np.int64) >= 0
     pattern_id = on @ np.array([1, 2, 4, 8])
     for pid in np.unique(pattern_id):
@@ -344,9 +347,7 @@ def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> np.ndarray:
             continue
         # one int64 key per record and per finding, built over both so the codes agree
         nrec = int(mask.sum())
-        cols = [
-            np.concatenate([f.a[names[i]][mask], raw[fields[i]].to_numpy(dtype=np.int64)[rows]]) for i in used
-        ]
+        cols = [np.concatenate([sub[names[i]], raw[fields[i]].to_numpy(dtype=np.int64)[rows]]) for i in used]
         k = key(*cols)
         krec, kfind = k[:nrec], k[nrec:]
         sel = isin(krec, kfind)
@@ -2062,7 +2063,8 @@ def detect(
         return _empty_findings()
     out = pd.concat(parts, ignore_index=True)
     out["severity"] = pd.Categorical(out["severity"], categories=list(SEVERITIES), ordered=True)
-    order = np.lexsort((out["start"].to_numpy(), -out["severity"].cat.codes.to_numpy()))
+    start = out["start"].to_numpy(dtype="datetime64[s]", na_value=np.datetime64("NaT")).view("int64")
+    order = np.lexsort((start, -out["severity"].cat.codes.to_numpy()))
     return out.iloc[order].reset_index(drop=True)
 
 
