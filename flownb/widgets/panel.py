@@ -183,6 +183,8 @@ class FilterPanel:
         self._quiet = True
         try:
             self.time.index = self._time_index(state)
+            # the slider snaps to its steps: remember the exact times while it is not moved
+            self._exact_time = (tuple(self.time.index), state.start, state.end)
             self.action.value = (
                 state.actions[0]
                 if len(state.actions) == 1 and state.actions[0] in self.action.options
@@ -237,7 +239,10 @@ class FilterPanel:
     def read(self) -> FilterState:
         """A FilterState from the controls as they are now (ValueError when a box holds a bad value)."""
         start = end = None
-        if self._times:
+        exact = getattr(self, "_exact_time", None)
+        if exact is not None and exact[0] == tuple(self.time.index):
+            start, end = exact[1], exact[2]
+        elif self._times:
             i, j = self.time.index
             if i > 0:
                 start = self._times[i][1]

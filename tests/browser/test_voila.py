@@ -59,13 +59,33 @@ def test_explorer_renders_and_a_control_changes_the_charts(page, voila):
     assert f"{(demo['action'] == 'REJECT').sum():,} records" in page.inner_text("body")
     page.screenshot(path=str(SHOTS / "flownb-explorer-reject.png"), full_page=True)
 
+    # brush an hour on the timeline: the selection comes back to Python and narrows the other charts
+    box = page.locator(".vega-embed svg.marks").first.bounding_box()
+    plot = page.evaluate(
+        """() => { const r = document.querySelectorAll('.vega-embed svg.marks')[0]
+                   .querySelector('g.mark-area').getBoundingClientRect();
+                   return {x: r.x, y: r.y, width: r.width, height: r.height}; }"""
+    )
+    y = plot["y"] + plot["height"] / 2 if plot["height"] else box["y"] + box["height"] / 2
+    x0, x1 = plot["x"] + plot["width"] * 0.30, plot["x"] + plot["width"] * 0.45
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, y, steps=5)
+    page.mouse.move(x1, y, steps=5)
+    page.mouse.up()
+    page.wait_for_function("document.body.innerText.includes('brushed')", timeout=60_000)
+    page.wait_for_timeout(1500)
+    brushed = [marks(page, i) for i in range(3)]
+    assert brushed[2] != after[2], "the port heatmap shows the brushed hours only"
+    page.screenshot(path=str(SHOTS / "flownb-explorer-brushed.png"), full_page=True)
+
     # type a bad CIDR: a message, no traceback, charts unchanged
     box = page.get_by_placeholder("10.0.1.0/24")
     box.fill("10.0.0.0/99")
     box.press("Enter")
     page.wait_for_function("document.body.innerText.includes('must be an IP address')", timeout=30_000)
     assert "Traceback" not in page.inner_text("body")
-    assert [marks(page, i) for i in range(3)] == after
+    assert [marks(page, i) for i in range(3)] == brushed
     page.screenshot(path=str(SHOTS / "flownb-explorer-bad-cidr.png"), full_page=True)
     assert page.errors == []
 

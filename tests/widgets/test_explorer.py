@@ -155,3 +155,14 @@ def test_offline_bundle_only_when_flownb_offline_is_set(env, offline):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environ)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == [str(offline), str(offline)]
+
+
+def test_an_exact_time_range_survives_a_click_elsewhere(explorer):
+    explorer.state = FilterState(start="2025-06-02 10:03", end="2025-06-02 11:07")
+    explorer.panel.action.value = "REJECT"
+    assert explorer.state == FilterState(
+        start="2025-06-02 10:03", end="2025-06-02 11:07", actions=("REJECT",)
+    )
+    n = len(explorer.panel.time.options)
+    explorer.panel.time.index = (0, n - 1)  # moving the slider replaces it
+    assert explorer.state == FilterState(actions=("REJECT",))
