@@ -6,7 +6,9 @@ answered once here, vectorised, and shared:
 
 * **addresses** are coded over one table of distinct strings, using
   ``pkt_srcaddr``/``pkt_dstaddr`` when present (the original addresses behind a
-  NAT or transit gateway), and classified once per distinct value;
+  NAT or transit gateway), and classified once per distinct value; with
+  ``flow_direction`` (version 5) the ENIs' own addresses count as local even
+  when globally routable (IPv6);
 * **duplicates** are dropped: a connection between two ENIs of the VPC is logged
   on both; of each direction of each 5-tuple only one ENI's records are kept
   (one that rejected it, if either did); a NAT gateway's two legs of one flow
@@ -206,6 +208,20 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
     cls = _netclass.classify(table, nets)
     addr_local = cls["is_local"].to_numpy()
     addr_public = cls["is_public"].to_numpy()
+    if "flow_direction" in df and len(table):
+        # the ENI's own address is the source of its egress records and the destination of its
+        # ingress records: local even when globally routable (a VPC's IPv6 addresses)
+        direction = df["flow_direction"]
+        own = np.concatenate(
+            [
+                by["srcaddr"][(direction == "egress").to_numpy(dtype=bool, na_value=False)],
+                by["dstaddr"][(direction == "ingress").to_numpy(dtype=bool, na_value=False)],
+            ]
+        )
+        own = own[own >= 0]
+        addr_local = addr_local.copy()
+        addr_local[own] = True
+        addr_public = addr_public & ~addr_local
     keep = (src >= 0) & (dst >= 0)
     if "srcaddr" in df and "dstaddr" in df and "interface_id" in df:
         drop, new_dst, new_dport = _nat_legs(df, by["srcaddr"], by["dstaddr"], dst, start_all, n, addr_local)

@@ -542,6 +542,19 @@ def test_local_networks_make_public_looking_vpc_addresses_local():
     assert out["dst_port"].tolist() == [6667]
 
 
+def test_flow_direction_marks_the_enis_own_ipv6_addresses_local():
+    header = "version interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status flow-direction"
+    lines = [
+        f"5 eni-0000000000000000a 2600:1f18::5 2001:db8::9 {30000 + m} 443 6 5 400 {T0 + m * 60} {T0 + m * 60 + 5} ACCEPT OK egress"
+        for m in range(60)
+    ]
+    lines.append(
+        f"5 eni-0000000000000000a 2600:1f18::5 2001:db8::66 45000 6667 6 5 400 {T0 + 3000} {T0 + 3005} ACCEPT OK egress"
+    )
+    df = flownb.read_flow_logs(io.BytesIO((header + "\n" + "\n".join(lines) + "\n").encode()))
+    assert D.new_remote_port(df)["dst_port"].tolist() == [6667]
+
+
 # --------------------------------------------------------------------------------------------
 # evidence
 # --------------------------------------------------------------------------------------------
