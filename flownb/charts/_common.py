@@ -169,9 +169,27 @@ def inline_values(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
+@cache
+def _shared_data_class(alt: Any) -> type:
+    class SharedInlineData(alt.InlineData):  # type: ignore[misc, name-defined]
+        """Inline values that chart builder methods share instead of deep-copying.
+
+        Every Altair builder method (``mark_*``, ``encode``, ``properties``) copies the
+        chart, data included; the values are never changed, so sharing them is safe
+        and saves a copy of thousands of rows per call.
+        """
+
+        _class_is_valid_at_instantiation = False  # the values are built by flownb: no jsonschema pass per row
+
+        def __deepcopy__(self, memo: Any = None) -> Any:
+            return self
+
+    return SharedInlineData
+
+
 def vchart(alt: Any, frame: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
     """``alt.Chart`` over ``frame`` given as inline values (see :func:`inline_values`)."""
-    return alt.Chart({"values": inline_values(frame)}, *args, **kwargs)
+    return alt.Chart(_shared_data_class(alt)(values=inline_values(frame)), *args, **kwargs)
 
 
 def empty_chart(alt: Any, message: str, *, width: int = WIDE, height: int = HEIGHT) -> Any:
