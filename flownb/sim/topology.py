@@ -489,6 +489,22 @@ class Topology:
         inst.eni.security_groups[0] = new.id
         return new
 
+    def extra_security_group(self, instance: str, purpose: str) -> SecurityGroup:
+        """Attach a new, empty security group to an instance's ENI and return it (to add rules).
+
+        Rules of all the groups on an ENI add up (AWS evaluates their union), and the
+        instance stays a member of its original groups, so rules elsewhere that refer
+        to those groups keep matching it.
+        """
+        inst = self.instance(instance)
+        name = f"{inst.name}-{purpose}"
+        if any(g.name == name for g in self.security_groups):
+            return self.security_group(name)
+        new = SecurityGroup(name, [], [], f"{purpose} for {inst.name}")
+        self.security_groups.append(new)
+        inst.eni.security_groups.append(new.id)
+        return new
+
     def private_network_acl(self, subnet: str) -> NetworkAcl:
         """Give a subnet its own copy of its network ACL (to edit it alone) and return it."""
         sub = self.subnet(subnet)

@@ -147,7 +147,7 @@ def _brute(
     _at_least_one(ctx, attempts=attempts)
     inst = _instance(ctx, target, "target")
     if open_to_world:
-        sg = ctx.topo.private_security_group(inst.name)
+        sg = ctx.topo.extra_security_group(inst.name, "opened-by-mistake")
         sg.inbound.append(
             SecurityGroupRule("tcp", port, "0.0.0.0/0", description="opened to the world by mistake")
         )
@@ -251,7 +251,7 @@ def exposed_port_probe(
     """A port opened to the world by mistake (Elasticsearch 9200) is found by internet scanners: ACCEPTed probes."""
     _at_least_one(ctx, sources=sources)
     inst = _instance(ctx, target, "target")
-    sg = ctx.topo.private_security_group(inst.name)
+    sg = ctx.topo.extra_security_group(inst.name, "opened-by-mistake")
     sg.inbound.append(
         SecurityGroupRule("tcp", port, "0.0.0.0/0", description="opened to the world by mistake")
     )
