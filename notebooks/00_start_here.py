@@ -42,6 +42,7 @@
 # 169.254.169.254, DHCP, time sync, ...; notebook `01` has the list).
 
 # %%
+import os
 import tempfile
 from pathlib import Path
 
@@ -51,9 +52,9 @@ import pandas as pd
 import flownb
 import flownb.charts  # Altair chart builders (each returns a chart; the last line of a cell shows it)
 
-# Charts display as Jupyter widgets: they render in JupyterLab and Voila, and offline too when
-# the environment variable FLOWNB_OFFLINE=1 is set before Jupyter starts.
-alt.renderers.enable("jupyter")
+# Charts display as Jupyter widgets (JupyterLab, Voila); with FLOWNB_OFFLINE=1 they load their
+# JavaScript from the installed packages instead of a CDN.
+alt.renderers.enable("jupyter", offline=os.environ.get("FLOWNB_OFFLINE") == "1")
 
 pd.set_option("display.width", 120)
 pd.set_option("display.max_columns", 12)
@@ -147,14 +148,15 @@ print(
 )
 
 # %%
-talkers = flownb.top(ok, by="srcaddr", metric="bytes", n=5)
+talkers = flownb.top(ok, by="srcaddr", metric="bytes", n=10)
 talkers[["srcaddr", "flows", "packets", "bytes", "bpp", "share"]]
 
 # %% [markdown]
 # The database server `10.0.20.10` (db-1) sent most of the bytes: that is normal for a database answering
 # the application tier. The NAT gateway `10.0.0.220` comes second: every private instance that talks to the
-# internet goes through it. Fifth is an **internet address**, `104.243.37.152`: it sent 2.2 million packets
-# of 66 bytes on average (`bpp`, bytes per packet). Packets that small are TCP acknowledgements: something
+# internet goes through it. Most of the others are the VPC's own servers (`10.0.…`), but one of the top ten
+# is an **internet address**, `104.243.37.152`: it sent 2.2 million packets of 66 bytes on average (`bpp`,
+# bytes per packet). Packets that small are TCP acknowledgements: something
 # large was going *to* that address. Notebook `05` finds out what (an exfiltration from the database).
 #
 # The chart below shows the bytes over the day, split by action. Hover for the values.
@@ -178,7 +180,7 @@ flownb.charts.top_talkers(ok, by="dstport", metric="flows", n=10)
 # %%
 assert talkers.iloc[0]["srcaddr"] == "10.0.20.10"  # the database sent the most bytes
 outsider = talkers.set_index("srcaddr").loc["104.243.37.152"]
-assert outsider["bpp"] < 100  # an internet address among the top five, sending only tiny packets
+assert outsider["bpp"] < 100  # an internet address among the top ten, sending only tiny packets
 
 # %% [markdown]
 # ## Try it: explore the day yourself

@@ -29,6 +29,7 @@
 # 6. the AWS documentation's example records, parsed one by one.
 
 # %%
+import os
 import tempfile
 import textwrap
 from pathlib import Path
@@ -39,7 +40,9 @@ import pandas as pd
 import flownb
 from flownb import schema
 
-alt.renderers.enable("jupyter")  # charts as widgets (offline with FLOWNB_OFFLINE=1)
+# Charts display as Jupyter widgets (JupyterLab, Voila); with FLOWNB_OFFLINE=1 they load their
+# JavaScript from the installed packages instead of a CDN.
+alt.renderers.enable("jupyter", offline=os.environ.get("FLOWNB_OFFLINE") == "1")
 pd.set_option("display.width", 120)
 pd.set_option("display.max_columns", 12)
 pd.set_option("display.max_rows", 80)

@@ -32,6 +32,7 @@
 # CloudWatch, the same text runs on a log group that receives flow logs.
 
 # %%
+import os
 import warnings
 
 import altair as alt
@@ -39,7 +40,9 @@ import pandas as pd
 
 import flownb
 
-alt.renderers.enable("jupyter")  # charts as widgets (offline with FLOWNB_OFFLINE=1)
+# Charts display as Jupyter widgets (JupyterLab, Voila); with FLOWNB_OFFLINE=1 they load their
+# JavaScript from the installed packages instead of a CDN.
+alt.renderers.enable("jupyter", offline=os.environ.get("FLOWNB_OFFLINE") == "1")
 pd.set_option("display.width", 120)
 
 df = flownb.samples.load("demo")

@@ -31,6 +31,8 @@
 # 5. what flow logs cannot tell, and when to use VPC Reachability Analyzer instead.
 
 # %%
+import os
+
 import altair as alt
 import pandas as pd
 
@@ -38,7 +40,9 @@ import flownb
 import flownb.charts
 from flownb.sim import NetworkAclRule
 
-alt.renderers.enable("jupyter")  # charts as widgets (offline with FLOWNB_OFFLINE=1)
+# Charts display as Jupyter widgets (JupyterLab, Voila); with FLOWNB_OFFLINE=1 they load their
+# JavaScript from the installed packages instead of a CDN.
+alt.renderers.enable("jupyter", offline=os.environ.get("FLOWNB_OFFLINE") == "1")
 pd.set_option("display.width", 120)
 pd.set_option("display.max_columns", 14)
 

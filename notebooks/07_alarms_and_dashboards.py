@@ -29,6 +29,8 @@
 # 5. the **AlarmLab** to tune an alarm, and a small dashboard of the same metrics.
 
 # %%
+import os
+
 import altair as alt
 import pandas as pd
 
@@ -36,7 +38,9 @@ import flownb
 import flownb.charts
 from flownb.monitoring import Alarm, MetricFilter
 
-alt.renderers.enable("jupyter")  # charts as widgets (offline with FLOWNB_OFFLINE=1)
+# Charts display as Jupyter widgets (JupyterLab, Voila); with FLOWNB_OFFLINE=1 they load their
+# JavaScript from the installed packages instead of a CDN.
+alt.renderers.enable("jupyter", offline=os.environ.get("FLOWNB_OFFLINE") == "1")
 pd.set_option("display.width", 140)
 pd.set_option("display.max_colwidth", 90)
 
@@ -67,15 +71,18 @@ sim.truth[["scenario", "label", "start", "end"]]
 # in order and can test some of them. This one is the AWS documentation's example: rejected SSH.
 
 # %%
-FIELDS = "version, account, eni, source, destination, srcport, {dst}, protocol, packets, bytes, windowstart, windowend, {action}, flowlogstatus"
+FIELDS = "version, account, eni, source, destination, srcport, {dst}, {proto}, packets, bytes, windowstart, windowend, {action}, flowlogstatus"
 ssh_rejected = MetricFilter(
-    "[" + FIELDS.format(dst='destport="22"', action='action="REJECT"') + "]", metric_name="SSHRejected"
+    "[" + FIELDS.format(dst='destport="22"', proto='protocol="6"', action='action="REJECT"') + "]",
+    metric_name="SSHRejected",
 )
 ssh_accepted = MetricFilter(
-    "[" + FIELDS.format(dst='destport="22"', action='action="ACCEPT"') + "]", metric_name="SSHAccepted"
+    "[" + FIELDS.format(dst='destport="22"', proto='protocol="6"', action='action="ACCEPT"') + "]",
+    metric_name="SSHAccepted",
 )
 rejected = MetricFilter(
-    "[" + FIELDS.format(dst="destport", action='action="REJECT"') + "]", metric_name="Rejected"
+    "[" + FIELDS.format(dst="destport", proto="protocol", action='action="REJECT"') + "]",
+    metric_name="Rejected",
 )
 
 metrics = pd.DataFrame(

@@ -101,9 +101,13 @@ def test_binder_recipe_builds_and_runs_every_notebook(tmp_path):
 
     run(bin_dir / "python", "-m", "pip", "install", "--quiet", "-r", repo / "binder" / "requirements.txt")
     run("bash", repo / "binder" / "postBuild")
-    # flownb comes from the environment, not from this checkout's editable install
+    # flownb comes from the environment (outside the repository, as the notebooks' kernels see it)
     where = run(
-        bin_dir / "python", "-c", "import flownb, voila, jupyterlab; print(flownb.__file__)", timeout=120
+        bin_dir / "python",
+        "-c",
+        "import flownb, voila, jupyterlab; print(flownb.__file__)",
+        timeout=120,
+        cwd=tmp_path,
     )
     assert str(env_dir) in where
     out = run(repo / "binder" / "start", bin_dir / "python", "-c", RUN_NOTEBOOKS)
