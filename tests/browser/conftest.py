@@ -121,7 +121,7 @@ def _serve(cmd: list[str], folder: Path, url: str, name: str):
 
 
 @pytest.fixture(scope="session")
-def jupyterlab(tmp_path_factory):
+def lab_server(tmp_path_factory):
     """JupyterLab on a free port (no token, no update checks) over the same small notebooks."""
     pytest.importorskip("jupyterlab")
     folder = tmp_path_factory.mktemp("lab")

@@ -10,8 +10,8 @@ from .test_voila import marks
 pytestmark = pytest.mark.browser
 
 
-def test_flow_explorer_in_jupyterlab(page, jupyterlab):
-    url, _folder = jupyterlab
+def test_flow_explorer_in_jupyterlab(page, lab_server):
+    url, _folder = lab_server
     page.goto(f"{url}/lab/tree/explorer.ipynb", timeout=180_000)
     page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content", timeout=180_000)
     # wait for the kernel to be ready (the status bar says Idle), then run the cell

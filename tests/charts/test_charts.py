@@ -212,3 +212,41 @@ def test_a_missing_optional_package_prints_the_pip_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "anywidget", None)
     with pytest.raises(ImportError, match=r'pip install "anywidget>=0\.9"'):
         require("anywidget", "flownb.widgets")
+
+
+def test_public_names_resolve_and_all_is_complete():
+    import flownb.widgets as widgets
+
+    for module, names in (
+        (
+            charts,
+            [
+                "traffic_timeline",
+                "top_talkers",
+                "port_heatmap",
+                "accept_reject",
+                "conversation_graph",
+                "flow_paths",
+                "findings_timeline",
+                "alarm_timeline",
+                "coverage",
+            ],
+        ),
+        (
+            widgets,
+            [
+                "FlowExplorer",
+                "Troubleshooter",
+                "QueryConsole",
+                "AlarmLab",
+                "DetectorBoard",
+                "Quiz",
+                "FilterPanel",
+                "FilterState",
+                "apply_filters",
+            ],
+        ),
+    ):
+        assert set(names) <= set(module.__all__), module.__name__
+        for name in module.__all__:
+            assert getattr(module, name) is not None, name
