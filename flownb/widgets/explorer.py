@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import charts as _charts
-from ..charts._common import human_bytes
+from ..charts._common import altair, empty_chart, human_bytes
 from ..charts._records import NAT, Records
 from ._base import jupyter_chart, message_html, widgets
 from .panel import FilterPanel
@@ -248,16 +248,19 @@ class FlowExplorer:
             self.charts.update(cached)
             return
         sel = self._selected_view()
-        if "timeline" in which:
-            self.charts["timeline"] = _charts.traffic_timeline(
+        builders = {
+            "timeline": lambda: _charts.traffic_timeline(
                 self._view, metric=self.metric, brush=True, width=540
-            )
-        if "top_talkers" in which:
-            self.charts["top_talkers"] = _charts.top_talkers(
-                sel, by=self.top_by, metric=self.metric, width=260
-            )
-        if "port_heatmap" in which:
-            self.charts["port_heatmap"] = _charts.port_heatmap(sel, n=15, width=400)
+            ),
+            "top_talkers": lambda: _charts.top_talkers(sel, by=self.top_by, metric=self.metric, width=260),
+            "port_heatmap": lambda: _charts.port_heatmap(sel, n=15, width=400),
+        }
+        for name in which:
+            try:
+                self.charts[name] = builders[name]()
+            except (ValueError, TypeError) as exc:  # records lacking a field the chart needs
+                self.last_error = exc
+                self.charts[name] = empty_chart(altair(), str(exc).split(";")[0], width=400)
         self._cache[key] = {name: self.charts[name] for name in which}
         while len(self._cache) > 16:
             self._cache.popitem(last=False)

@@ -284,6 +284,10 @@ def filter_mask(df: pd.DataFrame | Records, state: FilterState) -> np.ndarray | 
         _require(rec, "protocol", "protocol")
         both(np.isin(rec.ints("protocol"), state.protocols))
     if state.ports:
+        if "srcport" not in rec.columns and "dstport" not in rec.columns:
+            raise ValueError(
+                "filtering by port needs the 'srcport' or 'dstport' column, which these records lack"
+            )
         ports = list(state.ports)
         m = np.zeros(n, dtype=bool)
         for col in ("srcport", "dstport"):

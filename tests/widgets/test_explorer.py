@@ -166,3 +166,17 @@ def test_an_exact_time_range_survives_a_click_elsewhere(explorer):
     n = len(explorer.panel.time.options)
     explorer.panel.time.index = (0, n - 1)  # moving the slider replaces it
     assert explorer.state == FilterState(actions=("REJECT",))
+
+
+def test_records_lacking_fields_give_messages_not_tracebacks(demo):
+    slim = demo[["srcaddr", "dstaddr", "bytes", "action"]]  # no times, no ports
+    ex = FlowExplorer(slim)
+    assert ex.panel.time.disabled
+    titles = [chart.to_dict()["title"]["text"] for chart in ex.charts.values()]
+    assert "needs the column(s) ['start']" in titles[0]
+    assert "needs the column(s) ['dstport', 'start']" in titles[2]
+    assert ex.charts["top_talkers"].to_dict()["mark"]["type"] == "bar"
+    ex.state = FilterState(ports=(22,))
+    assert "needs the 'srcport' or 'dstport' column" in ex._message.value
+    ex.state = FilterState(interfaces=("eni-1",))
+    assert "needs the 'interface_id' column" in ex._message.value
