@@ -6,7 +6,8 @@ The notebooks are written as jupytext ``py:percent`` files (``notebooks/00_start
 - no widget state in the notebook metadata and no ``application/vnd.jupyter.widget-view+json``
   outputs (an interactive output is saved as a one-line text note instead);
 - no JavaScript outputs and no HTML that carries a ``<script>`` (the Vega/Altair bundles);
-- no execution timings in the cell metadata.
+- no execution timings in the cell metadata;
+- consecutive prints to the same stream in one output (the kernel splits them by timing).
 
 Rebuild one or all notebooks after editing their ``.py`` file::
 
@@ -93,6 +94,16 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                     continue
                 out["data"] = data
                 out["metadata"] = {}
+            elif out.get("output_type") == "stream":
+                # one stream per name: how prints are split into messages depends on timing
+                prev = outputs[-1] if outputs else None
+                if (
+                    prev is not None
+                    and prev.get("output_type") == "stream"
+                    and prev.get("name") == out.get("name")
+                ):
+                    prev["text"] += out["text"]
+                    continue
             outputs.append(out)
         cell.outputs = outputs
     return nb
