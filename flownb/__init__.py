@@ -60,6 +60,9 @@ _LAZY: dict[str, str] = {
     "monitoring": "flownb.monitoring",
     "sim": "flownb.sim",
     "analysis": "flownb.analysis",
+    # charts and widgets (altair and ipywidgets load when these are first used)
+    "charts": "flownb.charts",
+    "widgets": "flownb.widgets",
 }
 
 __all__ = [
