@@ -189,8 +189,9 @@ assert outsider["bpp"] < 100  # an internet address among the top ten, sending o
 # addresses and interfaces. Change a filter and the three charts follow; drag across the timeline to
 # narrow the top talkers and the port heat map to that time range.
 #
-# Try: set *action* to `REJECT`. Which destination ports are rejected most? Then brush the spike around
-# 03:30 on the timeline: one source tries hundreds of ports (a port scan, notebook `05`).
+# Try: set *action* to `REJECT`. Which destination ports are rejected most? Then brush the tall bar around
+# 05:00 on the timeline: a web server sending IP protocol 47 (GRE) to the internet, which its subnet's
+# network ACL rejects (notebook `05`). Type `185.220.101.45` as the source: a port scan at 03:30.
 
 # %%
 from flownb.widgets import FilterState, FlowExplorer
@@ -210,6 +211,10 @@ print(rejected["dstport"].value_counts().head(5).to_string())
 
 # %%
 assert len(rejected) == actions["REJECT"] and (rejected["action"] == "REJECT").all()
+rejected_bytes = flownb.timeseries(rejected, freq="5min", metric="bytes")
+tallest = rejected_bytes.loc[rejected_bytes["bytes"].idxmax(), "time"]
+gre = rejected[rejected["protocol"] == 47]
+assert tallest.hour == 5 and gre["bytes"].sum() > rejected["bytes"].sum() / 2  # the GRE bar at 05:00
 explorer.state = FilterState()  # back to everything
 
 # %% [markdown]
