@@ -86,25 +86,19 @@ def combine(tables: Iterable[pa.Table]) -> pa.Table:
 def to_pandas(table: pa.Table | list[pa.Table]) -> pd.DataFrame:
     """Convert a table in contract types to the contract's pandas DataFrame.
 
-    Columns are converted one at a time and each one's Arrow memory is released
-    before the next, so the peak stays near the size of the result. Pass the
+    The conversion frees each column's Arrow memory as soon as it is converted
+    (``self_destruct``), so the peak stays near the size of the result. Pass the
     table inside a one-element list to hand it over (the list is emptied): then
     no reference outside keeps the Arrow buffers alive.
     """
     if isinstance(table, list):
         table = table.pop()
-    names = table.column_names
-    columns: dict[str, pd.Series] = {}
-    pool = pa.default_memory_pool()
-    for name in names:
-        one = table.select([name])
-        table = table.drop_columns([name])
-        if pa.types.is_dictionary(one.schema.field(0).type):
-            one = one.unify_dictionaries()
-        series = one.to_pandas(types_mapper=_TO_PANDAS.get, self_destruct=True)[name]
-        del one
-        if arrow_type(name) == DICT and str(series.dtype) != "category":
-            series = series.astype("category")
-        columns[name] = series
-        pool.release_unused()
-    return pd.DataFrame(columns, columns=names, copy=False)
+    if any(pa.types.is_dictionary(f.type) for f in table.schema):
+        table = table.unify_dictionaries()
+    df = table.to_pandas(types_mapper=_TO_PANDAS.get, self_destruct=True, split_blocks=True)
+    del table
+    pa.default_memory_pool().release_unused()
+    for name in df.columns:
+        if arrow_type(name) == DICT and str(df[name].dtype) != "category":
+            df[name] = df[name].astype("category")
+    return df
