@@ -24,9 +24,10 @@
 # 3. how to answer "what happened in this VPC today?" with two numbers and a chart;
 # 4. how to open your own flow logs: files, a folder, an S3 bucket or a CloudWatch Logs log group.
 #
-# The other notebooks go deeper, one question each: `01` the fields of a record, `03` CloudWatch Logs
-# Insights queries, `04` troubleshooting connectivity (security groups versus network ACLs), `05` security
-# findings, `07` alarms, `09` exam practice.
+# The other notebooks go deeper, one question each: `01` the fields of a record, `02` destinations and
+# formats, `03` CloudWatch Logs Insights queries, `04` troubleshooting connectivity (security groups versus
+# network ACLs), `05` security findings, `06` network performance, `07` alarms, `08` cost, `09` exam
+# practice. `dashboards/explorer.ipynb` is the same data as a Voila dashboard.
 
 # %% [markdown]
 # ## What flow logs are

@@ -323,11 +323,38 @@ assert (on_tgw["srcaddr"] != on_tgw["pkt_srcaddr"]).any() or (
 assert set(on_tgw["pkt_srcaddr"]) | set(on_tgw["pkt_dstaddr"]) == {"10.20.33.164", "10.40.2.236"}
 
 # %% [markdown]
-# ## Try it
+# ## Try it: the Troubleshooter
 #
-# *(The Troubleshooter widget, where you pick a source, a destination and a port and read the verdict, is
-# added here when `flownb.widgets` is available.)*
-#
+# The broken half hour again, in the Troubleshooter: pick a source, a destination, a port and a protocol,
+# press *Diagnose*, and read the verdict, the explanation, the next steps and the records behind them.
+# Try `10.0.2.10` (the bastion) to `10.0.11.10` port 22, then `10.0.0.10` (web-1) to `10.0.10.10` port 8080.
+
+# %%
+from flownb.widgets import Troubleshooter
+
+troubleshooter = Troubleshooter(flows, src=app1.private_ip, dst=db1.private_ip, port=5432, protocol="tcp")
+troubleshooter
+
+# %% [markdown]
+# Like every flownb widget, it can be driven from code: changing the boxes and calling `run()` is what the
+# *Diagnose* button does.
+
+# %%
+troubleshooter.src.value, troubleshooter.dst.value, troubleshooter.port.value = (
+    "10.0.0.10",
+    "10.0.10.10",
+    "8080",
+)
+print(troubleshooter.run().verdict)
+assert troubleshooter.diagnosis.verdict == "REACHABLE"  # web-1 to app-1 works in this half hour
+troubleshooter.src.value, troubleshooter.dst.value, troubleshooter.port.value = (
+    app1.private_ip,
+    db1.private_ip,
+    "5432",
+)
+assert troubleshooter.run().verdict == "NACL_OUTBOUND_BLOCKS_RETURN"
+
+# %% [markdown]
 # ## What flow logs cannot tell
 #
 # - **Which rule** dropped a packet, or whether it was a security group or a network ACL when only the
