@@ -116,6 +116,13 @@ def jupyterlab(copy_of_notebooks, tmp_path_factory):
     _stop(proc, log)
 
 
+def _accept_kernel_dialog(page) -> None:
+    """JupyterLab sometimes asks which kernel to start: take the notebook's own (Python 3)."""
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count() and dialog.first.is_visible():
+        dialog.get_by_role("button", name="Select").click()
+
+
 def _charts(page) -> int:
     return page.evaluate(f"document.querySelectorAll('{CHARTS}').length")
 
@@ -173,8 +180,12 @@ def test_start_here_runs_in_jupyterlab_and_its_explorer_responds(page, jupyterla
     assert _charts(page) == 0
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
 
+    page.wait_for_timeout(2000)
+    _accept_kernel_dialog(page)
     page.locator(".lm-MenuBar-item", has_text="Run").first.click()
     page.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
+    page.wait_for_timeout(2000)
+    _accept_kernel_dialog(page)
     # two charts in the story, three in the FlowExplorer
     try:
         page.wait_for_function(f"document.querySelectorAll('{CHARTS}').length >= 5", timeout=240_000)
