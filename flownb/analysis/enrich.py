@@ -68,8 +68,8 @@ def local_side(df: pd.DataFrame) -> np.ndarray:
     side = np.zeros(n, dtype=np.int8)
     if "flow_direction" in df:
         fd = df["flow_direction"].astype("string")
-        side[np.asarray(fd == "egress", dtype=bool)] = 1
-        side[np.asarray(fd == "ingress", dtype=bool)] = 2
+        side[(fd == "egress").fillna(False).to_numpy(dtype=bool)] = 1
+        side[(fd == "ingress").fillna(False).to_numpy(dtype=bool)] = 2
     if not {"srcaddr", "dstaddr"} <= set(df.columns):
         return side
     has_pkt = "pkt_srcaddr" in df and "pkt_dstaddr" in df

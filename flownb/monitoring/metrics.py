@@ -70,7 +70,7 @@ def _eq(df: pd.DataFrame, col: str, value: str) -> np.ndarray:
     """``df[col] == value`` as a numpy bool array, <NA> False (cheap on categoricals)."""
     if col not in df.columns:
         return np.zeros(len(df), dtype=bool)
-    return np.asarray(_cat(df[col]) == value, dtype=bool)
+    return np.array(_cat(df[col]) == value, dtype=bool)  # a writable copy: callers OR into it
 
 
 def _own_address(eni: np.ndarray, src: np.ndarray, dst: np.ndarray, n_eni: int) -> np.ndarray:
