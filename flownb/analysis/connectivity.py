@@ -117,7 +117,7 @@ class Diagnosis:
             lines.append("next steps:")
             lines.extend(f"  - {s}" for s in self.next_steps)
         lines.append("")
-        lines.append(f"evidence: {len(self.evidence)} record(s)")
+        lines.append(f"evidence: {len(self.evidence)} record(s), rejected ones first")
         if len(self.evidence) and evidence_rows > 0:
             lines.append(self._evidence_table(evidence_rows).to_string())
         if len(self.evidence) > max(evidence_rows, 0):
@@ -154,7 +154,21 @@ class Diagnosis:
             )
             if c in self.evidence.columns
         ]
-        return self.evidence[cols].head(limit)
+        return self.evidence_first(limit)[cols]
+
+    def evidence_first(self, n: int = 20) -> pd.DataFrame:
+        """The ``n`` evidence records that show the verdict best: REJECTed ones first, then by time.
+
+        ``.evidence`` keeps every record of the connection in time order; over a long
+        window the few records that prove a block would sit after hours of healthy
+        traffic, so displays start with them.
+        """
+        ev = self.evidence
+        if "action" not in ev.columns or not len(ev):
+            return ev.head(n)
+        rejected = (ev["action"] == "REJECT").fillna(False).to_numpy(dtype=bool)
+        order = np.argsort(~rejected, kind="stable")
+        return ev.iloc[order[:n]]
 
     def _repr_html_(self) -> str:
         colour = {

@@ -173,8 +173,10 @@ class Troubleshooter:
         self.result.value = verdict_html(d)
         ev = d.evidence
         cols = [c for c in ("start", "interface_id", "srcaddr", "srcport", "dstaddr", "dstport", "protocol", "packets", "bytes", "tcp_flags", "action", "role", "leg") if c in ev.columns]  # fmt: skip
-        self.evidence_table.value = f"<b>Evidence: {len(ev):,} record(s)</b>" + table_html(
-            ev[cols] if len(ev) else ev, 15
+        first = d.evidence_first(15)
+        self.evidence_table.value = (
+            f"<b>Evidence: {len(ev):,} record(s), rejected ones first</b>"
+            + table_html(first[cols] if len(first) else first, 15)
         )
         self.chart.chart = evidence_chart(ev)
         return d

@@ -504,3 +504,19 @@ def test_a_host_talking_to_both_sides_is_not_a_nat_gateway():
     d = diagnose(frame(rows), "10.0.1.1", "10.0.3.3", port=5432)
     assert "VIA_NAT_GATEWAY" not in d.verdicts
     assert d.verdict == "NO_TRAFFIC_SEEN"
+
+
+def test_displays_start_with_the_records_that_prove_the_verdict():
+    import flownb
+
+    df = flownb.samples.load("demo")
+    d = flownb.diagnose(df, "10.0.10.10", "10.0.20.10", port=5432)
+    assert d.verdict == "NACL_OUTBOUND_BLOCKS_RETURN"
+    # a day of healthy traffic comes first in time, but the display leads with the rejected responses
+    assert (d.evidence.head(20)["action"] == "ACCEPT").all()
+    first = d.evidence_first(5)
+    assert (first["action"] == "REJECT").all()
+    assert first["start"].is_monotonic_increasing
+    assert "rejected ones first" in str(d)
+    first_printed = str(d).split("rejected ones first\n", 1)[1].splitlines()[1]
+    assert "REJECT" in first_printed
