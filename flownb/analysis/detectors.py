@@ -164,6 +164,33 @@ def _fire_windows(
     return fired
 
 
+def _fire_distinct(
+    gk: np.ndarray,
+    t: np.ndarray,
+    w: int,
+    counted: np.ndarray,
+    failed: np.ndarray,
+    min_count: int,
+    min_failed_ratio: float,
+) -> np.ndarray:
+    """Rows in a window where one key reached ``min_count`` distinct ``counted`` values, enough of them failed.
+
+    The shared rule of the scan detectors: distinct ports per (source, host) for a
+    vertical scan, distinct hosts per (source, port) for a horizontal sweep.
+    """
+
+    def stat(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
+        value, bad = counted[rows], failed[rows]
+        total = nunique(g, value, ng)
+        failed_total = nunique(g[bad], value[bad], ng)
+        return (total >= min_count) & (failed_total >= min_failed_ratio * total)
+
+    def necessary(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
+        return nunique(g, counted[rows], ng) >= min_count
+
+    return _fire_windows(gk, t, w, stat, necessary)
+
+
 def _episodes(gkey: np.ndarray, t: np.ndarray, gap: int) -> np.ndarray:
     """Episode number per row: runs of one group's rows with no silence longer than ``gap``."""
     if len(t) == 0:
@@ -481,17 +508,7 @@ def _vertical_scan(f: Flows, *, min_ports: int = 15, window: str = "5min", min_f
     src, dst, proto, dport, t = a["src"][m], a["dst"][m], a["proto"][m], a["dport"][m], a["start"][m]
     failed = _failed(f)[m]
     gk = key(src, dst, proto)
-
-    def stat(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
-        port, bad = dport[rows], failed[rows]
-        ports = nunique(g, port, ng)
-        failed_ports = nunique(g[bad], port[bad], ng)
-        return (ports >= min_ports) & (failed_ports >= min_failed_ratio * ports)
-
-    def necessary(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
-        return nunique(g, dport[rows], ng) >= min_ports
-
-    fired = _fire_windows(gk, t, w, stat, necessary)
+    fired = _fire_distinct(gk, t, w, dport, failed, min_ports, min_failed_ratio)
     if not fired.any():
         return None
     ep = _episodes(gk[fired], t[fired], w)
@@ -584,17 +601,7 @@ def _horizontal_sweep(f: Flows, *, min_hosts: int = 25, window: str = "5min", mi
     src, dst, proto, dport, t = a["src"][m], a["dst"][m], a["proto"][m], a["dport"][m], a["start"][m]
     failed = _failed(f)[m]
     gk = key(src, dport, proto)
-
-    def stat(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
-        host, bad = dst[rows], failed[rows]
-        hosts = nunique(g, host, ng)
-        failed_hosts = nunique(g[bad], host[bad], ng)
-        return (hosts >= min_hosts) & (failed_hosts >= min_failed_ratio * hosts)
-
-    def necessary(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
-        return nunique(g, dst[rows], ng) >= min_hosts
-
-    fired = _fire_windows(gk, t, w, stat, necessary)
+    fired = _fire_distinct(gk, t, w, dst, failed, min_hosts, min_failed_ratio)
     if not fired.any():
         return None
     d = pd.DataFrame(

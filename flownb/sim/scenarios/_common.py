@@ -31,6 +31,18 @@ def _ephemeral_rules(rules: list, lo_min: int = 1024) -> list:
     ]
 
 
+def _remove_ephemeral_rules(ctx: Context, acl: Any, direction: str) -> str:
+    """Remove a network ACL's ephemeral-port allow rules in one direction; return their numbers as text."""
+    current = getattr(acl, direction)
+    gone = _ephemeral_rules(current)
+    if not gone:
+        raise ValueError(
+            f"{ctx.scenario}: the network ACL {acl.name} has no {direction} ephemeral-port rule to remove"
+        )
+    setattr(acl, direction, [r for r in current if r not in gone])
+    return ", ".join(str(r.number) for r in gone)
+
+
 def _window(ctx: Context, at: Any, length: Any) -> tuple[float, float]:
     t0 = ctx.time(at)
     t1 = min(ctx.end, t0 + parse_duration(length, "length"))

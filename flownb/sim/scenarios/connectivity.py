@@ -14,9 +14,9 @@ from . import Injector, scenario
 from ._common import (
     _at_least_one,
     _change_window,
-    _ephemeral_rules,
     _free_address,
     _instance,
+    _remove_ephemeral_rules,
     _verdict_injector,
     _window,
 )
@@ -38,13 +38,7 @@ def nacl_blocks_return(
     window = _change_window(ctx, at, length)
     srv = _instance(ctx, server, "server")
     acl = ctx.topo.private_network_acl(srv.eni.subnet)
-    gone = _ephemeral_rules(acl.outbound)
-    if not gone:
-        raise ValueError(
-            f"{ctx.scenario}: the network ACL {acl.name} has no outbound ephemeral-port rule to remove"
-        )
-    acl.outbound = [r for r in acl.outbound if r not in gone]
-    rules = ", ".join(str(r.number) for r in gone)
+    rules = _remove_ephemeral_rules(ctx, acl, "outbound")
     return _verdict_injector(
         client,
         server,
@@ -74,13 +68,7 @@ def nacl_blocks_inbound(
     window = _change_window(ctx, at, length)
     cl = _instance(ctx, client, "client")
     acl = ctx.topo.private_network_acl(cl.eni.subnet)
-    gone = _ephemeral_rules(acl.inbound)
-    if not gone:
-        raise ValueError(
-            f"{ctx.scenario}: the network ACL {acl.name} has no inbound ephemeral-port rule to remove"
-        )
-    acl.inbound = [r for r in acl.inbound if r not in gone]
-    rules = ", ".join(str(r.number) for r in gone)
+    rules = _remove_ephemeral_rules(ctx, acl, "inbound")
     return _verdict_injector(
         client,
         server,
