@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -86,19 +87,42 @@ def combine(tables: Iterable[pa.Table]) -> pa.Table:
 def to_pandas(table: pa.Table | list[pa.Table]) -> pd.DataFrame:
     """Convert a table in contract types to the contract's pandas DataFrame.
 
-    The conversion frees each column's Arrow memory as soon as it is converted
-    (``self_destruct``), so the peak stays near the size of the result. Pass the
-    table inside a one-element list to hand it over (the list is emptied): then
-    no reference outside keeps the Arrow buffers alive.
+    Each column is converted on its own, straight into the pandas array the
+    contract asks for (dictionary strings into a ``Categorical`` from their
+    codes, sized integers into masked arrays), and its Arrow memory is freed as
+    soon as it is converted, so the peak stays near the size of the result.
+    Pass the table inside a one-element list to hand it over (the list is
+    emptied): then no reference outside keeps the Arrow buffers alive.
     """
     if isinstance(table, list):
         table = table.pop()
     if any(pa.types.is_dictionary(f.type) for f in table.schema):
         table = table.unify_dictionaries()
-    df = table.to_pandas(types_mapper=_TO_PANDAS.get, self_destruct=True, split_blocks=True)
+    names = table.column_names
+    columns = table.columns
     del table
+    out = {}
+    for i, name in enumerate(names):
+        col, columns[i] = columns[i], None
+        out[name] = _column_to_pandas(col)
+        del col
     pa.default_memory_pool().release_unused()
-    for name in df.columns:
-        if arrow_type(name) == DICT and str(df[name].dtype) != "category":
-            df[name] = df[name].astype("category")
-    return df
+    return pd.DataFrame(out, copy=False)
+
+
+def _column_to_pandas(col: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    if pa.types.is_dictionary(col.type):
+        chunks = col.chunks
+        if chunks:
+            codes = np.concatenate(
+                [np.asarray(c.indices.fill_null(-1) if c.null_count else c.indices) for c in chunks]
+            )
+            categories = pd.Index(chunks[0].dictionary.to_numpy(zero_copy_only=False), dtype="str")
+        else:
+            codes, categories = np.empty(0, np.int32), pd.Index([], dtype="str")
+        # after unify_dictionaries every chunk shares one dictionary of distinct strings: the codes are valid
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False)
+    if col.type in _TO_PANDAS:
+        return _TO_PANDAS[col.type].__from_arrow__(col)
+    series = col.to_pandas()
+    return series.array

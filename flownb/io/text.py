@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .. import schema
-from . import _arrow
+from . import _arrow, _native
 
 __all__ = ["Part", "parse_text"]
 
@@ -100,6 +100,25 @@ def parse_text(
 
 def _fast(open_stream: Callable[[], pa.NativeFile], fmt: list[str], skip: int) -> pa.Table:
     cols = [schema.column_name(n) for n in fmt]
+    table = _native.read_clean(open_stream, cols, skip_header=bool(skip))
+    if table is None:
+        table = _arrow_csv(open_stream, cols, skip)
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        if _arrow.arrow_type(name) != _arrow.DICT:
+            continue
+        allowed = schema.ENUMS.get(name)
+        own_names = pa.array([name, name.replace("_", "-")])
+        for chunk in col.chunks:
+            # A repeated header line of an all-string format parses as a record: catch it here.
+            if pc.any(pc.is_in(chunk.dictionary, value_set=own_names)).as_py():
+                raise _NeedsCarefulPath
+            if allowed and not pc.all(pc.is_in(chunk.dictionary, value_set=pa.array(allowed))).as_py():
+                raise _NeedsCarefulPath
+    return table
+
+
+def _arrow_csv(open_stream: Callable[[], pa.NativeFile], cols: list[str], skip: int) -> pa.Table:
+    """Arrow's multithreaded CSV reader with the final column types (times checked and cast after)."""
     try:
         with open_stream() as s:
             table = pacsv.read_csv(
@@ -117,22 +136,12 @@ def _fast(open_stream: Callable[[], pa.NativeFile], fmt: list[str], skip: int) -
         raise _NeedsCarefulPath from exc
     arrays = []
     for name, col in zip(table.column_names, table.columns, strict=True):
-        target = _arrow.arrow_type(name)
-        if target == _arrow.TIMESTAMP:
+        if _arrow.arrow_type(name) == _arrow.TIMESTAMP:
             mm = pc.min_max(col)
             lo, hi = mm["min"].as_py(), mm["max"].as_py()
             if lo is not None and (lo < 0 or hi >= _arrow.MAX_EPOCH):
                 raise _NeedsCarefulPath
-            col = col.cast(target)
-        elif target == _arrow.DICT:
-            allowed = schema.ENUMS.get(name)
-            own_names = pa.array([name, name.replace("_", "-")])
-            for chunk in col.chunks:
-                # A repeated header line of an all-string format parses as a record: catch it here.
-                if pc.any(pc.is_in(chunk.dictionary, value_set=own_names)).as_py():
-                    raise _NeedsCarefulPath
-                if allowed and not pc.all(pc.is_in(chunk.dictionary, value_set=pa.array(allowed))).as_py():
-                    raise _NeedsCarefulPath
+            col = col.cast(_arrow.TIMESTAMP)
         arrays.append(col)
     return pa.Table.from_arrays(arrays, schema=_arrow.arrow_schema(cols))
 

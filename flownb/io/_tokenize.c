@@ -1,0 +1,490 @@
+/*
+ * flownb.io._tokenize: a strict tokenizer for clean flow log text.
+ *
+ * One job: turn a block of space-separated flow log records, every line a
+ * clean record of one known format, into typed column buffers, without the
+ * GIL. It accepts a strict subset of what the Arrow CSV fast path accepts
+ * (printable ASCII fields separated by single spaces, lines ended by '\n',
+ * '-' for a missing value, unsigned decimal numbers that fit their column)
+ * and gives up (returns None) on anything else, so the Python reader falls
+ * back to the general paths, which report every bad line. It never decides
+ * what a bad line is.
+ *
+ * parse_block(buf, kinds, max_epoch) -> None | (rows, columns)
+ *   buf       a bytes-like object holding whole lines (no header line)
+ *   kinds     one character per column: 'B' uint8, 'H' uint16, 'I' uint32,
+ *             'Q' uint64, 't' Unix seconds in [0, max_epoch) as int64,
+ *             's' a string, dictionary-encoded in order of first appearance
+ *   columns   per column a tuple (values, mask, uniques): values a bytearray
+ *             of native-endian fixed-width values (int32 codes for 's'),
+ *             mask a bytearray with 1 for a missing value or None when no
+ *             value is missing, uniques for 's' the distinct values in code
+ *             order as Arrow string buffers (int32 offsets, data), else None.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define KEY_WORDS 3 /* bytes of a value kept in its slot: 24 hold an address or a resource ID */
+
+typedef struct {
+    uint64_t key[KEY_WORDS]; /* the first bytes of the value, zero-padded */
+    uint64_t hash;
+    const char *ptr; /* the value in the input block (read only past the first 24 bytes) */
+    uint32_t len;
+    int32_t code; /* -1: empty slot */
+} Slot;
+
+typedef struct {
+    Slot *slots;
+    size_t cap; /* a power of two */
+    size_t count;
+    uint64_t last_key[KEY_WORDS]; /* the previous value: consecutive records often repeat it */
+    const char *last_ptr;
+    uint32_t last_len;
+    int32_t last_code;
+} Dict;
+
+typedef struct {
+    int ncols;
+    const char *kinds;
+    char **values;
+    char **mask;
+    Py_ssize_t *nulls;
+    Dict *dicts;
+    uint64_t max_epoch;
+} Job;
+
+enum { OK = 0, GIVE_UP = 1, NO_MEMORY = 2 };
+
+static inline uint64_t load8(const char *p);
+
+/* The first n (1 to 7) bytes at p as a number; reads 8 bytes when the buffer allows. */
+static inline uint64_t load_tail(const char *p, uint32_t n, const char *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (end - p >= 8)
+        return n >= 8 ? load8(p) : load8(p) & (~0ULL >> (64 - 8 * n));
+#endif
+    uint64_t w = 0;
+    for (uint32_t i = 0; i < n; i++)
+        w |= (uint64_t)(unsigned char)p[i] << (8 * i);
+    return w;
+}
+
+static inline uint64_t load8(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+/* The first KEY_WORDS * 8 bytes of a value of n bytes, zero-padded. */
+static inline void key_of(const char *p, uint32_t n, const char *end, uint64_t key[KEY_WORDS])
+{
+    for (int i = 0; i < KEY_WORDS; i++) {
+        const uint32_t at = 8 * (uint32_t)i;
+        key[i] = n <= at ? 0 : n - at >= 8 ? load8(p + at) : load_tail(p + at, n - at, end);
+    }
+}
+
+static inline uint64_t mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 32);
+}
+
+static inline uint64_t hash_of(const uint64_t key[KEY_WORDS], const char *p, uint32_t n, const char *end)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    for (int i = 0; i < KEY_WORDS; i++)
+        h = mix(h, key[i]);
+    for (uint32_t at = 8 * KEY_WORDS; at < n; at += 8)
+        h = mix(h, n - at >= 8 ? load8(p + at) : load_tail(p + at, n - at, end));
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 32);
+}
+
+/* Equality of the bytes of two values past their keys, without a call into libc. */
+static inline int same_rest(const char *a, const char *b, uint32_t n, const char *end)
+{
+    for (uint32_t at = 8 * KEY_WORDS; at < n; at += 8) {
+        const uint32_t k = n - at >= 8 ? 8 : n - at;
+        if (load_tail(a + at, k, end) != load_tail(b + at, k, end))
+            return 0;
+    }
+    return 1;
+}
+
+static inline int same_key(const uint64_t a[KEY_WORDS], const uint64_t b[KEY_WORDS])
+{
+    int eq = 1;
+    for (int i = 0; i < KEY_WORDS; i++)
+        eq &= a[i] == b[i];
+    return eq;
+}
+
+static int dict_init(Dict *d)
+{
+    d->cap = 64;
+    d->count = 0;
+    d->last_len = 0;
+    d->last_code = -1;
+    d->slots = (Slot *)PyMem_RawMalloc(d->cap * sizeof(Slot));
+    if (d->slots == NULL)
+        return NO_MEMORY;
+    for (size_t i = 0; i < d->cap; i++)
+        d->slots[i].code = -1;
+    return OK;
+}
+
+static int dict_grow(Dict *d)
+{
+    size_t cap = d->cap * 2;
+    Slot *slots = (Slot *)PyMem_RawMalloc(cap * sizeof(Slot));
+    if (slots == NULL)
+        return NO_MEMORY;
+    for (size_t i = 0; i < cap; i++)
+        slots[i].code = -1;
+    for (size_t i = 0; i < d->cap; i++) {
+        Slot *s = &d->slots[i];
+        if (s->code < 0)
+            continue;
+        size_t j = s->hash & (cap - 1);
+        while (slots[j].code >= 0)
+            j = (j + 1) & (cap - 1);
+        slots[j] = *s;
+    }
+    PyMem_RawFree(d->slots);
+    d->slots = slots;
+    d->cap = cap;
+    return OK;
+}
+
+static inline int dict_code(Dict *d, const char *p, uint32_t n, const char *end, int32_t *code)
+{
+    uint64_t key[KEY_WORDS];
+    key_of(p, n, end, key);
+    if (d->last_code >= 0 && n == d->last_len && same_key(key, d->last_key) &&
+        same_rest(p, d->last_ptr, n, end)) {
+        *code = d->last_code;
+        return OK;
+    }
+    if ((d->count + 1) * 2 > d->cap) {
+        if (d->count >= INT32_MAX / 2 || dict_grow(d) != OK)
+            return NO_MEMORY;
+    }
+    const uint64_t h = hash_of(key, p, n, end);
+    const size_t mask = d->cap - 1;
+    size_t i = h & mask;
+    for (;;) {
+        Slot *s = &d->slots[i];
+        if (s->code < 0) {
+            memcpy(s->key, key, sizeof key);
+            s->hash = h;
+            s->ptr = p;
+            s->len = n;
+            s->code = (int32_t)d->count++;
+            break;
+        }
+        if (s->hash == h && s->len == n && same_key(s->key, key) && same_rest(s->ptr, p, n, end))
+            break;
+        i = (i + 1) & mask;
+    }
+    memcpy(d->last_key, key, sizeof key);
+    d->last_ptr = p;
+    d->last_len = n;
+    d->last_code = d->slots[i].code;
+    *code = d->last_code;
+    return OK;
+}
+
+/* Parse every line of [p, end); rows must be the exact number of lines. */
+static int run(Job *job, const char *p, const char *end, Py_ssize_t rows)
+{
+    const int ncols = job->ncols;
+    for (Py_ssize_t row = 0; row < rows; row++) {
+        for (int c = 0; c < ncols; c++) {
+            const char kind = job->kinds[c];
+            const char *f = p;
+            int missing = 0;
+            uint64_t v = 0;
+            if (p < end && *p == '-' && (p + 1 == end || p[1] == ' ' || p[1] == '\n')) {
+                missing = 1;
+                p++;
+            } else if (kind == 's') {
+                /* 8 bytes at a time while none is a space, control byte or non-ASCII */
+                while (end - p >= 8) {
+                    const uint64_t w = load8(p), ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+                    if (((w - ones * 0x21) | (w + ones * 0x01)) & high)
+                        break;
+                    p += 8;
+                }
+                while (p < end && (unsigned char)*p > ' ' && (unsigned char)*p < 0x7f)
+                    p++;
+            } else {
+                int digits = 0;
+                while (p < end) {
+                    unsigned d = (unsigned)(unsigned char)*p - '0';
+                    if (d > 9)
+                        break;
+                    if (++digits > 19) {
+                        if (digits > 20 || v > (UINT64_MAX - d) / 10)
+                            return GIVE_UP;
+                    }
+                    v = v * 10 + d;
+                    p++;
+                }
+            }
+            const size_t n = (size_t)(p - f);
+            if (n == 0 || n > 0xFFFFFF)
+                return GIVE_UP;
+            /* the field must end at its separator: one space, or the end of the line */
+            if (c < ncols - 1) {
+                if (p >= end || *p != ' ')
+                    return GIVE_UP;
+                p++;
+            } else if (p < end) {
+                if (*p != '\n')
+                    return GIVE_UP;
+                p++;
+            }
+            if (missing) {
+                job->mask[c][row] = 1;
+                job->nulls[c]++;
+                switch (kind) {
+                case 'B': ((uint8_t *)job->values[c])[row] = 0; break;
+                case 'H': ((uint16_t *)job->values[c])[row] = 0; break;
+                case 'I': ((uint32_t *)job->values[c])[row] = 0; break;
+                case 's': ((int32_t *)job->values[c])[row] = 0; break;
+                default: ((uint64_t *)job->values[c])[row] = 0; break;
+                }
+                continue;
+            }
+            switch (kind) {
+            case 'B':
+                if (v > UINT8_MAX)
+                    return GIVE_UP;
+                ((uint8_t *)job->values[c])[row] = (uint8_t)v;
+                break;
+            case 'H':
+                if (v > UINT16_MAX)
+                    return GIVE_UP;
+                ((uint16_t *)job->values[c])[row] = (uint16_t)v;
+                break;
+            case 'I':
+                if (v > UINT32_MAX)
+                    return GIVE_UP;
+                ((uint32_t *)job->values[c])[row] = (uint32_t)v;
+                break;
+            case 'Q':
+                ((uint64_t *)job->values[c])[row] = v;
+                break;
+            case 't':
+                if (v >= job->max_epoch)
+                    return GIVE_UP;
+                ((int64_t *)job->values[c])[row] = (int64_t)v;
+                break;
+            default: {
+                int32_t code;
+                if (dict_code(&job->dicts[c], f, (uint32_t)n, end, &code) != OK)
+                    return NO_MEMORY;
+                ((int32_t *)job->values[c])[row] = code;
+            }
+            }
+        }
+    }
+    return p == end ? OK : GIVE_UP;
+}
+
+static Py_ssize_t count_lines(const char *p, const char *end)
+{
+    Py_ssize_t rows = 0;
+    const char *q = p;
+    while (q < end) {
+        const char *nl = (const char *)memchr(q, '\n', (size_t)(end - q));
+        if (nl == NULL) {
+            rows++; /* a last line without its newline */
+            break;
+        }
+        rows++;
+        q = nl + 1;
+    }
+    return rows;
+}
+
+static int width_of(char kind)
+{
+    switch (kind) {
+    case 'B': return 1;
+    case 'H': return 2;
+    case 'I': case 's': return 4;
+    case 'Q': case 't': return 8;
+    default: return 0;
+    }
+}
+
+/* The distinct values of a column in code order, as Arrow string buffers: (offsets, data). */
+static PyObject *uniques_of(const Dict *d)
+{
+    const Slot **order = (const Slot **)PyMem_Malloc((d->count + 1) * sizeof(Slot *));
+    if (order == NULL)
+        return PyErr_NoMemory();
+    size_t total = 0;
+    for (size_t i = 0; i < d->cap; i++) {
+        const Slot *s = &d->slots[i];
+        if (s->code >= 0) {
+            order[s->code] = s;
+            total += s->len;
+        }
+    }
+    PyObject *result = NULL;
+    PyObject *offsets = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)((d->count + 1) * sizeof(int32_t)));
+    PyObject *data = total <= INT32_MAX ? PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)total) : NULL;
+    if (offsets != NULL && data != NULL) {
+        int32_t *off = (int32_t *)PyByteArray_AS_STRING(offsets);
+        char *out = PyByteArray_AS_STRING(data);
+        int32_t at = 0;
+        for (size_t k = 0; k < d->count; k++) {
+            off[k] = at;
+            memcpy(out + at, order[k]->ptr, order[k]->len);
+            at += (int32_t)order[k]->len;
+        }
+        off[d->count] = at;
+        result = PyTuple_Pack(2, offsets, data);
+    } else if (!PyErr_Occurred()) {
+        PyErr_SetString(PyExc_OverflowError, "more than 2 GiB of distinct strings in one block");
+    }
+    Py_XDECREF(offsets);
+    Py_XDECREF(data);
+    PyMem_Free(order);
+    return result;
+}
+
+static PyObject *parse_block(PyObject *self, PyObject *args)
+{
+    Py_buffer buf;
+    const char *kinds;
+    Py_ssize_t ncols;
+    unsigned long long max_epoch;
+    if (!PyArg_ParseTuple(args, "y*s#K", &buf, &kinds, &ncols, &max_epoch))
+        return NULL;
+    PyObject *result = NULL;
+    PyObject **values = NULL, **mask = NULL;
+    Job job = {0};
+    int status = OK;
+    Py_ssize_t c;
+    const char *p = (const char *)buf.buf, *end = p + buf.len;
+
+    if (ncols < 1 || ncols > 1024) {
+        PyErr_SetString(PyExc_ValueError, "kinds must name 1 to 1024 columns");
+        goto done;
+    }
+    for (c = 0; c < ncols; c++) {
+        if (width_of(kinds[c]) == 0) {
+            PyErr_Format(PyExc_ValueError, "unknown column kind %c", kinds[c]);
+            goto done;
+        }
+    }
+    Py_ssize_t rows;
+    Py_BEGIN_ALLOW_THREADS
+    rows = count_lines(p, end);
+    Py_END_ALLOW_THREADS
+
+    values = (PyObject **)PyMem_Calloc((size_t)ncols, sizeof(PyObject *));
+    mask = (PyObject **)PyMem_Calloc((size_t)ncols, sizeof(PyObject *));
+    job.values = (char **)PyMem_Calloc((size_t)ncols, sizeof(char *));
+    job.mask = (char **)PyMem_Calloc((size_t)ncols, sizeof(char *));
+    job.nulls = (Py_ssize_t *)PyMem_Calloc((size_t)ncols, sizeof(Py_ssize_t));
+    job.dicts = (Dict *)PyMem_Calloc((size_t)ncols, sizeof(Dict));
+    if (!values || !mask || !job.values || !job.mask || !job.nulls || !job.dicts) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    job.ncols = (int)ncols;
+    job.kinds = kinds;
+    job.max_epoch = (uint64_t)max_epoch;
+    for (c = 0; c < ncols; c++) {
+        values[c] = PyByteArray_FromStringAndSize(NULL, rows * width_of(kinds[c]));
+        mask[c] = PyByteArray_FromStringAndSize(NULL, rows);
+        if (values[c] == NULL || mask[c] == NULL)
+            goto done;
+        job.values[c] = PyByteArray_AS_STRING(values[c]);
+        job.mask[c] = PyByteArray_AS_STRING(mask[c]);
+        memset(job.mask[c], 0, (size_t)rows);
+        if (kinds[c] == 's' && dict_init(&job.dicts[c]) != OK) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    Py_BEGIN_ALLOW_THREADS
+    status = run(&job, p, end, rows);
+    Py_END_ALLOW_THREADS
+    if (status == NO_MEMORY) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (status == GIVE_UP) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    PyObject *columns = PyList_New(ncols);
+    if (columns == NULL)
+        goto done;
+    for (c = 0; c < ncols; c++) {
+        PyObject *uniques = kinds[c] == 's' ? uniques_of(&job.dicts[c]) : Py_NewRef(Py_None);
+        if (uniques == NULL) {
+            Py_DECREF(columns);
+            goto done;
+        }
+        PyObject *m = job.nulls[c] ? mask[c] : Py_None;
+        PyObject *item = PyTuple_Pack(3, values[c], m, uniques);
+        Py_DECREF(uniques);
+        if (item == NULL) {
+            Py_DECREF(columns);
+            goto done;
+        }
+        PyList_SET_ITEM(columns, c, item);
+    }
+    result = Py_BuildValue("(nN)", rows, columns);
+
+done:
+    if (job.dicts) {
+        for (c = 0; c < ncols; c++)
+            PyMem_RawFree(job.dicts[c].slots);
+    }
+    if (values) {
+        for (c = 0; c < ncols; c++)
+            Py_XDECREF(values[c]);
+    }
+    if (mask) {
+        for (c = 0; c < ncols; c++)
+            Py_XDECREF(mask[c]);
+    }
+    PyMem_Free(values);
+    PyMem_Free(mask);
+    PyMem_Free(job.values);
+    PyMem_Free(job.mask);
+    PyMem_Free(job.nulls);
+    PyMem_Free(job.dicts);
+    PyBuffer_Release(&buf);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"parse_block", parse_block, METH_VARARGS,
+     "parse_block(buf, kinds, max_epoch) -> None | (rows, columns): typed columns of clean flow log lines."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_tokenize",
+    "A strict tokenizer for clean flow log text (see flownb.io._native).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__tokenize(void)
+{
+    return PyModule_Create(&module);
+}
