@@ -201,6 +201,81 @@ static inline int dict_code(Dict *d, const char *p, uint32_t n, const char *end,
     return OK;
 }
 
+/* Decimal digits at *p, one at a time, checking for overflow; advances *p past them. */
+static inline int digits_slow(const char **pp, const char *end, uint64_t *out)
+{
+    const char *p = *pp;
+    uint64_t v = 0;
+    int digits = 0;
+    while (p < end) {
+        const unsigned d = (unsigned)(unsigned char)*p - '0';
+        if (d > 9)
+            break;
+        if (++digits > 19 && (digits > 20 || v > (UINT64_MAX - d) / 10))
+            return GIVE_UP;
+        v = v * 10 + d;
+        p++;
+    }
+    *pp = p;
+    *out = v;
+    return OK;
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
+/* How many of the 8 bytes in w (first byte lowest) are decimal digits before the first other byte. */
+static inline unsigned leading_digits(uint64_t w)
+{
+    /* a byte is flagged if it is below '0' (borrow) or above '9' (carry into the high bit); bytes
+       after the first flagged one may be flagged wrongly, which does not matter */
+    const uint64_t flags = ((w - 0x3030303030303030ULL) | (w + 0x4646464646464646ULL)) & 0x8080808080808080ULL;
+    return flags ? (unsigned)__builtin_ctzll(flags) / 8 : 8;
+}
+
+/* The value of the first n (1 to 8) ASCII digits in w: the digits are moved to the top bytes, the
+   bytes below become zeros (read as leading '0's), then pairs, quads and octets are combined. */
+static inline uint64_t digits_value(uint64_t w, unsigned n)
+{
+    w = (w << (8 * (8 - n))) & 0x0F0F0F0F0F0F0F0FULL;
+    w = (w * 10 + (w >> 8)) & 0x00FF00FF00FF00FFULL;
+    w = (w * 100 + (w >> 16)) & 0x0000FFFF0000FFFFULL;
+    return (w * 10000 + (w >> 32)) & 0xFFFFFFFFULL;
+}
+
+/* Up to 16 digits, 8 bytes at a time; returns 0 (nothing consumed) to leave the rest to digits_slow. */
+static inline int digits_fast(const char **pp, const char *end, uint64_t *out)
+{
+    const char *p = *pp;
+    if (end - p < 16)
+        return 0;
+    const uint64_t w = load8(p);
+    const unsigned n = leading_digits(w);
+    if (n == 0) {
+        *out = 0;
+        return 1; /* no digit: the caller sees an empty field */
+    }
+    if (n < 8) {
+        *out = digits_value(w, n);
+        *pp = p + n;
+        return 1;
+    }
+    const uint64_t w2 = load8(p + 8);
+    const unsigned n2 = leading_digits(w2);
+    if (n2 == 8)
+        return 0; /* 16 digits or more: count them one by one, with the overflow check */
+    static const uint64_t pow10[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+    const uint64_t high = digits_value(w, 8);
+    *out = n2 ? high * pow10[n2] + digits_value(w2, n2) : high;
+    *pp = p + 8 + n2;
+    return 1;
+}
+#else
+static inline int digits_fast(const char **pp, const char *end, uint64_t *out)
+{
+    (void)pp, (void)end, (void)out;
+    return 0;
+}
+#endif
+
 /* Parse every line of [p, end); rows must be the exact number of lines. */
 static int run(Job *job, const char *p, const char *end, Py_ssize_t rows)
 {
@@ -225,18 +300,8 @@ static int run(Job *job, const char *p, const char *end, Py_ssize_t rows)
                 while (p < end && (unsigned char)*p > ' ' && (unsigned char)*p < 0x7f)
                     p++;
             } else {
-                int digits = 0;
-                while (p < end) {
-                    unsigned d = (unsigned)(unsigned char)*p - '0';
-                    if (d > 9)
-                        break;
-                    if (++digits > 19) {
-                        if (digits > 20 || v > (UINT64_MAX - d) / 10)
-                            return GIVE_UP;
-                    }
-                    v = v * 10 + d;
-                    p++;
-                }
+                if (!digits_fast(&p, end, &v) && digits_slow(&p, end, &v) != OK)
+                    return GIVE_UP;
             }
             const size_t n = (size_t)(p - f);
             if (n == 0 || n > 0xFFFFFF)
