@@ -13,6 +13,7 @@ reports each one. Both give the same frame for clean text; the tests check it.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -49,36 +50,83 @@ class _GiveUp(Exception):
     pass
 
 
-def _blocks(stream: pa.NativeFile, skip_header: bool) -> Iterator[memoryview]:
-    """Whole lines of the stream, about ``BLOCK`` bytes at a time (the last line may lack its newline)."""
-    carry = b""
-    first = True
-    header = skip_header  # a header line still to skip
-    while True:
-        buf = bytearray(len(carry) + BLOCK)
-        buf[: len(carry)] = carry
-        got = stream.readinto(memoryview(buf)[len(carry) :])
-        if not got:
-            break
-        begin, stop = 0, len(carry) + got  # the lines to parse are buf[begin:stop]
-        if first:
-            first = False
-            if buf.startswith(b"\xef\xbb\xbf"):
-                raise _GiveUp  # a BOM: the general paths strip it
-        if header:
-            begin = buf.find(b"\n", 0, stop) + 1
-            if begin == 0:  # the header line goes on past this block
-                carry = bytes(buf[:stop])
+class _Blocks:
+    """Whole lines of a stream, about ``BLOCK`` bytes at a time (the last line may lack its newline).
+
+    Iterating yields ``(buffer, lines)``: ``lines`` is a view into ``buffer``. Hand a
+    buffer back with :meth:`recycle` once its lines are parsed, and the next block is
+    read into it: no fresh (zero-filled) memory per block. Text already in memory
+    (a ``BufferReader``, e.g. an S3 object) is cut into views without any copy.
+    """
+
+    def __init__(self, stream: pa.NativeFile, skip_header: bool) -> None:
+        self.stream = stream
+        self.skip_header = skip_header
+        self.free: list[bytearray] = []
+
+    def recycle(self, buffer: bytearray | None) -> None:
+        if isinstance(buffer, bytearray):
+            self.free.append(buffer)
+
+    def __iter__(self) -> Iterator[tuple[bytearray | None, memoryview]]:
+        if isinstance(self.stream, pa.BufferReader):
+            return self._in_memory(memoryview(self.stream.read_buffer()))
+        return self._streamed()
+
+    def _start(self, head: memoryview | bytearray) -> int | None:
+        """Where the records begin; None while the header line is not yet complete."""
+        if bytes(head[:3]) == b"\xef\xbb\xbf":
+            raise _GiveUp  # a BOM: the general paths strip it
+        if not self.skip_header:
+            return 0
+        nl = bytes(head[: 1 << 16]).find(b"\n") if isinstance(head, memoryview) else head.find(b"\n")
+        return None if nl < 0 else nl + 1
+
+    def _in_memory(self, text: memoryview) -> Iterator[tuple[None, memoryview]]:
+        begin = self._start(text)
+        if begin is None:
+            if len(text) >= 1 << 16:
+                raise _GiveUp  # no newline in the first 64 KiB: not a header line; let Arrow judge
+            return
+        while begin < len(text):
+            cut = min(begin + BLOCK, len(text))
+            if cut < len(text):
+                nl = bytes(text[cut : cut + (1 << 16)]).find(b"\n")
+                if nl < 0:
+                    raise _GiveUp  # a line longer than 64 KiB is no flow log record
+                cut += nl + 1
+            yield None, text[begin:cut]
+            begin = cut
+
+    def _streamed(self) -> Iterator[tuple[bytearray, memoryview]]:
+        carry = b""
+        first, header = True, self.skip_header
+        while True:
+            need = len(carry) + BLOCK
+            buf = self.free.pop() if self.free else None
+            if buf is None or len(buf) < need:
+                buf = bytearray(max(need, BLOCK + (1 << 16)))
+            buf[: len(carry)] = carry
+            got = self.stream.readinto(memoryview(buf)[len(carry) : need])
+            if not got:
+                break
+            begin, stop = 0, len(carry) + got  # the lines to parse are buf[begin:stop]
+            if first or header:
+                first = False
+                start = self._start(memoryview(buf)[:stop])
+                if start is None:  # the header line goes on past this block
+                    carry = bytes(buf[:stop])
+                    continue
+                begin, header = start, False
+            cut = buf.rfind(b"\n", begin, stop) + 1
+            if cut == 0:
+                carry = bytes(buf[begin:stop])
+                self.free.append(buf)
                 continue
-            header = False
-        cut = buf.rfind(b"\n", begin, stop) + 1
-        if cut == 0:
-            carry = bytes(buf[begin:stop])
-            continue
-        yield memoryview(buf)[begin:cut]
-        carry = bytes(buf[cut:stop])
-    if carry and not header:
-        yield memoryview(carry)
+            carry = bytes(buf[cut:stop])
+            yield buf, memoryview(buf)[begin:cut]
+        if carry and not header:
+            yield None, memoryview(carry)
 
 
 def _batch(block: memoryview | bytes, kinds: str, schema: pa.Schema) -> pa.RecordBatch:
@@ -126,29 +174,30 @@ def read_clean(
     workers = max(1, min(os.cpu_count() or 1, 8))
     try:
         with open_stream() as stream:
-            blocks = _blocks(stream, skip_header)
-            first = next(blocks, None)
-            second = next(blocks, None) if first is not None else None
+            blocks = _Blocks(stream, skip_header)
+            it = iter(blocks)
+            first = next(it, None)
+            second = next(it, None) if first is not None else None
             if second is None:  # one block: no threads needed
                 if first is not None:
-                    batches.append(_batch(first, kinds, schema))
-            else:
-                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flownb-parse") as pool:
-                    pending: list[Future[pa.RecordBatch]] = [
-                        pool.submit(_batch, b, kinds, schema) for b in (first, second)
-                    ]
-                    del first, second
-                    try:
-                        for block in blocks:
-                            pending.append(pool.submit(_batch, block, kinds, schema))
-                            del block
-                            while len(pending) > workers:
-                                batches.append(pending.pop(0).result())
-                        for fut in pending:
+                    batches.append(_batch(first[1], kinds, schema))
+                return pa.Table.from_batches(batches, schema=schema)
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flownb-parse") as pool:
+                pending: list[tuple[bytearray | None, Future[pa.RecordBatch]]] = []
+                try:
+                    for buffer, lines in itertools.chain((first, second), it):
+                        pending.append((buffer, pool.submit(_batch, lines, kinds, schema)))
+                        del buffer, lines
+                        while len(pending) > workers:
+                            done, fut = pending.pop(0)
                             batches.append(fut.result())
-                    finally:
-                        for fut in pending:
-                            fut.cancel()
+                            blocks.recycle(done)
+                    first = second = None
+                    for _, fut in pending:
+                        batches.append(fut.result())
+                finally:
+                    for _, fut in pending:
+                        fut.cancel()
     except _GiveUp:
         return None
     return pa.Table.from_batches(batches, schema=schema)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import warnings
 
@@ -68,10 +69,22 @@ def test_same_frame_as_arrow_on_generated_records():
 
 @needs_native
 @pytest.mark.parametrize("block", [64, 1000, 1 << 20])
-def test_block_boundaries_and_threads_change_nothing(monkeypatch, block):
+@pytest.mark.parametrize("source", ["in memory", "streamed"])
+def test_block_boundaries_and_threads_change_nothing(monkeypatch, block, source):
     data = (schema.DEFAULT_FORMAT + "\n").encode() + _lines(2000, seed=1)
     monkeypatch.setattr(_native, "BLOCK", block)
-    native, arrow = _both(data, DEFAULT_COLS, skip=1)
+    if source == "in memory":
+        native, arrow = _both(data, DEFAULT_COLS, skip=1)
+    else:  # a gzip stream is read block by block into recycled buffers
+        packed = gzip.compress(data)
+        table = _native.read_clean(
+            lambda: pa.CompressedInputStream(pa.BufferReader(packed), "gzip"), DEFAULT_COLS, skip_header=True
+        )
+        assert table is not None
+        native, arrow = (
+            _arrow.to_pandas([table]),
+            _arrow.to_pandas([text._arrow_csv(_stream(data), DEFAULT_COLS, 1)]),
+        )
     pd.testing.assert_frame_equal(native, arrow)
     assert len(native) == 2000
 
