@@ -11,8 +11,10 @@ subscription payloads) register themselves in :data:`CONTENT_READERS`.
 from __future__ import annotations
 
 import glob
+import gzip
 import io
 import os
+import sys
 import warnings
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 import pyarrow as pa
+from pandas.api.types import union_categoricals
 
 from .. import schema
 from .._provenance import Provenance, attach
@@ -35,12 +38,16 @@ from .text import Part, parse_careful, parse_text
 if TYPE_CHECKING:
     from ._select import TimeLike
 
-__all__ = ["CONTENT_READERS", "ContentReader", "read_flow_logs", "read_parts"]
+__all__ = ["CONTENT_READERS", "ContentReader", "read_flow_logs", "read_frame", "read_parts"]
 
 Errors = Literal["raise", "warn", "ignore"]
 _ERRORS = ("raise", "warn", "ignore")
 _GZIP_MAGIC = b"\x1f\x8b"
 _PARQUET_MAGIC = b"PAR1"
+#: Gzip inputs already in memory up to this compressed size are decompressed in one go (their text is
+#: then read from memory); bigger ones and files on disk are decompressed as a stream. flownb's own
+#: choice: S3 delivers flow log objects of a few MB at most, which this covers with room to spare.
+INFLATE_AT_ONCE = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -166,6 +173,17 @@ def _read_input(inp: _Input, names: list[str] | None) -> Part:
         src = inp.path if inp.path is not None else pa.BufferReader(inp.data)
         return parse_parquet(src, inp.name)
     gz = magic.startswith(_GZIP_MAGIC)
+    if gz and inp.data is not None and len(inp.data) <= INFLATE_AT_ONCE:
+        # An object already in memory (from S3, a file-like): decompress it once here, instead of
+        # once per look at its head and once more to parse it. zlib works without the GIL.
+        try:
+            text = gzip.decompress(inp.data)
+        except (OSError, EOFError, zlib.error):
+            pass  # corrupt or truncated: the careful path below says what was lost
+        else:
+            inp = _Input(name=inp.name, data=text)
+            del text
+            gz = False
 
     def open_stream() -> pa.NativeFile:
         raw = inp.raw()
@@ -213,6 +231,37 @@ def _bounded_map(fn: Callable[[_Input], Part], items: Sequence[_Input], workers:
             yield fut.result()
 
 
+def _parts(
+    inputs: Sequence[Any],
+    names: list[str] | None,
+    *,
+    errors: Errors,
+    progress: bool | None,
+    workers: int | None,
+    read: Callable[[Any, list[str] | None], Part] | None,
+    total_desc: str,
+) -> Iterator[Part]:
+    read = read or _read_input
+    workers = workers or min(len(inputs), os.cpu_count() or 1, 8)
+    show = progress if progress is not None else len(inputs) >= 50
+    bar = None
+    if show and len(inputs) > 1:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(inputs), desc=f"Reading {total_desc}", unit="file")
+    try:
+        for part in _bounded_map(lambda i: read(i, names), list(inputs), workers):
+            if errors == "raise" and part.bad:
+                src, line, reason, text = part.bad[0]
+                raise FlowLogParseError(src, line, reason, text)
+            yield part
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 def read_parts(
     inputs: Sequence[Any],
     names: list[str] | None,
@@ -224,37 +273,152 @@ def read_parts(
     total_desc: str = "flow log files",
 ) -> list[Part]:
     """Read inputs in parallel, in order; raise at the first bad line when ``errors="raise"``."""
-    read = read or _read_input
-    workers = workers or min(len(inputs), os.cpu_count() or 1, 8)
-    show = progress if progress is not None else len(inputs) >= 50
-    bar = None
-    if show and len(inputs) > 1:
-        from tqdm.auto import tqdm
+    return list(
+        _parts(
+            inputs, names, errors=errors, progress=progress, workers=workers, read=read, total_desc=total_desc
+        )
+    )
 
-        bar = tqdm(total=len(inputs), desc=f"Reading {total_desc}", unit="file")
-    parts: list[Part] = []
+
+def read_frame(
+    inputs: Sequence[Any],
+    names: list[str] | None,
+    *,
+    errors: Errors = "warn",
+    progress: bool | None = None,
+    workers: int | None = None,
+    read: Callable[[Any, list[str] | None], Part] | None = None,
+    total_desc: str = "flow log files",
+    stacklevel: int = 3,
+) -> pd.DataFrame:
+    """Read inputs in parallel into the contract DataFrame, converting to pandas as the parts arrive.
+
+    Same parameters as :func:`read_parts`. The Arrow tables of the parts read so
+    far are converted to pandas a group of about :data:`GROUP_BYTES` at a time
+    while the next inputs are read, so the Arrow copy of the records never
+    exists in full beside the pandas one: the peak stays near the final frame
+    (plus one group and the inputs in flight), not near twice it.
+    """
+    frames = _Frames()
+    parts = []
+    for part in _parts(
+        inputs, names, errors=errors, progress=progress, workers=workers, read=read, total_desc=total_desc
+    ):
+        frames.add(part)
+        parts.append(part)
+    return _with_provenance(frames.frame(), parts, errors, stacklevel=stacklevel + 1)
+
+
+#: Arrow bytes converted to pandas at a time by :func:`read_frame`. flownb's own choice: small beside
+#: the frames people read from many objects (so the two copies never coexist in full), big enough that
+#: the per-conversion work is negligible.
+GROUP_BYTES = 16 << 20
+
+
+class _Frames:
+    """Arrow tables in, pandas pieces out a group at a time, one contract DataFrame at the end."""
+
+    def __init__(self) -> None:
+        self.tables: list[pa.Table] = []
+        self.nbytes = 0
+        self.pieces: list[pd.DataFrame] = []
+
+    def add(self, part: Part) -> None:
+        """Take over a part's table (the part keeps its provenance only)."""
+        table, part.table = part.table, None
+        if table is None:
+            return
+        self.tables.append(table)
+        self.nbytes += table.nbytes
+        del table
+        if self.nbytes >= GROUP_BYTES:
+            self._convert()
+
+    def _convert(self) -> None:
+        holder = [_arrow.combine(self.tables)]
+        self.tables, self.nbytes = [], 0
+        self.pieces.append(_arrow.to_pandas(holder))
+        _trim()
+
+    def frame(self) -> pd.DataFrame:
+        """The records added so far as one contract DataFrame (the pieces are used up)."""
+        if self.tables or not self.pieces:
+            self._convert()
+        pieces, self.pieces = self.pieces, []
+        return _concat_pieces(pieces)
+
+
+def _concat_pieces(pieces: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate contract frames column by column, freeing each piece's column once it is copied.
+
+    Columns are the union of the pieces' columns in order of first appearance
+    (as :func:`flownb.io._arrow.combine` orders them); a column a piece lacks is
+    missing there. String columns stay categorical (the union of the categories).
+    """
+    if len(pieces) == 1:
+        return pieces[0]
+    order = list(dict.fromkeys(c for p in pieces for c in p.columns))
+    columns: dict[str, Any] = {}
+    for name in order:
+        parts = [p[name] if name in p.columns else _missing(name, len(p)) for p in pieces]
+        for p in pieces:
+            if name in p.columns:
+                del p[name]
+        if isinstance(parts[0].dtype, pd.CategoricalDtype):
+            columns[name] = _union_categories([s.array for s in parts])
+        else:
+            columns[name] = pd.concat(parts, ignore_index=True).array
+        del parts
+        _trim()
+    return pd.DataFrame(columns, columns=order, copy=False)
+
+
+def _union_categories(cats: list[pd.Categorical]) -> pd.Categorical:
+    """One categorical of all values; categories in order of first appearance."""
+    # A piece without any value of a column has categories of another dtype (object, not str).
+    dtype = next((c.categories.dtype for c in cats if len(c.categories)), cats[0].categories.dtype)
+    cats = [c if c.categories.dtype == dtype else c.set_categories(c.categories.astype(dtype)) for c in cats]
+    return union_categoricals(cats, ignore_order=True)
+
+
+def _libc_trim() -> Callable[[], Any] | None:
+    if not sys.platform.startswith("linux"):
+        return None
     try:
-        for part in _bounded_map(lambda i: read(i, names), list(inputs), workers):
-            if errors == "raise" and part.bad:
-                src, line, reason, text = part.bad[0]
-                raise FlowLogParseError(src, line, reason, text)
-            parts.append(part)
-            if bar is not None:
-                bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
-    return parts
+        import ctypes
+
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl, ...): nothing to do
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    return lambda: trim(0)
+
+
+_TRIM = _libc_trim()
+
+
+def _trim() -> None:
+    """Give the memory just freed back to the operating system (the allocators keep it otherwise)."""
+    pa.default_memory_pool().release_unused()
+    if _TRIM is not None:
+        _TRIM()
+
+
+def _missing(name: str, n: int) -> pd.Series:
+    """A column of ``n`` missing values with the contract type of ``name``."""
+    return _arrow.to_pandas([pa.table({name: pa.nulls(n, _arrow.arrow_type(name))})])[name]
 
 
 def finish(parts: list[Part], errors: Errors, *, stacklevel: int = 3) -> pd.DataFrame:
     """Combine parts into the contract DataFrame with its provenance; warn about bad lines."""
-    tables = [p.table for p in parts]
-    for p in parts:  # let to_pandas free each column's Arrow memory as it converts it
-        p.table = None
-    holder = [_arrow.combine(tables)]
-    del tables
-    df = _arrow.to_pandas(holder)
+    frames = _Frames()
+    for p in parts:  # let to_pandas free each table's Arrow memory as it converts it
+        frames.add(p)
+    return _with_provenance(frames.frame(), parts, errors, stacklevel=stacklevel + 1)
+
+
+def _with_provenance(df: pd.DataFrame, parts: list[Part], errors: Errors, *, stacklevel: int) -> pd.DataFrame:
+    """Attach the parts' provenance to the frame; warn about bad lines and notes."""
     bad = tuple(b for p in parts for b in p.bad)
     formats = tuple(dict.fromkeys(f for p in parts for f in p.formats))
     sources = tuple(s for p in parts for s in p.sources)
@@ -368,5 +532,4 @@ def read_flow_logs(
     if sel.active:
         inputs = [i for i in inputs if i.path is None or sel.keeps_key(i.path)]
     read = (lambda i, n: sel.filter_part(_read_input(i, n))) if sel.active else None
-    parts = read_parts(inputs, names, errors=errors, progress=progress, read=read)
-    return finish(parts, errors)
+    return read_frame(inputs, names, errors=errors, progress=progress, read=read)

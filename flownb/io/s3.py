@@ -40,7 +40,7 @@ from . import _arrow, _aws
 from ._errors import FlowLogSourceError
 from ._select import Selection, TimeLike
 from .layout import is_flow_log_name, key_info
-from .read import _Input, _read_input, finish, read_parts
+from .read import _Input, _read_input, read_frame
 from .text import Part
 
 __all__ = ["list_flow_log_objects", "read_s3"]
@@ -402,7 +402,7 @@ def read_s3(
         if errors != "ignore":
             warnings.warn(_nothing_selected(url, sel, seen), _aws.FlowLogSourceWarning, stacklevel=3)
     parsing = threading.BoundedSemaphore(os.cpu_count() or 2)
-    parts = read_parts(
+    return read_frame(
         objects,
         names,
         errors=errors,
@@ -410,9 +410,8 @@ def read_s3(
         workers=min(WORKERS, max(len(objects), 1)),
         read=lambda obj, names: _read_object(s3, obj, names, sel, parsing),
         total_desc="S3 objects",
+        stacklevel=4,
     )
-    pa.default_memory_pool().release_unused()  # hand the parsing buffers back before building the frame
-    return finish(parts, errors, stacklevel=4)
 
 
 def _nothing_selected(url: str, sel: Selection, seen: _Seen) -> str:

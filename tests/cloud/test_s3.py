@@ -519,3 +519,46 @@ def test_cli_output_and_payload_problems_are_read_and_reported(tmp_path) -> None
         df = flownb.read_flow_logs(path)
     bad = df.flow.bad_lines
     assert len(df) == 6 and list(bad["line"]) == [4] and "not base64" in bad["reason"][0]
+
+
+def test_frames_built_in_groups_equal_one_conversion_across_formats(aws, monkeypatch) -> None:
+    """Objects of two formats, converted one object per group or all at once, in parallel or one by one."""
+    import flownb.io.read as read_mod
+    import flownb.io.s3 as s3_mod
+
+    s3 = _bucket()
+    wide = HEADER_WIDE.split()
+    keys = []
+    for i in range(6):
+        t = DAY0 + 1800 + i * 300
+        lines = record_lines(4, t, ACCOUNTS[0], seed=i)
+        key = delivery_key("classic", ACCOUNTS[0], "us-east-1", t)
+        if i % 3 == 2:  # every third object has more fields, in another order, and no account-id
+            lines = [f"{line} vpc-0abc{i} 203.0.113.{i} ingress" for line in lines]
+            lines = [" ".join(f for j, f in enumerate(line.split()) if j != 1) for line in lines]
+            body = gzip.compress((" ".join(wide) + "\n" + "\n".join(lines) + "\n").encode())
+        else:
+            body = gz_text(lines)
+        s3.put_object(Bucket="flow-logs", Key=key, Body=body)
+        keys.append(key)
+    frames = []
+    for group_bytes, workers in [(1 << 40, 16), (1, 16), (1, 1), (700, 2)]:
+        monkeypatch.setattr(read_mod, "GROUP_BYTES", group_bytes)
+        monkeypatch.setattr(s3_mod, "WORKERS", workers)
+        frames.append(flownb.read_flow_logs("s3://flow-logs/", progress=False))
+    first = frames[0]
+    assert len(first) == 24 and list(first.columns[:3]) == ["version", "account_id", "interface_id"]
+    assert first["vpc_id"].isna().sum() == 16 and first["vpc_id"].notna().sum() == 8
+    assert str(first["flow_direction"].dtype) == "category" and str(first["srcport"].dtype) == "UInt16"
+    assert set(first["account_id"]) == {ACCOUNTS[0]}  # filled from the key where the records lack it
+    for other in frames[1:]:
+        pd.testing.assert_frame_equal(other, first, check_categorical=False)
+        for col in other.columns:
+            assert other[col].dtype == first[col].dtype or str(other[col].dtype) == "category", col
+    assert first.flow.sources == tuple(f"s3://flow-logs/{k}" for k in sorted(keys))
+
+
+HEADER_WIDE = (
+    "version interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status "
+    "vpc-id pkt-srcaddr flow-direction"
+)
