@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import flownb
 from flownb import schema
@@ -178,3 +180,37 @@ def test_the_extension_is_built_where_a_compiler_was_there():
     if os.environ.get("FLOWNB_REQUIRE_NATIVE") != "1":
         pytest.skip("only checked where tasks.py found a C compiler (FLOWNB_REQUIRE_NATIVE=1)")
     assert _native.AVAILABLE
+
+
+_PROPERTY_COLS = ["version", "srcaddr", "dstport", "packets", "start", "action"]
+# bytes that matter to a tokenizer: digits, separators, '-', letters, line ends, control and non-ASCII bytes
+_ALPHABET = b"0123456789 -\n\r\t.:abcACEPTRJ\x00\x7f\xc3\xa9"
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=40).map(lambda b: bytes(_ALPHABET[x % len(_ALPHABET)] for x in b)),
+            st.tuples(
+                st.integers(0, 300),
+                st.sampled_from(["10.0.0.1", "-", "2001:db8::1", "x"]),
+                st.integers(0, 70000),
+                st.integers(0, 2**64),
+                st.integers(0, 33_000_000_000),
+                st.sampled_from(["ACCEPT", "REJECT", "-", "DROP"]),
+            ).map(lambda t: " ".join(map(str, t)).encode()),
+        ),
+        max_size=12,
+    ),
+    st.booleans(),
+)
+def test_any_text_is_either_parsed_as_arrow_parses_it_or_handed_over(lines, final_newline):
+    data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    assume(data.strip())  # blank text never reaches a parser: the reader returns an empty frame first
+    native = _native.read_clean(_stream(data), _PROPERTY_COLS, skip_header=False)
+    if native is None:
+        return  # handed over to the general paths, which the reader tests cover
+    arrow = text._arrow_csv(_stream(data), _PROPERTY_COLS, 0)  # must accept what the tokenizer accepted
+    pd.testing.assert_frame_equal(_arrow.to_pandas([native]), _arrow.to_pandas([arrow]))
