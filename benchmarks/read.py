@@ -250,6 +250,9 @@ def main() -> int:
     log, gz = _generate.write(args.data, n=args.records)
     print(f"machine: {os.cpu_count()} cores; file {log} ({log.stat().st_size / 2**20:.0f} MiB), "
           f"{gz.name} ({gz.stat().st_size / 2**20:.0f} MiB)")  # fmt: skip
+    from flownb.io import _native
+
+    print(f"flownb's native tokenizer: {'built' if _native.AVAILABLE else 'NOT built (Arrow CSV fallback)'}")
     rows_log = bench_file(log, args.rounds)
     print(table(rows_log, f"{log.name} (plain text)"))
     rows_gz = bench_file(gz, args.rounds)
