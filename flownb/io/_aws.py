@@ -14,6 +14,7 @@ credentials, a missing IAM permission (named: ``s3:ListBucket``,
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -94,7 +95,7 @@ def client(
         max_pool_connections=max_pool_connections,
         user_agent_extra="flownb",
     )
-    session = boto3.session.Session()
+    session = boto3.session.Session(botocore_session=_botocore_session())
     try:
         made = session.client(service, config=config, region_name=region_name)
     except NoRegionError:
@@ -110,6 +111,31 @@ def client(
         hook(made)
     return made
 
+
+def _botocore_session() -> Any:
+    """A new botocore session whose data loader is shared with flownb's earlier sessions.
+
+    Each read still looks up credentials, profile and region afresh, but the
+    service models (JSON files of several MB) are parsed once per process, as
+    for the clients of boto3's default session, not once per read.
+    """
+    import botocore.session
+    from botocore.loaders import create_loader
+
+    core = botocore.session.get_session()
+    path = core.get_config_variable("data_path")
+    with _LOADERS_LOCK:
+        loader = _LOADERS.get(path)
+        if loader is None:
+            loader = _LOADERS[path] = create_loader(path)
+        # boto3 adds its own data folder to the loader of each new session: keep one copy of it.
+        loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+    core.register_component("data_loader", loader)
+    return core
+
+
+_LOADERS: dict[str | None, Any] = {}
+_LOADERS_LOCK = threading.Lock()
 
 #: Functions called with every new client (tests use this to count requests).
 _CLIENT_HOOKS: list[Callable[[Any], None]] = []

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -345,7 +344,7 @@ def _with_key_columns(table: pa.Table, obj: S3Object) -> pa.Table:
 
 
 def _read_object(
-    s3: Any, obj: S3Object, names: list[str] | None, sel: Selection, parsing: threading.Semaphore
+    s3: Any, obj: S3Object, names: list[str] | None, sel: Selection, parsing: ThreadPoolExecutor
 ) -> Part:
     from botocore.exceptions import ClientError
 
@@ -357,9 +356,13 @@ def _read_object(
         cols = [schema.column_name(n) for n in (names or schema.DEFAULT_FIELDS)]
         why = "the object was deleted between listing and reading (NoSuchKey); skipped"
         return Part(_arrow.empty_table(cols), [], [(obj.url, 0, why, "")], [obj.url])
-    with parsing:  # downloads overlap freely; parsing is CPU work: one per core keeps memory small
-        part = _read_input(_Input(name=obj.url, data=data), names)
-    del data
+    # Downloads overlap freely; parsing is CPU work, done by one thread per core, so the memory it
+    # needs comes and goes in a few threads' heaps instead of spreading over every download thread's.
+    return parsing.submit(_parse_object, obj, data, names, sel).result()
+
+
+def _parse_object(obj: S3Object, data: bytes, names: list[str] | None, sel: Selection) -> Part:
+    part = _read_input(_Input(name=obj.url, data=data), names)
     part.table = _with_key_columns(part.table, obj)
     return sel.filter_part(part)
 
@@ -401,17 +404,17 @@ def read_s3(
             )
         if errors != "ignore":
             warnings.warn(_nothing_selected(url, sel, seen), _aws.FlowLogSourceWarning, stacklevel=3)
-    parsing = threading.BoundedSemaphore(os.cpu_count() or 2)
-    return read_frame(
-        objects,
-        names,
-        errors=errors,
-        progress=progress,
-        workers=min(WORKERS, max(len(objects), 1)),
-        read=lambda obj, names: _read_object(s3, obj, names, sel, parsing),
-        total_desc="S3 objects",
-        stacklevel=4,
-    )
+    with ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="flownb-parse") as parsing:
+        return read_frame(
+            objects,
+            names,
+            errors=errors,
+            progress=progress,
+            workers=min(WORKERS, max(len(objects), 1)),
+            read=lambda obj, names: _read_object(s3, obj, names, sel, parsing),
+            total_desc="S3 objects",
+            stacklevel=4,
+        )
 
 
 def _nothing_selected(url: str, sel: Selection, seen: _Seen) -> str:

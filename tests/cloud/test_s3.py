@@ -562,3 +562,16 @@ HEADER_WIDE = (
     "version interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status "
     "vpc-id pkt-srcaddr flow-direction"
 )
+
+
+def test_clients_share_parsed_service_models_but_look_up_credentials_afresh(aws, monkeypatch) -> None:
+    """A notebook that switches credentials between reads gets the new ones; the S3 model is parsed once."""
+    first = _aws.client("s3")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "switched")
+    second = _aws.client("s3")
+    assert first._request_signer._credentials.access_key == "testing"
+    assert second._request_signer._credentials.access_key == "switched"
+    shared = first.meta.service_model._service_description
+    assert second.meta.service_model._service_description is shared
+    loader = second._loader
+    assert len(loader.search_paths) <= len(set(loader.search_paths)) + 1  # no copy piled up per client
