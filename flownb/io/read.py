@@ -11,8 +11,6 @@ subscription payloads) register themselves in :data:`CONTENT_READERS`.
 from __future__ import annotations
 
 import glob
-import gzip
-import io
 import os
 import sys
 import warnings
@@ -23,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
-from pandas.api.types import union_categoricals
+import pyarrow.compute as pc
 
 from .. import schema
 from .._provenance import Provenance, attach
@@ -145,26 +144,34 @@ def _expand_path(path: str) -> list[_Input]:
 
 
 def _gunzip_prefix(raw: bytes) -> tuple[bytes, str | None]:
-    """Decompress as many gzip members as are readable; say what was lost."""
-    out = io.BytesIO()
+    """Decompress as many gzip members as are readable; say what was lost.
+
+    zlib checks each member's CRC-32 and length as it goes (a mismatch is
+    reported as corrupt data), without holding the GIL.
+    """
+    chunks: list[bytes] = []
+    view = memoryview(raw)
     pos = 0
+    problem = None
     while pos < len(raw):
         d = zlib.decompressobj(wbits=31)
         try:
-            out.write(d.decompress(raw[pos:]))
-            out.write(d.flush())
+            chunks.append(d.decompress(view[pos:]))
+            chunks.append(d.flush())
         except zlib.error as exc:
-            return out.getvalue(), f"gzip data is corrupt ({exc}); the rest of the object is lost"
+            problem = f"gzip data is corrupt ({exc}); the rest of the object is lost"
+            break
         if not d.eof:
-            return out.getvalue(), "gzip data is truncated; the rest of the object is lost"
-        consumed = len(raw) - pos - len(d.unused_data)
-        pos += consumed
-        rest = raw[pos:]
+            problem = "gzip data is truncated; the rest of the object is lost"
+            break
+        rest = d.unused_data
+        pos = len(raw) - len(rest)
         if rest and not rest.startswith(_GZIP_MAGIC):
             if rest.strip(b"\x00"):
-                return out.getvalue(), "trailing bytes after the last gzip member were not gzip data"
+                problem = "trailing bytes after the last gzip member were not gzip data"
             break
-    return out.getvalue(), None
+    chunks = [c for c in chunks if c]
+    return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), problem
 
 
 def _read_input(inp: _Input, names: list[str] | None) -> Part:
@@ -175,15 +182,13 @@ def _read_input(inp: _Input, names: list[str] | None) -> Part:
     gz = magic.startswith(_GZIP_MAGIC)
     if gz and inp.data is not None and len(inp.data) <= INFLATE_AT_ONCE:
         # An object already in memory (from S3, a file-like): decompress it once here, instead of
-        # once per look at its head and once more to parse it. zlib works without the GIL.
-        try:
-            text = gzip.decompress(inp.data)
-        except (OSError, EOFError, zlib.error):
-            pass  # corrupt or truncated: the careful path below says what was lost
-        else:
-            inp = _Input(name=inp.name, data=text)
-            del text
-            gz = False
+        # once per look at its head and once more to parse it.
+        text, problem = _gunzip_prefix(inp.data)
+        if problem is not None:
+            return _damaged(text, problem, inp.name, names)
+        inp = _Input(name=inp.name, data=text)
+        del text
+        gz = False
 
     def open_stream() -> pa.NativeFile:
         raw = inp.raw()
@@ -204,10 +209,15 @@ def _read_input(inp: _Input, names: list[str] | None) -> Part:
             data, problem = _gunzip_prefix(f.read())
         if problem is None:  # pragma: no cover - arrow failed where zlib did not
             problem = f"could not decompress: {exc}"
-        part = parse_careful(data, inp.name, names)
-        lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
-        part.bad.append((inp.name, lines + 1, problem, ""))
-        return part
+        return _damaged(data, problem, inp.name, names)
+
+
+def _damaged(data: bytes, problem: str, name: str, names: list[str] | None) -> Part:
+    """The records of what could be decompressed, and the problem as a bad line after them."""
+    part = parse_careful(data, name, names)
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    part.bad.append((name, lines + 1, problem, ""))
+    return part
 
 
 def _bounded_map(fn: Callable[[_Input], Part], items: Sequence[_Input], workers: int) -> Iterator[Part]:
@@ -374,11 +384,44 @@ def _concat_pieces(pieces: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _union_categories(cats: list[pd.Categorical]) -> pd.Categorical:
-    """One categorical of all values; categories in order of first appearance."""
-    # A piece without any value of a column has categories of another dtype (object, not str).
-    dtype = next((c.categories.dtype for c in cats if len(c.categories)), cats[0].categories.dtype)
-    cats = [c if c.categories.dtype == dtype else c.set_categories(c.categories.astype(dtype)) for c in cats]
-    return union_categoricals(cats, ignore_order=True)
+    """One categorical of all values; categories in order of first appearance.
+
+    The union is found with Arrow's hashing on the categories as Arrow strings,
+    and each piece's codes are translated with one ``take``: no Python string
+    objects are made (pandas' own union would turn millions of categories into
+    them, and keep them with the result).
+    """
+    dicts = [pa.array(c.categories.array, pa.large_string()) for c in cats]
+    categories = pc.unique(pa.chunked_array(dicts, pa.large_string()))
+    code_type = _code_type(len(categories))
+    codes = np.empty(sum(len(c) for c in cats), code_type)
+    pos = 0
+    for cat, values in zip(cats, dicts, strict=True):
+        where = pc.index_in(values, value_set=categories).to_numpy(zero_copy_only=False)
+        # A code of -1 (missing) picks the -1 appended at the end.
+        translate = np.append(where.astype(code_type), code_type(-1))
+        np.take(translate, cat.codes, out=codes[pos : pos + len(cat)], mode="wrap")
+        pos += len(cat)
+    kind = next((c.categories.dtype for c in cats if len(c.categories)), cats[0].categories.dtype)
+    index = pd.Index(pd.array(categories, dtype=kind), copy=False)
+    return pd.Categorical.from_codes(codes, dtype=_categorical_dtype(index), validate=False)
+
+
+def _code_type(n: int) -> type[np.signedinteger]:
+    """The smallest integer type pandas uses for the codes of ``n`` categories."""
+    for t in (np.int8, np.int16, np.int32):
+        if n < np.iinfo(t).max:
+            return t
+    return np.int64
+
+
+def _categorical_dtype(categories: pd.Index) -> pd.CategoricalDtype:
+    """The unordered categorical dtype of categories known to be distinct."""
+    # pandas checks that categories are distinct by hashing them as Python strings, which for Arrow
+    # strings makes (and keeps, in the index's cache) one Python object per category. Ours are
+    # distinct by construction: skip the check where this pandas allows it.
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    return fast(categories, False) if fast is not None else pd.CategoricalDtype(categories)
 
 
 def _libc_trim() -> Callable[[], Any] | None:

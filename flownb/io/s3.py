@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -337,7 +338,7 @@ def _with_key_columns(table: pa.Table, obj: S3Object) -> pa.Table:
     for column, value in (("account_id", info.account_id), ("region", info.region)):
         if value is not None and column not in table.column_names:
             arr = pa.DictionaryArray.from_arrays(
-                pa.array([0] * table.num_rows, pa.int32()), pa.array([value], pa.string())
+                pa.array(np.zeros(table.num_rows, np.int32)), pa.array([value], pa.string())
             )
             table = table.append_column(pa.field(column, _arrow.DICT), arr)
     return table
