@@ -153,6 +153,7 @@ def _child(mode: str, trace: bool = False) -> None:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
     if mode == "pandas-loop":
         import io
 
@@ -166,6 +167,7 @@ def _child(mode: str, trace: bool = False) -> None:
     else:
         df = flownb.read_flow_logs(f"s3://{BUCKET}/", progress=False)
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
     stop.set()
     sampler.join()
     peak[0] = max(peak[0], _rss())
@@ -176,6 +178,7 @@ def _child(mode: str, trace: bool = False) -> None:
         json.dumps(
             {
                 "seconds": seconds,
+                "cpu": cpu,
                 "rows": len(df),
                 "frame": int(df.memory_usage(deep=True).sum()),
                 "peak_extra": peak[0] - base,
@@ -185,7 +188,15 @@ def _child(mode: str, trace: bool = False) -> None:
     )
 
 
-def _run(mode: str, endpoint: str, trace: bool = False) -> dict:
+def _server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the moto server process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _run(mode: str, endpoint: str, trace: bool = False, server: int | None = None) -> dict:
+    before = _server_cpu(server) if server else 0.0
     out = subprocess.run(
         [sys.executable, __file__, "--child", mode, *(["--trace"] if trace else [])],
         env=_env(endpoint),
@@ -193,15 +204,17 @@ def _run(mode: str, endpoint: str, trace: bool = False) -> dict:
         text=True,
         check=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    got["server_cpu"] = _server_cpu(server) - before if server else 0.0  # includes the child's warm-up
+    return got
 
 
-def _measure(modes: list[str], endpoint: str, repeat: int) -> dict[str, dict]:
+def _measure(modes: list[str], endpoint: str, repeat: int, server: int) -> dict[str, dict]:
     """Best time of ``repeat`` runs per mode, runs interleaved so every mode meets the same machine load."""
     runs: dict[str, list[dict]] = {m: [] for m in modes}
     for _ in range(repeat):
         for mode in modes:
-            runs[mode].append(_run(mode, endpoint))
+            runs[mode].append(_run(mode, endpoint, server=server))
     results = {}
     for mode, rs in runs.items():
         best = min(rs, key=lambda r: r["seconds"])
@@ -230,7 +243,7 @@ def main() -> None:
             f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start; "
             f"best of {args.repeat} interleaved runs (RSS peak: worst of them)\n"
         )
-        got = _measure(["parallel", "one-by-one", "pandas-loop"], endpoint, args.repeat)
+        got = _measure(["parallel", "one-by-one", "pandas-loop"], endpoint, args.repeat, server.pid)
         rows = [
             ("flownb parallel", got["parallel"]),
             ("flownb one-by-one", got["one-by-one"]),
@@ -243,12 +256,14 @@ def main() -> None:
     print(
         f"{'reader':<22}{'seconds':>9}{'records/s':>12}{'vs flownb':>11}{'frame MB':>10}"
         f"{'RSS peak MB':>13}{'RSS/frame':>11}{'alloc peak MB':>15}{'alloc/frame':>13}"
+        f"{'reader CPU s':>14}{'moto CPU s':>12}"
     )
     for name, r in rows:
         print(
             f"{name:<22}{r['seconds']:>9.2f}{r['rows'] / r['seconds']:>12,.0f}{r['seconds'] / par:>10.2f}x"
             f"{r['frame'] / 1e6:>10.1f}{r['peak_extra'] / 1e6:>13.1f}{r['peak_extra'] / r['frame']:>11.2f}"
             f"{r['allocated'] / 1e6:>15.1f}{r['allocated'] / r['frame']:>13.2f}"
+            f"{r['cpu']:>14.2f}{r['server_cpu']:>12.2f}"
         )
     speedup = rows[1][1]["seconds"] / par
     ratio = rows[0][1]["peak_extra"] / rows[0][1]["frame"]
@@ -261,6 +276,16 @@ def main() -> None:
         "RSS peak: highest resident set size during the read minus before it (includes memory the allocators "
         "keep after it is freed); alloc peak: tracemalloc's peak (Python and numpy) plus Arrow's pool peak, "
         "an upper bound of what the reader held at once."
+    )
+    one, p = rows[1][1], rows[0][1]
+    cpus = os.cpu_count() or 1
+    floor = (p["cpu"] + p["server_cpu"]) / cpus
+    print(
+        f"\nWhere the time goes: one-by-one took {one['seconds']:.2f} s, of which the reader used "
+        f"{one['cpu']:.2f} s of CPU and the moto server {one['server_cpu']:.2f} s (on this machine both run on "
+        f"the same {cpus} CPUs). The parallel read needed {p['cpu']:.2f} + {p['server_cpu']:.2f} s of CPU, so "
+        f"with {cpus} CPUs it cannot take less than {floor:.2f} s: at most {one['seconds'] / floor:.2f}x "
+        "faster than one-by-one, however the work is scheduled."
     )
 
 

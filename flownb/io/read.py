@@ -322,7 +322,7 @@ def read_frame(
 #: Arrow bytes converted to pandas at a time by :func:`read_frame`. flownb's own choice: small beside
 #: the frames people read from many objects (so the two copies never coexist in full), big enough that
 #: the per-conversion work is negligible.
-GROUP_BYTES = 16 << 20
+GROUP_BYTES = 8 << 20
 
 
 class _Frames:
