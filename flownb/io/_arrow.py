@@ -110,14 +110,24 @@ def to_pandas(table: pa.Table | list[pa.Table]) -> pd.DataFrame:
     return pd.DataFrame(out, copy=False)
 
 
+#: Chunks shorter than this on average are joined before conversion: converting many small
+#: chunks one by one costs more in per-chunk overhead than one copy of the column.
+_SMALL_CHUNKS = 1 << 16
+
+
 def _column_to_pandas(col: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    if col.num_chunks > 1 and len(col) < _SMALL_CHUNKS * col.num_chunks:
+        col = col.combine_chunks()  # dictionaries are unified already, so this keeps one dictionary
+        col = pa.chunked_array([col], type=col.type)
     if pa.types.is_dictionary(col.type):
         chunks = col.chunks
         if chunks:
             codes = np.concatenate(
                 [np.asarray(c.indices.fill_null(-1) if c.null_count else c.indices) for c in chunks]
             )
-            categories = pd.Index(chunks[0].dictionary.to_numpy(zero_copy_only=False), dtype="str")
+            categories = pd.Index(chunks[0].dictionary.to_pandas())
+            if categories.dtype != "str":
+                categories = categories.astype("str")
         else:
             codes, categories = np.empty(0, np.int32), pd.Index([], dtype="str")
         # after unify_dictionaries every chunk shares one dictionary of distinct strings: the codes are valid

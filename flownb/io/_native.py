@@ -14,6 +14,7 @@ reports each one. Both give the same frame for clean text; the tests check it.
 from __future__ import annotations
 
 import itertools
+import mmap
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -55,31 +56,33 @@ class _Blocks:
 
     Iterating yields ``(buffer, lines)``: ``lines`` is a view into ``buffer``. Hand a
     buffer back with :meth:`recycle` once its lines are parsed, and the next block is
-    read into it: no fresh (zero-filled) memory per block. Text already in memory
-    (a ``BufferReader``, e.g. an S3 object) is cut into views without any copy.
+    read into it. Buffers are anonymous memory maps: the operating system provides
+    only the pages a block fills (a small file costs no more than its text), and no
+    page is cleared twice. Text already in memory (a ``BufferReader``, e.g. an S3
+    object) is cut into views without any copy.
     """
 
     def __init__(self, stream: pa.NativeFile, skip_header: bool) -> None:
         self.stream = stream
         self.skip_header = skip_header
-        self.free: list[bytearray] = []
+        self.free: list[mmap.mmap] = []
 
-    def recycle(self, buffer: bytearray | None) -> None:
-        if isinstance(buffer, bytearray):
+    def recycle(self, buffer: mmap.mmap | None) -> None:
+        if buffer is not None:
             self.free.append(buffer)
 
-    def __iter__(self) -> Iterator[tuple[bytearray | None, memoryview]]:
+    def __iter__(self) -> Iterator[tuple[mmap.mmap | None, memoryview]]:
         if isinstance(self.stream, pa.BufferReader):
             return self._in_memory(memoryview(self.stream.read_buffer()))
         return self._streamed()
 
-    def _start(self, head: memoryview | bytearray) -> int | None:
+    def _start(self, head: memoryview) -> int | None:
         """Where the records begin; None while the header line is not yet complete."""
         if bytes(head[:3]) == b"\xef\xbb\xbf":
             raise _GiveUp  # a BOM: the general paths strip it
         if not self.skip_header:
             return 0
-        nl = bytes(head[: 1 << 16]).find(b"\n") if isinstance(head, memoryview) else head.find(b"\n")
+        nl = bytes(head[: 1 << 16]).find(b"\n")
         return None if nl < 0 else nl + 1
 
     def _in_memory(self, text: memoryview) -> Iterator[tuple[None, memoryview]]:
@@ -98,14 +101,14 @@ class _Blocks:
             yield None, text[begin:cut]
             begin = cut
 
-    def _streamed(self) -> Iterator[tuple[bytearray, memoryview]]:
+    def _streamed(self) -> Iterator[tuple[mmap.mmap, memoryview]]:
         carry = b""
         first, header = True, self.skip_header
         while True:
             need = len(carry) + BLOCK
             buf = self.free.pop() if self.free else None
             if buf is None or len(buf) < need:
-                buf = bytearray(max(need, BLOCK + (1 << 16)))
+                buf = mmap.mmap(-1, max(need, BLOCK + (1 << 16)))
             buf[: len(carry)] = carry
             got = self.stream.readinto(memoryview(buf)[len(carry) : need])
             if not got:
@@ -115,6 +118,8 @@ class _Blocks:
                 first = False
                 start = self._start(memoryview(buf)[:stop])
                 if start is None:  # the header line goes on past this block
+                    if stop >= 1 << 16:
+                        raise _GiveUp  # no newline in the first 64 KiB: not a header line; let Arrow judge
                     carry = bytes(buf[:stop])
                     continue
                 begin, header = start, False
@@ -183,7 +188,7 @@ def read_clean(
                     batches.append(_batch(first[1], kinds, schema))
                 return pa.Table.from_batches(batches, schema=schema)
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flownb-parse") as pool:
-                pending: list[tuple[bytearray | None, Future[pa.RecordBatch]]] = []
+                pending: list[tuple[mmap.mmap | None, Future[pa.RecordBatch]]] = []
                 try:
                     for buffer, lines in itertools.chain((first, second), it):
                         pending.append((buffer, pool.submit(_batch, lines, kinds, schema)))
