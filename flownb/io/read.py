@@ -1,8 +1,11 @@
 """``read_flow_logs``: every local source into one contract DataFrame.
 
 Sources are expanded (files, directories laid out as S3 delivers them, globs,
-lists, file-like objects), read in parallel with a bounded number of files in
-flight, and combined once in Arrow before a single conversion to pandas.
+lists, file-like objects) and read in parallel with a bounded number of files
+in flight. While later files are read, the Arrow tables of the earlier ones
+are converted to pandas a group at a time (:func:`read_frame`), and the pieces
+are joined column by column at the end, so the Arrow and pandas copies of the
+records never exist in full at once.
 What a file holds is recognised from its content, not its name: gzip (one or
 several members), Parquet, or text; other readers (CloudWatch exports and
 subscription payloads) register themselves in :data:`CONTENT_READERS`.

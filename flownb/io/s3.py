@@ -47,8 +47,9 @@ __all__ = ["list_flow_log_objects", "read_s3"]
 
 Errors = Literal["raise", "warn", "ignore"]
 
-#: Objects downloaded at once (each is held in memory only until it is parsed). flownb's own choice:
-#: enough to hide S3's per-request latency, few enough to keep memory small.
+#: Objects downloaded at once (each is held in memory only until it is parsed; parsing runs on one
+#: thread per core). flownb's own choice: enough to hide S3's per-request latency (tens of ms, against
+#: a few ms to parse an object), few enough to keep memory small.
 WORKERS = 16
 _DOWNLOAD_ATTEMPTS = 3
 
