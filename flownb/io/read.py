@@ -13,6 +13,7 @@ subscription payloads) register themselves in :data:`CONTENT_READERS`.
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import sys
@@ -436,7 +437,9 @@ def _categorical_dtype(categories: pd.Index) -> pd.CategoricalDtype:
     return fast(categories, False) if fast is not None else pd.CategoricalDtype(categories)
 
 
+@functools.cache
 def _libc_trim() -> Callable[[], Any] | None:
+    """glibc's ``malloc_trim(0)``, or None where the C library is not glibc."""
     if not sys.platform.startswith("linux"):
         return None
     try:
@@ -449,14 +452,12 @@ def _libc_trim() -> Callable[[], Any] | None:
     return lambda: trim(0)
 
 
-_TRIM = _libc_trim()
-
-
 def _trim() -> None:
     """Give the memory just freed back to the operating system (the allocators keep it otherwise)."""
     pa.default_memory_pool().release_unused()
-    if _TRIM is not None:
-        _TRIM()
+    trim = _libc_trim()
+    if trim is not None:
+        trim()
 
 
 def _missing(name: str, n: int) -> Any:
