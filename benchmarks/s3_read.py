@@ -16,6 +16,11 @@ measurement, every reader's own S3 client lists an empty prefix once (the same
 warm-up for every row), so the botocore service models and modules that a
 process loads once, on its first AWS call, are not counted as the read's memory.
 
+The table also gives the CPU seconds each read used (all its threads) and those
+the moto server used meanwhile: here both share the machine's CPUs, so the
+parallel read cannot take less than their sum divided by the number of CPUs,
+which bounds its speed-up over one-by-one (printed below the table).
+
 Rows:
 
 * ``flownb parallel``: ``flownb.read_flow_logs("s3://...")`` as shipped
