@@ -110,6 +110,15 @@ def to_pandas(table: pa.Table | list[pa.Table]) -> pd.DataFrame:
     return pd.DataFrame(out, copy=False)
 
 
+def categorical_dtype(categories: pd.Index) -> pd.CategoricalDtype:
+    """The unordered categorical dtype of categories known to be distinct (an Arrow dictionary's)."""
+    # pandas checks that categories are distinct by hashing them as Python strings, which for Arrow
+    # strings makes (and keeps, in the index's cache) one Python object per category. Ours are
+    # distinct by construction: skip the check where this pandas allows it.
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    return fast(categories, False) if fast is not None else pd.CategoricalDtype(categories)
+
+
 #: Chunks shorter than this on average are joined before conversion: converting many small
 #: chunks one by one costs more in per-chunk overhead than one copy of the column.
 _SMALL_CHUNKS = 1 << 16
@@ -131,7 +140,7 @@ def _column_to_pandas(col: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
         else:
             codes, categories = np.empty(0, np.int32), pd.Index([], dtype="str")
         # after unify_dictionaries every chunk shares one dictionary of distinct strings: the codes are valid
-        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False)
+        return pd.Categorical.from_codes(codes, dtype=categorical_dtype(categories), validate=False)
     if col.type in _TO_PANDAS:
         return _TO_PANDAS[col.type].__from_arrow__(col)
     series = col.to_pandas()

@@ -417,7 +417,7 @@ def _union_categories(cats: list[pd.Categorical]) -> pd.Categorical:
         pos += len(cat)
     kind = next((c.categories.dtype for c in cats if len(c.categories)), cats[0].categories.dtype)
     index = pd.Index(pd.array(categories, dtype=kind), copy=False)
-    return pd.Categorical.from_codes(codes, dtype=_categorical_dtype(index), validate=False)
+    return pd.Categorical.from_codes(codes, dtype=_arrow.categorical_dtype(index), validate=False)
 
 
 def _code_type(n: int) -> type[np.signedinteger]:
@@ -426,15 +426,6 @@ def _code_type(n: int) -> type[np.signedinteger]:
         if n < np.iinfo(t).max:
             return t
     return np.int64
-
-
-def _categorical_dtype(categories: pd.Index) -> pd.CategoricalDtype:
-    """The unordered categorical dtype of categories known to be distinct."""
-    # pandas checks that categories are distinct by hashing them as Python strings, which for Arrow
-    # strings makes (and keeps, in the index's cache) one Python object per category. Ours are
-    # distinct by construction: skip the check where this pandas allows it.
-    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
-    return fast(categories, False) if fast is not None else pd.CategoricalDtype(categories)
 
 
 @functools.cache

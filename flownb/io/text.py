@@ -103,16 +103,21 @@ def _fast(open_stream: Callable[[], pa.NativeFile], fmt: list[str], skip: int) -
     table = _native.read_clean(open_stream, cols, skip_header=bool(skip))
     if table is None:
         table = _arrow_csv(open_stream, cols, skip)
+    # A repeated header line makes any number column fail to parse; in a format of strings only it
+    # parses as a record, so look for the field names among the values there.
+    only_strings = all(_arrow.arrow_type(c) == _arrow.DICT for c in cols)
     for name, col in zip(table.column_names, table.columns, strict=True):
         if _arrow.arrow_type(name) != _arrow.DICT:
             continue
         allowed = schema.ENUMS.get(name)
-        own_names = pa.array([name, name.replace("_", "-")])
         for chunk in col.chunks:
-            # A repeated header line of an all-string format parses as a record: catch it here.
-            if pc.any(pc.is_in(chunk.dictionary, value_set=own_names)).as_py():
+            values = chunk.dictionary  # distinct values: tiny for enumerated fields
+            if allowed and (len(values) > len(allowed) or not set(values.to_pylist()) <= set(allowed)):
                 raise _NeedsCarefulPath
-            if allowed and not pc.all(pc.is_in(chunk.dictionary, value_set=pa.array(allowed))).as_py():
+            if (
+                only_strings
+                and pc.any(pc.is_in(values, value_set=pa.array([name, name.replace("_", "-")]))).as_py()
+            ):
                 raise _NeedsCarefulPath
     return table
 

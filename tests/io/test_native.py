@@ -214,3 +214,23 @@ def test_any_text_is_either_parsed_as_arrow_parses_it_or_handed_over(lines, fina
         return  # handed over to the general paths, which the reader tests cover
     arrow = text._arrow_csv(_stream(data), _PROPERTY_COLS, 0)  # must accept what the tokenizer accepted
     pd.testing.assert_frame_equal(_arrow.to_pandas([native]), _arrow.to_pandas([arrow]))
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("fields", [["interface-id", "srcaddr", "action"], ["interface-id", "srcaddr"]])
+def test_repeated_header_of_a_format_of_strings_only_starts_a_new_segment(
+    monkeypatch, tmp_path, native, fields
+):
+    # Concatenated objects of a strings-only format: the second header line parses as a record on the
+    # fast paths, so it must be recognised and the careful path must take over.
+    if not native:
+        monkeypatch.setattr(_native, "_tokenize", None)
+    rows = [["eni-1", "10.0.0.1", "ACCEPT"], ["eni-2", "10.0.0.2", "REJECT"]]
+    header = " ".join(fields)
+    body = [" ".join(r[: len(fields)]) for r in rows]
+    p = tmp_path / "strings.log"
+    p.write_text(f"{header}\n{body[0]}\n{header}\n{body[1]}\n")
+    df = flownb.read_flow_logs(p)
+    assert df["interface_id"].tolist() == ["eni-1", "eni-2"]
+    assert df["srcaddr"].tolist() == ["10.0.0.1", "10.0.0.2"]
+    assert df.flow.bad_lines.empty
