@@ -41,7 +41,7 @@ from .text import Part, parse_careful, parse_text
 if TYPE_CHECKING:
     from ._select import TimeLike
 
-__all__ = ["CONTENT_READERS", "ContentReader", "read_flow_logs", "read_frame", "read_parts"]
+__all__ = ["CONTENT_READERS", "ContentReader", "read_flow_logs", "read_frame"]
 
 Errors = Literal["raise", "warn", "ignore"]
 _ERRORS = ("raise", "warn", "ignore")
@@ -276,24 +276,6 @@ def _parts(
             bar.close()
 
 
-def read_parts(
-    inputs: Sequence[Any],
-    names: list[str] | None,
-    *,
-    errors: Errors = "warn",
-    progress: bool | None = None,
-    workers: int | None = None,
-    read: Callable[[Any, list[str] | None], Part] | None = None,
-    total_desc: str = "flow log files",
-) -> list[Part]:
-    """Read inputs in parallel, in order; raise at the first bad line when ``errors="raise"``."""
-    return list(
-        _parts(
-            inputs, names, errors=errors, progress=progress, workers=workers, read=read, total_desc=total_desc
-        )
-    )
-
-
 def read_frame(
     inputs: Sequence[Any],
     names: list[str] | None,
@@ -307,7 +289,10 @@ def read_frame(
 ) -> pd.DataFrame:
     """Read inputs in parallel into the contract DataFrame, converting to pandas as the parts arrive.
 
-    Same parameters as :func:`read_parts`. The Arrow tables of the parts read so
+    Inputs are read ``workers`` at a time, in order; with ``errors="raise"`` the
+    first bad line raises :class:`FlowLogParseError`. ``read(input, names)``
+    reads one input (default: a local file or an in-memory object) and
+    ``total_desc`` names the inputs on the progress bar. The Arrow tables of the parts read so
     far are converted to pandas a group of about :data:`GROUP_BYTES` at a time
     while the next inputs are read, so the Arrow copy of the records never
     exists in full beside the pandas one: the peak stays near the final frame
