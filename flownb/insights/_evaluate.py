@@ -277,6 +277,8 @@ def arithmetic(op: str, a: Any, b: Any) -> Any:
             return None
         if op in ("/", "%") and y == 0:
             return None
+        if op == "^" and not (isinstance(x, int) and isinstance(y, int) and 0 <= y <= 64):
+            x, y = float(x), float(y)  # a double, as a huge integer power would take unbounded time
         try:
             return {
                 "+": operator.add,

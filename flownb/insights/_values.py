@@ -8,6 +8,7 @@ once per category, then mapped back to the rows through the category codes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,9 @@ def missing(n: int, name: str | None = None) -> pd.Series:
     )
 
 
+_INT64_MIN, _INT64_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
+
+
 def to_series(v: Any, n: int) -> pd.Series:
     """A scalar broadcast to ``n`` rows (Series are returned as they are)."""
     if is_series(v):
@@ -49,9 +53,10 @@ def to_series(v: Any, n: int) -> pd.Series:
         return missing(n)
     if isinstance(v, bool):
         return pd.Series(pd.array(np.full(n, v), dtype="boolean"))
-    if isinstance(v, int):
+    if isinstance(v, int) and _INT64_MIN <= v <= _INT64_MAX:
         return pd.Series(pd.array(np.full(n, v, dtype=np.int64), dtype="Int64"))
-    if isinstance(v, float):
+    if isinstance(v, int | float):  # an integer beyond 64 bits (say 2 ^ 63) is kept as a double
+        v = float(v) if isinstance(v, float) or abs(v) < 2**1023 else math.copysign(math.inf, v)
         return pd.Series(pd.array(np.full(n, v, dtype=np.float64), dtype="Float64"))
     if isinstance(v, pd.Timestamp):
         return pd.Series(

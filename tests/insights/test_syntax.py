@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 import flownb
@@ -126,3 +127,12 @@ def test_a_regex_error_points_inside_the_regex():
     err = _error("parse @message /(?<user>\\S+) (?<n>\\d+))/")
     assert "not valid" in str(err)
     assert err.column == len("parse @message /(?<user>\\S+) (?<n>\\d+))")
+
+
+def test_numbers_beyond_64_bit_integers_become_doubles(two):
+    # found by the random-query property test: "fields (2 ^ 63)" overflowed a 64-bit column
+    out = run(two, "fields 2 ^ 63 as a, 9223372036854775807 + 1 as b, 2 ^ 99999999999 as c, 2 ^ 62 as d")
+    row = out.iloc[0]
+    assert row["a"] == float(2**63) and row["b"] == float(2**63)
+    assert pd.isna(row["c"])  # overflows a double: missing, as for any arithmetic overflow
+    assert row["d"] == 2**62 and str(out["d"].dtype) == "Int64"
