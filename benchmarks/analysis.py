@@ -21,21 +21,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _generate
-
-
-def best_of(rounds: int, func: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        t = time.perf_counter()
-        func()
-        best = min(best, time.perf_counter() - t)
-    return best
+from _timing import best_of
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -24,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import duckdb
 import pandas as pd
 from _generate import write
+from _timing import best_of
 
 import flownb
 from flownb.insights import query
@@ -54,16 +54,6 @@ CASES = [
         f"SELECT dstport, count(*) AS n FROM df WHERE {_IPV4_IN_10_8} GROUP BY dstport",
     ),
 ]
-
-
-def best(fn, repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def _same(ours: pd.DataFrame, theirs: pd.DataFrame) -> bool:
@@ -108,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             ours = query(df, insights)
             theirs = con.execute(sql).df()
             agree = _same(ours, theirs)
-            t_ours = best(lambda q=insights: query(df, q), args.repeat)
-            t_duck = best(lambda s=sql: con.execute(s).df(), args.repeat)
+            t_ours = best_of(args.repeat, lambda q=insights: query(df, q), warmup=True)
+            t_duck = best_of(args.repeat, lambda s=sql: con.execute(s).df(), warmup=True)
             rows.append((name, t_ours * 1000, t_duck * 1000, t_ours / t_duck, agree))
     width = max(len(r[0]) for r in rows)
     print(f"{'query':<{width}}  {'flownb ms':>9}  {'duckdb ms':>9}  {'ratio':>5}  target  same answer")

@@ -27,27 +27,16 @@ import hashlib
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _generate
+from _timing import best_wall_cpu
 
 import flownb
 import flownb.sim as sim
 
 TARGET = 300_000
-
-
-def best(fn, rounds: int) -> tuple[float, float, object]:
-    """Best wall-clock and best CPU seconds over ``rounds`` runs, and the last result."""
-    out, walls, cpus = None, [], []
-    for _ in range(rounds):
-        w, c = time.perf_counter(), time.process_time()
-        out = fn()
-        walls.append(time.perf_counter() - w)
-        cpus.append(time.process_time() - c)
-    return min(walls), min(cpus), out
 
 
 def digest(directory: Path) -> str:
@@ -79,22 +68,24 @@ def main() -> None:
     rows = []
     result = kw = None
     for name, kw in cases:
-        wall, cpu, result = best(lambda kw=kw: sim.simulate(**kw), args.rounds)
+        wall, cpu, result = best_wall_cpu(lambda kw=kw: sim.simulate(**kw), args.rounds)
         rows.append((f"simulate: {name}", len(result.flows), wall, cpu))
     n = len(result.flows)
     with tempfile.TemporaryDirectory() as tmp:
         for layout in ("s3", "s3-hive", "parquet", "cloudwatch"):
             out = Path(tmp) / layout
-            wall, cpu, _ = best(lambda out=out, layout=layout: result.write(str(out), layout=layout), 1)
+            wall, cpu, _ = best_wall_cpu(
+                lambda out=out, layout=layout: result.write(str(out), layout=layout), 1
+            )
             rows.append((f"write: that day, layout {layout}", n, wall, cpu))
-        wall, cpu, df = best(
+        wall, cpu, df = best_wall_cpu(
             lambda: flownb.read_flow_logs(str(Path(tmp) / "s3"), errors="raise", progress=False), args.rounds
         )
         rows.append(("peer: read_flow_logs of the s3 objects", len(df), wall, cpu))
         again = Path(tmp) / "again"
         sim.simulate(**kw).write(str(again), layout="s3")
         identical = digest(Path(tmp) / "s3") == digest(again)
-    wall, cpu, recs = best(lambda: _generate.records(n, seed=0), 1)
+    wall, cpu, recs = best_wall_cpu(lambda: _generate.records(n, seed=0), 1)
     rows.append(("peer: benchmarks/_generate.py records()", len(recs), wall, cpu))
 
     w = max(len(r[0]) for r in rows)

@@ -26,17 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _generate
-
-
-def best_of(rounds: int, func: Callable[[], object], before: Callable[[], object] | None = None) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        if before is not None:
-            before()
-        t = time.perf_counter()
-        func()
-        best = min(best, time.perf_counter() - t)
-    return best
+from _timing import best_of
 
 
 def main(argv: list[str] | None = None) -> int:
