@@ -40,10 +40,11 @@ on the instance's interface, four on the NAT gateway's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
+from ._columns import Columns
 from .policy import nacl_allows, route_targets, sg_allows
 from .topology import Topology, cidr_range, ip_int, protocol_number
 from .traffic import (
@@ -68,7 +69,7 @@ _TCP_HDR, _UDP_HDR = 52, 28
 
 
 @dataclass
-class Legs:
+class Legs(Columns):
     """One direction of a connection on one interface, before splitting into intervals."""
 
     eni: np.ndarray
@@ -90,16 +91,6 @@ class Legs:
     f_last: np.ndarray
     path: np.ndarray
     conn: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.eni)
-
-    @classmethod
-    def concat(cls, parts: list[Legs]) -> Legs:
-        return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)})
-
-    def take(self, idx: np.ndarray) -> Legs:
-        return Legs(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
 
 
 def _subnet_index(topo: Topology) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -19,13 +19,14 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
 from .. import schema
 from ..io import _arrow
+from ._columns import Columns
 from .paths import Legs
 from .topology import Topology
 from .traffic import Endpoints
@@ -58,7 +59,7 @@ def format_fields(fmt: str | Sequence[str] | None) -> list[str]:
 
 
 @dataclass
-class Records:
+class Records(Columns):
     """Flow log records as arrays (addresses as integers, times in Unix seconds)."""
 
     eni: np.ndarray
@@ -78,16 +79,6 @@ class Records:
     flags: np.ndarray
     path: np.ndarray
     status: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.eni)
-
-    @classmethod
-    def concat(cls, parts: list[Records]) -> Records:
-        return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)})
-
-    def take(self, idx: np.ndarray) -> Records:
-        return Records(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
 
 
 def _gather(legs: Legs, idx: np.ndarray, **computed: np.ndarray) -> Records:

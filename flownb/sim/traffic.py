@@ -24,6 +24,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from ._columns import Columns
 from .topology import Instance, Topology, ip_int, protocol_number
 
 __all__ = [
@@ -48,7 +49,7 @@ KIND_NORMAL, KIND_PROBE, KIND_FLOOD = 0, 1, 2
 
 
 @dataclass
-class Connections:
+class Connections(Columns):
     """Connections as parallel arrays (times in Unix seconds, addresses as integers).
 
     ``c_ep``/``s_ep`` index :class:`Endpoints` (-1: outside the VPC, or an
@@ -92,9 +93,6 @@ class Connections:
         "event": np.int32,
     }
 
-    def __len__(self) -> int:
-        return len(self.t0)
-
     @classmethod
     def make(cls, n: int, **values: object) -> Connections:
         """``n`` connections; each field is a scalar (broadcast) or an array, with defaults."""
@@ -115,10 +113,7 @@ class Connections:
         parts = [p for p in parts if len(p)]
         if not parts:
             return cls.make(0, t0=0.0, c_ip=0, s_ip=0, c_port=0, s_port=0, proto=6)
-        return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)})
-
-    def take(self, idx: np.ndarray) -> Connections:
-        return Connections(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
+        return super().concat(parts)
 
 
 class Endpoints:
