@@ -429,6 +429,11 @@ def _egress_requests(f: Flows) -> np.ndarray:
     return ~f.a["resp"] & f.a["src_local"] & f.a["dst_public"]
 
 
+def _rows(a: dict[str, np.ndarray], m: np.ndarray, **columns: str | np.ndarray) -> pd.DataFrame:
+    """The rows of ``m`` as a frame: each column is a key of ``a`` or a full-length array, renamed."""
+    return pd.DataFrame({name: (a[c] if isinstance(c, str) else c)[m] for name, c in columns.items()})
+
+
 def _accepted(f: Flows) -> np.ndarray:
     return f.a["accept"]
 
@@ -1429,18 +1434,8 @@ def _beaconing(
         m = m & a["dst_public"]
     if not m.any():
         return None
-    d = pd.DataFrame(
-        {
-            "conv": a["conv"][m],
-            "src": a["src"][m],
-            "dst": a["dst"][m],
-            "dport": a["dport"][m],
-            "proto": a["proto"][m],
-            "t": a["start"][m],
-            "e": a["end"][m],
-            "bytes": a["bytes"][m].astype(float),
-        }
-    )
+    d = _rows(a, m, conv="conv", src="src", dst="dst", dport="dport", proto="proto", t="start", e="end")
+    d["bytes"] = a["bytes"][m].astype(float)
     conns = d.groupby("conv", sort=False).agg(
         src=("src", "first"),
         dst=("dst", "first"),
@@ -1695,18 +1690,10 @@ def _intel_match(f: Flows, *, indicators: Iterable[str] | str | None = None):
     m = _accepted(f) & (bad[a["cli"]] | bad[a["srv"]])
     if not m.any():
         return None
-    d = pd.DataFrame(
-        {
-            "src": a["cli"][m],
-            "dst": a["srv"][m],
-            "dst_port": a["svc"][m],
-            "protocol": a["proto"][m],
-            "conv": a["conv"][m],
-            "start": a["start"][m],
-            "end": a["end"][m],
-            "bytes": a["bytes"][m],
-        }
-    )
+    d = _rows(
+        a, m, src="cli", dst="srv", dst_port="svc", protocol="proto", conv="conv", start="start", end="end",
+        bytes="bytes",
+    )  # fmt: skip
     r = (
         d.groupby(["src", "dst", "dst_port", "protocol"], sort=False)
         .agg(start=("start", "min"), end=("end", "max"), conns=("conv", "nunique"), bytes=("bytes", "sum"))
@@ -1758,17 +1745,10 @@ def _unusual_protocol(f: Flows, *, allowed: Sequence[int] = (1, 6, 17, 58)):
     m = (a["proto"] >= 0) & ~np.isin(a["proto"], allow)
     if not m.any():
         return None
-    d = pd.DataFrame(
-        {
-            "src": a["cli"][m],
-            "dst": a["srv"][m],
-            "protocol": a["proto"][m],
-            "packets": a["packets"][m],
-            "public": (a["src_public"] | a["dst_public"])[m] & a["accept"][m],
-            "start": a["start"][m],
-            "end": a["end"][m],
-        }
-    )
+    d = _rows(
+        a, m, src="cli", dst="srv", protocol="proto", packets="packets",
+        public=(a["src_public"] | a["dst_public"]) & a["accept"], start="start", end="end",
+    )  # fmt: skip
     r = (
         d.groupby(["src", "dst", "protocol"], sort=False)
         .agg(start=("start", "min"), end=("end", "max"), packets=("packets", "sum"), public=("public", "any"))
@@ -1830,16 +1810,7 @@ def _unapproved_dns(
         m &= ~ok[a["dst"]]
     if not m.any():
         return None
-    d = pd.DataFrame(
-        {
-            "src": a["src"][m],
-            "dst": a["dst"][m],
-            "dst_port": a["dport"][m],
-            "protocol": a["proto"][m],
-            "start": a["start"][m],
-            "end": a["end"][m],
-        }
-    )
+    d = _rows(a, m, src="src", dst="dst", dst_port="dport", protocol="proto", start="start", end="end")
     r = (
         d.groupby(["src", "dst", "dst_port", "protocol"], sort=False)
         .agg(start=("start", "min"), end=("end", "max"), n=("start", "size"))
