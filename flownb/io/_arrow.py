@@ -126,8 +126,8 @@ _SMALL_CHUNKS = 1 << 16
 
 def _column_to_pandas(col: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
     if col.num_chunks > 1 and len(col) < _SMALL_CHUNKS * col.num_chunks:
-        col = col.combine_chunks()  # dictionaries are unified already, so this keeps one dictionary
-        col = pa.chunked_array([col], type=col.type)
+        # dictionaries are unified already, so this keeps one dictionary
+        col = pa.chunked_array([col.combine_chunks()], type=col.type)
     if pa.types.is_dictionary(col.type):
         chunks = col.chunks
         if chunks:

@@ -319,14 +319,11 @@ static int run(Job *job, const char *p, const char *end, Py_ssize_t rows)
             if (missing) {
                 job->mask[c][row] = 1;
                 job->nulls[c]++;
-                switch (kind) {
-                case 'B': ((uint8_t *)job->values[c])[row] = 0; break;
-                case 'H': ((uint16_t *)job->values[c])[row] = 0; break;
-                case 'I': ((uint32_t *)job->values[c])[row] = 0; break;
-                case 's': ((int32_t *)job->values[c])[row] = 0; break;
-                default: ((uint64_t *)job->values[c])[row] = 0; break;
+                if (kind == 's') {
+                    ((int32_t *)job->values[c])[row] = 0;
+                    continue;
                 }
-                continue;
+                /* v is 0, which fits every number column: stored below */
             }
             switch (kind) {
             case 'B':
