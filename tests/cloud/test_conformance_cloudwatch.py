@@ -12,20 +12,10 @@ import pandas as pd
 import pytest
 
 import flownb
-from tests.conftest import CONFORMANCE, conformance_manifest
+from tests.conftest import CONFORMANCE, check_conformance, conformance_manifest
 
 ENTRIES = [e for e in conformance_manifest() if e["kind"] == "cloudwatch-subscription"]
 SKIP = pytest.mark.skipif(not ENTRIES, reason="../shared/conformance is absent (as in a user's clone)")
-
-
-def _py(value):
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if hasattr(value, "item"):
-        return value.item()
-    return value
 
 
 def _read(source, entry: dict) -> pd.DataFrame:
@@ -35,23 +25,7 @@ def _read(source, entry: dict) -> pd.DataFrame:
 
 
 def _check(df: pd.DataFrame, entry: dict, source_name: str) -> None:
-    expect = entry["expect"]
-    bad = df.flow.bad_lines
-    assert len(df) == expect["rows"]
-    assert len(bad) == expect["bad_lines"], bad.to_string()
-    if "bad_line_numbers" in expect:  # event numbers for CloudWatch payloads
-        assert list(bad["line"]) == expect["bad_line_numbers"]
-        assert (bad["source"] == source_name).all()
-        assert bad["reason"].str.len().gt(0).all()
-    if "columns" in expect:
-        assert list(df.columns) == expect["columns"]
-    for col, total in expect.get("sum", {}).items():
-        assert int(df[col].sum()) == total, col
-    for col, counts in expect.get("count", {}).items():
-        got = {k: int(v) for k, v in df[col].value_counts().items() if v}
-        assert got == counts, col
-    for v in expect.get("values", []):
-        assert _py(df[v["column"]].iloc[v["row"]]) == v["value"], v
+    check_conformance(df, entry, source_name)
     for col in df.columns:
         assert str(df[col].dtype) == flownb.schema.dtype_for(col), col
 

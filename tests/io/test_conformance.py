@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import flownb
-from tests.conftest import CONFORMANCE, conformance_manifest
+from tests.conftest import CONFORMANCE, check_conformance, conformance_manifest
 
 KINDS = ("text", "parquet")
 ENTRIES = [e for e in conformance_manifest() if e["kind"] in KINDS]
@@ -20,37 +20,10 @@ def _read(entry: dict) -> pd.DataFrame:
         return flownb.read_flow_logs(CONFORMANCE / entry["path"], format=entry.get("format"), errors="warn")
 
 
-def _py(value):
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
 @pytest.mark.skipif(not ENTRIES, reason="../shared/conformance is absent (as in a user's clone)")
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e["path"] for e in ENTRIES])
 def test_conformance_entry(entry: dict) -> None:
-    expect = entry["expect"]
-    df = _read(entry)
-    bad = df.flow.bad_lines
-    assert len(df) == expect["rows"]
-    assert len(bad) == expect["bad_lines"], bad.to_string()
-    if "bad_line_numbers" in expect:
-        assert list(bad["line"]) == expect["bad_line_numbers"]
-        assert (bad["source"] == str(CONFORMANCE / entry["path"])).all()
-        assert bad["reason"].str.len().gt(0).all()
-    if "columns" in expect:
-        assert list(df.columns) == expect["columns"]
-    for col, total in expect.get("sum", {}).items():
-        assert int(df[col].sum()) == total, col
-    for col, counts in expect.get("count", {}).items():
-        got = {k: int(v) for k, v in df[col].value_counts().items() if v}
-        assert got == counts, col
-    for v in expect.get("values", []):
-        assert _py(df[v["column"]].iloc[v["row"]]) == v["value"], v
+    check_conformance(_read(entry), entry, str(CONFORMANCE / entry["path"]))
 
 
 @pytest.mark.skipif(not ENTRIES, reason="../shared/conformance is absent (as in a user's clone)")
