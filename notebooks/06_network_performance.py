@@ -134,7 +134,11 @@ assert senders.loc["104.243.37.152", "bpp"] < 100  # acknowledgements of the exf
 #
 # ## Transit gateways do count drops
 #
-# Transit gateway flow logs (version 6 fields) add four counters of packets the transit gateway dropped:
+# Transit gateway flow logs are created on a transit gateway or an attachment, always with a 60-second
+# maximum aggregation interval (the only value accepted) and with no traffic type: passing `--traffic-type`
+# returns an error (Amazon VPC Transit Gateways, *Create and manage AWS Transit Gateway Flow Logs using APIs
+# or the CLI*, https://docs.aws.amazon.com/vpc/latest/tgw/flow-logs-api-cli.html). Their records (version 6
+# fields) add four counters of packets the transit gateway dropped:
 # `packets-lost-no-route`, `packets-lost-blackhole`, `packets-lost-mtu-exceeded` and
 # `packets-lost-ttl-expired`. Three hand-written records in a custom format show how to read them; the
 # second flow meets a blackhole route, the third is too large for the attachment's MTU.
