@@ -159,7 +159,9 @@ TRAFFIC_PATHS = {
 #: definition only.
 TCP_FLAGS = {"FIN": 1, "SYN": 2, "RST": 4, "PSH": 8, "ACK": 16, "URG": 32}
 
-#: encryption-status codes (VPC Encryption Controls).
+#: encryption-status codes (Amazon VPC User Guide, VPC encryption controls, read in copies of the page):
+#: '-' means the status is unknown or encryption controls are off. For interface and gateway endpoints
+#: AWS does not look at packet data: it infers 2 from the port used (TCP 443).
 ENCRYPTION_STATUSES = {
     0: "Not encrypted",
     1: "Encrypted by the Nitro hardware",
@@ -362,7 +364,7 @@ _FIELD_LIST: list[Field] = [
         "encryption-status",
         10,
         _U8,
-        "0 not encrypted, 1 Nitro, 2 application TLS, 3 both.",
+        "0 not encrypted, 1 Nitro, 2 application TLS (inferred from port 443 for endpoints), 3 both, '-' unknown.",
         "encryptionStatus",
         "vpc",
         "INT_32",
