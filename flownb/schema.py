@@ -6,9 +6,22 @@ Insights gives it. Nothing else in flownb hard-codes a field list.
 
 Sources (facts, not code):
 
-* Amazon VPC User Guide, "Flow log records" -> "Available fields" (VPC fields,
-  versions 2 to 8, and the newer ``resource-id`` and ``encryption-status``);
-  the Parquet data types listed there.
+* Amazon VPC User Guide, "Flow log records" -> "Available fields"
+  (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html):
+  VPC fields of versions 2 to 11 and the Parquet data types listed there.
+  Versions 2 to 5 were checked against the User Guide's own text (its 2023
+  copy in awsdocs/amazon-vpc-user-guide), version 7 and the traffic-path codes
+  against a verbatim copy of the table. The current table, with versions 8 to
+  11, could not be read from AWS here (only its top is reachable): the
+  versions of ``reject-reason`` (8), ``resource-id`` (9), ``encryption-status``
+  (10) and the version 11 fields of June 2026 (``interface-type``, the
+  ``next-hop-*`` fields, ``instance-tag``, ``interface-tag``, ``asg-tag`` and
+  their ``-2`` variants, all STRING) come from three independent copies that
+  cite that table, and the EC2 API change of 2026-06-09 that added
+  ``TagFieldSpecifications`` to CreateFlowLogs. Check the table before relying
+  on a version 8 to 11 detail. AWS documents the Logs Insights names of the
+  default-format fields only; for the other fields flownb uses the camel case
+  of the AWS name (``next-hop-vpc-id`` -> ``nextHopVpcId``).
 * Amazon VPC Transit Gateways guide, "Transit Gateway Flow Logs records"
   (version 6 fields, packets-lost-*).
 * CloudWatch Logs User Guide, "Supported logs and discovered fields" for the
@@ -69,7 +82,8 @@ class Field:
     column : str
         DataFrame, Parquet and Athena column name (``log_status``).
     version : int
-        Flow log version that introduced the field (6 for Transit Gateway).
+        Flow log version that introduced the field (6 for Transit Gateway, 2 to
+        11 for VPC fields; see the module docstring for how each was checked).
     dtype : str
         pandas dtype of the column: ``UInt8``, ``UInt16``, ``UInt64``,
         ``datetime64[s, UTC]`` or ``category``.
@@ -145,7 +159,9 @@ TRAFFIC_PATHS = {
 #: definition only.
 TCP_FLAGS = {"FIN": 1, "SYN": 2, "RST": 4, "PSH": 8, "ACK": 16, "URG": 32}
 
-#: encryption-status codes (VPC Encryption Controls).
+#: encryption-status codes (Amazon VPC User Guide, VPC encryption controls, read in copies of the page):
+#: '-' means the status is unknown or encryption controls are off. For interface and gateway endpoints
+#: AWS does not look at packet data: it infers 2 from the port used (TCP 443).
 ENCRYPTION_STATUSES = {
     0: "Not encrypted",
     1: "Encrypted by the Nitro hardware",
@@ -336,22 +352,92 @@ _FIELD_LIST: list[Field] = [
         "Why traffic was rejected: BPA (VPC Block Public Access), EC (encryption controls) or '-'.",
         "rejectReason",
     ),
-    # ---- newer VPC fields -------------------------------------------------
+    # ---- versions 9 and 10 ----------------------------------------------------
     Field(
         "resource-id",
-        10,
+        9,
         _S,
-        "Resource the traffic was recorded for (e.g. a regional NAT gateway).",
+        "Resource the traffic was recorded for (e.g. a regional NAT gateway, whose records have interface-id '-').",
         "resourceId",
     ),
     Field(
         "encryption-status",
         10,
         _U8,
-        "0 not encrypted, 1 Nitro, 2 application TLS, 3 both.",
+        "0 not encrypted, 1 Nitro, 2 application TLS (inferred from port 443 for endpoints), 3 both, '-' unknown.",
         "encryptionStatus",
         "vpc",
         "INT_32",
+    ),
+    # ---- version 11 (June 2026): interface type, next hop, EC2 tags --------------
+    # Custom formats only. The tag fields hold the values of the tag keys the flow log names in
+    # TagFieldSpecifications (CreateFlowLogs), at most two per resource type (the -2 fields).
+    Field(
+        "interface-type",
+        11,
+        _S,
+        "Type of the interface that recorded the flow (e.g. nat_gateway, network_load_balancer, "
+        "regional_nat_gateway, transit_gateway, vpc_endpoint).",
+        "interfaceType",
+    ),
+    Field(
+        "next-hop-interface-id",
+        11,
+        _S,
+        "Network interface of the flow's next hop (the receiver of egress traffic, the sender of ingress traffic).",
+        "nextHopInterfaceId",
+    ),
+    Field("next-hop-subnet-id", 11, _S, "Subnet of the next-hop interface.", "nextHopSubnetId"),
+    Field("next-hop-az-id", 11, _S, "Availability Zone ID of the next-hop interface.", "nextHopAzId"),
+    Field("next-hop-vpc-id", 11, _S, "VPC of the next-hop interface.", "nextHopVpcId"),
+    Field(
+        "next-hop-interface-type",
+        11,
+        _S,
+        "Type of the next-hop interface (e.g. regional_nat_gateway).",
+        "nextHopInterfaceType",
+    ),
+    Field(
+        "instance-tag",
+        11,
+        _S,
+        "Value of an EC2 instance tag whose key the flow log names in TagFieldSpecifications.",
+        "instanceTag",
+    ),
+    Field(
+        "instance-tag-2",
+        11,
+        _S,
+        "Value of a second EC2 instance tag named in TagFieldSpecifications.",
+        "instanceTag2",
+    ),
+    Field(
+        "interface-tag",
+        11,
+        _S,
+        "Value of a network interface tag whose key the flow log names in TagFieldSpecifications.",
+        "interfaceTag",
+    ),
+    Field(
+        "interface-tag-2",
+        11,
+        _S,
+        "Value of a second network interface tag named in TagFieldSpecifications.",
+        "interfaceTag2",
+    ),
+    Field(
+        "asg-tag",
+        11,
+        _S,
+        "Value of an Auto Scaling group tag whose key the flow log names in TagFieldSpecifications.",
+        "asgTag",
+    ),
+    Field(
+        "asg-tag-2",
+        11,
+        _S,
+        "Value of a second Auto Scaling group tag named in TagFieldSpecifications.",
+        "asgTag2",
     ),
     # ---- Transit Gateway flow logs (version 6) ------------------------------
     Field("resource-type", 6, _S, "Resource type of the record (TransitGateway).", "resourceType", "tgw"),

@@ -40,7 +40,9 @@
 #
 # Flow logs are delivered to Amazon S3, to CloudWatch Logs or to Amazon Data Firehose. They do not contain
 # payloads, and some traffic is never logged at all (the Amazon DNS server, instance metadata at
-# 169.254.169.254, DHCP, time sync, ...; notebook `01` has the list).
+# 169.254.169.254, DHCP, time sync, ...). Notebook `01` has that list and a table of what flow logs cannot
+# show whatever you do: latency, drops inside the host, which of a security group or a network ACL rejected
+# a single request, payloads, DNS queries to the Amazon resolver.
 
 # %%
 import os
@@ -250,14 +252,16 @@ assert len(back) == len(sim.flows)
 # ## Check yourself
 #
 # 1. A record says `ACCEPT` for traffic from 10.0.1.5 port 443 to 10.0.2.9 port 50322 on one interface.
-#    How many records would the same minute of that flow produce if both ends are ENIs in the VPC?
+#    How many records would the same aggregation interval of that flow produce if both ends are ENIs in
+#    the VPC?
 # 2. What does a `NODATA` record mean? Does it mean traffic was blocked?
 # 3. Why is one REJECT record not enough to say whether a security group or a network ACL dropped it?
 #
 # <details><summary>Answers</summary>
 #
 # 1. Two per direction: the flow is logged once on the sending ENI and once on the receiving ENI (and the
-#    answers in the other direction are two more records).
+#    answers in the other direction are two more records). A flow that spans several intervals writes that
+#    many records per interval.
 # 2. The interface had no traffic during the interval. Nothing was blocked; there was simply nothing to log.
 # 3. A flow log's `action` is the combined verdict of both; the record does not name the rule. A network
 #    ACL is stateless and also evaluates the **response**, so the pattern *request ACCEPTed, response

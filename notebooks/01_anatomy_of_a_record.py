@@ -25,7 +25,7 @@
 # 2. how to read custom formats, with and without a header line;
 # 3. what `NODATA` and `SKIPDATA` mean;
 # 4. how to decode `tcp-flags`, `traffic-path` and `flow-direction`;
-# 5. which traffic AWS never logs;
+# 5. which traffic AWS never logs, and what flow logs cannot show at all;
 # 6. the AWS documentation's example records, parsed one by one.
 
 # %%
@@ -54,6 +54,14 @@ pd.set_option("display.max_rows", 80)
 # *version* of the format; a record's `version` field is the highest version among the fields of its
 # format. flownb's field registry (`flownb.schema.FIELDS`) knows each one: its column name in a DataFrame
 # (`-` becomes `_`), its type and its name in CloudWatch Logs Insights.
+#
+# Version 11 (June 2026) adds, for custom formats, the type of the recording interface
+# (`interface-type`), the flow's next hop (`next-hop-interface-id`, `-subnet-id`, `-az-id`, `-vpc-id`,
+# `-interface-type`) and EC2 tag values (`instance-tag`, `interface-tag`, `asg-tag`, each with a `-2`
+# variant, for the tag keys the flow log names when it is created). The AWS "Available fields" table
+# lists them (Amazon VPC User Guide, *Flow log records*,
+# https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html); flownb read the versions 8 to
+# 11 from copies of that table, as `flownb/schema.py` says.
 
 # %%
 fields = pd.DataFrame(
@@ -76,6 +84,8 @@ by_version = fields.groupby("version")["field"].apply(list)
 assert by_version[2][:3] == ["version", "account-id", "interface-id"]
 assert {"tcp-flags", "pkt-srcaddr", "pkt-dstaddr", "type", "vpc-id"} <= set(by_version[3])
 assert {"flow-direction", "traffic-path", "pkt-src-aws-service"} <= set(by_version[5])
+assert by_version[9] == ["resource-id"] and by_version[10] == ["encryption-status"]
+assert {"interface-type", "next-hop-interface-id", "instance-tag", "asg-tag-2"} <= set(by_version[11])
 
 # %% [markdown]
 # The **default format** is the 14 version 2 fields. Everything else needs a **custom format**, chosen when
@@ -171,8 +181,9 @@ assert ":" in str(ipv6.loc[0, "srcaddr"]) and ipv6.loc[0, "dstport"] == 22
 #
 # The AWS example below is a download from Amazon S3 (`pkt-src-aws-service` is `S3`) and its request.
 # `flow-direction` says whether the record was seen entering (`ingress`) or leaving (`egress`) the
-# interface; `traffic-path` says how egress traffic left (here 8: through an internet gateway); it is `-`
-# for ingress records.
+# interface; `traffic-path` says how egress traffic left (here 8: through an internet gateway, a code AWS
+# writes for Nitro-based instances only: other instances write 2, "through an internet gateway or a
+# gateway VPC endpoint"); it is `-` for ingress records.
 
 # %%
 v5 = flownb.samples.load("aws-docs/service-path-direction-v5")
@@ -193,6 +204,7 @@ v5[
 assert v5["flow_direction"].tolist() == ["ingress", "egress"]
 assert v5["traffic_path"].isna().tolist() == [True, False] and v5.loc[1, "traffic_path"] == 8
 assert v5.loc[0, "pkt_src_aws_service"] == "S3" and v5.loc[1, "pkt_dst_aws_service"] == "S3"
+assert "Nitro-based instances only" in schema.TRAFFIC_PATHS[8] and "Nitro" not in schema.TRAFFIC_PATHS[2]
 
 # %% [markdown]
 # ## What AWS never logs
@@ -208,8 +220,9 @@ assert v5.loc[0, "pkt_src_aws_service"] == "S3" and v5.loc[1, "pkt_dst_aws_servi
 # - **mirrored** traffic (Traffic Mirroring copies), and traffic between an endpoint ENI and a Network Load
 #   Balancer ENI.
 #
-# The VPC twin respects this: its instances resolve names and read metadata all day, and none of it is
-# in the demo data.
+# (Amazon VPC User Guide, *Flow log limitations*,
+# https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-limitations.html.) The VPC twin respects this:
+# its instances resolve names and read metadata all day, and none of it is in the demo data.
 
 # %%
 demo = flownb.samples.load("demo")
@@ -219,6 +232,38 @@ print(f"Amazon DNS server of the demo VPC: {twin.dns_server}")
 seen = set(demo["srcaddr"].dropna().astype(str)) | set(demo["dstaddr"].dropna().astype(str))
 print(f"records to or from {sorted(never)}: {len(seen & never)}")
 assert not seen & never
+
+# %% [markdown]
+# ## What flow logs cannot show
+#
+# A record is a count of packets and bytes for one direction of one flow on one interface over one
+# aggregation interval, with the verdict of the security groups and network ACLs. Whatever the format,
+# some questions are beyond it. The other notebooks point back here when they reach one of these limits.
+#
+# | flow logs cannot show | why | look instead at | source |
+# |---|---|---|---|
+# | **latency**, jitter, round-trip time | a record has the first and last packet times of an interval (up to 60 s late), no per-packet timing | Network Flow Monitor (agents on the instances measure round-trip time and loss per flow); Network Synthetic Monitor (probes from AWS subnets to on-premises addresses) | VPC UG, *Flow log records*; CloudWatch UG, *How Network Flow Monitor works* |
+# | **drops on the host** (bandwidth, packets-per-second or link-local allowances exceeded, a host firewall) | flow logs see the interface's security groups and ACLs, not the instance | the ENA driver's statistics (`bw_in_allowance_exceeded`, `pps_allowance_exceeded`, `linklocal_allowance_exceeded`, ...); the host's own logs | EC2 UG, *Monitor network performance for ENA settings* |
+# | **which of security group or network ACL** rejected a single request | `action` is their combined verdict and names no rule (`reject-reason` names a few other causes, never these two) | the rules themselves, or Reachability Analyzer, which names the blocking component | VPC UG, *Flow log records*; Reachability Analyzer, *How Reachability Analyzer works* |
+# | **payloads** (URLs, queries, TLS errors) | records are metadata only | VPC Traffic Mirroring, copying packets to an appliance | VPC UG, *Flow log records*; *What is Traffic Mirroring?* |
+# | **DNS queries to the Amazon resolver** (and instance metadata, time sync, DHCP, license activation) | never logged, whatever the filter | Route 53 Resolver query logging (DNS queries that originate in your VPCs); ENA `linklocal_allowance_exceeded` for drops on the way to it | VPC UG, *Flow log limitations*; Route 53 API Reference, *CreateResolverQueryLogConfig*; EC2 UG, ENA statistics |
+#
+# Addresses: https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html,
+# https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-limitations.html,
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-NetworkFlowMonitor-inside-network-flow-monitor.html,
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/monitoring-network-performance-ena.html,
+# https://docs.aws.amazon.com/vpc/latest/reachability/how-reachability-analyzer-works.html,
+# https://docs.aws.amazon.com/vpc/latest/mirroring/what-is-traffic-mirroring.html,
+# https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_CreateResolverQueryLogConfig.html.
+#
+# The registry itself says so: no field of any version carries a latency, a rule, a payload or a DNS name.
+
+# %%
+words = ("latency", "rtt", "rule", "payload", "query", "security-group", "acl")
+assert not [name for name in schema.FIELDS if any(w in name for w in words)]
+# the AWS ping example: a REJECT record and nothing in it that says which rule rejected it
+reject = flownb.samples.load("aws-docs/sg-nacl-ping").iloc[1]
+assert reject["action"] == "REJECT" and not {"reject_reason", "rule"} & set(reject.index)
 
 # %% [markdown]
 # ## Every AWS example, one by one
@@ -261,7 +306,8 @@ FlowExplorer(everything[everything["log_status"] == "OK"], metric="packets")
 #
 # <details><summary>Answers</summary>
 #
-# 1. `pkt-srcaddr` and `pkt-dstaddr` (version 3).
+# 1. `pkt-srcaddr` and `pkt-dstaddr` (version 3). On the NAT gateway's interface they differ from
+#    `srcaddr`/`dstaddr` only on the two legs to and from the instance (notebook `04`).
 # 2. SYN and FIN (2 + 1) in the same aggregation interval: a connection opened and closed within it.
 # 3. Queries to the Amazon DNS server (the VPC base address plus two) are never logged; only queries to a
 #    DNS server of your own would be.

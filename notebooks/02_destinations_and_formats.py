@@ -56,11 +56,18 @@ def delivered(layout: str) -> tuple[Path, list[str]]:
 
 
 # %% [markdown]
-# ## Amazon S3: gzip text, one object every 5 minutes
+# ## Amazon S3: gzip text, log files every 5 minutes
 #
 # S3 delivery writes objects under `AWSLogs/<account>/vpcflowlogs/<region>/<year>/<month>/<day>/`, named
 # after the account, region, flow log id and time. Each object is gzip-compressed text whose **first line
 # is a header** naming the fields, so the file says its own format.
+#
+# AWS publishes the log files at 5-minute intervals, and "multiple files may be published and each log file
+# may contain some or all of the flow log records" of the previous 5 minutes (Amazon VPC User Guide, *Flow
+# log files*, https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-path.html). The 2023 copy of that
+# page also said that a file reaching 75 MB is closed and published early, and a new one started. So expect
+# *at least* one object per 5 minutes, never exactly one: the VPC twin writes one per 5 minutes, the simplest
+# case.
 
 # %%
 s3_folder, s3_files = delivered("s3")
@@ -77,6 +84,7 @@ print("".join(head))
 from_s3 = flownb.read_flow_logs(s3_folder)
 print(f"read back {len(from_s3):,} records from {len(from_s3.flow.sources)} objects, format from the header")
 assert len(from_s3) == len(sim.flows) and head[0].split()[0] == "version"
+assert len(s3_files) == 20 // 5  # the twin: one object per 5 minutes (AWS: one or more)
 
 # %% [markdown]
 # ## S3 with Hive-compatible prefixes and hourly partitions
@@ -94,8 +102,11 @@ assert len(flownb.read_flow_logs(hive_folder)) == len(sim.flows)
 # %% [markdown]
 # ## S3 as Apache Parquet
 #
-# The **Parquet** option writes columnar, compressed files (one per hour here). AWS quotes them at 20% less
-# storage than gzip text and much faster to query, since a query reads only the columns it uses. Types
+# The **Parquet** option writes columnar, compressed files. AWS publishes them like text files, at 5-minute
+# intervals; the VPC twin writes one per hour here (that is the twin's choice, not AWS's: "hourly
+# partitions" is an S3 *prefix* option, not a file cadence). AWS quotes Parquet with Gzip at 20% less storage
+# than gzip text and 10 to 100 times faster to query, since a query reads only the columns it uses, but adds
+# that below 100 KB of Parquet data per aggregation period it may take *more* space than gzip text. Types
 # come with the file: no header line is needed.
 
 # %%
@@ -109,8 +120,9 @@ from_parquet.dtypes.head(8)
 
 # %% [markdown]
 # On twenty minutes of a small VPC the Parquet file is no smaller than the gzip text: its schema and
-# per-column metadata weigh as much as the data. The saving AWS quotes shows on full-size hourly files, and
-# the query-time saving (reading only the columns used) shows at any size.
+# per-column metadata weigh as much as the data, which is the 100 KB caveat above. The saving AWS quotes
+# shows on busy flow logs, and the query-time saving (reading only the columns used) shows at any size.
+# `flownb.estimate_cost` applies the 20% only above 100 KB per aggregation period (notebook `08`).
 
 # %%
 assert len(from_parquet) == len(sim.flows)
@@ -121,8 +133,9 @@ assert str(from_parquet["dstport"].dtype) == "UInt16" and str(from_parquet["star
 # %% [markdown]
 # ## CloudWatch Logs: a log stream per network interface
 #
-# Delivered to CloudWatch Logs, each interface gets its own **log stream** in the log group (named after the
-# ENI, `eni-...-all` when the flow log captures ALL traffic), and each record is one log event. Events have
+# Delivered to CloudWatch Logs, each interface gets its own **log stream** in the log group (AWS documents
+# only that each network interface has a unique log stream; the twin names them `eni-...-all`), and each
+# record is one log event whose timestamp is the record's start. Events have
 # no header: the format belongs to the flow log's definition (`aws ec2 describe-flow-logs` shows it), so
 # reading them needs the format. `flownb.read_cloudwatch` asks AWS for it; here the twin wrote the events as
 # a CloudWatch Logs subscription delivers them (JSON, a batch of events per message), and we pass the format.
@@ -151,7 +164,8 @@ assert len(from_cloudwatch) == len(sim.flows)
 #
 # | need | destination |
 # |---|---|
-# | alarms and metric filters, quick Logs Insights queries on recent traffic | CloudWatch Logs |
+# | alarms and metric filters, quick Logs Insights queries on recent traffic | CloudWatch Logs (Standard log class) |
+# | records searched now and then with Logs Insights, at a lower delivery rate | CloudWatch Logs, Infrequent Access log class (a subset of the features: check that metric filters and subscriptions are among them on AWS's *Log classes* page before relying on them) |
 # | long retention, cheap storage, Athena or Spark over months of records | S3 (Parquet, Hive-compatible, hourly partitions) |
 # | streaming into a SIEM or OpenSearch, in another account | Firehose |
 # | rejected traffic alerts *and* cheap full history | two flow logs: REJECT to CloudWatch Logs, ALL to S3 |

@@ -54,9 +54,13 @@ COLUMNS = ["interface_id", "srcaddr", "dstaddr", "srcport", "dstport", "packets"
 # A **security group** is attached to an ENI and is *stateful*: when it allows a request in, the response
 # goes out whatever the outbound rules say (and the other way round). A **network ACL** is attached to a
 # subnet and is *stateless*: the response is a new packet that must be allowed by the ACL's rules in its own
-# direction, and it goes to the client's **ephemeral port** (1024-65535 for most clients; Linux picks from
-# 32768-60999, Windows from 49152-65535). Forget the ephemeral-port rule and the request gets in, but its
-# answer never gets out.
+# direction, and it goes to the client's **ephemeral port**. The client picks it, from a range that depends
+# on its operating system: AWS lists 32768-61000 for many Linux kernels (the Amazon Linux kernel included),
+# 49152-65535 for Windows Server 2008 and later, 1024-65535 for NAT gateways, Elastic Load Balancing and
+# Lambda; so an ACL that must answer any client allows 1024-65535 (Amazon VPC User Guide, *Control subnet
+# traffic with network access control lists*, "Ephemeral ports",
+# https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html). Forget the ephemeral-port rule and
+# the request gets in, but its answer never gets out.
 #
 # ## First, the records as AWS documents them
 #
@@ -217,8 +221,8 @@ assert not (sg.flows["srcaddr"] == db2.private_ip).any()  # db-2 never answered:
 # %% [markdown]
 # The verdict is honest: **`INBOUND_BLOCKED_SG_OR_NACL`**. A REJECTed request on its way in can be a
 # security group or a network ACL; the flow log's `action` field is the combined result and names no rule
-# (the version 8 field `reject-reason` names only VPC Block Public Access, `BPA`, and encryption controls,
-# `EC`, never a security group or an ACL). Read the
+# (the version 8 field `reject-reason` can name a few other causes, VPC Block Public Access among them, but
+# never a security group or an ACL). Read the
 # security group and the ACL of the subnet (or ask Reachability Analyzer) to know which.
 #
 # The VPC twin has a scenario for each verdict; here they are side by side, logged in the version 5
@@ -286,9 +290,18 @@ assert (answer_out["pkt_srcaddr"] == "52.94.236.248").all()
 # %% [markdown]
 # Read the four records above: app-1 → NAT (the request arrives, `pkt-dstaddr` is the real destination),
 # NAT → internet (leaves with the NAT's address), internet → NAT (the answer), NAT → app-1 (`pkt-srcaddr`
-# is the real sender). The same layout appears in the AWS documentation's NAT gateway example
-# (`flownb.samples.load("aws-docs/nat-gateway")`). Without the `pkt-*` fields, app-1's traffic to the
-# internet seems to go to the NAT gateway only.
+# is the real sender: the internet host, not app-1). The `pkt-*` fields differ from `srcaddr`/`dstaddr`
+# only on those two legs to and from the instance; on the legs to and from the internet host they are the
+# same. The same layout appears in the AWS documentation's NAT gateway example
+# (`flownb.samples.load("aws-docs/nat-gateway")`, checked below). Without the `pkt-*` fields, app-1's
+# traffic to the internet seems to go to the NAT gateway only.
+
+# %%
+aws_nat = flownb.samples.load("aws-docs/nat-gateway").astype("string")
+nat_eni = aws_nat[aws_nat["instance_id"].isna()]  # the NAT gateway's (requester-managed) interface
+differs = (nat_eni["srcaddr"] != nat_eni["pkt_srcaddr"]) | (nat_eni["dstaddr"] != nat_eni["pkt_dstaddr"])
+assert differs.tolist() == [True, False, False, True]  # only the legs to and from the instance
+assert not ((nat_eni["srcaddr"] == "10.0.0.220") & (nat_eni["pkt_srcaddr"] == "10.0.1.5")).any()
 
 # %% [markdown]
 # ## Through a transit gateway
@@ -357,10 +370,20 @@ assert troubleshooter.run().verdict == "NACL_OUTBOUND_BLOCKS_RETURN"
 # %% [markdown]
 # ## What flow logs cannot tell
 #
+# Notebook `01` has the table of what flow logs cannot show (latency, drops on the host, which of security
+# group or network ACL rejected a single request, payloads, DNS to the Amazon resolver). For troubleshooting:
+#
 # - **Which rule** dropped a packet, or whether it was a security group or a network ACL when only the
 #   request is seen. Flow logs record outcomes, not rules.
-# - **Traffic that never reaches an ENI**: a missing route sends nothing anywhere, so nothing is logged. An
-#   empty result is not a REJECT.
+# - **A packet dropped between the interfaces.** Flow logs capture "the IP traffic going to and from network
+#   interfaces" (Amazon VPC User Guide, *Logging IP traffic using VPC Flow Logs*); a packet that the route
+#   table cannot deliver (no route, a blackhole route, a wrong target) never reaches the destination's
+#   interface, so **the destination logs nothing**: an empty result there is not a REJECT. AWS does not
+#   document whether the *source's* interface still writes an egress record for it. flownb's verdict
+#   `NOT_DELIVERED` assumes it does (an ACCEPTed request on the source's interface and nothing on the
+#   destination's, while the destination's interface was logging); if the source logs nothing either, the
+#   verdict is `NO_TRAFFIC_SEEN`. Either way, Reachability Analyzer names the missing route. (Transit
+#   gateway flow logs do count such drops: `packets-lost-no-route`, `packets-lost-blackhole`, notebook `06`.)
 # - **Traffic AWS does not log**: the Amazon DNS server, instance metadata (169.254.169.254), time sync
 #   (169.254.169.123), DHCP, Windows license activation, mirrored traffic.
 # - **Anything inside the host**: a process that is down, a host firewall, TLS errors.
@@ -384,11 +407,12 @@ assert troubleshooter.run().verdict == "NACL_OUTBOUND_BLOCKS_RETURN"
 # <details><summary>Answers</summary>
 #
 # 1. The server subnet's network ACL: it lacks an outbound rule allowing TCP to the client's ephemeral
-#    ports (1024-65535). A security group would have let the answer out.
+#    ports (1024-65535 covers every client AWS lists). A security group would have let the answer out.
 # 2. No. Both reject on the way in and leave the same record; check the configuration or run Reachability
 #    Analyzer.
 # 3. Yes: security groups are stateful; responses to allowed inbound traffic are always allowed out.
-# 4. No route (or a route to the wrong target), flow logs not enabled on those ENIs, traffic of a kind AWS
-#    never logs (for example DNS queries to the Amazon DNS server), or no traffic was sent at all.
+# 4. Flow logs not enabled on those ENIs, traffic of a kind AWS never logs (for example DNS queries to the
+#    Amazon DNS server), no traffic sent at all, or a missing route (the destination then logs nothing;
+#    whether the source's ENI logs the packet it sent is not documented by AWS).
 #
 # </details>

@@ -50,10 +50,13 @@ ok = demo[demo["log_status"] == "OK"]
 # %% [markdown]
 # ## NetworkIn and NetworkOut, from flow logs
 #
-# EC2 publishes `NetworkIn`/`NetworkOut` (bytes) and `NetworkPacketsIn`/`NetworkPacketsOut` per instance
-# to CloudWatch, every 5 minutes (every minute with detailed monitoring). Flow logs can give the same view
-# per **interface**, using `flow-direction` (or the interface's own address) to tell in from out:
-# `flownb.network_metrics(df, period="5min")`.
+# EC2 publishes `NetworkIn`/`NetworkOut` (bytes) and `NetworkPacketsIn`/`NetworkPacketsOut` (packets) per
+# instance to CloudWatch, summed over all its network interfaces. The byte metrics come in 5-minute periods,
+# or 1-minute periods with detailed monitoring; the packet metrics are "available for basic monitoring only
+# (5-minute periods)" (Amazon EC2 User Guide, *CloudWatch metrics that are available for your instances*,
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/viewing_metrics_with_cloudwatch.html). Flow logs can
+# give the same view per **interface**, using `flow-direction` (or the interface's own address) to tell in
+# from out, at whatever period the records allow: `flownb.network_metrics(df, period="5min")`.
 
 # %%
 per_eni = flownb.network_metrics(ok, period="5min")
@@ -110,19 +113,32 @@ assert senders.loc["104.243.37.152", "bpp"] < 100  # acknowledgements of the exf
 # %% [markdown]
 # ## What flow logs cannot tell: latency and (most) packet loss
 #
-# A record counts packets and bytes over an aggregation interval, with the interval's start and end. It has
-# no per-packet timing, so it cannot measure **latency** or **jitter**, and it says nothing about packets
-# lost *outside* the interface (retransmissions only show up as more packets). For those, use:
+# This is the first row of notebook `01`'s table of what flow logs cannot show. A record counts packets and
+# bytes over an aggregation interval, with the first and last packet times of that interval. It has no
+# per-packet timing, so it cannot measure **latency** or **jitter**, and it says nothing about packets lost
+# *outside* the interface (retransmissions only show up as more packets). For those, use:
 #
-# - **CloudWatch Network Monitor** (probes between AWS and on-premises: latency and packet loss),
-# - **CloudWatch Internet Monitor** (internet users' experience of your application),
-# - **AWS Network Manager infrastructure performance** (latency between AWS Regions and Availability Zones),
-# - the **ENA driver statistics** on the instance (`bw_in_allowance_exceeded`, `pps_allowance_exceeded`, ...)
-#   for packets an instance dropped because it exceeded its network allowances.
+# - **Network Flow Monitor** (part of CloudWatch Network Monitoring): agents on EC2 instances and EKS nodes
+#   report packet loss and round-trip time of the flows between instances and to AWS services (they read
+#   TCP statistics from the kernel, never payloads). This is the tool for latency *between instances*.
+#   (CloudWatch User Guide, *How Network Flow Monitor works*,
+#   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-NetworkFlowMonitor-inside-network-flow-monitor.html)
+# - **Network Synthetic Monitor** (formerly CloudWatch Network Monitor, the name its API still uses): probes
+#   over TCP or ICMP from your VPC subnets to destination addresses, typically on premises (Network
+#   Synthetic Monitor API Reference, *CreateMonitor*,
+#   https://docs.aws.amazon.com/networkmonitor/latest/APIReference/API_CreateMonitor.html).
+# - **CloudWatch Internet Monitor**: internet users' experience of your application.
+# - the **ENA driver statistics** on the instance (`bw_in_allowance_exceeded`, `pps_allowance_exceeded`,
+#   `linklocal_allowance_exceeded`, ...) for packets an instance dropped because it exceeded its network
+#   allowances (Amazon EC2 User Guide, *Monitor network performance for ENA settings*).
 #
 # ## Transit gateways do count drops
 #
-# Transit gateway flow logs (version 6 fields) add four counters of packets the transit gateway dropped:
+# Transit gateway flow logs are created on a transit gateway or an attachment, always with a 60-second
+# maximum aggregation interval (the only value accepted) and with no traffic type: passing `--traffic-type`
+# returns an error (Amazon VPC Transit Gateways, *Create and manage AWS Transit Gateway Flow Logs using APIs
+# or the CLI*, https://docs.aws.amazon.com/vpc/latest/tgw/flow-logs-api-cli.html). Their records (version 6
+# fields) add four counters of packets the transit gateway dropped:
 # `packets-lost-no-route`, `packets-lost-blackhole`, `packets-lost-mtu-exceeded` and
 # `packets-lost-ttl-expired`. Three hand-written records in a custom format show how to read them; the
 # second flow meets a blackhole route, the third is too large for the attachment's MTU.
@@ -176,7 +192,8 @@ FlowExplorer(ok, metric="packets")
 #
 # 1. It is acknowledging a large transfer going the other way (or sending a flood of bare SYNs); look at the
 #    other direction of the same conversation.
-# 2. No: records have no per-packet timing. Use CloudWatch Network Monitor or a probe on the hosts.
+# 2. No: records have no per-packet timing. Use Network Flow Monitor (its agents measure round-trip time and
+#    packet loss of flows between instances) or a probe on the hosts.
 # 3. The transit gateway route table associated with that attachment: a blackhole route (its target
 #    attachment was deleted) or a static blackhole route matches the destination.
 #

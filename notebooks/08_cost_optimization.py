@@ -21,24 +21,39 @@
 #
 # **You will learn**
 #
-# 1. what you pay for: vended-log delivery per GB (CloudWatch Logs, S3 or Firehose), storage, queries;
+# 1. what you pay for: vended-log delivery per GB (CloudWatch Logs in the Standard or the Infrequent Access
+#    log class, S3 or Firehose), storage, queries;
 # 2. how the **capture filter** (ALL, ACCEPT, REJECT), the **aggregation interval** and the **format**
 #    change the volume, measured on the VPC twin;
-# 3. how **retention** and **archive** storage classes change the storage part;
+# 3. how **retention** and **archive** storage classes change the storage part, and why a short retention in
+#    an archive class costs more, not less;
 # 4. the estimate for the demo day, scaled up to a busy VPC.
 #
-# Prices are `us-east-1` list prices with a date, in `flownb/monitoring/prices.json`, each with its source
-# page. They change: the shape of the comparison matters more than the cents.
+# Prices are list prices for **us-east-1** (US East, N. Virginia), in `flownb/monitoring/prices.json`, each
+# with the page it comes from, the date that page was read and whether it could be confirmed there. **None
+# of them could be confirmed on AWS's pricing pages when this notebook was last checked (2026-12-02)**: the
+# figures were typed in from those pages on 2025-06-01 and could not be read again. The table below says so
+# line by line, and every estimate marks its unconfirmed prices with `*`. Prices change: check them before
+# budgeting; the shape of the comparison matters more than the cents.
 
 # %%
 import ipywidgets as widgets
 import pandas as pd
 
 import flownb
-from flownb.monitoring.cost import cost_scenarios
+from flownb.monitoring.cost import cost_scenarios, price_table
 
 pd.set_option("display.width", 120)
+pd.set_option("display.max_colwidth", 70)
 demo = flownb.samples.load("demo")
+prices = price_table()
+prices[["price", "usd", "unit", "read_on", "confirmed"]]
+
+# %%
+assert prices["url"].str.startswith("https://").all()  # every price names its page
+unconfirmed = prices[~prices["confirmed"].astype(bool)]
+print(f"{len(unconfirmed)} of {len(prices)} prices could not be confirmed on AWS's pricing pages")
+assert len(unconfirmed) == len(prices)  # said here, in the table and in every estimate below
 
 # %% [markdown]
 # ## The demo day, as it is
@@ -56,9 +71,19 @@ print(estimate)
 #
 # ## Lever 1: where the records go
 #
-# Delivery to S3 (or Firehose) costs half the CloudWatch Logs rate per GB in the first tier. CloudWatch Logs
-# gives you Logs Insights, metric filters and alarms on the records; S3 gives you Athena and cheap storage.
-# Many teams send REJECT records to CloudWatch Logs for alerting and ALL records to S3 for investigation.
+# In the price table (unconfirmed, see above), delivery to S3 or Firehose costs half the CloudWatch Logs
+# Standard rate per GB in the first tier. CloudWatch Logs gives you Logs Insights, metric filters and alarms
+# on the records; S3 gives you Athena and cheap storage. AWS's own advice is the same: send vended logs to
+# CloudWatch for metric filters, subscription filters, Logs Insights and Contributor Insights, to S3 for
+# auditing and compliance (CloudWatch User Guide, *CloudWatch billing and cost*). Many teams send REJECT
+# records to CloudWatch Logs for alerting and ALL records to S3 for investigation.
+#
+# The **Infrequent Access log class** (`destination="cloudwatch-ia"`) is a fourth choice: a log group of that
+# class supports a subset of CloudWatch Logs features at a lower cost (CloudWatch Logs concepts); Logs
+# Insights runs every command there except `pattern`, `diff`, `filterIndex` and `unmask`. The table prices
+# its vended-log delivery like S3's (as issue 19's sources say; not confirmed) and, no figure being
+# readable, its storage at the Standard rate. Check on AWS's *Log classes* page that the features you need
+# (metric filters, subscriptions) are in it before choosing it.
 #
 # ## Lever 2: the capture filter
 
@@ -117,19 +142,25 @@ assert sizes["v5"] > 1.5 * sizes["default (v2)"]
 # Pick the fields you will use: `pkt-srcaddr`/`pkt-dstaddr` behind NAT gateways, `flow-direction` for
 # troubleshooting (notebook `04`), `vpc-id`/`subnet-id` when several VPCs share a destination. Parquet
 # delivery to S3 adds a conversion charge per GB (it costs a little *more* in the table above), but its
-# files are smaller (AWS quotes 20% less storage than gzip text) and Athena scans only the columns a query
-# needs: it pays off when the records are queried often.
+# files are smaller (AWS quotes 20% less storage than gzip text, but only above about 100 KB of Parquet data
+# per aggregation period: below that Parquet may take *more* space, and flownb applies no saving) and Athena
+# scans only the columns a query needs: it pays off when the records are queried often.
 #
 # ## Lever 5: retention and archive
 #
 # CloudWatch Logs keeps log events forever unless the log group has a retention policy. In S3, a lifecycle
-# rule moves old objects to a colder storage class or expires them. Storage is small next to delivery at
-# this scale, but it grows with every month kept:
+# rule moves old objects to a colder storage class or expires them. But the colder classes have **minimum
+# storage durations** (Standard-IA and One Zone-IA 30 days, Glacier Instant Retrieval and Flexible Retrieval
+# 90, Deep Archive 180: an object deleted earlier is charged for the whole minimum) and **minimum billable
+# object sizes** (128 KB in Standard-IA, One Zone-IA and Glacier Instant Retrieval; 40 KB of metadata per
+# object archived to Glacier Flexible Retrieval or Deep Archive), and flow logs arrive as many small objects
+# (Amazon S3 User Guide, *Amazon S3 storage classes*; sources and what could not be confirmed in
+# `prices.json`). The estimate applies both:
 
 # %%
 rows = []
 for days in (7, 30, 365):
-    for storage_class in ("STANDARD", "GLACIER_IR", "DEEP_ARCHIVE"):
+    for storage_class in ("STANDARD", "STANDARD_IA", "GLACIER_IR", "DEEP_ARCHIVE"):
         e = flownb.estimate_cost(demo, destination="s3", retention_days=days, s3_storage_class=storage_class)
         rows.append(
             {"retention days": days, "S3 storage class": storage_class, "USD per month": round(e.total, 4)}
@@ -140,9 +171,17 @@ retention = pd.DataFrame(rows).pivot(
 retention
 
 # %%
-assert retention.loc[365, "DEEP_ARCHIVE"] < retention.loc[365, "STANDARD"]
+assert retention.loc[365, "DEEP_ARCHIVE"] < retention.loc[365, "STANDARD"]  # a year: the archive is cheaper
+assert retention.loc[7, "DEEP_ARCHIVE"] > retention.loc[7, "STANDARD"]  # a week: billed as 180 days, dearer
+assert retention.loc[7, "STANDARD_IA"] > retention.loc[7, "STANDARD"]  # 30 days and 128 KB minimums
+week = flownb.estimate_cost(demo, destination="s3", retention_days=7, s3_storage_class="DEEP_ARCHIVE")
+print(*[a for a in week.assumptions if "at least" in a or "billed as" in a], sep="\n")
 
 # %% [markdown]
+# A week kept in Deep Archive is billed as 180 days, so it costs more than a week in S3 Standard; a year is
+# where the archive pays off. Storage is small next to delivery at this scale, but it grows with every month
+# kept. (Lifecycle transitions are billed per request, which the estimate leaves out.)
+#
 # ## A busy VPC
 #
 # The same choices for a VPC writing 50 million records a day (a few hundred busy instances), with 10% of
@@ -183,7 +222,7 @@ widgets.interactive(
     records_per_day=widgets.IntSlider(
         10_000_000, 1_000_000, 500_000_000, 1_000_000, description="records/day"
     ),
-    destination=["cloudwatch", "s3", "s3-parquet", "firehose"],
+    destination=["cloudwatch", "cloudwatch-ia", "s3", "s3-parquet", "firehose"],
     traffic_type=["ALL", "ACCEPT", "REJECT"],
     retention_days=widgets.IntSlider(30, 1, 3650, description="retention"),
 )
@@ -195,15 +234,19 @@ widgets.interactive(
 # 2. Why is a REJECT-only flow log not enough for security investigations?
 # 3. Does a 10-minute aggregation interval always write ten times fewer records than a 1-minute one?
 # 4. Where does the money go if nobody sets a retention policy on the log group?
+# 5. Why can moving flow logs to S3 Glacier Deep Archive for a week cost more than keeping them in S3
+#    Standard?
 #
 # <details><summary>Answers</summary>
 #
 # 1. What is captured and where it goes: the filter (ALL or REJECT) and the destination's per-GB delivery
-#    rate (CloudWatch Logs costs more per GB than S3).
+#    rate (in the price table, CloudWatch Logs Standard costs twice S3's rate in the first tier).
 # 2. Attacks that the security groups let in (brute force on an open port, exfiltration, beaconing) are
 #    ACCEPTed traffic.
 # 3. No: only long connections write fewer records; a connection shorter than a minute writes one record
 #    either way. Nitro-based instances use 60 s or less whatever you choose.
 # 4. Into storage that grows every month: the default retention is *never expire*.
+# 5. Deep Archive charges each object for at least 180 days, and adds 40 KB of metadata per object; a week
+#    kept there is billed as half a year.
 #
 # </details>

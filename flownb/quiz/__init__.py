@@ -3,7 +3,13 @@
 A bank file is ``{"title": ..., "description": ..., "questions": [...]}``; each question has
 ``id``, ``type`` (``"multiple_choice"`` or ``"true_false"``), ``prompt``, ``choices`` (multiple
 choice only), ``answer`` (the index of the right choice, or ``true``/``false``),
-``explanation``, and optionally ``topic`` and ``source`` (where the fact comes from).
+``explanation``, and optionally ``topic``, ``task_statement`` (the ANS-C01 task statement the
+question trains, one of :data:`TASK_STATEMENTS`) and ``source``: the pages that prove the answer,
+each ``{"title": ..., "url": ...}`` (a list of them, or one; a plain string is read as a title
+without an address).
+
+Every bundled question names its task statement and at least one AWS page with its address
+(``tests/quiz`` checks it); banks of your own may leave both out.
 
 Examples
 --------
@@ -13,6 +19,10 @@ True
 >>> q = quiz.load("flow-logs-basics")[1]
 >>> q.type, q.choices, q.is_correct(False)
 ('true_false', ('True', 'False'), True)
+>>> q.references[0].url
+'https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-limitations.html'
+>>> q.task_statement.split(":")[0]
+'Task 4.2'
 """
 
 from __future__ import annotations
@@ -24,14 +34,41 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Question", "banks", "load", "parse"]
+__all__ = ["TASK_STATEMENTS", "Question", "Reference", "banks", "load", "parse"]
 
 TYPES = ("multiple_choice", "true_false")
+
+_GUIDE = "https://docs.aws.amazon.com/aws-certification/latest/userguide/advanced-networking-specialty-01-domain{}.html"
+
+#: The ANS-C01 task statements the bundled questions train, as the exam guide words them,
+#: with the exam guide page that lists each (AWS Certification, "AWS Certified Advanced
+#: Networking - Specialty (ANS-C01)", content domains 1, 3 and 4; read 2026-12-02).
+TASK_STATEMENTS: dict[str, str] = {
+    "Task 1.4: Define logging and monitoring requirements across AWS and hybrid networks": _GUIDE.format(1),
+    "Task 3.2: Monitor and analyze network traffic to troubleshoot and optimize connectivity patterns": (
+        _GUIDE.format(3)
+    ),
+    "Task 3.3: Optimize AWS networks for performance, reliability, and cost-effectiveness": _GUIDE.format(3),
+    "Task 4.2: Validate and audit security by using network monitoring and logging services": _GUIDE.format(
+        4
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A page that proves an answer: its title and its address (empty when the bank gave none)."""
+
+    title: str
+    url: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.title}: {self.url}" if self.url else self.title
 
 
 @dataclass(frozen=True)
 class Question:
-    """One question: what is asked, the choices, the right answer and why."""
+    """One question: what is asked, the choices, the right answer, why, and where that is written."""
 
     id: str
     type: str
@@ -40,7 +77,13 @@ class Question:
     answer: int
     explanation: str
     topic: str = ""
-    source: str = ""
+    references: tuple[Reference, ...] = ()
+    task_statement: str = ""
+
+    @property
+    def source(self) -> str:
+        """The references as one line of text (titles and addresses), empty when there are none."""
+        return "; ".join(str(r) for r in self.references)
 
     def is_correct(self, choice: int | bool | str) -> bool:
         """Whether ``choice`` (an index, True/False, or the choice's text) is the right answer."""
@@ -57,6 +100,27 @@ class Question:
     @property
     def correct_choice(self) -> str:
         return self.choices[self.answer]
+
+
+def _references(value: Any, here: str) -> tuple[Reference, ...]:
+    """The ``source`` of a question as References (a string, one {title, url} or a list of them)."""
+    if value is None or value == "":
+        return ()
+    items = value if isinstance(value, list) else [value]
+    refs = []
+    for item in items:
+        if isinstance(item, str):
+            refs.append(Reference(item))
+        elif isinstance(item, dict) and isinstance(item.get("title"), str) and item["title"]:
+            url = item.get("url", "")
+            if not isinstance(url, str) or (url and not url.startswith("https://")):
+                raise ValueError(f"{here}: a source 'url' must be an https:// address, got {url!r}")
+            refs.append(Reference(item["title"], url))
+        else:
+            raise ValueError(
+                f"{here}: 'source' must be a title, {{'title': ..., 'url': ...}} or a list of them, got {item!r}"
+            )
+    return tuple(refs)
 
 
 def parse(item: dict[str, Any], where: str = "question") -> Question:
@@ -90,7 +154,8 @@ def parse(item: dict[str, Any], where: str = "question") -> Question:
         answer=answer,
         explanation=str(item["explanation"]),
         topic=str(item.get("topic", "")),
-        source=str(item.get("source", "")),
+        references=_references(item.get("source"), here),
+        task_statement=str(item.get("task_statement", "")),
     )
 
 

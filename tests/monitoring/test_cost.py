@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flownb.monitoring import estimate_cost
-from flownb.monitoring.cost import cost_scenarios, load_prices
+from flownb.monitoring.cost import cost_scenarios, load_prices, price_table
 
 GB = 2**30
 
@@ -13,15 +13,30 @@ GB = 2**30
 def test_price_table_is_dated_sourced_and_approximate():
     p = load_prices()
     assert p["approximate"] is True and p["as_of"] == "2025-06-01" and p["region"] == "us-east-1"
-    assert "aws.amazon.com/cloudwatch/pricing" in p["sources"]["vended_log_delivery"]
+    assert p["region_name"] == "US East (N. Virginia)"
+    assert "aws.amazon.com/cloudwatch/pricing" in p["vended_log_delivery"]["cloudwatch"]["source"]["url"]
     # the figures the hand calculations below use
-    assert p["vended_log_delivery"]["cloudwatch"][:2] == [[10240, 0.50], [20480, 0.25]]
-    assert p["vended_log_delivery"]["s3"][0] == [10240, 0.25]
-    assert p["cloudwatch_logs_storage_per_gb_month"] == 0.03
-    assert p["logs_insights_per_gb_scanned"] == 0.005
-    assert p["parquet_conversion_per_gb"] == 0.035
-    assert p["athena_per_tb_scanned"] == 5.0
-    assert p["s3_storage_per_gb_month"]["STANDARD"] == 0.023
+    assert p["vended_log_delivery"]["cloudwatch"]["tiers_gb"][:2] == [[10240, 0.50], [20480, 0.25]]
+    assert p["vended_log_delivery"]["s3"]["tiers_gb"][0] == [10240, 0.25]
+    assert p["cloudwatch_logs_storage_per_gb_month"]["STANDARD"]["usd"] == 0.03
+    assert p["logs_insights_per_gb_scanned"]["usd"] == 0.005
+    assert p["parquet_conversion_per_gb"]["usd"] == 0.035
+    assert p["athena_per_tb_scanned"]["usd"] == 5.0
+    assert p["s3_storage_per_gb_month"]["STANDARD"]["usd"] == 0.023
+
+
+def test_every_price_names_its_page_the_date_it_was_read_and_whether_it_is_confirmed():
+    t = price_table()
+    assert len(t) >= 25 and t["url"].str.startswith("https://").all() and (t["source"] != "").all()
+    assert t["confirmed"].isin([True, False]).all()
+    unread = t["read_on"].isna()
+    assert not t.loc[unread, "confirmed"].any()  # a page not read confirms nothing
+    assert t.loc[~unread, "read_on"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    unconfirmed = t[~t["confirmed"].astype(bool)]
+    assert (unconfirmed["note"].str.len() > 20).all()  # each says why
+    assert (
+        t.loc[t["price"] == "CloudWatch Logs storage, INFREQUENT_ACCESS", "usd"].isna().all()
+    )  # no figure read
 
 
 def test_cloudwatch_by_hand():
@@ -87,7 +102,7 @@ def test_measured_on_records(hand):
 def test_scenarios_put_the_cheapest_first():
     t = cost_scenarios(records_per_day=10_000_000, reject_fraction=0.1, retention_days=(30,))
     assert t["monthly_usd"].is_monotonic_increasing
-    assert set(t["destination"]) == {"cloudwatch", "s3", "s3-parquet"}
+    assert set(t["destination"]) == {"cloudwatch", "cloudwatch-ia", "s3", "s3-parquet"}
     assert t.iloc[0]["traffic_type"] == "REJECT"
 
 
@@ -104,12 +119,15 @@ def test_report_says_it_is_approximate():
     [
         (
             {"destination": "glacier"},
-            "'destination' must be one of ['cloudwatch', 's3', 's3-parquet', 'firehose']",
+            "'destination' must be one of ['cloudwatch', 'cloudwatch-ia', 's3', 's3-parquet', 'firehose']",
         ),
         ({"traffic_type": "DENY"}, "'traffic_type' must be one of"),
         ({"traffic_type": "REJECT"}, "needs reject_fraction="),
         ({"retention_days": 0}, "'retention_days' must be a positive"),
         ({"s3_storage_class": "COLD"}, "'s3_storage_class' must be one of"),
+        ({"aggregation_interval": 300}, "'aggregation_interval' must be one of [60, 600], got 300"),
+        ({"objects_per_day": 0}, "'objects_per_day' must be > 0"),
+        ({"queries_per_month": -1}, "'queries_per_month' must be >= 0"),
     ],
 )
 def test_errors_name_the_choices(kwargs, words):
@@ -118,3 +136,96 @@ def test_errors_name_the_choices(kwargs, words):
     assert words in str(info.value)
     with pytest.raises(ValueError, match="pass df"):
         estimate_cost()
+
+
+# ----------------------------------------------------------------- limits issue 19 asks the model to say
+BASE = dict(records_per_day=10_000_000, bytes_per_record=120)
+GB_DAY = 10_000_000 * 120 / GB  # raw GB a day
+
+
+def storage(e, cls):
+    return e.items.set_index("item").loc[f"S3 storage ({cls})"]
+
+
+@pytest.mark.parametrize(
+    ("cls", "minimum"), [("STANDARD_IA", 30), ("GLACIER_IR", 90), ("GLACIER", 90), ("DEEP_ARCHIVE", 180)]
+)
+def test_short_retention_in_a_colder_class_is_billed_for_its_minimum_duration(cls, minimum):
+    week = estimate_cost(**BASE, destination="s3", retention_days=7, s3_storage_class=cls)
+    assert storage(week, cls)["quantity"] == pytest.approx(GB_DAY * 0.15 * minimum)  # not 7 days
+    assert any(f"at least {minimum} days" in a for a in week.assumptions)
+    year = estimate_cost(**BASE, destination="s3", retention_days=365, s3_storage_class=cls)
+    assert storage(year, cls)["quantity"] == pytest.approx(GB_DAY * 0.15 * 365)  # the minimum no longer bites
+
+
+def test_seven_days_in_deep_archive_cost_more_than_seven_days_in_standard():
+    deep = estimate_cost(**BASE, destination="s3", retention_days=7, s3_storage_class="DEEP_ARCHIVE")
+    std = estimate_cost(**BASE, destination="s3", retention_days=7)
+    assert storage(deep, "DEEP_ARCHIVE")["quantity"] / storage(std, "STANDARD")["quantity"] == pytest.approx(
+        180 / 7
+    )
+    items = deep.items.set_index("item")
+    # 40 KB per archived object: 32 KB at the archive rate, 8 KB at S3 Standard's
+    assert items.loc["DEEP_ARCHIVE index, 32 KB/object", "quantity"] == pytest.approx(
+        288 * 32 * 1024 / GB * 180
+    )
+    assert items.loc["S3 metadata, 8 KB/object (STANDARD)", "usd_per_unit"] == 0.023
+
+
+def test_small_objects_are_billed_as_128_kb_in_the_infrequent_access_classes():
+    small = dict(records_per_day=100_000, bytes_per_record=120)  # 1.7 GB a month raw: objects of about 6 KB
+    e = estimate_cost(**small, destination="s3", retention_days=60, s3_storage_class="STANDARD_IA")
+    assert storage(e, "STANDARD_IA")["quantity"] == pytest.approx(288 * 128 * 1024 / GB * 60)
+    assert any("billed as 128 KB" in a for a in e.assumptions)
+    std = estimate_cost(**small, destination="s3", retention_days=60)
+    assert (
+        storage(e, "STANDARD_IA")["monthly_usd"] > storage(std, "STANDARD")["monthly_usd"]
+    )  # colder is dearer here
+
+
+def test_intelligent_tiering_adds_its_monitoring_fee_for_objects_of_128_kb_or_more():
+    e = estimate_cost(**BASE, destination="s3", retention_days=30, s3_storage_class="INTELLIGENT_TIERING")
+    fee = e.items.set_index("item").loc["S3 Intelligent-Tiering monitoring"]
+    assert fee["quantity"] == pytest.approx(288 * 30 / 1000) and fee["usd_per_unit"] == 0.0025
+    small = estimate_cost(records_per_day=1000, destination="s3", s3_storage_class="INTELLIGENT_TIERING")
+    assert small.items.set_index("item").loc["S3 Intelligent-Tiering monitoring", "quantity"] == 0
+
+
+def test_athena_bills_at_least_10_mb_a_query():
+    few = estimate_cost(**BASE, destination="s3", queries_gb_scanned=0.1, queries_per_month=1000)
+    athena = few.items.set_index("item").loc["Athena scanning"]
+    assert athena["quantity"] == pytest.approx(1000 * 10 / 1024 / 1024)  # TB: 1,000 queries x 10 MB
+    big = estimate_cost(**BASE, destination="s3", queries_gb_scanned=500, queries_per_month=10)
+    assert big.items.set_index("item").loc["Athena scanning", "quantity"] == pytest.approx(500 / 1024)
+
+
+def test_parquet_saves_20_percent_only_above_100_kb_per_aggregation_period():
+    big = estimate_cost(**BASE, destination="s3-parquet", retention_days=30)
+    assert storage(big, "STANDARD")["quantity"] == pytest.approx(GB_DAY * 0.15 * 0.8 * 30)
+    tiny = dict(records_per_day=20_000, bytes_per_record=120)  # about 2 KB of Parquet per 10 minutes
+    small = estimate_cost(**tiny, destination="s3-parquet", retention_days=30)
+    text = estimate_cost(**tiny, destination="s3", retention_days=30)
+    assert storage(small, "STANDARD")["quantity"] == pytest.approx(storage(text, "STANDARD")["quantity"])
+    assert any("Parquet no smaller" in a for a in small.assumptions)
+
+
+def test_infrequent_access_log_class_is_a_destination_of_its_own():
+    ia = estimate_cost(**BASE, destination="cloudwatch-ia")
+    std = estimate_cost(**BASE, destination="cloudwatch")
+    first = ia.items.iloc[0]
+    assert first["item"] == "vended log delivery to cloudwatch-ia" and first["usd_per_unit"] == 0.25
+    assert ia.total < std.total
+    assert any("subset of CloudWatch Logs features" in a for a in ia.assumptions)
+    assert any("Standard log class rate" in a for a in ia.assumptions)  # no IA storage figure was readable
+
+
+def test_the_report_flags_prices_that_could_not_be_confirmed():
+    e = estimate_cost(**BASE, destination="s3")
+    assert e.unconfirmed == e.items["item"].tolist()  # none of the pricing pages could be read
+    assert (
+        "could not be confirmed on AWS's pricing pages" in repr(e)
+        and "could not be confirmed" in e._repr_html_()
+    )
+    own = {**load_prices(), "athena_per_tb_scanned": 4.0}  # a figure of your own: neither confirmed nor not
+    mine = estimate_cost(**BASE, destination="s3", prices=own)
+    assert mine.items.set_index("item").loc["Athena scanning", "confirmed"] is None
