@@ -369,3 +369,37 @@ def evidence(p: Pair) -> pd.DataFrame:
         if "start" in out:
             out = out.sort_values("start", kind="stable")
     return out
+
+
+def when(ts: Any, *, date: bool = False) -> str:
+    """A time in words: ``10:05 UTC`` (with the date when ``date``)."""
+    ts = pd.Timestamp(ts)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.strftime("%Y-%m-%d %H:%M UTC" if date else "%H:%M UTC")
+
+
+def address_proof(full: pd.DataFrame, eni: str, nets: list) -> str:
+    """Which records prove that ``eni`` holds an address of ``nets``: how many of its records carry it on
+    the interface's own side, and when. An ENI's own address is on one side of every record it writes."""
+    if "interface_id" not in full or not nets:
+        return f"{eni} holds the address"
+    rows = isin(full["interface_id"], [eni]) & data_rows(full)
+    if not rows.any():
+        return f"{eni} holds the address"
+    sub = full.loc[rows, side_columns(full)]
+    side = local_side(sub)
+    s_in, d_in = match(sub, "srcaddr", nets), match(sub, "dstaddr", nets)
+    own = ((side == 1) & s_in) | ((side == 2) & d_in)
+    if not own.any():
+        return f"{eni} holds the address"
+    addrs = sorted(
+        {str(a) for a in pd.concat([sub["srcaddr"][(side == 1) & s_in], sub["dstaddr"][(side == 2) & d_in]])}
+    )
+    text = f"{eni} holds {', '.join(addrs)}: {int(own.sum())} of its {int(rows.sum())} records carry it on its own side"
+    if "start" in full and "end" in full:
+        times = full.loc[rows]
+        lo, hi = times["start"][own].min(), times["end"][own].max()
+        if not pd.isna(lo) and not pd.isna(hi):
+            date = lo.date() != hi.date()
+            text += f" ({when(lo, date=date)} to {when(hi, date=date)})"
+    return text

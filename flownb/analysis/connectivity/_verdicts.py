@@ -22,7 +22,7 @@ import pandas as pd
 
 from .._frame import distinct, int_array, isin
 from .._ports import EPHEMERAL_NACL, protocol_label
-from ._records import Pair, action_codes, enis_of, public_destination
+from ._records import Pair, action_codes, address_proof, enis_of, public_destination
 
 __all__ = ["ANNOTATIONS", "TABLE", "VERDICTS", "Facts", "Options", "Verdict", "explain", "find", "next_steps"]
 
@@ -147,7 +147,13 @@ def _not_delivered(f: Facts, found: list[str]) -> bool:
         return False
     if not p.b_enis:
         p.b_enis = enis_of(p.full, p.nets_b, p.b, exclude=p.nets_a)
-    logging = [e for e in p.b_enis if logging_between(p.full, e, f.lo, f.hi, f.options.interval_slack)]
+    # the destination's interface was logging in the windows of the requests (its other traffic,
+    # NODATA or SKIPDATA records): a request that reached it would have been recorded there
+    lo, hi = f.lo, f.hi
+    if "start" in p.df and "end" in p.df:
+        sent = f.req & f.accept
+        lo, hi = p.df["start"][sent].min(), p.df["end"][sent].max()
+    logging = [e for e in p.b_enis if logging_between(p.full, e, lo, hi, f.options.interval_slack)]
     if logging:
         f.details["b_enis"] = logging
         return True
@@ -160,6 +166,7 @@ def _no_response(f: Facts, found: list[str]) -> bool:
     if "OUTBOUND_BLOCKED_SG_OR_NACL" in found or "INBOUND_BLOCKED_SG_OR_NACL" in found:
         return False
     f.details["delivered"] = bool((f.req & ~f.egress & f.accept).any())
+    f.details["b_enis_quiet"] = list(f.p.b_enis)  # the destination's ENIs, not logging at that time
     return True
 
 
@@ -403,10 +410,12 @@ def _x_asym(c: Context) -> list[str]:
 
 
 def _x_not_delivered(c: Context) -> list[str]:
+    enis = c.f.details["b_enis"]
     return [
         f"The request from {c.a_text} to {c.b_text} ({c.service}) left the source accepted, but "
-        f"{', '.join(c.f.details['b_enis'])}, which holds the destination address and was writing flow logs, "
-        "never recorded it.",
+        f"{', '.join(enis)}, which holds the destination address and was writing flow logs in the same "
+        "minutes, never recorded it.",
+        "; ".join(address_proof(c.p.full, e, c.p.nets_b) for e in enis) + ".",
         "Something between drops it before any security group or network ACL of the destination sees it: a "
         "missing or blackhole route, a wrong target, a firewall or gateway on the path.",
     ]
@@ -420,9 +429,15 @@ def _x_no_response(c: Context) -> list[str]:
             "The security groups and network ACLs let it in; the host did not answer (service down, a host "
             "firewall, or a UDP service that stays silent).",
         ]
+    quiet = c.f.details.get("b_enis_quiet")
+    where = (
+        f"{', '.join(quiet)}, which holds the destination address, wrote no records in those minutes"
+        if quiet
+        else "the destination's interface is not in these records"
+    )
     return [
         f"The request from {c.a_text} to {c.b_text} ({c.service}) left the source accepted, and no response was "
-        "ever logged; the destination's interface is not in these records.",
+        f"ever logged; {where}.",
         "Either the destination did not answer, or something beyond the source drops the traffic (routes, "
         "gateways, the remote side's firewall).",
     ]
@@ -448,10 +463,17 @@ def _x_reachable(c: Context) -> list[str]:
 
 
 def _x_incomplete(c: Context) -> list[str]:
+    skipped = c.f.details["skipped"]
     s = [
-        f"Records were skipped (SKIPDATA) on {', '.join(c.f.details['skipped'])} in this window, so not seeing "
+        f"Records were skipped (SKIPDATA) on {', '.join(skipped)} in this window, so not seeing "
         f"traffic between {c.a_text} and {c.b_text} proves nothing."
     ]
+    own = [e for e in skipped if e in c.p.b_enis or e in c.p.a_enis]
+    if own:
+        s.append(
+            "; ".join(address_proof(c.p.full, e, c.p.nets_b if e in c.p.b_enis else c.p.nets_a) for e in own)
+            + "."
+        )
     rest = [v for v in c.verdicts if v in VERDICTS and v != "INCOMPLETE_DATA"]
     if rest:
         s.append(f"With the records there are, it looks like {rest[0]}: {VERDICTS[rest[0]]}.")

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
 import flownb
 from flownb.analysis import VERDICTS, diagnose
 from flownb.analysis.connectivity import ANNOTATIONS
@@ -191,3 +196,68 @@ def test_private_destination_through_an_internet_gateway_is_unexpected():
     assert d.verdict == "UNEXPECTED_EGRESS_PATH"
     assert "REACHABLE" in d.verdicts
     assert "internet gateway" in d.explanation
+
+
+# ---- hand-written record files (tests/analysis/connectivity/records) ---------------------------------
+
+RECORDS = Path(__file__).parent / "records"
+
+
+def test_a_request_the_logging_destination_never_saw_is_not_delivered():
+    # eni-0b2b... holds 10.0.2.9 (on one side of each of its records) and logs other traffic in
+    # the same minutes, but never records the client's SYNs
+    d = diagnose(flownb.read_flow_logs(RECORDS / "not-delivered.log"), "10.0.1.5", "10.0.2.9")
+    assert d.verdicts == ("NOT_DELIVERED",)
+    assert d.evidence["role"].astype(str).tolist() == ["request egress"] * 3
+    # the explanation says which records prove whose address is whose
+    assert "eni-0b2b2b2b2b2b2b2b2 holds 10.0.2.9: 6 of its 6 records" in d.explanation
+    assert "10:00 UTC to 10:02 UTC" in d.explanation
+
+
+def test_a_destination_that_was_not_logging_then_proves_no_delivery_failure():
+    # the same requests, but the destination's interface wrote its last record two hours earlier
+    d = diagnose(flownb.read_flow_logs(RECORDS / "destination-not-logged-then.log"), "10.0.1.5", "10.0.2.9")
+    assert d.verdict == "NO_RESPONSE"
+    assert "NOT_DELIVERED" not in d.verdicts
+    assert "eni-0b2b2b2b2b2b2b2b2, which holds the destination address, wrote no records" in d.explanation
+
+
+def test_skipdata_on_the_destination_eni_makes_the_absence_unprovable():
+    # the SKIPDATA records carry no address: the ENI is known to hold 10.0.2.9 from its records an hour earlier
+    d = diagnose(flownb.read_flow_logs(RECORDS / "incomplete-data.log"), "10.0.1.5", "10.0.2.9", port=8080)
+    assert d.verdict == "INCOMPLETE_DATA"
+    assert "NOT_DELIVERED" in d.verdicts
+    assert "SKIPDATA) on eni-0b2b2b2b2b2b2b2b2" in d.explanation
+    assert (
+        "holds 10.0.2.9: 4 of its 4 records carry it on its own side (09:00 UTC to 09:01 UTC)"
+        in d.explanation
+    )
+
+
+# ---- options with their sources ---------------------------------------------------------------------
+
+
+def test_rst_sizes_decide_a_refused_connection_without_tcp_flags():
+    df = frame(
+        [
+            rec("10.0.0.5", "10.0.1.1", 40000, 8080, packets=2, nbytes=120),
+            rec("10.0.1.1", "10.0.0.5", 8080, 40000, packets=2, nbytes=80),  # two bare 40-byte segments
+        ]
+    )
+    assert diagnose(df, "10.0.0.5", "10.0.1.1", port=8080).verdict == "CONNECTION_REFUSED"
+    assert diagnose(df, "10.0.0.5", "10.0.1.1", port=8080, rst_sizes=(52, 72)).verdict == "REACHABLE"
+    with pytest.raises(ValueError, match="'rst_sizes' must be two"):
+        diagnose(df, "10.0.0.5", "10.0.1.1", rst_sizes=40)
+
+
+def test_nat_leg_window_decides_which_legs_are_joined():
+    df = flownb.samples.load("aws-docs/nat-gateway")
+    t = pd.Timestamp("2026-06-01 10:00", tz="UTC")
+    df["start"] = [t, t + pd.Timedelta(seconds=3), t + pd.Timedelta(seconds=3), t, t, t]
+    df["end"] = df["start"] + pd.Timedelta(seconds=50)
+    joined = diagnose(df, "10.0.1.5", "203.0.113.5")
+    assert "nat" in set(joined.evidence["leg"].astype(str))
+    apart = diagnose(df, "10.0.1.5", "203.0.113.5", nat_leg_window=1)
+    assert "nat" not in set(apart.evidence["leg"].astype(str))
+    with pytest.raises(ValueError, match="'nat_leg_window' must be a number of seconds"):
+        diagnose(df, "10.0.1.5", "203.0.113.5", nat_leg_window=-1)
