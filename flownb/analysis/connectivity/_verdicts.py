@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._frame import distinct, int_array, isin
+from .._addresses import codes_and_values
+from .._frame import float_array, int_array, isin, seconds
 from .._ports import EPHEMERAL_NACL, protocol_label
 from ._records import Pair, action_codes, address_proof, enis_of, public_destination
 
@@ -48,46 +49,59 @@ class Options:
 
 @dataclass
 class Facts:
-    """What the records of one window say, per record: the pair's masks cut to the window."""
+    """What the records of one window say: the pair's masks cut to ``scope``.
+
+    ``near`` is the scope give or take one window: whether a request was answered at all is
+    looked for there, because an interface's aggregation intervals need not line up with the
+    windows (a response may be logged in the interval after its request's).
+    """
 
     p: Pair
     scope: np.ndarray
     lo: Any
     hi: Any
     options: Options
+    near: np.ndarray | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         p, s = self.p, self.scope
+        near = s if self.near is None else self.near
+        base = _base(p)
         self.req = p.req & s
         self.resp = p.resp & s
         self.rows = self.req | self.resp
         self.egress = p.egress
-        action = action_codes(p.df)
-        self.accept, self.reject = action == 1, action == 2
-        if "reject_reason" in p.df:
-            self.bpa = self.rows & np.asarray(p.df["reject_reason"].astype(object) == "BPA", dtype=bool)
-        else:
-            self.bpa = np.zeros(p.n, dtype=bool)
-        self.direct = ~(p.nat_leg | p.translated)
+        self.accept, self.reject = base["accept"], base["reject"]
+        self.bpa = self.rows & base["bpa"]
+        self.direct = base["direct"]
+        self.flags = base["flags"]
         self.tcp = p.proto == 6 or (
             p.proto is None
             and "protocol" in p.df
             and self.rows.any()
             and bool((p.proto_arr[self.rows] == 6).all())
         )
-        self.flags = int_array(p.df.get("tcp_flags"), p.n) if "tcp_flags" in p.df else None
-        self.request_passed = bool((self.req & self.accept).any())
+        self.request_passed = bool((p.req & near & self.accept).any())
+        self.responded = bool((p.resp & near).any())
         self.answered = self.resp & self.accept
+        self.answered_near = bool((p.resp & near & self.accept).any())
         self.carried_data = bool(
-            self.tcp and carried_data(p.df, self.req & self.accept, self.options.syn_max)
+            self.tcp
+            and carried_data(base["packets"], base["bytes"], self.req & self.accept, self.options.syn_max)
         )
 
     def on(self, mask: np.ndarray) -> list[str]:
-        return self.p.enis(mask)
+        """The ENIs that wrote the records of ``mask`` (sorted), or a placeholder without interface-id."""
+        return sorted(self.enis(mask)) or ["the interface"]
 
     def enis(self, mask: np.ndarray) -> set[str]:
-        return set(distinct(self.p.df["interface_id"], mask)) if "interface_id" in self.p.df else set()
+        base = _base(self.p)
+        codes = base["eni_codes"]
+        if codes is None:
+            return set()
+        used = np.unique(codes[mask])
+        return {str(base["eni_names"][c]) for c in used if c >= 0}
 
 
 # ---- the rules -------------------------------------------------------------------------------------
@@ -112,9 +126,7 @@ def _rejected(key: str, request: bool, egress: bool) -> Callable[[Facts, list[st
 
 
 def _refused_rule(f: Facts, found: list[str]) -> bool:
-    return bool(
-        f.tcp and f.answered.any() and refused(f.p.df, f.flags, f.req & f.accept, f.answered, f.options)
-    )
+    return bool(f.tcp and f.answered.any() and refused(_base(f.p), f.req & f.accept, f.answered, f.options))
 
 
 def _asymmetric(f: Facts, found: list[str]) -> bool:
@@ -135,7 +147,7 @@ def _asymmetric(f: Facts, found: list[str]) -> bool:
 
 def _unanswered(f: Facts) -> bool:
     """Requests passed, no response logged, and nothing says the handshake completed."""
-    return f.request_passed and not f.resp.any() and not f.carried_data
+    return f.request_passed and not f.responded and not f.carried_data
 
 
 def _not_delivered(f: Facts, found: list[str]) -> bool:
@@ -145,15 +157,16 @@ def _not_delivered(f: Facts, found: list[str]) -> bool:
     arrived = bool((f.req & ~f.egress).any())
     if arrived or "interface_id" not in p.df:
         return False
-    if not p.b_enis:
+    if not p.b_enis and not p.cache.get("b_searched"):
         p.b_enis = enis_of(p.full, p.nets_b, p.b, exclude=p.nets_a)
+        p.cache["b_searched"] = True
     # the destination's interface was logging in the windows of the requests (its other traffic,
     # NODATA or SKIPDATA records): a request that reached it would have been recorded there
     lo, hi = f.lo, f.hi
     if "start" in p.df and "end" in p.df:
         sent = f.req & f.accept
         lo, hi = p.df["start"][sent].min(), p.df["end"][sent].max()
-    logging = [e for e in p.b_enis if logging_between(p.full, e, lo, hi, f.options.interval_slack)]
+    logging = [e for e in p.b_enis if logging_between(p, e, lo, hi, f.options.interval_slack)]
     if logging:
         f.details["b_enis"] = logging
         return True
@@ -174,8 +187,11 @@ def _unexpected_egress(f: Facts, found: list[str]) -> bool:
     df = f.p.df
     if "traffic_path" not in df:
         return False
-    tp = int_array(df["traffic_path"], f.p.n)
-    igw = f.req & f.egress & np.isin(tp, (2, 8)) & ~public_destination(df, f.req)
+    base = _base(f.p)
+    if "igw" not in base:  # requests out through an internet gateway to a destination that is not public
+        tp = int_array(df["traffic_path"], f.p.n)
+        base["igw"] = f.p.req & f.p.egress & np.isin(tp, (2, 8)) & ~public_destination(df, f.p.req)
+    igw = f.req & base["igw"]
     if igw.any():
         f.details["igw"] = f.on(igw)
         return True
@@ -183,30 +199,40 @@ def _unexpected_egress(f: Facts, found: list[str]) -> bool:
 
 
 def _reachable(f: Facts, found: list[str]) -> bool:
-    if f.request_passed and not f.resp.any() and f.carried_data:
+    if f.request_passed and not f.responded and f.carried_data:
         # TCP only sends data after the handshake: the responses exist, they are just not logged here
         f.details["inferred_answer"] = True
         return True
     blocking = ("NACL_OUTBOUND_BLOCKS_RETURN", "NACL_INBOUND_BLOCKS_RETURN", "CONNECTION_REFUSED")
-    return bool(f.answered.any() and f.request_passed and not any(c in found for c in blocking))
+    return bool(f.answered_near and f.request_passed and not any(c in found for c in blocking))
 
 
 def _incomplete(f: Facts, found: list[str]) -> bool:
     p = f.p
-    full = p.full
     lo, hi = f.lo, f.hi
     if "start" in p.df and "end" in p.df and f.rows.any():
         lo = lo if lo is not None else p.df["start"][f.rows].min()
         hi = hi if hi is not None else p.df["end"][f.rows].max()
     slack = f.options.interval_slack
-    skip_enis = skipdata(full, None, lo, hi, slack) if "interface_id" in full else []
-    watch = set(p.involved_enis) | set(p.a_enis) | set(p.b_enis)
-    if skip_enis and not watch & set(skip_enis):
-        # is src's or dst's own ENI among those with skipped records? (searched there only)
-        for eps, nets, other in ((p.a, p.nets_a, p.nets_b), (p.b, p.nets_b, p.nets_a)):
-            if eps.eni is None:
-                watch |= set(enis_of(full, nets, eps, exclude=other, within=skip_enis))
-    skipped = skipdata(full, sorted(watch), lo, hi, slack) if skip_enis or "interface_id" not in full else []
+    if "interface_id" not in p.full:
+        skipped = skipdata(p, None, lo, hi, slack)
+    else:
+        skip_enis = skipdata(p, None, lo, hi, slack)
+        if not skip_enis:
+            return False
+        watch = set(p.involved_enis) | set(p.a_enis) | set(p.b_enis)
+        if not watch & set(skip_enis):
+            # is src's or dst's own ENI among those with skipped records? (searched there only)
+            key = ("skip_owners", tuple(skip_enis))
+            if key not in p.cache:
+                owners: set[str] = set()
+                for eps, nets, other in ((p.a, p.nets_a, p.nets_b), (p.b, p.nets_b, p.nets_a)):
+                    if eps.eni is None:
+                        owners |= set(enis_of(p.full, nets, eps, exclude=other, within=skip_enis))
+                p.cache[key] = owners
+            watch |= p.cache[key]
+        # no ENI of src or dst is known: then any skipped records might have been theirs
+        skipped = [e for e in skip_enis if e in watch] if watch else skip_enis
     if skipped:
         f.details["skipped"] = skipped
         return True
@@ -746,80 +772,142 @@ def next_steps(main: str, verdicts: list[str], f: Facts) -> list[str]:
 # ---- record tests the rules share ------------------------------------------------------------------
 
 
-def refused(
-    df: pd.DataFrame, flags: np.ndarray | None, requests: np.ndarray, answers: np.ndarray, options: Options
-) -> bool:
+def refused(base: dict[str, Any], requests: np.ndarray, answers: np.ndarray, options: Options) -> bool:
     """Did the server answer with resets only? From tcp-flags (RST, never SYN-ACK) when the format has
     them; otherwise from sizes: every answer packet a bare header (``options.rst_sizes``) and no data sent."""
+    flags = base["flags"]
     if flags is not None and (flags[answers] >= 0).any():
         fl = flags[answers]
         rst = (fl >= 0) & (fl & 4 == 4)
         synack = (fl >= 0) & (fl & 18 == 18)
         return bool(rst.any() and not synack.any())
-    if "packets" not in df or "bytes" not in df:
+    pk, by = base["packets"], base["bytes"]
+    if pk is None or by is None:
         return False
-    rows = np.flatnonzero(answers)
-    pk = df["packets"].iloc[rows].to_numpy(dtype=np.float64, na_value=0.0)
-    by = df["bytes"].iloc[rows].to_numpy(dtype=np.float64, na_value=0.0)
+    pk, by, v6 = pk[answers], by[answers], base["v6"][answers]
     ok = pk > 0
     if not ok.any():
         return False
-    v6 = np.array([":" in str(v) for v in df["srcaddr"].iloc[rows].astype(object)], dtype=bool)
     bare = np.where(v6, options.rst_sizes[1], options.rst_sizes[0]) * pk
     if not np.all(by[ok] == bare[ok]):
         return False
-    return not carried_data(df, requests, options.syn_max)
+    return not carried_data(base["packets"], base["bytes"], requests, options.syn_max)
 
 
-def carried_data(df: pd.DataFrame, requests: np.ndarray, syn_max: int) -> bool:
+def carried_data(
+    packets: np.ndarray | None, nbytes: np.ndarray | None, requests: np.ndarray, syn_max: int
+) -> bool:
     """Did the client send data (more bytes per packet than a SYN) in most request records?
     Then the handshake had completed: TCP sends data only after the SYN-ACK."""
-    if "packets" not in df or "bytes" not in df or not requests.any():
+    if packets is None or nbytes is None or not requests.any():
         return False
-    rows = np.flatnonzero(requests)
-    pk = df["packets"].iloc[rows].to_numpy(dtype=np.float64, na_value=0.0)
-    by = df["bytes"].iloc[rows].to_numpy(dtype=np.float64, na_value=0.0)
+    pk, by = packets[requests], nbytes[requests]
     ok = pk > 0
     # most records, not one: a lone odd-sized packet (a retransmission with data, a middlebox)
     # is no proof of a completed handshake
     return bool(ok.any() and (by[ok] / pk[ok] > syn_max).mean() > 0.5)
 
 
-def _window_rows(df: pd.DataFrame, rows: np.ndarray, lo: Any, hi: Any, slack: float) -> np.ndarray:
-    """Of ``rows`` (indices), which overlap [lo - slack, hi + slack]; lo or hi None is unbounded."""
-    keep = np.ones(len(rows), dtype=bool)
-    if "start" not in df or "end" not in df:
-        return keep
-    pad = pd.Timedelta(seconds=slack)
-    if lo is not None and not pd.isna(lo):
-        keep &= np.asarray(df["end"].iloc[rows].fillna(lo) >= lo - pad, dtype=bool)
-    if hi is not None and not pd.isna(hi):
-        keep &= np.asarray(df["start"].iloc[rows].fillna(hi) <= hi + pad, dtype=bool)
+def _seconds(ts: Any) -> float | None:
+    if ts is None or pd.isna(ts):
+        return None
+    return pd.Timestamp(ts).timestamp()
+
+
+def _overlap(start: np.ndarray, end: np.ndarray, lo: Any, hi: Any, slack: float) -> np.ndarray:
+    """Which of the records [start, end] (epoch seconds) overlap [lo - slack, hi + slack]; None is unbounded."""
+    keep = np.ones(len(start), dtype=bool)
+    lo_s, hi_s = _seconds(lo), _seconds(hi)
+    if lo_s is not None:
+        keep &= end >= lo_s - slack
+    if hi_s is not None:
+        keep &= start <= hi_s + slack
     return keep
 
 
-def skipdata(df: pd.DataFrame, enis: list[str] | None, lo: Any, hi: Any, slack: float) -> list[str]:
+def _times(df: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end of ``rows`` (indices) in epoch seconds; a missing time never excludes a record."""
+    if "start" not in df or "end" not in df:
+        n = len(rows)
+        return np.full(n, -np.inf), np.full(n, np.inf)
+    st = seconds(df["start"].iloc[rows]).astype(np.float64)
+    en = seconds(df["end"].iloc[rows]).astype(np.float64)
+    missing = np.iinfo(np.int64).min
+    st[st == missing] = -np.inf
+    en[en == missing] = np.inf
+    return st, en
+
+
+def _skip_table(p: Pair) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The frame's SKIPDATA records, found once per diagnosis: their ENI, start and end."""
+    if "skip" not in p.cache:
+        df = p.full
+        if "log_status" in df:
+            rows = np.flatnonzero(isin(df["log_status"], ["SKIPDATA"]))
+        else:
+            rows = np.zeros(0, dtype=np.int64)
+        if "interface_id" in df:
+            enis = df["interface_id"].iloc[rows].astype(object).to_numpy()
+        else:
+            enis = np.full(len(rows), "(an ENI of these records)", dtype=object)
+        p.cache["skip"] = (enis, *_times(df, rows))
+    return p.cache["skip"]
+
+
+def skipdata(p: Pair, enis: list[str] | None, lo: Any, hi: Any, slack: float) -> list[str]:
     """ENIs (of ``enis``, or any when None) with SKIPDATA records between ``lo`` and ``hi``
     (give or take ``slack`` seconds; either may be None: unbounded)."""
-    if "log_status" not in df:
+    eni, st, en = _skip_table(p)
+    if not len(eni):
         return []
-    skip = isin(df["log_status"], ["SKIPDATA"])
-    if not skip.any():
-        return []
-    rows = np.flatnonzero(skip)  # few: compare times on those only
-    skip[rows[~_window_rows(df, rows, lo, hi, slack)]] = False
-    if "interface_id" in df and enis is None:
-        return distinct(df["interface_id"], skip)
-    if "interface_id" in df and enis:
-        return distinct(df["interface_id"], skip & isin(df["interface_id"], enis))
-    return ["(an ENI of these records)"] if skip.any() else []
+    hit = _overlap(st, en, lo, hi, slack)
+    if enis is not None:
+        hit &= np.isin(eni, list(enis))
+    return sorted({str(e) for e in eni[hit] if e is not None and not pd.isna(e)})
 
 
-def logging_between(df: pd.DataFrame, eni: str, lo: Any, hi: Any, slack: float) -> bool:
+def logging_between(p: Pair, eni: str, lo: Any, hi: Any, slack: float) -> bool:
     """Did ``eni`` write any record (traffic, NODATA or SKIPDATA) overlapping [lo, hi], give or take ``slack``?"""
+    df = p.full
     if "interface_id" not in df:
         return False
-    rows = np.flatnonzero(isin(df["interface_id"], [eni]))
-    if not len(rows):
-        return False
-    return bool(_window_rows(df, rows, lo, hi, slack).any())
+    key = ("times", eni)
+    if key not in p.cache:
+        p.cache[key] = _times(df, np.flatnonzero(isin(df["interface_id"], [eni])))
+    st, en = p.cache[key]
+    return bool(len(st) and _overlap(st, en, lo, hi, slack).any())
+
+
+def _is_v6(col: pd.Series) -> np.ndarray:
+    codes, values = codes_and_values(col)
+    table = np.array([":" in str(v) for v in values] + [False], dtype=bool)
+    return table[np.where(codes < 0, len(values), codes)]
+
+
+def _base(p: Pair) -> dict[str, Any]:
+    """Per-record arrays every window's facts share, computed once per diagnosis."""
+    if "base" not in p.cache:
+        action = action_codes(p.df)
+        if "reject_reason" in p.df:
+            bpa = np.asarray(p.df["reject_reason"].astype(object) == "BPA", dtype=bool)
+        else:
+            bpa = np.zeros(p.n, dtype=bool)
+        df = p.df
+        if "interface_id" in df:
+            eni_codes, eni_names = codes_and_values(df["interface_id"])
+        else:
+            eni_codes, eni_names = None, None
+        has_sizes = "packets" in df and "bytes" in df
+        p.cache["base"] = {
+            "eni_codes": eni_codes,
+            "eni_names": eni_names,
+            "packets": float_array(df["packets"], p.n) if has_sizes else None,
+            "bytes": float_array(df["bytes"], p.n) if has_sizes else None,
+            "v6": _is_v6(df["srcaddr"]),
+            "accept": action == 1,
+            "reject": action == 2,
+            "bpa": bpa,
+            "direct": ~(p.nat_leg | p.translated),
+            "flags": int_array(p.df.get("tcp_flags"), p.n) if "tcp_flags" in p.df else None,
+        }
+    return p.cache["base"]
