@@ -55,7 +55,18 @@ from ._diagnosis import Diagnosis
 from ._gateways import LEG_TIME_S, join_legs
 from ._records import compact, evidence, place, select, timestamp
 from ._timeline import infer_interval, timeline, timeline_sentence
-from ._verdicts import ANNOTATIONS, VERDICTS, Facts, Options, explain, find, next_steps
+from ._verdicts import (
+    ANNOTATIONS,
+    VERDICTS,
+    Facts,
+    Options,
+    codes_of,
+    evaluate,
+    explain,
+    next_steps,
+    notes,
+    pair_cells,
+)
 
 __all__ = ["ANNOTATIONS", "VERDICTS", "Diagnosis", "coverage", "diagnose", "one_way_flows", "rejections"]
 
@@ -111,7 +122,7 @@ def diagnose(
     interval : {60, 600}, optional
         The flow log's maximum aggregation interval in seconds, the width of
         the timeline's windows (VPC User Guide, "Aggregation interval"). By
-        default 600 when a record of the pair spans more than 60 s, else 60.
+        default 600 when a record of ``df`` spans more than 60 s, else 60.
 
     Returns
     -------
@@ -151,11 +162,12 @@ def diagnose(
     join_legs(pair, leg_time_s=options.nat_leg_window)  # a NAT gateway's legs joined, gateway records marked
     place(pair)  # the ENI side of each record; the ENIs of src and dst
     compact(pair)  # from here on, the pair's own records only
+    cells = pair_cells(pair, np.zeros(pair.n, dtype=np.int64), 1, _bound(t0), _bound(t1), options)
+    matrix, first = evaluate(cells)  # the verdict table, in priority order, over the whole window
+    verdicts = codes_of(matrix[0], int(first[0])) or ["NO_TRAFFIC_SEEN"]
     whole = Facts(pair, np.ones(pair.n, dtype=bool), t0, t1, options)
-    verdicts = find(whole) or [
-        "NO_TRAFFIC_SEEN"
-    ]  # the verdict table, in priority order, over the whole window
-    width = _interval(interval) or infer_interval(pair)
+    notes(whole, verdicts)
+    width = _interval(interval) or infer_interval(df)
     tl, segments = timeline(pair, options, width)  # the same table, window by window
     facts = whole
     if len(segments) > 1:  # the verdict now is the most recent window's
@@ -178,6 +190,10 @@ def diagnose(
         details=details,
         timeline=tl,
     )
+
+
+def _bound(ts: pd.Timestamp | None) -> np.ndarray:
+    return np.array([np.nan if ts is None else ts.timestamp()])
 
 
 def _interval(value: Any) -> int | None:

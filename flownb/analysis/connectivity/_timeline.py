@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._frame import seconds
 from ._records import Pair, when
-from ._verdicts import Facts, Options, _base, find
+from ._verdicts import Facts, Options, _base, codes_of, evaluate, notes, pair_cells
 
 __all__ = ["TIMELINE_COLUMNS", "Segment", "infer_interval", "timeline", "timeline_sentence"]
 
@@ -29,23 +29,22 @@ _INTERVALS = (60, 600)  # the two maximum aggregation intervals a VPC flow log c
 
 @dataclass
 class Segment:
-    """Consecutive windows with one verdict: the windows' numbers and the facts of their records."""
+    """Consecutive windows with one verdict: its codes, its windows' numbers, and the facts of their records."""
 
     verdict: str
     verdicts: list[str]
     first: int
     last: int
     windows: int
-    facts: Facts
+    facts: Facts | None = None
 
 
-def infer_interval(p: Pair) -> int:
-    """600 s when any record of the pair spans more than 60 s, else 60 s (a record never spans more
-    than its flow log's aggregation interval)."""
-    rows = p.rows
-    if "start" not in p.df or "end" not in p.df or not rows.any():
+def infer_interval(df: pd.DataFrame) -> int:
+    """600 s when any record spans more than 60 s, else 60 s: a record never spans more than its flow
+    log's maximum aggregation interval, and in a VPC some flow lasts longer than a minute."""
+    if "start" not in df or "end" not in df or not len(df):
         return 60
-    st, en = seconds(p.df["start"])[rows], seconds(p.df["end"])[rows]
+    st, en = seconds(df["start"]), seconds(df["end"])
     ok = (st != np.iinfo(np.int64).min) & (en != np.iinfo(np.int64).min)
     return 600 if ok.any() and int((en[ok] - st[ok]).max()) > 60 else 60
 
@@ -67,45 +66,38 @@ def timeline(p: Pair, options: Options, interval: int) -> tuple[pd.DataFrame, li
     rows, st = rows[ok], st[ok]
     if not len(rows):
         return empty, []
-    win = st // interval
-    order = np.argsort(win, kind="stable")
-    rows, win = rows[order], win[order]
-    keys, first = np.unique(win, return_index=True)
-    bounds = np.append(first, len(rows))
-    accept = _accepts(p)
-    per: list[tuple[int, list[str], Facts, int, int, int]] = []
-    for i, k in enumerate(keys):
-        idx = rows[bounds[i] : bounds[i + 1]]
-        lo_i = i - 1 if i > 0 and keys[i - 1] == k - 1 else i
-        hi_i = i + 1 if i + 1 < len(keys) and keys[i + 1] == k + 1 else i
-        near_idx = rows[bounds[lo_i] : bounds[hi_i + 1]]
-        lo = pd.Timestamp(int(k) * interval, unit="s", tz="UTC")
-        hi = lo + pd.Timedelta(seconds=interval)
-        f = Facts(p, _scope(p.n, idx), lo, hi, options, near=_scope(p.n, near_idx))
-        found = find(f)
-        if not found:
-            continue
-        acc = int(accept[idx].sum())
-        rej = int((~accept[idx] & _rejects(p)[idx]).sum())
-        per.append((int(k), found, f, len(idx), acc, rej))
+    keys, inv = np.unique(st // interval, return_inverse=True)
+    cell = np.full(p.n, -1, dtype=np.int64)
+    cell[rows] = inv
+    lo = (keys * interval).astype(np.float64)
+    adjacent = np.r_[False, np.diff(keys) == 1]
+    cells = pair_cells(p, cell, len(keys), lo, lo + interval, options, adjacent=adjacent)
+    matrix, main = evaluate(cells)  # every rule, every window at once
+    base = _base(p)
+    n_rec = np.bincount(inv, minlength=len(keys))
+    n_acc = np.bincount(inv[base["accept"][rows]], minlength=len(keys))
+    n_rej = np.bincount(inv[base["reject"][rows]], minlength=len(keys))
+
     segments: list[Segment] = []
     table: list[dict] = []
-    for k, found, f, n, acc, rej in per:
-        if segments and segments[-1].verdict == found[0]:
-            seg = segments[-1]
+    for i in np.flatnonzero(main >= 0):
+        codes = codes_of(matrix[i], int(main[i]))
+        k = int(keys[i])
+        if segments and segments[-1].verdict == codes[0]:
+            seg, row = segments[-1], table[-1]
             seg.last = k
             seg.windows += 1
-            seg.verdicts += [v for v in found if v not in seg.verdicts]
-            row = table[-1]
-            row["records"] += n
-            row["accepted"] += acc
-            row["rejected"] += rej
+            seg.verdicts += [c for c in codes if c not in seg.verdicts]
             row["windows"] += 1
-            continue
-        segments.append(Segment(found[0], list(found), k, k, 1, f))
-        table.append(
-            {"verdict": found[0], "windows": 1, "records": n, "accepted": acc, "rejected": rej, "k": k}
-        )
+        else:
+            seg = Segment(codes[0], list(codes), k, k, 1)
+            row = {"verdict": codes[0], "windows": 1, "records": 0, "accepted": 0, "rejected": 0}
+            segments.append(seg)
+            table.append(row)
+        row["records"] += int(n_rec[i])
+        row["accepted"] += int(n_acc[i])
+        row["rejected"] += int(n_rej[i])
+    win = keys[inv]
     for seg, row in zip(segments, table, strict=True):
         row["start"] = pd.Timestamp(seg.first * interval, unit="s", tz="UTC")
         row["end"] = pd.Timestamp((seg.last + 1) * interval, unit="s", tz="UTC")
@@ -113,8 +105,8 @@ def timeline(p: Pair, options: Options, interval: int) -> tuple[pd.DataFrame, li
         idx = rows[(win >= seg.first) & (win <= seg.last)]
         near = rows[(win >= seg.first - 1) & (win <= seg.last + 1)]
         seg.facts = Facts(p, _scope(p.n, idx), row["start"], row["end"], options, near=_scope(p.n, near))
-        find(seg.facts)  # fills the details the explanation reads
-    out = pd.DataFrame(table, columns=[*TIMELINE_COLUMNS, "k"]).drop(columns="k")
+        notes(seg.facts, seg.verdicts)
+    out = pd.DataFrame(table, columns=TIMELINE_COLUMNS)
     out["start"] = pd.to_datetime(out["start"], utc=True).astype("datetime64[s, UTC]")
     out["end"] = pd.to_datetime(out["end"], utc=True).astype("datetime64[s, UTC]")
     out["verdict"] = out["verdict"].astype("category")
@@ -123,19 +115,11 @@ def timeline(p: Pair, options: Options, interval: int) -> tuple[pd.DataFrame, li
     return out, segments
 
 
-def _accepts(p: Pair) -> np.ndarray:
-    return _base(p)["accept"]
-
-
-def _rejects(p: Pair) -> np.ndarray:
-    return _base(p)["reject"]
-
-
 def timeline_sentence(tl: pd.DataFrame) -> str:
     """When the current verdict started and what came before: "Since 10:05 UTC; REACHABLE before (from 09:00 UTC)."."""
     if len(tl) < 2:
         return ""
-    date = tl["start"].iloc[0].date() != tl["end"].iloc[-1].date()
+    date = tl["start"].iloc[0].date() != (tl["end"].iloc[-1] - pd.Timedelta(seconds=1)).date()
     text = f"Since {when(tl['start'].iloc[-1], date=date)}"
     earlier = list(tl.iloc[-2::-1].head(2).itertuples())
     for i, row in enumerate(earlier):
