@@ -23,7 +23,7 @@ Sources (facts, not code):
   default-format fields only; for the other fields flownb uses the camel case
   of the AWS name (``next-hop-vpc-id`` -> ``nextHopVpcId``).
 * Amazon VPC Transit Gateways guide, "Transit Gateway Flow Logs records"
-  (version 6 fields, packets-lost-*).
+  (version 6 fields, ``packets-lost-*``).
 * CloudWatch Logs User Guide, "Supported logs and discovered fields" for the
   Insights names of the default-format fields.
 
