@@ -61,6 +61,10 @@ _LAZY: dict[str, str] = {
     "monitoring": "flownb.monitoring",
     "sim": "flownb.sim",
     "analysis": "flownb.analysis",
+    # beyond memory: a Parquet store, a lazy dataset, Athena (flownb/scale, extras 'scale' and 'athena')
+    "ingest": "flownb.scale:ingest",
+    "IngestReport": "flownb.scale:IngestReport",
+    "scale": "flownb.scale",
     # charts and widgets (altair and ipywidgets load when these are first used)
     "charts": "flownb.charts",
     "widgets": "flownb.widgets",

@@ -19,13 +19,21 @@ Sources (facts, not code):
   their ``-2`` variants, all STRING) come from three independent copies that
   cite that table, and the EC2 API change of 2026-06-09 that added
   ``TagFieldSpecifications`` to CreateFlowLogs. Check the table before relying
-  on a version 8 to 11 detail. AWS documents the Logs Insights names of the
-  default-format fields only; for the other fields flownb uses the camel case
-  of the AWS name (``next-hop-vpc-id`` -> ``nextHopVpcId``).
+  on a version 8 to 11 detail.
 * Amazon VPC Transit Gateways guide, "Transit Gateway Flow Logs records"
   (version 6 fields, ``packets-lost-*``).
-* CloudWatch Logs User Guide, "Supported logs and discovered fields" for the
-  Insights names of the default-format fields.
+* CloudWatch Logs User Guide, "Supported logs and discovered fields"
+  (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_AnalyzeLogData-discoverable-fields.html)
+  for the Logs Insights names of the default-format fields, the only ones
+  AWS documents: ``version``, ``accountId``, ``interfaceId``, ``srcAddr``,
+  ``dstAddr``, ``srcPort``, ``dstPort``, ``protocol``, ``packets``, ``bytes``,
+  ``startTime``, ``endTime``, ``action``, ``logStatus``. The time fields are
+  *not* the camel case of the AWS name (``start`` -> ``startTime``). For the
+  custom-format fields the page is silent; flownb names them by the camel case
+  of the AWS name (``pkt-srcaddr`` -> ``pktSrcaddr``, ``next-hop-vpc-id`` ->
+  ``nextHopVpcId``): check what your own log group discovers before relying on
+  one of those names in CloudWatch. flownb's column names (``start``,
+  ``srcaddr``) and the AWS names (``log-status``) stay accepted as aliases.
 
 Examples
 --------
@@ -49,6 +57,7 @@ __all__ = [
     "ACTIONS",
     "DEFAULT_FIELDS",
     "DEFAULT_FORMAT",
+    "DOCUMENTED_INSIGHTS_NAMES",
     "ENUMS",
     "FIELDS",
     "FLOW_DIRECTIONS",
@@ -90,7 +99,10 @@ class Field:
     meaning : str
         One line of what the field holds.
     insights : str
-        The name CloudWatch Logs Insights uses for the field.
+        The name CloudWatch Logs Insights discovers the field under
+        (``startTime`` for ``start``); documented by AWS for the default-format
+        fields only, the camel case of the AWS name for the others (see the
+        module docstring).
     scope : str
         ``"vpc"``, ``"tgw"`` or ``"both"``.
     parquet : str
@@ -225,7 +237,7 @@ _FIELD_LIST: list[Field] = [
         2,
         _TS,
         "Time the first packet of the flow was received within the aggregation interval.",
-        "start",
+        "startTime",
         "both",
         "INT_64",
     ),
@@ -234,7 +246,7 @@ _FIELD_LIST: list[Field] = [
         2,
         _TS,
         "Time the last packet of the flow was received within the aggregation interval.",
-        "end",
+        "endTime",
         "both",
         "INT_64",
     ),
@@ -588,8 +600,34 @@ def format_string(names: Iterable[str]) -> str:
     return " ".join("${" + n + "}" for n in names)
 
 
+#: The Logs Insights names AWS documents for flow log fields (default format only), in the default order
+#: (CloudWatch Logs User Guide, "Supported logs and discovered fields").
+DOCUMENTED_INSIGHTS_NAMES: tuple[str, ...] = (
+    "version",
+    "accountId",
+    "interfaceId",
+    "srcAddr",
+    "dstAddr",
+    "srcPort",
+    "dstPort",
+    "protocol",
+    "packets",
+    "bytes",
+    "startTime",
+    "endTime",
+    "action",
+    "logStatus",
+)
+
+
 def insights_names() -> dict[str, str]:
-    """Map of Logs Insights field name -> DataFrame column, for every known field."""
+    """Map of Logs Insights field name -> DataFrame column, for every known field.
+
+    Examples
+    --------
+    >>> insights_names()["startTime"], insights_names()["srcAddr"]
+    ('start', 'srcaddr')
+    """
     return {f.insights: f.column for f in _FIELD_LIST}
 
 

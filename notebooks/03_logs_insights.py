@@ -52,10 +52,26 @@ print(f"{len(df):,} records")
 # ## The language in five commands
 #
 # A query is commands joined by `|`, each working on the result of the one before. Field names are the
-# flow log fields in camel case (`srcaddr` → `srcAddr`, `log-status` → `logStatus`).
+# names Logs Insights *discovers* for flow logs (CloudWatch Logs User Guide, "Supported logs and discovered
+# fields"): `version`, `accountId`, `interfaceId`, `srcAddr`, `dstAddr`, `srcPort`, `dstPort`, `protocol`,
+# `packets`, `bytes`, `startTime`, `endTime`, `action`, `logStatus`. Most are the record's field in camel
+# case (`srcaddr` → `srcAddr`, `log-status` → `logStatus`), but not the times: `start` and `end` are
+# **`startTime`** and **`endTime`**, and a query on `start` finds nothing in CloudWatch. AWS documents these
+# names for the default format only; flownb names the other fields in camel case (`pkt-srcaddr` →
+# `pktSrcaddr`): check what your log group discovers. `@timestamp` is the record's start.
 
 # %%
-flownb.query(df, "fields @timestamp, srcAddr, dstAddr, dstPort, action | sort @timestamp desc | limit 5")
+flownb.query(df, "fields @timestamp, startTime, endTime, srcAddr, dstAddr, dstPort, action | sort @timestamp desc | limit 5")
+
+# %% [markdown]
+# flownb's own column names (`start`, `srcaddr`) are accepted too, so code written against the DataFrame
+# still runs, but only the discovered names run unchanged in CloudWatch:
+
+# %%
+aws_names = flownb.query(df, "filter endTime - startTime >= 59 | stats count(*) as fullMinute")
+flownb_names = flownb.query(df, "filter end - start >= 59 | stats count(*) as fullMinute")
+assert aws_names.equals(flownb_names)
+aws_names
 
 # %% [markdown]
 # `filter` keeps records, `stats` aggregates (`count(*)`, `sum()`, `avg()`, `min()`, `max()`, ...) by zero
