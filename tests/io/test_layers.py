@@ -68,7 +68,5 @@ def test_the_twin_writes_what_the_readers_read_back(tmp_path, layout):
     sim.write(str(tmp_path), layout=layout)
     back = flownb.read_flow_logs(tmp_path, errors="raise")
     assert len(back) == len(sim.flows)
-    assert (
-        back.sort_values(["start", "interface_id", "srcaddr", "srcport"])["bytes"].sum()
-        == sim.flows["bytes"].sum()
-    )
+    assert back["bytes"].sum() == sim.flows["bytes"].sum()
+    assert set(back["interface_id"].dropna()) == set(sim.flows["interface_id"].dropna())
