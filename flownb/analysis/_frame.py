@@ -19,6 +19,7 @@ __all__ = [
     "require",
     "seconds",
     "utc_seconds",
+    "value_ranks",
 ]
 
 _CIDR_RE = re.compile(r"^(?P<col>[a-z_]+)/(?P<v4>\d{1,2})(?:/(?P<v6>\d{1,3}))?$")
@@ -95,6 +96,21 @@ def distinct(col: pd.Series, mask: np.ndarray) -> list[str]:
         used = np.unique(codes[codes >= 0])
         return sorted(str(col.cat.categories[i]) for i in used)
     return sorted({str(v) for v in col[mask].dropna().unique()})
+
+
+def value_ranks(col: pd.Series) -> np.ndarray:
+    """Dense rank of each value of ``col``, ascending by value (missing last).
+
+    The tie-break of every ranking in flownb: equal metrics are ordered by key
+    value, ascending, as an engine's ``ORDER BY`` would, never by the order in
+    which a category first appeared in the files (which follows file order).
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = np.asarray(col.cat.categories, dtype=object)
+        table = np.append(np.unique(cats, return_inverse=True)[1], len(cats)) if len(cats) else np.zeros(1)
+        return np.asarray(table, dtype=np.int64)[col.cat.codes.to_numpy()]
+    codes, uniques = pd.factorize(col, sort=True, use_na_sentinel=True)
+    return np.where(codes < 0, len(uniques), codes).astype(np.int64)
 
 
 def data_rows(df: pd.DataFrame) -> np.ndarray:

@@ -28,6 +28,7 @@ from ._frame import (
     require,
     seconds,
     utc_seconds,
+    value_ranks,
 )
 from ._ports import SERVICE_PORTS, port_score, server_vote
 
@@ -71,7 +72,8 @@ def top(
     DataFrame
         The key column(s), then ``flows``, ``packets``, ``bytes``, ``bps``, ``pps``,
         ``bpp``, ``first``, ``last`` and ``share`` (the key's fraction of the total
-        ``metric``; missing for rates), largest first.
+        ``metric``; missing for rates), largest first; keys with equal ``metric``
+        in ascending order of their value(s), whatever the order of the files.
 
     Examples
     --------
@@ -128,7 +130,9 @@ def top(
         dur = np.maximum(last - first, 1).astype(np.float64)
         values |= {"bps": nbytes * 8 / dur, "pps": packets / dur}
     ranked = np.where(seen, np.nan_to_num(values[metric], nan=-1.0), -np.inf)
-    order = np.argsort(-ranked, kind="stable")
+    # largest first; equal values by key value, ascending (never by file order)
+    ties = [value_ranks(labels[c]) for c in reversed(labels.columns)]
+    order = np.lexsort([*ties, -ranked])
     order = order[: int(seen.sum())]
     if n is not None:
         order = order[:n]
@@ -197,6 +201,7 @@ def timeseries(
     DataFrame
         Tidy: ``time`` (bin start, UTC), the ``by`` column when given, and the
         metric; every bin from the first to the last is present (zero when quiet).
+        Within a bin, the ``by`` values are in ascending order of value.
 
     Examples
     --------
@@ -256,7 +261,10 @@ def timeseries(
     else:
         g = gcodes[idx][rep]
         present = np.unique(g)
-        gpos = np.searchsorted(present, g)
+        present = present[np.argsort(value_ranks(labels[by])[present], kind="stable")]  # by value
+        where = np.zeros(len(labels), dtype=np.int64)
+        where[present] = np.arange(len(present))
+        gpos = where[g]
         ng = len(present)
         sums = np.bincount((k - kmin) * ng + gpos, weights=values, minlength=nb * ng)
         times = utc_seconds((np.repeat(np.arange(nb), ng) + kmin) * f)
@@ -282,7 +290,10 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
     from .enrich import _address_codes
 
     (src, dst), addr_values = _address_codes(df, ["srcaddr", "dstaddr"])
-    src, dst = src[idx], dst[idx]
+    # re-code the addresses in ascending order of value, so that no rule below depends on file order
+    addr_rank = value_ranks(pd.Series(addr_values, dtype=object))
+    addr_values = pd.Index(np.asarray(addr_values, dtype=object)[np.argsort(addr_rank)], dtype=object)
+    src, dst = addr_rank[src[idx]], addr_rank[dst[idx]]
     sp = int_array(df.get("srcport"), n)[idx]
     dp = int_array(df.get("dstport"), n)[idx]
     proto = int_array(df.get("protocol"), n)[idx]
@@ -324,7 +335,8 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
     conv, uniq = pd.factorize(key)
     conv = conv.astype(np.int64)
     m = len(uniq)
-    # which side is the server: the TCP handshake, then port scores, then who spoke first, then the lower port
+    # which side is the server: the TCP handshake, then port scores, then who spoke first, then the
+    # lower port, then the lower address (addresses are coded in ascending order of value)
     if direct:  # each conversation's endpoints and protocol, decoded from its key
         u = np.asarray(uniq, dtype=np.int64)
         pair, pc = np.divmod(u, n_p)
@@ -364,6 +376,7 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
             np.minimum.at(t_r, c_u[~f_u], st[~f_u])
             spoke = np.sign(t_r - t_f)  # +1: lo spoke first, so hi is the server
         lower = np.sign(lo_port - hi_port)  # +1: hi has the lower port
+        lower = np.where(lower != 0, lower, np.sign(lo_addr - hi_addr))  # +1: hi has the lower address
         u = undecided
         hi_server[u] = np.where(spoke[u] != 0, spoke[u] > 0, lower[u] >= 0)
     to_server = fwd == hi_server[conv]
@@ -397,7 +410,7 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
     ``tcp_flags`` is present; otherwise the side with the more service-like port
     (a known service port, then below 1024, then below 32768: nfdump's ``-B``
     heuristic, refined); otherwise the side that did not send first; otherwise
-    the lower port.
+    the lower port; otherwise the lower address.
 
     A connection between two ENIs of the VPC is logged on both; bytes and packets
     each way are those of the ENI that saw the most, so they are not counted twice.
@@ -415,7 +428,9 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
         ``bytes_to_client``, ``action_to_server``, ``action_to_client`` (ACCEPT,
         REJECT, MIXED, or missing when that direction was never logged),
         ``records``, ``interfaces`` (the ENIs that logged it), ``n_interfaces``,
-        ``first``, ``last``; in order of ``first``.
+        ``first``, ``last``; in order of ``first``, then of ``client``,
+        ``client_port``, ``server``, ``server_port`` and ``protocol`` (ascending
+        by value), whatever the order of the files.
 
     Examples
     --------
@@ -459,7 +474,10 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
     nbytes = counter_weights(df.get("bytes"), n)[idx]
     if "interface_id" in df:
         eni, eni_values = codes_and_values(df["interface_id"])
-        eni = eni[idx]
+        # ENIs coded in ascending order of their id, so that labels do not depend on file order
+        eni_rank = value_ranks(pd.Series(eni_values, dtype=object))
+        eni_values = pd.Index(np.asarray(eni_values, dtype=object)[np.argsort(eni_rank)], dtype=object)
+        eni = np.append(eni_rank, -1)[eni[idx]]
     else:
         eni, eni_values = np.full(len(idx), -1, dtype=np.int64), pd.Index([])
     ne = len(eni_values) + 1
@@ -519,7 +537,7 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
     several_c = np.flatnonzero(n_if >= 2)
     if len(several_c):
         combo = (lo_e[several_c] * ne + hi_e[several_c]) * (ne + 1) + np.minimum(n_if[several_c], ne)
-        kc, uc = pd.factorize(combo)
+        kc, uc = pd.factorize(combo, sort=True)
         extra_labels = []
         for c in np.asarray(uc, dtype=np.int64):
             pair, k = divmod(int(c), ne + 1)
@@ -561,12 +579,14 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
         np.maximum.at(last, conv, en)
         out["first"] = utc_seconds(first)
         out["last"] = utc_seconds(last)
-        if len(first) > 1 and not (first[1:] >= first[:-1]).all():
-            order = np.argsort(first, kind="stable")
-            out = out.iloc[order].reset_index(drop=True)
     else:
+        first = np.zeros(m, dtype=np.int64)
         out["first"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[s, UTC]")
         out["last"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[s, UTC]")
+    if m > 1:  # by first, then by key value (addresses are coded in ascending order of value)
+        order = np.lexsort((proto, sv_port, sv_addr, cl_port, cl_addr, first))
+        if (order[1:] < order[:-1]).any():
+            out = out.take(order).reset_index(drop=True)
     return out
 
 
@@ -620,7 +640,9 @@ def service_view(df: pd.DataFrame) -> pd.DataFrame:
         well-known name of the port, when it has one), ``connections``,
         ``packets_to_server``, ``bytes_to_server``, ``packets_to_client``,
         ``bytes_to_client``, ``action_to_server``, ``action_to_client``,
-        ``first``, ``last``; most connections first.
+        ``first``, ``last``; most connections first, then most bytes to the
+        server, then by ``client``, ``server``, ``server_port`` and ``protocol``
+        ascending.
 
     Examples
     --------
@@ -674,7 +696,10 @@ def service_view(df: pd.DataFrame) -> pd.DataFrame:
     port = out["server_port"].astype("Int64")
     proto = out["protocol"].astype("Int64")
     out.insert(4, "service", _service_names(port, proto))
-    order = np.lexsort((-out["bytes_to_server"].to_numpy(dtype=np.float64), -out["connections"].to_numpy()))
+    ties = [value_ranks(out[c]) for c in reversed(keys)]  # equal counts: by key value, ascending
+    order = np.lexsort(
+        (*ties, -out["bytes_to_server"].to_numpy(dtype=np.float64), -out["connections"].to_numpy())
+    )
     return out.take(order).reset_index(drop=True)
 
 

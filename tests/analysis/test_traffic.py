@@ -310,3 +310,54 @@ def test_conversation_orientation_does_not_depend_on_record_order(items):
 
     if df["start"].is_unique:  # "who spoke first" breaks ties only when times differ
         assert norm(a) == norm(b)
+
+
+# -- ties are broken by key value, ascending: the same files read in two orders give the same answers
+
+_HEAD = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
+_FILE_A = [  # ENI eni-b logs first here, and 10.0.0.9 appears before 10.0.0.3
+    "2 1 eni-b 10.0.0.9 10.0.0.3 7000 7000 17 1 100 1700000000 1700000060 ACCEPT OK",
+    "2 1 eni-b 10.0.0.3 10.0.0.9 7000 7000 17 1 100 1700000000 1700000060 ACCEPT OK",
+    "2 1 eni-b 198.51.100.7 10.0.0.9 40000 443 6 2 500 1700000000 1700000060 ACCEPT OK",
+]
+_FILE_B = [  # equal bytes per source and per port: every ranking below has ties
+    "2 1 eni-a 10.0.0.3 10.0.0.9 7000 7000 17 1 100 1700000000 1700000060 ACCEPT OK",
+    "2 1 eni-a 203.0.113.5 10.0.0.3 40000 443 6 2 500 1700000000 1700000060 ACCEPT OK",
+    "2 1 eni-a 10.0.0.9 10.0.0.3 7000 7000 17 1 100 1700000000 1700000060 ACCEPT OK",
+]
+
+
+def _two_orders(tmp_path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    a, b = tmp_path / "a.log", tmp_path / "b.log"
+    a.write_text("\n".join([_HEAD, *_FILE_A]) + "\n")
+    b.write_text("\n".join([_HEAD, *_FILE_B]) + "\n")
+    return flownb.read_flow_logs([a, b]), flownb.read_flow_logs([b, a])
+
+
+def _values(out: pd.DataFrame) -> list:
+    return out.astype(object).astype(str).to_numpy().tolist()
+
+
+def test_rankings_do_not_depend_on_the_order_of_the_files(tmp_path):
+    ab, ba = _two_orders(tmp_path)
+    assert list(ab["srcaddr"].cat.categories) != list(ba["srcaddr"].cat.categories)  # the reads differ
+    for by in ("srcaddr", "dstaddr", ["dstaddr", "dstport"], "srcaddr/24", "interface_id"):
+        first, second = top(ab, by=by, n=None), top(ba, by=by, n=None)
+        assert _values(first) == _values(second), by
+    ranked = top(ab, by="srcaddr", n=None)
+    # 203.0.113.5 and 198.51.100.7 both sent 500 bytes: the lower address comes first
+    assert ranked["srcaddr"].astype(str).tolist()[:2] == ["198.51.100.7", "203.0.113.5"]
+    for f in (conversations, service_view):
+        assert _values(f(ab)) == _values(f(ba)), f.__name__
+    assert _values(timeseries(ab, by="srcaddr")) == _values(timeseries(ba, by="srcaddr"))
+
+
+def test_conversation_ties_go_to_the_lower_port_then_the_lower_address(tmp_path):
+    ab, ba = _two_orders(tmp_path)
+    for df in (ab, ba):
+        c = conversations(df)
+        peer = c[c["protocol"] == 17].iloc[0]  # UDP 7000 <-> 7000, same start: nothing else decides
+        assert (str(peer["server"]), str(peer["client"])) == ("10.0.0.3", "10.0.0.9")
+        assert str(peer["interfaces"]) == "eni-a, eni-b"
+        # equal first times: by client address, ascending
+        assert c["client"].astype(str).tolist() == ["10.0.0.9", "198.51.100.7", "203.0.113.5"]
