@@ -131,6 +131,7 @@ SERVICE_PORTS: dict[int, str] = {
     51820: "wireguard",
 }
 
+
 def _label_small_ints(col: pd.Series, label, name: str, size: int) -> pd.Series:
     """Categorical labels for a small non-negative integer column, computed once per distinct value."""
     values = col.to_numpy(dtype=np.int64, na_value=-1)

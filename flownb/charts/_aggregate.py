@@ -547,8 +547,6 @@ def _network_codes(df: Records, col: str) -> tuple[np.ndarray, list[str]]:
     return lc[np.where(c < 0, len(lc) - 1, c)], names
 
 
-
-
 def _int32(col: pd.Series) -> np.ndarray:
     """A small nullable integer column as int32, missing -> -1 (without an int64 detour)."""
     arr = col.array

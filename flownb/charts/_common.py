@@ -34,7 +34,9 @@ def _offline_if_asked(alt: Any) -> None:
     # FLOWNB_OFFLINE=1: JupyterChart loads its JavaScript from vl-convert's bundle
     # instead of a CDN (machines without internet, browser tests). Only the process
     # environment switches it on, so saved notebooks never embed the bundle.
-    if os.environ.get("FLOWNB_OFFLINE", "") not in ("", "0") and import_optional("anywidget", "offline charts"):
+    if os.environ.get("FLOWNB_OFFLINE", "") not in ("", "0") and import_optional(
+        "anywidget", "offline charts"
+    ):
         import_optional("vl_convert", "offline charts (FLOWNB_OFFLINE=1)")
         alt.JupyterChart.enable_offline()
 
