@@ -20,6 +20,7 @@ from . import accessor as _accessor  # registers df.flow
 from . import schema
 from .io import FlowLogParseError, FlowLogParseWarning, FlowLogSourceError, read_flow_logs
 
+#: The version of flownb (semantic versioning; CHANGELOG.md says what each version changed).
 __version__ = "0.1.0"
 
 # Public name -> "module" (a submodule) or "module:attribute" (loaded on first use).
@@ -60,6 +61,10 @@ _LAZY: dict[str, str] = {
     "monitoring": "flownb.monitoring",
     "sim": "flownb.sim",
     "analysis": "flownb.analysis",
+    # beyond memory: a Parquet store, a lazy dataset, Athena (flownb/scale, extras 'scale' and 'athena')
+    "ingest": "flownb.scale:ingest",
+    "IngestReport": "flownb.scale:IngestReport",
+    "scale": "flownb.scale",
     # charts and widgets (altair and ipywidgets load when these are first used)
     "charts": "flownb.charts",
     "widgets": "flownb.widgets",

@@ -18,7 +18,6 @@ import glob
 import os
 import sys
 import warnings
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ import pyarrow.compute as pc
 
 from .. import schema
 from .._provenance import Provenance, attach
-from . import _arrow
+from . import _arrow, _inflate
 from ._errors import FlowLogParseError, FlowLogParseWarning, FlowLogSkipWarning, FlowLogSourceError
 from .layout import is_flow_log_name
 from .parquet import parse_parquet
@@ -160,37 +159,6 @@ def _expand_path(path: str) -> list[_Input]:
     raise FlowLogSourceError(f"{path}: no such file or directory.{hint}")
 
 
-def _gunzip_prefix(raw: bytes) -> tuple[bytes, str | None]:
-    """Decompress as many gzip members as are readable; say what was lost.
-
-    zlib checks each member's CRC-32 and length as it goes (a mismatch is
-    reported as corrupt data), without holding the GIL.
-    """
-    chunks: list[bytes] = []
-    view = memoryview(raw)
-    pos = 0
-    problem = None
-    while pos < len(raw):
-        d = zlib.decompressobj(wbits=31)
-        try:
-            chunks.append(d.decompress(view[pos:]))
-            chunks.append(d.flush())
-        except zlib.error as exc:
-            problem = f"gzip data is corrupt ({exc}); the rest of the object is lost"
-            break
-        if not d.eof:
-            problem = "gzip data is truncated; the rest of the object is lost"
-            break
-        rest = d.unused_data
-        pos = len(raw) - len(rest)
-        if rest and not rest.startswith(_GZIP_MAGIC):
-            if rest.strip(b"\x00"):
-                problem = "trailing bytes after the last gzip member were not gzip data"
-            break
-    chunks = [c for c in chunks if c]
-    return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), problem
-
-
 def _read_input(inp: _Input, names: list[str] | None) -> Part:
     magic = inp.head(4)
     if magic.startswith(_PARQUET_MAGIC):
@@ -200,16 +168,17 @@ def _read_input(inp: _Input, names: list[str] | None) -> Part:
     if gz and inp.data is not None and len(inp.data) <= INFLATE_AT_ONCE:
         # An object already in memory (from S3, a file-like): decompress it once here, instead of
         # once per look at its head and once more to parse it.
-        text, problem = _gunzip_prefix(inp.data)
+        text, problem = _inflate.gunzip(inp.data)
         if problem is not None:
             return _damaged(text, problem, inp.name, names)
         inp = _Input(name=inp.name, data=text)
         del text
         gz = False
+    inflater = _inflate.backend()
 
-    def open_stream() -> pa.NativeFile:
+    def open_stream() -> Any:
         raw = inp.raw()
-        return pa.CompressedInputStream(raw, "gzip") if gz else raw
+        return inflater.open(raw) if gz else raw
 
     try:
         with open_stream() as s:
@@ -219,13 +188,13 @@ def _read_input(inp: _Input, names: list[str] | None) -> Part:
                 with open_stream() as s:
                     return reader.parse(s.read(), inp.name, names)
         return parse_text(open_stream, inp.name, names)
-    except OSError as exc:
+    except inflater.errors:
         if not gz:
             raise
         with inp.raw() as f:
-            data, problem = _gunzip_prefix(f.read())
-        if problem is None:  # pragma: no cover - arrow failed where zlib did not
-            problem = f"could not decompress: {exc}"
+            data, problem = _inflate.gunzip_prefix(f.read(), inflater)
+        if problem is None:  # the stream refused what is valid gzip (Arrow's: zero padding at the end)
+            return _read_input(_Input(name=inp.name, data=data), names)
         return _damaged(data, problem, inp.name, names)
 
 
