@@ -4,7 +4,7 @@ Three small judgements made before (or after) parsing, so that a wrong input
 gives one sentence instead of thousands of bad lines:
 
 - :func:`binary_reason`: content that is not text (an image, an archive, an
-  executable). Registered as a content reader, it turns the whole input into
+  executable). As the content reader :data:`BINARY`, it turns the whole input into
   one bad line that says so and shows the first bytes.
 - :func:`skip_reason`: a file met while reading a *directory* that is clearly
   not a flow log (a README, notes, an image). Named files are always read.
@@ -17,13 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from .. import schema
-from . import _arrow
-from . import exports as _exports  # noqa: F401  (its readers are registered first: see below)
-from .read import CONTENT_READERS, ContentReader
-from .text import Part
+from .. import _arrow, schema
+from .text import ContentReader, Part
 
-__all__ = ["binary_reason", "separator_hint", "skip_reason"]
+__all__ = ["BINARY", "binary_reason", "separator_hint", "skip_reason"]
 
 #: Share of control characters and undecodable bytes above which content is taken for binary. flownb's
 #: own choice: flow log text has none at all, so a few percent is far from text and close to any binary.
@@ -70,8 +67,9 @@ def _parse_binary(data: bytes, name: str, names: list[str] | None) -> Part:
     return Part(_arrow.empty_table(cols), [], [(name, 1, reason, "")], [name])
 
 
-# Last in line: the other content readers (nested gzip, CloudWatch payloads and exports) go first.
-CONTENT_READERS.append(ContentReader("binary", lambda head: binary_reason(head) is not None, _parse_binary))
+#: The reading engine tries this content reader last (:data:`flownb.io._engine.CONTENT_READERS`): nested
+#: gzip and CloudWatch's payloads and exports are recognised first.
+BINARY = ContentReader("binary", lambda head: binary_reason(head) is not None, _parse_binary)
 
 
 def skip_reason(path: Path) -> str | None:

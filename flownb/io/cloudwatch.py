@@ -20,7 +20,7 @@ import difflib
 import time
 import warnings
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,14 +28,13 @@ import pandas as pd
 from .. import schema
 from .._provenance import Provenance, attach, provenance_of
 from . import _aws
+from ._engine import Errors, finish
 from ._errors import FlowLogSourceError
 from ._select import Selection, TimeLike
 from .exports import parse_events
-from .read import finish
 
 __all__ = ["query_cloudwatch", "read_cloudwatch"]
 
-Errors = Literal["raise", "warn", "ignore"]
 _ERRORS = ("raise", "warn", "ignore")
 
 #: Log stream names per FilterLogEvents request (the API's limit).

@@ -524,7 +524,7 @@ def test_cli_output_and_payload_problems_are_read_and_reported(tmp_path) -> None
 
 def test_frames_built_in_groups_equal_one_conversion_across_formats(aws, monkeypatch) -> None:
     """Objects of two formats, converted one object per group or all at once, in parallel or one by one."""
-    import flownb.io.read as read_mod
+    import flownb.io._engine as engine
     import flownb.io.s3 as s3_mod
 
     s3 = _bucket()
@@ -544,7 +544,7 @@ def test_frames_built_in_groups_equal_one_conversion_across_formats(aws, monkeyp
         keys.append(key)
     frames = []
     for group_bytes, workers in [(1 << 40, 16), (1, 16), (1, 1), (700, 2)]:
-        monkeypatch.setattr(read_mod, "GROUP_BYTES", group_bytes)
+        monkeypatch.setattr(engine, "GROUP_BYTES", group_bytes)
         monkeypatch.setattr(s3_mod, "WORKERS", workers)
         frames.append(flownb.read_flow_logs("s3://flow-logs/", progress=False))
     first = frames[0]
