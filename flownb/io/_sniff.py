@@ -56,9 +56,20 @@ def binary_reason(head: bytes) -> str | None:
     text = sample[:-3] if len(sample) > 3 else sample  # a multi-byte character may be cut at the end
     controls = sum(1 for b in text if (b < 0x20 and b not in _TEXT_CONTROLS) or b == 0x7F)
     undecodable = text.decode("utf-8", errors="replace").count("\ufffd")
-    if (controls + undecodable) > BINARY_SHARE * max(len(text), 1):
-        return f"not text: first bytes {_first_bytes(head)} (flow logs are text, gzip or Parquet)"
-    return None
+    if (controls + undecodable) <= BINARY_SHARE * max(len(text), 1) or any(
+        map(_looks_like_log, text.split(b"\n"))
+    ):
+        return None  # text, or flow log lines among junk: those are read and the junk reported line by line
+    return f"not text: first bytes {_first_bytes(head)} (flow logs are text, gzip or Parquet)"
+
+
+def _looks_like_log(line: bytes) -> bool:
+    """A clean line that is a flow log header or starts like a record (a number, then several fields)."""
+    try:
+        tokens = line.decode("ascii").split()
+    except UnicodeDecodeError:
+        return False
+    return schema.looks_like_header(tokens) or (len(tokens) >= 4 and tokens[0].isdigit())
 
 
 def _parse_binary(data: bytes, name: str, names: list[str] | None) -> Part:
