@@ -347,7 +347,7 @@ def reject_spike(
     m = _rejected(f)
     if not m.any():
         return None
-    t0 = f.span[0]
+    t0 = 0  # windows anchored at the Unix epoch
     # by conversation side: a rejected answer counts against the client whose connection it was
     src, dst, t, e = a["cli"][m], a["srv"][m], a["start"][m], a["end"][m]
     out = []

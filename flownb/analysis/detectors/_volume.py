@@ -63,7 +63,7 @@ def outbound_flood(f: Flows, *, min_packets_per_minute: int = 10_000, z: float =
     src, dst, proto, dport = a["src"][m], a["dst"][m], a["proto"][m], a["dport"][m]
     t, e, pk = a["start"][m], a["end"][m], a["packets"][m].astype(float)
     rate = pk * 60.0 / np.maximum(e - t, 60)  # packets per minute over the record's interval
-    minute = (t - f.span[0]) // 60
+    minute = t // 60  # minutes of the Unix epoch
     cell, ncell = factorize(key(src, dst, proto, minute))
     per = np.bincount(cell, weights=rate, minlength=ncell)
     cand = np.flatnonzero(per >= min_packets_per_minute)
@@ -212,7 +212,7 @@ def volume_anomaly(
     if not m.any():
         return None
     src, dst, t, e, by = a["src"][m], a["dst"][m], a["start"][m], a["end"][m], a["bytes"][m].astype(float)
-    b = (t - f.span[0]) // w
+    b = t // w  # windows anchored at the Unix epoch
     d = pd.DataFrame({"src": src, "dst": dst, "b": b, "bytes": by, "t": t, "e": e})
     cells = d.groupby(["src", "dst", "b"], sort=False).agg(
         bytes=("bytes", "sum"), start=("t", "min"), end=("e", "max")
@@ -310,7 +310,7 @@ def unidirectional_transfer(
     if not m.any():
         return None
     src, dst, t, e, by = a["src"][m], a["dst"][m], a["start"][m], a["end"][m], a["bytes"][m].astype(float)
-    b = (t - f.span[0]) // w
+    b = t // w  # windows anchored at the Unix epoch
     fwd, nk = factorize(key(np.minimum(src, dst), np.maximum(src, dst), b))
     one = src < dst
     ab = np.bincount(fwd, weights=by * one, minlength=nk)

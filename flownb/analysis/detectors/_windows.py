@@ -19,7 +19,8 @@ def _fire_windows(
 ) -> np.ndarray:
     """Rows lying in a firing window of their group.
 
-    Windows are ``window`` seconds long, in two phases offset by half a window,
+    Windows are ``window`` seconds long, anchored at the Unix epoch (so a
+    finding does not depend on where the records start), in two phases offset by half a window,
     so activity shorter than half a window never straddles two windows unseen.
     ``stat(group_codes, n_groups, rows)`` says which (group, window) pairs fire,
     ``rows`` being the positions of the rows grouped. ``necessary`` (same
@@ -36,9 +37,8 @@ def _fire_windows(
         if len(rows) == 0:
             return fired
     tr, gr = t[rows], gkey[rows]
-    t0 = int(tr.min())
     for phase in (0, window // 2):
-        b = (tr - t0 + phase) // window
+        b = (tr + phase) // window  # anchored at the Unix epoch, not at the first record
         g, ng = factorize(key(gr, b))
         fired[rows] |= stat(g, ng, rows)[g]
     return fired
