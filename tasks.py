@@ -3,6 +3,7 @@
 
     python3 tasks.py lab     # a virtual environment, flownb and JupyterLab, opened on the guided notebooks
     python3 tasks.py test    # a virtual environment with the test tools, then the whole test suite
+    python3 tasks.py docs    # the documentation site, offline, warnings as errors: docs/_build/html
 
 Everything goes into ./.venv (created on first use; reinstalled only when pyproject.toml, setup.py or the
 C tokenizer change). Arguments after ``lab`` go to ``flownb lab`` (``--no-browser``, ``--port N``);
@@ -173,12 +174,24 @@ def test(args: list[str]) -> int:
     return code
 
 
+def docs(args: list[str]) -> int:
+    """Build the documentation site (docs/conf.py says what it holds); extra arguments go to sphinx-build."""
+    ensure_venv("docs")
+    out = ROOT / "docs" / "_build" / "html"
+    code = subprocess.call([str(PY), "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-q", *args,
+                            str(ROOT / "docs"), str(out)])  # fmt: skip
+    if code == 0:
+        print(f"documentation: {(out / 'index.html').as_uri()}")
+    return code
+
+
 def main() -> int:
     os.chdir(ROOT)  # test paths and the checkout are relative to the repository, wherever this is run from
-    if len(sys.argv) < 2 or sys.argv[1] not in {"lab", "test"}:
+    commands = {"lab": lab, "test": test, "docs": docs}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2
-    return {"lab": lab, "test": test}[sys.argv[1]](sys.argv[2:])
+    return commands[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":

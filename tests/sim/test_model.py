@@ -146,14 +146,15 @@ def test_scenarios_listing():
     table = sim.scenarios()
     names = table["name"].tolist()
     assert names[:2] == ["baseline", "nacl_blocks_return"]
-    assert len(names) == 20
+    assert len(names) == 22
+    assert {"nacl_change_midday", "sg_fix_after_incident"} <= set(names)  # issue 18: rules that change mid-day
     assert table["description"].str.len().gt(20).all()
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"scenario": "nacl_block_return"}, r"did you mean \['nacl_blocks_return'"),
+        ({"scenario": "nacl_block_return"}, r"did you mean 'nacl_blocks_return'\?"),
         ({"scenario": []}, "at least one scenario"),
         ({"interval": 30}, r"'interval' must be one of \[60, 600\], got 30"),
         ({"duration": "soon"}, "'duration' must be a number of seconds or a duration"),
