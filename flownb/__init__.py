@@ -21,7 +21,7 @@ from . import schema
 from .io import FlowLogParseError, FlowLogParseWarning, FlowLogSourceError, read_flow_logs
 
 #: The version of flownb (semantic versioning; CHANGELOG.md says what each version changed).
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 # Public name -> "module" (a submodule) or "module:attribute" (loaded on first use).
 _LAZY: dict[str, str] = {

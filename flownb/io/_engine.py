@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 
 from .. import _arrow
 from .._provenance import Provenance, attach
-from . import _inflate, exports
+from . import _inflate, _sniff, exports
 from ._errors import FlowLogParseError, FlowLogParseWarning
 from .parquet import parse_parquet
 from .text import ContentReader, Part, parse_careful, parse_text
@@ -404,5 +404,6 @@ CONTENT_READERS.extend(
     [
         ContentReader("nested-gzip", lambda head: head.startswith(GZIP_MAGIC), _parse_nested_gzip),
         *exports.READERS,
+        _sniff.BINARY,  # last: content that none of the others recognises and that is not text
     ]
 )

@@ -9,7 +9,7 @@ is looked up with ``ec2:DescribeFlowLogs`` when not given. :func:`query_cloudwat
 runs a Logs Insights query in CloudWatch (``StartQuery``, then
 ``GetQueryResults`` until it completes) for comparison with :func:`flownb.query`.
 
-Both need boto3 (``pip install 'flownb[aws]'``) and the user's normal AWS
+Both need boto3 (the ``aws`` extra: ``pip install 'boto3>=1.34'``) and the user's normal AWS
 credentials and region.
 """
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ import pandas as pd
 
 from .. import schema
 from ._engine import ERRORS, Errors, Input, read_frame, read_input
-from ._errors import FlowLogSourceError
+from ._errors import FlowLogSkipWarning, FlowLogSourceError
 from .layout import is_flow_log_name
 from .s3 import read_s3
 
@@ -72,7 +73,20 @@ def _expand_path(path: str) -> list[Input]:
     if p.is_file():
         return [Input(name=str(p), path=str(p))]
     if p.is_dir():
+        from ._sniff import skip_reason
+
         files = sorted(f for f in p.rglob("*") if f.is_file() and is_flow_log_name(str(f.relative_to(p))))
+        skipped = [(f, why) for f in files if (why := skip_reason(f)) is not None]
+        if skipped:
+            files = [f for f in files if f not in {s for s, _ in skipped}]
+            named = ", ".join(f"{f.relative_to(p)} ({why})" for f, why in skipped[:5])
+            more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+            warnings.warn(
+                f"{path}: skipped {len(skipped)} file(s) that are not flow logs: {named}{more}; "
+                "name a file to read it anyway.",
+                FlowLogSkipWarning,
+                stacklevel=4,
+            )
         if not files:
             raise FlowLogSourceError(f"{path}: the directory holds no flow log files (looked recursively).")
         return [Input(name=str(f), path=str(f)) for f in files]
@@ -115,7 +129,7 @@ def read_flow_logs(
         as are CloudWatch Logs exports, CSV downloads and subscription payloads
         (see :mod:`flownb.io.exports`). An ``s3://bucket/prefix/`` URL (or a list
         of them) reads the objects under it, in any delivery layout, with the
-        user's normal AWS credentials (needs ``pip install 'flownb[aws]'``; see
+        user's normal AWS credentials (needs boto3, the ``aws`` extra: ``pip install 'boto3>=1.34'``; see
         :mod:`flownb.io.s3`).
     format : str or list of str, optional
         Record format of text without a header line: an AWS format string
