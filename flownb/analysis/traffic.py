@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .._dispatch import accepts_dataset
 from ._addresses import codes_and_values
 from ._frame import (
     counter_weights,
@@ -44,6 +45,7 @@ def _check_metric(metric: str, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"metric must be one of {list(allowed)}, got {metric!r}")
 
 
+@accepts_dataset
 def top(
     df: pd.DataFrame,
     by: str | list[str] = "srcaddr",
@@ -171,6 +173,7 @@ def _freq_seconds(freq: str | pd.Timedelta) -> int:
     return int(secs)
 
 
+@accepts_dataset
 def timeseries(
     df: pd.DataFrame,
     freq: str = "1min",
