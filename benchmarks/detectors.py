@@ -61,6 +61,8 @@ import _generate  # noqa: E402
 import flownb  # noqa: E402
 from flownb.analysis import detectors as D  # noqa: E402
 from flownb.analysis._flows import prepare  # noqa: E402
+from flownb.analysis.detectors._findings import _empty_findings  # noqa: E402
+from flownb.analysis.detectors._registry import _finish  # noqa: E402
 
 OPENSEARCH = ROOT.parent.parent / "shared" / "conformance" / "opensearch" / "raw.log"
 
@@ -110,10 +112,10 @@ def run_detectors(flows: pd.DataFrame, times: dict[str, float]) -> pd.DataFrame:
     for name, spec in D.DETECTORS.items():
         kw = {"indicators": THREAT_LIST} if name == "intel_match" else {}
         t = time.perf_counter()
-        parts.append(D._finish(spec, f, spec.impl(f, **kw)))
+        parts.append(_finish(spec, f, spec.impl(f, **kw)))
         times[name] += time.perf_counter() - t
     parts = [p for p in parts if len(p)]
-    return pd.concat(parts, ignore_index=True) if parts else D._empty_findings()
+    return pd.concat(parts, ignore_index=True) if parts else _empty_findings()
 
 
 # --- injections for the detectors the VPC twin has no scenario for ------------------------------

@@ -20,7 +20,8 @@ from . import accessor as _accessor  # registers df.flow
 from . import schema
 from .io import FlowLogParseError, FlowLogParseWarning, FlowLogSourceError, read_flow_logs
 
-__version__ = "0.1.0"
+#: The version of flownb (semantic versioning; CHANGELOG.md says what each version changed).
+__version__ = "0.2.0.dev0"
 
 # Public name -> "module" (a submodule) or "module:attribute" (loaded on first use).
 _LAZY: dict[str, str] = {

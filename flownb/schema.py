@@ -21,7 +21,7 @@ Sources (facts, not code):
   ``TagFieldSpecifications`` to CreateFlowLogs. Check the table before relying
   on a version 8 to 11 detail.
 * Amazon VPC Transit Gateways guide, "Transit Gateway Flow Logs records"
-  (version 6 fields, packets-lost-*).
+  (version 6 fields, ``packets-lost-*``).
 * CloudWatch Logs User Guide, "Supported logs and discovered fields"
   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_AnalyzeLogData-discoverable-fields.html)
   for the Logs Insights names of the default-format fields, the only ones

@@ -233,7 +233,7 @@ explorer.state = FilterState()  # back to everything
 # df = flownb.read_cloudwatch("my-flow-log-group", start="2025-06-02", end="2025-06-03")
 # ```
 #
-# S3 and CloudWatch need the `aws` extra (`pip install "flownb[aws]"`) and your usual AWS credentials.
+# S3 and CloudWatch need boto3, the `aws` extra (`pip install "boto3>=1.34"`), and your usual AWS credentials.
 # The format is read from the file's header line (S3 text files start with one), from the Parquet schema,
 # or from the flow log's definition in CloudWatch; pass `format="${version} ${srcaddr} ..."` when there is
 # none. Lines that cannot be read are kept aside in `df.flow.bad_lines`, never lost silently.

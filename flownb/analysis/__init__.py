@@ -25,9 +25,9 @@ _LAZY: dict[str, str] = {
     "diagnose": "connectivity",
     "Diagnosis": "connectivity",
     "VERDICTS": "connectivity",
-    "one_way_flows": "connectivity",
-    "rejections": "connectivity",
-    "coverage": "connectivity",
+    "one_way_flows": "_rejections",
+    "rejections": "_rejections",
+    "coverage": "_coverage",
 }
 
 # Detectors and baselines (issue 6) live beside these modules and are owned by

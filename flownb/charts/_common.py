@@ -20,8 +20,8 @@ MAX_ROWS = 5000
 _INSTALL = {
     "altair": 'pip install "altair>=6.0,<7"',
     "ipywidgets": 'pip install "ipywidgets>=8.1,<9"',
-    "anywidget": "pip install \"anywidget>=0.9\"   (or: pip install 'flownb[notebooks]')",
-    "vl_convert": "pip install \"vl-convert-python>=1.6\"   (or: pip install 'flownb[notebooks]')",
+    "anywidget": "pip install \"anywidget>=0.9\"   (part of flownb's 'notebooks' extra)",
+    "vl_convert": "pip install \"vl-convert-python>=1.6\"   (part of flownb's 'notebooks' extra)",
 }
 
 
@@ -29,11 +29,11 @@ def require(module: str, what: str) -> Any:
     """Import an optional package or raise an ImportError that prints the pip command."""
     try:
         return importlib.import_module(module)
-    except ImportError as exc:
+    except ImportError:
         cmd = _INSTALL.get(module, f"pip install {module}")
         raise ImportError(
-            f"{what} needs the '{module}' package, which is not installed. Install it with:\n    {cmd}"
-        ) from exc
+            f"{what} needs the '{module}' package, which is not installed: {cmd}"
+        ) from None  # one message with the command, no chained traceback
 
 
 def altair() -> Any:

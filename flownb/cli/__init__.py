@@ -44,15 +44,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from ..io import FlowLogParseError, FlowLogParseWarning, FlowLogSourceError
+    from ..io import FlowLogParseError, FlowLogParseWarning, FlowLogSkipWarning, FlowLogSourceError
+    from ._common import SafeStream, StrictFailure, printable
 
+    def note(message, category, *_args, **_kw) -> None:
+        print(f"flownb {args.command}: note: {printable(str(message))}", file=sys.stderr)
+
+    out, err = sys.stdout, sys.stderr
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FlowLogParseWarning)  # commands print their own summary
+            warnings.simplefilter("ignore", FlowLogParseWarning)  # commands report bad lines themselves
+            warnings.filterwarnings("always", category=FlowLogSkipWarning)
+            warnings.showwarning = note
+            if out.isatty():  # data from the files never writes raw control characters to a terminal
+                sys.stdout = SafeStream(out)
+            if err.isatty():
+                sys.stderr = SafeStream(err)
             return int(args.func(args) or 0)
-    except (FlowLogParseError, FlowLogSourceError, ValueError, KeyError, OSError) as exc:
-        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"flownb {args.command}: error: {msg}", file=sys.stderr)
+    except StrictFailure:
+        return 1  # the warning on stderr said why
+    except ImportError as exc:  # an optional dependency: its message names the install command
+        print(f"flownb {args.command}: error: {printable(' '.join(str(exc).split()))}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # pragma: no cover - e.g. piped into head
         return 0
+    except (FlowLogParseError, FlowLogSourceError, ValueError, KeyError, OSError) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"flownb {args.command}: error: {printable(str(msg))}", file=sys.stderr)
+        return 1
+    finally:
+        sys.stdout, sys.stderr = out, err

@@ -6,7 +6,7 @@ import argparse
 import ast
 from pathlib import Path
 
-from ._common import add_input_arguments, read_inputs, write_table
+from ._common import add_input_arguments, nothing_read, output_path, read_inputs, write_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,7 +45,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a CIDR block to treat as local besides the private ranges (repeatable)",
     )
     p.add_argument(
-        "--to", default=None, metavar="OUT", help="also write the findings to OUT (.csv, .json, .parquet)"
+        "--to",
+        default=None,
+        type=output_path,
+        metavar="OUT",
+        help="also write the findings to OUT (.csv, .json, .parquet)",
     )
     p.set_defaults(func=run)
 
@@ -113,6 +117,9 @@ def run(args: argparse.Namespace) -> int:
     if names is not None and "indicators" in kw and "intel_match" not in names:
         kw.pop("indicators")
     df = read_inputs(args)
+    if (empty := nothing_read(df)) is not None:
+        print(empty)
+        return 0
     findings = detect(df, names, local_networks=args.local or None, **kw)
     print(render(findings))
     if args.to:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_input_arguments, read_inputs
+from ._common import add_input_arguments, nothing_read, read_inputs
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +33,9 @@ def run(args: argparse.Namespace) -> int:
     from ..analysis.connectivity import diagnose
 
     df = read_inputs(args)
+    if (empty := nothing_read(df)) is not None:
+        print(empty)
+        return 0
     d = diagnose(
         df, args.src, args.dst, port=args.port, protocol=args.protocol, start=args.start, end=args.end
     )

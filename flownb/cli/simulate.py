@@ -54,9 +54,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", "-o", default=None, metavar="DIR", help="directory to write into")
     p.add_argument("--prefix", default="", help="S3 prefix before AWSLogs/ (s3, s3-hive and parquet layouts)")
     p.add_argument(
-        "--truth", default=None, metavar="FILE", help="also write the ground truth (.csv or .parquet)"
+        "--truth",
+        default=None,
+        type=_truth_path,
+        metavar="FILE",
+        help="also write the ground truth (.csv or .parquet)",
     )
     p.set_defaults(func=run)
+
+
+def _truth_path(path: str) -> str:
+    """An argparse type for ``--truth``: refused before anything is simulated when flownb cannot write it."""
+    if not path.endswith((".csv", ".csv.gz", ".parquet")):
+        raise argparse.ArgumentTypeError(f"'{path}' must end in .csv or .parquet (the format to write)")
+    return path
 
 
 def _value(text: str) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_input_arguments, read_inputs, write_table
+from ._common import add_input_arguments, output_path, read_inputs, write_table
 
 _METRICS = ("flows", "packets", "bytes", "bps", "pps", "bpp")
 
@@ -24,7 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--metric", default="bytes", choices=_METRICS, help="what to rank by (default bytes)")
     p.add_argument("-n", type=int, default=10, help="rows to show (default 10)")
     p.add_argument(
-        "--to", default=None, metavar="OUT", help="also write the table to OUT (.parquet, .csv, .json)"
+        "--to",
+        default=None,
+        type=output_path,
+        metavar="OUT",
+        help="also write the table to OUT (.parquet, .csv, .json)",
     )
     p.set_defaults(func=run)
 

@@ -7,8 +7,10 @@ CloudWatch would show, as a DataFrame. The same is ``df.flow.query(...)``.
 The pieces, one job each: ``_lexer`` (text to tokens), ``_parser``
 (recursive descent to the syntax tree in ``_ast``), ``_catalog`` (the
 documented functions), ``_fields`` (what a field name means in a frame),
-``_evaluate``, ``_functions``, ``_ip``, ``_time`` and ``_aggregations``
-(vectorised evaluation), ``_engine`` (the commands).
+``_evaluate``, ``_functions``, ``_ip``, ``_time``, ``_structures`` and
+``_aggregations`` (vectorised evaluation), ``_engine`` (the commands).
+``SUPPORT.md`` next to this file lists every command and function of the
+current CloudWatch Logs User Guide, whether flownb runs it, and why not.
 
 Examples
 --------
@@ -22,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -53,7 +56,15 @@ FUNCTIONS: tuple[str, ...] = tuple(s.name for s in _FUNCTIONS.values())
 AGGREGATIONS: tuple[str, ...] = tuple(s.name for s in _AGGREGATIONS.values())
 
 
-def query(df: pd.DataFrame, query: str, *, start: Any = None, end: Any = None) -> pd.DataFrame:
+def query(
+    df: pd.DataFrame,
+    query: str,
+    *,
+    start: Any = None,
+    end: Any = None,
+    tables: Mapping[str, Any] | None = None,
+    now: Any = None,
+) -> pd.DataFrame:
     """Run a CloudWatch Logs Insights query on flow log records.
 
     Parameters
@@ -64,7 +75,10 @@ def query(df: pd.DataFrame, query: str, *, start: Any = None, end: Any = None) -
     query : str
         The query, exactly as typed in the CloudWatch console: commands
         (``fields``, ``display``, ``filter``, ``stats``, ``sort``, ``limit``,
-        ``parse``, ``dedup``) separated by ``|``. Fields go by their Logs
+        ``parse``, ``dedup``, ``unnest``, ``filldown``, ``fillmissing``,
+        ``addtotals``, ``lookup``, ``diff``) separated by ``|``; see
+        ``flownb/insights/SUPPORT.md`` for every command and function of the
+        guide and why the few others cannot run locally. Fields go by their Logs
         Insights names (``srcAddr``, ``dstPort``, ``logStatus``), the frame's
         column names (``srcaddr``) or the system fields ``@timestamp`` (the
         record's start), ``@message`` (the record's text) and ``@logStream``.
@@ -72,7 +86,14 @@ def query(df: pd.DataFrame, query: str, *, start: Any = None, end: Any = None) -
         :class:`InsightsWarning`).
     start, end : timestamp-like, optional
         The query's time range on ``@timestamp``, both ends included, like the
-        time range CloudWatch asks for.
+        time range CloudWatch asks for. ``diff`` compares this range with the
+        one before it.
+    tables : mapping of str to DataFrame or path, optional
+        The lookup tables ``lookup`` may name: a DataFrame, or the path of a
+        CSV file with a header row (what CloudWatch's lookup tables hold).
+    now : timestamp-like, optional
+        The time the query runs, for ``now()`` (default: the clock when the
+        query starts). Give it to make a query with ``now()`` repeatable.
 
     Returns
     -------
@@ -90,11 +111,11 @@ def query(df: pd.DataFrame, query: str, *, start: Any = None, end: Any = None) -
     InsightsSyntaxError
         The query is malformed (a ``ValueError`` showing the line, a caret
         under the column and what was expected), or uses a command that only
-        CloudWatch can run (``pattern``, ``diff``, ``anomaly``, ``unmask``,
-        ``filterIndex``, ``SOURCE``).
+        CloudWatch can run (``pattern``, ``anomaly``, ``unmask``,
+        ``filterIndex``, ``SOURCE``, ``join``, ``logcompare``).
     InsightsQueryError
         The query cannot run on these records (e.g. ``bin()`` without a
-        ``start`` column).
+        ``start`` column, or ``lookup`` of a table not given in ``tables``).
 
     Notes
     -----
@@ -126,4 +147,4 @@ def query(df: pd.DataFrame, query: str, *, start: Any = None, end: Any = None) -
 
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
-    return run(parse(query), df, start=start, end=end)
+    return run(parse(query), df, start=start, end=end, tables=tables, now=now)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._values import STR, as_number, epoch_numbers, is_datetime, is_series, is_stringish, to_series
+from ._values import STR, as_number, plain, epoch_numbers, is_datetime, is_series, is_stringish, to_series
 
 __all__ = ["IMPLEMENTATIONS", "Groups", "aggregate", "group"]
 
@@ -41,6 +41,7 @@ class Groups:
 
 
 def _key_codes(s: pd.Series) -> tuple[np.ndarray, int]:
+    s = plain(s)
     if isinstance(s.dtype, pd.CategoricalDtype):
         return s.cat.codes.to_numpy().astype(np.int64) + 1, len(s.cat.categories) + 1
     if is_datetime(s):

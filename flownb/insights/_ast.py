@@ -10,21 +10,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = [
+    "Addtotals",
     "Binary",
     "Call",
     "Command",
     "Dedup",
+    "Diff",
     "Display",
     "Duration",
     "Expr",
     "Field",
     "Fields",
+    "Filldown",
+    "Fillmissing",
     "Filter",
     "InList",
+    "Index",
     "Item",
     "Like",
     "Limit",
     "Literal",
+    "Lookup",
     "Not",
     "Parse",
     "Query",
@@ -34,6 +40,7 @@ __all__ = [
     "Star",
     "Stats",
     "Unary",
+    "Unnest",
     "walk",
 ]
 
@@ -72,6 +79,14 @@ class Field(Expr):
     """A field reference (``srcAddr``, ``@timestamp``, ```log-status```)."""
 
     name: str
+
+
+@dataclass(frozen=True)
+class Index(Expr):
+    """``list[0]``: an element of a LIST (from ``jsonParse``), or a MAP entry by key."""
+
+    operand: Expr
+    index: Expr
 
 
 @dataclass(frozen=True)
@@ -184,7 +199,10 @@ class Sort(Command):
 
 @dataclass(frozen=True)
 class Limit(Command):
+    """``limit N`` (the N first records of the order so far) or ``limit any N`` (any N)."""
+
     count: int = 0
+    any: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,11 +214,60 @@ class Parse(Command):
     is_regex: bool = False
     names: tuple[str, ...] = ()
     regex: str = ""  # the pattern as a regular expression with named groups
+    multi: bool = False  # ``parse f /re/ multi``: one record per match
 
 
 @dataclass(frozen=True)
 class Dedup(Command):
     fields: tuple[Expr, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unnest(Command):
+    """``unnest field into name``: one record per element of a LIST."""
+
+    source: Expr | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Filldown(Command):
+    """``filldown [field ...]``: the last non-missing value carried forward (``*`` wildcards allowed)."""
+
+    patterns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Fillmissing(Command):
+    """``fillmissing [with value for field, ...]``: a row for every empty ``bin()`` after stats."""
+
+    values: tuple[tuple[str, Expr], ...] = ()
+
+
+@dataclass(frozen=True)
+class Addtotals(Command):
+    """``addtotals [fieldname=Name] [row=bool] [col=bool] [field, ...]``."""
+
+    fieldname: str = "Total"
+    row: bool = True
+    col: bool = False
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lookup(Command):
+    """``lookup table lookupField as logField, ... OUTPUT field, ...``."""
+
+    table: str = ""
+    keys: tuple[tuple[str, str], ...] = ()  # (field in the table, field in the records)
+    outputs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Diff(Command):
+    """``diff`` (the preceding period of the same length) or ``diff previousDay|previousWeek|previousMonth``."""
+
+    modifier: str = ""
 
 
 @dataclass(frozen=True)
@@ -238,6 +305,9 @@ def walk(node: object):
     elif isinstance(node, Like):
         yield from walk(node.operand)
         yield from walk(node.pattern)
+    elif isinstance(node, Index):
+        yield from walk(node.operand)
+        yield from walk(node.index)
     elif isinstance(node, InList):
         yield from walk(node.operand)
         for item in node.items:

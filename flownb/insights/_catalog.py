@@ -64,6 +64,10 @@ _SCALARS = [
     _s("dateceil", 2, 2, duration_arg=1, help="dateceil(t, period)"),
     _s("fromMillis", 1, 1, help="fromMillis(ms): the timestamp of epoch milliseconds"),
     _s("toMillis", 1, 1, help="toMillis(t): epoch milliseconds of a timestamp"),
+    _s("now", 0, 0, help="now(): the time the query started, in epoch seconds"),
+    # JSON (structure types MAP and LIST)
+    _s("jsonParse", 1, 1, help="jsonParse(s): the JSON text s as a MAP or a LIST"),
+    _s("jsonStringify", 1, 1, help="jsonStringify(m): a MAP or LIST as JSON text"),
     # IP addresses
     _s("isValidIp", 1, 1),
     _s("isValidIpV4", 1, 1),
@@ -95,14 +99,17 @@ _AGGREGATES = [
 FUNCTIONS: dict[str, Signature] = {s.name.lower(): s for s in _SCALARS}
 AGGREGATIONS: dict[str, Signature] = {s.name.lower(): s for s in _AGGREGATES}
 
-#: Commands CloudWatch has that need the service itself; why flownb cannot run them.
+#: Commands of the current guide that need CloudWatch itself, and why flownb cannot run them
+#: (CloudWatch Logs User Guide, "CloudWatch Logs Insights language query syntax" and each command's page).
 UNSUPPORTED_COMMANDS: dict[str, str] = {
     "pattern": "clusters log events with CloudWatch's own machine-learning patterns",
-    "diff": "compares with a previous time period stored in CloudWatch",
-    "anomaly": "uses CloudWatch's trained anomaly models",
+    "anomaly": "uses CloudWatch's trained anomaly models (it follows pattern)",
     "unmask": "reveals data masked by a CloudWatch data protection policy",
     "filterindex": "uses CloudWatch field indexes of a log group",
     "source": "selects log groups inside CloudWatch",
+    "join": "joins events of another log group (SOURCE ...); flownb queries one frame",
+    "logcompare": "compares with a baseline window of a log group selected with SOURCE ... start=/end=; "
+    "on local records use diff",
 }
 
 

@@ -4,13 +4,22 @@ Result shape follows CloudWatch Logs Insights (CloudWatch Logs User Guide,
 "Query syntax"): columns are named by the query text (``count(*)``,
 ``sum(bytes)``) or the ``as`` alias; a query without ``fields``, ``display`` or
 ``stats`` shows ``@timestamp`` and ``@message``; records come newest first
-unless sorted; at most 10,000 rows unless ``limit`` asks otherwise.
+unless sorted; at most 10,000 rows unless ``limit`` asks otherwise, and
+``limit`` goes to 100,000 (the guide's "limit" page, both numbers).
+
+Where the guide is silent, flownb decides (and ``SUPPORT.md`` says so):
+missing ``by`` values form their own group (as SQL ``GROUP BY``); ``sort``
+puts missing values last in both directions and sorts text by code point;
+``limit any`` takes the first records in the order read; ``diff`` without a
+time range compares the later half of the records' span with the earlier one.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -18,12 +27,25 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import schema
 from . import _ast as A
 from ._aggregations import group
 from ._errors import InsightsQueryError, InsightsWarning
 from ._evaluate import Evaluator
 from ._fields import Records
-from ._values import as_text, distinct, is_datetime, is_series, is_stringish, take, to_series
+from ._time import QUERY_TIME
+from ._values import (
+    STR,
+    as_number,
+    as_text,
+    distinct,
+    full_text,
+    is_datetime,
+    is_series,
+    is_stringish,
+    take,
+    to_series,
+)
 
 __all__ = ["DEFAULT_LIMIT", "run"]
 
@@ -32,13 +54,17 @@ DEFAULT_LIMIT = 10_000
 
 
 class _State:
-    def __init__(self, records: Records) -> None:
+    def __init__(self, records: Records, tables: Mapping[str, Any] | None = None) -> None:
         self.records = records
+        self.tables: Mapping[str, Any] = tables or {}
         self.displayed: list[str] | None = None
+        self.extra_shown: list[str] = []  # fields made by addtotals/lookup shown next to the default columns
         self.aggregated = False
         self.ordered = False
         self.limited = False
         self.unknown: set[str] = set()
+        self.by: list[str] = []  # the 'by' fields of the last stats
+        self.bin: tuple[str, float, str] | None = None  # (result column, amount, unit) of stats ... by bin()
 
     def evaluator(self) -> Evaluator:
         return Evaluator(self.records)
@@ -66,37 +92,57 @@ class _State:
             self.set_frame(self.records.frame.take(order))
 
 
-def run(parsed: A.Query, df: pd.DataFrame, start: Any = None, end: Any = None) -> pd.DataFrame:
+def run(
+    parsed: A.Query,
+    df: pd.DataFrame,
+    start: Any = None,
+    end: Any = None,
+    *,
+    tables: Mapping[str, Any] | None = None,
+    now: Any = None,
+) -> pd.DataFrame:
     """Run ``parsed`` on ``df``; see :func:`flownb.insights.query`."""
+    when = _utc(now) if now is not None else pd.Timestamp.now(tz="UTC")
+    token = QUERY_TIME.set(when)
+    try:
+        return _run(parsed, df, start, end, tables or {})
+    finally:
+        QUERY_TIME.reset(token)
+
+
+def _run(parsed: A.Query, df: pd.DataFrame, start: Any, end: Any, tables: Mapping[str, Any]) -> pd.DataFrame:
     frame = _project(parsed, df)
-    state = _State(Records(frame))
-    if start is not None or end is not None:
-        _time_range(state, start, end)
     commands = parsed.commands
-    for i, cmd in enumerate(commands):
-        nxt = commands[i + 1] if i + 1 < len(commands) else None
-        _COMMANDS[type(cmd)](state, cmd, nxt)
+    diff_at = next((i for i, c in enumerate(commands) if isinstance(c, A.Diff)), None)
+    periods = None
+    if diff_at is None:
+        state = _State(Records(frame), tables)
+        if start is not None or end is not None:
+            _time_range(state, start, end)
+        _pipeline(state, commands)
+    else:
+        diff = commands[diff_at]
+        assert isinstance(diff, A.Diff)
+        current, previous, periods = _diff_periods(Records(frame), diff, start, end)
+        now_state = _pipeline(_State(Records(current), tables), commands[:diff_at])
+        then_state = _pipeline(_State(Records(previous), tables), commands[:diff_at])
+        state = _diff(now_state, then_state, diff)
+        _pipeline(state, commands[diff_at + 1 :])
     state.ensure_order()
     if not state.limited:
         state.set_frame(state.records.frame.head(DEFAULT_LIMIT))
-    if state.displayed is not None:
-        names = state.displayed
-    else:  # CloudWatch's default columns (no @timestamp for a format without start)
-        names = [n for n in ("@timestamp", "@message") if n == "@message" or state.records.has(n)]
-    out = {}
-    for name in dict.fromkeys(names):
-        s = state.records.get(name)
-        out[name] = s.array if is_series(s) else s
-    result = pd.DataFrame(out, index=pd.RangeIndex(len(state.records)))
+    result = _output(state)
     unknown = sorted(state.unknown | state.records.unknown)
     result.attrs["unknown_fields"] = tuple(unknown)
+    if periods is not None:
+        result.attrs["diff_periods"] = periods
     if parsed.normalised:
         warnings.warn(
             "the query had "
             + " and ".join(parsed.normalised)
             + "; they were read as plain quotes and spaces",
             InsightsWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     if unknown:
         notes = []
@@ -107,9 +153,35 @@ def run(parsed: A.Query, df: pd.DataFrame, start: Any = None, end: Any = None) -
             "no such field in these records, treated as missing in every record (as CloudWatch does): "
             + ", ".join(notes),
             InsightsWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return result
+
+
+def _pipeline(state: _State, commands) -> _State:
+    for i, cmd in enumerate(commands):
+        nxt = commands[i + 1] if i + 1 < len(commands) else None
+        _COMMANDS[type(cmd)](state, cmd, nxt)
+    return state
+
+
+def _output(state: _State) -> pd.DataFrame:
+    """The fields shown: those of fields/display/stats, else CloudWatch's @timestamp and @message."""
+    if state.displayed is not None:
+        names = state.displayed
+    else:  # CloudWatch's default columns (no @timestamp for a format without start)
+        names = [n for n in ("@timestamp", "@message") if n == "@message" or state.records.has(n)]
+        names += [n for n in state.extra_shown if n not in names]
+    out = {}
+    for name in dict.fromkeys(names):
+        s = state.records.get(name)
+        out[name] = s.array if is_series(s) else s
+    return pd.DataFrame(out, index=pd.RangeIndex(len(state.records)))
+
+
+def _utc(t: Any) -> pd.Timestamp:
+    t = pd.Timestamp(t)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
 
 
 def _original_suggestions(df: pd.DataFrame, name: str) -> list[str]:
@@ -124,6 +196,13 @@ def _project(parsed: A.Query, df: pd.DataFrame) -> pd.DataFrame:
     for cmd in parsed.commands:
         if isinstance(cmd, A.Parse) and cmd.source is None:
             names.add("@message")
+        if isinstance(cmd, A.Filldown | A.Addtotals):
+            wanted = cmd.patterns if isinstance(cmd, A.Filldown) else cmd.fields
+            if not wanted or any("*" in w for w in wanted):
+                return frame  # every field may be meant
+            names.update(wanted)
+        if isinstance(cmd, A.Lookup):
+            names.update(field for _, field in cmd.keys)
         for node in A.walk(cmd):
             if isinstance(node, A.Field):
                 names.add(node.name)
@@ -141,9 +220,7 @@ def _time_range(state: _State, start: Any, end: Any) -> None:
     keep = ts.notna()
     for bound, op in ((start, "ge"), (end, "le")):
         if bound is not None:
-            t = pd.Timestamp(bound)
-            t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
-            keep &= getattr(ts, op)(t)
+            keep &= getattr(ts, op)(_utc(bound))
     state.set_frame(state.records.frame[keep.to_numpy(dtype=bool)])
 
 
@@ -223,6 +300,13 @@ def _stats(state: _State, cmd: A.Stats, nxt) -> None:
     state.displayed = list(out)
     state.aggregated = True
     state.ordered = True
+    state.by = [item.name for item in cmd.by]
+    state.bin = None
+    for item in cmd.by:
+        if isinstance(item.expr, A.Call) and item.expr.name == "bin" and item.name == time_key:
+            period = item.expr.args[0]
+            assert isinstance(period, A.Duration)
+            state.bin = (item.name, period.amount, period.unit)
 
 
 def _sort_array(v: Any, descending: bool) -> np.ndarray:
@@ -268,7 +352,16 @@ def _sort(state: _State, cmd: A.Sort, nxt) -> None:
 
 
 def _limit(state: _State, cmd: A.Limit, nxt) -> None:
-    state.ensure_order()
+    """``limit N``: the first N in the order so far (newest first by default); ``limit any N``: any N.
+
+    CloudWatch stops a ``limit any`` query as soon as N records match, so which
+    N is not defined; flownb returns the first N in the order the records were
+    read (CloudWatch Logs User Guide, "limit", "limit any").
+    """
+    if not cmd.any:
+        state.ensure_order()
+    else:
+        state.ordered = True
     state.limited = True
     if len(state.records) > cmd.count:
         state.set_frame(state.records.frame.head(cmd.count))
@@ -298,6 +391,9 @@ def _parse(state: _State, cmd: A.Parse, nxt) -> None:
     texts = pa.array(uniques.astype("str").to_numpy(na_value=None), type=pa.string())
     rx = re.compile(cmd.regex)
     groups_in_order = list(rx.groupindex)
+    if cmd.multi:
+        _parse_multi(state, cmd, source, rx, groups_in_order)
+        return
     try:
         struct = pc.extract_regex(texts, cmd.regex)
         columns = {g: pd.Series(pd.array(pc.struct_field(struct, g), dtype="str")) for g in groups_in_order}
@@ -314,6 +410,362 @@ def _parse(state: _State, cmd: A.Parse, nxt) -> None:
         _assign(state, name, take(columns[g], codes))
 
 
+def _parse_multi(state: _State, cmd: A.Parse, source: pd.Series, rx: re.Pattern, groups: list[str]) -> None:
+    """``parse f /re/ multi``: one record per match (a record with no match is kept, without the fields)."""
+    codes, uniques = distinct(source)
+    found = [list(rx.finditer(t)) if isinstance(t, str) else [] for t in uniques.astype(object).tolist()]
+    per_value = np.array([max(len(f), 1) for f in found] + [1], dtype=np.int64)
+    lookup = np.where(codes < 0, len(found), codes)
+    repeats = per_value[lookup]
+    rows = np.repeat(np.arange(len(source)), repeats)
+    which = np.concatenate([np.arange(r) for r in repeats]) if len(repeats) else np.zeros(0, dtype=np.int64)
+    frame = state.records.frame.take(rows).reset_index(drop=True)
+    values = {g: [] for g in groups}
+    for value_code, k in zip(lookup[rows], which, strict=True):
+        matches = found[value_code] if value_code < len(found) else []
+        m = matches[k] if k < len(matches) else None
+        for g in groups:
+            values[g].append(m.group(g) if m is not None else None)
+    state.set_frame(frame)
+    for name, g in zip(cmd.names, groups, strict=True):
+        _assign(state, name, pd.Series(pd.array(values[g], dtype="str")))
+
+
+def _unnest(state: _State, cmd: A.Unnest, nxt) -> None:
+    """One record per element of a LIST; a MAP, string or number is a list of one item (as the guide says).
+
+    A record whose list is empty gives no record; a record without the field is
+    kept once, without the new field (flownb's choice: never lose a record the
+    guide does not say to drop).
+    """
+    from ._structures import from_python
+
+    source = to_series(state.evaluator()(cmd.source), len(state.records)).reset_index(drop=True)
+    items = source.tolist() if source.dtype == object else source.astype(object).tolist()
+    lists = [v if isinstance(v, list) else [None] if v is None or v is pd.NA else [v] for v in items]
+    repeats = np.array([len(v) for v in lists], dtype=np.int64)
+    rows = np.repeat(np.arange(len(lists)), repeats)
+    flat = [x for v in lists for x in v]
+    state.set_frame(state.records.frame.take(rows))
+    _assign(state, cmd.name, from_python(flat))
+
+
+def _candidates(state: _State) -> list[str]:
+    """Field names a wildcard may match: the fields shown, else every field of the records."""
+    if state.displayed is not None:
+        return list(state.displayed)
+    names = list(state.records.computed)
+    insights = {f.column: f.insights for f in schema.FIELDS.values()}
+    names += [insights.get(c, c) for c in state.records.frame.columns if c not in state.records.computed]
+    return [n for n in dict.fromkeys(names) if isinstance(n, str)]
+
+
+def _filldown(state: _State, cmd: A.Filldown, nxt) -> None:
+    """The last non-missing value carried forward, in the order the records are shown (CloudWatch's "filldown")."""
+    state.ensure_order()
+    candidates = _candidates(state)
+    if cmd.patterns:
+        names = [n for p in cmd.patterns for n in (fnmatch.filter(candidates, p) if "*" in p else [p])]
+    else:
+        names = candidates
+    frame = state.records.frame
+    filled = False
+    for name in dict.fromkeys(names):
+        col = state.records.column(name)
+        if col is None:
+            state.records.unknown.add(name)
+            continue
+        if not filled:
+            frame = frame.copy(deep=False)
+            filled = True
+        frame[col] = frame[col].ffill()
+    state.records.frame = frame
+
+
+def _fillmissing(state: _State, cmd: A.Fillmissing, nxt) -> None:
+    """A row for every empty bin between the first and the last one of ``stats ... by bin()``."""
+    if state.bin is None:
+        raise InsightsQueryError(
+            "fillmissing inserts rows for empty time bins: it needs a stats ... by bin() before it"
+        )
+    from ._time import floor, period_ms
+
+    column, amount, unit = state.bin
+    frame = state.records.frame
+    times = frame[column]
+    present = times.dropna()
+    if present.empty:
+        return
+    first, last = present.min(), present.max()
+    ms = period_ms(amount, unit)
+    if ms is not None and unit != "w":
+        grid = pd.date_range(first, last, freq=pd.Timedelta(milliseconds=ms))
+    else:  # calendar periods: step generously, then floor to the period and keep the distinct ones
+        step = {"w": "1D", "mo": "1D", "q": "1D", "y": "1D"}.get(unit, "1D")
+        raw = pd.Series(pd.date_range(first, last, freq=step))
+        grid = pd.DatetimeIndex(floor(raw, amount, unit).drop_duplicates())
+    grid = pd.Series(grid).astype(times.dtype)
+    others = [c for c in state.by if c != column and c in frame.columns]
+    if others:
+        combos = frame[others].drop_duplicates()
+        full = combos.merge(pd.DataFrame({column: grid}), how="cross")
+    else:
+        full = pd.DataFrame({column: grid})
+    keys = [column, *others]
+    have = pd.MultiIndex.from_frame(frame[keys].astype(object)) if others else pd.Index(times)
+    want = pd.MultiIndex.from_frame(full[keys].astype(object)) if others else pd.Index(full[column])
+    missing_rows = full[~want.isin(have)]
+    if missing_rows.empty:
+        return
+    added = pd.DataFrame(index=pd.RangeIndex(len(missing_rows)))
+    for c in frame.columns:
+        if c in keys:
+            added[c] = pd.Series(missing_rows[c].to_numpy(), dtype=frame[c].dtype)
+        else:
+            added[c] = pd.Series([None] * len(missing_rows), dtype=frame[c].dtype)
+    ev = state.evaluator()
+    for name, value in cmd.values:
+        if name in added.columns:
+            v = ev(value)
+            added[name] = pd.Series([v] * len(added)).astype(frame[name].dtype, errors="ignore")
+    out = pd.concat([frame, added], ignore_index=True)
+    order = np.argsort(_sort_array(out[column], descending=True), kind="stable")
+    state.records.frame = out.take(order).reset_index(drop=True)
+
+
+def _addtotals(state: _State, cmd: A.Addtotals, nxt) -> None:
+    """Row totals in ``fieldname`` (default ``Total``) and, with ``col=true``, a summary row at the bottom.
+
+    CloudWatch Logs User Guide, "addtotals": without a field list every numeric
+    field is summed. A missing value counts as nothing in a row total.
+    """
+    state.ensure_order()
+    records = state.records
+    names = list(cmd.fields) if cmd.fields else _candidates(state)
+    numeric = []
+    for name in names:
+        col = records.column(name)
+        if col is None:
+            if cmd.fields:
+                records.unknown.add(name)
+            continue
+        s = records.frame[col]
+        if (pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)) or (
+            cmd.fields and not is_datetime(s)
+        ):
+            numeric.append((name, col))
+    if cmd.row:
+        total = None
+        for _, col in numeric:
+            v = as_number(to_series(records.frame[col], len(records))).astype("Float64").fillna(0)
+            total = v if total is None else total + v
+        if total is None:
+            total = pd.Series(pd.array([pd.NA] * len(records), dtype="Float64"))
+        if len(total) and (total.dropna() == total.dropna().round()).all():
+            total = total.astype("Int64")
+        _assign(state, cmd.fieldname, total.reset_index(drop=True))
+        _show(state, cmd.fieldname)
+    if cmd.col:
+        frame = state.records.frame
+        summed = [col for _, col in numeric] + ([cmd.fieldname] if cmd.row else [])
+        row = {}
+        for c in frame.columns:
+            if c in summed:
+                v = as_number(to_series(frame[c], len(frame))).sum(skipna=True)
+                row[c] = pd.Series([v]).astype(
+                    frame[c].dtype if pd.api.types.is_numeric_dtype(frame[c].dtype) else "Float64"
+                )
+            else:
+                row[c] = pd.Series([None], dtype=frame[c].dtype)
+        bottom = pd.DataFrame({c: v.array for c, v in row.items()})
+        state.records.frame = pd.concat([frame, bottom], ignore_index=True)
+
+
+def _show(state: _State, name: str) -> None:
+    if state.displayed is not None:
+        if name not in state.displayed:
+            state.displayed.append(name)
+    elif name not in state.extra_shown:
+        state.extra_shown.append(name)
+
+
+def _lookup(state: _State, cmd: A.Lookup, nxt) -> None:
+    """Fields of a lookup table added to each record whose key fields match exactly (case-sensitive).
+
+    CloudWatch Logs User Guide, "lookup": the match is exact and case-sensitive;
+    ``OUTPUT`` overwrites a field of the same name. A record that matches no row
+    gets the output fields missing; when the table has several rows for one key
+    the first one is used (flownb's choices: the guide does not say).
+    """
+    table = _table(state, cmd.table)
+    for lookup_field, _ in cmd.keys:
+        if lookup_field not in table.columns:
+            raise InsightsQueryError(
+                f"lookup table '{cmd.table}' has no column '{lookup_field}'; its columns are "
+                + ", ".join(map(str, table.columns))
+            )
+    for out in cmd.outputs:
+        if out not in table.columns:
+            raise InsightsQueryError(
+                f"lookup table '{cmd.table}' has no column '{out}' to OUTPUT; its columns are "
+                + ", ".join(map(str, table.columns))
+            )
+    records = state.records
+    n = len(records)
+    left = pd.DataFrame(
+        {f"k{i}": full_text(to_series(records.get(field), n).reset_index(drop=True)).astype(object)
+         for i, (_, field) in enumerate(cmd.keys)}
+    )  # fmt: skip
+    right_keys = [f"k{i}" for i in range(len(cmd.keys))]
+    right = table[[lf for lf, _ in cmd.keys] + list(cmd.outputs)].copy()
+    right.columns = right_keys + [f"o{j}" for j in range(len(cmd.outputs))]
+    right = right.dropna(subset=right_keys).drop_duplicates(subset=right_keys, keep="first")
+    for k in right_keys:
+        right[k] = right[k].astype(str)
+    left = left.where(left.notna(), None)
+    joined = left.merge(right, how="left", on=right_keys, sort=False)
+    for j, out in enumerate(cmd.outputs):
+        _assign(state, out, pd.Series(pd.array(joined[f"o{j}"].to_numpy(dtype=object), dtype="str")))
+        _show(state, out)
+
+
+def _table(state: _State, name: str) -> pd.DataFrame:
+    if name not in state.tables:
+        known = ", ".join(sorted(state.tables)) or "none"
+        raise InsightsQueryError(
+            f"no lookup table named '{name}' (tables given: {known}); pass it as "
+            f"query(df, q, tables={{'{name}': a DataFrame or the path of a CSV file}})"
+        )
+    table = state.tables[name]
+    if isinstance(table, pd.DataFrame):
+        return table.astype(object).where(table.notna(), None)
+    import os
+
+    if isinstance(table, str | os.PathLike):
+        # CloudWatch's lookup tables are CSV files with a header row, UTF-8 (CloudWatch Logs User Guide, "lookup")
+        return pd.read_csv(table, dtype=str, keep_default_na=False, encoding="utf-8").replace("", None)
+    raise InsightsQueryError(
+        f"lookup table '{name}' must be a pandas DataFrame or the path of a CSV file, got {type(table).__name__}"
+    )
+
+
+def _diff_periods(records: Records, cmd: A.Diff, start: Any, end: Any):
+    """The records of the current period and of the one it is compared with, and both periods.
+
+    With ``start``/``end`` the current period is that range, as in CloudWatch.
+    Without them it ends at the latest record and is the later half of the
+    records' time span (``diff``) or the last day, week or month (``diff
+    previousDay`` ...): flownb's choice, so that "what is new today" works on the
+    records at hand. The previous period is the current one shifted back by its
+    own length (``diff``) or by a day, a week or a calendar month.
+    """
+    ts = records.get("@timestamp")
+    if not is_datetime(ts) or ts.notna().sum() == 0:
+        raise InsightsQueryError("diff compares time periods: it needs @timestamp (a 'start' column)")
+    last = ts.max()
+    hi = _utc(end) if end is not None else last
+    shifts = {"previousDay": pd.DateOffset(days=1), "previousWeek": pd.DateOffset(weeks=1),
+              "previousMonth": pd.DateOffset(months=1)}  # fmt: skip
+    if start is not None:
+        lo = _utc(start)
+    elif cmd.modifier:
+        lo = hi - shifts[cmd.modifier]
+    else:
+        lo = ts.min() + (hi - ts.min()) / 2
+    if lo > hi:
+        raise InsightsQueryError(f"diff: the period starts ({lo}) after it ends ({hi})")
+    if cmd.modifier:
+        p_lo, p_hi = lo - shifts[cmd.modifier], hi - shifts[cmd.modifier]
+    else:
+        p_lo, p_hi = lo - (hi - lo), lo
+    current = (ts >= lo) & (ts <= hi)
+    previous = (ts >= p_lo) & (ts < p_hi)
+    frame = records.frame
+    periods = {"current": (lo, hi), "previous": (p_lo, p_hi)}
+    return (
+        frame[current.fillna(False).to_numpy(dtype=bool)].reset_index(drop=True),
+        frame[previous.fillna(False).to_numpy(dtype=bool)].reset_index(drop=True),
+        periods,
+    )
+
+
+def _diff(now: _State, then: _State, cmd: A.Diff) -> _State:
+    """The current period's rows next to the previous period's, matched on their keys.
+
+    Keys are the ``by`` fields of the stats before ``diff``; without stats they
+    are the fields shown and each period counts its records (``@count``). For
+    each value ``v``: ``v`` (current period), ``v.previous`` and, for numbers,
+    ``v.change``; ``@diff`` says whether the key is ``new`` (only now), ``gone``
+    (only before) or in ``both``.
+    """
+    if now.aggregated:
+        keys = list(now.by)
+        a, b = _output(now), _output(then)
+        values = [c for c in a.columns if c not in keys]
+    else:
+        if now.displayed is None:
+            raise InsightsQueryError(
+                "diff compares rows of two periods: put a stats ... by or a fields command before it"
+            )
+        keys = list(dict.fromkeys(now.displayed))
+        a, b = (_count_rows(_output(s), keys) for s in (now, then))
+        values = ["@count"]
+    if not keys:
+        a["@all"], b["@all"] = "", ""
+        keys = ["@all"]
+    a = a.reset_index(drop=True).assign(_order=np.arange(len(a)))
+    b = b.reset_index(drop=True).assign(_order_b=np.arange(len(b)))
+    ka = {k: a[k].astype(object).where(a[k].notna(), None) for k in keys}
+    kb = {k: b[k].astype(object).where(b[k].notna(), None) for k in keys}
+    left = pd.DataFrame({**{f"_k{i}": ka[k] for i, k in enumerate(keys)}, "_a": np.arange(len(a))})
+    right = pd.DataFrame({**{f"_k{i}": kb[k] for i, k in enumerate(keys)}, "_b": np.arange(len(b))})
+    on = [f"_k{i}" for i in range(len(keys))]
+    m = left.merge(right, how="outer", on=on, sort=False)
+    m["_ao"] = m["_a"].fillna(len(a) + m["_b"].fillna(0))
+    m = m.sort_values(["_ao"], kind="stable").reset_index(drop=True)
+    ia = m["_a"].to_numpy(dtype="float64")
+    ib = m["_b"].to_numpy(dtype="float64")
+    has_a, has_b = ~np.isnan(ia), ~np.isnan(ib)
+    out: dict[str, Any] = {}
+    for k in keys:
+        both = pd.concat([a[k], b[k]], ignore_index=True)  # one dtype (and one set of categories) for both
+        if isinstance(both.dtype, pd.CategoricalDtype):
+            both = both.astype(both.cat.categories.dtype) if len(both.cat.categories) else both.astype(STR)
+        rows = np.where(has_a, ia, len(a) + np.where(has_b, ib, 0)).astype(np.int64)
+        out[k] = take(both.reset_index(drop=True), rows)
+    for v in values:
+        cur = take(a[v].reset_index(drop=True), np.where(has_a, ia, -1).astype(np.int64))
+        prev = take(b[v].reset_index(drop=True), np.where(has_b, ib, -1).astype(np.int64))
+        out[v] = cur
+        out[f"{v}.previous"] = prev
+        if (
+            pd.api.types.is_numeric_dtype(cur.dtype) and not pd.api.types.is_bool_dtype(cur.dtype)
+        ) or v == "@count":
+            out[f"{v}.change"] = as_number(cur) - as_number(prev)
+    label = np.where(has_a & has_b, "both", np.where(has_a, "new", "gone"))
+    out["@diff"] = pd.Series(pd.Categorical(label, categories=["new", "gone", "both"]))
+    out.pop("@all", None)
+    result = pd.DataFrame({k: (v.array if is_series(v) else v) for k, v in out.items()})
+    state = _State(Records(result, set(result.columns)), now.tables)
+    state.displayed = list(result.columns)
+    state.aggregated = True
+    state.ordered = True
+    state.by = [k for k in keys if k != "@all"]
+    state.unknown = now.unknown | then.unknown | now.records.unknown | then.records.unknown
+    return state
+
+
+def _count_rows(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Distinct rows of ``frame`` over ``keys`` with how many records each had (first-seen order)."""
+    if frame.empty:
+        return frame[keys].assign(**{"@count": pd.Series([], dtype="Int64")})
+    codes = group([frame[k].reset_index(drop=True) for k in keys], len(frame))
+    counts = np.bincount(codes.ids, minlength=codes.n)
+    out = frame[keys].take(codes.first).reset_index(drop=True)
+    out["@count"] = pd.array(counts, dtype="Int64")
+    return out
+
+
 _COMMANDS = {
     A.Fields: _fields,
     A.Display: _display,
@@ -323,4 +775,9 @@ _COMMANDS = {
     A.Limit: _limit,
     A.Dedup: _dedup,
     A.Parse: _parse,
+    A.Unnest: _unnest,
+    A.Filldown: _filldown,
+    A.Fillmissing: _fillmissing,
+    A.Addtotals: _addtotals,
+    A.Lookup: _lookup,
 }

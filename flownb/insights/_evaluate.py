@@ -162,6 +162,11 @@ class Evaluator:
     def _star(self, node: A.Star) -> None:
         return None
 
+    def _index(self, node: A.Index) -> Any:
+        from ._structures import index
+
+        return index(self(node.operand), self(node.index), self.n)
+
 
 # -- operator helpers ------------------------------------------------------------------------
 def _py_regex(pattern: str) -> str:

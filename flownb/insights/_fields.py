@@ -100,7 +100,7 @@ class Records:
     def has(self, name: str) -> bool:
         if name == "@message":
             return any(c in _CONTRACT for c in self.frame.columns) or "@message" in self.frame.columns
-        return self.column(name) is not None
+        return self.column(name) is not None or self._structure_path(name) is not None
 
     def get(self, name: str) -> pd.Series:
         """The values of field ``name`` (all missing for an unknown field, which is noted)."""
@@ -112,8 +112,25 @@ class Records:
             return s
         if name == "@message" and any(c in _CONTRACT for c in self.frame.columns):
             return message(self.frame)
+        inner = self._structure_path(name)
+        if inner is not None:
+            return inner
         self.unknown.add(name)
         return missing(len(self.frame), name).set_axis(self.frame.index)
+
+    def _structure_path(self, name: str) -> pd.Series | None:
+        """``json_message.events``: an entry of a MAP made by jsonParse (the longest field prefix wins)."""
+        if "." not in name:
+            return None
+        parts = name.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            head = ".".join(parts[:cut])
+            col = self.column(head)
+            if col is not None and self.frame[col].dtype == object:
+                from ._structures import get_path
+
+                return get_path(self.frame[col], parts[cut:]).rename(name)
+        return None
 
     def suggestions(self, name: str) -> list[str]:
         """Known names close to ``name`` (for the unknown-field note)."""

@@ -79,6 +79,8 @@ def _string_fn(args: list[Any], n: int, fn: Callable[..., pd.Series], py: Callab
             scalars[i] = None if pd.isna(v) else v
         part = per_distinct(first.iloc[rows], lambda u, s=scalars: fn(u, *s))
         pieces.append(part.astype(object).set_axis(first.index[rows]))
+    if not pieces:  # no records at all
+        return per_distinct(first, lambda u: fn(u, *[None] * len(rest)))
     return pd.concat(pieces).sort_index().set_axis(first.index)
 
 
@@ -304,6 +306,25 @@ def _tomillis(args, n):
 
         return epoch_numbers(v, "ms")
     return as_number(v)
+
+
+@_register("now")
+def _now(args, n):
+    return int(_time.query_time().timestamp())
+
+
+@_register("jsonparse")
+def _jsonparse(args, n):
+    from ._structures import parse_json
+
+    return parse_json(args[0], n)
+
+
+@_register("jsonstringify")
+def _jsonstringify(args, n):
+    from ._structures import stringify
+
+    return stringify(args[0], n)
 
 
 # -- IP addresses -----------------------------------------------------------------------

@@ -19,41 +19,26 @@ from ._errors import InsightsSyntaxError
 
 __all__ = ["DURATION_UNITS", "Lexer", "Token"]
 
-#: Duration units -> seconds (months, quarters and years are calendar units: see _time).
-#: CloudWatch Logs Insights documentation, "bin" and "datefloor": ms, s, m, h, d, w, mo, q, y,
-#: also written as sec, min, hr, day, week, month, quarter, year.
+#: Duration units -> flownb's unit code (months, quarters and years are calendar units: see _time).
+#: CloudWatch Logs User Guide, "stats" (the units of bin()): millisecond ms msec, second s sec,
+#: minute m min, hour h hr, day d, week w, month mo mon, quarter q qtr, year y yr; "for all units and
+#: abbreviations that include more than one character, adding s to pluralize is supported".
+_UNIT_NAMES: dict[str, tuple[str, ...]] = {
+    "ms": ("millisecond", "ms", "msec"),
+    "s": ("second", "s", "sec"),
+    "m": ("minute", "m", "min"),
+    "h": ("hour", "h", "hr"),
+    "d": ("day", "d"),
+    "w": ("week", "w"),
+    "mo": ("month", "mo", "mon"),
+    "q": ("quarter", "q", "qtr"),
+    "y": ("year", "y", "yr"),
+}
 DURATION_UNITS: dict[str, str] = {
-    "ms": "ms",
-    "msec": "ms",
-    "s": "s",
-    "sec": "s",
-    "second": "s",
-    "seconds": "s",
-    "m": "m",
-    "min": "m",
-    "minute": "m",
-    "minutes": "m",
-    "h": "h",
-    "hr": "h",
-    "hour": "h",
-    "hours": "h",
-    "d": "d",
-    "day": "d",
-    "days": "d",
-    "w": "w",
-    "week": "w",
-    "weeks": "w",
-    "mo": "mo",
-    "month": "mo",
-    "months": "mo",
-    "q": "q",
-    "qtr": "q",
-    "quarter": "q",
-    "quarters": "q",
-    "y": "y",
-    "yr": "y",
-    "year": "y",
-    "years": "y",
+    spelling: code
+    for code, names in _UNIT_NAMES.items()
+    for name in names
+    for spelling in ((name, name + "s") if len(name) > 1 else (name,))
 }
 
 _OPEN_QUOTES = {

@@ -4,14 +4,21 @@ The grammar, lowest precedence first::
 
     query      := command ('|' command)*
     command    := fields | display | filter | stats | sort | limit | parse | dedup
+                | unnest | filldown | fillmissing | addtotals | lookup | diff
     fields     := 'fields' item (',' item)*            item := expr ['as' name]
     display    := 'display' item (',' item)*
     filter     := 'filter' expr
     stats      := 'stats' item (',' item)* ['by' item (',' item)*]
     sort       := 'sort' expr ['asc' | 'desc'] (',' expr ['asc' | 'desc'])*
-    limit      := 'limit' NUMBER
-    parse      := 'parse' [expr] (STRING | REGEX) ['as' name (',' name)*]
+    limit      := 'limit' ['any'] NUMBER                 (1 to 100,000)
+    parse      := 'parse' [expr] (STRING 'as' name (',' name)* | REGEX ['multi'])
     dedup      := 'dedup' field (',' field)*
+    unnest     := 'unnest' field 'into' name
+    filldown   := 'filldown' [pattern ([','] pattern)*]  pattern := name with '*' wildcards
+    fillmissing:= 'fillmissing' ['with' value 'for' name (',' value 'for' name)*]
+    addtotals  := 'addtotals' ('fieldname' '=' name | 'row' '=' bool | 'col' '=' bool)* [name (',' name)*]
+    lookup     := 'lookup' name name 'as' name (',' name 'as' name)* 'OUTPUT' name (',' name)*
+    diff       := 'diff' ['previousDay' | 'previousWeek' | 'previousMonth']
     expr       := and ('or' and)*
     and        := not ('and' not)*
     not        := 'not' not | comparison
@@ -22,7 +29,7 @@ The grammar, lowest precedence first::
     product    := power (('*' | '/' | '%') power)*
     power      := unary ['^' power]
     unary      := '-' unary | primary
-    primary    := NUMBER | STRING | DURATION | field | name '(' [args] ')' | '(' expr ')'
+    primary    := (NUMBER | STRING | DURATION | field | name '(' [args] ')' | '(' expr ')') ('[' expr ']')*
 
 Keywords are case-insensitive; field names are not. ``#`` starts a comment.
 """
@@ -40,10 +47,35 @@ from ._lexer import Lexer, Token
 
 __all__ = ["parse"]
 
-COMMANDS = ("fields", "display", "filter", "stats", "sort", "limit", "parse", "dedup")
+COMMANDS = (
+    "fields",
+    "display",
+    "filter",
+    "stats",
+    "sort",
+    "limit",
+    "parse",
+    "dedup",
+    "unnest",
+    "filldown",
+    "fillmissing",
+    "addtotals",
+    "lookup",
+    "diff",
+)
+#: The most rows ``limit`` may ask for (CloudWatch Logs User Guide, "limit": "up to 100,000").
+MAX_LIMIT = 100_000
+DIFF_MODIFIERS = ("previousDay", "previousWeek", "previousMonth")
 _KEYWORDS = {"and", "or", "not", "like", "in", "as", "by", "asc", "desc"}
 _COMPARE = {"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
+#: parse modes of the current guide that flownb does not run, and why
+_UNSUPPORTED_PARSE_MODES = {
+    "logfmt": "the guide's page on parse lists a logfmt mode, but its exact rules could not be read here; "
+    "flow log records are not logfmt",
+    "csv": "the guide's page on parse lists a CSV mode, but its exact rules could not be read here; "
+    "flow log records are space-separated, not CSV",
+}
 
 
 def parse(text: str) -> A.Query:
@@ -125,10 +157,13 @@ class _Parser:
                 "a command (" + ", ".join(COMMANDS) + ")",
                 problem="the query is empty: expected a command (" + ", ".join(COMMANDS) + ")",
             )
+        self._seen: list[A.Command] = []
         commands = [self.command()]
+        self._seen.append(commands[-1])
         while self.at_sym("|"):
             self.advance()
             commands.append(self.command())
+            self._seen.append(commands[-1])
         if self.tok.kind != "EOF":
             raise self.fail(
                 "'|' and the next command, or the end of the query",
@@ -145,7 +180,7 @@ class _Parser:
             raise self.fail(
                 "",
                 problem=f"'{tok.text}' cannot run outside CloudWatch: it {UNSUPPORTED_COMMANDS[word]}",
-                hint="flownb runs fields, display, filter, stats, sort, limit, parse and dedup locally; "
+                hint="flownb runs " + ", ".join(COMMANDS) + " locally (flownb/insights/SUPPORT.md); "
                 "run this query in CloudWatch (flownb.query_cloudwatch) instead.",
             )
         if word not in COMMANDS:
@@ -237,10 +272,147 @@ class _Parser:
         return A.Sort(tok.start, self.tok.start, "sort", tuple(keys))
 
     def cmd_limit(self, tok: Token) -> A.Command:
+        any_ = False
+        if self.at_word("any"):
+            self.advance()
+            any_ = True
         if self.tok.kind != "NUMBER" or not isinstance(self.tok.value, int) or self.tok.value < 1:
-            raise self.fail("a whole number of rows (1 or more) after 'limit'")
+            raise self.fail("a whole number of rows (1 or more) after 'limit" + (" any'" if any_ else "'"))
+        if int(self.tok.value) > MAX_LIMIT:  # type: ignore[arg-type]
+            raise self.fail(
+                "",
+                problem=f"limit takes at most {MAX_LIMIT:,} rows, got {int(self.tok.value):,}",  # type: ignore[arg-type]
+                hint="CloudWatch Logs User Guide, 'limit': you can specify a limit value of up to 100,000.",
+            )
         n = int(self.advance().value)  # type: ignore[arg-type]
-        return A.Limit(tok.start, self.tok.start, "limit", n)
+        return A.Limit(tok.start, self.tok.start, "limit", n, any_)
+
+    def word(self, expected: str) -> Token:
+        """A plain name (not a keyword): a field, a table or an option name."""
+        if self.tok.kind in ("IDENT", "FIELD") and not (
+            self.tok.kind == "IDENT" and self.at_word(*_KEYWORDS)
+        ):
+            return self.advance()
+        raise self.fail(expected)
+
+    def cmd_unnest(self, tok: Token) -> A.Command:
+        if self.tok.kind == "EOF" or self.at_sym("|"):
+            raise self.fail("a field holding a list after 'unnest'")
+        source = self.primary()
+        self.check_scalar([A.Item(source)])
+        if not self.at_word("into"):
+            raise self.fail("'into' and a name for each element", hint="unnest field into unnested_field")
+        self.advance()
+        name = self.name("a field name after 'into'")
+        return A.Unnest(tok.start, self.tok.start, "unnest", source, name)
+
+    def cmd_filldown(self, tok: Token) -> A.Command:
+        patterns: list[str] = []
+        while not (self.tok.kind == "EOF" or self.at_sym("|")):
+            if self.at_sym(",") and patterns:
+                self.advance()
+                continue
+            if self.at_sym("*"):
+                star = self.advance()
+                text = "*"
+                end = star.end
+            else:
+                t = self.word("a field name or a wildcard pattern such as cpu* after 'filldown'")
+                text, end = str(t.value), t.end
+            while self.tok.start == end and (self.at_sym("*") or self.tok.kind == "IDENT"):
+                t = self.advance()  # cpu*, *_bytes, a*b: the pieces of one pattern, written without spaces
+                text += str(t.value) if t.kind == "IDENT" else "*"
+                end = t.end
+            patterns.append(text)
+        return A.Filldown(tok.start, self.tok.start, "filldown", tuple(patterns))
+
+    def cmd_fillmissing(self, tok: Token) -> A.Command:
+        values: list[tuple[str, A.Expr]] = []
+        if self.at_word("with"):
+            self.advance()
+            while True:
+                if self.tok.kind == "EOF" or self.at_sym("|", ","):
+                    raise self.fail("a value after 'with' (fillmissing with 0 for field)")
+                value = self.additive()
+                if not isinstance(value, A.Literal):
+                    raise self.fail_at(
+                        value, f"'{value.text}' is not a value: fillmissing fills in constants"
+                    )
+                if not self.at_word("for"):
+                    raise self.fail("'for' and the field to fill", hint="fillmissing with 0 for avg_latency")
+                self.advance()
+                values.append((self.name("a field name after 'for'"), value))
+                if not self.at_sym(","):
+                    break
+                self.advance()
+        elif not (self.tok.kind == "EOF" or self.at_sym("|")):
+            raise self.fail("'with', '|' or the end of the query after 'fillmissing'")
+        return A.Fillmissing(tok.start, self.tok.start, "fillmissing", tuple(values))
+
+    def cmd_addtotals(self, tok: Token) -> A.Command:
+        opts: dict[str, object] = {"fieldname": "Total", "row": True, "col": False}
+        fields: list[str] = []
+        while not (self.tok.kind == "EOF" or self.at_sym("|")):
+            if self.at_sym(",") and fields:
+                self.advance()
+                continue
+            t = self.word("an option (fieldname=, row=, col=) or a field name after 'addtotals'")
+            key = str(t.value)
+            if key.lower() in opts and self.at_sym("="):
+                self.advance()
+                v = self.word(f"a value after '{key}='")
+                if key.lower() == "fieldname":
+                    opts["fieldname"] = str(v.value)
+                elif str(v.value).lower() in ("true", "false"):
+                    opts[key.lower()] = str(v.value).lower() == "true"
+                else:
+                    raise self.fail("", v, problem=f"{key}= takes true or false, got '{v.text}'")
+                continue
+            fields.append(key)
+        return A.Addtotals(
+            tok.start, self.tok.start, "addtotals", str(opts["fieldname"]), bool(opts["row"]),
+            bool(opts["col"]), tuple(fields),
+        )  # fmt: skip
+
+    def cmd_lookup(self, tok: Token) -> A.Command:
+        table = self.word("the name of a lookup table after 'lookup'")
+        keys: list[tuple[str, str]] = []
+        while True:
+            lookup_field = self.word("a field of the lookup table to match on")
+            if not self.at_word("as"):
+                raise self.fail(
+                    "'as' and the log field it matches",
+                    hint="lookup table lookupField as logField OUTPUT outputField, ...",
+                )
+            self.advance()
+            keys.append((str(lookup_field.value), self.name("the log field to match after 'as'")))
+            if not self.at_sym(","):
+                break
+            self.advance()
+        if not (self.tok.kind == "IDENT" and str(self.tok.value).upper() == "OUTPUT"):
+            raise self.fail("'OUTPUT' and the lookup table fields to add to the results")
+        self.advance()
+        outputs = [str(self.word("a lookup table field after 'OUTPUT'").value)]
+        while self.at_sym(","):
+            self.advance()
+            outputs.append(str(self.word("a lookup table field").value))
+        return A.Lookup(tok.start, self.tok.start, "lookup", str(table.value), tuple(keys), tuple(outputs))
+
+    def cmd_diff(self, tok: Token) -> A.Command:
+        modifier = ""
+        if self.tok.kind == "IDENT" and not (self.tok.kind == "EOF" or self.at_sym("|")):
+            word = str(self.tok.value)
+            match = [m for m in DIFF_MODIFIERS if m.lower() == word.lower()]
+            if not match:
+                raise self.fail(
+                    "",
+                    problem=f"unknown diff modifier '{word}'; expected one of " + ", ".join(DIFF_MODIFIERS),
+                )
+            self.advance()
+            modifier = match[0]
+        if any(isinstance(c, A.Diff) for c in getattr(self, "_seen", ())):
+            raise self.fail("", tok, problem="a query can have one diff command")
+        return A.Diff(tok.start, self.tok.start, "diff", modifier)
 
     def cmd_dedup(self, tok: Token) -> A.Command:
         fields = []
@@ -261,6 +433,13 @@ class _Parser:
                 raise self.fail("a field and a pattern after 'parse'")
             source = self.primary()
             self.check_scalar([A.Item(source)])
+        if self.tok.kind == "IDENT" and str(self.tok.value).lower() in _UNSUPPORTED_PARSE_MODES:
+            word = str(self.tok.value).lower()
+            raise self.fail(
+                "",
+                problem=f"parse in {word} mode is not supported by flownb: " + _UNSUPPORTED_PARSE_MODES[word],
+                hint='Use a glob pattern (parse f "a=*" as a) or a regular expression with named groups.',
+            )
         if self.at_sym("/"):
             rtok = self.lx.regex(self.tok.start)
             self.tok = self.lx.next()
@@ -281,7 +460,11 @@ class _Parser:
                     problem="'as' goes with glob patterns; "
                     "a regular expression names its fields with (?<name>...)",
                 )
-            return A.Parse(tok.start, self.tok.start, "parse", source, pattern, True, names, py)
+            multi = False
+            if self.at_word("multi"):
+                self.advance()
+                multi = True
+            return A.Parse(tok.start, self.tok.start, "parse", source, pattern, True, names, py, multi)
         if self.tok.kind != "STRING":
             raise self.fail("a pattern: a string with * (glob) or a /regular expression/")
         ptok = self.advance()
@@ -479,6 +662,19 @@ class _Parser:
             self.advance()
             amount, unit = tok.value  # type: ignore[misc]
             return A.Duration(tok.start, tok.end, tok.text, amount, unit)
+        return self.postfix(self.atom())
+
+    def postfix(self, node: A.Expr) -> A.Expr:
+        """``list[0]``, ``map["key"]``: element access on a LIST or MAP (CloudWatch's structure types)."""
+        while self.at_sym("[") and self.tok.start == node.end:
+            self.advance()
+            index = self.expr()
+            close = self.expect_sym("]", "']' to close the index")
+            node = A.Index(node.start, close.end, self.span(node.start, close.end), node, index)
+        return node
+
+    def atom(self) -> A.Expr:
+        tok = self.tok
         if tok.kind == "FIELD":
             self.advance()
             return A.Field(tok.start, tok.end, tok.text, str(tok.value))
@@ -592,6 +788,8 @@ def _children(node: A.Expr):
         return (node.operand,)
     if isinstance(node, A.InList):
         return (node.operand, *node.items)
+    if isinstance(node, A.Index):
+        return (node.operand, node.index)
     return ()
 
 

@@ -8,10 +8,22 @@ User Guide, which lists the units but not the alignment.
 
 from __future__ import annotations
 
+import contextvars
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["ceil", "floor", "period_ms"]
+__all__ = ["QUERY_TIME", "ceil", "floor", "period_ms", "query_time"]
+
+#: When the running query started (``now()``); the engine sets it for the length of one query.
+QUERY_TIME: contextvars.ContextVar[pd.Timestamp | None] = contextvars.ContextVar("query_time", default=None)
+
+
+def query_time() -> pd.Timestamp:
+    """The time the running query started (the wall clock outside a query)."""
+    t = QUERY_TIME.get()
+    return t if t is not None else pd.Timestamp.now(tz="UTC")
+
 
 _MS = {"ms": 1, "s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 7 * 86_400_000}
 _MONDAY_OFFSET_MS = 3 * 86_400_000  # 1970-01-01 was a Thursday; Monday 1969-12-29 is 3 days before

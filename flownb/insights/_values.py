@@ -77,8 +77,23 @@ def is_datetime(s: pd.Series) -> bool:
     return isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s.dtype)
 
 
+def plain(s: pd.Series) -> pd.Series:
+    """A column of MAP/LIST values (jsonParse) as JSON text, so it can be hashed, grouped and compared."""
+    if s.dtype != object:
+        return s
+    values = s.tolist()
+    if not any(isinstance(v, dict | list) for v in values):
+        return s
+    import json
+
+    text = [None if v is None or v is pd.NA else json.dumps(v, separators=(",", ":")) if isinstance(v, dict | list)
+            else str(v) for v in values]  # fmt: skip
+    return pd.Series(pd.array(text, dtype=STR), index=s.index, name=s.name)
+
+
 def distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Row codes (-1 = missing) and the distinct values they point to."""
+    s = plain(s)
     if isinstance(s.dtype, pd.CategoricalDtype):
         return s.cat.codes.to_numpy(), pd.Series(s.cat.categories)
     if len(s) > _MOSTLY_UNIQUE_CHECK and s.iloc[:1000].nunique() > 900:
@@ -151,7 +166,7 @@ def as_text(v: Any, n: int | None = None) -> Any:
     """Strings: Series stay categorical where they are; scalars become str (None stays None)."""
     if is_series(v):
         if is_stringish(v):
-            return v
+            return plain(v)
         return per_distinct(v, lambda u: u)
     if v is None:
         return None

@@ -1,6 +1,6 @@
 """AWS plumbing shared by the S3 and CloudWatch readers: clients and errors for people.
 
-boto3 is an optional extra (``pip install 'flownb[aws]'``). It is imported the
+boto3 is in the optional ``aws`` extra (:func:`flownb._extras.install_command`). It is imported the
 first time a client is needed, never by ``import flownb``.
 
 Every client uses botocore's *standard* retry mode: throttling and transient
@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from .._extras import install_command
 from ._errors import FlowLogSourceError
 
 __all__ = [
@@ -30,8 +31,8 @@ __all__ = [
     "import_boto3",
 ]
 
-#: The exact command that installs the optional AWS dependencies.
-INSTALL = "pip install 'flownb[aws]'"
+#: The exact command that installs the optional AWS dependencies (flownb's ``aws`` extra).
+INSTALL = install_command("aws")
 
 #: Attempts per request, first one included (botocore's standard mode uses 3; flownb allows more
 #: because listing and reading thousands of objects meets S3's request-rate limits: flownb's own choice).
@@ -65,11 +66,10 @@ def import_boto3() -> Any:
     """Import boto3, or say exactly how to install it."""
     try:
         import boto3
-    except ImportError as exc:
-        raise ModuleNotFoundError(
-            "Reading flow logs from AWS (S3 or CloudWatch Logs) needs boto3, an optional dependency of "
-            f"flownb. Install it with:\n\n    {INSTALL}\n"
-        ) from exc
+    except ImportError:
+        from .._extras import missing
+
+        raise missing("boto3", "Reading flow logs from AWS (S3 or CloudWatch Logs)", "aws") from None
     return boto3
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["FlowLogParseError", "FlowLogParseWarning", "FlowLogSourceError"]
+__all__ = ["FlowLogParseError", "FlowLogParseWarning", "FlowLogSkipWarning", "FlowLogSourceError"]
 
 
 class FlowLogParseError(ValueError):
@@ -31,6 +31,13 @@ class FlowLogParseError(ValueError):
 
 class FlowLogParseWarning(UserWarning):
     """Some lines could not be parsed; they are listed in ``df.flow.bad_lines``."""
+
+
+class FlowLogSkipWarning(FlowLogParseWarning):
+    """Files in a directory were not read: they are clearly not flow logs (a README, notes, images).
+
+    The warning names them; name such a file explicitly to read it anyway.
+    """
 
 
 class FlowLogSourceError(FileNotFoundError):

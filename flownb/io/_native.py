@@ -22,7 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 import pyarrow as pa
 
-from . import _arrow
+from .. import _arrow
 
 try:
     from . import _tokenize

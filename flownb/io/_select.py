@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import _arrow
+from .. import _arrow
 from .layout import key_info
 from .text import Part
 

@@ -9,7 +9,7 @@ is looked up with ``ec2:DescribeFlowLogs`` when not given. :func:`query_cloudwat
 runs a Logs Insights query in CloudWatch (``StartQuery``, then
 ``GetQueryResults`` until it completes) for comparison with :func:`flownb.query`.
 
-Both need boto3 (``pip install 'flownb[aws]'``) and the user's normal AWS
+Both need boto3 (the ``aws`` extra: ``pip install 'boto3>=1.34'``) and the user's normal AWS
 credentials and region.
 """
 
@@ -20,7 +20,7 @@ import difflib
 import time
 import warnings
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,14 +28,13 @@ import pandas as pd
 from .. import schema
 from .._provenance import Provenance, attach, provenance_of
 from . import _aws
+from ._engine import Errors, finish
 from ._errors import FlowLogSourceError
 from ._select import Selection, TimeLike
 from .exports import parse_events
-from .read import finish
 
 __all__ = ["query_cloudwatch", "read_cloudwatch"]
 
-Errors = Literal["raise", "warn", "ignore"]
 _ERRORS = ("raise", "warn", "ignore")
 
 #: Log stream names per FilterLogEvents request (the API's limit).

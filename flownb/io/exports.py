@@ -1,7 +1,7 @@
 """Files that come out of CloudWatch Logs, recognised from their content.
 
-:func:`flownb.read_flow_logs` tries these readers (registered in
-:data:`flownb.io.read.CONTENT_READERS`) on the decompressed content of every
+:func:`flownb.read_flow_logs` tries these readers (:data:`READERS`, listed in
+:data:`flownb.io._engine.CONTENT_READERS`) on the decompressed content of every
 file or object before plain text, so a user can point it at whatever they
 downloaded:
 
@@ -22,9 +22,9 @@ downloaded:
 ``cloudwatch-csv``
     A CSV download of log events or of a Logs Insights result (the console's
     ``timestamp,message`` or ``@timestamp,@message,...``).
-``nested-gzip``
-    gzip inside gzip: what Firehose writes when it compresses (again) the gzip
-    payloads CloudWatch Logs sends it.
+
+gzip inside gzip (what Firehose writes when it compresses again the gzip payloads
+CloudWatch Logs sends it) is decompressed by the engine before these readers look.
 
 Records in payloads are log events, not lines of a file: bad ones are reported
 with their **event number** (1-based, counted over the whole file in order)
@@ -56,12 +56,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .. import schema
-from . import _arrow
-from .read import CONTENT_READERS, ContentReader
-from .text import Part, parse_text
+from .. import _arrow, schema
+from .text import ContentReader, Part, parse_text
 
-__all__ = ["parse_csv_export", "parse_events", "parse_export", "parse_subscription"]
+__all__ = ["READERS", "parse_csv_export", "parse_events", "parse_export", "parse_subscription"]
 
 _BOM = b"\xef\xbb\xbf"
 _HEADERISH = re.compile(r"^[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)*$")
@@ -345,26 +343,9 @@ def parse_csv_export(data: bytes, name: str, names: list[str] | None) -> Part:
     return part
 
 
-# --------------------------------------------------------------------------- gzip inside gzip
-
-
-def detect_nested_gzip(head: bytes) -> bool:
-    """True when decompressed content is gzip again (Firehose compressing CloudWatch Logs' gzip payloads)."""
-    return head.startswith(b"\x1f\x8b")
-
-
-def parse_nested_gzip(data: bytes, name: str, names: list[str] | None) -> Part:
-    """Decompress once more and read what is inside, recognised from its content."""
-    from .read import _Input, _read_input
-
-    return _read_input(_Input(name=name, data=data), names)
-
-
-CONTENT_READERS.extend(
-    [
-        ContentReader("nested-gzip", detect_nested_gzip, parse_nested_gzip),
-        ContentReader("cloudwatch-subscription", detect_subscription, parse_subscription),
-        ContentReader("cloudwatch-export", detect_export, parse_export),
-        ContentReader("cloudwatch-csv", detect_csv_export, parse_csv_export),
-    ]
+#: CloudWatch Logs' files, in the order the engine tries them (:data:`flownb.io._engine.CONTENT_READERS`).
+READERS = (
+    ContentReader("cloudwatch-subscription", detect_subscription, parse_subscription),
+    ContentReader("cloudwatch-export", detect_export, parse_export),
+    ContentReader("cloudwatch-csv", detect_csv_export, parse_csv_export),
 )

@@ -35,17 +35,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .. import schema
-from . import _arrow, _aws
+from .. import _arrow, schema
+from . import _aws
+from ._engine import Errors, Input, read_frame, read_input
 from ._errors import FlowLogSourceError
 from ._select import Selection, TimeLike
 from .layout import is_flow_log_name, key_info
-from .read import _Input, _read_input, read_frame
 from .text import Part
 
 __all__ = ["list_flow_log_objects", "read_s3"]
-
-Errors = Literal["raise", "warn", "ignore"]
 
 #: Objects downloaded at once (each is held in memory only until it is parsed; parsing runs on one
 #: thread per core). flownb's own choice: enough to hide S3's per-request latency (tens of ms, against
@@ -364,7 +362,7 @@ def _read_object(
 
 
 def _parse_object(obj: S3Object, data: bytes, names: list[str] | None, sel: Selection) -> Part:
-    part = _read_input(_Input(name=obj.url, data=data), names)
+    part = read_input(Input(name=obj.url, data=data), names)
     part.table = _with_key_columns(part.table, obj)
     return sel.filter_part(part)
 

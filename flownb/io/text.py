@@ -29,10 +29,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .. import schema
-from . import _arrow, _native
+from .. import _arrow, schema
+from . import _native
 
-__all__ = ["Part", "parse_text"]
+__all__ = ["ContentReader", "Part", "parse_text"]
 
 _BOM = b"\xef\xbb\xbf"
 _BLOCK = 1 << 22
@@ -47,6 +47,22 @@ class Part:
     bad: list[tuple[str, int, str, str]] = dc_field(default_factory=list)
     sources: list[str] = dc_field(default_factory=list)
     notes: list[tuple[str, int, str]] = dc_field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ContentReader:
+    """A reader for one kind of content, recognised from its first bytes (see ``flownb.io._engine``).
+
+    ``detect(head)`` gets up to 64 KiB of the decompressed content;
+    ``parse(data, name, names)`` gets all of it and returns a :class:`Part`.
+    """
+
+    name: str
+    detect: Callable[[bytes], bool]
+    parse: Callable[[bytes, str, list[str] | None], Part]
+
+
+#: Extra content kinds, tried in order before plain text. The cloud sources add theirs here.
 
 
 class _NeedsCarefulPath(Exception):

@@ -201,24 +201,24 @@ class MetricFilter:
     def matches(self, df: pd.DataFrame) -> pd.Series:
         """Which records (log events) the pattern matches.
 
-            Parameters
-            ----------
-            df : DataFrame
-                Flow log records (the DataFrame contract). Each record is matched as
-                the text line CloudWatch Logs would hold, rebuilt from its columns in
-                the frame's format (``df.flow.formats``).
+        Parameters
+        ----------
+        df : DataFrame
+            Flow log records (the DataFrame contract). Each record is matched as
+            the text line CloudWatch Logs would hold, rebuilt from its columns in
+            the frame's format (``df.flow.formats``).
 
-            Returns
-            -------
-            Series of bool, aligned with ``df``.
+        Returns
+        -------
+        Series of bool, aligned with ``df``.
 
-            Examples
-            --------
-            >>> import flownb
+        Examples
+        --------
+        >>> import flownb
         >>> from flownb.monitoring import MetricFilter
-            >>> df = flownb.samples.load("aws-docs/sg-nacl-ping")
-            >>> MetricFilter("[..., action=REJECT, status]", metric_name="R").matches(df).tolist()
-            [False, True]
+        >>> df = flownb.samples.load("aws-docs/sg-nacl-ping")
+        >>> MetricFilter("[..., action=REJECT, status]", metric_name="R").matches(df).tolist()
+        [False, True]
         """
         out = np.zeros(len(df), dtype=bool)
         for pos, view in event_views(df):
@@ -237,22 +237,22 @@ class MetricFilter:
     def datapoints(self, df: pd.DataFrame) -> pd.DataFrame:
         """The values the filter publishes, one row per event that publishes one.
 
-            Returns
-            -------
-            DataFrame
-                ``timestamp`` (the record's ``start``), ``value``, ``matched`` and one
-                column per dimension. Matching events publish the metric value
-                (events whose value field is not a number publish nothing);
-                non-matching events publish ``default_value`` when it is set.
+        Returns
+        -------
+        DataFrame
+            ``timestamp`` (the record's ``start``), ``value``, ``matched`` and one
+            column per dimension. Matching events publish the metric value
+            (events whose value field is not a number publish nothing);
+            non-matching events publish ``default_value`` when it is set.
 
-            Examples
-            --------
-            >>> import flownb
+        Examples
+        --------
+        >>> import flownb
         >>> from flownb.monitoring import MetricFilter
-            >>> df = flownb.samples.load("aws-docs/default-accept-reject")
-            >>> mf = MetricFilter("REJECT", metric_name="Rejects", default_value=0)
-            >>> mf.datapoints(df)[["value", "matched"]].to_dict("list")
-            {'value': [0.0, 1.0], 'matched': [False, True]}
+        >>> df = flownb.samples.load("aws-docs/default-accept-reject")
+        >>> mf = MetricFilter("REJECT", metric_name="Rejects", default_value=0)
+        >>> mf.datapoints(df)[["value", "matched"]].to_dict("list")
+        {'value': [0.0, 1.0], 'matched': [False, True]}
         """
         if "start" not in df.columns:
             raise ValueError(
@@ -352,18 +352,18 @@ class MetricFilter:
     def test(self, df: pd.DataFrame, n: int = 5) -> FilterTest:
         """Try the pattern on records, as the console's "Test pattern" does.
 
-            Returns a :class:`FilterTest`: how many events matched, the first
-            ``n`` matching lines with the fields the pattern extracts, and why
-            nothing matched when a space-delimited pattern has the wrong number of
-            fields for the records.
+        Returns a :class:`FilterTest`: how many events matched, the first
+        ``n`` matching lines with the fields the pattern extracts, and why
+        nothing matched when a space-delimited pattern has the wrong number of
+        fields for the records.
 
-            Examples
-            --------
-            >>> import flownb
+        Examples
+        --------
+        >>> import flownb
         >>> from flownb.monitoring import MetricFilter
-            >>> df = flownb.samples.load("aws-docs/default-accept-reject")
-            >>> MetricFilter("[a, b, c]", metric_name="X").test(df).matched
-            0
+        >>> df = flownb.samples.load("aws-docs/default-accept-reject")
+        >>> MetricFilter("[a, b, c]", metric_name="X").test(df).matched
+        0
         """
         notes: list[str] = []
         lines: list[pd.DataFrame] = []
@@ -432,7 +432,7 @@ class MetricFilter:
         Examples
         --------
         >>> import flownb
-    >>> from flownb.monitoring import MetricFilter
+        >>> from flownb.monitoring import MetricFilter
         >>> mf = MetricFilter('"REJECT"', metric_name="Rejects", default_value=0)
         >>> print(mf.to_aws("vpc-flow-logs").cli)
         aws logs put-metric-filter \\

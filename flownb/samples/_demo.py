@@ -13,8 +13,6 @@ import io
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 __all__ = ["DEMO", "build", "write_files"]
 
 #: The recipe: arguments of ``flownb.sim.simulate``.
@@ -70,10 +68,10 @@ def build() -> Any:
 
 def flows_bytes(sim: Any) -> bytes:
     """The records as a Parquet file with AWS's Parquet column types."""
-    from ..sim.write import _parquet_table
+    from ..io.parquet import write_parquet
 
     buf = io.BytesIO()
-    pq.write_table(_parquet_table(sim.flows), buf, compression="zstd", compression_level=9)
+    write_parquet(sim.flows, buf, compression="zstd", compression_level=9)
     return buf.getvalue()
 
 

@@ -177,10 +177,10 @@ def _reader(is_s3: bool, client: Any, names: list[str] | None, sel: Selection) -
             return s3._parse_object(src.item, s3._download(client, src.item), names, sel)
 
     else:
-        from ..io.read import _read_input
+        from ..io._engine import read_input
 
         def read(src: _Source) -> Part:
-            return sel.filter_part(_read_input(src.item, names))
+            return sel.filter_part(read_input(src.item, names))
 
     return read
 
@@ -478,7 +478,7 @@ def _run(
     workers: int | None,
     report: IngestReport,
 ) -> None:
-    from ..io.read import _bounded_map
+    from ..io._engine import bounded_map
 
     readers: dict[int, Any] = {}
 
@@ -497,7 +497,7 @@ def _run(
 
         bar = tqdm(total=len(todo), desc="Ingesting flow log files", unit="file", file=sys.stderr)
     try:
-        for src, s, sid, part in _bounded_map(read, todo, workers):
+        for src, s, sid, part in bounded_map(read, todo, workers):
             if errors == "raise" and part.bad:
                 raise FlowLogParseError(*part.bad[0])
             entry, nfiles = _write_source(root, src, sid, part)

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from .. import schema
-from ..io import _arrow
+from .. import _arrow, schema
 from ._columns import Columns
 from .paths import Legs
 from .topology import Topology

@@ -11,14 +11,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _arrow
 from .._provenance import Provenance, attach
-from ..io import _arrow
 from . import scenarios as _sc
 from .context import Context, parse_duration
 from .paths import Legs, connection_legs, never_logged_mask
 from .records import format_fields, merge_same_flow, split_intervals, status_records, to_table
 from .topology import Topology
 from .traffic import Connections, Endpoints, baseline_connections
+from .write import write
 
 __all__ = ["DEFAULT_START", "Simulation", "scenarios", "simulate"]
 
@@ -91,9 +92,9 @@ class Simulation:
         >>> len(back) == len(sim.flows)
         True
         """
-        from .write import write
-
-        return write(self, directory, layout, compress=compress, prefix=prefix)
+        return write(
+            self.flows, self.topology, self.format, directory, layout, compress=compress, prefix=prefix
+        )
 
     def __repr__(self) -> str:
         return (

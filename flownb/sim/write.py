@@ -28,20 +28,17 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
-from .. import schema
-
-if TYPE_CHECKING:
-    from .simulation import Simulation
+from ..io.parquet import write_parquet
+from .topology import Topology
 
 __all__ = ["LAYOUTS", "record_lines", "write"]
 
@@ -82,8 +79,7 @@ def _hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:8]
 
 
-def _prefix(sim: Simulation, when: pd.Timestamp, hive: bool) -> str:
-    t = sim.topology
+def _prefix(t: Topology, when: pd.Timestamp, hive: bool) -> str:
     if hive:
         return (
             f"AWSLogs/aws-account-id={t.account_id}/aws-service=vpcflowlogs/aws-region={t.region}/"
@@ -92,8 +88,7 @@ def _prefix(sim: Simulation, when: pd.Timestamp, hive: bool) -> str:
     return f"AWSLogs/{t.account_id}/vpcflowlogs/{t.region}/{when:%Y}/{when:%m}/{when:%d}"
 
 
-def _name(sim: Simulation, when: pd.Timestamp, data: bytes, suffix: str) -> str:
-    t = sim.topology
+def _name(t: Topology, when: pd.Timestamp, data: bytes, suffix: str) -> str:
     return f"{t.account_id}_vpcflowlogs_{t.region}_{t.flow_log_id}_{when:%Y%m%dT%H%MZ}_{_hash(data)}{suffix}"
 
 
@@ -110,29 +105,24 @@ def _slices(df: pd.DataFrame, seconds: int) -> list[tuple[pd.Timestamp, int, int
     ]
 
 
-def _parquet_table(df: pd.DataFrame) -> pa.Table:
-    """The records with AWS's Parquet types: INT_32, INT_64 and STRING."""
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    arrays = []
-    for name, col in zip(table.column_names, table.columns, strict=True):
-        col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-        f = schema.FIELDS.get(name.replace("_", "-"))
-        if f is not None and f.is_timestamp:
-            col = col.cast(pa.int64())
-        elif f is not None and f.is_integer:
-            col = col.cast(pa.int64() if f.parquet == "INT_64" else pa.int32())
-        elif pa.types.is_dictionary(col.type):
-            col = col.dictionary_decode()
-        arrays.append(
-            col.cast(pa.string()) if not (f is not None and (f.is_integer or f.is_timestamp)) else col
-        )
-    return pa.Table.from_arrays(arrays, names=table.column_names)
-
-
 def write(
-    sim: Simulation, directory: str, layout: str = "s3", *, compress: bool = True, prefix: str = ""
+    flows: pd.DataFrame,
+    topology: Topology,
+    format: Sequence[str],
+    directory: str,
+    layout: str = "s3",
+    *,
+    compress: bool = True,
+    prefix: str = "",
 ) -> list[str]:
-    """Write a simulation's records in one of :data:`LAYOUTS`; see :meth:`Simulation.write`."""
+    """Write records of a topology's flow log in one of :data:`LAYOUTS`; returns the files written.
+
+    ``flows`` are the records (contract columns), ``format`` their AWS field
+    names (the header line of the text objects); the topology gives the
+    account, region, flow log ID and VPC named in keys, file names and log
+    groups. :meth:`flownb.sim.Simulation.write` calls this with its own; see
+    there for the layouts.
+    """
     if layout not in LAYOUTS:
         import difflib
 
@@ -140,10 +130,10 @@ def write(
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"'layout' must be one of {list(LAYOUTS)}, got {layout!r}{hint}")
     root = Path(directory)
-    df = sim.flows
+    df = flows
     if "start" in df and not df["start"].is_monotonic_increasing:  # delivery files hold consecutive periods
         df = df.sort_values("start", kind="stable")
-    header = (" ".join(sim.format) + "\n").encode()
+    header = (" ".join(format) + "\n").encode()
     written: list[str] = []
 
     lead = prefix.strip("/") + "/" if prefix.strip("/") else ""
@@ -162,14 +152,13 @@ def write(
             body = header + _lines(text.slice(lo, hi - lo))
             data = gzip.compress(body, compresslevel=_GZIP_LEVEL, mtime=0) if compress else body
             suffix = ".log.gz" if compress else ".log"
-            put(f"{_prefix(sim, when, layout == 's3-hive')}/{_name(sim, when, body, suffix)}", data)
+            put(f"{_prefix(topology, when, layout == 's3-hive')}/{_name(topology, when, body, suffix)}", data)
     elif layout == "parquet":
-        typed = _parquet_table(df)
         for when, lo, hi in _slices(df, 3600):
             buf = io.BytesIO()
-            pq.write_table(typed.slice(lo, hi - lo), buf, compression="snappy")
+            write_parquet(df.iloc[lo:hi], buf)
             data = buf.getvalue()
-            put(f"{_prefix(sim, when, False)}/{_name(sim, when, data, '.log.parquet')}", data)
+            put(f"{_prefix(topology, when, False)}/{_name(topology, when, data, '.log.parquet')}", data)
     else:
         if not len(df):
             return written
@@ -203,7 +192,7 @@ def write(
         starts = np.r_[0, cuts].astype(np.int32)
         offsets = pa.array(np.r_[starts, len(order)].astype(np.int32))
         batches = pc.binary_join(pa.ListArray.from_arrays(offsets, event), ",")
-        topo = sim.topology
+        topo = topology
         group = f"/vpc/flow-logs/{topo.id}"
         head = (
             f'{{"messageType":"DATA_MESSAGE","owner":"{topo.account_id}","logGroup":"{group}","logStream":"'

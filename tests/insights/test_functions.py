@@ -34,6 +34,7 @@ def test_the_catalogue_lists_the_documented_functions():
         "strcontains", "isempty", "isblank", "abs", "ceil", "floor", "greatest", "least", "log", "sqrt",
         "bin", "datefloor", "dateceil", "fromMillis", "toMillis", "isValidIp", "isValidIpV4",
         "isValidIpV6", "isIpInSubnet", "isIpv4InSubnet", "isIpv6InSubnet", "ispresent", "coalesce",
+        "now", "jsonParse", "jsonStringify",
     }  # fmt: skip
 
 

@@ -87,12 +87,53 @@ def aggregation(draw) -> str:
     return f"{sig.name}({', '.join(args)})"
 
 
+PATTERN = st.one_of(field, WORD.map(lambda w: w + "*"), st.just("*"))
+JSONISH = st.sampled_from(
+    ["@message", "jsonParse(@message)", "jsonParse('[1, 2, 3]')", "jsonParse('{\"a\": [1]}')"]
+)
+
+
 @st.composite
-def command(draw, stats_left: list[int]) -> str:
+def new_command(draw, diff_left: list[int]) -> str:
+    """The commands added for issue 17 (unnest, filldown, fillmissing, addtotals, lookup, diff, limit any)."""
+    kinds = ["unnest", "filldown", "fillmissing", "addtotals", "lookup", "limit any", "parse multi"]
+    if diff_left[0] > 0:
+        kinds.append("diff")
+    kind = draw(st.sampled_from(kinds))
+    if kind == "unnest":
+        return f"unnest {draw(st.one_of(field, JSONISH.map(lambda j: f'({j})')))} into {draw(WORD)}"
+    if kind == "filldown":
+        return "filldown " + " ".join(draw(st.lists(PATTERN, max_size=3)))
+    if kind == "fillmissing":
+        if draw(st.booleans()):
+            return f"fillmissing with {draw(st.one_of(number.map(str), string))} for {draw(WORD)}"
+        return "fillmissing"
+    if kind == "addtotals":
+        opts = draw(st.lists(st.sampled_from(["row=true", "row=false", "col=true", "col=false",
+                                              "fieldname=T"]), max_size=2))  # fmt: skip
+        return "addtotals " + " ".join(opts) + " " + ", ".join(draw(st.lists(field, max_size=2)))
+    if kind == "lookup":
+        return (
+            f"lookup ports port as {draw(field)} OUTPUT {draw(st.sampled_from(['service', 'port', 'nope']))}"
+        )
+    if kind == "limit any":
+        return f"limit any {draw(st.integers(1, 50))}"
+    if kind == "parse multi":
+        return f"parse {draw(field)} /(?<{draw(WORD)}>[0-9]+)/ multi"
+    diff_left[0] -= 1
+    return "diff" + draw(st.sampled_from(["", " previousDay", " previousWeek", " previousMonth"]))
+
+
+@st.composite
+def command(draw, stats_left: list[int], diff_left: list[int] | None = None) -> str:
     kinds = ["fields", "display", "filter", "sort", "limit", "dedup", "parse"]
     if stats_left[0] > 0:
         kinds.append("stats")
+    if diff_left is not None:
+        kinds.append("new")
     kind = draw(st.sampled_from(kinds))
+    if kind == "new":
+        return draw(new_command(diff_left))
     if kind in ("fields", "display"):
         items = draw(st.lists(st.tuples(expr, st.one_of(st.just(""), alias)), min_size=1, max_size=3))
         return f"{kind} " + ", ".join(e + a for e, a in items)
@@ -122,10 +163,11 @@ def command(draw, stats_left: list[int]) -> str:
 
 
 @st.composite
-def queries(draw) -> str:
+def queries(draw, new_commands: bool = False) -> str:
     stats_left = [2]
+    diff_left = [1] if new_commands else None
     n = draw(st.integers(1, 4))
-    parts = [draw(command(stats_left)) for _ in range(n)]
+    parts = [draw(command(stats_left, diff_left)) for _ in range(n)]
     sep = draw(st.sampled_from([" | ", "\n| ", " |\n  ", " # note\n | "]))
     return sep.join(parts)
 
@@ -151,6 +193,54 @@ def test_random_queries_run_or_raise_a_documented_error(small, text):
             return
     assert isinstance(out, pd.DataFrame)
     assert len(out) <= 10_000
+
+
+PORTS = pd.DataFrame({"port": ["22", "443", "3389"], "service": ["ssh", "https", "rdp"]})
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(text=queries(new_commands=True))
+def test_random_queries_with_the_new_commands_run_or_raise_a_documented_error(small, text):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", InsightsWarning)
+        try:
+            out = query(small, text, tables={"ports": PORTS}, now="2023-11-14T22:00:00Z")
+        except (InsightsSyntaxError, InsightsQueryError):
+            return
+    assert isinstance(out, pd.DataFrame)
+    assert len(out) <= 10_000
+
+
+JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(allow_nan=False),
+              st.text(max_size=5)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=3), inner, max_size=3)),
+    max_leaves=8,
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    docs=st.lists(st.one_of(JSON_VALUES.map(__import__("json").dumps), st.text(max_size=10)), min_size=1, max_size=5),
+    path=st.sampled_from(["j", "j.a", "j.a.b", "j[0]", "j.a[1]", "j[0].a", "j.`a.b`"]),
+    tail=st.sampled_from(["", " | unnest v into e | display e", " | filter ispresent(v)",
+                          " | stats count(*) as n by v", " | fields jsonStringify(v) as s"]),
+)  # fmt: skip
+def test_json_values_and_paths_never_raise_an_internal_error(docs, path, tail):
+    df = pd.DataFrame({"@message": pd.array(docs, dtype="str")})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", InsightsWarning)
+        try:
+            out = query(df, f"fields jsonParse(@message) as j | fields {path} as v{tail}")
+        except (InsightsSyntaxError, InsightsQueryError):
+            return
+    assert isinstance(out, pd.DataFrame)
 
 
 def _assert_positioned(err: InsightsSyntaxError, text: str) -> None:

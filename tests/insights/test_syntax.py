@@ -105,7 +105,16 @@ def test_errors_point_at_the_problem(text, line, column, words):
 
 
 @pytest.mark.parametrize(
-    "command", ["pattern @message", "diff", "anomaly", "unmask(@message)", "filterIndex x = 1", "SOURCE 'x'"]
+    "command",
+    [
+        "pattern @message",
+        "anomaly",
+        "unmask(@message)",
+        "filterIndex x = 1",
+        "SOURCE 'x'",
+        "join type=inner left=a right=b where a.id=b.id (SOURCE 'g')",  # diff runs locally since issue 17
+        "logcompare timeshift 7d",
+    ],
 )
 def test_commands_only_cloudwatch_can_run_say_so(two, command):
     with pytest.raises(InsightsSyntaxError, match="cannot run outside CloudWatch"):

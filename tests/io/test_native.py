@@ -14,8 +14,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import flownb
-from flownb import schema
-from flownb.io import _arrow, _native, text
+from flownb import _arrow, schema
+from flownb.io import _native, text
 from flownb.samples import path as sample_path
 
 needs_native = pytest.mark.skipif(

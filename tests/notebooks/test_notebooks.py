@@ -85,6 +85,7 @@ def test_saved_notebook_is_small(py):
             assert out.get("output_type") != "error", f"cell {i}: an error is saved"
 
 
+@pytest.mark.slow  # each executes a notebook in a fresh kernel (up to a minute)
 @pytest.mark.parametrize("py", SOURCES, ids=IDS)
 def test_outputs_regress(py):
     from pytest_notebook.diffing import diff_notebooks, diff_to_string, filter_diff

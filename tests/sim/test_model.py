@@ -153,7 +153,7 @@ def test_scenarios_listing():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"scenario": "nacl_block_return"}, r"did you mean \['nacl_blocks_return'"),
+        ({"scenario": "nacl_block_return"}, r"did you mean 'nacl_blocks_return'\?"),
         ({"scenario": []}, "at least one scenario"),
         ({"interval": 30}, r"'interval' must be one of \[60, 600\], got 30"),
         ({"duration": "soon"}, "'duration' must be a number of seconds or a duration"),

@@ -77,8 +77,8 @@ def scenario_table() -> list[tuple[str, str, str, dict[str, Any]]]:
 def check_names(names: list[str]) -> None:
     for n in names:
         if n not in SCENARIOS:
-            close = difflib.get_close_matches(str(n), list(SCENARIOS), n=3)
-            hint = f"; did you mean {close}?" if close else ""
+            close = difflib.get_close_matches(str(n), list(SCENARIOS), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ValueError(f"'scenario' must be one of {list(SCENARIOS)}, got {n!r}{hint}")
 
 

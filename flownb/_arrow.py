@@ -1,7 +1,9 @@
-"""Arrow types for each column and the conversion to the pandas DataFrame contract.
+"""The DataFrame contract in Arrow: each column's Arrow type, and the conversion to the contract's pandas.
 
-Readers produce ``pyarrow.Table`` objects with these types; ``to_pandas`` turns
-one combined table into the contract's dtypes in a single pass.
+Readers (:mod:`flownb.io`) produce ``pyarrow.Table`` objects with these types,
+and so does the VPC twin (:mod:`flownb.sim`); ``to_pandas`` turns one combined
+table into the contract's dtypes in a single pass. It sits beside
+:mod:`flownb.schema`, below both, so neither reaches into the other.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .. import schema
+from . import schema
 
 DICT = pa.dictionary(pa.int32(), pa.string())
 TIMESTAMP = pa.timestamp("s", tz="UTC")

@@ -1,0 +1,161 @@
+"""Rejected traffic and unanswered requests, VPC-wide: :func:`rejections` and :func:`one_way_flows`.
+
+A rejected *response* is a network ACL (security groups are stateful: the VPC
+User Guide, "Security group rules"); a rejected *request* is a security group or
+a network ACL, and the records cannot say which.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._frame import data_rows, float_array, int_array, require
+from .enrich import local_side
+
+__all__ = ["one_way_flows", "rejections"]
+
+
+def one_way_flows(df: pd.DataFrame) -> pd.DataFrame:
+    """Requests that got no response: conversations logged in one direction only.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Flow log records.
+
+    Returns
+    -------
+    DataFrame
+        The rows of :func:`flownb.conversations` with traffic towards the server
+        and none back (``action_to_client`` missing), most packets first.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> df = flownb.samples.load("aws-docs/default-accept-reject")
+    >>> flownb.analysis.one_way_flows(df)[["client", "server", "server_port", "action_to_server"]]
+              client        server  server_port action_to_server
+    0  172.31.16.139  172.31.16.21           22           ACCEPT
+    1    172.31.9.69   172.31.9.12         3389           REJECT
+    """
+    from .traffic import conversations
+
+    conv = conversations(df)
+    one = conv[conv["action_to_server"].notna() & conv["action_to_client"].isna()]
+    return one.sort_values(
+        ["packets_to_server", "first"], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+_CAUSES = {
+    "bpa": "VPC Block Public Access",
+    "response egress": "network ACL outbound rules (return traffic; security groups are stateful)",
+    "response ingress": "network ACL inbound rules (return traffic; security groups are stateful)",
+    "request egress": "security group or network ACL outbound rules",
+    "request ingress": "security group or network ACL inbound rules",
+    "request unknown": "security group or network ACL",
+    "response unknown": "network ACL (return traffic)",
+}
+
+
+def rejections(df: pd.DataFrame) -> pd.DataFrame:
+    """Rejected traffic grouped by ENI, source, port and direction, with its likely cause.
+
+    A rejected *response* (the server's side of a conversation) is a network ACL:
+    security groups always let responses to accepted requests through. A rejected
+    *request* is a security group or a network ACL; the records cannot say which.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Flow log records with ``action``.
+
+    Returns
+    -------
+    DataFrame
+        ``interface_id``, ``srcaddr``, ``port`` (the server's port), ``protocol``,
+        ``direction`` (ingress/egress for the ENI), ``kind`` (request/response),
+        ``records``, ``packets``, ``bytes``, ``destinations`` (distinct),
+        ``first``, ``last``, ``likely_cause``; most records first.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> r = flownb.analysis.rejections(flownb.samples.load("aws-docs/sg-nacl-ping"))
+    >>> r[["srcaddr", "direction", "kind"]]
+             srcaddr direction      kind
+    0  172.31.16.139    egress  response
+    >>> r.loc[0, "likely_cause"]
+    'network ACL outbound rules (return traffic; security groups are stateful)'
+    """
+    require(df, ["srcaddr", "dstaddr", "action"], "rejections()")
+    from .traffic import _pairing
+
+    n = len(df)
+    rej = np.asarray(df["action"] == "REJECT", dtype=bool) & data_rows(df)
+    p = _pairing(df)
+    to_server = np.ones(n, dtype=bool)
+    if p is not None:
+        to_server[p["idx"]] = p["to_server"]
+    cols = [
+        c
+        for c in ("interface_id", "srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr", "flow_direction")
+        if c in df
+    ]
+    sub = df.loc[rej]
+    side = local_side(df[cols])[rej] if rej.any() else np.zeros(0, dtype=np.int8)
+    sp = int_array(df.get("srcport"), n)[rej]
+    dp = int_array(df.get("dstport"), n)[rej]
+    ts = to_server[rej]
+    direction = np.array([None, "egress", "ingress"], dtype=object)[side]
+    kind = np.where(ts, "request", "response")
+    key = np.where(
+        side == 0,
+        np.char.add(kind.astype(str), " unknown"),
+        np.char.add(np.char.add(kind.astype(str), " "), np.where(side == 1, "egress", "ingress")),
+    )
+    cause = pd.Series(key).map(_CAUSES).to_numpy(dtype=object)
+    if "reject_reason" in df:
+        cause = np.where(
+            np.asarray(sub["reject_reason"].astype(object) == "BPA", dtype=bool), _CAUSES["bpa"], cause
+        )
+    work = pd.DataFrame(
+        {
+            "interface_id": sub["interface_id"].astype(object).to_numpy() if "interface_id" in df else None,
+            "srcaddr": sub["srcaddr"].astype(object).to_numpy(),
+            "dstaddr": sub["dstaddr"].astype(object).to_numpy(),
+            "port": pd.array(np.where(ts, dp, sp), dtype="Int64"),
+            "protocol": sub["protocol"].to_numpy(dtype=object) if "protocol" in df else None,
+            "direction": direction,
+            "kind": kind,
+            "likely_cause": cause,
+            "packets": float_array(sub.get("packets"), len(sub)),
+            "bytes": float_array(sub.get("bytes"), len(sub)),
+            "start": sub["start"].to_numpy() if "start" in df else pd.NaT,
+            "end": sub["end"].to_numpy() if "end" in df else pd.NaT,
+        }
+    )
+    work["port"] = work["port"].where(work["port"] >= 0)
+    keys = ["interface_id", "srcaddr", "port", "protocol", "direction", "kind", "likely_cause"]
+    out = (
+        work.groupby(keys, dropna=False, sort=False)
+        .agg(
+            records=("srcaddr", "size"),
+            packets=("packets", "sum"),
+            bytes=("bytes", "sum"),
+            destinations=("dstaddr", "nunique"),
+            first=("start", "min"),
+            last=("end", "max"),
+        )
+        .reset_index()
+    )
+    out["packets"] = out["packets"].astype("UInt64")
+    out["bytes"] = out["bytes"].astype("UInt64")
+    out["port"] = out["port"].astype("UInt16")
+    if "protocol" in df:
+        out["protocol"] = out["protocol"].astype("UInt8")
+    for c in ("interface_id", "srcaddr", "direction", "kind", "likely_cause"):
+        out[c] = out[c].astype("category")
+    out = out[[*keys[:6], "records", "packets", "bytes", "destinations", "first", "last", "likely_cause"]]
+    return out.sort_values(["records", "packets"], ascending=False, kind="stable").reset_index(drop=True)

@@ -1,0 +1,424 @@
+"""Behaviour over time: new remote ports, beacons and reject spikes against a history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from flownb.analysis._flows import Flows, isin, key
+
+from ._checks import _ports, _positive, _ratio, _seconds_of
+from ._findings import _RAW_COLUMNS
+from ._registry import register
+from ._selections import _egress_requests, _rejected, _requests, _rows
+from ._text import _dur, _proto_name, _size
+from ._windows import _episodes, _single
+
+
+@register(_egress_requests)
+def new_remote_port(
+    f: Flows,
+    *,
+    learning_period: str | float = 0.25,
+    always: Sequence[int] = (25,),
+    ignore_ports: Sequence[int] = (),
+    fleet: bool = True,
+):
+    """An instance connecting out to a remote port it never used before.
+
+    The ports each local source connected to on public hosts during its
+    learning period (the first part of the time it is seen) form its baseline;
+    a later connection to another port is reported, once per source, port and
+    protocol (TCP and UDP: other protocols have no ports; see
+    ``unusual_protocol``). Ports in ``always`` (SMTP, the spam relay port) are
+    reported whenever they appear. Answers to clients never count: only connections the
+    local source started.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Flow log records.
+    learning_period : str or float, default 0.25
+        How long each source is watched before new ports count: a duration
+        (``"1h"``) or a fraction of the frame's time span (0.25 = the first
+        quarter). flownb's own choice (GuardDuty learns over days, which a
+        notebook rarely holds).
+    always : list of int, default (25,)
+        Ports always reported: SMTP, which EC2 blocks outbound by default (AWS
+        docs, "Restriction on email sent using port 25"), so an instance
+        reaching it is worth a look. flownb's own choice.
+    ignore_ports : list of int
+        Ports never reported.
+    fleet : bool, default True
+        Also accept ports that other local sources used during their own
+        learning periods (a peer-group baseline: a new web server reaching
+        443 like every other instance is not unusual). flownb's own choice.
+    local_networks : list of str, optional
+        CIDR blocks to treat as local.
+
+    Returns
+    -------
+    DataFrame
+        Findings, Medium; ``dst`` when one remote host only; ``score`` is the
+        number of connections on the new port; label
+        ``Behavior:EC2/NetworkPortUnusual``.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from flownb.analysis.detectors import new_remote_port
+    >>> new_remote_port(flownb.samples.load("aws-docs/default-accept-reject")).empty
+    True
+    """
+    always_arr = _ports(always, "always")
+    ignore_arr = _ports(ignore_ports, "ignore_ports")
+    span = max(f.span[1] - f.span[0], 1)
+    if isinstance(learning_period, (float, np.floating)) and not isinstance(learning_period, bool):
+        _ratio(learning_period, "learning_period")
+        learn = int(span * float(learning_period))
+    else:
+        learn = _seconds_of(learning_period, "learning_period")
+    a = f.a
+    tcp_udp = (a["proto"] == 6) | (a["proto"] == 17)  # other protocols have no ports
+    m = _egress_requests(f) & tcp_udp & ~np.isin(a["dport"], ignore_arr) & (a["dport"] >= 0)
+    if not m.any():
+        return None
+    src, dst, dport, proto, t, e = (
+        a["src"][m],
+        a["dst"][m],
+        a["dport"][m],
+        a["proto"][m],
+        a["start"][m],
+        a["end"][m],
+    )
+    # when each source was first seen (any record it sent)
+    seen = pd.Series(a["start"]).groupby(a["src"]).min()
+    first_seen = seen.reindex(src).to_numpy()
+    in_learning = t < first_seen + learn
+    pk = key(src, dport, proto)
+    learned = isin(pk, pk[in_learning])
+    if fleet:
+        pp = key(dport, proto)
+        learned |= isin(pp, pp[in_learning])
+    new = (~in_learning & ~learned) | np.isin(dport, always_arr)
+    if not new.any():
+        return None
+    d = pd.DataFrame(
+        {
+            "k": pk[new],
+            "src": src[new],
+            "dst": dst[new],
+            "dst_port": dport[new],
+            "protocol": proto[new],
+            "conv": a["conv"][m][new],
+            "start": t[new],
+            "end": e[new],
+        }
+    )
+    r = d.groupby("k", sort=False).agg(
+        src=("src", "first"),
+        dst=("dst", "first"),
+        dst_port=("dst_port", "first"),
+        protocol=("protocol", "first"),
+        start=("start", "min"),
+        end=("end", "max"),
+        conns=("conv", "nunique"),
+        hosts=("dst", "nunique"),
+    )
+    r["dst"] = _single(r["dst"], r["hosts"])
+    r["score"] = r["conns"].astype(float)
+    r["label"] = "Behavior:EC2/NetworkPortUnusual"
+    r["severity"] = "Medium"
+    r["summary"] = [
+        f"{f.addr[s]} connected to {_proto_name(pr)} port {p} on "
+        + (f"{f.addr[dd]}" if dd >= 0 else f"{h} public hosts")
+        + (" (always reported)." if p in always_arr else f", a port it had not used in {_dur(learn)} before.")
+        for s, pr, p, dd, h in zip(r["src"], r["protocol"], r["dst_port"], r["dst"], r["hosts"], strict=True)
+    ]
+    return r[list(_RAW_COLUMNS)]
+
+
+def _bowley(q1: np.ndarray, q2: np.ndarray, q3: np.ndarray) -> np.ndarray:
+    iqr = q3 - q1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(iqr > 0, (q1 + q3 - 2 * q2) / iqr, 0.0)
+
+
+@register(_requests)
+def beaconing(
+    f: Flows,
+    *,
+    min_connections: int = 4,
+    min_score: float = 0.5,
+    remote_only: bool = True,
+    jitter: float = 0.2,
+    min_interval: str | None = None,
+):
+    """Connections repeated at regular intervals with similar sizes: command-and-control beacons.
+
+    For each (source, destination, port, protocol), each connection's start
+    (the first record of a new 5-tuple) is a beat. In the manner of RITA's
+    beacon analysis, the intervals between beats and the bytes each
+    connection sent are scored for regularity: ``1 - |Bowley skew|`` and ``1 -
+    MADM / (jitter * median)`` (clipped at 0), averaged per side; the score is
+    the mean of the interval and size scores (0 to 1). The interval score on
+    its own must also reach ``min_score``: connections of one size at random
+    times (health probes, retries) are not beacons.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Flow log records.
+    min_connections : int, default 4
+        Connections needed to judge regularity. flownb's own choice.
+    min_score : float, default 0.5
+        Score cut-off on RITA's 0 to 1 scale: the midpoint. flownb's own choice.
+    remote_only : bool, default True
+        Only beacons to public hosts. flownb's own choice.
+    jitter : float, default 0.2
+        Spread, relative to the median, at which the dispersion score reaches
+        0 (RITA uses 30 s for intervals and 32 bytes for sizes; 30 s is 10 %
+        of a 5-minute beacon). flownb's own choice: 20 %, because implants
+        randomise their sleep (evaluation: with 0.1, beacons with 30 % jitter
+        were found half the time; random traffic stays far below either).
+    min_interval : str, optional
+        Shortest median interval judged; by default twice the aggregation
+        interval (records cannot place beats closer than that).
+    local_networks : list of str, optional
+        CIDR blocks to treat as local.
+
+    Returns
+    -------
+    DataFrame
+        Findings, Medium; ``score`` is the beacon score.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from flownb.analysis.detectors import beaconing
+    >>> beaconing(flownb.samples.load("aws-docs/default-accept-reject")).empty
+    True
+    """
+    _positive(min_connections, "min_connections")
+    _ratio(min_score, "min_score")
+    _positive(jitter, "jitter")
+    gap = 2 * f.agg if min_interval is None else _seconds_of(min_interval, "min_interval")
+    a = f.a
+    m = _requests(f)
+    if remote_only:
+        m = m & a["dst_public"]
+    if not m.any():
+        return None
+    d = _rows(a, m, conv="conv", src="src", dst="dst", dport="dport", proto="proto", t="start", e="end")
+    d["bytes"] = a["bytes"][m].astype(float)
+    conns = d.groupby("conv", sort=False).agg(
+        src=("src", "first"),
+        dst=("dst", "first"),
+        dport=("dport", "first"),
+        proto=("proto", "first"),
+        t=("t", "min"),
+        e=("e", "max"),
+        bytes=("bytes", "sum"),
+    )
+    gk = key(
+        conns["src"].to_numpy(), conns["dst"].to_numpy(), conns["dport"].to_numpy(), conns["proto"].to_numpy()
+    )
+    conns["g"] = gk
+    size = conns.groupby("g")["t"].transform("size")
+    conns = conns[size.to_numpy() >= min_connections].sort_values(["g", "t"])
+    if conns.empty:
+        return None
+    conns["dt"] = conns.groupby("g")["t"].diff()
+    q = conns.groupby("g")[["dt", "bytes"]].quantile([0.25, 0.5, 0.75]).unstack()
+    med_dt = q[("dt", 0.5)].to_numpy()
+    med_b = q[("bytes", 0.5)].to_numpy()
+    conns["adt"] = (conns["dt"] - conns["g"].map(q[("dt", 0.5)])).abs()
+    conns["ab"] = (conns["bytes"] - conns["g"].map(q[("bytes", 0.5)])).abs()
+    madm = conns.groupby("g")[["adt", "ab"]].median().reindex(q.index)
+    ts_skew = 1 - np.abs(_bowley(q[("dt", 0.25)].to_numpy(), med_dt, q[("dt", 0.75)].to_numpy()))
+    ds_skew = 1 - np.abs(_bowley(q[("bytes", 0.25)].to_numpy(), med_b, q[("bytes", 0.75)].to_numpy()))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ts_disp = np.clip(1 - madm["adt"].to_numpy() / (jitter * med_dt), 0, 1)
+        ds_disp = np.clip(1 - madm["ab"].to_numpy() / np.maximum(jitter * med_b, 32.0), 0, 1)
+    ts_disp = np.nan_to_num(ts_disp)
+    ts_score = (ts_skew + ts_disp) / 2
+    score = (ts_score + (ds_skew + ds_disp) / 2) / 2
+    g = conns.groupby("g")
+    r = g.agg(
+        src=("src", "first"),
+        dst=("dst", "first"),
+        dst_port=("dport", "first"),
+        protocol=("proto", "first"),
+        start=("t", "min"),
+        end=("e", "max"),
+        n=("t", "size"),
+    ).reindex(q.index)
+    r["score"] = score
+    r["ts_score"] = ts_score
+    r["interval"] = med_dt
+    r["size"] = med_b
+    r = r[(r["score"] >= min_score) & (r["ts_score"] >= min_score) & (r["interval"] > gap)]
+    if r.empty:
+        return None
+    r["label"] = None
+    r["severity"] = "Medium"
+    r["summary"] = [
+        f"{f.addr[s]} connected to {f.addr[dd]} {_proto_name(pr)} port {p} {n} times, every {_dur(i)} "
+        f"with about {_size(b)} each (beacon score {sc:.2f})."
+        for s, dd, pr, p, n, i, b, sc in zip(
+            r["src"],
+            r["dst"],
+            r["protocol"],
+            r["dst_port"],
+            r["n"],
+            r["interval"],
+            r["size"],
+            r["score"],
+            strict=True,
+        )
+    ]
+    return r[list(_RAW_COLUMNS)]
+
+
+@register(_rejected, oriented=True)
+def reject_spike(
+    f: Flows,
+    *,
+    window: str = "5min",
+    sigma: float = 3.0,
+    min_history: int = 5,
+    min_rejects: int = 10,
+    pair_per_hour: int = 50,
+):
+    """A client whose rejected records jump above its own history, or pile up against one server.
+
+    Records are counted by conversation: ``src`` is the side that started the
+    connections (the client) and ``dst`` the server, whichever direction was
+    rejected (a network ACL that drops the answers rejects records from the
+    server to the client).
+
+    Two rules. Per source and ``window``: more rejected records than the mean
+    plus ``sigma`` standard deviations of the source's earlier windows (at
+    least ``min_history`` of them since it was first seen, quiet windows
+    counting 0), and at least ``min_rejects``. Per (source, destination) and
+    hour: more than ``pair_per_hour`` rejected records. A per-source spike that
+    overlaps a per-pair finding of the same source is left out (one event, one
+    finding).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Flow log records.
+    window : str, default "5min"
+        Bin for the per-source rule. flownb's own choice.
+    sigma : float, default 3.0
+        Standard deviations above the mean: the usual three-sigma control
+        limit. flownb's own choice.
+    min_history : int, default 5
+        Earlier windows needed for a baseline. flownb's own choice.
+    min_rejects : int, default 10
+        Fewest rejected records in a window worth reporting. flownb's own choice.
+    pair_per_hour : int, default 50
+        Rejected records per (source, destination) per hour. flownb's own
+        choice.
+    local_networks : list of str, optional
+        CIDR blocks to treat as local.
+
+    Returns
+    -------
+    DataFrame
+        Findings, Low (Medium when the source is local); ``dst`` missing for
+        the per-source rule; ``score`` is the rejected records in the peak
+        window.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from flownb.analysis.detectors import reject_spike
+    >>> reject_spike(flownb.samples.load("aws-docs/default-accept-reject")).empty
+    True
+    """
+    w = _seconds_of(window, "window")
+    _positive(sigma, "sigma")
+    _positive(pair_per_hour, "pair_per_hour")
+    a = f.a
+    m = _rejected(f)
+    if not m.any():
+        return None
+    t0 = 0  # windows anchored at the Unix epoch
+    # by conversation side: a rejected answer counts against the client whose connection it was
+    src, dst, t, e = a["cli"][m], a["srv"][m], a["start"][m], a["end"][m]
+    out = []
+    # rule 1: per source, per window, against its history
+    b = (t - t0) // w
+    cells = (
+        pd.DataFrame({"src": src, "b": b}).value_counts().rename("n").reset_index().sort_values(["src", "b"])
+    )
+    first_seen = pd.Series((a["start"] - t0) // w).groupby(a["cli"]).min()
+    cells["first"] = first_seen.reindex(cells["src"]).to_numpy()
+    g = cells.groupby("src", sort=False)
+    n = cells["n"].to_numpy(dtype=float)
+    s_prior = g["n"].cumsum().to_numpy() - n
+    ss_prior = (cells["n"] ** 2).groupby(cells["src"], sort=False).cumsum().to_numpy() - n**2
+    k = (cells["b"] - cells["first"]).to_numpy(dtype=float)  # earlier windows since first seen
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = s_prior / k
+        sd = np.sqrt(np.clip(ss_prior / k - mean**2, 0, None))
+    fire = (k >= min_history) & (n >= min_rejects) & (n > mean + sigma * sd)
+    hit = cells[fire].copy()
+    if len(hit):
+        hit["ep"] = _episodes(hit["src"].to_numpy(), hit["b"].to_numpy(), 1)
+        hit["lo"] = hit["b"] * w + t0
+        hit["hi"] = hit["b"] * w + t0 + w - 1
+        r1 = hit.groupby("ep").agg(
+            src=("src", "first"), lo=("lo", "min"), hi=("hi", "max"), score=("n", "max")
+        )
+        span = pd.DataFrame({"src": src, "t": t, "e": e}).merge(r1.reset_index(), on="src")
+        span = span[(span["t"] >= span["lo"]) & (span["t"] <= span["hi"])].groupby("ep")
+        r1["start"] = span["t"].min()
+        r1["end"] = span["e"].max()
+        r1["dst"] = -1
+        r1["summary"] = [
+            f"Connections of {f.addr[s]} had up to {int(sc)} rejected records per {_dur(w)}, above the mean + "
+            f"{sigma:g} sigma of its own history."
+            for s, sc in zip(r1["src"], r1["score"], strict=True)
+        ]
+        out.append(r1)
+    # rule 2: per (source, destination), per hour
+    hb = (t - t0) // 3600
+    pair = pd.DataFrame({"src": src, "dst": dst, "b": hb, "t": t, "e": e})
+    pc = pair.groupby(["src", "dst", "b"], sort=False).agg(
+        n=("t", "size"), start=("t", "min"), end=("e", "max")
+    )
+    pc = pc[pc["n"] > pair_per_hour].reset_index()
+    if len(pc):
+        pc["ep"] = _episodes(key(pc["src"].to_numpy(), pc["dst"].to_numpy()), pc["b"].to_numpy(), 1)
+        r2 = pc.groupby("ep").agg(
+            src=("src", "first"),
+            dst=("dst", "first"),
+            start=("start", "min"),
+            end=("end", "max"),
+            score=("n", "max"),
+        )
+        r2["summary"] = [
+            f"{int(sc)} records of connections from {f.addr[s]} to {f.addr[dd]} were rejected within an hour."
+            for s, dd, sc in zip(r2["src"], r2["dst"], r2["score"], strict=True)
+        ]
+        out.append(r2)
+    if not out:
+        return None
+    r = pd.concat(out, ignore_index=True)
+    # one event, one finding: a per-source spike inside a per-pair pile-up of the same source says less
+    pairs = r[r["dst"] >= 0]
+    if len(pairs) and (r["dst"] < 0).any():
+        j = r[r["dst"] < 0].reset_index().merge(pairs[["src", "start", "end"]], on="src", suffixes=("", "_p"))
+        covered = j.loc[(j["start"] <= j["end_p"]) & (j["end"] >= j["start_p"]), "index"].unique()
+        r = r.drop(index=covered).reset_index(drop=True)
+    r["dst_port"] = -1
+    r["protocol"] = -1
+    r["label"] = None
+    r["severity"] = np.where(f.addr_local[r["src"]], "Medium", "Low")
+    r["score"] = r["score"].astype(float)
+    return r[list(_RAW_COLUMNS)]

@@ -1,0 +1,197 @@
+"""detect() and evidence(): every chosen detector over one prepared view, and the records behind a finding."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from flownb.analysis import _flows
+from flownb.analysis._flows import prepare
+
+from ._findings import SEVERITIES, _empty_findings
+from ._registry import DETECTORS, _finish
+
+
+def _split_thresholds(names: list[str], thresholds: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Route ``name=value`` to every chosen detector taking ``name``; ``detector__name=value`` to one."""
+    params = {n: {p for p in inspect.signature(DETECTORS[n].impl).parameters if p != "f"} for n in names}
+    out: dict[str, dict[str, Any]] = {n: {} for n in names}
+    for k, v in thresholds.items():
+        if "__" in k:
+            det, _, p = k.partition("__")
+            if det not in DETECTORS:
+                raise ValueError(f"'{k}': '{det}' must be one of {sorted(DETECTORS)}")
+            if det not in out:
+                continue  # a threshold for a detector not run this time
+            if p not in params[det]:
+                raise ValueError(f"'{k}': {det}() takes {sorted(params[det])}, got '{p}'")
+            out[det][p] = v
+            continue
+        takers = [n for n in names if k in params[n]]
+        if not takers:
+            every = sorted({p for n in names for p in params[n]})
+            close = difflib.get_close_matches(k, every, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ValueError(
+                f"'{k}' is not a threshold of the chosen detectors; thresholds are {every}{hint}"
+            )
+        for n in takers:
+            out[n][k] = v
+    return out
+
+
+def detect(
+    df: pd.DataFrame,
+    detectors: Sequence[str] | str | None = None,
+    *,
+    local_networks: Sequence[str] | str | None = None,
+    **thresholds: Any,
+) -> pd.DataFrame:
+    """Run the detectors over flow log records and return their findings.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Flow log records (the DataFrame contract), e.g. from
+        :func:`flownb.read_flow_logs` or ``flownb.simulate(...).flows``.
+    detectors : list of str, optional
+        Detector names (see ``DETECTORS``); all of them by default. Detectors
+        whose columns the frame lacks (no ports in a custom format) find
+        nothing.
+    local_networks : list of str, optional
+        CIDR blocks to treat as local besides the private ranges (a VPC's
+        IPv6 blocks).
+    **thresholds
+        Thresholds passed to every chosen detector that takes them
+        (``window="10min"``), or to one detector as ``detector__name``
+        (``vertical_scan__min_ports=30``).
+
+    Returns
+    -------
+    DataFrame
+        One row per finding: ``detector``, ``label``, ``severity`` (ordered
+        categorical Low < Medium < High), ``src``, ``dst``, ``dst_port``,
+        ``protocol``, ``start``, ``end``, ``score``, ``evidence_count``,
+        ``summary``; highest severity first, then by start.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from flownb.analysis.detectors import detect, evidence
+    >>> sim = flownb.simulate(["baseline", "port_scan"], seed=0, duration="1h")
+    >>> found = detect(sim.flows)
+    >>> scan = found[found["detector"] == "vertical_scan"].iloc[0]
+    >>> scan["label"], scan["src"] == sim.truth["src"].iloc[0]
+    ('Recon:EC2/Portscan', True)
+    >>> bool(len(evidence(sim.flows, scan)) == scan["evidence_count"])
+    True
+    >>> df = flownb.samples.load("aws-docs/default-accept-reject")
+    >>> flownb.analysis.detectors.detect(df, ["intel_match"], indicators=["172.31.9.0/24"]).empty
+    True
+    >>> list(flownb.analysis.detectors.detect(df).columns) == list(flownb.analysis.detectors.FINDING_COLUMNS)
+    True
+    """
+    if detectors is None:
+        names = list(DETECTORS)
+    else:
+        names = [detectors] if isinstance(detectors, str) else list(detectors)
+        if isinstance(detectors, str) and "," in detectors:
+            names = [n.strip() for n in detectors.split(",") if n.strip()]
+        for n in names:
+            if n not in DETECTORS:
+                close = difflib.get_close_matches(str(n), list(DETECTORS), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise ValueError(f"'detectors' must be names from {sorted(DETECTORS)}, got '{n}'{hint}")
+    routed = _split_thresholds(names, thresholds)
+    f = prepare(df, local_networks)
+    parts = [_finish(DETECTORS[n], f, DETECTORS[n].impl(f, **routed[n])) for n in names]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _empty_findings()
+    out = pd.concat(parts, ignore_index=True)
+    out["severity"] = pd.Categorical(out["severity"], categories=list(SEVERITIES), ordered=True)
+    start = out["start"].to_numpy(dtype="datetime64[s]", na_value=np.datetime64("NaT")).view("int64")
+    order = np.lexsort((start, -out["severity"].cat.codes.to_numpy()))
+    return out.iloc[order].reset_index(drop=True)
+
+
+def evidence(
+    df: pd.DataFrame, finding: pd.Series | dict | Any, *, local_networks: Sequence[str] | str | None = None
+):
+    """The records behind a finding, counted once, in time order.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The records the finding came from.
+    finding : Series, dict or namedtuple
+        A row of :func:`detect`'s result (``findings.iloc[0]``).
+    local_networks : list of str, optional
+        As given to :func:`detect`.
+
+    Returns
+    -------
+    DataFrame
+        Rows of ``df`` (same columns, original index): those of the finding's
+        addresses, port and protocol, between its start and end, of the kind
+        the detector counts (for example rejected records for
+        ``reject_spike``). A connection logged by two ENIs appears once; the
+        number of rows is the finding's ``evidence_count``.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from flownb.analysis.detectors import detect, evidence
+    >>> df = flownb.samples.load("aws-docs/default-accept-reject")
+    >>> hit = detect(df, "intel_match", indicators=["172.31.16.21"]).iloc[0]
+    >>> evidence(df, hit)[["srcaddr", "dstport", "action"]].to_dict("records")
+    [{'srcaddr': '172.31.16.139', 'dstport': 22, 'action': 'ACCEPT'}]
+    """
+    get = finding.get if hasattr(finding, "get") else lambda k, d=None: getattr(finding, k, d)
+    name = get("detector")
+    if name not in DETECTORS:
+        raise ValueError(f"the finding's 'detector' must be one of {sorted(DETECTORS)}, got {name!r}")
+    spec = DETECTORS[name]
+    f = prepare(df, local_networks)
+    t0 = _to_seconds(get("start"))
+    t1 = _to_seconds(get("end"))
+    if spec.records is None:  # data_quality: the ENI's status records
+        st = f.status
+        hits = np.flatnonzero(f.eni_names == str(get("src")))
+        sel = (st["eni"] == (hits[0] if len(hits) else -2)).to_numpy()
+        if get("label") == "LogStatus:SKIPDATA":
+            sel = sel & (st["status"] == _flows.STATUS_SKIPDATA).to_numpy()
+            sel = sel & (st["start"] >= t0).to_numpy() & (st["start"] <= t1).to_numpy()
+        else:
+            sel = sel & ((st["end"] == t0) | (st["start"] == t1)).to_numpy()
+        rows = st["row"].to_numpy()[sel]
+        rows = rows[np.argsort(st["start"].to_numpy()[sel], kind="stable")]
+        return df.iloc[rows]
+    a = f.a
+    mask = spec.records(f) & (a["start"] >= t0) & (a["start"] <= t1)
+    names = ("cli", "srv", "svc", "proto") if spec.oriented else ("src", "dst", "dport", "proto")
+    for col, field in zip(names, ("src", "dst", "dst_port", "protocol"), strict=True):
+        value = get(field)
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+            continue
+        if field in ("src", "dst"):
+            mask &= a[col] == f.code_of(value)
+        else:
+            mask &= a[col] == int(value)
+    idx = np.flatnonzero(mask)
+    idx = idx[np.argsort(a["start"][idx], kind="stable")]
+    return df.iloc[a["row"][idx]]
+
+
+def _to_seconds(value: object) -> int:
+    if value is None or value is pd.NaT:
+        raise ValueError("the finding must have 'start' and 'end' times")
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    return int(ts.timestamp())

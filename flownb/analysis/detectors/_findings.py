@@ -1,0 +1,64 @@
+"""The findings frame: its columns, their types, and the raw frame detectors build."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+SEVERITIES = ("Low", "Medium", "High")
+FINDING_COLUMNS = (
+    "detector",
+    "label",
+    "severity",
+    "src",
+    "dst",
+    "dst_port",
+    "protocol",
+    "start",
+    "end",
+    "score",
+    "evidence_count",
+    "summary",
+)
+
+
+def _raw(**cols: Any) -> pd.DataFrame:
+    """Findings as a detector builds them: codes and seconds, converted by _finish."""
+    return pd.DataFrame(cols)
+
+
+_RAW_COLUMNS = ("label", "severity", "src", "dst", "dst_port", "protocol", "start", "end", "score", "summary")
+
+
+def _empty_findings() -> pd.DataFrame:
+    return _typed(
+        pd.DataFrame({c: [] for c in FINDING_COLUMNS}),
+    )
+
+
+def _typed(out: pd.DataFrame) -> pd.DataFrame:
+    out = out.reindex(columns=list(FINDING_COLUMNS))
+    return pd.DataFrame(
+        {
+            "detector": out["detector"].astype("string"),
+            "label": out["label"].astype("string"),
+            "severity": pd.Categorical(out["severity"], categories=list(SEVERITIES), ordered=True),
+            "src": out["src"].astype("string"),
+            "dst": out["dst"].astype("string"),
+            "dst_port": pd.array(out["dst_port"], dtype="UInt16"),
+            "protocol": pd.array(out["protocol"], dtype="UInt8"),
+            "start": _utc_seconds(out["start"]),
+            "end": _utc_seconds(out["end"]),
+            "score": out["score"].astype("float64"),
+            "evidence_count": pd.array(out["evidence_count"], dtype="Int64"),
+            "summary": out["summary"].astype("string"),
+        },
+        index=pd.RangeIndex(len(out)),
+    )
+
+
+def _utc_seconds(values: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """Unix seconds -> the contract's ``datetime64[s, UTC]``."""
+    secs = values.to_numpy(dtype="int64").astype("datetime64[s]")
+    return pd.Series(secs).dt.tz_localize("UTC").array

@@ -1,0 +1,134 @@
+"""The registry: each detector's public function, its thresholds and how its findings map back to records."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from flownb.analysis._flows import Flows, isin, key, prepare
+
+from ._findings import _empty_findings, _typed
+
+
+@dataclass(frozen=True)
+class _Spec:
+    name: str
+    func: Callable[..., pd.DataFrame]
+    impl: Callable[..., pd.DataFrame]
+    records: Callable[[Flows], np.ndarray] | None  # which prepared records can be evidence
+    oriented: bool = False  # keys are client/server/service port instead of src/dst/dst_port
+
+
+DETECTORS: dict[str, _Spec] = {}
+
+
+def register(
+    records: Callable[[Flows], np.ndarray] | None, oriented: bool = False
+) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
+    """Turn ``name(flows, **thresholds)`` into the public ``name(df, **thresholds)`` and register it.
+
+    ``records`` selects the prepared records that can be a finding's evidence
+    (None: the detector counts its own); ``oriented`` says the finding's
+    ``src``/``dst``/``dst_port`` are the conversation's client, server and
+    service port rather than the record's own fields.
+    """
+
+    def wrap(impl: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+        name = impl.__name__
+        params = [p for p in inspect.signature(impl).parameters.values() if p.name != "f"]
+
+        def public(df: pd.DataFrame, *, local_networks: Sequence[str] | str | None = None, **kw: Any):
+            _check_kwargs(name, kw, {p.name for p in params})
+            f = prepare(df, local_networks)
+            return _finish(DETECTORS[name], f, impl(f, **kw))
+
+        public.__name__ = public.__qualname__ = name
+        public.__doc__ = impl.__doc__
+        public.__module__ = impl.__module__  # its doctest runs with the detector's module
+        public.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter("df", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="pd.DataFrame"),
+                *params,
+                inspect.Parameter(
+                    "local_networks",
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=None,
+                    annotation="Sequence[str] | str | None",
+                ),
+            ],
+            return_annotation="pd.DataFrame",
+        )
+        DETECTORS[name] = _Spec(name, public, impl, records, oriented)
+        return public
+
+    return wrap
+
+
+def _check_kwargs(name: str, given: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(given) - allowed)
+    if unknown:
+        raise TypeError(f"{name}() got unknown threshold(s) {unknown}; it takes {sorted(allowed)}")
+
+
+def _finish(spec: _Spec, f: Flows, raw: pd.DataFrame) -> pd.DataFrame:
+    """Codes -> strings, evidence counts, typed columns, sorted."""
+    if raw is None or len(raw) == 0:
+        return _empty_findings()
+    raw = raw.reset_index(drop=True)
+    if "evidence_count" not in raw:
+        raw["evidence_count"] = _count_evidence(spec, f, raw)
+    out = raw.copy()
+    out["detector"] = spec.name
+    if spec.name != "data_quality":
+        for c in ("src", "dst"):
+            codes = raw[c].to_numpy(dtype=np.int64)
+            out[c] = pd.array(np.where(codes >= 0, f.addr[np.clip(codes, 0, None)], None), dtype="string")
+    for c in ("dst_port", "protocol"):
+        v = raw[c].to_numpy(dtype=np.int64)
+        out[c] = pd.Series(v).where(v >= 0).astype("Int64").array
+    typed = _typed(out)
+    return typed.sort_values(["start", "src", "dst"], kind="stable", ignore_index=True)
+
+
+def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> np.ndarray:
+    """Records behind each finding, counted the way :func:`evidence` selects them."""
+    counts = np.zeros(len(raw), dtype=np.int64)
+    if spec.records is None:  # data_quality counts its own
+        return counts
+    mask = spec.records(f)
+    names = ("cli", "srv", "svc", "proto") if spec.oriented else ("src", "dst", "dport", "proto")
+    fields = ("src", "dst", "dst_port", "protocol")
+    t = f.a["start"][mask]
+    sub = {n: f.a[n][mask] for n in names}
+    on = raw[list(fields)].to_numpy(dtype=np.int64) >= 0
+    pattern_id = on @ np.array([1, 2, 4, 8])
+    for pid in np.unique(pattern_id):
+        rows = np.flatnonzero(pattern_id == pid)
+        used = [i for i in range(4) if pid >> i & 1]
+        if not used:
+            continue
+        # one int64 key per record and per finding, built over both so the codes agree
+        nrec = int(mask.sum())
+        cols = [np.concatenate([sub[names[i]], raw[fields[i]].to_numpy(dtype=np.int64)[rows]]) for i in used]
+        k = key(*cols)
+        krec, kfind = k[:nrec], k[nrec:]
+        sel = isin(krec, kfind)
+        m = pd.DataFrame({"k": krec[sel], "t": t[sel]}).merge(
+            pd.DataFrame(
+                {
+                    "k": kfind,
+                    "i": rows,
+                    "t0": raw["start"].to_numpy(dtype=np.int64)[rows],
+                    "t1": raw["end"].to_numpy(dtype=np.int64)[rows],
+                }
+            ),
+            on="k",
+        )
+        inside = (m["t"] >= m["t0"]).to_numpy() & (m["t"] <= m["t1"]).to_numpy()
+        counts += np.bincount(m["i"].to_numpy()[inside], minlength=len(raw))
+    return counts

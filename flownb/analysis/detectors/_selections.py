@@ -1,0 +1,62 @@
+"""Record selections shared by detection and evidence: which prepared records a detector looks at."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from flownb.analysis._flows import Flows
+
+
+def _requests(f: Flows) -> np.ndarray:
+    return ~f.a["resp"]
+
+
+def _tcp_udp_requests(f: Flows) -> np.ndarray:
+    p = f.a["proto"]
+    return ~f.a["resp"] & ((p == 6) | (p == 17))
+
+
+def _inbound_public_accepted(f: Flows) -> np.ndarray:
+    a = f.a
+    return ~a["resp"] & a["accept"] & a["src_public"] & a["dst_local"]
+
+
+def _accepted_tcp_requests(f: Flows) -> np.ndarray:
+    return ~f.a["resp"] & f.a["accept"] & (f.a["proto"] == 6)
+
+
+def _egress(f: Flows) -> np.ndarray:
+    return f.a["src_local"] & f.a["dst_public"]
+
+
+def _egress_accepted(f: Flows) -> np.ndarray:
+    return f.a["src_local"] & f.a["dst_public"] & f.a["accept"]
+
+
+def _egress_requests(f: Flows) -> np.ndarray:
+    return ~f.a["resp"] & f.a["src_local"] & f.a["dst_public"]
+
+
+def _rows(a: dict[str, np.ndarray], m: np.ndarray, **columns: str | np.ndarray) -> pd.DataFrame:
+    """The rows of ``m`` as a frame: each column is a key of ``a`` or a full-length array, renamed."""
+    return pd.DataFrame({name: (a[c] if isinstance(c, str) else c)[m] for name, c in columns.items()})
+
+
+def _accepted(f: Flows) -> np.ndarray:
+    return f.a["accept"]
+
+
+def _rejected(f: Flows) -> np.ndarray:
+    return f.a["reject"]
+
+
+def _all(f: Flows) -> np.ndarray:
+    return np.ones(f.n, dtype=bool)
+
+
+def _failed(f: Flows) -> np.ndarray:
+    """Attempts that did not become a conversation: rejected, unanswered, answered by RST or blocked back."""
+    a = f.a
+    rst_back = (a["rev_flags"] >= 0) & ((a["rev_flags"] & 4) > 0) & ((a["rev_flags"] & 16) == 0)
+    return a["reject"] | ~a["rev"] | rst_back | a["rev_reject"]

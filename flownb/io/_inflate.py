@@ -1,0 +1,187 @@
+"""gzip inflate with the fastest library installed: ISA-L, then zlib-ng, then zlib.
+
+AWS delivers flow logs to S3 as gzip text objects, several gzip members
+concatenated in one object being valid (VPC User Guide, "Flow log files"; RFC
+1952, section 2.2), so inflating is the largest cost of a read after parsing.
+Two libraries on the package index inflate faster than zlib and release the GIL
+while they work, so the objects of a read are inflated on every core at once:
+
+* ``isal`` (python-isal: bindings to Intel's ISA-L, whose inflate is written in
+  assembly) inflated flownb's benchmark file at about 3.5x zlib's speed;
+* ``zlib-ng`` (python-zlib-ng) at about 2.5x.
+
+Both are in the ``fast`` extra (``pip install 'flownb[fast]'``). When neither is
+installed, Arrow's gzip stream (built on zlib) inflates files and Python's
+``zlib`` the objects already in memory; the records and the damage reports are
+the same with every library. Measured by ``benchmarks/read.py``, which times
+each library in one run.
+
+The choice can be forced with :func:`use` (tests and benchmarks do).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import io
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+__all__ = ["NAMES", "Inflater", "backend", "gunzip", "gunzip_prefix", "use"]
+
+#: The libraries flownb can inflate with, fastest first.
+NAMES = ("isal", "zlib-ng", "zlib")
+_MODULES = {"isal": ("isal.isal_zlib", "isal.igzip"), "zlib-ng": ("zlib_ng.zlib_ng", "zlib_ng.gzip_ng")}
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class Inflater:
+    """One inflate library: a zlib-like module and, for the fast ones, its gzip module."""
+
+    name: str
+    zlib: Any
+    gzip: Any | None = None
+
+    @property
+    def errors(self) -> tuple[type[BaseException], ...]:
+        """What the library raises on damaged gzip data (truncated, corrupt, trailing junk)."""
+        return (OSError, EOFError, self.zlib.error)
+
+    def open(self, raw: pa.NativeFile) -> Any:
+        """A stream of the decompressed content of ``raw`` (every member); closing it closes ``raw``."""
+        if self.gzip is None:
+            return pa.CompressedInputStream(raw, "gzip")
+        return _Stream(self.gzip.GzipFile(fileobj=raw, mode="rb"), raw)
+
+
+class _Stream(io.RawIOBase):
+    """A fast library's gzip reader over a raw file, closing both together."""
+
+    def __init__(self, gz: Any, raw: pa.NativeFile) -> None:
+        self._gz, self._raw = gz, raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        return self._gz.readinto(b)
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._gz.read(-1 if size is None else size)
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._gz.close()
+            finally:
+                self._raw.close()
+        super().close()
+
+
+def _load(name: str) -> Inflater | None:
+    if name == "zlib":
+        return Inflater("zlib", zlib)
+    try:
+        zmod, gmod = (importlib.import_module(m) for m in _MODULES[name])
+    except ImportError:
+        return None
+    return Inflater(name, zmod, gmod)
+
+
+_forced: Inflater | None = None
+
+
+def backend() -> Inflater:
+    """The library forced with :func:`use`, else the fastest installed (see :data:`NAMES`)."""
+    return _forced or _fastest()
+
+
+@functools.cache
+def _fastest() -> Inflater:
+    for name in NAMES:
+        found = _load(name)
+        if found is not None:
+            return found
+    raise AssertionError("unreachable: zlib is always there")  # pragma: no cover
+
+
+def use(name: str | None) -> Inflater:
+    """Force one library of :data:`NAMES`, or with None look again for the fastest installed; returns it.
+
+    Raises ``ModuleNotFoundError`` naming the extra when the library is not installed.
+
+    Examples
+    --------
+    >>> from flownb.io import _inflate
+    >>> _inflate.use("zlib").name
+    'zlib'
+    >>> _inflate.use(None).name in _inflate.NAMES
+    True
+    """
+    global _forced
+    _fastest.cache_clear()
+    if name is None:
+        _forced = None
+        return backend()
+    if name not in NAMES:
+        raise ValueError(f"'name' must be one of {list(NAMES)}, got {name!r}")
+    found = _load(name)
+    if found is None:
+        raise ModuleNotFoundError(
+            f"the {name} library is not installed; install it with: pip install 'flownb[fast]'"
+        )
+    _forced = found
+    return found
+
+
+def gunzip(data: bytes | memoryview) -> tuple[bytes, str | None]:
+    """Decompress every gzip member of ``data``; on damage, what was readable and what was lost.
+
+    Returns ``(text, problem)``: ``problem`` is None when the whole of ``data``
+    was valid gzip (zero bytes padding the end are allowed, as gzip allows them),
+    else a sentence for the bad-lines report, and ``text`` holds the members
+    (and the part of a member) read before the damage.
+    """
+    inflater = backend()
+    if inflater.gzip is not None:
+        try:
+            return inflater.gzip.decompress(data), None
+        except inflater.errors:
+            pass  # find out exactly what is readable, below
+    return gunzip_prefix(data, inflater)
+
+
+def gunzip_prefix(raw: bytes | memoryview, inflater: Inflater | None = None) -> tuple[bytes, str | None]:
+    """Decompress as many gzip members as are readable; say what was lost.
+
+    Each member's CRC-32 and length are checked as it is read (a mismatch is
+    reported as corrupt data).
+    """
+    z = (inflater or backend()).zlib
+    chunks: list[bytes] = []
+    view = memoryview(raw)
+    pos = 0
+    problem = None
+    while pos < len(view):
+        d = z.decompressobj(wbits=31)
+        try:
+            chunks.append(d.decompress(view[pos:]))
+            chunks.append(d.flush())
+        except z.error as exc:
+            problem = f"gzip data is corrupt ({exc}); the rest of the object is lost"
+            break
+        if not d.eof:
+            problem = "gzip data is truncated; the rest of the object is lost"
+            break
+        rest = d.unused_data
+        pos = len(view) - len(rest)
+        if rest and not rest.startswith(_GZIP_MAGIC):
+            if rest.strip(b"\x00"):
+                problem = "trailing bytes after the last gzip member were not gzip data"
+            break
+    chunks = [c for c in chunks if c]
+    return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), problem

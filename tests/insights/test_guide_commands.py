@@ -1,0 +1,344 @@
+"""The commands added for issue 17, each example of its CloudWatch Logs User Guide page run as a test.
+
+Pages (CloudWatch Logs User Guide, "CloudWatch Logs Insights language query syntax"): "limit",
+"unnest", "filldown", "fillmissing", "addtotals", "lookup", "diff", "parse", and "Boolean,
+comparison, numeric, datetime, and other functions" (structure types, JSON and datetime functions),
+"stats" (the units of bin()). Expected answers are computed here with pandas, never with flownb.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import flownb
+from flownb.insights import InsightsQueryError, InsightsSyntaxError, parse
+
+from .conftest import run
+
+
+def events(messages: list, start: str = "2026-01-01T00:00:00Z", step: str = "1min") -> pd.DataFrame:
+    """A JSON log group: one @message per event, one minute apart (oldest first)."""
+    times = pd.date_range(start, periods=len(messages), freq=step)
+    texts = [m if isinstance(m, str) else json.dumps(m) for m in messages]
+    return pd.DataFrame({"@timestamp": times, "@message": pd.array(texts, dtype="str")})
+
+
+# -- limit (page "limit", "limit any") ----------------------------------------------------------
+def test_limit_page_example_returns_the_25_most_recent(flows):
+    out = run(flows, "fields @timestamp, @message | sort @timestamp desc | limit 25")
+    assert out["@timestamp"].tolist() == sorted(flows["start"], reverse=True)[:25]
+
+
+def test_limit_any_page_example_returns_one_event(flows):
+    out = run(flows, "fields @message | limit any 1")
+    assert len(out) == 1 and out["@message"].iloc[0] in set(flownb.insights._fields.message(flows))
+
+
+def test_limit_goes_to_100000_and_no_further(flows):
+    big = pd.concat([flows] * 30, ignore_index=True)
+    assert len(run(big, "fields srcAddr | limit 100000")) == 100_000
+    with pytest.raises(InsightsSyntaxError, match="at most 100,000") as err:
+        parse("fields srcAddr | limit 100001")
+    assert err.value.column == len("fields srcAddr | limit ") + 1
+    assert "^" in str(err.value)
+
+
+def test_limit_any_takes_records_in_the_order_read_not_newest_first(flows):
+    out = run(flows, "fields startTime | limit any 5")
+    assert out["startTime"].tolist() == flows["start"].head(5).tolist()
+
+
+# -- unnest and the structure types (pages "unnest", "Structure types", "JSON functions") ---------
+def test_unnest_page_first_example():
+    df = events([{"events": [{"name": "exception"}, {"name": "user action"}]}])
+    out = run(df, "fields jsonParse(@message) as json_message | unnest json_message.events into event "
+                  "| display event.name")  # fmt: skip
+    assert out["event.name"].tolist() == ["exception", "user action"]
+
+
+def test_unnest_page_second_example_filters_items():
+    df = events([{"accounts": [{"type": "internal", "id": 1}, {"type": "external", "id": 2}]},
+                 {"accounts": [{"type": "internal", "id": 3}]}])  # fmt: skip
+    out = run(df, 'fields jsonParse(@message) as js | unnest js.accounts into account '
+                  '| filter account.type = "internal" | display account.id')  # fmt: skip
+    assert sorted(out["account.id"].tolist()) == [1, 3]
+
+
+def test_unnest_page_third_example_aggregates():
+    df = events([{"x": 1}, {"x": 2}])
+    df["trimmedData"] = pd.array(
+        [json.dumps([{"accountId": "a", "droppedSpans": 3}, {"accountId": "b", "droppedSpans": 1}]),
+         json.dumps([{"accountId": "a", "droppedSpans": 4}])],
+        dtype="str",
+    )  # fmt: skip
+    out = run(df, "fields jsonParse(trimmedData) as accounts | unnest accounts into account "
+                  "| stats sum(account.droppedSpans) as n by account.accountId | sort n desc | limit 10")  # fmt: skip
+    assert out.values.tolist() == [["a", 7], ["b", 1]]
+
+
+def test_unnest_treats_a_scalar_as_a_list_of_one_and_keeps_records_without_the_field():
+    df = events([{"v": [1, 2, 3]}, {"v": "one"}, {"w": 1}, {"v": []}])
+    out = run(df, "fields jsonParse(@message) as j | sort @timestamp asc | unnest j.v into item | display item")
+    items = out["item"].astype(object).where(out["item"].notna(), None).tolist()
+    assert items == [1, 2, 3, "one", None]
+    assert len(out) == 5  # 3 + 1 (the string) + 1 (no field, kept) + 0 (empty list)
+
+
+def test_structure_types_page_examples():
+    df = events([{"status_code": 200, "list": [10, 20]}, {"status_code": 500, "list": [30]},
+                 {"status_code": 200, "list": []}])  # fmt: skip
+    out = run(df, "fields jsonParse(@message) as json_message | stats count() by json_message.status_code")
+    assert sorted(out.values.tolist()) == [[200, 2], [500, 1]]
+    first = run(df, "fields jsonParse(@message) as m | fields m.list[0] as first | sort @timestamp asc")
+    assert first["first"].tolist()[:2] == [10, 30] and first["first"].isna().tolist()[2]
+
+
+def test_jsonstringify_gives_back_compact_json_and_bad_json_is_missing():
+    df = events([{"a": {"b": [1, 2]}}, "not json"])
+    out = run(df, "fields jsonParse(@message) as j | fields jsonStringify(j.a) as s | sort @timestamp asc")
+    assert out["s"].tolist()[0] == '{"b":[1,2]}' and pd.isna(out["s"].tolist()[1])
+
+
+# -- filldown (page "filldown") ---------------------------------------------------------------------
+def test_filldown_page_example_fills_host_and_cpu_fields():
+    df = events(["a", "b", "c"])
+    df["host"] = pd.array(["h1", None, None], dtype="str")
+    df["cpu_user"] = pd.array([1.0, None, 3.0], dtype="Float64")
+    df["cpu_system"] = pd.array([None, 5.0, None], dtype="Float64")
+    df["other"] = pd.array(["x", None, None], dtype="str")
+    out = run(df, "fields @timestamp, host, cpu_user, cpu_system, other | sort @timestamp asc "
+                  "| filldown host cpu*")  # fmt: skip
+    assert out["host"].tolist() == ["h1", "h1", "h1"]
+    assert out["cpu_user"].tolist() == [1.0, 1.0, 3.0]
+    assert out["cpu_system"].isna().tolist() == [True, False, False]
+    assert out["other"].isna().tolist() == [False, True, True]  # not named, not filled
+
+
+def test_filldown_without_fields_fills_every_field():
+    df = events(["a", "b"])
+    df["host"] = pd.array(["h1", None], dtype="str")
+    out = run(df, "fields host | sort @timestamp asc | filldown")
+    assert out["host"].tolist() == ["h1", "h1"]
+
+
+# -- fillmissing (page "fillmissing") ----------------------------------------------------------------
+def test_fillmissing_page_example_fills_empty_minutes_with_zero():
+    df = events(["a", "b", "c", "d"], step="1min")
+    df = df.iloc[[0, 3]].reset_index(drop=True)  # minutes 0 and 3 only
+    df["latency"] = pd.array([10, 30], dtype="Int64")
+    out = run(df, "fields @timestamp, latency | stats avg(latency) as avg_latency by bin(1m) "
+                  "| fillmissing with 0 for avg_latency")  # fmt: skip
+    assert len(out) == 4
+    assert out["avg_latency"].tolist() == [30, 0, 0, 10]  # newest first, as stats by bin() returns
+    assert out["bin(1m)"].tolist() == sorted(pd.date_range("2026-01-01", periods=4, freq="1min", tz="UTC"),
+                                             reverse=True)  # fmt: skip
+
+
+def test_fillmissing_without_a_value_leaves_the_fields_missing_and_needs_bin(flows):
+    df = events(["a", "b", "c"], step="2min")
+    out = run(df, "stats count(*) as n by bin(1m) | fillmissing")
+    assert len(out) == 5 and out["n"].isna().sum() == 2
+    with pytest.raises(InsightsQueryError, match=r"stats \.\.\. by bin"):
+        run(flows, "stats count(*) by srcAddr | fillmissing")
+
+
+# -- addtotals (page "addtotals") ---------------------------------------------------------------------
+@pytest.fixture
+def numbers():
+    df = events(["1", "2", "3"])
+    for name, values in {"a": [1, 2, 3], "b": [10, 20, 30], "price": [5, 6, 7], "tax": [1, 1, 2],
+                         "qty": [2, 2, 2], "val": [4, 5, 6], "x": [7, 8, 9]}.items():  # fmt: skip
+        df[name] = pd.array(values, dtype="Int64")
+    return df
+
+
+def test_addtotals_page_examples(numbers):
+    out = run(numbers, "fields a, b | sort @timestamp asc | addtotals")
+    assert out["Total"].tolist() == [11, 22, 33]
+    out = run(numbers, "fields price, tax, qty | sort @timestamp asc | addtotals price, tax")
+    assert out["Total"].tolist() == [6, 7, 9]
+    out = run(numbers, "fields val | addtotals fieldname=RowSum")
+    assert list(out.columns) == ["val", "RowSum"] and sorted(out["RowSum"].tolist()) == [4, 5, 6]
+    out = run(numbers, "fields x | addtotals col=true x")
+    assert len(out) == 4 and out["x"].tolist()[-1] == 24
+
+
+def test_addtotals_row_false_col_true_adds_only_the_summary_row(flows):
+    out = run(flows, "stats count(*) as n, sum(bytes) as b by action | addtotals row=false col=true")
+    assert "Total" not in out.columns
+    assert out["n"].tolist()[-1] == len(flows) and out["b"].tolist()[-1] == int(flows["bytes"].sum())
+
+
+# -- lookup (page "lookup") -----------------------------------------------------------------------------
+@pytest.fixture
+def user_data(tmp_path):
+    path = tmp_path / "user_data.csv"
+    path.write_text("id,name,email,department\n1,Ana,ana@example.com,Net\n2,Bo,bo@example.com,Sec\n")
+    return path
+
+
+def test_lookup_page_example_enriches_events_from_a_csv_table(user_data):
+    df = events(["x", "y", "z"])
+    df["id"] = pd.array(["1", "2", "3"], dtype="str")
+    out = run(df, "fields id | lookup user_data id as id OUTPUT name, email | sort @timestamp asc",
+              tables={"user_data": user_data})  # fmt: skip
+    assert out["name"].astype(object).where(out["name"].notna(), None).tolist() == ["Ana", "Bo", None]
+    assert out["email"].tolist()[0] == "ana@example.com"
+
+
+def test_lookup_names_ports_on_flow_logs_from_a_dataframe(flows):
+    ports = pd.DataFrame({"port": [22, 443], "service": ["ssh", "https"]})
+    out = run(flows, "lookup ports port as dstPort OUTPUT service | stats count(*) as n by service",
+              tables={"ports": ports})  # fmt: skip
+    counts = dict(zip(out["service"].astype(object), out["n"], strict=True))
+    assert counts["ssh"] == int((flows["dstport"] == 22).sum())
+    assert counts["https"] == int((flows["dstport"] == 443).sum())
+
+
+def test_lookup_of_an_unknown_table_says_how_to_pass_one(flows):
+    with pytest.raises(InsightsQueryError, match="tables="):
+        run(flows, "lookup nope a as srcAddr OUTPUT b")
+
+
+def test_lookup_match_is_exact_and_case_sensitive():
+    df = events(["x", "y"])
+    df["code"] = pd.array(["ABC", "abc"], dtype="str")
+    table = pd.DataFrame({"code": ["ABC"], "meaning": ["upper"]})
+    out = run(df, "lookup t code as code OUTPUT meaning | sort @timestamp asc", tables={"t": table})
+    assert out["meaning"].isna().tolist() == [False, True]
+
+
+# -- diff (page "diff") ----------------------------------------------------------------------------------
+def test_diff_finds_what_is_new_in_the_current_period(flows):
+    t0 = flows["start"].min()
+    mid = t0 + (flows["start"].max() - t0) / 2
+    out = run(flows, "stats count(*) as n by srcAddr | diff")
+    now = flows[flows["start"] >= mid].groupby(flows["srcaddr"].astype(object), dropna=False).size()
+    before = flows[flows["start"] < mid].groupby(flows["srcaddr"].astype(object), dropna=False).size()
+    new = {a for a in now.index if a not in before.index}
+    got_new = set(out.loc[out["@diff"] == "new", "srcAddr"].astype(object))
+    assert got_new == {a for a in new if isinstance(a, str)}
+    both = out[out["@diff"] == "both"]
+    for _, row in both.head(5).iterrows():
+        assert row["n"] == now[row["srcAddr"]] and row["n.previous"] == before[row["srcAddr"]]
+        assert row["n.change"] == row["n"] - row["n.previous"]
+    assert set(out["@diff"]) <= {"new", "gone", "both"}
+    assert out.attrs["diff_periods"]["previous"][1] == out.attrs["diff_periods"]["current"][0]
+
+
+def test_diff_with_a_time_range_compares_with_the_range_before(flows):
+    t0 = flows["start"].min().floor("1h") + pd.Timedelta("2h")
+    t1 = t0 + pd.Timedelta("1h")
+    out = run(flows, "stats count(*) as n | diff", start=t0, end=t1)
+    assert out["n"].tolist() == [int(((flows["start"] >= t0) & (flows["start"] <= t1)).sum())]
+    before = (flows["start"] >= t0 - pd.Timedelta("1h")) & (flows["start"] < t0)
+    assert out["n.previous"].tolist() == [int(before.sum())]
+
+
+def test_diff_previous_day_compares_with_the_same_time_the_day_before():
+    df = events(["a"] * 3 + ["b"] * 2, start="2026-01-01T10:00:00Z", step="1min")
+    df.loc[3:, "@timestamp"] = df.loc[3:, "@timestamp"] + pd.Timedelta("1D")
+    df["@message"] = pd.array(["a", "a", "x", "a", "y"], dtype="str")
+    out = run(df, "fields @message as m | diff previousDay | sort m")
+    got = {r["m"]: r["@diff"] for _, r in out.iterrows()}
+    assert got == {"a": "both", "x": "gone", "y": "new"}
+
+
+def test_diff_without_stats_or_fields_says_what_it_needs(flows):
+    with pytest.raises(InsightsQueryError, match=r"stats \.\.\. by or a fields"):
+        run(flows, "filter action = 'REJECT' | diff")
+    with pytest.raises(InsightsSyntaxError, match="unknown diff modifier"):
+        parse("stats count(*) | diff previousYear")
+
+
+# -- parse (page "parse") --------------------------------------------------------------------------------
+def test_parse_page_glob_examples():
+    df = events(["user=ana, method:GET, latency := 10", "user=ana, method:GET, latency := 30",
+                 "user=bo, method:PUT, latency := 5"])  # fmt: skip
+    df["@logStream"] = pd.array(["prod/api/i-1/s1", "prod/api/i-2/s2", "dev/web/i-3/s1"], dtype="str")
+    out = run(df, 'parse @message "user=*, method:*, latency := *" as @user, @method, @latency '
+                  "| stats avg(@latency) by @method, @user")  # fmt: skip
+    assert sorted(out.values.tolist()) == [["GET", "ana", 20.0], ["PUT", "bo", 5.0]]
+    out = run(
+        df, 'parse @logStream "*/*/*/*" as env, service, instance, shard | stats count(*) by env, service'
+    )
+    assert sorted(out.values.tolist()) == [["dev", "web", 1], ["prod", "api", 2]]
+
+
+def test_parse_page_chained_parse():
+    df = events(["GET url=/api/v2/users/42", "GET url=/api/v1/users/7"])
+    out = run(df, 'parse @message "url=*" as url | parse url "/api/*/users/*" as apiVersion, userId '
+                  "| display apiVersion, userId | sort userId")  # fmt: skip
+    assert out.values.tolist() == [["v2", "42"], ["v1", "7"]]
+
+
+def test_parse_page_regex_examples(flows):
+    df = events(["user=ana, method:GET, latency := 10", "user=bo, method:PUT, latency := 5"])
+    out = run(df, "parse @message /user=(?<user2>.*?), method:(?<method2>.*?), latency := (?<latency2>.*?)$/ "
+                  "| stats avg(latency2) by method2, user2")  # fmt: skip
+    assert sorted(out.values.tolist()) == [["GET", "ana", 10.0], ["PUT", "bo", 5.0]]
+    eni = run(flows, "parse @message /(?<NetworkInterface>eni-.*?) / | display NetworkInterface, @message")
+    assert set(eni["NetworkInterface"].astype(object)) <= set(flows["interface_id"].astype(object))
+
+
+def test_parse_multi_gives_one_record_per_match():
+    df = events(["ports 22 80 443", "no ports here"])
+    out = run(df, "parse @message /(?<port>\\d+)/ multi | display port, @message | sort @timestamp asc")
+    assert out["port"].astype(object).where(out["port"].notna(), None).tolist() == ["22", "80", "443", None]
+
+
+@pytest.mark.parametrize("mode", ["logfmt", "csv"])
+def test_parse_modes_flownb_does_not_run_say_why(mode):
+    with pytest.raises(InsightsSyntaxError, match=f"{mode} mode is not supported"):
+        parse(f"parse @message {mode}")
+
+
+# -- functions: now() and the documented bin() units --------------------------------------------------
+def test_now_is_the_query_start_in_epoch_seconds_and_can_be_fixed(flows):
+    out = run(flows, "fields now() as t | limit 1", now="2026-12-03T08:00:00Z")
+    assert out["t"].tolist() == [int(pd.Timestamp("2026-12-03T08:00:00Z").timestamp())]
+    recent = run(flows, "filter toMillis(@timestamp) >= now() * 1000 - 3600000 | stats count(*) as n",
+                 now=flows["start"].max())  # fmt: skip
+    cutoff = flows["start"].max() - pd.Timedelta("1h")
+    assert recent["n"].tolist() == [int((flows["start"] >= cutoff).sum())]
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["millisecond", "milliseconds", "ms", "msec", "msecs", "second", "seconds", "s", "sec", "secs", "minute",
+     "minutes", "m", "min", "mins", "hour", "hours", "h", "hr", "hrs", "day", "days", "d", "week", "weeks",
+     "w", "month", "months", "mo", "mon", "mons", "quarter", "quarters", "q", "qtr", "qtrs", "year", "years",
+     "y", "yr", "yrs"],
+)  # fmt: skip
+def test_every_documented_bin_unit_is_accepted(flows, unit):
+    out = run(flows, f"stats count(*) as n by bin(1{unit})")
+    assert out["n"].sum() == len(flows)
+
+
+def test_the_new_commands_never_change_the_input(flows):
+    before = flows.copy()
+    run(flows, "fields srcAddr, bytes | addtotals col=true | filldown")
+    run(flows, "stats count(*) as n by bin(1m) | fillmissing with 0 for n")
+    pd.testing.assert_frame_equal(flows, before)
+    assert np.all(flows.columns == before.columns)
+
+
+# -- the support table (flownb/insights/SUPPORT.md) ---------------------------------------------------------
+def test_the_support_table_names_every_command_and_function():
+    from pathlib import Path
+
+    from flownb.insights import AGGREGATIONS, COMMANDS, FUNCTIONS
+    from flownb.insights._catalog import UNSUPPORTED_COMMANDS
+
+    text = (Path(flownb.insights.__file__).parent / "SUPPORT.md").read_text(encoding="utf-8")
+    table = text.lower()
+    for name in (*COMMANDS, *UNSUPPORTED_COMMANDS):
+        assert f"| `{name}` |" in table, name
+    for name in (*FUNCTIONS, *AGGREGATIONS):
+        assert f"`{name}`" in text, name
+    for reason in UNSUPPORTED_COMMANDS.values():  # the table says why, as the error does
+        assert reason.split(" ")[0] in text
