@@ -26,9 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .. import schema
+from .. import _arrow, schema
 from .._provenance import Provenance, attach
-from ..io import _arrow
 from ..io._errors import FlowLogSourceError
 from ..io._select import Selection, TimeLike
 from . import _store
