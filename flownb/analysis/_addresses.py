@@ -4,10 +4,8 @@
 distinct values (its categories, or ``pd.factorize`` of it) are classified, and
 the answer is spread over the records with an integer ``take``.
 
-Scopes follow the IANA special-purpose address registries and RFC 1918 /
-RFC 6598 / RFC 4193. Documentation ranges (192.0.2.0/24, 198.51.100.0/24,
-203.0.113.0/24, 2001:db8::/32) count as *public*: the AWS documentation uses
-them as stand-ins for internet addresses.
+Scopes are decided once, in :mod:`flownb._scope` (IANA special-purpose
+registries, RFC 1918 / RFC 6598 / RFC 4193; documentation ranges are *public*).
 
 Examples
 --------
@@ -22,7 +20,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +27,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .. import _scope as _scopes
 
 __all__ = [
     "SCOPES",
@@ -42,50 +41,9 @@ __all__ = [
     "scope_of",
 ]
 
-#: Address scopes, in the order they are listed.
-SCOPES = ("private", "shared", "link-local", "loopback", "multicast", "reserved", "public")
-
-_V4 = [
-    (ipaddress.ip_network("10.0.0.0/8"), "private"),
-    (ipaddress.ip_network("172.16.0.0/12"), "private"),
-    (ipaddress.ip_network("192.168.0.0/16"), "private"),
-    (ipaddress.ip_network("100.64.0.0/10"), "shared"),  # RFC 6598 carrier-grade NAT
-    (ipaddress.ip_network("169.254.0.0/16"), "link-local"),
-    (ipaddress.ip_network("127.0.0.0/8"), "loopback"),
-    (ipaddress.ip_network("224.0.0.0/4"), "multicast"),
-    (ipaddress.ip_network("0.0.0.0/8"), "reserved"),
-    (ipaddress.ip_network("240.0.0.0/4"), "reserved"),
-]
-_V6 = [
-    (ipaddress.ip_network("fc00::/7"), "private"),  # RFC 4193 unique local
-    (ipaddress.ip_network("fe80::/10"), "link-local"),
-    (ipaddress.ip_network("::1/128"), "loopback"),
-    (ipaddress.ip_network("ff00::/8"), "multicast"),
-    (ipaddress.ip_network("::/128"), "reserved"),
-]
-
-
-@functools.lru_cache(maxsize=1 << 18)
-def _parse(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        return None
-
-
-@functools.lru_cache(maxsize=1 << 18)
-def _scope(text: str) -> str | None:
-    try:
-        addr = ipaddress.ip_address(text)
-    except ValueError:
-        return None
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        addr = addr.ipv4_mapped
-    table = _V4 if addr.version == 4 else _V6
-    for net, name in table:
-        if addr in net:
-            return name
-    return "public"
+#: Address scopes, in the order they are listed (decided in :mod:`flownb._scope`).
+SCOPES = _scopes.SCOPES
+_scope = _scopes.scope  # one address's scope, for a single endpoint
 
 
 def codes_and_values(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -122,8 +80,21 @@ def map_distinct(col: pd.Series, func: Callable[[Any], Any], *, dtype: str | Non
 
 
 def scope_of(col: pd.Series) -> pd.Series:
-    """Address scope of each address: private, shared, link-local, loopback, multicast, reserved, public."""
-    return map_distinct(col, lambda v: _scope(str(v)))
+    """Address scope of each address: private, shared, link-local, loopback, multicast, reserved, public.
+
+    The scopes are decided in :mod:`flownb._scope`, once per distinct address.
+    """
+    codes, values = codes_and_values(col)
+    per_value = _scopes.scope_codes(np.asarray(values, dtype=object)).astype(np.int64)
+    used = np.unique(per_value[per_value >= 0])
+    remap = np.full(len(SCOPES) + 1, -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    table = np.append(remap[per_value], -1)  # a missing address (code -1) picks the trailing -1
+    return pd.Series(
+        pd.Categorical.from_codes(table[codes], categories=pd.Index([SCOPES[i] for i in used], dtype=object)),
+        index=col.index,
+        name=col.name,
+    )
 
 
 def _prefix(text: str, v4: int, v6: int) -> str | None:
@@ -197,9 +168,6 @@ def matches(col: pd.Series, networks: list) -> np.ndarray:
         table[:-1] = np.asarray(pd.Index(values).isin(singles), dtype=bool)
     if blocks:
         used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(values)))
-        for i in used:
-            if table[i]:
-                continue
-            a = _parse(str(values[i]))
-            table[i] = a is not None and any(a.version == n.version and a in n for n in blocks)
+        todo = used[~table[used]]
+        table[todo] = _scopes.in_networks(np.asarray(values, dtype=object)[todo].astype(str), blocks)
     return table[codes]

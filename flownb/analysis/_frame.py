@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from .._columns import require_columns, require_frame, unknown_column
 from ._addresses import codes_and_values, prefix_of
 
 __all__ = [
@@ -26,15 +27,9 @@ _CIDR_RE = re.compile(r"^(?P<col>[a-z_]+)/(?P<v4>\d{1,2})(?:/(?P<v6>\d{1,3}))?$"
 
 
 def require(df: pd.DataFrame, columns: list[str], what: str) -> None:
-    """Raise a ValueError naming the missing columns and what needs them."""
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{what} takes a flow log DataFrame, got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(
-            f"{what} needs the column(s) {missing}, which this frame does not have (its columns: "
-            f"{list(df.columns)}); read flow logs whose format includes these fields"
-        )
+    """Raise the one missing-column error (:mod:`flownb._columns`) naming what needs the columns."""
+    require_frame(df, what, strict=True)
+    require_columns(df, columns, what)
 
 
 def int_array(col: pd.Series | None, n: int, fill: int = -1) -> np.ndarray:
@@ -146,13 +141,7 @@ def _one_key(df: pd.DataFrame, key: str) -> tuple[np.ndarray, pd.Series]:
         codes, values = codes_and_values(col)
         return codes, pd.Series(pd.Categorical(values), name=key)
     if key not in df.columns:
-        import difflib
-
-        close = difflib.get_close_matches(key, list(df.columns), n=3)
-        hint = f"; did you mean one of {close}?" if close else ""
-        raise ValueError(
-            f"by: '{key}' is not a column of the frame{hint} (write 'srcaddr/24' to group addresses by network)"
-        )
+        raise unknown_column(key, df.columns, "by", " (write 'srcaddr/24' to group addresses by network)")
     col = df[key]
     codes, values = codes_and_values(col)
     if isinstance(col.dtype, pd.CategoricalDtype):

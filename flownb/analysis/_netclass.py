@@ -1,4 +1,4 @@
-"""Address helpers private to the detectors: one ``ipaddress`` call per distinct value.
+"""Address helpers of the detectors' prepared view, on top of :mod:`flownb._scope`.
 
 Flow logs repeat a few thousand addresses over millions of records, so every
 question about an address (is it public? is it in this CIDR list?) is answered
@@ -16,36 +16,16 @@ Examples
 from __future__ import annotations
 
 import ipaddress
-import socket
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from .. import _scope as _scopes
+
 __all__ = ["address_codes", "classify", "in_networks", "parse_networks"]
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-#: Ranges that never leave a VPC: RFC 1918, shared address space (RFC 6598, allowed as a VPC CIDR),
-#: loopback, link-local, "this network", IPv6 unique-local, link-local and loopback. Every other valid
-#: address counts as public, documentation ranges included (AWS's examples use them as internet hosts).
-LOCAL_RANGES = tuple(
-    ipaddress.ip_network(n)
-    for n in (
-        "10.0.0.0/8",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "0.0.0.0/8",
-        "fc00::/7",
-        "fe80::/10",
-        "::1/128",
-        "::/128",
-    )
-)
+Network = _scopes.Network
 
 
 def parse_networks(values: Iterable[str] | str | None, name: str) -> tuple[Network, ...]:
@@ -71,15 +51,8 @@ def parse_networks(values: Iterable[str] | str | None, name: str) -> tuple[Netwo
     return tuple(out)
 
 
-def _parse(value: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(str(value))
-    except ValueError:
-        return None
-
-
 def classify(addresses: Sequence[str], local_networks: Sequence[Network] = ()) -> pd.DataFrame:
-    """Classify distinct addresses: local (inside the VPC or private) or public (internet).
+    """Classify distinct addresses: local (inside the VPC or not on the internet) or public (internet).
 
     Parameters
     ----------
@@ -92,32 +65,16 @@ def classify(addresses: Sequence[str], local_networks: Sequence[Network] = ()) -
     -------
     DataFrame
         One row per address: ``version`` (4, 6 or 0 when not an address), ``is_local``
-        (inside :data:`LOCAL_RANGES` or ``local_networks``) and ``is_public`` (any other
-        valid address).
+        (any scope but *public* in :mod:`flownb._scope`, or inside ``local_networks``)
+        and ``is_public`` (any other valid address).
     """
-    n = len(addresses)
-    v4 = np.zeros(n, dtype=np.int64)
-    version = np.zeros(n, dtype=np.int8)
-    others = []
-    for i, text in enumerate(addresses):  # one call per distinct address
-        try:
-            v4[i] = int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
-            version[i] = 4
-        except (OSError, TypeError, ValueError):
-            others.append(i)
-    local = np.zeros(n, dtype=bool)
-    is4 = version == 4
-    for net in (*LOCAL_RANGES, *local_networks):
-        if net.version == 4:
-            lo, hi = int(net.network_address), int(net.broadcast_address)
-            local |= is4 & (v4 >= lo) & (v4 <= hi)
-    if others:
-        parsed6 = [_parse(addresses[i]) for i in others]
-        idx = np.array(others)
-        version[idx] = [p.version if p is not None else 0 for p in parsed6]
-        nets6 = [n_ for n_ in (*LOCAL_RANGES, *local_networks) if n_.version == 6]
-        local[idx] = [p is not None and p.version == 6 and any(p in n_ for n_ in nets6) for p in parsed6]
-    valid = version > 0
+    values = np.asarray(addresses, dtype=object)
+    codes = _scopes.scope_codes(values)
+    valid = codes >= 0
+    version = np.where(_scopes.ipv4_ints(values) >= 0, 4, np.where(valid, 6, 0)).astype(np.int8)
+    local = valid & ~_scopes.is_internet(values)
+    if local_networks:
+        local |= _scopes.in_networks(values, local_networks)
     return pd.DataFrame({"version": version, "is_local": local, "is_public": valid & ~local})
 
 
@@ -127,17 +84,8 @@ def in_networks(
     *,
     parsed: Sequence[object] | None = None,
 ) -> np.ndarray:
-    """Boolean array: is each address inside any of ``networks``."""
-    if not networks:
-        return np.zeros(len(addresses), dtype=bool)
-    if parsed is None:
-        parsed = [_parse(a) for a in addresses]
-    out = np.zeros(len(addresses), dtype=bool)
-    for i, ip in enumerate(parsed):
-        if ip is None:
-            continue
-        out[i] = any(ip.version == net.version and ip in net for net in networks)
-    return out
+    """Boolean array: is each address inside any of ``networks`` (see :func:`flownb._scope.in_networks`)."""
+    return _scopes.in_networks(np.asarray(addresses, dtype=object), networks)
 
 
 def address_codes(columns: Sequence[pd.Series]) -> tuple[list[np.ndarray], np.ndarray]:

@@ -25,6 +25,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._protocols import (  # the one protocol table and ephemeral port ranges, re-exported here
+    EPHEMERAL_LINUX,
+    EPHEMERAL_NACL,
+    EPHEMERAL_WINDOWS,
+    PROTOCOLS,
+    protocol_label,
+    protocol_number,
+)
+
 __all__ = [
     "EPHEMERAL_LINUX",
     "EPHEMERAL_NACL",
@@ -38,48 +47,6 @@ __all__ = [
     "protocol_number",
     "server_vote",
 ]
-
-#: IANA protocol numbers -> keyword (58 is IANA's "IPv6-ICMP", written ICMPv6 as people say it).
-PROTOCOLS: dict[int, str] = {
-    0: "HOPOPT",
-    1: "ICMP",
-    2: "IGMP",
-    4: "IPv4",
-    6: "TCP",
-    8: "EGP",
-    9: "IGP",
-    17: "UDP",
-    27: "RDP",
-    41: "IPv6",
-    43: "IPv6-Route",
-    44: "IPv6-Frag",
-    46: "RSVP",
-    47: "GRE",
-    50: "ESP",
-    51: "AH",
-    58: "ICMPv6",
-    59: "IPv6-NoNxt",
-    60: "IPv6-Opts",
-    88: "EIGRP",
-    89: "OSPFIGP",
-    94: "IPIP",
-    97: "ETHERIP",
-    103: "PIM",
-    108: "IPComp",
-    112: "VRRP",
-    115: "L2TP",
-    132: "SCTP",
-    136: "UDPLite",
-    137: "MPLS-in-IP",
-}
-
-_PROTOCOL_ALIASES = {
-    "ipv6-icmp": 58,
-    "icmp6": 58,
-    "ospf": 89,
-    "ip-in-ip": 4,
-    "ipinip": 4,
-}
 
 #: Ports of services commonly run in a VPC (IANA service name registry and the
 #: vendors' documented defaults). A port in this list is taken for the server side.
@@ -163,45 +130,6 @@ SERVICE_PORTS: dict[int, str] = {
     50000: "db2",
     51820: "wireguard",
 }
-
-#: Ephemeral (client) port ranges: Linux's default net.ipv4.ip_local_port_range,
-#: IANA's dynamic range (also Windows' since Vista), and the range the VPC User
-#: Guide tells network ACLs to allow for return traffic from any client.
-EPHEMERAL_LINUX = (32768, 60999)
-EPHEMERAL_WINDOWS = (49152, 65535)
-EPHEMERAL_NACL = (1024, 65535)
-
-
-def protocol_number(protocol: int | str) -> int:
-    """IANA protocol number for a number or a name (``"tcp"``, ``"udp"``, ``"icmp"``, ``"icmpv6"``).
-
-    Raises
-    ------
-    ValueError
-        When the name is unknown or the number is outside 0-255.
-    """
-    if isinstance(protocol, (int, np.integer)) and not isinstance(protocol, bool):
-        number = int(protocol)
-    else:
-        text = str(protocol).strip()
-        if text.isdigit():
-            number = int(text)
-        else:
-            lowered = text.lower()
-            by_name = {v.lower(): k for k, v in PROTOCOLS.items()} | _PROTOCOL_ALIASES
-            if lowered not in by_name:
-                raise ValueError(
-                    f"protocol must be a number 0-255 or one of ['tcp', 'udp', 'icmp', 'icmpv6', ...], got {protocol!r}"
-                )
-            number = by_name[lowered]
-    if not 0 <= number <= 255:
-        raise ValueError(f"protocol must be a number 0-255 (IANA), got {protocol!r}")
-    return number
-
-
-def protocol_label(number: int) -> str:
-    """IANA keyword for a protocol number (the number as text when unassigned here)."""
-    return PROTOCOLS.get(int(number), str(int(number)))
 
 
 def _label_small_ints(col: pd.Series, label, name: str, size: int) -> pd.Series:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
+from .._columns import require_frame
 from ._addresses import codes_and_values, scope_of
 from ._ports import flag_names, protocol_names
 
@@ -172,8 +173,7 @@ def enrich(df: pd.DataFrame) -> pd.DataFrame:
     >>> flownb.analysis.enrich(flownb.samples.load("aws-docs/nat-gateway"))["address_translated"].tolist()
     [True, False, False, True, False, False]
     """
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"enrich() takes a flow log DataFrame, got {type(df).__name__}")
+    require_frame(df, "enrich()", strict=True)
     out = df.copy(deep=False)
     new: dict[str, pd.Series] = {}
     if "protocol" in df:

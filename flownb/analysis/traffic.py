@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._dispatch import accepts_dataset
+from .._durations import duration_seconds
 from ._addresses import codes_and_values
 from ._frame import (
     counter_weights,
@@ -162,21 +163,15 @@ def top(
     return out
 
 
-def _freq_seconds(freq: str | pd.Timedelta) -> int:
-    try:
-        td = pd.Timedelta(freq)
-    except (ValueError, TypeError):
-        raise ValueError(f"freq must be a time span such as '1min', '5min' or '1h', got {freq!r}") from None
-    secs = td.total_seconds()
-    if secs < 1 or secs != int(secs):
-        raise ValueError(f"freq must be a whole number of seconds, at least 1, got {freq!r}")
-    return int(secs)
+def _freq_seconds(freq: str | int | pd.Timedelta) -> int:
+    """A bin width in whole seconds (the one duration parser, :mod:`flownb._durations`)."""
+    return duration_seconds(freq, name="freq")
 
 
 @accepts_dataset
 def timeseries(
     df: pd.DataFrame,
-    freq: str = "1min",
+    freq: str | int | pd.Timedelta = "1min",
     metric: Literal["flows", "packets", "bytes", "bps", "pps"] = "bytes",
     by: str | None = None,
 ) -> pd.DataFrame:
@@ -191,8 +186,9 @@ def timeseries(
     ----------
     df : DataFrame
         Flow log records with ``start`` and ``end``.
-    freq : str, default "1min"
-        Bin width (pandas time span: "30s", "1min", "5min", "1h").
+    freq : str, int or Timedelta, default "1min"
+        Bin width: a pandas time span ("30s", "1min", "5min", "1h"), an ISO 8601
+        duration ("PT5M") or a number of seconds (300); bins start at the Unix epoch.
     metric : {"flows", "packets", "bytes", "bps", "pps"}, default "bytes"
         ``flows`` counts the records active in each bin; ``bps``/``pps`` are the
         spread bytes*8 / packets divided by the bin width.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._protocols import protocol_name
 from ._common import (
     MAX_ROWS,
     check_metric,
@@ -546,9 +547,6 @@ def _network_codes(df: Records, col: str) -> tuple[np.ndarray, list[str]]:
     return lc[np.where(c < 0, len(lc) - 1, c)], names
 
 
-_PROTO = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6"}
-
-
 def _int32(col: pd.Series) -> np.ndarray:
     """A small nullable integer column as int32, missing -> -1 (without an int64 detour)."""
     arr = col.array
@@ -581,9 +579,9 @@ def _port_codes(df: Records) -> tuple[np.ndarray, list[str]]:
         for k in used:
             pr, po = int(present[k // 65537]) - 1, int(k % 65537) - 1
             if po < 0:
-                names.append(_PROTO.get(pr, f"protocol {pr}") if pr >= 0 else "(none)")
+                names.append((protocol_name(pr) or f"protocol {pr}") if pr >= 0 else "(none)")
             else:
-                names.append(f"{po}/{_PROTO.get(pr, pr)}")
+                names.append(f"{po}/{protocol_name(pr) or pr}")
         return lut[key], names
 
     inv, names = df._full(("ports",), make)

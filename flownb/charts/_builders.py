@@ -7,6 +7,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .._units import bin_text, human_bytes
 from . import _aggregate as agg
 from ._common import (
     ACTION_COLORS,
@@ -20,10 +21,8 @@ from ._common import (
     WIDE,
     altair,
     empty_chart,
-    human_bytes,
     need,
     scale,
-    span_text,
     time_label,
     title,
     utc_x,
@@ -99,7 +98,7 @@ def traffic_timeline(
         vchart(
             alt,
             data,
-            title=title(alt, f"Traffic over time ({what})", f"per {span_text(w)} bin, by {label}, UTC"),
+            title=title(alt, f"Traffic over time ({what})", f"per {bin_text(w)} bin, by {label}, UTC"),
         )
         .mark_area(interpolate="step-after", opacity=0.85)
         .encode(
@@ -225,7 +224,7 @@ def port_heatmap(
         vchart(
             alt,
             data,
-            title=title(alt, f"{port} by time ({what})", f"{len(order)} busiest, per {span_text(w)}, UTC"),
+            title=title(alt, f"{port} by time ({what})", f"{len(order)} busiest, per {bin_text(w)}, UTC"),
         )
         .mark_rect()
         .encode(
@@ -260,7 +259,7 @@ def accept_reject(df: pd.DataFrame, freq: str | None = None, *, width: int = WID
     w = data.attrs["freq_seconds"]
     present = list(dict.fromkeys(sorted(data["action"])))
     return (
-        vchart(alt, data, title=title(alt, "Accepted and rejected records", f"share per {span_text(w)}, UTC"))
+        vchart(alt, data, title=title(alt, "Accepted and rejected records", f"share per {bin_text(w)}, UTC"))
         .mark_area(interpolate="step-after")
         .encode(
             x=utc_x(alt),

@@ -5,7 +5,6 @@ Nothing here imports altair at module import time: :func:`altair` does, on first
 
 from __future__ import annotations
 
-import importlib
 import ipaddress
 import os
 from functools import cache
@@ -14,31 +13,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _scope
+from .._columns import require_columns
+from .._durations import duration_seconds
+from .._optional import import_optional
+
 #: Charts never hand Altair more rows than this (Altair's own ``MaxRowsError`` limit).
 MAX_ROWS = 5000
-
-_INSTALL = {
-    "altair": 'pip install "altair>=6.0,<7"',
-    "ipywidgets": 'pip install "ipywidgets>=8.1,<9"',
-    "anywidget": "pip install \"anywidget>=0.9\"   (part of flownb's 'notebooks' extra)",
-    "vl_convert": "pip install \"vl-convert-python>=1.6\"   (part of flownb's 'notebooks' extra)",
-}
-
-
-def require(module: str, what: str) -> Any:
-    """Import an optional package or raise an ImportError that prints the pip command."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        cmd = _INSTALL.get(module, f"pip install {module}")
-        raise ImportError(
-            f"{what} needs the '{module}' package, which is not installed: {cmd}"
-        ) from None  # one message with the command, no chained traceback
 
 
 def altair() -> Any:
     """The ``altair`` module, imported on first use (with an install hint when missing)."""
-    alt = require("altair", "flownb.charts")
+    alt = import_optional("altair", "flownb.charts")
     _offline_if_asked(alt)
     return alt
 
@@ -48,8 +34,10 @@ def _offline_if_asked(alt: Any) -> None:
     # FLOWNB_OFFLINE=1: JupyterChart loads its JavaScript from vl-convert's bundle
     # instead of a CDN (machines without internet, browser tests). Only the process
     # environment switches it on, so saved notebooks never embed the bundle.
-    if os.environ.get("FLOWNB_OFFLINE", "") not in ("", "0") and require("anywidget", "offline charts"):
-        require("vl_convert", "offline charts (FLOWNB_OFFLINE=1)")
+    if os.environ.get("FLOWNB_OFFLINE", "") not in ("", "0") and import_optional(
+        "anywidget", "offline charts"
+    ):
+        import_optional("vl_convert", "offline charts (FLOWNB_OFFLINE=1)")
         alt.JupyterChart.enable_offline()
 
 
@@ -205,15 +193,8 @@ def empty_chart(alt: Any, message: str, *, width: int = WIDE, height: int = HEIG
 
 # ---------------------------------------------------------------------------------- frames
 def need(df: pd.DataFrame, columns: list[str], what: str) -> None:
-    """Raise a ValueError naming the columns a chart needs and the frame lacks."""
-    if not isinstance(df, pd.DataFrame) and not hasattr(df, "columns"):
-        raise TypeError(f"{what} needs a pandas DataFrame of flow log records, got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(
-            f"{what} needs the column(s) {missing}, which this frame lacks; it has {list(df.columns)}. "
-            "Read the records with a format that includes those fields."
-        )
+    """Raise the one missing-column error (:mod:`flownb._columns`) naming the chart."""
+    require_columns(df, columns, what)
 
 
 def traffic_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -282,18 +263,8 @@ def pick_freq(span_seconds: float, max_bins: int) -> int:
 
 
 def freq_seconds(freq: str | int | pd.Timedelta) -> int:
-    if isinstance(freq, int | np.integer):
-        s = int(freq)
-    else:
-        try:
-            s = int(pd.Timedelta(freq).total_seconds())
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"'freq' must be a time span such as '1min', '5min' or '1h', got {freq!r}"
-            ) from None
-    if s < 1:
-        raise ValueError(f"'freq' must be at least one second, got {freq!r}")
-    return s
+    """A bin width in whole seconds (the one duration parser, :mod:`flownb._durations`)."""
+    return duration_seconds(freq, name="freq")
 
 
 def utc(seconds_array: np.ndarray) -> pd.DatetimeIndex:
@@ -305,77 +276,36 @@ def time_label(t: pd.DatetimeIndex | pd.Series) -> np.ndarray:
     return np.asarray(pd.DatetimeIndex(t).strftime("%Y-%m-%d %H:%M:%S UTC"), dtype=object)
 
 
-def span_text(seconds: int) -> str:
-    """'5 min', '1 h', '1 day' for a bin width in seconds."""
-    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
-        if seconds % size == 0:
-            n = seconds // size
-            return f"{n} {unit}{'s' if unit == 'day' and n > 1 else ''}"
-    return f"{seconds} s"
-
-
-def human_bytes(n: float) -> str:
-    """'1.2 MB' style (decimal units, as CloudWatch bills)."""
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} PB"  # pragma: no cover
-
-
-def _private_v4(text: str) -> bool:
-    if text.startswith(("10.", "192.168.", "127.", "169.254.")):
-        return True
-    if text.startswith("172."):
-        second = text[4:].split(".", 1)[0]
-        return second.isdigit() and 16 <= int(second) <= 31
-    return False
-
-
-def _network(text: str, v4: int, v6: int) -> str | None:
-    """'10.0.1.0/24' for a private address, 'internet' for a public one, None if not an address."""
-    if text.count(".") == 3 and ":" not in text:
-        if not _private_v4(text):
-            return "internet"
-        if v4 == 24:  # the common case, without ipaddress (16,000 distinct addresses in a few ms)
-            return text.rsplit(".", 1)[0] + ".0/24"
-    try:
-        a = ipaddress.ip_address(text)
-    except ValueError:
-        return None
-    if not (a.is_private or a.is_loopback or a.is_link_local):
-        return "internet"
-    prefix = v4 if a.version == 4 else v6
-    return str(ipaddress.ip_network(f"{a}/{prefix}", strict=False))
-
-
-_PRIVATE_V4 = r"^(?:10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|127\.|169\.254\.)"
-_DOTTED = r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
-
-
 def network_labels(values: pd.Index | np.ndarray, v4: int = 24, v6: int = 64) -> np.ndarray:
-    """Per distinct address: its /24 (/64) network when private, 'internet' when public, 'other' when not an address.
+    """Per distinct address: its /24 (/64) network when not public, 'internet' when public, 'other' when not an address.
 
-    IPv4 /24 labels are computed with vectorised string operations; IPv6 and other
-    prefixes go through ``ipaddress`` one distinct value at a time.
+    Public means the scope :mod:`flownb._scope` calls public, so 100.64.0.0/10
+    (shared) is labelled by its network, as ``enrich`` and the detectors see it.
 
     Examples
     --------
-    >>> network_labels(["10.0.1.7", "52.94.236.248", "fd00::1", "nonsense"]).tolist()
-    ['10.0.1.0/24', 'internet', 'fd00::/64', 'other']
+    >>> network_labels(["10.0.1.7", "52.94.236.248", "fd00::1", "100.64.1.5", "nonsense"]).tolist()
+    ['10.0.1.0/24', 'internet', 'fd00::/64', '100.64.1.0/24', 'other']
     """
-    text = pd.Series(np.asarray(values, dtype=object)).astype(str)
+    text = np.asarray(pd.Series(np.asarray(values, dtype=object)).astype(str), dtype=object)
+    codes = _scope.scope_codes(text)
     out = np.full(len(text), "other", dtype=object)
-    dotted = text.str.match(_DOTTED).to_numpy(dtype=bool)
-    if v4 == 24:
-        private = text.str.match(_PRIVATE_V4).to_numpy(dtype=bool) & dotted
-        out[dotted] = "internet"
-        out[private] = (text[private].str.rsplit(".", n=1).str[0] + ".0/24").to_numpy(dtype=object)
-        rest = ~dotted
+    out[codes == _scope.SCOPES.index("public")] = "internet"
+    local = np.flatnonzero((codes >= 0) & (codes != _scope.SCOPES.index("public")))
+    if not len(local):
+        return out
+    ints = _scope.ipv4_ints(text[local])
+    v4_rows = ints >= 0
+    if v4 == 24 and v4_rows.any():  # the common case, without ipaddress
+        dotted = pd.Series(text[local[v4_rows]])
+        out[local[v4_rows]] = (dotted.str.rsplit(".", n=1).str[0] + ".0/24").to_numpy(dtype=object)
+        rest = local[~v4_rows]
     else:
-        rest = np.ones(len(text), dtype=bool)
-    for i in np.nonzero(rest)[0]:
-        out[i] = _network(text.iat[i], v4, v6) or "other"
+        rest = local
+    for i in rest:
+        a = ipaddress.ip_address(text[i])
+        prefix = v4 if a.version == 4 else v6
+        out[i] = str(ipaddress.ip_network(f"{a}/{prefix}", strict=False))
     return out
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .._durations import duration_seconds
+
 __all__ = ["AwsDefinition", "period_seconds", "yaml_str"]
 
 
@@ -22,24 +24,11 @@ def yaml_str(value: object) -> str:
 
 
 def period_seconds(period: str | int | float | pd.Timedelta, what: str = "period") -> int:
-    """A period as whole seconds: ``"5min"``, ``"5m"``, ``"1h"``, ``300`` or a Timedelta."""
-    if isinstance(period, bool):
-        raise TypeError(f"'{what}' must be a duration such as '5min' or 300 (seconds), got {period!r}")
-    if isinstance(period, int | float):
-        secs = float(period)
-    else:
-        text = str(period).strip() if not isinstance(period, pd.Timedelta) else period
-        if isinstance(text, str) and text[-1:] == "m" and text[:-1].isdigit():
-            text = text + "in"  # "5m" is minutes, as AWS consoles write it
-        try:
-            secs = pd.Timedelta(text).total_seconds()
-        except (ValueError, TypeError):
-            raise ValueError(
-                f"'{what}' must be a duration such as '1min', '5m', '1h' or a number of seconds, got {period!r}"
-            ) from None
-    if secs <= 0 or not float(secs).is_integer():
-        raise ValueError(f"'{what}' must be a positive whole number of seconds, got {period!r}")
-    return int(secs)
+    """A period as whole seconds: ``"5min"``, ``"5m"``, ``"1h"``, ``"PT5M"``, ``300`` or a Timedelta.
+
+    The one duration parser (:func:`flownb._durations.duration_seconds`), named for the alarm's words.
+    """
+    return duration_seconds(period, name=what)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from ..charts._common import altair, require
+from .._optional import import_optional as require
+from ..charts._common import altair
 
 
 def widgets() -> Any:

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from .. import charts as _charts
-from ..charts._common import altair, empty_chart, human_bytes
+from .._units import human_bytes, span_text
+from ..charts._common import altair, empty_chart
 from ..charts._records import NAT, Records
 from ._base import jupyter_chart, message_html, widgets
 from .panel import FilterPanel
@@ -74,21 +75,10 @@ def summary_text(s: dict[str, Any]) -> str:
         parts.append(
             f"{a:%Y-%m-%d %H:%M} – {b:%H:%M}" if same_day else f"{a:%Y-%m-%d %H:%M} – {b:%Y-%m-%d %H:%M}"
         )
-        parts[-1] += f" UTC ({_span(b - a)})"
+        parts[-1] += f" UTC ({span_text((b - a).total_seconds())})"
     if s["rejected"] is not None:
         parts.append(f"{100 * s['rejected']:.1f} % rejected")
     return " · ".join(parts)
-
-
-def _span(d: pd.Timedelta) -> str:
-    secs = int(d.total_seconds())
-    if secs >= 86400:
-        return f"{secs / 86400:.1f} days"
-    if secs >= 3600:
-        return f"{secs / 3600:.1f} h"
-    if secs >= 60:
-        return f"{secs // 60} min"
-    return f"{secs} s"
 
 
 def brush_range(value: Any) -> tuple[pd.Timestamp, pd.Timestamp] | None:

@@ -15,25 +15,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .. import _scope
+from .._columns import require_columns
+from .._durations import utc_timestamp
+from .._protocols import PROTOCOLS, protocol_number
 from ..charts._records import NAT, Records
 
-_PROTOCOLS = {"icmp": 1, "tcp": 6, "udp": 17, "gre": 47, "esp": 50, "ah": 51, "icmpv6": 58, "sctp": 132}
-PROTOCOL_NAMES = {v: k for k, v in _PROTOCOLS.items()}
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def _timestamp(value: Any, name: str) -> pd.Timestamp | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        t = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"'{name}' must be a time such as '2025-06-02 14:00' or '2025-06-02T14:00:00Z' (UTC), got {value!r}"
-        ) from None
-    if t is pd.NaT:
-        return None
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+#: Lower-case names of the protocols people filter by, as the panel writes them (from flownb._protocols).
+PROTOCOL_NAMES = {p: name.lower() for p, name in PROTOCOLS.items()}
+Network = _scope.Network
 
 
 def _tuple(value: Any) -> tuple:
@@ -47,19 +37,14 @@ def _tuple(value: Any) -> tuple:
 
 
 def parse_protocol(value: Any) -> int:
-    """6, '6', 'tcp' or 'TCP' -> 6.
+    """6, '6', 'tcp', 'TCP' or 'ipv6-icmp' -> the IANA number (:func:`flownb._protocols.protocol_number`).
 
     Examples
     --------
-    >>> parse_protocol("udp"), parse_protocol("6")
-    (17, 6)
+    >>> parse_protocol("udp"), parse_protocol("6"), parse_protocol("ipv6-icmp")
+    (17, 6, 58)
     """
-    text = str(value).strip().lower()
-    if text in _PROTOCOLS:
-        return _PROTOCOLS[text]
-    if text.isdigit() and 0 <= int(text) <= 255:
-        return int(text)
-    raise ValueError(f"protocols must be numbers 0-255 or one of {sorted(_PROTOCOLS)}, got {value!r}")
+    return protocol_number(value, name="protocols")
 
 
 def parse_port(value: Any) -> int:
@@ -134,7 +119,7 @@ class FilterState:
 
     def __post_init__(self) -> None:
         put = object.__setattr__
-        start, end = _timestamp(self.start, "start"), _timestamp(self.end, "end")
+        start, end = utc_timestamp(self.start, "start"), utc_timestamp(self.end, "end")
         if start is not None and end is not None and end <= start:
             raise ValueError(f"'end' ({end}) must be after 'start' ({start})")
         put(self, "start", start)
@@ -204,36 +189,12 @@ class FilterState:
 
 
 # ---------------------------------------------------------------------------------- filtering
-def _v4_ints(values: pd.Index) -> np.ndarray:
-    """IPv4 text -> int (-1 when not IPv4), per distinct value."""
-    out = np.full(len(values), -1, dtype=np.int64)
-    for i, v in enumerate(values.astype(str)):
-        parts = v.split(".")
-        if len(parts) == 4 and all(p.isdigit() for p in parts):
-            a, b, c, d = (int(p) for p in parts)
-            if max(a, b, c, d) <= 255:
-                out[i] = (a << 24) | (b << 16) | (c << 8) | d
-    return out
-
-
 def _in_network(rec: Records, col: str, net: Network) -> np.ndarray:
+    """Per record: is the address in ``net`` (decided once per distinct address, :mod:`flownb._scope`)."""
     c, values = rec.codes(col)
-    if net.version == 4:
-        ints = rec._full(("v4", col), lambda: _v4_ints(values))
-        lo, hi = int(net.network_address), int(net.broadcast_address)
-        table = (ints >= lo) & (ints <= hi)
-    else:
-
-        def hit(v: str) -> bool:
-            try:
-                a = ipaddress.ip_address(v)
-            except ValueError:
-                return False
-            return a.version == 6 and a in net
-
-        table = rec._full(
-            ("v6", col, str(net)), lambda: np.array([hit(v) for v in values.astype(str)], dtype=bool)
-        )
+    table = rec._full(
+        ("in", col, str(net)), lambda: _scope.in_networks(np.asarray(values.astype(str), dtype=object), [net])
+    )
     return np.append(table, False)[np.where(c < 0, len(values), c)]
 
 
@@ -244,8 +205,7 @@ def _in_values(rec: Records, col: str, wanted: Iterable[str]) -> np.ndarray:
 
 
 def _require(df: Any, col: str, what: str) -> None:
-    if col not in df.columns:
-        raise ValueError(f"filtering by {what} needs the '{col}' column, which these records lack")
+    require_columns(df, [col], f"filtering by {what}")
 
 
 def filter_mask(df: pd.DataFrame | Records, state: FilterState) -> np.ndarray | None:
@@ -285,9 +245,7 @@ def filter_mask(df: pd.DataFrame | Records, state: FilterState) -> np.ndarray | 
         both(np.isin(rec.ints("protocol"), state.protocols))
     if state.ports:
         if "srcport" not in rec.columns and "dstport" not in rec.columns:
-            raise ValueError(
-                "filtering by port needs the 'srcport' or 'dstport' column, which these records lack"
-            )
+            require_columns(rec, ["srcport", "dstport"], "filtering by port")
         ports = list(state.ports)
         m = np.zeros(n, dtype=bool)
         for col in ("srcport", "dstport"):

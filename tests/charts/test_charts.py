@@ -11,8 +11,8 @@ import pytest
 
 import flownb
 from flownb import charts
+from flownb._optional import import_optional as require
 from flownb.charts import _aggregate as agg
-from flownb.charts._common import require
 
 BUILDERS = [
     "traffic_timeline",

@@ -177,6 +177,6 @@ def test_records_lacking_fields_give_messages_not_tracebacks(demo):
     assert "needs the column(s) ['dstport', 'start']" in titles[2]
     assert ex.charts["top_talkers"].to_dict()["mark"]["type"] == "bar"
     ex.state = FilterState(ports=(22,))
-    assert "needs the 'srcport' or 'dstport' column" in ex._message.value
+    assert "filtering by port needs the column(s) ['srcport', 'dstport']" in ex._message.value
     ex.state = FilterState(interfaces=("eni-1",))
-    assert "needs the 'interface_id' column" in ex._message.value
+    assert "filtering by ENI needs the column(s) ['interface_id']" in ex._message.value

@@ -95,7 +95,9 @@ def test_state_is_frozen():
 
 
 def test_filtering_by_a_field_the_format_lacks_is_explained(demo):
-    with pytest.raises(ValueError, match="needs the 'flow_direction' column"):
+    with pytest.raises(
+        ValueError, match=r"filtering by direction needs the column\(s\) \['flow_direction'\]"
+    ):
         apply_filters(demo.drop(columns=["flow_direction"]), FilterState(direction="egress"))
 
 
