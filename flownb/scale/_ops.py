@@ -16,7 +16,6 @@ DuckDB, Athena (Trino) and Spark.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .._columns import require_columns, unknown_column
 from ..analysis._frame import _CIDR_RE
 from ._dataset import FlowDataset, _ibis, to_contract
 
@@ -80,10 +80,8 @@ def _keys(ds: FlowDataset, t: Any, by: list[str]) -> tuple[Any, list[str], dict[
             kinds[key] = "network"
             continue
         if key not in cols:
-            close = difflib.get_close_matches(key, cols, n=3)
-            hint = f"; did you mean one of {close}?" if close else ""
-            raise ValueError(
-                f"by: '{key}' is not a column of the frame{hint} (write 'srcaddr/24' to group addresses by network)"
+            raise unknown_column(
+                key, list(t.columns), "by", " (write 'srcaddr/24' to group addresses by network)"
             )
         kinds[key] = "column"
     return t, by, kinds
@@ -234,12 +232,7 @@ def build_timeseries(
     ibis = _ibis()
     t = ds.table()
     cols = set(t.columns)
-    missing = [c for c in ("start", "end") if c not in cols]
-    if missing:
-        raise ValueError(
-            f"timeseries() needs the column(s) {missing}, which this frame does not have (its columns: "
-            f"{list(t.columns)}); read flow logs whose format includes these fields"
-        )
+    require_columns(ds, ["start", "end"], "timeseries()")
     _check_metric(metric, ("flows", "packets", "bytes", "bps", "pps"))
     f = _freq_seconds(freq)
     rows = _data_rows(t, cols) & t.start.notnull() & t.end.notnull()
