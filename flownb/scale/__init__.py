@@ -10,4 +10,12 @@ from __future__ import annotations
 
 from ._ingest import IngestReport, ingest
 
-__all__ = ["IngestReport", "ingest"]
+__all__ = ["FlowDataset", "IngestReport", "ingest", "open_dataset"]
+
+
+def __getattr__(name: str):  # the dataset needs Ibis and DuckDB: loaded when first used
+    if name in ("FlowDataset", "open_dataset"):
+        from . import _dataset
+
+        return getattr(_dataset, name)
+    raise AttributeError(f"module 'flownb.scale' has no attribute '{name}'")
