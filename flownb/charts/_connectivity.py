@@ -153,8 +153,9 @@ def connectivity_matrix(report: pd.DataFrame, *, width: int = NARROW, height: in
 
     Examples
     --------
-    >>> import flownb
-    >>> r = flownb.connectivity_report(flownb.samples.load("demo"))
+    >>> import flownb, pandas as pd
+    >>> r = pd.DataFrame({"client": ["10.0.10.10"], "server": ["10.0.20.10"], "port": [5432],
+    ...                   "verdict": ["NACL_OUTBOUND_BLOCKS_RETURN"], "failed": [209], "fix": ["..."]})
     >>> flownb.charts.connectivity_matrix(r).to_dict()["mark"]["type"]
     'circle'
     """
