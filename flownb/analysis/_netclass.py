@@ -69,10 +69,11 @@ def classify(addresses: Sequence[str], local_networks: Sequence[Network] = ()) -
         and ``is_public`` (any other valid address).
     """
     values = np.asarray(addresses, dtype=object)
-    codes = _scopes.scope_codes(values)
+    ints = _scopes.ipv4_ints(values)  # once: millions of distinct addresses on random traffic
+    codes = _scopes.scope_codes(values, ints=ints)
     valid = codes >= 0
-    version = np.where(_scopes.ipv4_ints(values) >= 0, 4, np.where(valid, 6, 0)).astype(np.int8)
-    local = valid & ~_scopes.is_internet(values)
+    version = np.where(ints >= 0, 4, np.where(valid, 6, 0)).astype(np.int8)
+    local = valid & (codes != _scopes.SCOPES.index("public"))
     if local_networks:
         local |= _scopes.in_networks(values, local_networks)
     return pd.DataFrame({"version": version, "is_local": local, "is_public": valid & ~local})
@@ -100,20 +101,31 @@ def address_codes(columns: Sequence[pd.Series]) -> tuple[list[np.ndarray], np.nd
     >>> [c.tolist() for c in codes], table.tolist()
     ([[0, 1], [1, -1]], ['a', 'b'])
     """
-    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts: list[tuple[np.ndarray, pa.Array]] = []
     for col in columns:
         if isinstance(col.dtype, pd.CategoricalDtype):
             codes = np.asarray(col.cat.codes, dtype=np.int64)
-            cats = np.asarray(col.cat.categories.astype(object), dtype=object)
+            cats = col.cat.categories
         else:
             codes, uniques = pd.factorize(col, use_na_sentinel=True)
             codes = codes.astype(np.int64)
-            cats = np.asarray(pd.Index(uniques).astype(object), dtype=object)
-        parts.append((codes, cats))
-    allcats = pd.Index(np.concatenate([c for _, c in parts]) if parts else np.array([], dtype=object))
-    table = allcats.unique()
-    out = []
-    for codes, cats in parts:
-        remap = np.append(table.get_indexer(pd.Index(cats)), -1).astype(np.int64)
+            cats = pd.Index(uniques)
+        try:  # arrow-backed categories convert without copying each string
+            arr = pa.array(cats.array, type=pa.string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            arr = pa.array(np.asarray(cats.astype(str), dtype=object), type=pa.string())
+        parts.append((codes, arr))
+    if not parts:
+        return [], np.array([], dtype=object)
+    # one table of distinct values in order of first appearance: one hashing pass (pyarrow)
+    encoded = pc.dictionary_encode(pa.concat_arrays([arr for _, arr in parts]))
+    index = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    out, at = [], 0
+    for codes, arr in parts:
+        remap = np.append(index[at : at + len(arr)], -1)
+        at += len(arr)
         out.append(remap[codes])  # codes == -1 picks the appended -1
-    return out, np.asarray(table, dtype=object)
+    return out, np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
