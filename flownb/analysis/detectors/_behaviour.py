@@ -10,7 +10,7 @@ import pandas as pd
 from flownb.analysis._flows import Flows, isin, key
 
 from ._checks import _ports, _positive, _ratio, _seconds_of
-from ._findings import _RAW_COLUMNS
+from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
 from ._selections import _egress_requests, _rejected, _requests, _rows
 from ._text import _dur, _proto_name, _size
@@ -137,7 +137,12 @@ def new_remote_port(
         + (" (always reported)." if p in always_arr else f", a port it had not used in {_dur(learn)} before.")
         for s, pr, p, dd, h in zip(r["src"], r["protocol"], r["dst_port"], r["dst"], r["hosts"], strict=True)
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"], r["measure"] = (
+        r["conns"].astype(float),
+        1.0,
+        "connections on a port new to the source",
+    )
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
 
 
 def _bowley(q1: np.ndarray, q2: np.ndarray, q3: np.ndarray) -> np.ndarray:
@@ -279,7 +284,8 @@ def beaconing(
             strict=True,
         )
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"], r["measure"] = r["score"], float(min_score), "beacon score (0 to 1)"
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
 
 
 @register(_rejected, oriented=True)
@@ -366,15 +372,23 @@ def reject_spike(
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = s_prior / k
         sd = np.sqrt(np.clip(ss_prior / k - mean**2, 0, None))
+    limit = np.maximum(mean + sigma * sd, float(min_rejects))
     fire = (k >= min_history) & (n >= min_rejects) & (n > mean + sigma * sd)
+    cells["limit"] = limit
     hit = cells[fire].copy()
     if len(hit):
         hit["ep"] = _episodes(hit["src"].to_numpy(), hit["b"].to_numpy(), 1)
         hit["lo"] = hit["b"] * w + t0
         hit["hi"] = hit["b"] * w + t0 + w - 1
         r1 = hit.groupby("ep").agg(
-            src=("src", "first"), lo=("lo", "min"), hi=("hi", "max"), score=("n", "max")
+            src=("src", "first"),
+            lo=("lo", "min"),
+            hi=("hi", "max"),
+            score=("n", "max"),
+            limit=("limit", "min"),
         )
+        r1["value"], r1["threshold"] = r1["score"].astype(float), r1["limit"]
+        r1["measure"] = f"rejected records per {_dur(w)} (mean + {sigma:g} sigma of its history)"
         span = pd.DataFrame({"src": src, "t": t, "e": e}).merge(r1.reset_index(), on="src")
         span = span[(span["t"] >= span["lo"]) & (span["t"] <= span["hi"])].groupby("ep")
         r1["start"] = span["t"].min()
@@ -402,6 +416,8 @@ def reject_spike(
             end=("end", "max"),
             score=("n", "max"),
         )
+        r2["value"], r2["threshold"] = r2["score"].astype(float), float(pair_per_hour)
+        r2["measure"] = "rejected records per hour between the pair"
         r2["summary"] = [
             f"{int(sc)} records of connections from {f.addr[s]} to {f.addr[dd]} were rejected within an hour."
             for s, dd, sc in zip(r2["src"], r2["dst"], r2["score"], strict=True)
@@ -421,4 +437,4 @@ def reject_spike(
     r["label"] = None
     r["severity"] = np.where(f.addr_local[r["src"]], "Medium", "Low")
     r["score"] = r["score"].astype(float)
-    return r[list(_RAW_COLUMNS)]
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]

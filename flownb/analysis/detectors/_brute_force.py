@@ -10,7 +10,7 @@ import pandas as pd
 from flownb.analysis._flows import Flows, factorize, key, nunique
 
 from ._checks import _ports, _positive, _seconds_of
-from ._findings import _RAW_COLUMNS
+from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
 from ._selections import _accepted_tcp_requests
 from ._text import _dur
@@ -127,4 +127,6 @@ def brute_force(
             r["src"], r["conns"], r["dst_port"], r["dst"], r["start"], r["end"], role, strict=True
         )
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"] = r["conns"].astype(float), float(min_connections)
+    r["measure"] = f"short login connections per {_dur(w)}"
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]

@@ -10,7 +10,7 @@ import pandas as pd
 from flownb.analysis._flows import Flows, factorize, key
 
 from ._checks import _ports, _positive, _ratio, _seconds_of
-from ._findings import _RAW_COLUMNS
+from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
 from ._selections import _failed, _inbound_public_accepted, _requests, _tcp_udp_requests
 from ._text import _dur, _proto_name
@@ -116,7 +116,12 @@ def vertical_scan(f: Flows, *, min_ports: int = 15, window: str = "5min", min_fa
             strict=True,
         )
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"], r["measure"] = (
+        r["ports"].astype(float),
+        float(min_ports),
+        f"distinct ports per {_dur(w)}",
+    )
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
 
 
 @register(_requests)
@@ -200,7 +205,9 @@ def horizontal_sweep(f: Flows, *, min_hosts: int = 25, window: str = "5min", min
             r["src"], r["protocol"], r["dst_port"], r["hosts"], r["start"], r["end"], strict=True
         )
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"] = r["hosts"].astype(float), float(min_hosts)
+    r["measure"] = f"distinct hosts on one port per {_dur(w)}"
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
 
 
 #: Ports whose exposure GuardDuty rates High (Elasticsearch) plus, flownb's own choice, other data stores
@@ -208,7 +215,7 @@ def horizontal_sweep(f: Flows, *, min_hosts: int = 25, window: str = "5min", min
 HIGH_RISK_PORTS = (9200, 9300, 27017, 6379, 11211, 5432, 3306, 1433, 5984, 9042, 2375, 2376, 23)
 
 
-@register(_inbound_public_accepted)
+@register(_inbound_public_accepted, entity="dst")
 def exposed_port_probe(
     f: Flows,
     *,
@@ -330,4 +337,6 @@ def exposed_port_probe(
             strict=True,
         )
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"] = r["probes"].astype(float), float(min_sources)
+    r["measure"] = f"public sources probing per {_dur(w)}"
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]

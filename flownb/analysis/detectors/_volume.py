@@ -8,9 +8,9 @@ import pandas as pd
 from flownb.analysis._flows import Flows, factorize, key, nunique
 
 from ._checks import _positive, _seconds_of
-from ._findings import _RAW_COLUMNS
+from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
-from ._selections import _accepted, _egress, _egress_accepted
+from ._selections import _accepted, _egress, _egress_accepted, _one_way
 from ._text import _dur, _proto_name, _size
 from ._windows import _episodes, _single
 
@@ -129,7 +129,9 @@ def outbound_flood(f: Flows, *, min_packets_per_minute: int = 10_000, z: float =
             r["src"], r["dst"], r["protocol"], r["score"], r["m0"], r["m1"], strict=True
         )
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"] = r["score"], float(min_packets_per_minute)
+    r["measure"] = "packets per minute to one host"
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
 
 
 def _dos_label(proto: int, port: int) -> str:
@@ -228,6 +230,11 @@ def volume_anomaly(
     r1 = cells[hit.to_numpy()].copy()
     r1["score"] = zs[hit.to_numpy()]
     enough = (n_hist >= min_history).to_numpy()[hit.to_numpy()]
+    r1["value"], r1["threshold"], r1["measure"] = (
+        r1["score"],
+        float(z),
+        f"robust z of bytes per {_dur(w)} to one host",
+    )
     r1["summary"] = [
         f"{f.addr[s]} sent {_size(v)} to {f.addr[dd]} in {_dur(w)}, a robust z of {sc:.1f} against "
         + ("its own volumes per host." if own_ else "the volumes per host of all local sources.")
@@ -240,6 +247,8 @@ def volume_anomaly(
     per = per[(per["bytes"] >= cold_start_bytes) & (per["hosts"] >= cold_start_destinations)].reset_index()
     per["dst"] = -1
     per["score"] = per["bytes"] / 1e9
+    per["value"], per["threshold"] = per["bytes"], float(cold_start_bytes)
+    per["measure"] = f"bytes per {_dur(w)} to {cold_start_destinations}+ hosts, no history"
     per["summary"] = [
         f"{f.addr[s]} sent {_size(v)} to {h} public hosts in {_dur(w)} with no history to compare with."
         for s, v, h in zip(per["src"], per["bytes"], per["hosts"], strict=True)
@@ -251,7 +260,7 @@ def volume_anomaly(
     r["protocol"] = -1
     r["label"] = "Behavior:EC2/TrafficVolumeUnusual"
     r["severity"] = "Medium"
-    return r[list(_RAW_COLUMNS)]
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
 
 
 @register(_accepted)
@@ -303,6 +312,10 @@ def unidirectional_transfer(
     """
     _positive(min_bytes, "min_bytes")
     w = _seconds_of(window, "window")
+    if _one_way(
+        f
+    ):  # no responses in the records at all: every flow would look one-way (data_quality says so)
+        return None
     a = f.a
     m = _accepted(f)
     if remote_only:
@@ -363,4 +376,6 @@ def unidirectional_transfer(
             strict=True,
         )
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"] = r["bytes"], float(min_bytes)
+    r["measure"] = f"bytes one way per {_dur(w)} with at most {max_return_bytes} back"
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
