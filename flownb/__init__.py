@@ -65,6 +65,7 @@ _LAZY: dict[str, str] = {
     "ingest": "flownb.scale:ingest",
     "IngestReport": "flownb.scale:IngestReport",
     "open_dataset": "flownb.scale._dataset:open_dataset",
+    "athena_ddl": "flownb.scale._athena:athena_ddl",
     "FlowDataset": "flownb.scale._dataset:FlowDataset",
     "scale": "flownb.scale",
     # charts and widgets (altair and ipywidgets load when these are first used)
