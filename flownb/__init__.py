@@ -64,6 +64,9 @@ _LAZY: dict[str, str] = {
     # beyond memory: a Parquet store, a lazy dataset, Athena (flownb/scale, extras 'scale' and 'athena')
     "ingest": "flownb.scale:ingest",
     "IngestReport": "flownb.scale:IngestReport",
+    "open_dataset": "flownb.scale._dataset:open_dataset",
+    "athena_ddl": "flownb.scale._athena:athena_ddl",
+    "FlowDataset": "flownb.scale._dataset:FlowDataset",
     "scale": "flownb.scale",
     # charts and widgets (altair and ipywidgets load when these are first used)
     "charts": "flownb.charts",

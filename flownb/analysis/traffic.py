@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .._dispatch import accepts_dataset
 from .._durations import duration_seconds
 from ._addresses import codes_and_values
 from ._conversations import counted_eni, handshake_votes, server_is_hi
@@ -46,6 +47,7 @@ def _check_metric(metric: str, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"metric must be one of {list(allowed)}, got {metric!r}")
 
 
+@accepts_dataset
 def top(
     df: pd.DataFrame,
     by: str | list[str] = "srcaddr",
@@ -167,6 +169,7 @@ def _freq_seconds(freq: str | int | pd.Timedelta) -> int:
     return duration_seconds(freq, name="freq")
 
 
+@accepts_dataset
 def timeseries(
     df: pd.DataFrame,
     freq: str | int | pd.Timedelta = "1min",
