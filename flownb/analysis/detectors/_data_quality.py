@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from flownb._durations import duration_seconds
+from flownb._units import span_text
 from flownb.analysis import _flows
 from flownb.analysis._flows import Flows, key
 
-from ._checks import _seconds_of
 from ._episodes import EPISODE_GAP
 from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
 from ._selections import ONE_WAY_MAX_PAIRED, _one_way, _pairing, _unanswered_tcp
-from ._text import _dur
 from ._windows import _episodes
 
 
@@ -58,7 +58,7 @@ def data_quality(f: Flows, *, max_gap: str | None = None):
     >>> data_quality(flownb.samples.load("aws-docs/nodata-skipdata"))[["src", "label"]].to_dict("records")
     [{'src': 'eni-11111111aaaaaaaaa', 'label': 'LogStatus:SKIPDATA'}]
     """
-    gap = 10 * f.agg if max_gap is None else _seconds_of(max_gap, "max_gap")
+    gap = 10 * f.agg if max_gap is None else duration_seconds(max_gap, name="max_gap")
     st = f.status
     out = []
     skip = st[(st["status"] == _flows.STATUS_SKIPDATA).to_numpy()]
@@ -75,7 +75,7 @@ def data_quality(f: Flows, *, max_gap: str | None = None):
         r["score"] = r["n"].astype(float)
         r["evidence_count"] = r["n"]
         r["summary"] = [
-            f"{e}: {n} SKIPDATA record(s); records of this ENI were dropped over {_dur(b - a + 1)}."
+            f"{e}: {n} SKIPDATA record(s); records of this ENI were dropped over {span_text(b - a + 1)}."
             for e, n, a, b in zip(r["src"], r["n"], r["start"], r["end"], strict=True)
         ]
         out.append(r)
@@ -173,8 +173,8 @@ def _gaps(f: Flows, st: pd.DataFrame, gap: int) -> list[pd.DataFrame]:
             "longest seconds without any record",
         )
         r["summary"] = [
-            f"{e} logged nothing, not even NODATA, for {_dur(lg)}"
-            + (f" ({n} such silences within {_dur(b_ - a_)})." if n > 1 else ".")
+            f"{e} logged nothing, not even NODATA, for {span_text(lg)}"
+            + (f" ({n} such silences within {span_text(b_ - a_)})." if n > 1 else ".")
             for e, lg, n, a_, b_ in zip(r["src"], r["longest"], r["n"], r["start"], r["end"], strict=True)
         ]
         out.append(r.reset_index(drop=True))

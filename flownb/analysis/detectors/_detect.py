@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from flownb._durations import utc_timestamp
 from flownb.analysis import _flows
 from flownb.analysis._flows import prepare
 
@@ -176,8 +177,8 @@ def evidence(
     if str(get("label")) == SUPPRESSED:  # the row counting what max_findings left out has no records
         return df.iloc[:0]
     f = prepare(df, local_networks)
-    t0 = _to_seconds(get("start"))
-    t1 = _to_seconds(get("end"))
+    t0 = _to_seconds(get("start"), "start")
+    t1 = _to_seconds(get("end"), "end")
     if spec.records is None and str(get("label")) == "LogStatus:OneWay":  # the unanswered connections
         a = f.a
         idx = np.flatnonzero(_unanswered_tcp(f) & (a["start"] >= t0) & (a["start"] <= t1))
@@ -211,10 +212,8 @@ def evidence(
     return df.iloc[a["row"][idx]]
 
 
-def _to_seconds(value: object) -> int:
-    if value is None or value is pd.NaT:
+def _to_seconds(value: object, name: str) -> int:
+    ts = utc_timestamp(value, name)
+    if ts is None or ts is pd.NaT:
         raise ValueError("the finding must have 'start' and 'end' times")
-    ts = pd.Timestamp(value)
-    if ts.tzinfo is None:
-        ts = ts.tz_localize("UTC")
     return int(ts.timestamp())

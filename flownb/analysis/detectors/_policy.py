@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from flownb._units import human_bytes
 from flownb.analysis._flows import Flows
 from flownb.analysis._netclass import in_networks, parse_networks
 
@@ -13,7 +14,7 @@ from ._checks import _ports
 from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
 from ._selections import _accepted, _all, _egress_requests, _rows
-from ._text import _proto_name, _size
+from ._text import _proto_name
 
 
 @register(_accepted, oriented=True)
@@ -73,7 +74,7 @@ def intel_match(f: Flows, *, indicators: Iterable[str] | str | None = None):
     r["severity"] = np.where(f.addr_local[r["src"]] & bad[r["dst"]], "High", "Medium")
     r["summary"] = [
         f"{f.addr[s]} {'(on the list) ' if bad[s] else ''}talked to {f.addr[dd]} "
-        f"{'(on the list) ' if bad[dd] else ''}on {_proto_name(pr)} port {p}: {c} connection(s), {_size(b)}."
+        f"{'(on the list) ' if bad[dd] else ''}on {_proto_name(pr)} port {p}: {c} connection(s), {human_bytes(b)}."
         for s, dd, pr, p, c, b in zip(
             r["src"], r["dst"], r["protocol"], r["dst_port"], r["conns"], r["bytes"], strict=True
         )
