@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -66,3 +71,28 @@ def test_the_boto3_hint_is_the_readme_command():
     from flownb._extras import install_command
 
     assert f"`{install_command('aws')}`" in README.read_text()
+
+
+def shell_story() -> str:
+    terminal = README.read_text().split("From a terminal", 1)[1]
+    return re.findall(r"```bash\n(.*?)```", terminal, flags=re.S)[0]
+
+
+@pytest.mark.slow  # six commands, each a fresh Python process
+def test_the_terminal_story_runs_as_written(tmp_path):
+    story = shell_story()
+    lines = [ln for ln in story.splitlines() if ln.strip()]
+    assert lines[0].startswith("flownb simulate") and all(ln.startswith("flownb ") for ln in lines)
+    # `flownb` as the installed entry point runs it: `python -m flownb` of this checkout
+    script = f'flownb() {{ "{sys.executable}" -m flownb "$@"; }}\nset -euo pipefail\n{story}'
+    env = {**os.environ, "PYTHONPATH": str(README.parent)}
+    proc = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "wrote:     12 s3 file(s) under flow-logs/" in out  # the folder the next commands read
+    assert "bad lines: 0" in out and (tmp_path / "flows.parquet").exists()
+    assert re.search(r"10\.0\.20\.10 10\.0\.10\.10 +\d+", out)  # the query points at the pair diagnosed next
+    assert "verdict: NACL_OUTBOUND_BLOCKS_RETURN" in out
+    assert "reject_spike" in out and "src=10.0.10.10 dst=10.0.20.10" in out
+    assert "ALARM   <- INSUFFICIENT_DATA -> ALARM" in out
+    assert "warning" not in proc.stderr

@@ -69,8 +69,8 @@ def classify(addresses: Sequence[str], local_networks: Sequence[Network] = ()) -
         and ``is_public`` (any other valid address).
     """
     values = np.asarray(addresses, dtype=object)
-    ints = _scopes.ipv4_ints(values)  # once: millions of distinct addresses on random traffic
-    codes = _scopes.scope_codes(values, ints=ints)
+    ints = _scopes.ipv4_ints(values)
+    codes = _scopes.scope_codes(values, ints)
     valid = codes >= 0
     version = np.where(ints >= 0, 4, np.where(valid, 6, 0)).astype(np.int8)
     local = valid & (codes != _scopes.SCOPES.index("public"))
@@ -101,10 +101,7 @@ def address_codes(columns: Sequence[pd.Series]) -> tuple[list[np.ndarray], np.nd
     >>> [c.tolist() for c in codes], table.tolist()
     ([[0, 1], [1, -1]], ['a', 'b'])
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    parts: list[tuple[np.ndarray, pa.Array]] = []
+    parts: list[tuple[np.ndarray, pd.Index]] = []
     for col in columns:
         if isinstance(col.dtype, pd.CategoricalDtype):
             codes = np.asarray(col.cat.codes, dtype=np.int64)
@@ -113,19 +110,17 @@ def address_codes(columns: Sequence[pd.Series]) -> tuple[list[np.ndarray], np.nd
             codes, uniques = pd.factorize(col, use_na_sentinel=True)
             codes = codes.astype(np.int64)
             cats = pd.Index(uniques)
-        try:  # arrow-backed categories convert without copying each string
-            arr = pa.array(cats.array, type=pa.string())
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-            arr = pa.array(np.asarray(cats.astype(str), dtype=object), type=pa.string())
-        parts.append((codes, arr))
-    if not parts:
-        return [], np.array([], dtype=object)
-    # one table of distinct values in order of first appearance: one hashing pass (pyarrow)
-    encoded = pc.dictionary_encode(pa.concat_arrays([arr for _, arr in parts]))
-    index = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    out, at = [], 0
-    for codes, arr in parts:
-        remap = np.append(index[at : at + len(arr)], -1)
-        at += len(arr)
+        parts.append((codes, cats))
+    # one hash pass over every column's distinct values (as pandas strings: faster than objects)
+    if parts:
+        allcats = parts[0][1].append([c for _, c in parts[1:]]) if len(parts) > 1 else parts[0][1]
+        shared, table = pd.factorize(allcats)
+    else:
+        shared, table = np.array([], dtype=np.int64), pd.Index([], dtype=object)
+    out = []
+    offset = 0
+    for codes, cats in parts:
+        remap = np.append(shared[offset : offset + len(cats)], -1).astype(np.int64)
+        offset += len(cats)
         out.append(remap[codes])  # codes == -1 picks the appended -1
-    return out, np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    return out, np.asarray(table, dtype=object)

@@ -113,10 +113,11 @@ class FlowDataset:
     >>> ds = flownb.open_dataset(store)
     >>> len(ds), len(ds.filter(actions=("REJECT",)))
     (27, 2)
-    >>> ds.filter(actions=("REJECT",)).to_pandas().sort_values("dstport")[["srcaddr", "dstport", "action"]]
+    >>> rejected = ds.filter(actions=("REJECT",)).to_pandas()  # in no particular order
+    >>> rejected.sort_values("dstport", ignore_index=True)[["srcaddr", "dstport", "action"]]
              srcaddr  dstport  action
-    1  172.31.16.139        0  REJECT
-    0    172.31.9.69     3389  REJECT
+    0  172.31.16.139        0  REJECT
+    1    172.31.9.69     3389  REJECT
     """
 
     _flownb_dataset = True  # what flownb._dispatch recognises
