@@ -11,13 +11,13 @@ Examples
 {'ACCEPT': 1, 'REJECT': 1}
 """
 
-from __future__ import annotations
+import importlib as _importlib
+from typing import Any as _Any
 
-import importlib
-from typing import Any
-
-from . import accessor as _accessor  # registers df.flow
-from . import schema
+from . import (
+    _accessor,  # noqa: F401 - registers df.flow
+    schema,
+)
 from .io import FlowLogParseError, FlowLogParseWarning, FlowLogSourceError, read_flow_logs
 
 #: The version of flownb (semantic versioning; CHANGELOG.md says what each version changed).
@@ -47,6 +47,7 @@ _LAZY: dict[str, str] = {
     "service_view": "flownb.analysis.traffic:service_view",
     "diagnose": "flownb.analysis.connectivity:diagnose",
     "Diagnosis": "flownb.analysis.connectivity:Diagnosis",
+    "connectivity_report": "flownb.analysis.connectivity:connectivity_report",
     "one_way_flows": "flownb.analysis.connectivity:one_way_flows",
     "rejections": "flownb.analysis.connectivity:rejections",
     "coverage": "flownb.analysis.connectivity:coverage",
@@ -78,25 +79,23 @@ __all__ = [
     "FlowLogParseWarning",
     "FlowLogSourceError",
     "__version__",
+    "io",
     "read_flow_logs",
     "schema",
     *_LAZY,
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     target = _LAZY.get(name)
     if target is None:
         raise AttributeError(f"module 'flownb' has no attribute '{name}'")
     module, _, attr = target.partition(":")
-    mod = importlib.import_module(module)
+    mod = _importlib.import_module(module)
     value = getattr(mod, attr) if attr else mod
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
-
-del _accessor
+    return sorted(set(__all__) | {n for n in globals() if n.startswith("__")})
