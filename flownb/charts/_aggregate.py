@@ -9,20 +9,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._cache import ColumnCache
+from .._cache import epoch_seconds as seconds
+from .._cache import value_codes as codes
 from .._protocols import protocol_name
 from ._common import (
     MAX_ROWS,
     check_metric,
-    codes,
     freq_seconds,
     need,
     network_labels,
     pick_freq,
-    seconds,
     time_label,
     utc,
 )
-from ._records import Records
 
 NAT = np.iinfo(np.int64).min
 METRICS = ("flows", "packets", "bytes")
@@ -76,7 +76,7 @@ def spread(
 
 
 def _series(
-    df: Records, by: str | None, max_series: int, weights: np.ndarray
+    df: ColumnCache, by: str | None, max_series: int, weights: np.ndarray
 ) -> tuple[np.ndarray, list[str]]:
     """Group codes for ``by``: the ``max_series`` largest values by ``weights``, the rest 'other'."""
     n = len(df)
@@ -122,7 +122,7 @@ def timeline_data(
     [['ACCEPT', 1.0], ['REJECT', 1.0]]
     """
     check_metric(metric, METRICS)
-    df = Records.of(df)
+    df = ColumnCache.of(df)
     need(df, ["start"], "traffic_timeline()")
     st = df.seconds("start")
     ok = st != NAT
@@ -175,7 +175,7 @@ def top_data(df: pd.DataFrame, by: str = "srcaddr", metric: str = "bytes", n: in
     check_metric(metric, METRICS)
     if not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"'n' must be a whole number >= 1, got {n!r}")
-    df = Records.of(df)
+    df = ColumnCache.of(df)
     need(df, [by], "top_talkers()")
     # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
     c, values = df.codes(by)
@@ -206,12 +206,12 @@ def top_data(df: pd.DataFrame, by: str = "srcaddr", metric: str = "bytes", n: in
 def heatmap_data(
     df: pd.DataFrame, port: str = "dstport", metric: str = "flows", n: int = 20, freq: str | int | None = None
 ) -> pd.DataFrame:
-    """Records (or bytes/packets) per port and time bin, for the ``n`` busiest ports.
+    """ColumnCache (or bytes/packets) per port and time bin, for the ``n`` busiest ports.
 
     Columns: ``time``, ``port`` (text), ``rank``, ``value``, ``time_utc``.
     """
     check_metric(metric, METRICS)
-    df = Records.of(df)
+    df = ColumnCache.of(df)
     need(df, [port, "start"], "port_heatmap()")
     # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
     st = df.seconds("start")
@@ -247,11 +247,11 @@ def heatmap_data(
 
 
 def accept_reject_data(df: pd.DataFrame, freq: str | int | None = None) -> pd.DataFrame:
-    """Records accepted and rejected per time bin, with the share of each.
+    """ColumnCache accepted and rejected per time bin, with the share of each.
 
     Columns: ``time``, ``action``, ``flows``, ``share``, ``time_utc``.
     """
-    df = Records.of(df)
+    df = ColumnCache.of(df)
     need(df, ["start", "action"], "accept_reject()")
     # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
     st = df.seconds("start")
@@ -293,7 +293,7 @@ def accept_reject_data(df: pd.DataFrame, freq: str | int | None = None) -> pd.Da
 
 
 # ------------------------------------------------------------------------- graph
-def _hosts(df: Records) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+def _hosts(df: ColumnCache) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """Source and destination codes into one shared index of addresses."""
     sc, sv = df.codes("srcaddr")
     dc, dv = df.codes("dstaddr")
@@ -342,7 +342,7 @@ def graph_data(df: pd.DataFrame, n: int = 25, seed: int = 0) -> tuple[pd.DataFra
     Returns ``(nodes, edges)``: nodes ``host, x, y, bytes, peers``; edges ``a, b, x, y, x2, y2,
     bytes, packets, flows, rejected, action`` (ACCEPT, REJECT or MIXED by records).
     """
-    df = Records.of(df)
+    df = ColumnCache.of(df)
     need(df, ["srcaddr", "dstaddr"], "conversation_graph()")
     # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
     s, d, hosts = _hosts(df)
@@ -401,7 +401,7 @@ def paths_data(
     value, rejected_share, action`` with ``steps`` points per link (a smooth curve).
     """
     check_metric(metric, METRICS)
-    df = Records.of(df)
+    df = ColumnCache.of(df)
     need(df, ["srcaddr", "dstaddr", "dstport"], "flow_paths()")
     # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
     v = _metric(df, metric)
@@ -499,7 +499,7 @@ def paths_data(
     )
 
 
-def _full_mask(df: Records, sub: np.ndarray) -> np.ndarray:
+def _full_mask(df: ColumnCache, sub: np.ndarray) -> np.ndarray:
     """A mask over the full frame from a mask over ``df``'s rows."""
     if df.rows is None:
         return sub
@@ -508,7 +508,7 @@ def _full_mask(df: Records, sub: np.ndarray) -> np.ndarray:
     return full
 
 
-def _metric(df: Records, metric: str) -> np.ndarray:
+def _metric(df: ColumnCache, metric: str) -> np.ndarray:
     """The metric per row; NODATA and SKIPDATA records weigh nothing (they describe logging, not traffic).
 
     Zero weights rather than a copy of every column without those rows.
@@ -517,26 +517,26 @@ def _metric(df: Records, metric: str) -> np.ndarray:
     return v * _traffic_weight(df) if metric == "flows" else v
 
 
-def _traffic_weight(df: Records) -> np.ndarray | float:
+def _traffic_weight(df: ColumnCache) -> np.ndarray | float:
     """1.0 for rows describing traffic, 0.0 for NODATA/SKIPDATA rows."""
     if "log_status" not in df.columns:
         return 1.0
     return df._get(("tw",), lambda: (~_nonok(df)).astype(float))
 
 
-def _nonok(df: Records) -> np.ndarray:
+def _nonok(df: ColumnCache) -> np.ndarray:
     c, values = codes(df.df["log_status"])
     bad = np.nonzero(values.astype(str) != "OK")[0]
     return np.isin(c, bad)
 
 
-def _rejected(df: Records) -> np.ndarray:
+def _rejected(df: ColumnCache) -> np.ndarray:
     if "action" not in df.columns:
         return np.zeros(len(df), dtype=bool)
     return df.equals("action", "REJECT")
 
 
-def _network_codes(df: Records, col: str) -> tuple[np.ndarray, list[str]]:
+def _network_codes(df: ColumnCache, col: str) -> tuple[np.ndarray, list[str]]:
     """Per row, a code into network labels (/24, /64 or 'internet'), computed per distinct address."""
 
     def table(values: pd.Index) -> tuple[np.ndarray, list[str]]:
@@ -557,7 +557,7 @@ def _int32(col: pd.Series) -> np.ndarray:
     return col.to_numpy(dtype="float64", na_value=-1).astype(np.int32)
 
 
-def _port_codes(df: Records) -> tuple[np.ndarray, list[str]]:
+def _port_codes(df: ColumnCache) -> tuple[np.ndarray, list[str]]:
     """Per row, a code into 'port/protocol' labels (ICMP and other protocols without a port)."""
 
     def make() -> tuple[np.ndarray, list[str]]:
@@ -631,7 +631,7 @@ def coverage_data(cov: pd.DataFrame, max_enis: int = 40) -> pd.DataFrame:
     )
 
 
-def coverage_records(df: pd.DataFrame | Records, freq: str | int = "10min") -> pd.DataFrame:
+def coverage_records(df: pd.DataFrame | ColumnCache, freq: str | int = "10min") -> pd.DataFrame:
     """Per ENI and window: OK, NODATA, SKIPDATA or GAP (no record at all), as ``flownb.coverage`` defines them.
 
     SKIPDATA wins over OK, OK over NODATA; a window without any record of the ENI,
@@ -645,7 +645,7 @@ def coverage_records(df: pd.DataFrame | Records, freq: str | int = "10min") -> p
     >>> coverage_records(flownb.samples.load("aws-docs/nodata-skipdata"))["status"].tolist()
     ['NODATA', 'SKIPDATA']
     """
-    df = Records.of(df)
+    df = ColumnCache.of(df)
     need(df, ["interface_id", "start"], "coverage()")
     w = freq_seconds(freq)
     st = df.seconds("start")
