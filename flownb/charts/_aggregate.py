@@ -146,7 +146,20 @@ def timeline_data(
             f"'freq' {freq!r} makes {nb} bins x {len(names)} series, more than the {MAX_ROWS} rows a chart "
             "takes: choose a wider bin or fewer series"
         )
-    cells = spread(v, st, en, t0, w, nb, g, len(names))
+    # the numbers are flownb.timeseries()'s, over the same records, with the series as its 'by'
+    from ..analysis.traffic import timeseries
+
+    frame = df.frame(
+        ["start", "end", "log_status", "srcaddr", "dstaddr", *([] if metric == "flows" else [metric])]
+    )
+    frame["_series"] = pd.Categorical.from_codes(g, categories=pd.Index(range(len(names))))
+    ts = timeseries(frame, freq=w, metric=metric, by="_series")
+    cells = np.zeros((len(names), nb))
+    if len(ts):
+        b = (seconds(ts["time"]) - t0) // w
+        gi = np.asarray(ts["_series"].astype(np.int64))
+        inside = (b >= 0) & (b < nb)
+        np.add.at(cells, (gi[inside], b[inside]), ts[metric].to_numpy(dtype=np.float64)[inside])
     times = utc(t0 + w * np.arange(nb))
     out = pd.DataFrame(
         {
@@ -177,29 +190,32 @@ def top_data(df: pd.DataFrame, by: str = "srcaddr", metric: str = "bytes", n: in
         raise ValueError(f"'n' must be a whole number >= 1, got {n!r}")
     df = ColumnCache.of(df)
     need(df, [by], "top_talkers()")
-    # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
-    c, values = df.codes(by)
-    k = len(values)
-    v = _metric(df, metric)
-    if "action" in df.columns:
-        a, acts = df.codes("action")
+    # the numbers and the ranking are flownb.top()'s (ties by key value, ascending)
+    from ..analysis.traffic import top
+
+    frame = df.frame(
+        [by, "action", "log_status", "srcaddr", "dstaddr", *([] if metric == "flows" else [metric])]
+    )
+    if not len(frame):
+        return pd.DataFrame(columns=["key", "action", "value", "total", "rank"])
+    ranked = top(frame, by=by, metric=metric, n=n)
+    ranked = ranked[ranked[metric].to_numpy(dtype=np.float64) > 0]
+    keys = [str(k) for k in ranked[by]]
+    if "action" in frame.columns:
+        split = top(frame, by=[by, "action"], metric=metric, n=None)
+        split_keys = split[by].astype(str).to_numpy()
+        split_act = split["action"].astype(str).to_numpy()
+        split_val = split[metric].to_numpy(dtype=np.float64)
     else:
-        a, acts = np.zeros(len(df), dtype=np.int64), pd.Index(["all"])
-    na = len(acts) + 1
-    a = np.where(a < 0, len(acts), a)
-    valid = c >= 0
-    if not valid.all():
-        c, a, v = c[valid], a[valid], v[valid]
-    cells = np.bincount(c * na + a, weights=v, minlength=k * na).reshape(k, na)
-    tot = cells.sum(axis=1)
-    order = np.argsort(-tot, kind="stable")
-    order = order[tot[order] > 0][:n]
-    act_names = [str(x) for x in acts] + ["(none)"]
+        split_keys, split_act, split_val = np.array(keys, dtype=object), np.full(len(keys), "all"), None
+    total = dict(zip(keys, ranked[metric].to_numpy(dtype=np.float64), strict=True))
+    rank = {k: i for i, k in enumerate(keys)}
     rows = []
-    for rank, i in enumerate(order):
-        for j in range(na):
-            if cells[i, j] > 0:
-                rows.append((str(values[i]), act_names[j], cells[i, j], tot[i], rank))
+    values = split_val if split_val is not None else [total[k] for k in keys]
+    for k, act, v in zip(split_keys, split_act, values, strict=True):
+        if k in rank and v > 0:
+            rows.append((k, act, float(v), total[k], rank[k]))
+    rows.sort(key=lambda r: (r[4], r[1]))
     return pd.DataFrame(rows, columns=["key", "action", "value", "total", "rank"])
 
 
@@ -293,16 +309,6 @@ def accept_reject_data(df: pd.DataFrame, freq: str | int | None = None) -> pd.Da
 
 
 # ------------------------------------------------------------------------- graph
-def _hosts(df: ColumnCache) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-    """Source and destination codes into one shared index of addresses."""
-    sc, sv = df.codes("srcaddr")
-    dc, dv = df.codes("dstaddr")
-    allv = df._full(("hosts",), lambda: pd.Index(sv.astype(str)).append(pd.Index(dv.astype(str))).unique())
-    smap = df._full(("hosts-s",), lambda: np.append(allv.get_indexer(sv.astype(str)), -1))
-    dmap = df._full(("hosts-d",), lambda: np.append(allv.get_indexer(dv.astype(str)), -1))
-    return smap[np.where(sc < 0, len(sv), sc)], dmap[np.where(dc < 0, len(dv), dc)], allv
-
-
 def _layout(
     nn: int, ei: np.ndarray, ej: np.ndarray, weight: np.ndarray, seed: int = 0, iters: int = 150
 ) -> np.ndarray:
@@ -336,29 +342,57 @@ def _layout(
     return pos / span * 0.9 + 0.05
 
 
+#: What ``conversations`` reads (the conversation graph hands it only these columns of a filtered view).
+_CONVERSATION_COLUMNS = [
+    "interface_id",
+    "srcaddr",
+    "dstaddr",
+    "srcport",
+    "dstport",
+    "protocol",
+    "packets",
+    "bytes",
+    "start",
+    "end",
+    "action",
+    "log_status",
+    "tcp_flags",
+]
+
+
 def graph_data(df: pd.DataFrame, n: int = 25, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``n`` largest host pairs (either direction) by bytes, laid out as a graph.
+
+    The bytes, packets and records of an edge are those :func:`flownb.conversations`
+    gives the conversations between the two hosts (each connection counted once,
+    though both ENIs of a pair inside the VPC log it).
 
     Returns ``(nodes, edges)``: nodes ``host, x, y, bytes, peers``; edges ``a, b, x, y, x2, y2,
     bytes, packets, flows, rejected, action`` (ACCEPT, REJECT or MIXED by records).
     """
     df = ColumnCache.of(df)
     need(df, ["srcaddr", "dstaddr"], "conversation_graph()")
-    # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
-    s, d, hosts = _hosts(df)
-    b = df.number("bytes") if "bytes" in df.columns else np.ones(len(s))
-    p = df.number("packets") if "packets" in df.columns else np.zeros(len(s))
-    rej = _rejected(df)
-    ok = (s >= 0) & (d >= 0)
-    if not ok.all():  # NODATA/SKIPDATA records have no addresses
-        s, d, b, p, rej = s[ok], d[ok], b[ok], p[ok], rej[ok]
-    lo, hi = np.minimum(s, d), np.maximum(s, d)
-    key = lo.astype(np.int64) * len(hosts) + hi
-    inv, uk = pd.factorize(key)
-    eb = np.bincount(inv, weights=b, minlength=len(uk))
-    ep = np.bincount(inv, weights=p, minlength=len(uk))
-    ef = np.bincount(inv, minlength=len(uk)).astype(float)
-    er = np.bincount(inv, weights=rej, minlength=len(uk))
+    # the numbers are flownb.conversations()'s: each connection once, one ENI's copy per direction
+    from ..analysis.traffic import _pairing, _tallies
+
+    frame = df.frame(_CONVERSATION_COLUMNS)
+    pairing = _pairing(frame)
+    if pairing is None:
+        hosts = pd.Index([], dtype=object)
+        eb = ep = ef = er = np.zeros(0)
+        uk = np.zeros(0, dtype=np.int64)
+    else:
+        t = _tallies(frame, pairing)
+        hosts = pd.Index(pairing["addr_values"], dtype=object)
+        cl, sv = pairing["client"], pairing["server"]
+        key = np.minimum(cl, sv) * len(hosts) + np.maximum(cl, sv)
+        inv, uk = pd.factorize(key)
+        uk = np.asarray(uk, dtype=np.int64)
+        m = t["m"]
+        eb = np.bincount(inv, weights=t["bytes"][0::2] + t["bytes"][1::2], minlength=len(uk))
+        ep = np.bincount(inv, weights=t["packets"][0::2] + t["packets"][1::2], minlength=len(uk))
+        ef = np.bincount(inv, weights=np.bincount(t["conv"], minlength=m), minlength=len(uk)).astype(float)
+        er = np.bincount(inv, weights=t["rejects"][0::2] + t["rejects"][1::2], minlength=len(uk))
     order = np.lexsort((-ef, -eb))[:n]
     ea, eb_ = uk[order] // len(hosts), uk[order] % len(hosts)
     nodes_idx, local = np.unique(np.r_[ea, eb_], return_inverse=True)
