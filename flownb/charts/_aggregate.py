@@ -666,11 +666,10 @@ def coverage_data(cov: pd.DataFrame, max_enis: int = 40) -> pd.DataFrame:
 
 
 def coverage_records(df: pd.DataFrame | ColumnCache, freq: str | int = "10min") -> pd.DataFrame:
-    """Per ENI and window: OK, NODATA, SKIPDATA or GAP (no record at all), as ``flownb.coverage`` defines them.
+    """Per ENI and window: OK, NODATA, SKIPDATA or GAP, as :func:`flownb.coverage` computes them.
 
-    SKIPDATA wins over OK, OK over NODATA; a window without any record of the ENI,
-    between its first and last window, is a GAP. Vectorised with ``bincount`` (the
-    chart's fast path; ``flownb.coverage`` is the reference).
+    The coverage chart draws this: ``flownb.coverage`` over the records' own columns
+    (no second implementation).
 
     Examples
     --------
@@ -679,45 +678,9 @@ def coverage_records(df: pd.DataFrame | ColumnCache, freq: str | int = "10min") 
     >>> coverage_records(flownb.samples.load("aws-docs/nodata-skipdata"))["status"].tolist()
     ['NODATA', 'SKIPDATA']
     """
+    from ..analysis._coverage import coverage
+
     df = ColumnCache.of(df)
     need(df, ["interface_id", "start"], "coverage()")
-    w = freq_seconds(freq)
-    st = df.seconds("start")
-    e, enis = df.codes("interface_id")
-    ok = (st != NAT) & (e >= 0)
-    if not ok.any():
-        return pd.DataFrame(
-            {"interface_id": [], "window": utc(np.array([], dtype=np.int64)), "status": [], "records": []}
-        )
-    st, e = st[ok], e[ok]
-    if "log_status" in df.columns:
-        sc, sv = df.codes("log_status")
-        sc = sc[ok]
-        names = np.append(sv.astype(str), "")
-        status = names[np.where(sc < 0, len(sv), sc)]
-    else:
-        status = np.full(len(st), "OK")
-    t0 = int(st.min()) - int(st.min()) % w
-    b = (st - t0) // w
-    nb = int(b.max()) + 1
-    k = len(enis)
-    cell = e * nb + b
-    rec = np.bincount(cell, minlength=k * nb)
-    skip = np.bincount(cell, weights=status == "SKIPDATA", minlength=k * nb)
-    nod = np.bincount(cell, weights=status == "NODATA", minlength=k * nb)
-    okc = rec - skip - nod
-    first = np.full(k, nb)
-    last = np.full(k, -1)
-    np.minimum.at(first, e, b)
-    np.maximum.at(last, e, b)
-    ei, bi = np.divmod(np.arange(k * nb), nb)
-    inside = (bi >= first[ei]) & (bi <= last[ei])
-    lab = np.where(skip > 0, "SKIPDATA", np.where(okc > 0, "OK", np.where(nod > 0, "NODATA", "GAP")))
-    return pd.DataFrame(
-        {
-            "interface_id": np.asarray(enis.astype(str))[ei[inside]],
-            "window": utc(t0 + w * bi[inside]),
-            "status": lab[inside],
-            "records": rec[inside],
-        }
-    )
+    cov = coverage(df.frame(["interface_id", "start", "log_status"]), freq=freq)
+    return cov[["interface_id", "window", "status", "records"]]
