@@ -42,6 +42,12 @@ def test_an_empty_file_warns_and_strict_exits_1(command, empty, capsys):
     assert "no records were read" in capsys.readouterr().err
 
 
+def test_ingest_warns_on_an_empty_source_and_strict_exits_1(empty, tmp_path, capsys):
+    assert main(["ingest", empty, str(tmp_path / "store")]) == 0
+    assert "flownb ingest: warning: no records were read from 1 new source(s)" in capsys.readouterr().err
+    assert main(["ingest", empty, str(tmp_path / "store2"), "--strict"]) == 1
+
+
 def test_strict_also_fails_on_bad_lines_after_the_report(tmp_path, capsys):
     src = tmp_path / "one-bad.log"
     src.write_text(Path(path("aws-docs/default-accept-reject")).read_text() + "not a record\n")
