@@ -191,6 +191,7 @@ def records(draw):
     return " ".join(fields) + "\n" + "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow  # 25 random files, each ingested and queried
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=records())
 def test_hypothesis_records(text, tmp_path_factory):
