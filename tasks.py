@@ -14,7 +14,8 @@ arguments after ``test`` go to pytest, for example::
     python3 tasks.py test -m "not slow"          # the quick tests only
     python3 tasks.py test tests/io -n 0          # one folder, in one process
 
-Tests run in parallel (pytest-xdist, one worker per core) unless ``-n`` is given. The browser tests drive
+Tests run in parallel (pytest-xdist, one worker per core) unless ``-n`` is given; the browser tests run
+after the others, on their own. The browser tests drive
 Debian's chromium (/usr/bin/chromium): when it is missing and browser tests are selected, ``test`` says what
 it will install with apt-get and why before installing it (as root; otherwise it says how, and those tests
 are skipped).
@@ -115,11 +116,11 @@ def browser_tests_selected(args: list[str]) -> bool:
     return proc.returncode != 5  # 5: no test collected
 
 
-def ensure_chromium(args: list[str]) -> None:
+def ensure_chromium(args: list[str], selected: bool | None = None) -> None:
     """Debian's chromium for the browser tests (no browser download at run time), said before done."""
     if CHROMIUM.exists():
         return
-    if not browser_tests_selected(args):
+    if not (browser_tests_selected(args) if selected is None else selected):
         say(f"{CHROMIUM} is missing but no browser test is selected: nothing to install")
         return
     why = (
@@ -157,17 +158,51 @@ def lab(args: list[str]) -> int:
     return subprocess.call([str(PY), "-m", "flownb", "lab", *args])
 
 
+def phases(args: list[str], browser: bool) -> list[list[str]]:
+    """The pytest argument lists to run one after the other.
+
+    The browser tests run last, on their own (one worker unless ``-n`` was given): a page that loads
+    the offline chart bundle needs the CPU, and anywidget gives a model 2 s to load before it gives up.
+    """
+    if not browser:
+        return [[*_parallel(args), *args]]
+    rest, expr = _split_marker(args)
+    others = "not browser" if expr is None else f"({expr}) and not browser"
+    only = "browser" if expr is None else f"({expr}) and browser"
+    alone = [] if _parallel(args) == [] else ["-n", "1"]
+    return [[*_parallel(args), *rest, "-m", others], [*alone, *rest, "-m", only]]
+
+
+def worst(codes: list[int]) -> int:
+    """One exit status for several pytest runs: the worst failure; 5 (nothing collected) only if all were."""
+    ran = [c for c in codes if c != 5]
+    return max(ran) if ran else 5
+
+
 def test(args: list[str]) -> int:
     ensure_venv("test")
-    ensure_chromium(args)
+    browser = browser_tests_selected(args)
+    ensure_chromium(args, selected=browser)
     env = dict(os.environ)
     if shutil.which("cc") or shutil.which("gcc"):
         # pip built the native tokenizer with this compiler: a test fails if it is missing
         env.setdefault("FLOWNB_REQUIRE_NATIVE", "1")
-    cmd = [str(PY), "-m", "pytest", *_parallel(args), *args]
-    say("running the tests: " + " ".join(cmd[1:]))
-    code = subprocess.call(cmd, env=env)
-    say(f"tests finished with exit status {code}")
+    codes = []
+    runs = phases(args, browser)
+    for i, run_args in enumerate(runs, 1):
+        cmd = [str(PY), "-m", "pytest", *run_args]
+        step = (
+            f" ({i}/{len(runs)}{': the browser tests, on their own' if i == 2 else ''})"
+            if len(runs) > 1
+            else ""
+        )
+        say(f"running the tests{step}: " + " ".join(cmd[1:]))
+        codes.append(subprocess.call(cmd, env=env))
+    code = worst(codes)
+    say(
+        f"tests finished with exit status {code}"
+        + (f" (runs: {', '.join(map(str, codes))})" if len(codes) > 1 else "")
+    )
     if code == 5:
         print("pytest collected no tests: that is a failure here.", file=sys.stderr)
         return 1

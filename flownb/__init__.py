@@ -11,13 +11,13 @@ Examples
 {'ACCEPT': 1, 'REJECT': 1}
 """
 
-from __future__ import annotations
+import importlib as _importlib
+from typing import Any as _Any
 
-import importlib
-from typing import Any
-
-from . import accessor as _accessor  # registers df.flow
-from . import schema
+from . import (
+    _accessor,  # noqa: F401 - registers df.flow
+    schema,
+)
 from .io import FlowLogParseError, FlowLogParseWarning, FlowLogSourceError, read_flow_logs
 
 #: The version of flownb (semantic versioning; CHANGELOG.md says what each version changed).
@@ -64,6 +64,9 @@ _LAZY: dict[str, str] = {
     # beyond memory: a Parquet store, a lazy dataset, Athena (flownb/scale, extras 'scale' and 'athena')
     "ingest": "flownb.scale:ingest",
     "IngestReport": "flownb.scale:IngestReport",
+    "open_dataset": "flownb.scale._dataset:open_dataset",
+    "athena_ddl": "flownb.scale._athena:athena_ddl",
+    "FlowDataset": "flownb.scale._dataset:FlowDataset",
     "scale": "flownb.scale",
     # charts and widgets (altair and ipywidgets load when these are first used)
     "charts": "flownb.charts",
@@ -75,25 +78,23 @@ __all__ = [
     "FlowLogParseWarning",
     "FlowLogSourceError",
     "__version__",
+    "io",
     "read_flow_logs",
     "schema",
     *_LAZY,
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     target = _LAZY.get(name)
     if target is None:
         raise AttributeError(f"module 'flownb' has no attribute '{name}'")
     module, _, attr = target.partition(":")
-    mod = importlib.import_module(module)
+    mod = _importlib.import_module(module)
     value = getattr(mod, attr) if attr else mod
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
-
-del _accessor
+    return sorted(set(__all__) | {n for n in globals() if n.startswith("__")})

@@ -121,9 +121,12 @@ def _scope_code(text: str) -> int:
     return _PUBLIC
 
 
-def scope_codes(values: Sequence[object]) -> np.ndarray:
-    """Per value, an index into :data:`SCOPES` (int8), -1 when it is not an IP address."""
-    ints = ipv4_ints(values)
+def scope_codes(values: Sequence[object], ints: np.ndarray | None = None) -> np.ndarray:
+    """Per value, an index into :data:`SCOPES` (int8), -1 when it is not an IP address.
+
+    ``ints`` may pass :func:`ipv4_ints` of the same values when the caller has them.
+    """
+    ints = ipv4_ints(values) if ints is None else ints
     codes = _v4_codes(ints)
     for i in np.flatnonzero(ints < 0):
         codes[i] = _scope_code(str(values[i]))

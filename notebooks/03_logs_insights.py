@@ -21,8 +21,10 @@
 #
 # **You will learn**
 #
-# 1. the query language by example: `fields`, `filter`, `stats ... by`, `bin()`, `sort`, `limit`;
-# 2. the AWS sample queries for flow logs, run on a day of records;
+# 1. the query language by example: `fields`, `filter`, `stats ... by`, `bin()`, `sort`, `limit`, and the
+#    field names CloudWatch discovers for flow logs (`startTime`, not `start`);
+# 2. the AWS sample queries for flow logs, run on a day of records, and the newer `diff`, `lookup`,
+#    `addtotals`, `fillmissing` and `limit any`;
 # 3. why the rejected-traffic query as study guides print it (with “curly” quotes) is not what you type;
 # 4. the same questions in Athena SQL, for flow logs delivered to S3;
 # 5. the QueryConsole, to write your own.
@@ -206,32 +208,106 @@ except flownb.InsightsSyntaxError as exc:
 #
 # ## More sample queries
 #
-# The QueryConsole below offers the AWS samples in a menu; here each one runs once, to see its result's
-# shape:
+# AWS publishes a handful of flow log queries in the CloudWatch Logs User Guide ("Sample queries": the
+# VPC flow log and NAT gateway queries). `flownb.insights.AWS_SAMPLE_QUERIES` holds exactly those, verbatim,
+# placeholders included; `FLOWNB_SAMPLE_QUERIES` holds flownb's own examples and the queries that circulate
+# as "AWS samples" without being on that page (the *top 20 sources of rejected requests* above is one).
+# The QueryConsole below shows both groups, labelled. Here each one runs once, to see its result's shape:
 
 # %%
-from flownb.widgets.console import SAMPLE_QUERIES
+from flownb.insights import AWS_SAMPLE_QUERIES, FLOWNB_SAMPLE_QUERIES
 
 shapes = pd.DataFrame(
-    [{"sample query": name, "rows": len(flownb.query(df, q))} for name, q in SAMPLE_QUERIES.items()]
+    [
+        {"group": q.group, "sample query": q.title, "rows": len(flownb.query(df, q.query))}
+        for q in AWS_SAMPLE_QUERIES + FLOWNB_SAMPLE_QUERIES
+    ]
 )
 shapes
 
 # %% [markdown]
 # *IP addresses that use UDP* finds none: in this VPC the only UDP traffic is DNS to the Amazon DNS server
-# and time sync, which flow logs never record (notebook `01`). *Average, min and max bytes* stops at
-# 10,000 rows, the most Logs Insights returns without a `limit`.
+# and time sync, which flow logs never record (notebook `01`). AWS's subnet query is written for
+# `192.0.2.0/24`, a documentation range, and the NAT gateway queries for the placeholders `x.x.x.x` and
+# `y.y.`: as published they match nothing until you put your own addresses in. *Average, min and max bytes*
+# stops at 10,000 rows, the most Logs Insights returns without a `limit` (`limit` itself goes up to
+# 100,000).
 
 # %%
 rows = shapes.set_index("sample query")["rows"]
-assert rows["IP addresses that use UDP"] == 0 and not (df["protocol"] == 17).any()
+assert rows["Find the IP addresses that use UDP as a data transfer protocol"] == 0 and not (df["protocol"] == 17).any()
+assert (shapes.loc[shapes["group"] == "aws", "rows"].iloc[4:] == 0).all()  # NAT placeholders match nothing
 assert rows["Average, min and max bytes by source and destination"] == 10_000
 assert rows["Bytes every 5 minutes"] == 24 * 12
 
 # %% [markdown]
+# ## Newer commands: `diff`, `lookup`, `addtotals`, `fillmissing`, `limit any`
+#
+# The guide keeps adding commands; flownb runs those that need only the records (the full list, with the
+# reason for each one it cannot run, such as `pattern` and `anomaly` that use CloudWatch's trained models,
+# is `flownb/insights/SUPPORT.md`).
+#
+# **"What is new today?"** `diff` compares the current period with the one before it. In CloudWatch the
+# current period is the time range you pick; here it is `start=`/`end=`, or, without them, the later half
+# of the records. Which source and destination-port pairs appear in the evening only?
+
+# %%
+new_pairs = flownb.query(
+    df,
+    """filter action = "REJECT"
+| stats count(*) as n by srcAddr, dstPort
+| diff
+| filter @diff = "new"
+| sort n desc
+| limit 5""",
+    start="2025-06-02T12:00:00Z",
+    end="2025-06-02T23:59:59Z",
+)
+new_pairs
+
+# %%
+assert (new_pairs["@diff"] == "new").all() and new_pairs["n.previous"].isna().all()
+
+# %% [markdown]
+# **`lookup`** adds fields from a table. In CloudWatch the table is a CSV file uploaded to the account;
+# here it is a DataFrame (or a CSV path) passed as `tables=`. Name the ports, then count and total:
+
+# %%
+ports = pd.DataFrame({"port": ["22", "443", "3389", "5432"], "service": ["ssh", "https", "rdp", "postgres"]})
+by_service = flownb.query(
+    df,
+    """filter action = "REJECT"
+| lookup ports port as dstPort OUTPUT service
+| filter ispresent(service)
+| stats count(*) as rejected by service
+| sort rejected desc
+| addtotals row=false col=true""",
+    tables={"ports": ports},
+)
+by_service
+
+# %%
+assert by_service["rejected"].iloc[-1] == by_service["rejected"].iloc[:-1].sum()  # the col=true summary row
+
+# %% [markdown]
+# **`fillmissing`** puts a row in every empty time bin after `stats ... by bin()`, so a chart shows the
+# quiet minutes as zero instead of skipping them. **`limit any 3`** returns any three matching records
+# and lets CloudWatch stop scanning early: quick for a sample, with no order promised.
+
+# %%
+ssh = flownb.query(df, 'filter dstPort = 22 and action = "REJECT" | stats count(*) as n by bin(5m) '
+                       "| fillmissing with 0 for n")  # fmt: skip
+print(f"{len(ssh)} five-minute bins, {int((ssh['n'] == 0).sum())} of them without a rejected SSH attempt")
+flownb.query(df, 'filter action = "REJECT" | fields startTime, srcAddr, dstPort | limit any 3')
+
+# %%
+span = ssh["bin(5m)"].max() - ssh["bin(5m)"].min()
+assert len(ssh) == span / pd.Timedelta("5min") + 1  # no bin is missing between the first and the last
+
+# %% [markdown]
 # ## Try it
 #
-# Pick a sample query or write your own, then *Run*. A time series (`bin()`) or a top-N result is also
+# Pick a sample query (AWS's and flownb's, labelled) or write your own, then *Run*. A time series (`bin()`) or a top-N result is also
 # drawn as a chart. Try `filter dstPort = 22 and action = "REJECT" | stats count(*) by srcAddr`.
 
 # %%

@@ -64,6 +64,32 @@ findings[["detector", "severity", "src", "dst", "dst_port", "start", "summary"]]
 flownb.charts.findings_timeline(findings)
 
 # %% [markdown]
+# ## Findings are episodes
+#
+# A finding is not one record, nor one window: like a GuardDuty finding, it is one **episode** of one
+# detector's activity for one **entity** (the actor: a source address, or an interface for data quality;
+# for probes of an exposed port, the target). Repeated activity extends the episode, from `start` (first
+# seen) to `end` (last seen); an hour of silence ends it. Each finding says **why it fired**: the `value`
+# it measured, the `threshold` that value reached, and what the value counts (`measure`); `count` is the
+# connections behind it and `evidence_count` the records `flownb.evidence` returns.
+
+# %%
+findings[["detector", "entity", "start", "end", "count", "value", "threshold", "measure"]].head(8)
+
+# %% [markdown]
+# A detector that finds more than `max_findings` episodes (100 by default) keeps the strongest and adds one
+# row, labelled `flownb:Suppressed`, that says how many it left out: on busy or odd traffic the list stays
+# one an analyst can read. Here with a cap of 2 per detector:
+
+# %%
+capped = flownb.detect(df, max_findings=2)
+capped.loc[capped["label"] == "flownb:Suppressed", ["detector", "count", "summary"]]
+
+# %%
+assert (findings["value"] >= findings["threshold"]).all()
+assert capped.groupby("detector").size().max() <= 3
+
+# %% [markdown]
 # The VPC twin wrote down what it injected into this day. Every injected attack is found, by the detector
 # expected for it, with the right source or target (where the finding names one: a data-quality finding
 # names an interface, not an address):

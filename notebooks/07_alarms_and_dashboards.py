@@ -24,9 +24,11 @@
 # 1. how a CloudWatch Logs **metric filter** turns flow log records into a metric, tried locally on records
 #    before it is deployed;
 # 2. how a CloudWatch **alarm** evaluates *M out of N* datapoints, and why a short attack can slip through;
-# 3. what **treat missing data** does to a metric that only has datapoints when something matches;
+# 3. what **treat missing data** does to a metric that only has datapoints when something matches, and what
+#    a default value does not fill in;
 # 4. the **notifications** an alarm would have sent, and the AWS CLI and CloudFormation to deploy it all;
-# 5. the **AlarmLab** to tune an alarm, and a small dashboard of the same metrics.
+# 5. the **AlarmLab** to tune an alarm, and a small dashboard of the same metrics;
+# 6. the limits: sub-minute periods, regular expressions in patterns, JSON patterns for other log groups.
 
 # %%
 import os
@@ -178,6 +180,73 @@ assert table.loc["OK", "notBreaching"] == len(metrics)  # missing counts as good
 # `default_value=0`, which publishes 0 for every non-matching record) keeps the alarm in `OK` when all is
 # quiet. `breaching` would page you every quiet night.
 #
+# ### What a default value does not do
+#
+# A default value is published for log events that do not match. **A minute with no log events at all
+# publishes nothing**, default value or not: CloudWatch "aggregates and reports metric values every
+# minute", and with no events there is nothing to report (CloudWatch Logs User Guide, filter pattern
+# syntax, "Configuring metric values for a metric filter"). A flow log whose delivery is late, or an
+# interface with no traffic, leaves the metric missing, and *treat missing data* still decides. A metric
+# filter with dimensions cannot have a default value at all.
+
+# %%
+from flownb.monitoring import FilterPatternError, try_pattern
+
+with_default = MetricFilter('"REJECT"', metric_name="Rejected", default_value=0)
+quiet_gap = records[(records["start"] < "2025-06-02 00:40") | (records["start"] >= "2025-06-02 00:50")]
+per_minute = with_default.metric(quiet_gap, period="1min")
+gap = per_minute.loc["2025-06-02 00:40":"2025-06-02 00:49"]
+print(f"{int(gap.isna().sum())} of the 10 minutes without log events have no datapoint, default_value=0 or not")
+assert gap.isna().all() and per_minute.drop(gap.index).notna().all()
+try:
+    MetricFilter("[..., srcaddr, dstaddr, action, status]", metric_name="X", default_value=0,
+                 dimensions={"Source": "$srcaddr"})  # fmt: skip
+except ValueError as exc:
+    print(exc)
+
+# %% [markdown]
+# ### Periods under a minute
+#
+# An alarm period of 10, 20 or 30 seconds is for **high-resolution** metrics only (CloudWatch User Guide,
+# "High-resolution alarms"), and a metric filter's metric is reported once a minute, so flownb refuses a
+# shorter period for it, as the console would leave it without data:
+
+# %%
+for kwargs in ({"period": 10}, {"period": 10, "high_resolution": True}):
+    try:
+        fast = Alarm(threshold=1, comparison=">=", evaluation_periods=1, **kwargs)
+        fast.to_aws("too-fast", metric=with_default)
+    except ValueError as exc:
+        print(f"{kwargs}: {exc}\n")
+
+# %% [markdown]
+# ### Patterns: regular expressions, JSON, and other log groups
+#
+# Between `%` signs a pattern may hold a regular expression, within limits the guide names: letters,
+# digits, `: _ # = @ / ; , -` and the operators `^ $ ? [ ] { } | \ * + .`, no parentheses, no multi-byte
+# characters, at most two regular expressions in one pattern and at most five patterns with one per log
+# group (`flownb.monitoring.check_regex_quota`). A space is not in the list: write `\s`.
+
+# %%
+assert MetricFilter("%REJECT|NODATA%", metric_name="R").matches(records).sum() > 0
+for bad in ("%(REJECT)%", "%REJECT OK%"):
+    try:
+        MetricFilter(bad, metric_name="R")
+    except FilterPatternError as exc:
+        print(str(exc).splitlines()[0])
+
+# %% [markdown]
+# Flow logs delivered to CloudWatch Logs are space-delimited text, but the same pattern language filters
+# any log group. `try_pattern` tries a pattern on log event messages, as the console's *Test pattern* (the
+# TestMetricFilter API) does: JSON patterns on JSON events, and space-delimited patterns on lines where
+# characters between `[]` and between `""` are one field (so an Apache access log line has 7 fields):
+
+# %%
+apache = '127.0.0.1 Prod frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" 404 1534'
+print(try_pattern("[ip, user, username, timestamp, request =*.html*, status_code = 4*, bytes]", [apache]).T)
+events = ['{"eventType": "UpdateTrail", "user": {"id": 1}}', '{"eventType": "CreateTrail"}', "not JSON"]
+print(try_pattern('{ $.eventType = "UpdateTrail" || $.user.id = 2 }', events))
+#
 # ## The alarm for the brute force, and its notifications
 #
 # An alarm on **accepted** SSH from anywhere catches the brute force. Its transitions are what an SNS topic
@@ -249,7 +318,8 @@ AlarmLab(records)
 #
 # 1. No: it fills one datapoint. Use 1 out of N, or a shorter period.
 # 2. The security group allowed SSH from anywhere, so the attempts were ACCEPTed; nothing was rejected.
-# 3. Set *treat missing data* to `notBreaching`, or give the metric filter a default value of 0.
+# 3. Set *treat missing data* to `notBreaching`, or give the metric filter a default value of 0 (which helps
+#    only in minutes that have log events: a minute with none publishes nothing).
 # 4. No: metric filters are not retroactive; they only see log events that arrive after they exist. Use
 #    Logs Insights (notebook `03`) for the past.
 #

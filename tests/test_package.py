@@ -48,3 +48,22 @@ def test_wheel_contains_the_bundled_samples(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "2"
+
+
+def test_all_is_the_public_namespace():
+    # altair's tests/test_toplevel.py: what `dir(flownb)` shows is exactly __all__, before and after
+    # every lazy name is loaded; helpers of the package's own code (importlib, Any) do not leak
+    code = (
+        "import flownb\n"
+        "def public(): return {n for n in vars(flownb) if not n.startswith('_')}\n"
+        "before = public()\n"
+        "assert before <= set(flownb.__all__), sorted(before - set(flownb.__all__))\n"
+        "for n in ('importlib', 'Any', 'annotations', 'accessor'):\n"
+        "    assert not hasattr(flownb, n), n\n"
+        "for n in flownb.__all__: getattr(flownb, n)\n"
+        "after = public()\n"
+        "assert after == set(flownb.__all__) - {'__version__'}, sorted(after ^ (set(flownb.__all__) - {'__version__'}))\n"
+        "assert [n for n in dir(flownb) if not n.startswith('__')] == sorted(set(flownb.__all__) - {'__version__'})\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

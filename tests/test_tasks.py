@@ -89,3 +89,20 @@ def test_readme_documents_the_test_options():
     readme = (ROOT / "README.md").read_text()
     for text in ('python3 tasks.py test -m "not browser"', "python3 tasks.py test -k", "-n 0", "apt-get"):
         assert text in readme, text
+
+
+def test_browser_tests_run_after_the_others_on_their_own(tasks):
+    assert tasks.phases(["-k", "voila"], browser=True) == [
+        ["-n", "auto", "--dist", "worksteal", "-k", "voila", "-m", "not browser"],
+        ["-n", "1", "-k", "voila", "-m", "browser"],
+    ]
+    assert tasks.phases(["-m", "not slow", "-x"], browser=True) == [
+        ["-n", "auto", "--dist", "worksteal", "-x", "-m", "(not slow) and not browser"],
+        ["-n", "1", "-x", "-m", "(not slow) and browser"],
+    ]
+    assert tasks.phases(["-n", "0"], browser=True)[1] == ["-n", "0", "-m", "browser"]
+    assert tasks.phases(["-m", "not browser"], browser=False) == [
+        ["-n", "auto", "--dist", "worksteal", "-m", "not browser"]
+    ]
+    assert tasks.worst([0, 1]) == 1 and tasks.worst([5, 0]) == 0 and tasks.worst([0, 5]) == 0
+    assert tasks.worst([5, 5]) == 5 and tasks.worst([2, 1]) == 2

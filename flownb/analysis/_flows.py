@@ -43,6 +43,8 @@ import numpy as np
 import pandas as pd
 
 from flownb.analysis import _netclass
+from flownb.analysis._conversations import counted_eni, handshake_votes, server_is_hi
+from flownb.analysis._frame import value_ranks
 
 __all__ = ["Flows", "factorize", "isin", "key", "nunique", "prepare", "seconds", "unique"]
 
@@ -257,7 +259,7 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
         a["accept"] = np.ones(len(rows), dtype=bool)
     eni = _eni_codes(df)[rows] if "interface_id" in df else np.full(len(rows), -1, dtype=np.int64)
 
-    a = _conversations(a, eni)
+    a = _conversations(a, eni, value_ranks(pd.Series(table, dtype=object)) if len(table) else table)
     m = len(a["row"])
     a["src_local"] = addr_local[a["src"]] if m else np.zeros(0, bool)
     a["dst_local"] = addr_local[a["dst"]] if m else np.zeros(0, bool)
@@ -274,10 +276,9 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
 
 
 def _eni_codes(df: pd.DataFrame) -> np.ndarray:
+    """ENI codes in ascending order of ENI id (-1 missing), so no choice depends on file order."""
     col = df["interface_id"]
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return np.asarray(col.cat.codes, dtype=np.int64)
-    return pd.factorize(col, use_na_sentinel=True)[0].astype(np.int64)
+    return np.where(np.asarray(col.isna(), dtype=bool), -1, value_ranks(col)).astype(np.int64)
 
 
 def _nat_legs(
@@ -351,64 +352,13 @@ def _nat_legs(
     return drop, out_dst, out_dport
 
 
-#: Ports servers listen on: the well-known range and common registered service ports. Without TCP
-#: flags, the side of a conversation on one of these (and the other side not) is the server.
-SERVICE_PORTS = np.zeros(65536, dtype=bool)
-SERVICE_PORTS[:1024] = True
-SERVICE_PORTS[
-    [
-        1433,
-        1521,
-        1883,
-        2049,
-        2181,
-        2375,
-        2376,
-        2379,
-        3000,
-        3128,
-        3306,
-        3389,
-        4443,
-        5000,
-        5044,
-        5060,
-        5432,
-        5601,
-        5671,
-        5672,
-        5900,
-        5984,
-        5985,
-        5986,
-        6379,
-        6443,
-        7001,
-        8000,
-        8008,
-        8080,
-        8081,
-        8088,
-        8443,
-        8888,
-        9000,
-        9042,
-        9090,
-        9092,
-        9200,
-        9300,
-        9418,
-        10250,
-        11211,
-        15672,
-        27017,
-    ]
-] = True
-SERVICE_PORTS[0] = False  # ICMP and protocols without ports
+def _conversations(a: dict[str, np.ndarray], eni: np.ndarray, addr_rank: np.ndarray) -> dict[str, np.ndarray]:
+    """Keep one ENI's copy of each direction; orient each conversation client -> server.
 
-
-def _conversations(a: dict[str, np.ndarray], eni: np.ndarray) -> dict[str, np.ndarray]:
-    """Drop the second ENI's copy of each record; orient each conversation client -> server."""
+    Both are the one conversation model (:mod:`flownb.analysis._conversations`), the
+    rules ``flownb.conversations`` uses. ``eni`` codes are in ascending order of ENI
+    id; ``addr_rank`` ranks the address codes by value.
+    """
     m = len(a["row"])
     if m == 0:
         for k in ("conv", "resp", "rev", "rev_flags", "rev_reject", "cli", "srv", "svc"):
@@ -424,51 +374,42 @@ def _conversations(a: dict[str, np.ndarray], eni: np.ndarray) -> dict[str, np.nd
     conv, nconv = factorize(key(lo, hi, plo, phi, pr))
     d2 = conv * 2 + o
     if (eni >= 0).any() and np.bincount(d2, minlength=2 * nconv).max() > 1:
-        # one ENI per direction of a 5-tuple: one that rejected it if any did, else the first
-        score = eni + np.where(a["reject"], 0, 1 << 40)
-        best = np.full(2 * nconv, np.iinfo(np.int64).max)
-        np.minimum.at(best, d2, score)
-        keep = eni == (best[d2] & ((1 << 40) - 1))
+        keep = counted_eni(d2, eni, a["bytes"], a["reject"], 2 * nconv)
         if not keep.all():
             a = {k: v[keep] for k, v in a.items()}
-            conv, d2, o, plo, phi = conv[keep], d2[keep], o[keep], plo[keep], phi[keep]
+            conv, d2, o, lo, hi, plo, phi = (
+                conv[keep],
+                d2[keep],
+                o[keep],
+                lo[keep],
+                hi[keep],
+                plo[keep],
+                phi[keep],
+            )
     size = 2 * nconv
     count = np.bincount(d2, minlength=size)
     flags = np.where(a["flags"] >= 0, a["flags"], 0)
     ored = np.zeros(size, dtype=np.int64)
     np.bitwise_or.at(ored, d2, flags)
-    has = {bit: (ored & bit) > 0 for bit in (2, 4, 16)}
     rejected = np.bincount(d2[a["reject"]], minlength=size) > 0
-    first = np.full(size, np.iinfo(np.int64).max)  # first start per direction, for the tie-break only
-    tie = plo == phi
-    np.minimum.at(first, d2[tie], a["start"][tie])
-    syn_only = has[2] & ~has[16]
-    synack = has[2] & has[16]
-    c0, c1 = count[0::2] > 0, count[1::2] > 0
-    s0, s1 = syn_only[0::2], syn_only[1::2]
-    k0, k1 = synack[0::2], synack[1::2]
-    # ports of the lower (orientation 0 source) and higher ends, per conversation
+    # per conversation: its two ends, and the earliest start of each direction (who spoke first)
+    lo_c = np.zeros(nconv, dtype=np.int64)
+    hi_c = np.zeros(nconv, dtype=np.int64)
     port_lo = np.zeros(nconv, dtype=np.int64)
     port_hi = np.zeros(nconv, dtype=np.int64)
-    port_lo[conv] = plo
-    port_hi[conv] = phi
-    f0, f1 = first[0::2], first[1::2]
-    svc_lo = SERVICE_PORTS[np.clip(port_lo, 0, 65535)] & (port_lo >= 0)
-    svc_hi = SERVICE_PORTS[np.clip(port_hi, 0, 65535)] & (port_hi >= 0)
-    # both directions seen, no flags: a known service port marks the server; else the lower port does
-    by_ports = np.select(
-        [svc_lo & ~svc_hi, svc_hi & ~svc_lo, port_lo > port_hi, port_hi > port_lo],
-        [1, 0, 0, 1],
-        default=np.where(f1 < f0, 1, 0),
+    lo_c[conv], hi_c[conv], port_lo[conv], port_hi[conv] = lo, hi, plo, phi
+    first = np.full(size, np.iinfo(np.int64).max)
+    np.minimum.at(first, d2, a["start"])
+    rank = np.append(addr_rank, -1)
+    hi_server = server_is_hi(
+        lo_port=port_lo,
+        hi_port=port_hi,
+        lo_addr=rank[lo_c],
+        hi_addr=rank[hi_c],
+        votes=handshake_votes(conv, o == 0, a["flags"], nconv),
+        spoke=np.sign(first[1::2] - first[0::2]),
     )
-    # one direction seen: it is the request, unless it comes from a service port to a non-service one
-    lone0 = np.where(svc_lo & ~svc_hi & (port_hi >= 1024), 1, 0)
-    lone1 = np.where(svc_hi & ~svc_lo & (port_lo >= 1024), 0, 1)
-    client = np.select(
-        [s0 & ~s1, s1 & ~s0, k1 & ~k0, k0 & ~k1, c0 & c1, c0],
-        [0, 1, 0, 1, by_ports, lone0],
-        default=lone1,
-    )
+    client = np.where(hi_server, 0, 1)  # 0: the lower end is the client
     resp = o != client[conv]
     rev = d2 ^ 1
     a["conv"] = conv

@@ -69,10 +69,11 @@ def classify(addresses: Sequence[str], local_networks: Sequence[Network] = ()) -
         and ``is_public`` (any other valid address).
     """
     values = np.asarray(addresses, dtype=object)
-    codes = _scopes.scope_codes(values)
+    ints = _scopes.ipv4_ints(values)
+    codes = _scopes.scope_codes(values, ints)
     valid = codes >= 0
-    version = np.where(_scopes.ipv4_ints(values) >= 0, 4, np.where(valid, 6, 0)).astype(np.int8)
-    local = valid & ~_scopes.is_internet(values)
+    version = np.where(ints >= 0, 4, np.where(valid, 6, 0)).astype(np.int8)
+    local = valid & (codes != _scopes.SCOPES.index("public"))
     if local_networks:
         local |= _scopes.in_networks(values, local_networks)
     return pd.DataFrame({"version": version, "is_local": local, "is_public": valid & ~local})
@@ -100,20 +101,26 @@ def address_codes(columns: Sequence[pd.Series]) -> tuple[list[np.ndarray], np.nd
     >>> [c.tolist() for c in codes], table.tolist()
     ([[0, 1], [1, -1]], ['a', 'b'])
     """
-    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    parts: list[tuple[np.ndarray, pd.Index]] = []
     for col in columns:
         if isinstance(col.dtype, pd.CategoricalDtype):
             codes = np.asarray(col.cat.codes, dtype=np.int64)
-            cats = np.asarray(col.cat.categories.astype(object), dtype=object)
+            cats = col.cat.categories
         else:
             codes, uniques = pd.factorize(col, use_na_sentinel=True)
             codes = codes.astype(np.int64)
-            cats = np.asarray(pd.Index(uniques).astype(object), dtype=object)
+            cats = pd.Index(uniques)
         parts.append((codes, cats))
-    allcats = pd.Index(np.concatenate([c for _, c in parts]) if parts else np.array([], dtype=object))
-    table = allcats.unique()
+    # one hash pass over every column's distinct values (as pandas strings: faster than objects)
+    if parts:
+        allcats = parts[0][1].append([c for _, c in parts[1:]]) if len(parts) > 1 else parts[0][1]
+        shared, table = pd.factorize(allcats)
+    else:
+        shared, table = np.array([], dtype=np.int64), pd.Index([], dtype=object)
     out = []
+    offset = 0
     for codes, cats in parts:
-        remap = np.append(table.get_indexer(pd.Index(cats)), -1).astype(np.int64)
+        remap = np.append(shared[offset : offset + len(cats)], -1).astype(np.int64)
+        offset += len(cats)
         out.append(remap[codes])  # codes == -1 picks the appended -1
     return out, np.asarray(table, dtype=object)

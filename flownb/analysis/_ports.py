@@ -49,7 +49,9 @@ __all__ = [
 ]
 
 #: Ports of services commonly run in a VPC (IANA service name registry and the
-#: vendors' documented defaults). A port in this list is taken for the server side.
+#: vendors' documented defaults; "http-alt" for the web ports many products default
+#: to, flownb's own label). A port in this list is taken for the server side, by
+#: every analysis (:mod:`flownb.analysis._conversations` is the one rule).
 SERVICE_PORTS: dict[int, str] = {
     20: "ftp-data",
     21: "ftp",
@@ -97,10 +99,12 @@ SERVICE_PORTS: dict[int, str] = {
     3268: "ldap-gc",
     3306: "mysql",
     3389: "rdp",
+    4443: "https-alt",
     4500: "ipsec-nat-t",
     4789: "vxlan",
     5000: "http-alt",
     5001: "iperf",
+    5044: "beats",
     5060: "sip",
     5432: "postgresql",
     5439: "redshift",
@@ -108,6 +112,7 @@ SERVICE_PORTS: dict[int, str] = {
     5671: "amqps",
     5672: "amqp",
     5900: "vnc",
+    5984: "couchdb",
     5985: "winrm",
     5986: "winrm-https",
     6081: "geneve",
@@ -115,17 +120,23 @@ SERVICE_PORTS: dict[int, str] = {
     6443: "kubernetes-api",
     7001: "weblogic",
     8000: "http-alt",
+    8008: "http-alt",
     8080: "http-proxy",
+    8081: "http-alt",
+    8088: "http-alt",
     8443: "https-alt",
     8888: "http-alt",
+    9000: "http-alt",
     9042: "cassandra",
     9090: "prometheus",
     9092: "kafka",
     9100: "node-exporter",
     9200: "elasticsearch",
     9300: "elasticsearch-transport",
+    9418: "git",
     10250: "kubelet",
     11211: "memcached",
+    15672: "rabbitmq-mgmt",
     27017: "mongodb",
     50000: "db2",
     51820: "wireguard",
@@ -178,7 +189,10 @@ def _score_table() -> np.ndarray:
     table = np.zeros(65537, dtype=np.int8)  # index port + 1; index 0 is a missing port
     ports = np.arange(65536)
     table[1:] = np.where(ports < 1024, 2, np.where(ports < EPHEMERAL_LINUX[0], 1, 0))
-    table[np.array(list(SERVICE_PORTS)) + 1] = 3
+    listed = np.array(list(SERVICE_PORTS))
+    # a service port inside the Linux ephemeral range (db2 50000, WireGuard 51820) is also a client
+    # port: it outranks other ephemeral ports only, never a port below the range
+    table[listed + 1] = np.where(listed < EPHEMERAL_LINUX[0], 3, 1)
     table[0] = -1
     return table
 
@@ -187,7 +201,8 @@ _SCORES = _score_table()
 
 
 def port_score(port: np.ndarray) -> np.ndarray:
-    """How server-like a port is: 3 a known service port, 2 below 1024, 1 below 32768, 0 ephemeral.
+    """How server-like a port is: 3 a known service port, 2 below 1024, 1 below 32768 (or a known
+    service port inside the ephemeral range), 0 ephemeral.
 
     ``port`` is an integer array with -1 where the port is missing (scored -1).
     """

@@ -18,8 +18,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .._dispatch import accepts_dataset
 from .._durations import duration_seconds
 from ._addresses import codes_and_values
+from ._conversations import counted_eni, handshake_votes, server_is_hi
 from ._frame import (
     counter_weights,
     data_rows,
@@ -31,7 +33,7 @@ from ._frame import (
     utc_seconds,
     value_ranks,
 )
-from ._ports import SERVICE_PORTS, port_score, server_vote
+from ._ports import SERVICE_PORTS
 
 __all__ = ["conversations", "service_view", "timeseries", "top"]
 
@@ -45,6 +47,7 @@ def _check_metric(metric: str, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"metric must be one of {list(allowed)}, got {metric!r}")
 
 
+@accepts_dataset
 def top(
     df: pd.DataFrame,
     by: str | list[str] = "srcaddr",
@@ -166,6 +169,7 @@ def _freq_seconds(freq: str | int | pd.Timedelta) -> int:
     return duration_seconds(freq, name="freq")
 
 
+@accepts_dataset
 def timeseries(
     df: pd.DataFrame,
     freq: str | int | pd.Timedelta = "1min",
@@ -331,8 +335,7 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
     conv, uniq = pd.factorize(key)
     conv = conv.astype(np.int64)
     m = len(uniq)
-    # which side is the server: the TCP handshake, then port scores, then who spoke first, then the
-    # lower port, then the lower address (addresses are coded in ascending order of value)
+    # which side is the server: the one rule of flownb.analysis._conversations
     if direct:  # each conversation's endpoints and protocol, decoded from its key
         u = np.asarray(uniq, dtype=np.int64)
         pair, pc = np.divmod(u, n_p)
@@ -348,33 +351,28 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
         lo_addr, hi_addr = np.where(fwd_f, s_f, d_f), np.where(fwd_f, d_f, s_f)
         lo_port, hi_port = np.where(fwd_f, sp_f, dp_f), np.where(fwd_f, dp_f, sp_f)
         proto_c = proto[first_rec]
-    if "tcp_flags" in df:
-        vote = server_vote(int_array(df["tcp_flags"], n)[idx], len(idx)).astype(np.int64)
-        votes = np.bincount(conv, weights=np.where(fwd, vote, -vote), minlength=m)
-    else:
-        votes = np.zeros(m)
-    score = port_score(hi_port).astype(np.int16) - port_score(lo_port)
-    hi_server = np.where(votes != 0, votes > 0, score > 0)
-    undecided = np.flatnonzero((votes == 0) & (score == 0))
-    if len(undecided):
-        # who spoke first (the earliest record of each direction), then the lower port
-        spoke = np.zeros(m, dtype=np.int64)
-        if "start" in df:
-            pick = np.zeros(m, dtype=bool)
-            pick[undecided] = True
-            rows_u = np.flatnonzero(pick[conv])
-            c_u, f_u = conv[rows_u], fwd[rows_u]
-            st = seconds(df["start"])[idx[rows_u]]
-            big = np.iinfo(np.int64).max
-            t_f = np.full(m, big, dtype=np.int64)
-            t_r = np.full(m, big, dtype=np.int64)
-            np.minimum.at(t_f, c_u[f_u], st[f_u])
-            np.minimum.at(t_r, c_u[~f_u], st[~f_u])
-            spoke = np.sign(t_r - t_f)  # +1: lo spoke first, so hi is the server
-        lower = np.sign(lo_port - hi_port)  # +1: hi has the lower port
-        lower = np.where(lower != 0, lower, np.sign(lo_addr - hi_addr))  # +1: hi has the lower address
-        u = undecided
-        hi_server[u] = np.where(spoke[u] != 0, spoke[u] > 0, lower[u] >= 0)
+    flags = int_array(df["tcp_flags"], n)[idx] if "tcp_flags" in df else None
+    votes = handshake_votes(conv, fwd, flags, m)
+
+    def spoke(undecided: np.ndarray) -> np.ndarray:
+        """+1 where the lo end's earliest record starts first (so the hi end is the server)."""
+        if "start" not in df:
+            return np.zeros(len(undecided), dtype=np.int64)
+        pick = np.zeros(m, dtype=bool)
+        pick[undecided] = True
+        rows_u = np.flatnonzero(pick[conv])
+        c_u, f_u = conv[rows_u], fwd[rows_u]
+        st = seconds(df["start"])[idx[rows_u]]
+        big = np.iinfo(np.int64).max
+        t_f = np.full(m, big, dtype=np.int64)
+        t_r = np.full(m, big, dtype=np.int64)
+        np.minimum.at(t_f, c_u[f_u], st[f_u])
+        np.minimum.at(t_r, c_u[~f_u], st[~f_u])
+        return np.sign(t_r - t_f)[undecided]
+
+    hi_server = server_is_hi(
+        lo_port=lo_port, hi_port=hi_port, lo_addr=lo_addr, hi_addr=hi_addr, votes=votes, spoke=spoke
+    )
     to_server = fwd == hi_server[conv]
     return {
         "idx": idx,
@@ -478,26 +476,11 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
         eni, eni_values = np.full(len(idx), -1, dtype=np.int64), pd.Index([])
     ne = len(eni_values) + 1
     eni_k = np.where(eni < 0, ne - 1, eni)
-    # bytes and packets each way: summed per conversation-direction; where more than one ENI
-    # logged a direction (both ends in the VPC), the busiest ENI's sum instead of the total
     m2 = 2 * m
     emin = np.full(m2, ne, dtype=np.int64)
     emax = np.full(m2, -1, dtype=np.int64)
     np.minimum.at(emin, cd, eni_k)
     np.maximum.at(emax, cd, eni_k)
-    pk = np.bincount(cd, weights=packets, minlength=m2)
-    by = np.bincount(cd, weights=nbytes, minlength=m2)
-    multi = np.flatnonzero((emin != emax)[cd])
-    if len(multi):
-        k3, u3 = pd.factorize(cd[multi] * ne + eni_k[multi])
-        u3 = np.asarray(u3, dtype=np.int64)
-        p3 = np.bincount(k3, weights=packets[multi], minlength=len(u3))
-        b3 = np.bincount(k3, weights=nbytes[multi], minlength=len(u3))
-        cd_of = u3 // ne
-        pk[cd_of] = 0
-        by[cd_of] = 0
-        np.maximum.at(pk, cd_of, p3)
-        np.maximum.at(by, cd_of, b3)
     if "action" in df:
         acodes, avalues = codes_and_values(df["action"])
         acodes = acodes[idx]
@@ -509,6 +492,13 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
         rej_n = np.bincount(cd, weights=rej, minlength=2 * m)
     else:
         acc_n = rej_n = np.zeros(2 * m)
+        rej = np.zeros(len(idx), dtype=bool)
+    # bytes and packets each way: where both ends' ENIs logged a direction, one ENI's copy counts
+    # (the one conversation model, flownb.analysis._conversations)
+    counted = counted_eni(cd, eni, nbytes, rej, m2)
+    w = counted if not counted.all() else None
+    pk = np.bincount(cd, weights=packets if w is None else packets * w, minlength=m2)
+    by = np.bincount(cd, weights=nbytes if w is None else nbytes * w, minlength=m2)
     # ENIs per conversation: the lowest and highest ENI code, and how many distinct ones
     lo_e = np.minimum(emin[0::2], emin[1::2])
     hi_e = np.maximum(emax[0::2], emax[1::2])

@@ -32,14 +32,17 @@ from ._builders import (
     traffic_timeline,
 )
 from ._common import MAX_ROWS, theme
+from ._connectivity import connectivity_matrix, diagnosis_timeline
 
 __all__ = [
     "BRUSH",
     "MAX_ROWS",
     "accept_reject",
     "alarm_timeline",
+    "connectivity_matrix",
     "conversation_graph",
     "coverage",
+    "diagnosis_timeline",
     "findings_timeline",
     "flow_paths",
     "port_heatmap",

@@ -46,9 +46,28 @@ class SafeStream:
         return getattr(self._stream, name)
 
 
-def add_input_arguments(p: argparse.ArgumentParser) -> None:
-    """FILES..., --format and --strict, the way every reading command takes them."""
-    p.add_argument("files", nargs="+", metavar="FILES", help="flow log files, directories or glob patterns")
+def add_input_arguments(p: argparse.ArgumentParser, *, store: bool = False) -> None:
+    """FILES..., --format and --strict, the way every reading command takes them.
+
+    ``store=True`` adds ``--store STORE`` and ``--engine`` (a store written by ``flownb ingest``, queried
+    out of core instead of reading FILES); FILES are then optional (see :func:`dataset_or_frame`).
+    """
+    p.add_argument(
+        "files",
+        nargs="*" if store else "+",
+        metavar="FILES",
+        help="flow log files, directories or glob patterns",
+    )
+    if store:
+        p.add_argument(
+            "--store",
+            default=None,
+            metavar="STORE",
+            help="query a store written by 'flownb ingest' (or a folder of AWS Parquet) instead of FILES",
+        )
+        p.add_argument(
+            "--engine", default="duckdb", choices=("duckdb",), help="engine for --store (default duckdb)"
+        )
     p.add_argument(
         "--format",
         "-f",
@@ -124,3 +143,16 @@ def write_table(df: pd.DataFrame, path: str) -> None:
         df.to_json(path, orient="records", lines=True, date_format="iso")
     else:
         raise ValueError(f"--to: '{path}' must end in .parquet, .csv or .json")
+
+
+def dataset_or_frame(args: argparse.Namespace):
+    """The records a command with ``store=True`` inputs works on: a FlowDataset for --store, else a frame."""
+    if getattr(args, "store", None):
+        if args.files:
+            raise ValueError("give FILES or --store STORE, not both")
+        from ..scale import open_dataset
+
+        return open_dataset(args.store, engine=args.engine)
+    if not args.files:
+        raise ValueError("give flow log FILES, or --store STORE (a store written by 'flownb ingest')")
+    return read_inputs(args)

@@ -1,10 +1,10 @@
-"""``flownb top FILES... [--by srcaddr[,dstport]] [--metric bytes] [-n 10]``."""
+"""``flownb top FILES... | --store STORE [--by srcaddr[,dstport]] [--metric bytes] [-n 10]``."""
 
 from __future__ import annotations
 
 import argparse
 
-from ._common import add_input_arguments, output_path, read_inputs, write_table
+from ._common import add_input_arguments, dataset_or_frame, output_path, write_table
 
 _METRICS = ("flows", "packets", "bytes", "bps", "pps", "bpp")
 
@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="top talkers: the keys with the most flows, packets, bytes or the highest rates",
         description="Rank keys (columns, several columns, or networks such as srcaddr/24) by a metric.",
     )
-    add_input_arguments(p)
+    add_input_arguments(p, store=True)
     p.add_argument(
         "--by",
         default="srcaddr",
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..analysis.traffic import top
 
-    df = read_inputs(args)
+    df = dataset_or_frame(args)
     by = [b.strip() for b in args.by.split(",") if b.strip()]
     table = top(df, by=by if len(by) > 1 else by[0], metric=args.metric, n=args.n)
     shown = table.drop(columns=[c for c in ("first", "last") if c in table.columns])

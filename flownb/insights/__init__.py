@@ -34,17 +34,22 @@ from ._catalog import AGGREGATIONS as _AGGREGATIONS
 from ._catalog import FUNCTIONS as _FUNCTIONS
 from ._errors import InsightsQueryError, InsightsSyntaxError, InsightsWarning
 from ._parser import COMMANDS, parse
+from ._samples import AWS_SAMPLE_QUERIES, FLOWNB_SAMPLE_QUERIES, SampleQuery, sample_queries
 
 __all__ = [
     "AGGREGATIONS",
+    "AWS_SAMPLE_QUERIES",
     "COMMANDS",
+    "FLOWNB_SAMPLE_QUERIES",
     "FUNCTIONS",
     "InsightsQueryError",
     "InsightsSyntaxError",
     "InsightsWarning",
     "Query",
+    "SampleQuery",
     "parse",
     "query",
+    "sample_queries",
 ]
 
 for _cls in (InsightsQueryError, InsightsSyntaxError, InsightsWarning):

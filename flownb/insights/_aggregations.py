@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._values import STR, as_number, plain, epoch_numbers, is_datetime, is_series, is_stringish, to_series
+from ._values import STR, as_number, epoch_numbers, is_datetime, is_series, is_stringish, plain, to_series
 
 __all__ = ["IMPLEMENTATIONS", "Groups", "aggregate", "group"]
 

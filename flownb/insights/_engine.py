@@ -537,12 +537,14 @@ def _addtotals(state: _State, cmd: A.Addtotals, nxt) -> None:
     """Row totals in ``fieldname`` (default ``Total``) and, with ``col=true``, a summary row at the bottom.
 
     CloudWatch Logs User Guide, "addtotals": without a field list every numeric
-    field is summed. A missing value counts as nothing in a row total.
+    field is summed. A named field is summed when its values are numbers (text
+    that reads as numbers, such as a ``parse`` result, counts). A missing value
+    counts as nothing in a row total.
     """
     state.ensure_order()
     records = state.records
     names = list(cmd.fields) if cmd.fields else _candidates(state)
-    numeric = []
+    numeric: list[str] = []
     for name in names:
         col = records.column(name)
         if col is None:
@@ -550,35 +552,40 @@ def _addtotals(state: _State, cmd: A.Addtotals, nxt) -> None:
                 records.unknown.add(name)
             continue
         s = records.frame[col]
-        if (pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)) or (
-            cmd.fields and not is_datetime(s)
-        ):
-            numeric.append((name, col))
+        if is_datetime(s) or pd.api.types.is_bool_dtype(s.dtype):
+            continue
+        if pd.api.types.is_numeric_dtype(s.dtype):
+            numeric.append(col)
+        elif cmd.fields and s.dtype != object:
+            as_num = as_number(s)
+            if int(as_num.notna().sum()) == int(s.notna().sum()) > 0:
+                numeric.append(col)
+    numbers = {c: as_number(records.frame[c]).reset_index(drop=True) for c in dict.fromkeys(numeric)}
     if cmd.row:
-        total = None
-        for _, col in numeric:
-            v = as_number(to_series(records.frame[col], len(records))).astype("Float64").fillna(0)
-            total = v if total is None else total + v
-        if total is None:
-            total = pd.Series(pd.array([pd.NA] * len(records), dtype="Float64"))
-        if len(total) and (total.dropna() == total.dropna().round()).all():
+        total = pd.Series(pd.array(np.zeros(len(records)), dtype="Float64"))
+        for v in numbers.values():
+            total = total + v.astype("Float64").fillna(0)
+        if not numbers:
+            total[:] = pd.NA
+        elif all(pd.api.types.is_integer_dtype(v.dtype) for v in numbers.values()):
             total = total.astype("Int64")
-        _assign(state, cmd.fieldname, total.reset_index(drop=True))
+        _assign(state, cmd.fieldname, total)
         _show(state, cmd.fieldname)
+        numbers[cmd.fieldname] = total
     if cmd.col:
-        frame = state.records.frame
-        summed = [col for _, col in numeric] + ([cmd.fieldname] if cmd.row else [])
-        row = {}
+        frame = state.records.frame.reset_index(drop=True)
+        columns = {}
         for c in frame.columns:
-            if c in summed:
-                v = as_number(to_series(frame[c], len(frame))).sum(skipna=True)
-                row[c] = pd.Series([v]).astype(
-                    frame[c].dtype if pd.api.types.is_numeric_dtype(frame[c].dtype) else "Float64"
+            if c in numbers:
+                v = numbers[c]
+                if pd.api.types.is_integer_dtype(v.dtype):
+                    v = v.astype("Int64")  # a sum outgrows the field's own width (UInt8, UInt16)
+                columns[c] = pd.concat(
+                    [v, pd.Series([v.sum(skipna=True, min_count=1)], dtype=v.dtype)], ignore_index=True
                 )
             else:
-                row[c] = pd.Series([None], dtype=frame[c].dtype)
-        bottom = pd.DataFrame({c: v.array for c, v in row.items()})
-        state.records.frame = pd.concat([frame, bottom], ignore_index=True)
+                columns[c] = pd.concat([frame[c], pd.Series([None], dtype=frame[c].dtype)], ignore_index=True)
+        state.records.frame = pd.DataFrame({c: v.array for c, v in columns.items()})
 
 
 def _show(state: _State, name: str) -> None:

@@ -42,6 +42,7 @@ __all__ = [
     "ERRORS",
     "GROUP_BYTES",
     "INFLATE_AT_ONCE",
+    "INFLATE_FILE_AT_ONCE",
     "Errors",
     "Input",
     "bounded_map",
@@ -58,6 +59,11 @@ PARQUET_MAGIC = b"PAR1"
 #: then read from memory); bigger ones and files on disk are decompressed as a stream. flownb's own
 #: choice: S3 delivers flow log objects of a few MB at most, which this covers with room to spare.
 INFLATE_AT_ONCE = 64 << 20
+#: Gzip files on disk up to this size are read and decompressed in one go too: one inflate of the whole
+#: file instead of a stream reopened for each look at its head (each reopening inflates the fast
+#: libraries' whole read buffer again). Bigger files are streamed, so their text is never held in full.
+#: flownb's own choice: above S3's flow log objects (a few MB), below the files a user concatenates.
+INFLATE_FILE_AT_ONCE = 8 << 20
 
 
 #: The kinds of content recognised before plain text, tried in order: gzip inside gzip, then
@@ -92,6 +98,9 @@ def read_input(inp: Input, names: list[str] | None) -> Part:
         src = inp.path if inp.path is not None else pa.BufferReader(inp.data)
         return parse_parquet(src, inp.name)
     gz = magic.startswith(GZIP_MAGIC)
+    if gz and inp.path is not None and os.path.getsize(inp.path) <= INFLATE_FILE_AT_ONCE:
+        with inp.raw() as f:
+            inp = Input(name=inp.name, data=f.read())
     if gz and inp.data is not None and len(inp.data) <= INFLATE_AT_ONCE:
         # An object already in memory (from S3, a file-like): decompress it once here, instead of
         # once per look at its head and once more to parse it.

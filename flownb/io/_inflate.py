@@ -132,7 +132,8 @@ def use(name: str | None) -> Inflater:
     found = _load(name)
     if found is None:
         raise ModuleNotFoundError(
-            f"the {name} library is not installed; install it with: pip install 'flownb[fast]'"
+            f"the {name} library is not installed: pip install '{name}'"
+            + (" (flownb's 'fast' extra holds it)" if name == "isal" else "")
         )
     _forced = found
     return found

@@ -26,6 +26,7 @@ __all__ = ["BINARY", "binary_reason", "separator_hint", "skip_reason"]
 #: own choice: flow log text has none at all, so a few percent is far from text and close to any binary.
 BINARY_SHARE = 0.05
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")  # ESC: terminal colours in a text log are still text
+_CONTROL_BYTES = bytes(b for b in range(256) if (b < 0x20 and b not in _TEXT_CONTROLS) or b == 0x7F)
 
 #: File names and suffixes that are never flow logs when met inside a directory (compared lowercased).
 _NOT_LOG_STEMS = ("readme", "license", "licence", "changelog", "notice", "authors", "copying")
@@ -54,8 +55,9 @@ def binary_reason(head: bytes) -> str | None:
         return None
     sample = head[: 1 << 16]
     text = sample[:-3] if len(sample) > 3 else sample  # a multi-byte character may be cut at the end
-    controls = sum(1 for b in text if (b < 0x20 and b not in _TEXT_CONTROLS) or b == 0x7F)
-    undecodable = text.decode("utf-8", errors="replace").count("\ufffd")
+    # Counted with C loops (bytes.translate, str.count): this runs on the head of every file and object read.
+    controls = len(text) - len(text.translate(None, _CONTROL_BYTES))
+    undecodable = 0 if text.isascii() else text.decode("utf-8", errors="replace").count("\ufffd")
     if (controls + undecodable) <= BINARY_SHARE * max(len(text), 1) or any(
         map(_looks_like_log, text.split(b"\n"))
     ):

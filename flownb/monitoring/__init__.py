@@ -1,7 +1,10 @@
 """Monitoring: CloudWatch metric filters and alarms simulated on flow logs, metrics, and cost.
 
 * :class:`MetricFilter`: a CloudWatch Logs metric filter (filter pattern, metric
-  value, default value, dimensions) run on flow log records.
+  value, default value, dimensions) run on flow log records or on log events
+  given as messages; :func:`try_pattern` tries a pattern on messages, as the
+  TestMetricFilter API does; :func:`check_regex_quota` checks a log group's
+  regex quota.
 * :class:`Alarm`: a CloudWatch metric alarm evaluated period by period as the
   CloudWatch User Guide documents it (M out of N, treat missing data).
 * :func:`network_metrics`: per-ENI bytes and packets in and out, accepted and
@@ -27,9 +30,11 @@ __all__ = [
     "CostEstimate",
     "FilterPatternError",
     "MetricFilter",
+    "check_regex_quota",
     "estimate_cost",
     "network_metrics",
     "packet_loss",
+    "try_pattern",
 ]
 
 _WHERE = {
@@ -37,9 +42,11 @@ _WHERE = {
     "CostEstimate": "cost",
     "FilterPatternError": "_pattern",
     "MetricFilter": "metric_filter",
+    "check_regex_quota": "metric_filter",
     "estimate_cost": "cost",
     "network_metrics": "metrics",
     "packet_loss": "metrics",
+    "try_pattern": "metric_filter",
 }
 
 

@@ -27,8 +27,21 @@ apply to flow log records, which are space-delimited text:
   (``&&`` binds tighter; parentheses group). Without ``...`` the pattern
   matches only events with exactly as many fields as it has slots.
 
-JSON patterns (``{ $.x = 1 }``) do not apply to flow log records and are
-refused with that explanation.
+* **JSON patterns** ``{ $.eventType = "UpdateTrail" }``: property selectors
+  ``$.a.b`` and ``$.list[0]``, ``= != < <= > >=``, ``*`` wildcards in strings
+  and numbers, ``IS NULL``/``IS TRUE``/``IS FALSE``, ``NOT EXISTS``, ``&&`` and
+  ``||`` with parentheses. They match JSON log events (:func:`try_pattern`, or
+  a MetricFilter given ``message`` events); flow log records are not JSON, so
+  a JSON pattern matches none of them, as in CloudWatch.
+* **Log events given as text** (the lessons, other log groups): characters
+  between ``[]`` and between ``""`` are one field of a space-delimited event,
+  so an Apache access log line has 7 fields.
+
+Limits (the guide's "Supported regular expressions (regex) syntax" and
+quotas): the characters a regex may hold, no parentheses, no multi-byte
+characters, at most 2 regular expressions in one pattern and at most 5
+patterns with a regular expression per log group
+(:func:`check_regex_quota`), each refused with the limit named.
 
 flownb's own readings, where the guide is silent, are marked "flownb:" below.
 """
@@ -45,7 +58,7 @@ import pyarrow.compute as pc
 
 from ._events import EventView
 
-__all__ = ["FilterPatternError", "Pattern", "parse_pattern"]
+__all__ = ["FilterPatternError", "Pattern", "TextEvents", "parse_pattern", "split_fields", "text_views"]
 
 
 class FilterPatternError(ValueError):
@@ -123,6 +136,12 @@ class Pattern:
     terms: tuple[Term, ...] = ()
     slots: tuple[Slot, ...] = ()
     regex: re.Pattern | None = None
+    json: object | None = None  # JsonCmp | JsonIs | JsonNotExists | BoolOp, for kind "json"
+
+    @property
+    def n_regex(self) -> int:
+        """How many regular expressions the pattern holds (the guide's quotas count them)."""
+        return self.source.count("%") // 2
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -169,10 +188,17 @@ class Pattern:
         n = len(view.df)
         if self.kind == "all":
             return np.ones(n, dtype=bool)
+        if self.kind == "json":
+            docs = getattr(view, "docs", None)
+            if docs is None:  # flow log records are space-delimited text, never JSON
+                return np.zeros(n, dtype=bool)
+            return np.fromiter((_json_eval(self.json, d) for d in docs), dtype=bool, count=n)
         if self.kind == "regex":
             assert self.regex is not None
             return _bool(pc.match_substring_regex(view.text(), self.regex.pattern))
         if self.kind == "terms":
+            if isinstance(view, TextEvents):
+                return view.match_terms(self.terms)
             out = np.ones(n, dtype=bool)
             any_of = np.zeros(n, dtype=bool)
             has_or = False
@@ -258,15 +284,223 @@ def _compare(view: EventView, tok: int, op: str, value: Value) -> np.ndarray:
     return hit if op == "=" else ~hit
 
 
+# --------------------------------------------------------------------------- JSON patterns
+# CloudWatch Logs User Guide, filter pattern syntax, "Using filter patterns to match terms in JSON log
+# events": { $.selector op value }, selectors $.a.b and $.list[0], && and || with parentheses (() > && > ||),
+# IS NULL / IS TRUE / IS FALSE, NOT EXISTS; a selector that points to an array or an object does not match.
+
+
+@dataclass(frozen=True)
+class JsonCmp:
+    selector: tuple  # keys (str) and indexes (int) after $
+    op: str
+    value: Value
+    pos: int
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class JsonIs:
+    selector: tuple
+    what: str  # "NULL", "TRUE", "FALSE"
+    pos: int
+
+
+@dataclass(frozen=True)
+class JsonNotExists:
+    selector: tuple
+    pos: int
+
+
+_MISSING = object()
+
+
+def _resolve(doc, selector: tuple):
+    node = doc
+    for key in selector:
+        if isinstance(key, int):
+            if not isinstance(node, list) or not -len(node) <= key < len(node):
+                return _MISSING
+            node = node[key]
+        else:
+            if not isinstance(node, dict) or key not in node:
+                return _MISSING
+            node = node[key]
+    return node
+
+
+def _scalar_text(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return v
+    import json
+
+    return json.dumps(v)
+
+
+def _glob(text: str, pattern: str) -> bool:
+    if "*" not in pattern:
+        return text == pattern
+    rx = "".join(".*" if c == "*" else re.escape(c) for c in pattern)
+    return re.fullmatch(rx, text, flags=re.S) is not None
+
+
+def _json_eval(node, doc) -> bool:
+    """Whether one parsed JSON event matches (a non-JSON event is None: it never matches)."""
+    if doc is None:
+        return False
+    if isinstance(node, BoolOp):
+        parts = (_json_eval(x, doc) for x in node.items)
+        return all(parts) if node.op == "&&" else any(parts)
+    if isinstance(node, JsonNotExists):
+        return _resolve(doc, node.selector) is _MISSING
+    v = _resolve(doc, node.selector)
+    if v is _MISSING:
+        return False
+    if isinstance(node, JsonIs):
+        return {"NULL": v is None, "TRUE": v is True, "FALSE": v is False}[node.what]
+    assert isinstance(node, JsonCmp)
+    if isinstance(v, dict | list):  # "If a property selector points to an array or object, [it] won't match"
+        return False
+    val = node.value
+    if node.op in ("<", "<=", ">", ">="):
+        if not isinstance(v, int | float) or isinstance(v, bool):
+            return False
+        assert val.number is not None
+        return {"<": v < val.number, "<=": v <= val.number, ">": v > val.number, ">=": v >= val.number}[
+            node.op
+        ]
+    if v is None:
+        hit = False
+    elif val.kind == "number":
+        hit = isinstance(v, int | float) and not isinstance(v, bool) and float(v) == val.number
+    elif val.kind == "regex":
+        assert val.regex is not None
+        hit = val.regex.search(_scalar_text(v)) is not None
+    elif val.kind == "any":
+        hit = True
+    else:
+        hit = _glob(_scalar_text(v), val.text)
+    return hit if node.op == "=" else not hit
+
+
+def json_value(doc, selector: tuple):
+    """The value at ``selector`` in a parsed event (None when absent, an object or an array)."""
+    v = _resolve(doc, selector) if doc is not None else _MISSING
+    return None if v is _MISSING or isinstance(v, dict | list) else v
+
+
+def parse_selector(text: str) -> tuple | None:
+    """``$.a.b[0]`` as ("a", "b", 0); None when it is not a JSON property selector."""
+    p = _Parser(text)
+    try:
+        sel = p.selector()
+    except FilterPatternError:
+        return None
+    return sel if p.at_end() else None
+
+
+# --------------------------------------------------------------------------- log events given as text
+
+#: One field of a space-delimited event: characters between [] or "" are one field (the guide's rule).
+_FIELD = re.compile(r"\[([^\]]*)\]|\"([^\"]*)\"|(\S+)")
+
+
+def split_fields(message: str) -> list[str]:
+    """The fields of a space-delimited log event; ``[...]`` and ``"..."`` are one field each.
+
+    Examples
+    --------
+    >>> split_fields('127.0.0.1 Prod frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" 404 1534')
+    ['127.0.0.1', 'Prod', 'frank', '10/Oct/2000:13:25:15 -0700', 'GET /index.html HTTP/1.0', '404', '1534']
+    """
+    out = []
+    for m in _FIELD.finditer(message):
+        out.append(next(g for g in m.groups() if g is not None))
+    return out
+
+
+class TextEvents(EventView):
+    """Log events given as their messages (any log group): fields split as the guide defines them."""
+
+    def __init__(self, messages: list[str], fields: list[list[str]] | None = None, docs: list | None = None):
+        self.messages = messages
+        rows = fields if fields is not None else [split_fields(m) for m in messages]
+        width = max((len(r) for r in rows), default=0)
+        frame = pd.DataFrame(
+            {f"f{i}": pd.array([r[i] if i < len(r) else None for r in rows], dtype="string")
+             for i in range(width)},
+            index=pd.RangeIndex(len(messages)),
+        )  # fmt: skip
+        super().__init__(frame, list(frame.columns))
+        self.docs = docs
+
+    def text(self) -> pa.Array:
+        return pa.array(self.messages, type=pa.string())
+
+    def match_terms(self, terms: tuple[Term, ...]) -> np.ndarray:
+        """Term patterns on the whole message (a term matches anywhere in it, case sensitive)."""
+        text = self.text()
+        n = len(self.messages)
+        out = np.ones(n, dtype=bool)
+        any_of = np.zeros(n, dtype=bool)
+        has_or = False
+        for t in terms:
+            if t.regex is not None:
+                hit = _bool(pc.match_substring_regex(text, t.regex.pattern))
+            else:
+                hit = _bool(pc.match_substring(text, t.text))
+            if t.mode == "and":
+                out &= hit
+            elif t.mode == "not":
+                out &= ~hit
+            else:
+                has_or = True
+                any_of |= hit
+        if has_or:
+            out &= any_of
+        return out
+
+
+def text_views(messages: list[str], pattern: Pattern) -> list[tuple[np.ndarray, EventView]]:
+    """Messages grouped so that a pattern can be matched: by field count (space-delimited), or parsed JSON."""
+    n = len(messages)
+    if pattern.kind == "json":
+        import json
+
+        docs = []
+        for m in messages:
+            try:
+                docs.append(json.loads(m))
+            except (ValueError, TypeError, RecursionError):
+                docs.append(None)
+        return [(np.arange(n), TextEvents(messages, [[] for _ in messages], docs))]
+    if pattern.kind != "delimited":
+        return [(np.arange(n), TextEvents(messages, [[] for _ in messages]))]
+    fields = [split_fields(m) for m in messages]
+    counts = np.array([len(f) for f in fields], dtype=np.int64)
+    groups = []
+    for k in np.unique(counts):
+        pos = np.flatnonzero(counts == k)
+        groups.append((pos, TextEvents([messages[i] for i in pos], [fields[i] for i in pos])))
+    return groups
+
+
 # --------------------------------------------------------------------------- parsing
 
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-# Characters the CloudWatch Logs guide allows inside %regex%: letters, digits, the symbols
-# : _ # = @ / ; , - and space, and the operators ^ $ ? [ ] { } | \ * + .
-_REGEX_OK = re.compile(r"[A-Za-z0-9:_#=@/;,\- ^$?\[\]{}|\\*+.]")
+# Characters the CloudWatch Logs guide allows inside %regex% ("Supported regular expressions (regex)
+# syntax"): letters, digits, the symbols : _ # = @ / ; , - and the operators ^ $ ? [ ] { } | \ * + .
+# Parentheses are not supported, nor are multi-byte characters; a space is not in the list either.
+_REGEX_OK = re.compile(r"[A-Za-z0-9:_#=@/;,\-^$?\[\]{}|\\*+.]")
+#: At most 2 regular expressions in one space-delimited or JSON filter pattern (the guide's quota).
 _MAX_REGEX = 2
+#: At most 5 filter patterns that contain a regular expression per log group (metric and subscription
+#: filters together; the guide's quota).
+MAX_REGEX_PATTERNS_PER_LOG_GROUP = 5
 
 
 class _Parser:
@@ -322,15 +556,30 @@ class _Parser:
                 raise self.fail(
                     "parentheses are not supported in CloudWatch Logs regular expressions", start + 1 + k
                 )
+            if len(c.encode("utf-8")) > 1:
+                raise self.fail(
+                    f"'{c}' is a multi-byte character: CloudWatch Logs regular expressions do not support "
+                    "multi-byte characters",
+                    start + 1 + k,
+                )
+            if c == " ":
+                raise self.fail(
+                    "a space is not among the characters CloudWatch Logs allows in a regular expression "
+                    "(letters, digits, : _ # = @ / ; , - and ^ $ ? [ ] { } | \\ * + .): write \\s for white space",
+                    start + 1 + k,
+                )
             if not _REGEX_OK.match(c):
                 raise self.fail(
                     f"'{c}' is not allowed in a CloudWatch Logs regular expression (allowed: letters, "
-                    "digits, space, : _ # = @ / ; , - and the operators ^ $ ? [ ] { } | \\ * + .)",
+                    "digits, : _ # = @ / ; , - and the operators ^ $ ? [ ] { } | \\ * + .)",
                     start + 1 + k,
                 )
         self.n_regex += 1
         if self.n_regex > _MAX_REGEX:
-            raise self.fail(f"a filter pattern can hold at most {_MAX_REGEX} regular expressions", start)
+            raise self.fail(
+                f"a filter pattern can hold at most {_MAX_REGEX} regular expressions (CloudWatch Logs quota)",
+                start,
+            )
         try:
             compiled = re.compile(body)
         except re.error as exc:
@@ -394,6 +643,147 @@ class _Parser:
         if len(terms) == 1 and terms[0].regex is not None and terms[0].mode == "and":
             return Pattern(self.src, "regex", regex=terms[0].regex)
         return Pattern(self.src, "terms", terms=tuple(terms))
+
+    # ---- JSON patterns
+
+    def selector(self) -> tuple:
+        """``$.a.b[0]``: the path after ``$`` (names may have letters, digits, '-' and '_')."""
+        start = self.i
+        if self.peek() != "$":
+            raise self.fail("expected a property selector starting with '$.' (for example $.eventType)")
+        self.i += 1
+        path: list = []
+        while self.peek() in (".", "["):
+            if self.peek() == ".":
+                self.i += 1
+                if self.peek() == "`" or self.peek() == '"':
+                    q = self.peek()
+                    end = self.src.find(q, self.i + 1)
+                    if end < 0:
+                        raise self.fail(f"unclosed {q} in the property selector")
+                    path.append(self.src[self.i + 1 : end])
+                    self.i = end + 1
+                    continue
+                m = re.compile(r"[A-Za-z0-9_\-]+").match(self.src, self.i)
+                if not m:
+                    raise self.fail("expected a property name after '.' (letters, digits, '-', '_')")
+                path.append(m.group())
+                self.i = m.end()
+            else:
+                m = re.compile(r"\[\s*(\d+)\s*\]").match(self.src, self.i)
+                if not m:
+                    raise self.fail("expected an array index such as [0] (arrays count from 0)")
+                path.append(int(m.group(1)))
+                self.i = m.end()
+        if not path:
+            raise self.fail("a property selector needs a property after '$' (for example $.eventType)", start)
+        return tuple(path)
+
+    def json_pattern(self) -> Pattern:
+        open_at = self.i
+        self.i += 1  # {
+        node = self.json_or()
+        self.skip_ws()
+        if self.peek() != "}":
+            if self.at_end():
+                raise self.fail("unclosed '{': expected '}' at the end of the JSON pattern", open_at)
+            raise self.fail(f"unexpected '{self.peek()}': expected '&&', '||' or '}}'")
+        self.i += 1
+        self.skip_ws()
+        if not self.at_end():
+            raise self.fail("unexpected text after '}': a JSON pattern ends with '}'")
+        return Pattern(self.src, "json", json=node)
+
+    def json_or(self):
+        items = [self.json_and()]
+        while True:
+            self.skip_ws()
+            if self.peek(2) != "||":
+                break
+            self.i += 2
+            items.append(self.json_and())
+        return items[0] if len(items) == 1 else BoolOp("||", tuple(items))
+
+    def json_and(self):
+        items = [self.json_atom()]
+        while True:
+            self.skip_ws()
+            if self.peek(2) != "&&":
+                break
+            self.i += 2
+            items.append(self.json_atom())
+        return items[0] if len(items) == 1 else BoolOp("&&", tuple(items))
+
+    def json_atom(self):
+        self.skip_ws()
+        if self.peek() == "(":
+            open_at = self.i
+            self.i += 1
+            inner = self.json_or()
+            self.skip_ws()
+            if self.peek() != ")":
+                raise self.fail("expected ')' to close the '(' opened here", open_at)
+            self.i += 1
+            return inner
+        start = self.i
+        sel = self.selector()
+        self.skip_ws()
+        upper = self.src[self.i : self.i + 16].upper()
+        if upper.startswith("IS NOT"):
+            raise self.fail(
+                "IS NOT is not supported in JSON filter patterns (the guide says so); use != or NOT EXISTS"
+            )
+        if upper.startswith("IS "):
+            self.i += 3
+            self.skip_ws()
+            m = re.compile(r"(NULL|TRUE|FALSE)\b", re.I).match(self.src, self.i)
+            if not m:
+                raise self.fail("expected NULL, TRUE or FALSE after IS")
+            self.i = m.end()
+            return JsonIs(sel, m.group(1).upper(), start)
+        if upper.startswith("NOT EXISTS"):
+            self.i += len("NOT EXISTS")
+            return JsonNotExists(sel, start)
+        if upper.startswith("EXISTS"):
+            raise self.fail("EXISTS is not supported in JSON filter patterns (the guide says so); use NOT EXISTS "
+                            "or a comparison")  # fmt: skip
+        op = next((c for c in ("!=", "<=", ">=", "=", "<", ">") if self.src.startswith(c, self.i)), None)
+        if op is None:
+            raise self.fail("expected an operator (=, !=, <, <=, >, >=), IS or NOT EXISTS after the selector")
+        op_at = self.i
+        self.i += len(op)
+        self.skip_ws()
+        if self.at_end() or self.peek() in "&|)}":
+            raise self.fail(f"expected a value after '{op}'")
+        if self.peek() == "%":
+            if op not in ("=", "!="):
+                raise self.fail(f"a regular expression needs '=' or '!=', not '{op}'", op_at)
+            rx = self.regex()
+            return JsonCmp(sel, op, Value("regex", rx.pattern, regex=rx), start)
+        if self.peek() == '"':
+            text = self.quoted()
+            value = Value("any", text) if text and text.strip("*") == "" else Value("text", text)
+        else:
+            end = self.i
+            while end < len(self.src) and not (self.src[end].isspace() or self.src[end] in "&|)}"):
+                end += 1
+            text = self.src[self.i : end]
+            self.i = end
+            if _NUMBER.match(text):
+                value = Value("number", text, float(text))
+            elif text and text.strip("*") == "":
+                value = Value("any", text)
+            elif not re.fullmatch(r"[A-Za-z0-9_.*:\-]+", text):
+                raise self.fail(
+                    f"'{text}' must be in double quotes: strings with characters other than letters, digits "
+                    "and '_' go in quotes",
+                    op_at + len(op),
+                )
+            else:
+                value = Value("text", text)
+        if op in ("<", "<=", ">", ">=") and value.kind != "number":
+            raise self.fail(f"'{op}' compares numbers: expected a number, got '{text}'", op_at)
+        return JsonCmp(sel, op, value, start, text)
 
     # ---- space-delimited patterns
 
@@ -609,10 +999,7 @@ def parse_pattern(pattern: str) -> Pattern:
         return Pattern(pattern, "all")
     c = p.peek()
     if c == "{":
-        raise p.fail(
-            "JSON filter patterns ({ $.field = value }) match JSON log events; flow log records are "
-            "space-delimited text: use a [field, field=value, ...] pattern or terms"
-        )
+        return p.json_pattern()
     if c == "[":
         return p.delimited()
     return p.terms()

@@ -101,8 +101,9 @@ class Alarm:
         ``"LessThanThreshold"``, ``"LessThanOrEqualToThreshold"`` or the
         symbols ``>=``, ``>``, ``<``, ``<=``.
     period : str or int
-        Length of each datapoint (``"5min"``, ``"5m"``, ``300``): 10, 20, 30 or a
-        multiple of 60 seconds (PutMetricAlarm API).
+        Length of each datapoint (``"5min"``, ``"5m"``, ``300``): a multiple of
+        60 seconds, or 10, 20 or 30 seconds for a high-resolution metric
+        (PutMetricAlarm API; CloudWatch User Guide, "High-resolution alarms").
     evaluation_periods : int
         N, the number of most recent datapoints evaluated.
     datapoints_to_alarm : int, optional
@@ -118,6 +119,12 @@ class Alarm:
         retrieves more datapoints than N and that the number depends on the
         period and resolution without giving it; its examples use 5 for N = 3.
         flownb's default is N + 2, which matches those examples.
+    high_resolution : bool, default False
+        The metric is a high-resolution one (published at 1-second
+        resolution), so periods of 10, 20 and 30 seconds are allowed. A metric
+        filter's metric is not: CloudWatch "aggregates and reports metric values
+        every minute" (CloudWatch Logs User Guide, filter pattern syntax), so
+        :meth:`to_aws` refuses a period under 60 s for one.
 
     Examples
     --------
@@ -144,6 +151,7 @@ class Alarm:
         statistic: Literal["Sum", "Average", "Minimum", "Maximum", "SampleCount"] = "Sum",
         treat_missing_data: TreatMissingData = "missing",
         evaluation_range: int | None = None,
+        high_resolution: bool = False,
     ) -> None:
         try:
             self.threshold = float(threshold)
@@ -155,6 +163,14 @@ class Alarm:
             raise ValueError(f"'comparison' must be one of {[*COMPARISONS, *_BY_SYMBOL]}, got {comparison!r}")
         self.comparison: str = comparison
         self.period = period_seconds(period)
+        self.high_resolution = bool(high_resolution)
+        if self.period in (10, 20, 30) and not self.high_resolution:
+            raise ValueError(
+                f"a {self.period} s period is only for an alarm on a high-resolution metric (CloudWatch User "
+                "Guide, 'High-resolution alarms': periods of 10, 20 or 30 seconds need a metric published "
+                "at 1-second resolution, and cost more). Metric filter metrics are reported per minute: use "
+                "a period of 60 s or more, or pass high_resolution=True for a metric that is high-resolution"
+            )
         if not (self.period in (10, 20, 30) or self.period % 60 == 0):
             raise ValueError(
                 f"'period' must be 10, 20, 30 or a multiple of 60 seconds (PutMetricAlarm), got {self.period} s"
@@ -447,6 +463,30 @@ class Alarm:
             }
         ).reset_index(drop=True)
 
+    def check_metric_filter(self, metric: MetricFilter) -> None:
+        """Refuse a period shorter than a minute for an alarm on a metric filter's metric.
+
+        CloudWatch Logs "aggregates and reports metric values every minute" for a
+        metric filter (CloudWatch Logs User Guide, filter pattern syntax,
+        "Configuring metric values for a metric filter"), so a 10, 20 or 30 s
+        period would see at most one datapoint a minute and be missing the rest.
+
+        Examples
+        --------
+        >>> from flownb.monitoring import Alarm, MetricFilter
+        >>> fast = Alarm(threshold=1, comparison=">=", period=10, evaluation_periods=1, high_resolution=True)
+        >>> fast.check_metric_filter(MetricFilter("REJECT", metric_name="Rejects"))
+        Traceback (most recent call last):
+        ...
+        ValueError: the metric filter 'Rejects' is reported once a minute (CloudWatch aggregates metric filter values every minute), so an alarm on it needs a period of 60 s or more, not 10 s
+        """
+        if self.period < 60:
+            raise ValueError(
+                f"the metric filter {metric.metric_name!r} is reported once a minute (CloudWatch aggregates "
+                f"metric filter values every minute), so an alarm on it needs a period of 60 s or more, "
+                f"not {self.period} s"
+            )
+
     # ------------------------------------------------------------------ deploy
 
     def to_aws(
@@ -501,6 +541,8 @@ class Alarm:
             raise ValueError(
                 "pass metric=<MetricFilter> or metric_name='...': the alarm needs a metric to watch"
             )
+        if metric is not None:
+            self.check_metric_filter(metric)
         thr = f"{self.threshold:g}" if float(self.threshold).is_integer() else repr(self.threshold)
         parts = [
             "aws cloudwatch put-metric-alarm",

@@ -33,10 +33,29 @@ import numpy as np
 import pandas as pd
 
 from ._events import EventView, event_views
-from ._pattern import _NUMBER, FilterPatternError, Pattern, parse_pattern
+from ._pattern import (
+    _NUMBER,
+    MAX_REGEX_PATTERNS_PER_LOG_GROUP,
+    FilterPatternError,
+    Pattern,
+    TextEvents,
+    json_value,
+    parse_pattern,
+    parse_selector,
+    text_views,
+)
 from ._report import AwsDefinition, period_seconds, yaml_str
 
-__all__ = ["NAMESPACE", "FilterPatternError", "FilterTest", "MetricFilter", "aggregate", "period_grid"]
+__all__ = [
+    "NAMESPACE",
+    "FilterPatternError",
+    "FilterTest",
+    "MetricFilter",
+    "aggregate",
+    "check_regex_quota",
+    "period_grid",
+    "try_pattern",
+]
 
 #: Namespace used in the deployable definitions when none is given (flownb's choice).
 NAMESPACE = "VPCFlowLogs"
@@ -178,6 +197,13 @@ class MetricFilter:
             )
             raise ValueError(f"'{what}' must be {hint}, got {text!r}")
         ref = text[1:]
+        if self._parsed.kind == "json":
+            if parse_selector(text) is None:
+                raise ValueError(
+                    f"'{what}' is {text!r}; with a JSON pattern it must be a property selector such as "
+                    "'$.bytes' or '$.requests[0].size'"
+                )
+            return text
         if self._parsed.kind != "delimited":
             raise ValueError(
                 f"'{what}' is {text!r}, a field of the log event, so the pattern must be a space-delimited "
@@ -220,19 +246,64 @@ class MetricFilter:
         >>> MetricFilter("[..., action=REJECT, status]", metric_name="R").matches(df).tolist()
         [False, True]
         """
-        out = np.zeros(len(df), dtype=bool)
-        for pos, view in event_views(df):
+        index, groups, _ = self._events(df)
+        out = np.zeros(len(index), dtype=bool)
+        for pos, view in groups:
             out[pos] = self._parsed.match(view)
-        return pd.Series(out, index=df.index, name=self.metric_name)
+        return pd.Series(out, index=index, name=self.metric_name)
+
+    def _events(self, data) -> tuple[pd.Index, list[tuple[np.ndarray, EventView]], pd.Series | None]:
+        """The log events of ``data``: flow log records, or messages (a list, a Series, or a frame with
+        ``message`` and optionally ``timestamp``, as FilterLogEvents returns them)."""
+        if isinstance(data, pd.DataFrame) and "message" in data.columns and "start" not in data.columns:
+            messages = [str(m) for m in data["message"].astype(object).fillna("").tolist()]
+            times = pd.to_datetime(data["timestamp"], utc=True) if "timestamp" in data.columns else None
+            return data.index, text_views(messages, self._parsed), times
+        if isinstance(data, pd.Series | list | tuple):
+            messages = [str(m) for m in list(data)]
+            index = data.index if isinstance(data, pd.Series) else pd.RangeIndex(len(messages))
+            return index, text_views(messages, self._parsed), None
+        if not isinstance(data, pd.DataFrame):
+            raise TypeError(
+                f"expected flow log records (a DataFrame) or log event messages, got {type(data).__name__}"
+            )
+        return (
+            data.index,
+            event_views(data),
+            (pd.to_datetime(data["start"], utc=True) if "start" in data.columns else None),
+        )
 
     def _values(self, view: EventView) -> np.ndarray:
         n = len(view.df)
         if self._value_ref is None:
             return np.full(n, float(self.metric_value))
+        if self._parsed.kind == "json":
+            return self._json_values(view, self._value_ref)
         tok = self._parsed.token_of(view, self._value_ref)
         if tok is None:
             return np.full(n, np.nan)
         return view.number(tok).to_numpy(dtype=float, na_value=np.nan)
+
+    def _json_values(self, view: EventView, ref: str) -> np.ndarray:
+        sel = parse_selector(ref)
+        docs = getattr(view, "docs", None) or [None] * len(view.df)
+        out = np.full(len(docs), np.nan)
+        for k, d in enumerate(docs):
+            v = json_value(d, sel)
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                out[k] = float(v)
+        return out
+
+    def _dimension_values(self, view: EventView, ref: str) -> np.ndarray:
+        if self._parsed.kind == "json":
+            sel = parse_selector(ref)
+            docs = getattr(view, "docs", None) or [None] * len(view.df)
+            vals = [json_value(d, sel) for d in docs]
+            return np.array(["-" if v is None else str(v) for v in vals], dtype=object)
+        tok = self._parsed.token_of(view, ref)
+        if tok is None:
+            return np.full(len(view.df), "-", dtype=object)
+        return view.token(tok).to_numpy(zero_copy_only=False)
 
     def datapoints(self, df: pd.DataFrame) -> pd.DataFrame:
         """The values the filter publishes, one row per event that publishes one.
@@ -254,32 +325,25 @@ class MetricFilter:
         >>> mf.datapoints(df)[["value", "matched"]].to_dict("list")
         {'value': [0.0, 1.0], 'matched': [False, True]}
         """
-        if "start" not in df.columns:
+        index, groups, times = self._events(df)
+        if times is None:
             raise ValueError(
                 "the records have no 'start' column: CloudWatch Logs stamps each flow log event with its "
-                "start time, so a metric needs it (read a format that includes ${start})"
+                "start time, so a metric needs it (read a format that includes ${start}; for log events "
+                "given as messages, pass a DataFrame with 'timestamp' and 'message')"
             )
         frames = []
-        for pos, view in event_views(df):
+        for pos, view in groups:
             hit = self._parsed.match(view)
             vals = np.where(hit, self._values(view), np.nan)
             if self.default_value is not None:
                 vals = np.where(hit, vals, self.default_value)
             part = pd.DataFrame(
-                {
-                    "timestamp": pd.to_datetime(view.df["start"], utc=True),
-                    "value": vals,
-                    "matched": hit,
-                },
-                index=view.df.index,
+                {"timestamp": times.iloc[pos].to_numpy(), "value": vals, "matched": hit},
+                index=index[pos],
             )
             for name, ref in self._dim_refs.items():
-                tok = self._parsed.token_of(view, ref)
-                part[name] = (
-                    view.token(tok).to_numpy(zero_copy_only=False)
-                    if tok is not None
-                    else pd.Series(pd.NA, index=part.index)
-                )
+                part[name] = self._dimension_values(view, ref)
             part["_pos"] = pos
             frames.append(part)
         cols = ["timestamp", "value", "matched", *self._dim_refs]
@@ -334,7 +398,7 @@ class MetricFilter:
         secs = period_seconds(period)
         _check_statistic(statistic)
         points = self.datapoints(df)
-        grid = period_grid(df["start"], secs)
+        grid = period_grid(df["start"] if "start" in df.columns else df["timestamp"], secs)
         if not self._dim_refs:
             out = aggregate(points["timestamp"], points["value"], secs, statistic, grid)
             out.name = self.metric_name
@@ -368,28 +432,35 @@ class MetricFilter:
         notes: list[str] = []
         lines: list[pd.DataFrame] = []
         total = 0
-        for _pos, view in event_views(df):
+        index, groups, _ = self._events(df)
+        for _pos, view in groups:
             hit = self._parsed.match(view)
             total += int(hit.sum())
-            if self._parsed.kind == "delimited" and self._parsed.field_positions(view.n_tokens) is None:
+            if (
+                self._parsed.kind == "delimited"
+                and not isinstance(view, TextEvents)
+                and self._parsed.field_positions(view.n_tokens) is None
+            ):
                 n_slots = len(self._parsed.slots)
                 notes.append(
                     f"the pattern has {n_slots} fields and no '...', but these records have "
                     f"{view.n_tokens} fields: none can match (add '...' or name every field)"
                 )
             if hit.any() and sum(len(x) for x in lines) < n:
-                sub = view.df[hit].head(n)
-                sv = EventView(sub, view.columns)
-                part = pd.DataFrame({"event": sv.text().to_numpy(zero_copy_only=False)}, index=sub.index)
-                if self._parsed.kind == "delimited":
-                    for name in self._parsed.field_names:
-                        tok = self._parsed.token_of(sv, name)
-                        if tok is not None:
-                            part["$" + name] = sv.token(tok).to_numpy(zero_copy_only=False)
-                lines.append(part)
+                lines.append(_extracted(self._parsed, view, hit).head(n))
+        if (
+            self._parsed.kind == "delimited"
+            and total == 0
+            and any(isinstance(v, TextEvents) for _, v in groups)
+        ):
+            counts = sorted({v.n_tokens for _, v in groups})
+            notes.append(
+                f"the pattern has {len(self._parsed.slots)} fields; these events have {counts} fields "
+                '(characters between [] and between "" count as one field)'
+            )
         sample = pd.concat(lines).head(n) if lines else pd.DataFrame({"event": []})
         return FilterTest(
-            self.pattern, total, len(df), sample.reset_index(drop=True), tuple(dict.fromkeys(notes))
+            self.pattern, total, len(index), sample.reset_index(drop=True), tuple(dict.fromkeys(notes))
         )
 
     # ------------------------------------------------------------------ deploy
@@ -529,6 +600,84 @@ class FilterTest:
             + (f"<ul>{notes}</ul>" if notes else "")
             + (self.sample.to_html(index=False) if len(self.sample) else "")
             + "</div>"
+        )
+
+
+def _extracted(parsed: Pattern, view: EventView, hit: np.ndarray) -> pd.DataFrame:
+    """The matching events' text and the fields a space-delimited pattern extracts (``$name``)."""
+    part = pd.DataFrame({"event": view.text().to_numpy(zero_copy_only=False)[hit]})
+    if parsed.kind == "delimited":
+        for name in parsed.field_names:
+            tok = parsed.token_of(view, name)
+            if tok is not None:
+                part["$" + name] = view.token(tok).to_numpy(zero_copy_only=False)[hit]
+    return part
+
+
+def try_pattern(pattern: str, messages: list[str] | pd.Series) -> pd.DataFrame:
+    """Match a filter pattern against log event messages, as CloudWatch's TestMetricFilter API does.
+
+    Any log events, not only flow logs: JSON events for JSON patterns, lines
+    whose fields are split on spaces (``[...]`` and ``"..."`` being one field
+    each) for space-delimited patterns, whole messages for terms.
+
+    Returns
+    -------
+    DataFrame
+        One row per matching event: ``eventNumber`` (1-based, as the API
+        numbers them), ``eventMessage`` and, for a space-delimited pattern, the
+        extracted values ``$name`` as text.
+
+    Examples
+    --------
+    From the guide's page on filter pattern syntax (an Apache access log line has 7 fields):
+
+    >>> from flownb.monitoring import try_pattern
+    >>> line = '127.0.0.1 Prod frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" 404 1534'
+    >>> out = try_pattern("[ip, user, username, timestamp, request =*.html*, status_code = 4*, bytes]", [line])
+    >>> out[["$request", "$status_code", "$bytes"]].values.tolist()
+    [['GET /index.html HTTP/1.0', '404', '1534']]
+    >>> try_pattern('{ $.eventType = "UpdateTrail" }', ['{"eventType": "UpdateTrail"}', "not json"])["eventNumber"].tolist()
+    [1]
+    """
+    parsed = parse_pattern(pattern)
+    msgs = [str(m) for m in (messages.tolist() if isinstance(messages, pd.Series) else list(messages))]
+    rows = []
+    for pos, view in text_views(msgs, parsed):
+        hit = parsed.match(view)
+        if hit.any():
+            part = _extracted(parsed, view, hit).rename(columns={"event": "eventMessage"})
+            part.insert(0, "eventNumber", pos[hit] + 1)
+            rows.append(part)
+    if not rows:
+        return pd.DataFrame(
+            {"eventNumber": pd.Series([], dtype="int64"), "eventMessage": pd.Series([], dtype=object)}
+        )
+    return pd.concat(rows).sort_values("eventNumber", kind="stable").reset_index(drop=True)
+
+
+def check_regex_quota(patterns: list[str] | tuple[str, ...]) -> None:
+    """Refuse more filter patterns with a regular expression than one log group may have.
+
+    CloudWatch Logs User Guide, "Supported regular expressions (regex) syntax",
+    quotas: a log group can have at most 5 filter patterns that contain a
+    regular expression (metric filters and subscription filters together).
+
+    Examples
+    --------
+    >>> from flownb.monitoring import check_regex_quota
+    >>> check_regex_quota(["%REJECT%", "ACCEPT", "[..., action=%REJ%, status]"])
+    >>> check_regex_quota([f"%a{i}%" for i in range(6)])
+    Traceback (most recent call last):
+    ...
+    ValueError: 6 filter patterns contain a regular expression, but a log group can have at most 5 (CloudWatch Logs quota): patterns 1, 2, 3, 4, 5, 6
+    """
+    with_regex = [i for i, p in enumerate(patterns, 1) if parse_pattern(p).n_regex > 0]
+    if len(with_regex) > MAX_REGEX_PATTERNS_PER_LOG_GROUP:
+        raise ValueError(
+            f"{len(with_regex)} filter patterns contain a regular expression, but a log group can have at most "
+            f"{MAX_REGEX_PATTERNS_PER_LOG_GROUP} (CloudWatch Logs quota): patterns "
+            + ", ".join(map(str, with_regex))
         )
 
 

@@ -8,6 +8,24 @@ needs neither (it writes Parquet with pyarrow). See ``docs/scale.md``.
 
 from __future__ import annotations
 
+from ._athena import ScanEstimate, athena_ddl, athena_sql, scan_estimate
 from ._ingest import IngestReport, ingest
 
-__all__ = ["IngestReport", "ingest"]
+__all__ = [
+    "FlowDataset",
+    "IngestReport",
+    "ScanEstimate",
+    "athena_ddl",
+    "athena_sql",
+    "ingest",
+    "open_dataset",
+    "scan_estimate",
+]
+
+
+def __getattr__(name: str):  # the dataset needs Ibis and DuckDB: loaded when first used
+    if name in ("FlowDataset", "open_dataset"):
+        from . import _dataset
+
+        return getattr(_dataset, name)
+    raise AttributeError(f"module 'flownb.scale' has no attribute '{name}'")

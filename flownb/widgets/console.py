@@ -1,4 +1,4 @@
-"""QueryConsole: CloudWatch Logs Insights queries on local records, with the AWS sample queries."""
+"""QueryConsole: CloudWatch Logs Insights queries on local records, with AWS's and flownb's sample queries."""
 
 from __future__ import annotations
 
@@ -8,30 +8,25 @@ from typing import Any
 import pandas as pd
 
 from ..charts._common import altair, empty_chart, time_label, title, utc_x, vchart
+from ..insights import AWS_SAMPLE_QUERIES, FLOWNB_SAMPLE_QUERIES, sample_queries
 from ._base import jupyter_chart, message_html, table_html, widgets
 
-#: The VPC flow log sample queries of the CloudWatch Logs User Guide ("Sample queries",
-#: "Queries for Amazon VPC flow logs"), plus two time series for the chart.
-SAMPLE_QUERIES: dict[str, str] = {
-    "Top 15 packet transfers across hosts": (
-        "stats sum(packets) as packetsTransferred by srcAddr, dstAddr\n| sort packetsTransferred desc\n| limit 15"
-    ),
-    "Top 10 byte transfers by source and destination": (
-        "stats sum(bytes) as bytesTransferred by srcAddr, dstAddr\n| sort bytesTransferred desc\n| limit 10"
-    ),
-    "Top 20 sources of rejected requests": (
-        'filter action = "REJECT"\n| stats count(*) as numRejections by srcAddr\n| sort numRejections desc\n| limit 20'
-    ),
-    "Top 15 byte transfers for hosts on a subnet": (
-        'filter isIpv4InSubnet(srcAddr, "10.0.0.0/16")\n| stats sum(bytes) as bytesTransferred by dstAddr\n'
-        "| sort bytesTransferred desc\n| limit 15"
-    ),
-    "IP addresses that use UDP": "filter protocol = 17\n| stats count(*) by srcAddr",
-    "Average, min and max bytes by source and destination": "stats avg(bytes), min(bytes), max(bytes) by srcAddr, dstAddr",
-    "Skipped records per hour": 'filter logStatus = "SKIPDATA"\n| stats count(*) by bin(1h) as t\n| sort t',
-    "Bytes every 5 minutes": "stats sum(bytes) as bytesTransferred by bin(5m) as t\n| sort t",
-    "Rejected records every 5 minutes": 'filter action = "REJECT"\n| stats count(*) as rejected by bin(5m) as t\n| sort t',
-}
+#: Title -> query of every sample the console offers: AWS's published flow log queries, then flownb's own
+#: (the list lives in flownb.insights; the console only shows it).
+SAMPLE_QUERIES: dict[str, str] = sample_queries()
+_GROUP_LABEL = {"aws": "AWS sample", "flownb": "flownb example"}
+_NOTES = {q.title: q.note for q in AWS_SAMPLE_QUERIES + FLOWNB_SAMPLE_QUERIES if q.note}
+
+
+def sample_options() -> list[tuple[str, str]]:
+    """(label, title) pairs for the samples menu: each label says which group the query belongs to.
+
+    Examples
+    --------
+    >>> sample_options()[0]
+    ('AWS sample · Find the top 15 packet transfers across hosts', 'Find the top 15 packet transfers across hosts')
+    """
+    return [(f"{_GROUP_LABEL[q.group]} · {q.title}", q.title) for q in AWS_SAMPLE_QUERIES + FLOWNB_SAMPLE_QUERIES]
 
 
 def run_query(df: pd.DataFrame, text: str) -> pd.DataFrame:
@@ -139,8 +134,9 @@ class QueryConsole:
         self.result: pd.DataFrame | None = None
         self.last_error: Exception | None = None
         first = next(iter(SAMPLE_QUERIES))
-        self.samples = w.Dropdown(options=["(sample queries)", *SAMPLE_QUERIES], value="(sample queries)", description="samples",
-                                  layout=w.Layout(width="480px"))  # fmt: skip
+        self.samples = w.Dropdown(options=[("(sample queries)", "(sample queries)"), *sample_options()],
+                                  value="(sample queries)", description="samples",
+                                  layout=w.Layout(width="640px"))  # fmt: skip
         self.text = w.Textarea(value=query or SAMPLE_QUERIES[first], layout=w.Layout(width="720px", height="110px"),
                                continuous_update=False)  # fmt: skip
         self.button = w.Button(description="Run", button_style="primary", icon="play")
@@ -157,6 +153,9 @@ class QueryConsole:
         if change["new"] in SAMPLE_QUERIES:
             self.text.value = SAMPLE_QUERIES[change["new"]]
             self.run()
+            note = _NOTES.get(change["new"])
+            if note and self.result is not None:
+                self.message.value += message_html(note, "info")
 
     def run(self) -> pd.DataFrame | None:
         """Run the query in the text box; the result (None after an error, shown as a message)."""

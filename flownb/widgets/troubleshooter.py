@@ -13,7 +13,6 @@ from ..charts._records import Records
 from ._base import jupyter_chart, shown_errors, table_html, widgets
 
 ANY = "any"
-VERDICT_COLORS = {"REACHABLE": "#2e7d32", "NO_TRAFFIC_SEEN": "#555", "INCOMPLETE_DATA": "#a05a00"}
 
 
 def endpoint_choices(df: pd.DataFrame, n: int = 300) -> list[str]:
@@ -51,9 +50,13 @@ def port_choices(df: pd.DataFrame, n: int = 50) -> list[str]:
 
 
 def verdict_html(d: Any) -> str:
-    """The verdict as a coloured badge, the question, the explanation and the next steps."""
-    color = VERDICT_COLORS.get(d.verdict, "#b00020")
+    """The verdict as a coloured badge, the question, the explanation, the timeline and the next steps
+    (the colours of :class:`~flownb.analysis.Diagnosis`'s own display)."""
+    from ..analysis.connectivity._diagnosis import BROKEN_COLOUR, VERDICT_COLOURS
+
+    color = VERDICT_COLOURS.get(d.verdict, BROKEN_COLOUR)
     also = "".join(f' <span style="color:#555">+ {html.escape(v)}</span>' for v in d.verdicts[1:])
+    timeline = "<b>Timeline (UTC)</b>" + d._timeline_table().to_html(index=False, border=0)
     steps = "".join(
         f"<li><code>{html.escape(s)}</code></li>" if s.startswith("aws ") else f"<li>{html.escape(s)}</li>"
         for s in d.next_steps
@@ -63,18 +66,19 @@ def verdict_html(d: Any) -> str:
         f'<div style="margin:6px 0"><span style="background:{color};color:white;padding:2px 8px;border-radius:4px;'
         f'font-weight:bold">{html.escape(d.verdict)}</span>{also}</div>'
         f"<p>{html.escape(d.explanation)}</p>"
+        + (timeline if len(getattr(d, "timeline", ())) > 1 else "")
         + (f"<b>Next steps</b><ul>{steps}</ul>" if steps else "")
         + "</div>"
     )
 
 
-def evidence_chart(evidence: pd.DataFrame) -> Any:
-    """The evidence records over time, coloured by their role (request egress, response ingress...)."""
-    if evidence is None or len(evidence) == 0:
+def evidence_chart(d: Any) -> Any:
+    """ACCEPT and REJECT per role over time, the windows with a failing verdict shaded
+    (:func:`flownb.charts.diagnosis_timeline`)."""
+    if d is None or len(d.evidence) == 0:
         alt = _charts._common.altair()
         return _charts._common.empty_chart(alt, "No evidence records")
-    by = "role" if "role" in evidence.columns else "action"
-    return _charts.traffic_timeline(evidence, metric="flows", by=by, height=160)
+    return _charts.diagnosis_timeline(d)
 
 
 class Troubleshooter:
@@ -178,7 +182,7 @@ class Troubleshooter:
             f"<b>Evidence: {len(ev):,} record(s), rejected ones first</b>"
             + table_html(first[cols] if len(first) else first, 15)
         )
-        self.chart.chart = evidence_chart(ev)
+        self.chart.chart = evidence_chart(d)
         return d
 
     def _ipython_display_(self) -> None:  # pragma: no cover

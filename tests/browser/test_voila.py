@@ -113,7 +113,7 @@ def test_troubleshooter_shows_the_verdict_and_its_evidence(page, voila):
 
 def test_query_console_runs_a_sample_and_shows_errors(page, voila):
     open_widget(page, voila, "console", 1)
-    page.locator("select").first.select_option(label="Bytes every 5 minutes")
+    page.locator("select").first.select_option(label="flownb example · Bytes every 5 minutes")
     page.wait_for_function("document.body.innerText.includes('row(s)')", timeout=60_000)
     page.wait_for_function(
         "[...document.querySelectorAll('.vega-embed svg.marks')].some(s => s.querySelector('g.mark-line'))",

@@ -576,3 +576,26 @@ def test_clients_share_parsed_service_models_but_look_up_credentials_afresh(aws,
     assert second.meta.service_model._service_description is shared
     loader = second._loader
     assert len(loader.search_paths) <= len(set(loader.search_paths)) + 1  # no copy piled up per client
+
+
+def test_one_session_and_one_client_per_read_not_per_object(aws, calls, monkeypatch) -> None:
+    """Signing and parsing set-up is paid once per read: 30 objects, one botocore session, one client."""
+    s3 = _bucket()
+    for i in range(30):
+        t = DAY0 + 600 + i * 300
+        key = delivery_key("classic", ACCOUNTS[0], "us-east-1", t)
+        s3.put_object(Bucket="flow-logs", Key=key, Body=gz_text(record_lines(3, t, ACCOUNTS[0], seed=i)))
+    sessions = []
+    made = _aws._botocore_session
+    monkeypatch.setattr(_aws, "_botocore_session", lambda: sessions.append(1) or made())
+    clients = []
+    _aws._CLIENT_HOOKS.append(clients.append)
+    try:
+        df = flownb.read_flow_logs("s3://flow-logs/", progress=False)
+    finally:
+        _aws._CLIENT_HOOKS.remove(clients.append)
+    assert len(df) == 90
+    assert len(sessions) == 1 and len(clients) == 1
+    assert len(calls.named("GetObject")) == 30
+    # The one client's connection pool holds a connection per object in flight, so none waits for one.
+    assert clients[0].meta.config.max_pool_connections >= flownb.io.s3.WORKERS

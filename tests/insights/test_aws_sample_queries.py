@@ -200,3 +200,38 @@ def test_double_curly_quotes_and_non_breaking_spaces(flows):
     with pytest.warns(InsightsWarning, match="non-breaking spaces and typographic quotes"):
         ours = query(flows, "filter\u00a0action = “REJECT” | stats count(*)")
     assert ours["count(*)"].tolist() == [int((flows["action"] == "REJECT").sum())]
+
+
+# -- the sample list the QueryConsole shows (flownb.insights, issue 17 point 4) ------------------------------
+def test_the_aws_group_holds_the_guides_flow_log_and_nat_queries_verbatim():
+    from flownb.insights import AWS_SAMPLE_QUERIES
+
+    texts = [q.query for q in AWS_SAMPLE_QUERIES]
+    assert len(texts) == 8 and {q.group for q in AWS_SAMPLE_QUERIES} == {"aws"}
+    # the guide's spacing and placeholders are kept as printed ("Sample queries" page)
+    assert "| sort packetsTransferred  desc" in texts[0]
+    assert texts[1].startswith('filter isIpv4InSubnet(srcAddr, "192.0.2.0/24")')
+    assert texts[2] == "filter protocol=17 | stats count(*) by srcAddr"
+    assert "srcAddr like 'xxx.xx.xx.xx'" in texts[5]
+    assert all("Sample queries" in q.source for q in AWS_SAMPLE_QUERIES)
+    assert all(q.note for q in AWS_SAMPLE_QUERIES[4:])  # each NAT query says which placeholders to replace
+
+
+def test_every_sample_query_runs_and_the_groups_are_apart(flows):
+    from flownb.insights import AWS_SAMPLE_QUERIES, FLOWNB_SAMPLE_QUERIES, sample_queries
+
+    titles = [q.title for q in AWS_SAMPLE_QUERIES + FLOWNB_SAMPLE_QUERIES]
+    assert len(titles) == len(set(titles))
+    assert list(sample_queries()) == titles  # AWS's first
+    assert set(sample_queries("aws")).isdisjoint(sample_queries("flownb"))
+    for q in AWS_SAMPLE_QUERIES + FLOWNB_SAMPLE_QUERIES:
+        out = run(flows, q.query)
+        assert isinstance(out, pd.DataFrame), q.title
+    with pytest.raises(ValueError, match="group must be one of"):
+        sample_queries("AWS")
+
+
+def test_the_nat_samples_as_written_match_nothing_until_filled_in(flows):
+    from flownb.insights import AWS_SAMPLE_QUERIES
+
+    assert all(len(run(flows, q.query)) == 0 for q in AWS_SAMPLE_QUERIES[4:])

@@ -13,7 +13,7 @@ import pytest
 
 import flownb
 from flownb import schema
-from flownb.io import _inflate
+from flownb.io import _engine, _inflate
 
 HEADER = schema.DEFAULT_FORMAT
 REC = "2 123456789010 eni-1235b8ca123456789 172.31.16.{i} 172.31.16.21 {p} 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
@@ -41,8 +41,16 @@ def read(source, **kwargs) -> pd.DataFrame:
         return flownb.read_flow_logs(source, **kwargs)
 
 
+@pytest.fixture(params=["whole", "streamed"])
+def files_read(request, monkeypatch):
+    """Files on disk inflated whole (small ones, as S3 delivers them) or streamed (big ones)."""
+    if request.param == "streamed":
+        monkeypatch.setattr(_engine, "INFLATE_FILE_AT_ONCE", 0)
+    return request.param
+
+
 def as_file_and_bytes(tmp_path: Path, data: bytes):
-    """The same gzip data as a file on disk (streamed) and in memory (decompressed at once)."""
+    """The same gzip data as a file on disk and in memory (decompressed at once)."""
     path = tmp_path / "AWSLogs" / "x.log.gz"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
@@ -64,14 +72,17 @@ def test_without_isal_or_zlib_ng_zlib_reads_the_same(tmp_path, monkeypatch):
             m.setitem(sys.modules, name, None)  # as if not installed: importing them fails
         assert _inflate.use(None).name == "zlib"
         slow = flownb.read_flow_logs(path, errors="raise")
-        with pytest.raises(ModuleNotFoundError, match=r"pip install 'flownb\[fast\]'"):
+        with pytest.raises(
+            ModuleNotFoundError,
+            match=r"isal library is not installed: pip install 'isal' \(flownb's 'fast' extra",
+        ):
             _inflate.use("isal")
     assert _inflate.use(None).name == INSTALLED[0]
     pd.testing.assert_frame_equal(fast, slow)
     assert len(slow) == 500
 
 
-def test_several_members_and_zero_padding(tmp_path, library):
+def test_several_members_and_zero_padding(tmp_path, library, files_read):
     data = gzip.compress(body(1000)) + gzip.compress(body(10, 1000)) + b"\x00" * 64
     for kind, source, _name in as_file_and_bytes(tmp_path, data):
         df = flownb.read_flow_logs(source, errors="raise")
@@ -84,6 +95,7 @@ def test_big_file_streams_across_blocks(tmp_path, library, monkeypatch):
     from flownb.io import _native
 
     monkeypatch.setattr(_native, "BLOCK", 1 << 14)
+    monkeypatch.setattr(_engine, "INFLATE_FILE_AT_ONCE", 0)  # as a file too big to inflate whole
     data = gzip.compress(body(3000)[:-1])  # the last line without its newline
     df = flownb.read_flow_logs(as_file_and_bytes(tmp_path, data)[0][1], errors="raise")
     assert df["srcport"].tolist() == list(range(1024, 4024))
@@ -98,7 +110,9 @@ def test_big_file_streams_across_blocks(tmp_path, library, monkeypatch):
     ],
     ids=["truncated", "trailing junk", "bad checksum"],
 )
-def test_damaged_gzip_keeps_the_readable_records_and_names_the_file(tmp_path, library, damage, reason):
+def test_damaged_gzip_keeps_the_readable_records_and_names_the_file(
+    tmp_path, library, files_read, damage, reason
+):
     first = gzip.compress(body(500))
     data = first + damage(gzip.compress(body(2000, 500)))
     for kind, source, name in as_file_and_bytes(tmp_path, data):

@@ -11,7 +11,10 @@ def test_lab_opens_the_start_notebook_of_this_clone(capsys):
     assert main(["lab", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert f"the notebooks of this clone: {nbtools.NOTEBOOKS}" in out
-    assert f"--ServerApp.root_dir={nbtools.NOTEBOOKS} 00_start_here.ipynb" in out
+    # the repository is the root and the start notebook is where the Binder badge opens it
+    assert f"--ServerApp.root_dir={nbtools.ROOT} notebooks/00_start_here.ipynb" in out
+    badge = (nbtools.ROOT / "README.md").read_text()
+    assert "urlpath=lab%2Ftree%2Fnotebooks%2F00_start_here.ipynb" in badge
 
 
 def test_lab_copies_the_notebooks_to_a_folder_of_your_own_and_keeps_your_edits(tmp_path, capsys):
@@ -21,6 +24,8 @@ def test_lab_copies_the_notebooks_to_a_folder_of_your_own_and_keeps_your_edits(t
     assert main(["lab", "--dry-run", "--dir", str(target), "--no-browser", "--port", "8899"]) == 0
     out = capsys.readouterr().out
     assert (target / "00_start_here.ipynb").read_text() == "my edits"  # never overwritten
+    assert f"copied to {target} (1 already there, kept)" in out
+    assert f"--ServerApp.root_dir={target} 00_start_here.ipynb" in out
     for nb in nbtools.notebooks():
         assert (target / nb.relative_to(nbtools.NOTEBOOKS)).exists()
     assert "--no-browser" in out and "--port=8899" in out
@@ -32,3 +37,11 @@ def test_lab_says_what_to_do_when_the_notebooks_are_not_installed(monkeypatch, c
     assert main(["lab", "--dry-run"]) == 1
     err = capsys.readouterr().err
     assert "not part of this installation" in err and "tasks.py lab" in err
+
+
+def test_lab_names_the_notebooks_extra_when_jupyterlab_is_missing(monkeypatch, capsys):
+    monkeypatch.setitem(__import__("sys").modules, "jupyterlab", None)
+    assert main(["lab", "--no-browser"]) == 1
+    err = capsys.readouterr().err
+    assert "JupyterLab is not installed; it comes with flownb's 'notebooks' extra: pip install " in err
+    assert "'jupyterlab>=4.2'" in err

@@ -207,3 +207,15 @@ def test_cli_ingest(tmp_path, capsys):
     assert main(["ingest", str(tmp_path / "logs"), str(tmp_path / "store")]) == 0
     assert "3 already there" in capsys.readouterr().out
     assert json.loads((tmp_path / "store" / _store.MARKER).read_text()) == {"flownb_store": 1}
+
+
+def test_cli_top_on_a_store_prints_what_it_prints_on_the_files(tmp_path, capsys):
+    _write_files(tmp_path / "logs", 4)
+    assert main(["ingest", str(tmp_path / "logs"), str(tmp_path / "store")]) == 0
+    capsys.readouterr()
+    assert main(["top", str(tmp_path / "logs"), "--by", "srcaddr,dstport", "-n", "5"]) == 0
+    on_files = capsys.readouterr().out
+    assert main(["top", "--store", str(tmp_path / "store"), "--by", "srcaddr,dstport", "-n", "5"]) == 0
+    assert capsys.readouterr().out == on_files
+    assert main(["top", "--store", str(tmp_path / "store"), str(tmp_path / "logs")]) == 1
+    assert "not both" in capsys.readouterr().err

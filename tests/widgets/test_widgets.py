@@ -38,7 +38,7 @@ def test_troubleshooter_diagnoses_the_chosen_pair(nacl):
     assert t.diagnosis.verdict == truth["expected"]
     assert truth["expected"] in t.result.value and "Next steps" in t.result.value
     assert "Evidence:" in t.evidence_table.value
-    assert t.chart.spec["title"]["text"].startswith("Traffic over time")
+    assert t.chart.spec["title"]["text"] == "ACCEPT and REJECT per role over time"
 
 
 @pytest.mark.parametrize(

@@ -53,8 +53,20 @@ from .._ports import protocol_label, protocol_number
 from .._rejections import one_way_flows, rejections
 from ._diagnosis import Diagnosis
 from ._gateways import LEG_TIME_S, join_legs
-from ._records import evidence, place, select, timestamp
-from ._verdicts import ANNOTATIONS, VERDICTS, Facts, Options, explain, find, next_steps
+from ._records import compact, evidence, place, select, timestamp
+from ._timeline import infer_interval, timeline, timeline_sentence
+from ._verdicts import (
+    ANNOTATIONS,
+    VERDICTS,
+    Facts,
+    Options,
+    codes_of,
+    evaluate,
+    explain,
+    next_steps,
+    notes,
+    pair_cells,
+)
 
 __all__ = ["ANNOTATIONS", "VERDICTS", "Diagnosis", "coverage", "diagnose", "one_way_flows", "rejections"]
 
@@ -72,6 +84,7 @@ def diagnose(
     *,
     nat_leg_window: float = LEG_TIME_S,
     rst_sizes: tuple[int, int] = Options.rst_sizes,
+    interval: int | None = None,
 ) -> Diagnosis:
     """Why can't ``src`` reach ``dst``? A verdict, the records that prove it, and what to do.
 
@@ -106,12 +119,19 @@ def diagnose(
         plus the 20-byte TCP header with no options (RFC 9293). Without
         tcp-flags, answers of exactly this size and requests that carried no
         data are read as a refused connection.
+    interval : {60, 600}, optional
+        The flow log's maximum aggregation interval in seconds, the width of
+        the timeline's windows (VPC User Guide, "Aggregation interval"). By
+        default 600 when a record of ``df`` spans more than 60 s, else 60.
 
     Returns
     -------
     Diagnosis
         ``.verdict``, ``.verdicts``, ``.explanation``, ``.evidence``,
-        ``.next_steps``; shows itself in a notebook, prints in a terminal.
+        ``.next_steps``, ``.timeline``; shows itself in a notebook, prints in
+        a terminal. When the verdict changed over time, ``.verdict`` is the
+        verdict of the most recent window with traffic, and the explanation
+        says since when.
 
     Examples
     --------
@@ -141,22 +161,49 @@ def diagnose(
     pair = select(df, a, b, port, proto, t0, t1)  # the records between the two
     join_legs(pair, leg_time_s=options.nat_leg_window)  # a NAT gateway's legs joined, gateway records marked
     place(pair)  # the ENI side of each record; the ENIs of src and dst
-    facts = Facts(pair, np.ones(pair.n, dtype=bool), t0, t1, options)
-    verdicts = find(facts)  # the verdict table, in priority order
+    compact(pair)  # from here on, the pair's own records only
+    cells = pair_cells(pair, np.zeros(pair.n, dtype=np.int64), 1, _bound(t0), _bound(t1), options)
+    matrix, first = evaluate(cells)  # the verdict table, in priority order, over the whole window
+    verdicts = codes_of(matrix[0], int(first[0])) or ["NO_TRAFFIC_SEEN"]
+    whole = Facts(pair, np.ones(pair.n, dtype=bool), t0, t1, options)
+    notes(whole, verdicts)
+    width = _interval(interval) or infer_interval(df)
+    tl, segments = timeline(pair, options, width)  # the same table, window by window
+    facts = whole
+    if len(segments) > 1:  # the verdict now is the most recent window's
+        facts = segments[-1].facts
+        verdicts = [*segments[-1].verdicts, *[v for v in verdicts if v not in segments[-1].verdicts]]
     main = verdicts[0]
     annotations = [
         c for c, on in (("VIA_NAT_GATEWAY", pair.via_nat), ("VIA_TRANSIT_GATEWAY", pair.via_tgw)) if on
     ]
-    details = {"assumed_side": pair.assumed, **facts.details}
+    details = {"assumed_side": pair.assumed, "interval": width, **facts.details}
+    text = explain(main, verdicts, facts)
+    since = timeline_sentence(tl)
     return Diagnosis(
         verdict=main,
         verdicts=(*verdicts, *annotations),
-        explanation=explain(main, verdicts, facts),
+        explanation=f"{since} {text}" if since else text,
         evidence=evidence(pair),
         next_steps=tuple(next_steps(main, verdicts, facts)),
         question=_question(a, b, port, proto, t0, t1),
         details=details,
+        timeline=tl,
     )
+
+
+def _bound(ts: pd.Timestamp | None) -> np.ndarray:
+    return np.array([np.nan if ts is None else ts.timestamp()])
+
+
+def _interval(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or value not in (60, 600):
+        raise ValueError(
+            f"'interval' must be one of [60, 600] (seconds, the flow log's aggregation interval), got {value!r}"
+        )
+    return int(value)
 
 
 def _port(port: Any) -> int | None:

@@ -15,6 +15,7 @@ __all__ = ["VERDICT_COLOURS", "Diagnosis"]
 #: grey nothing seen, red broken.
 VERDICT_COLOURS = {"REACHABLE": "#1b7f3b", "INCOMPLETE_DATA": "#8a6d00", "NO_TRAFFIC_SEEN": "#555"}
 BROKEN_COLOUR = "#b3261e"
+_TIMELINE = ["start", "end", "verdict", "windows", "records", "accepted", "rejected"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -46,6 +47,11 @@ class Diagnosis:
         The question asked, in words.
     details : dict
         The facts the rules found (ENIs per verdict), for programs.
+    timeline : DataFrame
+        The verdict over time: one row per stretch of consecutive aggregation
+        intervals with the same verdict (``start``, ``end``, ``verdict``,
+        ``windows`` with records, ``records``, ``accepted``, ``rejected``),
+        oldest first. ``verdict`` is the last row's.
 
     Examples
     --------
@@ -64,6 +70,7 @@ class Diagnosis:
     next_steps: tuple[str, ...]
     question: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    timeline: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({c: [] for c in _TIMELINE}))
 
     def __str__(self) -> str:
         return self.to_text()
@@ -79,6 +86,10 @@ class Diagnosis:
             lines.append("")
             lines.append("next steps:")
             lines.extend(f"  - {s}" for s in self.next_steps)
+        if len(self.timeline) > 1:
+            lines.append("")
+            lines.append("timeline:")
+            lines.append(self._timeline_table().to_string(index=False))
         lines.append("")
         lines.append(f"evidence: {len(self.evidence)} record(s), rejected ones first")
         if len(self.evidence) and evidence_rows > 0:
@@ -92,6 +103,12 @@ class Diagnosis:
             f"<Diagnosis {self.verdict} ({', '.join(self.verdicts[1:]) or 'nothing else'}); "
             f"{len(self.evidence)} evidence record(s); print() it for the explanation>"
         )
+
+    def _timeline_table(self) -> pd.DataFrame:
+        t = self.timeline.copy()
+        for c in ("start", "end"):
+            t[c] = t[c].dt.strftime("%Y-%m-%d %H:%M")
+        return t
 
     def _evidence_table(self, limit: int) -> pd.DataFrame:
         cols = [
@@ -156,6 +173,12 @@ class Diagnosis:
                 for s in self.next_steps
             )
             parts.append(f"<div><b>Next steps</b><ul>{items}</ul></div>")
+        if len(self.timeline) > 1:
+            parts.append(
+                "<details open><summary><b>Timeline</b> (UTC)</summary>"
+                + self._timeline_table().to_html(index=False, border=0)
+                + "</details>"
+            )
         n = len(self.evidence)
         parts.append(
             f"<details{' open' if n <= 10 else ''}><summary><b>Evidence</b>: {n} record(s)</summary>"

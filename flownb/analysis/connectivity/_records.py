@@ -178,8 +178,8 @@ class Pair:
     involved_enis: list[str] = field(default_factory=list)
     a_enis: list[str] = field(default_factory=list)
     b_enis: list[str] = field(default_factory=list)
-    #: the records that prove whose address is whose: ENI -> (addresses, records)
-    proof: dict[str, tuple[list[str], int]] = field(default_factory=dict)
+    #: what the rules compute once per diagnosis and share between the windows of the timeline
+    cache: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -403,3 +403,17 @@ def address_proof(full: pd.DataFrame, eni: str, nets: list) -> str:
             date = lo.date() != hi.date()
             text += f" ({when(lo, date=date)} to {when(hi, date=date)})"
     return text
+
+
+def compact(p: Pair) -> None:
+    """Keep only the pair's own records (requests and responses): the rules and the timeline read
+    nothing else, and a busy server's other records can outnumber them many times."""
+    keep = np.flatnonzero(p.rows)
+    if len(keep) == p.n:
+        return
+    p.df = p.df.iloc[keep]
+    p.keep_idx = p.keep_idx[keep]
+    for name in ("base", "proto_arr", "sp", "dp", "req", "resp", "nat_leg", "translated", "side", "egress"):
+        setattr(p, name, getattr(p, name)[keep])
+    p.m = {k: v[keep] for k, v in p.m.items()}
+    p.cache.pop("base", None)

@@ -20,11 +20,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._frame import distinct, int_array, isin
+from .._addresses import codes_and_values
+from .._frame import float_array, int_array, isin, seconds
 from .._ports import EPHEMERAL_NACL, protocol_label
 from ._records import Pair, action_codes, address_proof, enis_of, public_destination
 
-__all__ = ["ANNOTATIONS", "TABLE", "VERDICTS", "Facts", "Options", "Verdict", "explain", "find", "next_steps"]
+__all__ = [
+    "ANNOTATIONS",
+    "TABLE",
+    "VERDICTS",
+    "Cells",
+    "Facts",
+    "Options",
+    "Verdict",
+    "codes_of",
+    "evaluate",
+    "explain",
+    "next_steps",
+    "notes",
+    "pair_cells",
+]
 
 _ICMP = (1, 58)
 
@@ -48,173 +63,434 @@ class Options:
 
 @dataclass
 class Facts:
-    """What the records of one window say, per record: the pair's masks cut to the window."""
+    """What the records of one window say: the pair's masks cut to ``scope``.
+
+    ``near`` is the scope give or take one window: whether a request was answered at all is
+    looked for there, because an interface's aggregation intervals need not line up with the
+    windows (a response may be logged in the interval after its request's).
+    """
 
     p: Pair
     scope: np.ndarray
     lo: Any
     hi: Any
     options: Options
+    near: np.ndarray | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         p, s = self.p, self.scope
+        near = s if self.near is None else self.near
+        base = _base(p)
         self.req = p.req & s
         self.resp = p.resp & s
         self.rows = self.req | self.resp
         self.egress = p.egress
-        action = action_codes(p.df)
-        self.accept, self.reject = action == 1, action == 2
-        if "reject_reason" in p.df:
-            self.bpa = self.rows & np.asarray(p.df["reject_reason"].astype(object) == "BPA", dtype=bool)
-        else:
-            self.bpa = np.zeros(p.n, dtype=bool)
-        self.direct = ~(p.nat_leg | p.translated)
+        self.accept, self.reject = base["accept"], base["reject"]
+        self.bpa = self.rows & base["bpa"]
+        self.direct = base["direct"]
+        self.flags = base["flags"]
         self.tcp = p.proto == 6 or (
             p.proto is None
             and "protocol" in p.df
             and self.rows.any()
             and bool((p.proto_arr[self.rows] == 6).all())
         )
-        self.flags = int_array(p.df.get("tcp_flags"), p.n) if "tcp_flags" in p.df else None
-        self.request_passed = bool((self.req & self.accept).any())
+        self.request_passed = bool((p.req & near & self.accept).any())
+        self.responded = bool((p.resp & near).any())
         self.answered = self.resp & self.accept
+        self.answered_near = bool((p.resp & near & self.accept).any())
         self.carried_data = bool(
-            self.tcp and carried_data(p.df, self.req & self.accept, self.options.syn_max)
+            self.tcp
+            and carried_data(base["packets"], base["bytes"], self.req & self.accept, self.options.syn_max)
         )
 
     def on(self, mask: np.ndarray) -> list[str]:
-        return self.p.enis(mask)
+        """The ENIs that wrote the records of ``mask`` (sorted), or a placeholder without interface-id."""
+        return sorted(self.enis(mask)) or ["the interface"]
 
     def enis(self, mask: np.ndarray) -> set[str]:
-        return set(distinct(self.p.df["interface_id"], mask)) if "interface_id" in self.p.df else set()
+        base = _base(self.p)
+        codes = base["eni_codes"]
+        if codes is None:
+            return set()
+        used = np.unique(codes[mask])
+        return {str(base["eni_names"][c]) for c in used if c >= 0}
 
 
-# ---- the rules -------------------------------------------------------------------------------------
+# ---- the cells the rules decide on ------------------------------------------------------------------
 
 
-def _bpa(f: Facts, found: list[str]) -> bool:
-    if f.bpa.any():
-        f.details["bpa"] = f.on(f.bpa)
-        return True
-    return False
+@dataclass
+class Cells:
+    """Records grouped into cells: the windows of one pair's timeline, or the pairs of a whole VPC.
+
+    Every rule decides for all cells at once from these per-record arrays (``cell`` says which
+    cell a record belongs to); the whole window of :func:`flownb.diagnose` is one cell.
+    """
+
+    n: int
+    cell: np.ndarray
+    req: np.ndarray
+    resp: np.ndarray
+    egress: np.ndarray
+    accept: np.ndarray
+    reject: np.ndarray
+    bpa: np.ndarray
+    direct: np.ndarray
+    igw: np.ndarray
+    v6: np.ndarray
+    tcp: np.ndarray  # per cell: every record of the cell is TCP
+    eni: np.ndarray | None  # ENI codes (-1 missing); None: the format has no interface-id
+    flags: np.ndarray | None
+    packets: np.ndarray | None
+    nbytes: np.ndarray | None
+    start: np.ndarray  # epoch seconds, -inf when missing
+    end: np.ndarray  # epoch seconds, +inf when missing
+    lo: np.ndarray  # per cell: the window's bounds (NaN: the cell's records' own span)
+    hi: np.ndarray
+    options: Options
+    #: per cell: cell k-1 is the window just before cell k (answers are looked for one window either side)
+    adjacent: np.ndarray | None = None
+    #: (cells, lo, hi) -> per cell: was the destination's ENI writing records then
+    dst_logging: Callable[[Cells, np.ndarray, np.ndarray], np.ndarray] | None = None
+    #: (cells, lo, hi) -> per cell: SKIPDATA on an ENI of the cell then
+    skipped: Callable[[Cells, np.ndarray, np.ndarray], np.ndarray] | None = None
+
+    def any(self, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(self.cell[mask], minlength=self.n) > 0
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(self.cell[mask], minlength=self.n)
+
+    def near(self, per_cell: np.ndarray) -> np.ndarray:
+        """True where the cell or an adjacent window is."""
+        if self.adjacent is None or self.n < 2:
+            return per_cell
+        out = per_cell.copy()
+        adj = self.adjacent[1:]
+        out[1:] |= per_cell[:-1] & adj
+        out[:-1] |= per_cell[1:] & adj
+        return out
+
+    def span(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell: the earliest start and latest end of the records of ``mask`` (NaN where none)."""
+        lo = np.full(self.n, np.inf)
+        hi = np.full(self.n, -np.inf)
+        np.minimum.at(lo, self.cell[mask], self.start[mask])
+        np.maximum.at(hi, self.cell[mask], self.end[mask])
+        none = ~self.any(mask)
+        lo[none] = np.nan
+        hi[none] = np.nan
+        return lo, hi
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell: its window, or where it has none, the span of its records."""
+        rlo, rhi = self.span(self.req | self.resp)
+        return np.where(np.isnan(self.lo), rlo, self.lo), np.where(np.isnan(self.hi), rhi, self.hi)
+
+    def eni_pairs(self, mask: np.ndarray) -> np.ndarray:
+        """The distinct (cell, ENI) keys of the records of ``mask``."""
+        ok = mask & (self.eni >= 0)
+        return np.unique(self.cell[ok].astype(np.int64) * self.eni_base + self.eni[ok])
+
+    @property
+    def eni_base(self) -> int:
+        return int(self.eni.max()) + 2 if self.eni is not None and len(self.eni) else 1
+
+    def memo(self, name: str, make: Callable[[], np.ndarray]) -> np.ndarray:
+        cache = self.__dict__.setdefault("_memo", {})
+        if name not in cache:
+            cache[name] = make()
+        return cache[name]
 
 
-def _rejected(key: str, request: bool, egress: bool) -> Callable[[Facts, list[str]], bool]:
-    def rule(f: Facts, found: list[str]) -> bool:
-        mask = (f.req if request else f.resp) & (f.egress if egress else ~f.egress) & f.reject & ~f.bpa
-        if mask.any():
-            f.details[key] = f.on(mask)
-            return True
-        return False
+def _request_passed(c: Cells) -> np.ndarray:
+    return c.memo("passed", lambda: c.near(c.any(c.req & c.accept)))
+
+
+def _responded(c: Cells) -> np.ndarray:
+    return c.memo("responded", lambda: c.near(c.any(c.resp)))
+
+
+def _carried(c: Cells) -> np.ndarray:
+    """Per cell: did most accepted request records carry data (more bytes per packet than a SYN)?
+    Then the handshake had completed: TCP sends data only after the SYN-ACK. Most records, not
+    one: a lone odd-sized packet (a retransmission with data, a middlebox) proves nothing."""
+
+    def make() -> np.ndarray:
+        if c.packets is None or c.nbytes is None:
+            return np.zeros(c.n, dtype=bool)
+        ok = c.req & c.accept & (c.packets > 0)
+        big = ok & (c.nbytes > c.options.syn_max * np.where(c.packets > 0, c.packets, 1))
+        n_ok, n_big = c.count(ok), c.count(big)
+        return c.tcp & (n_ok > 0) & (n_big * 2 > n_ok)
+
+    return c.memo("carried", make)
+
+
+def _unanswered(c: Cells) -> np.ndarray:
+    """Requests passed, no response logged near them, and nothing says the handshake completed."""
+    return _request_passed(c) & ~_responded(c) & ~_carried(c)
+
+
+def _rule_bpa(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
+    return c.any(c.bpa)
+
+
+def _rule_rejected(request: bool, egress: bool) -> Callable[[Cells, dict[str, np.ndarray]], np.ndarray]:
+    def rule(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
+        return c.any(_rejected_mask(c, request, egress))
 
     return rule
 
 
-def _refused_rule(f: Facts, found: list[str]) -> bool:
-    return bool(
-        f.tcp and f.answered.any() and refused(f.p.df, f.flags, f.req & f.accept, f.answered, f.options)
+def _rejected_mask(x: Any, request: bool, egress: bool) -> np.ndarray:
+    """Rejected requests (or responses) leaving (or arriving at) their ENI, not by Block Public Access."""
+    return (x.req if request else x.resp) & (x.egress if egress else ~x.egress) & x.reject & ~x.bpa
+
+
+def _rule_refused(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
+    """Answers that are resets only: from tcp-flags (RST, never SYN-ACK) where the records have them;
+    otherwise from sizes: every answer packet a bare header (``rst_sizes``) and no data sent."""
+    answered = c.resp & c.accept
+    out = np.zeros(c.n, dtype=bool)
+    with_flags = np.zeros(c.n, dtype=bool)
+    if c.flags is not None:
+        known = answered & (c.flags >= 0)
+        with_flags = c.any(known)
+        rst = c.any(known & (c.flags & 4 == 4))
+        synack = c.any(known & (c.flags & 18 == 18))
+        out |= with_flags & rst & ~synack
+    if c.packets is not None and c.nbytes is not None:
+        sized = answered & (c.packets > 0)
+        bare = np.where(c.v6, c.options.rst_sizes[1], c.options.rst_sizes[0]) * c.packets
+        odd = c.any(sized & (c.nbytes != bare))
+        out |= ~with_flags & c.any(sized) & ~odd & ~_carried(c)
+    return out & c.tcp
+
+
+def _rule_asymmetric(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
+    """The two directions on different interfaces: requests left the source through one ENI and the
+    responses came back through another, or requests arrived at the destination on one ENI and the
+    responses left through another (a gateway interface's legs are not counted)."""
+    if c.eni is None:
+        return np.zeros(c.n, dtype=bool)
+    ok = c.accept & c.direct
+    out = np.zeros(c.n, dtype=bool)
+    for first, second in ((c.req & c.egress, c.resp & ~c.egress), (c.req & ~c.egress, c.resp & c.egress)):
+        a, b = first & ok, second & ok
+        shared = np.intersect1d(c.eni_pairs(a), c.eni_pairs(b))
+        both = np.zeros(c.n, dtype=bool)
+        both[(shared // c.eni_base).astype(np.int64)] = True
+        out |= c.any(a) & c.any(b) & ~both
+    return out
+
+
+def _rule_not_delivered(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
+    """Requests that left, never arrived on the destination's ENI while that ENI was logging then."""
+    cand = _unanswered(c) & ~c.any(c.req & ~c.egress)
+    if c.eni is None or c.dst_logging is None or not cand.any():
+        return np.zeros(c.n, dtype=bool)
+    lo, hi = c.span(c.req & c.accept)  # the minutes of the requests
+    return cand & c.dst_logging(c, lo, hi)
+
+
+def _rule_no_response(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
+    blocked = found["OUTBOUND_BLOCKED_SG_OR_NACL"] | found["INBOUND_BLOCKED_SG_OR_NACL"]
+    return _unanswered(c) & ~found["NOT_DELIVERED"] & ~blocked
+
+
+def _rule_unexpected_egress(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
+    return c.any(c.req & c.igw)
+
+
+def _rule_reachable(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
+    inferred = _request_passed(c) & ~_responded(c) & _carried(c)  # TCP sent data: it was answered
+    answered = c.near(c.any(c.resp & c.accept))
+    blocked = (
+        found["NACL_OUTBOUND_BLOCKS_RETURN"]
+        | found["NACL_INBOUND_BLOCKS_RETURN"]
+        | found["CONNECTION_REFUSED"]
     )
+    return inferred | (answered & _request_passed(c) & ~blocked)
 
 
-def _asymmetric(f: Facts, found: list[str]) -> bool:
-    # the two directions on different interfaces: requests left the source through one ENI and
-    # the responses came back through another, or requests arrived at the destination on one
-    # ENI and the responses left through another (gateway interfaces' legs are not counted)
+def _rule_incomplete(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
+    if c.skipped is None:
+        return np.zeros(c.n, dtype=bool)
+    lo, hi = c.bounds()
+    return c.skipped(c, lo, hi)
+
+
+def _rule_nothing(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
+    return ~c.any(c.req | c.resp)
+
+
+# ---- what the explanation names: the details of one cell ------------------------------------------
+
+
+def _note_bpa(f: Facts) -> None:
+    f.details["bpa"] = f.on(f.bpa)
+
+
+def _note_rejected(key: str, request: bool, egress: bool) -> Callable[[Facts], None]:
+    def note(f: Facts) -> None:
+        f.details[key] = f.on(_rejected_mask(f, request, egress))
+
+    return note
+
+
+def _note_asymmetric(f: Facts) -> None:
     acc, eg, d = f.accept, f.egress, f.direct
     sent_on, back_on = f.enis(f.req & eg & acc & d), f.enis(f.resp & ~eg & acc & d)
     recv_on, reply_on = f.enis(f.req & ~eg & acc & d), f.enis(f.resp & eg & acc & d)
     if sent_on and back_on and not (back_on & sent_on):
         f.details["asym"] = ("source", sorted(sent_on), sorted(back_on))
-        return True
-    if recv_on and reply_on and not (recv_on & reply_on):
+    else:
         f.details["asym"] = ("destination", sorted(recv_on), sorted(reply_on))
-        return True
-    return False
 
 
-def _unanswered(f: Facts) -> bool:
-    """Requests passed, no response logged, and nothing says the handshake completed."""
-    return f.request_passed and not f.resp.any() and not f.carried_data
-
-
-def _not_delivered(f: Facts, found: list[str]) -> bool:
-    if not _unanswered(f):
-        return False
+def _request_span(f: Facts) -> tuple[Any, Any]:
     p = f.p
-    arrived = bool((f.req & ~f.egress).any())
-    if arrived or "interface_id" not in p.df:
-        return False
-    if not p.b_enis:
-        p.b_enis = enis_of(p.full, p.nets_b, p.b, exclude=p.nets_a)
-    # the destination's interface was logging in the windows of the requests (its other traffic,
-    # NODATA or SKIPDATA records): a request that reached it would have been recorded there
-    lo, hi = f.lo, f.hi
     if "start" in p.df and "end" in p.df:
         sent = f.req & f.accept
-        lo, hi = p.df["start"][sent].min(), p.df["end"][sent].max()
-    logging = [e for e in p.b_enis if logging_between(p.full, e, lo, hi, f.options.interval_slack)]
-    if logging:
-        f.details["b_enis"] = logging
-        return True
-    return False
+        return p.df["start"][sent].min(), p.df["end"][sent].max()
+    return f.lo, f.hi
 
 
-def _no_response(f: Facts, found: list[str]) -> bool:
-    if not _unanswered(f) or "NOT_DELIVERED" in found:
-        return False
-    if "OUTBOUND_BLOCKED_SG_OR_NACL" in found or "INBOUND_BLOCKED_SG_OR_NACL" in found:
-        return False
+def _note_not_delivered(f: Facts) -> None:
+    lo, hi = _request_span(f)
+    p = f.p
+    f.details["b_enis"] = [e for e in p.b_enis if logging_between(p, e, lo, hi, f.options.interval_slack)]
+
+
+def _note_no_response(f: Facts) -> None:
     f.details["delivered"] = bool((f.req & ~f.egress & f.accept).any())
     f.details["b_enis_quiet"] = list(f.p.b_enis)  # the destination's ENIs, not logging at that time
-    return True
 
 
-def _unexpected_egress(f: Facts, found: list[str]) -> bool:
-    df = f.p.df
-    if "traffic_path" not in df:
-        return False
-    tp = int_array(df["traffic_path"], f.p.n)
-    igw = f.req & f.egress & np.isin(tp, (2, 8)) & ~public_destination(df, f.req)
-    if igw.any():
-        f.details["igw"] = f.on(igw)
-        return True
-    return False
+def _note_unexpected_egress(f: Facts) -> None:
+    f.details["igw"] = f.on(f.req & _base(f.p)["igw"])
 
 
-def _reachable(f: Facts, found: list[str]) -> bool:
-    if f.request_passed and not f.resp.any() and f.carried_data:
-        # TCP only sends data after the handshake: the responses exist, they are just not logged here
+def _note_reachable(f: Facts) -> None:
+    if f.request_passed and not f.responded and f.carried_data:
         f.details["inferred_answer"] = True
-        return True
-    blocking = ("NACL_OUTBOUND_BLOCKS_RETURN", "NACL_INBOUND_BLOCKS_RETURN", "CONNECTION_REFUSED")
-    return bool(f.answered.any() and f.request_passed and not any(c in found for c in blocking))
 
 
-def _incomplete(f: Facts, found: list[str]) -> bool:
+def _note_incomplete(f: Facts) -> None:
     p = f.p
-    full = p.full
     lo, hi = f.lo, f.hi
     if "start" in p.df and "end" in p.df and f.rows.any():
         lo = lo if lo is not None else p.df["start"][f.rows].min()
         hi = hi if hi is not None else p.df["end"][f.rows].max()
-    slack = f.options.interval_slack
-    skip_enis = skipdata(full, None, lo, hi, slack) if "interface_id" in full else []
-    watch = set(p.involved_enis) | set(p.a_enis) | set(p.b_enis)
-    if skip_enis and not watch & set(skip_enis):
-        # is src's or dst's own ENI among those with skipped records? (searched there only)
-        for eps, nets, other in ((p.a, p.nets_a, p.nets_b), (p.b, p.nets_b, p.nets_a)):
-            if eps.eni is None:
-                watch |= set(enis_of(full, nets, eps, exclude=other, within=skip_enis))
-    skipped = skipdata(full, sorted(watch), lo, hi, slack) if skip_enis or "interface_id" not in full else []
-    if skipped:
-        f.details["skipped"] = skipped
-        return True
-    return False
+    watch = watched_enis(p)
+    skipped = skipdata(p, sorted(watch) if watch else None, lo, hi, f.options.interval_slack)
+    f.details["skipped"] = skipped
 
 
-def _nothing(f: Facts, found: list[str]) -> bool:
-    return not f.rows.any()
+def watched_enis(p: Pair) -> set[str]:
+    """The ENIs whose SKIPDATA makes the pair's absence unprovable: those of its records, of src and
+    dst, and any ENI with SKIPDATA whose own address is src's or dst's. Empty when none is known:
+    then any ENI's skipped records might have been theirs."""
+    if "watched" not in p.cache:
+        watch = set(p.involved_enis) | set(p.a_enis) | set(p.b_enis)
+        eni, _, _ = _skip_table(p)
+        skip_enis = sorted({str(e) for e in eni if e is not None and not pd.isna(e)})
+        if skip_enis and not watch & set(skip_enis) and "interface_id" in p.full:
+            for eps, nets, other in ((p.a, p.nets_a, p.nets_b), (p.b, p.nets_b, p.nets_a)):
+                if eps.eni is None:
+                    watch |= set(enis_of(p.full, nets, eps, exclude=other, within=skip_enis))
+        p.cache["watched"] = watch
+    return p.cache["watched"]
+
+
+def pair_cells(
+    p: Pair,
+    cell: np.ndarray,
+    n: int,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    options: Options,
+    adjacent: np.ndarray | None = None,
+) -> Cells:
+    """The cells of one pair's records (``cell`` per record of ``p.df``; -1: in no cell)."""
+    base = _base(p)
+    use = cell >= 0
+    idx = np.flatnonzero(use)
+    cell = cell[idx].astype(np.int64)
+
+    def take(a: np.ndarray | None) -> np.ndarray | None:
+        return None if a is None else a[idx]
+
+    if p.proto == 6:
+        tcp = np.ones(n, dtype=bool)
+    elif p.proto is None and "protocol" in p.df:
+        not_tcp = np.bincount(cell[p.proto_arr[idx] != 6], minlength=n) > 0
+        tcp = ~not_tcp & (np.bincount(cell, minlength=n) > 0)
+    else:
+        tcp = np.zeros(n, dtype=bool)
+    st, en = base["times"]
+    if "interface_id" in p.df and not p.b_enis and not p.cache.get("b_searched"):
+        p.b_enis = enis_of(p.full, p.nets_b, p.b, exclude=p.nets_a)
+        p.cache["b_searched"] = True
+    return Cells(
+        n=n,
+        cell=cell,
+        req=p.req[idx],
+        resp=p.resp[idx],
+        egress=p.egress[idx],
+        accept=base["accept"][idx],
+        reject=base["reject"][idx],
+        bpa=(base["bpa"] & (p.req | p.resp))[idx],
+        direct=base["direct"][idx],
+        igw=base["igw"][idx],
+        v6=base["v6"][idx],
+        tcp=tcp,
+        eni=take(base["eni_codes"]),
+        flags=take(base["flags"]),
+        packets=take(base["packets"]),
+        nbytes=take(base["bytes"]),
+        start=st[idx],
+        end=en[idx],
+        lo=lo,
+        hi=hi,
+        options=options,
+        adjacent=adjacent,
+        dst_logging=lambda c, a, b: _logging_cells(p, p.b_enis, a, b, options.interval_slack),
+        skipped=lambda c, a, b: _skipped_cells(p, a, b, options.interval_slack),
+    )
+
+
+def _counts_overlapping(st: np.ndarray, en: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per window [lo, hi]: how many records [st, en] overlap it (a NaN bound is unbounded)."""
+    st_sorted, en_sorted = np.sort(st), np.sort(en)
+    lo, hi = np.where(np.isnan(lo), -np.inf, lo), np.where(np.isnan(hi), np.inf, hi)
+    # records starting by hi, minus those that ended before lo (those started before hi too)
+    return np.searchsorted(st_sorted, hi, side="right") - np.searchsorted(en_sorted, lo, side="left")
+
+
+def _logging_cells(p: Pair, enis: list[str], lo: np.ndarray, hi: np.ndarray, slack: float) -> np.ndarray:
+    out = np.zeros(len(lo), dtype=bool)
+    for e in enis:
+        key = ("times", e)
+        if key not in p.cache:
+            p.cache[key] = _times(p.full, np.flatnonzero(isin(p.full["interface_id"], [e])))
+        st, en = p.cache[key]
+        out |= _counts_overlapping(st, en, lo - slack, hi + slack) > 0
+    return out
+
+
+def _skipped_cells(p: Pair, lo: np.ndarray, hi: np.ndarray, slack: float) -> np.ndarray:
+    eni, st, en = _skip_table(p)
+    if not len(eni):
+        return np.zeros(len(lo), dtype=bool)
+    watch = watched_enis(p)
+    if watch:
+        keep = np.isin(eni.astype(str), sorted(watch))
+        st, en = st[keep], en[keep]
+    return _counts_overlapping(st, en, lo - slack, hi + slack) > 0
 
 
 # ---- explanations ----------------------------------------------------------------------------------
@@ -574,92 +850,116 @@ class Verdict:
 
     code: str
     meaning: str
-    applies: Callable[[Facts, list[str]], bool]
+    #: (cells, the verdicts of higher priority found so far) -> per cell: does it apply
+    applies: Callable[[Cells, dict[str, np.ndarray]], np.ndarray]
     explain: Callable[[Context], list[str]]
     next_steps: Callable[[Context], list[str]]
     #: verdicts of higher priority that this one outranks when both apply
     outranks: tuple[str, ...] = ()
     #: does the verdict say something is broken (the connectivity report lists those)
     failing: bool = True
+    #: fills the details its explanation names (ENIs, ...) from the records of one cell
+    note: Callable[[Facts], None] | None = None
 
 
 #: Every verdict, in priority order (most decisive first).
 TABLE: tuple[Verdict, ...] = (
-    Verdict("BLOCKED_BY_VPC_BPA", "VPC Block Public Access rejected the traffic", _bpa, _x_bpa, _n_bpa),
+    Verdict(
+        "BLOCKED_BY_VPC_BPA",
+        "VPC Block Public Access rejected the traffic",
+        _rule_bpa,
+        _x_bpa,
+        _n_bpa,
+        note=_note_bpa,
+    ),
     Verdict(
         "NACL_OUTBOUND_BLOCKS_RETURN",
         "the destination's network ACL drops the response on its way out",
-        _rejected("nacl_out", request=False, egress=True),
+        _rule_rejected(request=False, egress=True),
         _x_nacl_out,
         _n_nacl("outbound"),
+        note=_note_rejected("nacl_out", request=False, egress=True),
     ),
     Verdict(
         "NACL_INBOUND_BLOCKS_RETURN",
         "the source's network ACL drops the response on its way in",
-        _rejected("nacl_in", request=False, egress=False),
+        _rule_rejected(request=False, egress=False),
         _x_nacl_in,
         _n_nacl("inbound"),
+        note=_note_rejected("nacl_in", request=False, egress=False),
     ),
     Verdict(
         "OUTBOUND_BLOCKED_SG_OR_NACL",
         "the request is rejected leaving the source (security group or network ACL)",
-        _rejected("out_blocked", request=True, egress=True),
+        _rule_rejected(request=True, egress=True),
         _x_out_blocked,
         _n_blocked("out_blocked"),
+        note=_note_rejected("out_blocked", request=True, egress=True),
     ),
     Verdict(
         "INBOUND_BLOCKED_SG_OR_NACL",
         "the request is rejected arriving at the destination (security group or network ACL)",
-        _rejected("in_blocked", request=True, egress=False),
+        _rule_rejected(request=True, egress=False),
         _x_in_blocked,
         _n_blocked("in_blocked"),
+        note=_note_rejected("in_blocked", request=True, egress=False),
     ),
     Verdict(
         "CONNECTION_REFUSED",
         "the destination answered with a TCP reset: nothing listens on the port",
-        _refused_rule,
+        _rule_refused,
         _x_refused,
         _n_refused,
     ),
     Verdict(
         "ASYMMETRIC_PATH",
         "the response comes back on a different path than the request left on",
-        _asymmetric,
+        _rule_asymmetric,
         _x_asym,
         _n_path(lambda c: [_ROUTES]),
+        note=_note_asymmetric,
     ),
     Verdict(
         "NOT_DELIVERED",
         "the request left the source but never reached the destination's interface",
-        _not_delivered,
+        _rule_not_delivered,
         _x_not_delivered,
         _n_path(lambda c: [_ROUTES]),
+        note=_note_not_delivered,
     ),
     Verdict(
         "NO_RESPONSE",
         "the request was accepted but nothing answered",
-        _no_response,
+        _rule_no_response,
         _x_no_response,
         _n_path(
             lambda c: [
                 f"On {c.p.b}: check that the service runs and that no host firewall drops {c.service}."
             ]
         ),
+        note=_note_no_response,
     ),
     Verdict(
         "UNEXPECTED_EGRESS_PATH",
         "traffic to a private address left through an internet gateway",
-        _unexpected_egress,
+        _rule_unexpected_egress,
         _x_unexpected_egress,
         _n_egress,
+        note=_note_unexpected_egress,
     ),
     Verdict(
-        "REACHABLE", "requests and responses both pass", _reachable, _x_reachable, _n_none, failing=False
+        "REACHABLE",
+        "requests and responses both pass",
+        _rule_reachable,
+        _x_reachable,
+        _n_none,
+        failing=False,
+        note=_note_reachable,
     ),
     Verdict(
         "INCOMPLETE_DATA",
         "records were skipped (SKIPDATA): the absence of traffic proves nothing",
-        _incomplete,
+        _rule_incomplete,
         _x_incomplete,
         _n_path(
             lambda c: [
@@ -668,11 +968,12 @@ TABLE: tuple[Verdict, ...] = (
         ),
         outranks=("NOT_DELIVERED", "NO_RESPONSE", "NO_TRAFFIC_SEEN"),
         failing=False,
+        note=_note_incomplete,
     ),
     Verdict(
         "NO_TRAFFIC_SEEN",
         "no records between the two in the data",
-        _nothing,
+        _rule_nothing,
         _x_nothing,
         _n_path(
             lambda c: [
@@ -684,6 +985,7 @@ TABLE: tuple[Verdict, ...] = (
 )
 
 _BY_CODE = {v.code: v for v in TABLE}
+_POSITION = {v.code: j for j, v in enumerate(TABLE)}
 
 #: Verdict codes (DESIGN.md) and what each means, most decisive first.
 VERDICTS: dict[str, str] = {v.code: v.meaning for v in TABLE}
@@ -695,18 +997,34 @@ ANNOTATIONS: dict[str, str] = {
 }
 
 
-def find(f: Facts) -> list[str]:
-    """Every verdict that applies to these facts, the main one first."""
-    found: list[str] = []
+def evaluate(cells: Cells) -> tuple[np.ndarray, np.ndarray]:
+    """Every rule for every cell: ``found`` (cells x verdicts, in table order) and the main verdict's
+    position per cell (-1 where none applies)."""
+    found: dict[str, np.ndarray] = {}
     for v in TABLE:
-        if v.applies(f, found):
-            found.append(v.code)
-    main = found[0]
-    for v in TABLE:
-        if v.code in found and v.outranks and main in v.outranks:
-            main = v.code
-            break
-    return [main, *[c for c in found if c != main]]
+        found[v.code] = np.asarray(v.applies(cells, found), dtype=bool)
+    matrix = np.column_stack([found[v.code] for v in TABLE]) if cells.n else np.zeros((0, len(TABLE)), bool)
+    main = np.where(matrix.any(axis=1), matrix.argmax(axis=1), -1)
+    for j, v in enumerate(TABLE):
+        if v.outranks:
+            beaten = np.isin(main, [_POSITION[c] for c in v.outranks]) & matrix[:, j]
+            main = np.where(beaten, j, main)
+    return matrix, main
+
+
+def codes_of(matrix_row: np.ndarray, main: int) -> list[str]:
+    """The verdict codes of one cell, the main one first."""
+    if main < 0:
+        return []
+    return [TABLE[main].code, *[v.code for j, v in enumerate(TABLE) if matrix_row[j] and j != main]]
+
+
+def notes(f: Facts, codes: list[str]) -> None:
+    """Fill ``f.details`` with what the explanations of ``codes`` name."""
+    for code in codes:
+        note = _BY_CODE[code].note
+        if note is not None:
+            note(f)
 
 
 def explain(main: str, verdicts: list[str], f: Facts) -> str:
@@ -746,80 +1064,130 @@ def next_steps(main: str, verdicts: list[str], f: Facts) -> list[str]:
 # ---- record tests the rules share ------------------------------------------------------------------
 
 
-def refused(
-    df: pd.DataFrame, flags: np.ndarray | None, requests: np.ndarray, answers: np.ndarray, options: Options
+def carried_data(
+    packets: np.ndarray | None, nbytes: np.ndarray | None, requests: np.ndarray, syn_max: int
 ) -> bool:
-    """Did the server answer with resets only? From tcp-flags (RST, never SYN-ACK) when the format has
-    them; otherwise from sizes: every answer packet a bare header (``options.rst_sizes``) and no data sent."""
-    if flags is not None and (flags[answers] >= 0).any():
-        fl = flags[answers]
-        rst = (fl >= 0) & (fl & 4 == 4)
-        synack = (fl >= 0) & (fl & 18 == 18)
-        return bool(rst.any() and not synack.any())
-    if "packets" not in df or "bytes" not in df:
-        return False
-    rows = np.flatnonzero(answers)
-    pk = df["packets"].iloc[rows].to_numpy(dtype=np.float64, na_value=0.0)
-    by = df["bytes"].iloc[rows].to_numpy(dtype=np.float64, na_value=0.0)
-    ok = pk > 0
-    if not ok.any():
-        return False
-    v6 = np.array([":" in str(v) for v in df["srcaddr"].iloc[rows].astype(object)], dtype=bool)
-    bare = np.where(v6, options.rst_sizes[1], options.rst_sizes[0]) * pk
-    if not np.all(by[ok] == bare[ok]):
-        return False
-    return not carried_data(df, requests, options.syn_max)
-
-
-def carried_data(df: pd.DataFrame, requests: np.ndarray, syn_max: int) -> bool:
     """Did the client send data (more bytes per packet than a SYN) in most request records?
     Then the handshake had completed: TCP sends data only after the SYN-ACK."""
-    if "packets" not in df or "bytes" not in df or not requests.any():
+    if packets is None or nbytes is None or not requests.any():
         return False
-    rows = np.flatnonzero(requests)
-    pk = df["packets"].iloc[rows].to_numpy(dtype=np.float64, na_value=0.0)
-    by = df["bytes"].iloc[rows].to_numpy(dtype=np.float64, na_value=0.0)
+    pk, by = packets[requests], nbytes[requests]
     ok = pk > 0
     # most records, not one: a lone odd-sized packet (a retransmission with data, a middlebox)
     # is no proof of a completed handshake
     return bool(ok.any() and (by[ok] / pk[ok] > syn_max).mean() > 0.5)
 
 
-def _window_rows(df: pd.DataFrame, rows: np.ndarray, lo: Any, hi: Any, slack: float) -> np.ndarray:
-    """Of ``rows`` (indices), which overlap [lo - slack, hi + slack]; lo or hi None is unbounded."""
-    keep = np.ones(len(rows), dtype=bool)
-    if "start" not in df or "end" not in df:
-        return keep
-    pad = pd.Timedelta(seconds=slack)
-    if lo is not None and not pd.isna(lo):
-        keep &= np.asarray(df["end"].iloc[rows].fillna(lo) >= lo - pad, dtype=bool)
-    if hi is not None and not pd.isna(hi):
-        keep &= np.asarray(df["start"].iloc[rows].fillna(hi) <= hi + pad, dtype=bool)
+def _seconds(ts: Any) -> float | None:
+    if ts is None or pd.isna(ts):
+        return None
+    return pd.Timestamp(ts).timestamp()
+
+
+def _overlap(start: np.ndarray, end: np.ndarray, lo: Any, hi: Any, slack: float) -> np.ndarray:
+    """Which of the records [start, end] (epoch seconds) overlap [lo - slack, hi + slack]; None is unbounded."""
+    keep = np.ones(len(start), dtype=bool)
+    lo_s, hi_s = _seconds(lo), _seconds(hi)
+    if lo_s is not None:
+        keep &= end >= lo_s - slack
+    if hi_s is not None:
+        keep &= start <= hi_s + slack
     return keep
 
 
-def skipdata(df: pd.DataFrame, enis: list[str] | None, lo: Any, hi: Any, slack: float) -> list[str]:
+def _times(df: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end of ``rows`` (indices) in epoch seconds; a missing time never excludes a record."""
+    if "start" not in df or "end" not in df:
+        n = len(rows)
+        return np.full(n, -np.inf), np.full(n, np.inf)
+    st = seconds(df["start"].iloc[rows]).astype(np.float64)
+    en = seconds(df["end"].iloc[rows]).astype(np.float64)
+    missing = np.iinfo(np.int64).min
+    st[st == missing] = -np.inf
+    en[en == missing] = np.inf
+    return st, en
+
+
+def _skip_table(p: Pair) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The frame's SKIPDATA records, found once per diagnosis: their ENI, start and end."""
+    if "skip" not in p.cache:
+        df = p.full
+        if "log_status" in df:
+            rows = np.flatnonzero(isin(df["log_status"], ["SKIPDATA"]))
+        else:
+            rows = np.zeros(0, dtype=np.int64)
+        if "interface_id" in df:
+            enis = df["interface_id"].iloc[rows].astype(object).to_numpy()
+        else:
+            enis = np.full(len(rows), "(an ENI of these records)", dtype=object)
+        p.cache["skip"] = (enis, *_times(df, rows))
+    return p.cache["skip"]
+
+
+def skipdata(p: Pair, enis: list[str] | None, lo: Any, hi: Any, slack: float) -> list[str]:
     """ENIs (of ``enis``, or any when None) with SKIPDATA records between ``lo`` and ``hi``
     (give or take ``slack`` seconds; either may be None: unbounded)."""
-    if "log_status" not in df:
+    eni, st, en = _skip_table(p)
+    if not len(eni):
         return []
-    skip = isin(df["log_status"], ["SKIPDATA"])
-    if not skip.any():
-        return []
-    rows = np.flatnonzero(skip)  # few: compare times on those only
-    skip[rows[~_window_rows(df, rows, lo, hi, slack)]] = False
-    if "interface_id" in df and enis is None:
-        return distinct(df["interface_id"], skip)
-    if "interface_id" in df and enis:
-        return distinct(df["interface_id"], skip & isin(df["interface_id"], enis))
-    return ["(an ENI of these records)"] if skip.any() else []
+    hit = _overlap(st, en, lo, hi, slack)
+    if enis is not None:
+        hit &= np.isin(eni, list(enis))
+    return sorted({str(e) for e in eni[hit] if e is not None and not pd.isna(e)})
 
 
-def logging_between(df: pd.DataFrame, eni: str, lo: Any, hi: Any, slack: float) -> bool:
+def logging_between(p: Pair, eni: str, lo: Any, hi: Any, slack: float) -> bool:
     """Did ``eni`` write any record (traffic, NODATA or SKIPDATA) overlapping [lo, hi], give or take ``slack``?"""
+    df = p.full
     if "interface_id" not in df:
         return False
-    rows = np.flatnonzero(isin(df["interface_id"], [eni]))
-    if not len(rows):
-        return False
-    return bool(_window_rows(df, rows, lo, hi, slack).any())
+    key = ("times", eni)
+    if key not in p.cache:
+        p.cache[key] = _times(df, np.flatnonzero(isin(df["interface_id"], [eni])))
+    st, en = p.cache[key]
+    return bool(len(st) and _overlap(st, en, lo, hi, slack).any())
+
+
+def _igw(p: Pair) -> np.ndarray:
+    """Requests out through an internet gateway (traffic-path 2 or 8) to a destination that is not public."""
+    if "traffic_path" not in p.df:
+        return np.zeros(p.n, dtype=bool)
+    tp = int_array(p.df["traffic_path"], p.n)
+    return p.req & p.egress & np.isin(tp, (2, 8)) & ~public_destination(p.df, p.req)
+
+
+def _is_v6(col: pd.Series) -> np.ndarray:
+    codes, values = codes_and_values(col)
+    table = np.array([":" in str(v) for v in values] + [False], dtype=bool)
+    return table[np.where(codes < 0, len(values), codes)]
+
+
+def _base(p: Pair) -> dict[str, Any]:
+    """Per-record arrays every window's facts share, computed once per diagnosis."""
+    if "base" not in p.cache:
+        action = action_codes(p.df)
+        if "reject_reason" in p.df:
+            bpa = np.asarray(p.df["reject_reason"].astype(object) == "BPA", dtype=bool)
+        else:
+            bpa = np.zeros(p.n, dtype=bool)
+        df = p.df
+        if "interface_id" in df:
+            eni_codes, eni_names = codes_and_values(df["interface_id"])
+        else:
+            eni_codes, eni_names = None, None
+        has_sizes = "packets" in df and "bytes" in df
+        p.cache["base"] = {
+            "eni_codes": eni_codes,
+            "eni_names": eni_names,
+            "packets": float_array(df["packets"], p.n) if has_sizes else None,
+            "bytes": float_array(df["bytes"], p.n) if has_sizes else None,
+            "v6": _is_v6(df["srcaddr"]),
+            "accept": action == 1,
+            "reject": action == 2,
+            "bpa": bpa,
+            "direct": ~(p.nat_leg | p.translated),
+            "flags": int_array(p.df.get("tcp_flags"), p.n) if "tcp_flags" in p.df else None,
+            "times": _times(df, np.arange(p.n)),
+            "igw": _igw(p),
+        }
+    return p.cache["base"]

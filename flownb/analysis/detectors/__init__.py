@@ -13,9 +13,20 @@ else from the ports). An address is *local* when it is not globally routable
 (RFC 1918, CGNAT, link-local, IPv6 ULA) or lies in ``local_networks`` (pass your
 VPC's IPv6 blocks there); *public* otherwise.
 
+Findings are episodes, as GuardDuty reports them: one finding per detector,
+entity and episode of activity, where the *entity* is the actor (the source
+address, or the ENI for data quality; for inbound probes, the target). Repeated
+activity extends the episode instead of adding findings; an hour of silence
+ends it. Each detector keeps its ``max_findings`` strongest findings (100 by
+default) and says in one more row how many it left out.
+
 The findings frame has the columns ``detector``, ``label`` (the analogous
 GuardDuty finding type, where one exists), ``severity`` (Low, Medium, High),
-``src``, ``dst``, ``dst_port``, ``protocol``, ``start``, ``end``, ``score``,
+``entity``, ``src``, ``dst``, ``dst_port``, ``protocol``, ``start`` and
+``end`` (first and last seen), ``count`` (the connections behind it; read it
+as ``finding["count"]``: ``finding.count`` is a pandas method),
+``value``, ``threshold`` and ``measure`` (why it fired: the value measured, the
+threshold it reached and what the value counts), ``score``,
 ``evidence_count`` (the records :func:`evidence` returns) and ``summary`` (one
 sentence). ``src``, ``dst``, ``dst_port`` or ``protocol`` are missing when a
 finding spans many values (a sweep has no single ``dst``).
@@ -23,8 +34,8 @@ finding spans many values (a sweep has no single ``dst``).
 The package's layout is its design. The shared machinery is private:
 ``_registry`` (each detector's public function, thresholds and evidence
 selection), ``_findings`` (the findings frame), ``_selections`` (which records a
-detector looks at), ``_windows`` (time windows and episodes), ``_checks`` and
-``_text``; the detectors live by family in ``_scans``, ``_brute_force``,
+detector looks at), ``_windows`` (time windows), ``_episodes`` (detections
+merged into episodes, the ``max_findings`` cap), ``_checks`` and ``_text``; the detectors live by family in ``_scans``, ``_brute_force``,
 ``_volume``, ``_behaviour``, ``_policy`` and ``_data_quality``. A new detector
 is a function decorated with ``@register(...)`` in its family's module and one
 import line here.

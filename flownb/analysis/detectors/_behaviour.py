@@ -7,13 +7,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from flownb._durations import duration_seconds
+from flownb._units import human_bytes, span_text
 from flownb.analysis._flows import Flows, isin, key
 
-from ._checks import _ports, _positive, _ratio, _seconds_of
-from ._findings import _RAW_COLUMNS
+from ._checks import _ports, _positive, _ratio
+from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
 from ._selections import _egress_requests, _rejected, _requests, _rows
-from ._text import _dur, _proto_name, _size
+from ._text import _proto_name
 from ._windows import _episodes, _single
 
 
@@ -79,7 +81,7 @@ def new_remote_port(
         _ratio(learning_period, "learning_period")
         learn = int(span * float(learning_period))
     else:
-        learn = _seconds_of(learning_period, "learning_period")
+        learn = duration_seconds(learning_period, name="learning_period")
     a = f.a
     tcp_udp = (a["proto"] == 6) | (a["proto"] == 17)  # other protocols have no ports
     m = _egress_requests(f) & tcp_udp & ~np.isin(a["dport"], ignore_arr) & (a["dport"] >= 0)
@@ -134,10 +136,19 @@ def new_remote_port(
     r["summary"] = [
         f"{f.addr[s]} connected to {_proto_name(pr)} port {p} on "
         + (f"{f.addr[dd]}" if dd >= 0 else f"{h} public hosts")
-        + (" (always reported)." if p in always_arr else f", a port it had not used in {_dur(learn)} before.")
+        + (
+            " (always reported)."
+            if p in always_arr
+            else f", a port it had not used in {span_text(learn)} before."
+        )
         for s, pr, p, dd, h in zip(r["src"], r["protocol"], r["dst_port"], r["dst"], r["hosts"], strict=True)
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"], r["measure"] = (
+        r["conns"].astype(float),
+        1.0,
+        "connections on a port new to the source",
+    )
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
 
 
 def _bowley(q1: np.ndarray, q2: np.ndarray, q3: np.ndarray) -> np.ndarray:
@@ -204,7 +215,7 @@ def beaconing(
     _positive(min_connections, "min_connections")
     _ratio(min_score, "min_score")
     _positive(jitter, "jitter")
-    gap = 2 * f.agg if min_interval is None else _seconds_of(min_interval, "min_interval")
+    gap = 2 * f.agg if min_interval is None else duration_seconds(min_interval, name="min_interval")
     a = f.a
     m = _requests(f)
     if remote_only:
@@ -265,8 +276,8 @@ def beaconing(
     r["label"] = None
     r["severity"] = "Medium"
     r["summary"] = [
-        f"{f.addr[s]} connected to {f.addr[dd]} {_proto_name(pr)} port {p} {n} times, every {_dur(i)} "
-        f"with about {_size(b)} each (beacon score {sc:.2f})."
+        f"{f.addr[s]} connected to {f.addr[dd]} {_proto_name(pr)} port {p} {n} times, every {span_text(round(i / 60) * 60 if i >= 60 else i)} "
+        f"with about {human_bytes(b)} each (beacon score {sc:.2f})."
         for s, dd, pr, p, n, i, b, sc in zip(
             r["src"],
             r["dst"],
@@ -279,7 +290,8 @@ def beaconing(
             strict=True,
         )
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"], r["measure"] = r["score"], float(min_score), "beacon score (0 to 1)"
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
 
 
 @register(_rejected, oriented=True)
@@ -340,7 +352,7 @@ def reject_spike(
     >>> reject_spike(flownb.samples.load("aws-docs/default-accept-reject")).empty
     True
     """
-    w = _seconds_of(window, "window")
+    w = duration_seconds(window, name="window")
     _positive(sigma, "sigma")
     _positive(pair_per_hour, "pair_per_hour")
     a = f.a
@@ -366,22 +378,30 @@ def reject_spike(
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = s_prior / k
         sd = np.sqrt(np.clip(ss_prior / k - mean**2, 0, None))
+    limit = np.maximum(mean + sigma * sd, float(min_rejects))
     fire = (k >= min_history) & (n >= min_rejects) & (n > mean + sigma * sd)
+    cells["limit"] = limit
     hit = cells[fire].copy()
     if len(hit):
         hit["ep"] = _episodes(hit["src"].to_numpy(), hit["b"].to_numpy(), 1)
         hit["lo"] = hit["b"] * w + t0
         hit["hi"] = hit["b"] * w + t0 + w - 1
         r1 = hit.groupby("ep").agg(
-            src=("src", "first"), lo=("lo", "min"), hi=("hi", "max"), score=("n", "max")
+            src=("src", "first"),
+            lo=("lo", "min"),
+            hi=("hi", "max"),
+            score=("n", "max"),
+            limit=("limit", "min"),
         )
+        r1["value"], r1["threshold"] = r1["score"].astype(float), r1["limit"]
+        r1["measure"] = f"rejected records per {span_text(w)} (mean + {sigma:g} sigma of its history)"
         span = pd.DataFrame({"src": src, "t": t, "e": e}).merge(r1.reset_index(), on="src")
         span = span[(span["t"] >= span["lo"]) & (span["t"] <= span["hi"])].groupby("ep")
         r1["start"] = span["t"].min()
         r1["end"] = span["e"].max()
         r1["dst"] = -1
         r1["summary"] = [
-            f"Connections of {f.addr[s]} had up to {int(sc)} rejected records per {_dur(w)}, above the mean + "
+            f"Connections of {f.addr[s]} had up to {int(sc)} rejected records per {span_text(w)}, above the mean + "
             f"{sigma:g} sigma of its own history."
             for s, sc in zip(r1["src"], r1["score"], strict=True)
         ]
@@ -402,6 +422,8 @@ def reject_spike(
             end=("end", "max"),
             score=("n", "max"),
         )
+        r2["value"], r2["threshold"] = r2["score"].astype(float), float(pair_per_hour)
+        r2["measure"] = "rejected records per hour between the pair"
         r2["summary"] = [
             f"{int(sc)} records of connections from {f.addr[s]} to {f.addr[dd]} were rejected within an hour."
             for s, dd, sc in zip(r2["src"], r2["dst"], r2["score"], strict=True)
@@ -421,4 +443,4 @@ def reject_spike(
     r["label"] = None
     r["severity"] = np.where(f.addr_local[r["src"]], "Medium", "Low")
     r["score"] = r["score"].astype(float)
-    return r[list(_RAW_COLUMNS)]
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from flownb._durations import duration_seconds
+from flownb._units import span_text
 from flownb.analysis._flows import Flows, factorize, key, nunique
 
-from ._checks import _ports, _positive, _seconds_of
-from ._findings import _RAW_COLUMNS
+from ._checks import _ports, _positive
+from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
 from ._selections import _accepted_tcp_requests
-from ._text import _dur
 from ._windows import _episodes, _fire_windows
 
 _BRUTE_LABELS = {22: "UnauthorizedAccess:EC2/SSHBruteForce", 3389: "UnauthorizedAccess:EC2/RDPBruteForce"}
@@ -75,7 +76,7 @@ def brute_force(
     """
     _positive(min_connections, "min_connections")
     _positive(max_packets, "max_packets")
-    w = _seconds_of(window, "window")
+    w = duration_seconds(window, name="window")
     port_arr = _ports(ports, "ports")
     a = f.a
     m = _accepted_tcp_requests(f) & np.isin(a["dport"], port_arr)
@@ -122,9 +123,11 @@ def brute_force(
     role = np.where(sl & ~dl, "actor", np.where(dl & ~sl, "target", "actor and target"))
     r["summary"] = [
         f"{f.addr[s]} opened {c} short {_BRUTE_NAMES.get(int(p), 'port ' + str(p))} connections to "
-        f"{f.addr[dd]} in {_dur(e - st)} (our resource is the {ro})."
+        f"{f.addr[dd]} in {span_text(e - st)} (our resource is the {ro})."
         for s, c, p, dd, st, e, ro in zip(
             r["src"], r["conns"], r["dst_port"], r["dst"], r["start"], r["end"], role, strict=True
         )
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"] = r["conns"].astype(float), float(min_connections)
+    r["measure"] = f"short login connections per {span_text(w)}"
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]

@@ -1,27 +1,10 @@
-"""Checks of detector thresholds: durations, positive numbers, ratios, port lists."""
+"""Checks of detector thresholds: positive numbers, ratios, port lists (durations: ``flownb._durations``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 import numpy as np
-import pandas as pd
-
-
-def _seconds_of(value: object, name: str) -> int:
-    """A duration given as '5min', a Timedelta or a number of seconds, in whole seconds."""
-    try:
-        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-            secs = float(value)
-        else:
-            secs = pd.Timedelta(value).total_seconds()
-    except (ValueError, TypeError):
-        raise ValueError(
-            f"'{name}' must be a duration such as '5min' or a number of seconds, got {value!r}"
-        ) from None
-    if not secs > 0:
-        raise ValueError(f"'{name}' must be a positive duration, got {value!r}")
-    return round(secs)
 
 
 def _positive(value: float, name: str) -> None:

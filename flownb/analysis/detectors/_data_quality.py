@@ -5,25 +5,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from flownb._durations import duration_seconds
+from flownb._units import span_text
 from flownb.analysis import _flows
 from flownb.analysis._flows import Flows, key
 
-from ._checks import _seconds_of
-from ._findings import _RAW_COLUMNS
+from ._episodes import EPISODE_GAP
+from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
-from ._text import _dur
+from ._selections import ONE_WAY_MAX_PAIRED, _one_way, _pairing, _unanswered_tcp
 from ._windows import _episodes
 
 
 @register(None)
 def data_quality(f: Flows, *, max_gap: str | None = None):
-    """Windows the records cannot speak for: SKIPDATA records and silent gaps in an ENI's records.
+    """Records that cannot support the detectors: SKIPDATA, silent gaps, responses missing.
 
     A SKIPDATA record says records of that ENI were dropped during its
     interval (an internal capacity constraint or error); NODATA records fill
     intervals without traffic, so an ENI that logs nothing at all for longer
     than ``max_gap`` between two of its records has a gap in delivery (or was
-    detached, or the flow log was stopped).
+    detached, or the flow log was stopped). And when (almost) no accepted TCP
+    connection has records in both directions, although TCP always answers,
+    the responses are not in the records (one direction logged, the records
+    of one end only, or traffic that is not flow logs): one finding says so,
+    and ``unidirectional_transfer``, which needs the responses, stays quiet.
 
     Parameters
     ----------
@@ -36,9 +42,14 @@ def data_quality(f: Flows, *, max_gap: str | None = None):
     Returns
     -------
     DataFrame
-        Findings, Low; ``src`` is the ENI (interface_id); ``label`` says which:
-        ``LogStatus:SKIPDATA`` (``score`` is the records) or ``LogStatus:Gap``
-        (``score`` is the seconds of silence).
+        Findings, Low (Medium for one-way records, which no detector that
+        needs responses can be trusted with); ``src`` is the ENI
+        (interface_id); ``label`` says which:
+        ``LogStatus:SKIPDATA`` (``score`` is the records), ``LogStatus:Gap``
+        (``score`` is the seconds of silence) or ``LogStatus:OneWay`` (no
+        ``src``: all the records; ``score`` is the share of accepted TCP
+        connections with records both ways, the threshold 0.1 and 200
+        connections at least, flownb's own choice).
 
     Examples
     --------
@@ -47,10 +58,8 @@ def data_quality(f: Flows, *, max_gap: str | None = None):
     >>> data_quality(flownb.samples.load("aws-docs/nodata-skipdata"))[["src", "label"]].to_dict("records")
     [{'src': 'eni-11111111aaaaaaaaa', 'label': 'LogStatus:SKIPDATA'}]
     """
-    gap = 10 * f.agg if max_gap is None else _seconds_of(max_gap, "max_gap")
+    gap = 10 * f.agg if max_gap is None else duration_seconds(max_gap, name="max_gap")
     st = f.status
-    if st.empty:
-        return None
     out = []
     skip = st[(st["status"] == _flows.STATUS_SKIPDATA).to_numpy()]
     if len(skip):
@@ -62,13 +71,59 @@ def data_quality(f: Flows, *, max_gap: str | None = None):
         )
         r["src"] = f.eni_names[r["eni"].to_numpy()]
         r["label"] = "LogStatus:SKIPDATA"
+        r["value"], r["threshold"], r["measure"] = r["n"].astype(float), 1.0, "SKIPDATA records"
         r["score"] = r["n"].astype(float)
         r["evidence_count"] = r["n"]
         r["summary"] = [
-            f"{e}: {n} SKIPDATA record(s); records of this ENI were dropped over {_dur(b - a + 1)}."
+            f"{e}: {n} SKIPDATA record(s); records of this ENI were dropped over {span_text(b - a + 1)}."
             for e, n, a, b in zip(r["src"], r["n"], r["start"], r["end"], strict=True)
         ]
         out.append(r)
+    if len(st):
+        out.extend(_gaps(f, st, gap))
+    one_way = _one_way_finding(f)
+    if one_way is not None:
+        out.append(one_way)
+    if not out:
+        return None
+    r = pd.concat(out, ignore_index=True)
+    r["dst"] = None
+    r["dst_port"] = -1
+    r["protocol"] = -1
+    r["severity"] = np.where(r["label"] == "LogStatus:OneWay", "Medium", "Low")
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS, "evidence_count"]]
+
+
+def _one_way_finding(f: Flows) -> pd.DataFrame | None:
+    n, paired = _pairing(f)
+    if not _one_way(f):
+        return None
+    m = _unanswered_tcp(f)
+    t = f.a["start"][m]
+    share = paired / n
+    return pd.DataFrame(
+        {
+            "src": [None],
+            "label": ["LogStatus:OneWay"],
+            "start": [int(t.min())],
+            "end": [int(f.a["end"][m].max())],
+            "score": [share],
+            "value": [share],
+            "threshold": [ONE_WAY_MAX_PAIRED],
+            "measure": ["share of accepted TCP connections with records both ways"],
+            "evidence_count": [int(m.sum())],
+            "summary": [
+                f"Only {paired:,} of {n:,} accepted TCP connections ({share:.1%}) have records in both "
+                "directions: the responses are missing (one direction logged, or the records of one end "
+                "only), so unidirectional_transfer stays quiet."
+            ],
+        }
+    )
+
+
+def _gaps(f: Flows, st: pd.DataFrame, gap: int) -> list[pd.DataFrame]:
+    """Silences longer than ``gap`` between an ENI's records."""
+    out = []
     order = np.argsort(
         key(st["eni"].to_numpy(), st["start"].to_numpy() - int(st["start"].min())), kind="stable"
     )
@@ -86,27 +141,41 @@ def data_quality(f: Flows, *, max_gap: str | None = None):
     hole = same & (silence > gap)
     if hole.any():
         idx = np.flatnonzero(hole)
-        r = pd.DataFrame({"eni": eni[idx], "start": ends[idx - 1], "end": starts[idx]})
-        # evidence: the ENI's records ending as the gap opens and starting as it closes
-        by_end = s.groupby(["eni", "end"]).size()
-        by_start = s.groupby(["eni", "start"]).size()
-        r["evidence_count"] = (
-            by_end.reindex(pd.MultiIndex.from_arrays([r["eni"], r["start"]]), fill_value=0).to_numpy()
-            + by_start.reindex(pd.MultiIndex.from_arrays([r["eni"], r["end"]]), fill_value=0).to_numpy()
+        g = pd.DataFrame({"eni": eni[idx], "start": ends[idx - 1], "end": starts[idx]})
+        g["secs"] = g["end"] - g["start"]
+        # gaps of one ENI less than an episode gap apart are one finding (rows are in ENI, time order)
+        new = np.ones(len(g), dtype=bool)
+        ge = g["eni"].to_numpy()
+        new[1:] = (ge[1:] != ge[:-1]) | (g["start"].to_numpy()[1:] - g["end"].to_numpy()[:-1] > EPISODE_GAP)
+        r = g.groupby(np.cumsum(new)).agg(
+            eni=("eni", "first"), start=("start", "min"), end=("end", "max"), n=("secs", "size"),
+            longest=("secs", "max"),
+        )  # fmt: skip
+        # evidence: the ENI's records ending as the first gap opens, and those starting until the last closes
+        width = int(s["start"].max()) - int(s["start"].min()) + 2
+        lo = int(s["start"].min())
+        packed = eni * width + (starts - lo)  # sorted: s is in (ENI, start) order
+        re_, r0, r1 = r["eni"].to_numpy(), r["start"].to_numpy(), r["end"].to_numpy()
+        inside = np.searchsorted(packed, re_ * width + (r1 - lo), "right") - np.searchsorted(
+            packed, re_ * width + np.clip(r0 - lo, 0, None), "left"
         )
-        r["src"] = f.eni_names[r["eni"].to_numpy()]
-        r["score"] = (r["end"] - r["start"]).astype(float)
+        timed = s[(s["start"] < s["end"]).to_numpy()]
+        by_end = timed.groupby(["eni", "end"]).size()
+        r["evidence_count"] = (
+            inside + by_end.reindex(pd.MultiIndex.from_arrays([re_, r0]), fill_value=0).to_numpy()
+        )
+        r["src"] = f.eni_names[re_]
+        r["score"] = r["longest"].astype(float)
         r["label"] = "LogStatus:Gap"
+        r["value"], r["threshold"], r["measure"] = (
+            r["score"],
+            float(gap),
+            "longest seconds without any record",
+        )
         r["summary"] = [
-            f"{e} logged nothing, not even NODATA, for {_dur(g)}."
-            for e, g in zip(r["src"], r["score"], strict=True)
+            f"{e} logged nothing, not even NODATA, for {span_text(lg)}"
+            + (f" ({n} such silences within {span_text(b_ - a_)})." if n > 1 else ".")
+            for e, lg, n, a_, b_ in zip(r["src"], r["longest"], r["n"], r["start"], r["end"], strict=True)
         ]
-        out.append(r)
-    if not out:
-        return None
-    r = pd.concat(out, ignore_index=True)
-    r["dst"] = None
-    r["dst_port"] = -1
-    r["protocol"] = -1
-    r["severity"] = "Low"
-    return r[[*_RAW_COLUMNS, "evidence_count"]]
+        out.append(r.reset_index(drop=True))
+    return out

@@ -10,16 +10,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from flownb._durations import utc_timestamp
 from flownb.analysis import _flows
 from flownb.analysis._flows import prepare
 
-from ._findings import SEVERITIES, _empty_findings
-from ._registry import DETECTORS, _finish
+from ._episodes import MAX_FINDINGS
+from ._findings import SEVERITIES, SUPPRESSED, _empty_findings
+from ._registry import COMMON, DETECTORS, _finish
+from ._selections import _unanswered_tcp
 
 
 def _split_thresholds(names: list[str], thresholds: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Route ``name=value`` to every chosen detector taking ``name``; ``detector__name=value`` to one."""
-    params = {n: {p for p in inspect.signature(DETECTORS[n].impl).parameters if p != "f"} for n in names}
+    params = {
+        n: {p for p in inspect.signature(DETECTORS[n].impl).parameters if p != "f"} | set(COMMON)
+        for n in names
+    }
     out: dict[str, dict[str, Any]] = {n: {} for n in names}
     for k, v in thresholds.items():
         if "__" in k:
@@ -74,10 +80,17 @@ def detect(
     Returns
     -------
     DataFrame
-        One row per finding: ``detector``, ``label``, ``severity`` (ordered
-        categorical Low < Medium < High), ``src``, ``dst``, ``dst_port``,
-        ``protocol``, ``start``, ``end``, ``score``, ``evidence_count``,
-        ``summary``; highest severity first, then by start.
+        One row per detector, entity and episode of activity (see the
+        package documentation): ``detector``, ``label``, ``severity``
+        (ordered categorical Low < Medium < High), ``entity``, ``src``,
+        ``dst``, ``dst_port``, ``protocol``, ``start`` and ``end`` (first and
+        last seen), ``count`` (connections behind it), ``value``,
+        ``threshold`` and ``measure`` (why it fired), ``score``,
+        ``evidence_count`` (the records :func:`evidence` returns) and
+        ``summary``; highest severity first, then by start. A detector with
+        more than ``max_findings`` findings (a threshold like the others,
+        100 by default) keeps its strongest and adds one row labelled
+        ``flownb:Suppressed`` saying how many more there were.
 
     Examples
     --------
@@ -109,7 +122,11 @@ def detect(
                 raise ValueError(f"'detectors' must be names from {sorted(DETECTORS)}, got '{n}'{hint}")
     routed = _split_thresholds(names, thresholds)
     f = prepare(df, local_networks)
-    parts = [_finish(DETECTORS[n], f, DETECTORS[n].impl(f, **routed[n])) for n in names]
+    parts = []
+    for n in names:
+        kw = dict(routed[n])
+        cap = kw.pop("max_findings", MAX_FINDINGS)
+        parts.append(_finish(DETECTORS[n], f, DETECTORS[n].impl(f, **kw), cap))
     parts = [p for p in parts if len(p)]
     if not parts:
         return _empty_findings()
@@ -157,18 +174,25 @@ def evidence(
     if name not in DETECTORS:
         raise ValueError(f"the finding's 'detector' must be one of {sorted(DETECTORS)}, got {name!r}")
     spec = DETECTORS[name]
+    if str(get("label")) == SUPPRESSED:  # the row counting what max_findings left out has no records
+        return df.iloc[:0]
     f = prepare(df, local_networks)
-    t0 = _to_seconds(get("start"))
-    t1 = _to_seconds(get("end"))
+    t0 = _to_seconds(get("start"), "start")
+    t1 = _to_seconds(get("end"), "end")
+    if spec.records is None and str(get("label")) == "LogStatus:OneWay":  # the unanswered connections
+        a = f.a
+        idx = np.flatnonzero(_unanswered_tcp(f) & (a["start"] >= t0) & (a["start"] <= t1))
+        return df.iloc[a["row"][idx[np.argsort(a["start"][idx], kind="stable")]]]
     if spec.records is None:  # data_quality: the ENI's status records
         st = f.status
         hits = np.flatnonzero(f.eni_names == str(get("src")))
         sel = (st["eni"] == (hits[0] if len(hits) else -2)).to_numpy()
-        if get("label") == "LogStatus:SKIPDATA":
+        if str(get("label")) == "LogStatus:SKIPDATA":
             sel = sel & (st["status"] == _flows.STATUS_SKIPDATA).to_numpy()
             sel = sel & (st["start"] >= t0).to_numpy() & (st["start"] <= t1).to_numpy()
-        else:
-            sel = sel & ((st["end"] == t0) | (st["start"] == t1)).to_numpy()
+        else:  # a gap: the records ending as it opens, and those starting until it closes
+            opens = (st["end"] == t0) & (st["start"] < st["end"])
+            sel = sel & (opens | ((st["start"] >= t0) & (st["start"] <= t1))).to_numpy()
         rows = st["row"].to_numpy()[sel]
         rows = rows[np.argsort(st["start"].to_numpy()[sel], kind="stable")]
         return df.iloc[rows]
@@ -188,10 +212,8 @@ def evidence(
     return df.iloc[a["row"][idx]]
 
 
-def _to_seconds(value: object) -> int:
-    if value is None or value is pd.NaT:
+def _to_seconds(value: object, name: str) -> int:
+    ts = utc_timestamp(value, name)
+    if ts is None or ts is pd.NaT:
         raise ValueError("the finding must have 'start' and 'end' times")
-    ts = pd.Timestamp(value)
-    if ts.tzinfo is None:
-        ts = ts.tz_localize("UTC")
     return int(ts.timestamp())

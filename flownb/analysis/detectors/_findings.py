@@ -11,16 +11,24 @@ FINDING_COLUMNS = (
     "detector",
     "label",
     "severity",
+    "entity",
     "src",
     "dst",
     "dst_port",
     "protocol",
     "start",
     "end",
+    "count",
+    "value",
+    "threshold",
+    "measure",
     "score",
     "evidence_count",
     "summary",
 )
+
+#: ``label`` of the row that stands for the findings a detector's ``max_findings`` cap left out.
+SUPPRESSED = "flownb:Suppressed"
 
 
 def _raw(**cols: Any) -> pd.DataFrame:
@@ -29,6 +37,9 @@ def _raw(**cols: Any) -> pd.DataFrame:
 
 
 _RAW_COLUMNS = ("label", "severity", "src", "dst", "dst_port", "protocol", "start", "end", "score", "summary")
+#: Why a finding fired, given by each detector beside ``_RAW_COLUMNS``: the measured value, the
+#: threshold it crossed and what the value counts (``value`` defaults to the score).
+_WHY_COLUMNS = ("value", "threshold", "measure")
 
 
 def _empty_findings() -> pd.DataFrame:
@@ -44,12 +55,17 @@ def _typed(out: pd.DataFrame) -> pd.DataFrame:
             "detector": out["detector"].astype("string"),
             "label": out["label"].astype("string"),
             "severity": pd.Categorical(out["severity"], categories=list(SEVERITIES), ordered=True),
+            "entity": out["entity"].astype("string"),
             "src": out["src"].astype("string"),
             "dst": out["dst"].astype("string"),
             "dst_port": pd.array(out["dst_port"], dtype="UInt16"),
             "protocol": pd.array(out["protocol"], dtype="UInt8"),
             "start": _utc_seconds(out["start"]),
             "end": _utc_seconds(out["end"]),
+            "count": pd.array(out["count"], dtype="Int64"),
+            "value": out["value"].astype("float64"),
+            "threshold": out["threshold"].astype("float64"),
+            "measure": out["measure"].astype("string"),
             "score": out["score"].astype("float64"),
             "evidence_count": pd.array(out["evidence_count"], dtype="Int64"),
             "summary": out["summary"].astype("string"),

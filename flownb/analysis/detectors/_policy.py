@@ -6,14 +6,15 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from flownb._units import human_bytes
 from flownb.analysis._flows import Flows
 from flownb.analysis._netclass import in_networks, parse_networks
 
 from ._checks import _ports
-from ._findings import _RAW_COLUMNS
+from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
 from ._selections import _accepted, _all, _egress_requests, _rows
-from ._text import _proto_name, _size
+from ._text import _proto_name
 
 
 @register(_accepted, oriented=True)
@@ -73,12 +74,17 @@ def intel_match(f: Flows, *, indicators: Iterable[str] | str | None = None):
     r["severity"] = np.where(f.addr_local[r["src"]] & bad[r["dst"]], "High", "Medium")
     r["summary"] = [
         f"{f.addr[s]} {'(on the list) ' if bad[s] else ''}talked to {f.addr[dd]} "
-        f"{'(on the list) ' if bad[dd] else ''}on {_proto_name(pr)} port {p}: {c} connection(s), {_size(b)}."
+        f"{'(on the list) ' if bad[dd] else ''}on {_proto_name(pr)} port {p}: {c} connection(s), {human_bytes(b)}."
         for s, dd, pr, p, c, b in zip(
             r["src"], r["dst"], r["protocol"], r["dst_port"], r["conns"], r["bytes"], strict=True
         )
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"], r["measure"] = (
+        r["conns"].astype(float),
+        1.0,
+        "connections with a listed address",
+    )
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
 
 
 @register(_all, oriented=True)
@@ -132,7 +138,12 @@ def unusual_protocol(f: Flows, *, allowed: Sequence[int] = (1, 6, 17, 58)):
         "a protocol outside the allowed list."
         for s, dd, pr, p in zip(r["src"], r["dst"], r["protocol"], r["packets"], strict=True)
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"], r["measure"] = (
+        r["packets"].astype(float),
+        1.0,
+        "packets of a protocol not allowed",
+    )
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
 
 
 @register(_egress_requests)
@@ -192,4 +203,5 @@ def unapproved_dns(
         f"{f.addr[s]} sent {n} DNS record(s) to the public resolver {f.addr[dd]} ({_proto_name(pr)} {p})."
         for s, dd, p, pr, n in zip(r["src"], r["dst"], r["dst_port"], r["protocol"], r["n"], strict=True)
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"], r["measure"] = r["n"].astype(float), 1.0, "DNS records to a public resolver"
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]

@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flownb.analysis._flows import Flows, isin, key, prepare
+from flownb.analysis._flows import Flows, isin, key, nunique, prepare
 
-from ._findings import _empty_findings, _typed
+from ._episodes import MAX_FINDINGS, cap, merge_episodes, merged_summary
+from ._findings import SUPPRESSED, _empty_findings, _typed
 
 
 @dataclass(frozen=True)
@@ -22,38 +23,60 @@ class _Spec:
     impl: Callable[..., pd.DataFrame]
     records: Callable[[Flows], np.ndarray] | None  # which prepared records can be evidence
     oriented: bool = False  # keys are client/server/service port instead of src/dst/dst_port
+    entity: str = "src"  # the finding's actor: "src", or "dst" when the target speaks for it
 
 
 DETECTORS: dict[str, _Spec] = {}
 
+#: The keyword every detector takes besides its thresholds (routed by ``detect`` like them).
+COMMON = ("max_findings",)
+
+_MAX_FINDINGS_DOC = f"""    max_findings : int, default {MAX_FINDINGS}
+        Findings kept, the strongest first; the others become one row
+        (label ``{SUPPRESSED}``) that says how many. flownb's own choice.
+"""
+
 
 def register(
-    records: Callable[[Flows], np.ndarray] | None, oriented: bool = False
+    records: Callable[[Flows], np.ndarray] | None, oriented: bool = False, entity: str = "src"
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
     """Turn ``name(flows, **thresholds)`` into the public ``name(df, **thresholds)`` and register it.
 
     ``records`` selects the prepared records that can be a finding's evidence
     (None: the detector counts its own); ``oriented`` says the finding's
     ``src``/``dst``/``dst_port`` are the conversation's client, server and
-    service port rather than the record's own fields.
+    service port rather than the record's own fields; ``entity`` names the
+    field whose value is the finding's actor (episodes are per entity).
     """
 
     def wrap(impl: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
         name = impl.__name__
         params = [p for p in inspect.signature(impl).parameters.values() if p.name != "f"]
 
-        def public(df: pd.DataFrame, *, local_networks: Sequence[str] | str | None = None, **kw: Any):
+        def public(
+            df: pd.DataFrame,
+            *,
+            max_findings: int = MAX_FINDINGS,
+            local_networks: Sequence[str] | str | None = None,
+            **kw: Any,
+        ):
             _check_kwargs(name, kw, {p.name for p in params})
             f = prepare(df, local_networks)
-            return _finish(DETECTORS[name], f, impl(f, **kw))
+            return _finish(DETECTORS[name], f, impl(f, **kw), max_findings)
 
         public.__name__ = public.__qualname__ = name
-        public.__doc__ = impl.__doc__
+        doc = impl.__doc__ or ""
+        at = doc.find("    local_networks :")
+        at = at if at >= 0 else doc.find("\n    Returns") + 1
+        public.__doc__ = doc[:at] + _MAX_FINDINGS_DOC + doc[at:] if at > 0 else doc
         public.__module__ = impl.__module__  # its doctest runs with the detector's module
         public.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
             [
                 inspect.Parameter("df", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="pd.DataFrame"),
                 *params,
+                inspect.Parameter(
+                    "max_findings", inspect.Parameter.KEYWORD_ONLY, default=MAX_FINDINGS, annotation="int"
+                ),
                 inspect.Parameter(
                     "local_networks",
                     inspect.Parameter.KEYWORD_ONLY,
@@ -63,7 +86,7 @@ def register(
             ],
             return_annotation="pd.DataFrame",
         )
-        DETECTORS[name] = _Spec(name, public, impl, records, oriented)
+        DETECTORS[name] = _Spec(name, public, impl, records, oriented, entity)
         return public
 
     return wrap
@@ -75,35 +98,53 @@ def _check_kwargs(name: str, given: dict[str, Any], allowed: set[str]) -> None:
         raise TypeError(f"{name}() got unknown threshold(s) {unknown}; it takes {sorted(allowed)}")
 
 
-def _finish(spec: _Spec, f: Flows, raw: pd.DataFrame) -> pd.DataFrame:
-    """Codes -> strings, evidence counts, typed columns, sorted."""
+def _finish(
+    spec: _Spec, f: Flows, raw: pd.DataFrame | None, max_findings: int = MAX_FINDINGS
+) -> pd.DataFrame:
+    """Detections -> episodes, evidence counts, strings, typed columns, sorted, capped."""
+    if isinstance(max_findings, bool) or not isinstance(max_findings, (int, np.integer)) or max_findings < 1:
+        raise ValueError(f"'max_findings' must be a whole number of at least 1, got {max_findings!r}")
     if raw is None or len(raw) == 0:
         return _empty_findings()
     raw = raw.reset_index(drop=True)
-    if "evidence_count" not in raw:
-        raw["evidence_count"] = _count_evidence(spec, f, raw)
+    if "value" not in raw:
+        raw["value"] = raw["score"]
+    for c, default in (("threshold", np.nan), ("measure", "")):
+        if c not in raw:
+            raw[c] = default
+    if spec.records is None:  # data_quality: ENIs by name, its own episodes and counts
+        raw["count"] = raw["evidence_count"]
+        raw["entity"] = raw["src"]
+    else:
+        raw = merge_episodes(raw, spec.entity)
+        raw["summary"] = merged_summary(raw)
+        raw["evidence_count"], raw["count"] = _count_evidence(spec, f, raw)
     out = raw.copy()
     out["detector"] = spec.name
-    if spec.name != "data_quality":
+    if spec.records is not None:
         for c in ("src", "dst"):
             codes = raw[c].to_numpy(dtype=np.int64)
             out[c] = pd.array(np.where(codes >= 0, f.addr[np.clip(codes, 0, None)], None), dtype="string")
+        out["entity"] = out[spec.entity]
     for c in ("dst_port", "protocol"):
         v = raw[c].to_numpy(dtype=np.int64)
         out[c] = pd.Series(v).where(v >= 0).astype("Int64").array
     typed = _typed(out)
-    return typed.sort_values(["start", "src", "dst"], kind="stable", ignore_index=True)
+    typed = typed.sort_values(["start", "src", "dst"], kind="stable", ignore_index=True)
+    return cap(spec.name, typed, int(max_findings))
 
 
-def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> np.ndarray:
-    """Records behind each finding, counted the way :func:`evidence` selects them."""
+def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Records and connections behind each finding, counted the way :func:`evidence` selects them."""
     counts = np.zeros(len(raw), dtype=np.int64)
+    conns = np.zeros(len(raw), dtype=np.int64)
     if spec.records is None:  # data_quality counts its own
-        return counts
+        return counts, conns
     mask = spec.records(f)
     names = ("cli", "srv", "svc", "proto") if spec.oriented else ("src", "dst", "dport", "proto")
     fields = ("src", "dst", "dst_port", "protocol")
     t = f.a["start"][mask]
+    conv = f.a["conv"][mask]
     sub = {n: f.a[n][mask] for n in names}
     on = raw[list(fields)].to_numpy(dtype=np.int64) >= 0
     pattern_id = on @ np.array([1, 2, 4, 8])
@@ -118,7 +159,7 @@ def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> np.ndarray:
         k = key(*cols)
         krec, kfind = k[:nrec], k[nrec:]
         sel = isin(krec, kfind)
-        m = pd.DataFrame({"k": krec[sel], "t": t[sel]}).merge(
+        m = pd.DataFrame({"k": krec[sel], "t": t[sel], "c": conv[sel]}).merge(
             pd.DataFrame(
                 {
                     "k": kfind,
@@ -130,5 +171,8 @@ def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> np.ndarray:
             on="k",
         )
         inside = (m["t"] >= m["t0"]).to_numpy() & (m["t"] <= m["t1"]).to_numpy()
-        counts += np.bincount(m["i"].to_numpy()[inside], minlength=len(raw))
-    return counts
+        i = m["i"].to_numpy()[inside]
+        counts += np.bincount(i, minlength=len(raw))
+        if len(i):
+            conns += nunique(i, m["c"].to_numpy()[inside], len(raw))
+    return counts, conns

@@ -7,13 +7,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from flownb._durations import duration_seconds
+from flownb._units import span_text
 from flownb.analysis._flows import Flows, factorize, key
 
-from ._checks import _ports, _positive, _ratio, _seconds_of
-from ._findings import _RAW_COLUMNS
+from ._checks import _ports, _positive, _ratio
+from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
 from ._selections import _failed, _inbound_public_accepted, _requests, _tcp_udp_requests
-from ._text import _dur, _proto_name
+from ._text import _proto_name
 from ._windows import _episodes, _fire_distinct, _fire_windows
 
 
@@ -66,7 +68,7 @@ def vertical_scan(f: Flows, *, min_ports: int = 15, window: str = "5min", min_fa
     """
     _positive(min_ports, "min_ports")
     _ratio(min_failed_ratio, "min_failed_ratio")
-    w = _seconds_of(window, "window")
+    w = duration_seconds(window, name="window")
     m = _tcp_udp_requests(f)
     a = f.a
     src, dst, proto, dport, t = a["src"][m], a["dst"][m], a["proto"][m], a["dport"][m], a["start"][m]
@@ -103,7 +105,7 @@ def vertical_scan(f: Flows, *, min_ports: int = 15, window: str = "5min", min_fa
     r["label"] = "Recon:EC2/Portscan"
     r["severity"] = _scan_severity(f.addr_local[r["src"]], f.addr_local[r["dst"]], "Medium")
     r["summary"] = [
-        f"{f.addr[s]} probed {p} {_proto_name(pr)} ports on {f.addr[dd]} in {_dur(e - st)}; "
+        f"{f.addr[s]} probed {p} {_proto_name(pr)} ports on {f.addr[dd]} in {span_text(e - st)}; "
         f"{fp} of them failed."
         for s, dd, pr, p, fp, st, e in zip(
             r["src"],
@@ -116,7 +118,12 @@ def vertical_scan(f: Flows, *, min_ports: int = 15, window: str = "5min", min_fa
             strict=True,
         )
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"], r["measure"] = (
+        r["ports"].astype(float),
+        float(min_ports),
+        f"distinct ports per {span_text(w)}",
+    )
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
 
 
 @register(_requests)
@@ -159,7 +166,7 @@ def horizontal_sweep(f: Flows, *, min_hosts: int = 25, window: str = "5min", min
     """
     _positive(min_hosts, "min_hosts")
     _ratio(min_failed_ratio, "min_failed_ratio")
-    w = _seconds_of(window, "window")
+    w = duration_seconds(window, name="window")
     m = _requests(f)
     a = f.a
     src, dst, proto, dport, t = a["src"][m], a["dst"][m], a["proto"][m], a["dport"][m], a["start"][m]
@@ -195,12 +202,14 @@ def horizontal_sweep(f: Flows, *, min_hosts: int = 25, window: str = "5min", min
     src_local = f.addr_local[r["src"]]
     r["severity"] = np.where(src_local & (r["public"] > 0.5), "High", np.where(src_local, "Medium", "Low"))
     r["summary"] = [
-        f"{f.addr[s]} tried {_proto_name(pr)} port {p} on {h} hosts in {_dur(e - st)}."
+        f"{f.addr[s]} tried {_proto_name(pr)} port {p} on {h} hosts in {span_text(e - st)}."
         for s, pr, p, h, st, e in zip(
             r["src"], r["protocol"], r["dst_port"], r["hosts"], r["start"], r["end"], strict=True
         )
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"] = r["hosts"].astype(float), float(min_hosts)
+    r["measure"] = f"distinct hosts on one port per {span_text(w)}"
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
 
 
 #: Ports whose exposure GuardDuty rates High (Elasticsearch) plus, flownb's own choice, other data stores
@@ -208,7 +217,7 @@ def horizontal_sweep(f: Flows, *, min_hosts: int = 25, window: str = "5min", min
 HIGH_RISK_PORTS = (9200, 9300, 27017, 6379, 11211, 5432, 3306, 1433, 5984, 9042, 2375, 2376, 23)
 
 
-@register(_inbound_public_accepted)
+@register(_inbound_public_accepted, entity="dst")
 def exposed_port_probe(
     f: Flows,
     *,
@@ -267,7 +276,7 @@ def exposed_port_probe(
     """
     _positive(min_sources, "min_sources")
     _positive(max_packets, "max_packets")
-    w = _seconds_of(window, "window")
+    w = duration_seconds(window, name="window")
     high = _ports(high_risk_ports, "high_risk_ports")
     ignore = _ports(ignore_ports, "ignore_ports")
     a = f.a
@@ -318,7 +327,7 @@ def exposed_port_probe(
     r["severity"] = np.where(np.isin(r["dst_port"], high), "High", "Low")
     r["summary"] = [
         f"{pb} public sources probed {_proto_name(pr)} port {p} of {f.addr[dd]} and were let in "
-        f"({n} sources in all, over {_dur(e - st)})."
+        f"({n} sources in all, over {span_text(e - st)})."
         for pb, pr, p, dd, n, st, e in zip(
             r["probes"],
             r["protocol"],
@@ -330,4 +339,6 @@ def exposed_port_probe(
             strict=True,
         )
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"] = r["probes"].astype(float), float(min_sources)
+    r["measure"] = f"public sources probing per {span_text(w)}"
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flownb.analysis._flows import Flows
+from flownb.analysis._flows import Flows, unique
 
 
 def _requests(f: Flows) -> np.ndarray:
@@ -60,3 +60,35 @@ def _failed(f: Flows) -> np.ndarray:
     a = f.a
     rst_back = (a["rev_flags"] >= 0) & ((a["rev_flags"] & 4) > 0) & ((a["rev_flags"] & 16) == 0)
     return a["reject"] | ~a["rev"] | rst_back | a["rev_reject"]
+
+
+#: Accepted TCP connections needed before their pairing is judged, and the share of them with records in
+#: both directions below which the records are called one-way. flownb's own choice: every accepted TCP
+#: connection is answered (acknowledgements), so a low share means responses are not logged; real
+#: samples of a few minutes hold a third or more (their other halves fall outside the sample).
+ONE_WAY_MIN_CONNECTIONS = 200
+ONE_WAY_MAX_PAIRED = 0.1
+
+
+def _accepted_tcp(f: Flows) -> np.ndarray:
+    return f.a["accept"] & (f.a["proto"] == 6)
+
+
+def _pairing(f: Flows) -> tuple[int, int]:
+    """Accepted TCP connections, and how many of them have records in both directions."""
+    m = _accepted_tcp(f)
+    if not m.any():
+        return 0, 0
+    conv = f.a["conv"][m]
+    return len(unique(conv)), len(unique(conv[f.a["rev"][m]]))
+
+
+def _one_way(f: Flows) -> bool:
+    """The records hold (almost) no responses: detectors that need them must stay quiet."""
+    n, paired = _pairing(f)
+    return n >= ONE_WAY_MIN_CONNECTIONS and paired < ONE_WAY_MAX_PAIRED * n
+
+
+def _unanswered_tcp(f: Flows) -> np.ndarray:
+    """Accepted TCP records whose connection has no record in the other direction (a one-way finding's evidence)."""
+    return _accepted_tcp(f) & ~f.a["rev"]

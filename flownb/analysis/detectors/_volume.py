@@ -5,13 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from flownb._durations import duration_seconds
+from flownb._units import human_bytes, span_text
 from flownb.analysis._flows import Flows, factorize, key, nunique
 
-from ._checks import _positive, _seconds_of
-from ._findings import _RAW_COLUMNS
+from ._checks import _positive
+from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
-from ._selections import _accepted, _egress, _egress_accepted
-from ._text import _dur, _proto_name, _size
+from ._selections import _accepted, _egress, _egress_accepted, _one_way
+from ._text import _proto_name
 from ._windows import _episodes, _single
 
 #: TCP service ports a UDP flood may aim at (GuardDuty's DenialOfService.UdpOnTcpPorts).
@@ -129,7 +131,9 @@ def outbound_flood(f: Flows, *, min_packets_per_minute: int = 10_000, z: float =
             r["src"], r["dst"], r["protocol"], r["score"], r["m0"], r["m1"], strict=True
         )
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"] = r["score"], float(min_packets_per_minute)
+    r["measure"] = "packets per minute to one host"
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
 
 
 def _dos_label(proto: int, port: int) -> str:
@@ -206,7 +210,7 @@ def volume_anomaly(
     True
     """
     _positive(z, "z")
-    w = _seconds_of(window, "window")
+    w = duration_seconds(window, name="window")
     a = f.a
     m = _egress_accepted(f)
     if not m.any():
@@ -228,8 +232,13 @@ def volume_anomaly(
     r1 = cells[hit.to_numpy()].copy()
     r1["score"] = zs[hit.to_numpy()]
     enough = (n_hist >= min_history).to_numpy()[hit.to_numpy()]
+    r1["value"], r1["threshold"], r1["measure"] = (
+        r1["score"],
+        float(z),
+        f"robust z of bytes per {span_text(w)} to one host",
+    )
     r1["summary"] = [
-        f"{f.addr[s]} sent {_size(v)} to {f.addr[dd]} in {_dur(w)}, a robust z of {sc:.1f} against "
+        f"{f.addr[s]} sent {human_bytes(v)} to {f.addr[dd]} in {span_text(w)}, a robust z of {sc:.1f} against "
         + ("its own volumes per host." if own_ else "the volumes per host of all local sources.")
         for s, dd, v, sc, own_ in zip(r1["src"], r1["dst"], r1["bytes"], r1["score"], enough, strict=True)
     ]
@@ -240,8 +249,10 @@ def volume_anomaly(
     per = per[(per["bytes"] >= cold_start_bytes) & (per["hosts"] >= cold_start_destinations)].reset_index()
     per["dst"] = -1
     per["score"] = per["bytes"] / 1e9
+    per["value"], per["threshold"] = per["bytes"], float(cold_start_bytes)
+    per["measure"] = f"bytes per {span_text(w)} to {cold_start_destinations}+ hosts, no history"
     per["summary"] = [
-        f"{f.addr[s]} sent {_size(v)} to {h} public hosts in {_dur(w)} with no history to compare with."
+        f"{f.addr[s]} sent {human_bytes(v)} to {h} public hosts in {span_text(w)} with no history to compare with."
         for s, v, h in zip(per["src"], per["bytes"], per["hosts"], strict=True)
     ]
     r = pd.concat([r1, per], ignore_index=True)
@@ -251,7 +262,7 @@ def volume_anomaly(
     r["protocol"] = -1
     r["label"] = "Behavior:EC2/TrafficVolumeUnusual"
     r["severity"] = "Medium"
-    return r[list(_RAW_COLUMNS)]
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
 
 
 @register(_accepted)
@@ -302,7 +313,11 @@ def unidirectional_transfer(
     True
     """
     _positive(min_bytes, "min_bytes")
-    w = _seconds_of(window, "window")
+    w = duration_seconds(window, name="window")
+    if _one_way(
+        f
+    ):  # no responses in the records at all: every flow would look one-way (data_quality says so)
+        return None
     a = f.a
     m = _accepted(f)
     if remote_only:
@@ -353,7 +368,7 @@ def unidirectional_transfer(
     r["severity"] = np.where(leaving, "Medium", "Low")
     # plain Python values: this detector can report tens of thousands of pairs
     r["summary"] = [
-        f"{s} sent {_size(v)} to {dd} over {_dur(e - st)} and nothing came back."
+        f"{s} sent {human_bytes(v)} to {dd} over {span_text(e - st)} and nothing came back."
         for s, dd, v, st, e in zip(
             f.addr[r["src"].to_numpy()].tolist(),
             f.addr[r["dst"].to_numpy()].tolist(),
@@ -363,4 +378,6 @@ def unidirectional_transfer(
             strict=True,
         )
     ]
-    return r[list(_RAW_COLUMNS)]
+    r["value"], r["threshold"] = r["bytes"], float(min_bytes)
+    r["measure"] = f"bytes one way per {span_text(w)} with at most {max_return_bytes} back"
+    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..context import Context
 from ..policy import sg_allows, sg_rule_allows
@@ -389,3 +390,123 @@ def skipdata_gap(
         )
 
     return inject
+
+
+def _changing_injector(
+    client: str,
+    server: str,
+    port: int,
+    protocol: str,
+    per_hour: float,
+    now: str,
+    stretches: list[tuple[str, float, float, str]],
+    label: str,
+    details: str,
+) -> Injector:
+    """Traffic all through the simulation while a rule changes: the truth names the verdict at the end
+    (kind ``verdict``) and each stretch of time with its own verdict (kind ``timeline``)."""
+    steady = _verdict_injector(client, server, port, protocol, per_hour, now, label, details)
+
+    def inject(ctx: Context) -> None:
+        steady(ctx)
+        c, s = ctx.target(client), ctx.target(server)
+        eni = s.instance.eni.id if s.instance is not None else None
+        for expected, t0, t1, what in stretches:
+            ctx.add_truth(
+                what,
+                "timeline",
+                expected,
+                c.address,
+                s.address,
+                port,
+                protocol,
+                t0,
+                t1,
+                interface_id=eni,
+                src_name=c.name,
+                dst_name=s.name,
+                details=details,
+            )
+
+    return inject
+
+
+@scenario("nacl_change_midday", "connectivity")
+def nacl_change_midday(
+    ctx: Context,
+    client: str = "app-1",
+    server: str = "db-1",
+    port: int = 5432,
+    protocol: str = "tcp",
+    per_hour: float = 60,
+    at: Any = 0.5,
+) -> Injector:
+    """Someone edits the server subnet's network ACL at ``at`` (half-way by default): REACHABLE until then,
+    the answers REJECTed leaving the server after (NACL_OUTBOUND_BLOCKS_RETURN)."""
+    _at_least_one(ctx, per_hour=per_hour)
+    t0, t1 = _change_window(ctx, at, None) or (ctx.start, ctx.end)
+    srv = _instance(ctx, server, "server")
+    acl = ctx.topo.private_network_acl(srv.eni.subnet)
+    rules = _remove_ephemeral_rules(ctx, acl, "outbound")
+    return _changing_injector(
+        client,
+        server,
+        port,
+        protocol,
+        per_hour,
+        "NACL_OUTBOUND_BLOCKS_RETURN",
+        [
+            ("REACHABLE", ctx.start, t0, "before the edit"),
+            ("NACL_OUTBOUND_BLOCKS_RETURN", t0, t1, "after the edit"),
+        ],
+        f"{acl.name} loses its outbound ephemeral-port rule mid-day",
+        f"outbound rule(s) {rules} (TCP 1024-65535) removed from {acl.name} ({acl.id}) of subnet {srv.eni.subnet} "
+        f"at {pd.Timestamp(t0, unit='s', tz='UTC'):%Y-%m-%d %H:%M:%S} UTC",
+    )
+
+
+@scenario("sg_fix_after_incident", "connectivity")
+def sg_fix_after_incident(
+    ctx: Context,
+    client: str = "app-1",
+    server: str = "db-2",
+    port: int = 5432,
+    protocol: str = "tcp",
+    per_hour: float = 60,
+    at: Any = 0.25,
+    fixed: Any = 0.6,
+) -> Injector:
+    """The server's security group loses the inbound rule at ``at`` and gets it back at ``fixed``:
+    REACHABLE, then INBOUND_BLOCKED_SG_OR_NACL during the incident, then REACHABLE again."""
+    _at_least_one(ctx, per_hour=per_hour)
+    start, fix = ctx.time(at), ctx.time(fixed, "fixed")
+    if not start < fix:
+        raise ValueError(f"{ctx.scenario}: 'fixed' must come after 'at', got at={at!r}, fixed={fixed!r}")
+    t0, t1 = _change_window(ctx, at, fix - start) or (ctx.start, ctx.end)
+    srv = _instance(ctx, server, "server")
+    peer = ctx.target(client).ip
+    proto = protocol_number(protocol)
+    sg = ctx.topo.private_security_group(srv.name)
+    one = (np.array([proto]), np.array([port]), np.array([peer], dtype=np.uint32))
+    kept = [rule for rule in sg.inbound if not sg_rule_allows(ctx.topo, rule, *one)[0]]
+    removed = len(sg.inbound) - len(kept)
+    sg.inbound = kept
+    if _sg_allows_one(ctx, srv.eni.security_groups, "inbound", proto, port, peer):
+        raise ValueError(f"{ctx.scenario}: another security group of {srv.name} still allows port {port}")
+    when = f"{pd.Timestamp(t0, unit='s', tz='UTC'):%H:%M:%S} to {pd.Timestamp(t1, unit='s', tz='UTC'):%H:%M:%S} UTC"
+    return _changing_injector(
+        client,
+        server,
+        port,
+        protocol,
+        per_hour,
+        "REACHABLE",
+        [
+            ("REACHABLE", ctx.start, t0, "before the incident"),
+            ("INBOUND_BLOCKED_SG_OR_NACL", t0, t1, "during the incident"),
+            ("REACHABLE", t1, ctx.end, "after the fix"),
+        ],
+        f"{sg.name} blocked {protocol} {port} from {client} for a while, then was fixed",
+        f"{removed} inbound rule(s) allowing {client} on port {port} removed from security group {sg.name} "
+        f"({sg.id}) from {when}",
+    )

@@ -55,7 +55,7 @@ def test_displays_start_with_the_records_that_prove_the_verdict():
     import flownb
 
     df = flownb.samples.load("demo")
-    d = flownb.diagnose(df, "10.0.10.10", "10.0.20.10", port=5432)
+    d = flownb.diagnose(df, "10.0.10.10", "10.0.20.10", port=5432, end="2025-06-02 10:30")
     assert d.verdict == "NACL_OUTBOUND_BLOCKS_RETURN"
     # a day of healthy traffic comes first in time, but the display leads with the rejected responses
     assert (d.evidence.head(20)["action"] == "ACCEPT").all()

@@ -19,6 +19,7 @@ SCENARIOS = [
     "nat_gateway",
     "skipdata_gap",
 ]
+CHANGING = ["nacl_change_midday", "sg_fix_after_incident"]
 
 
 SEEDS = [0, 1, 2, 7]
@@ -74,7 +75,7 @@ def _check_evidence(d: Diagnosis, t: pd.Series, flows: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("scenario", SCENARIOS + CHANGING)
 def test_twin_scenarios_give_the_verdict_their_truth_names(sim, scenario, seed):
     s = sim.simulate(scenario, seed=seed, duration="1h")
     d, truth = _diagnose_truth(s.flows, s.truth)

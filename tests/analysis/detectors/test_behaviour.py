@@ -15,9 +15,14 @@ def test_new_remote_port_after_the_learning_period_and_smtp_always():
     lines = [rec("10.0.1.10", "198.51.100.20", 40000 + m, 443, packets=10, t=m * 60) for m in range(60)]
     lines.append(rec("10.0.1.10", "198.51.100.66", 45000, 6667, packets=10, t=3000))
     lines.append(rec("10.0.1.10", "198.51.100.25", 45001, 25, packets=10, t=100))
-    out = D.new_remote_port(frame(lines))
-    assert sorted(out["dst_port"].tolist()) == [25, 6667]
+    df = frame(lines)
+    out = D.new_remote_port(df)
+    # one episode of the source: both new ports, named in the summary and in the evidence
+    assert len(out) == 1 and pd.isna(out.iloc[0].dst_port) and out.iloc[0].entity == "10.0.1.10"
+    assert "ports 25, 6667" in out.iloc[0].summary
+    assert {25, 6667} <= set(evidence(df, out.iloc[0])["dstport"])
     assert set(out["label"]) == {"Behavior:EC2/NetworkPortUnusual"}
+    assert D.new_remote_port(frame(lines[:-1]))["dst_port"].tolist() == [6667]
     # a port first used inside the learning period is part of the baseline
     early = [*lines[:-2], rec("10.0.1.10", "198.51.100.66", 45000, 6667, packets=10, t=120)]
     assert D.new_remote_port(frame(early)).empty

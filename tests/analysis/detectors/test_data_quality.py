@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import flownb
 from flownb.analysis import detectors as D
-from flownb.analysis.detectors import evidence
+from flownb.analysis.detectors import detect, evidence
 
-from .helpers import frame, status
+from .helpers import frame, status, unpaired_traffic
 
 
 def test_data_quality_skipdata_windows_and_gaps():
@@ -21,3 +22,24 @@ def test_data_quality_skipdata_windows_and_gaps():
     df = frame(lines)
     for i in range(len(out)):
         assert len(evidence(df, out.iloc[i])) == out.iloc[i].evidence_count
+
+
+def test_random_unpaired_traffic_gives_a_bounded_set_of_findings_and_says_why():
+    # issue 16's report: random addresses and ports, 20 % REJECT, no responses; before episodes,
+    # about half a million findings per million records
+    df = unpaired_traffic(60_000, seed=3)
+    out = detect(df)
+    assert len(out) <= 1000
+    one_way = out[out["label"] == "LogStatus:OneWay"]
+    assert len(one_way) == 1 and one_way.iloc[0].detector == "data_quality"
+    assert one_way.iloc[0].evidence_count == len(evidence(df, one_way.iloc[0])) > 10_000
+    assert "unidirectional_transfer" not in set(out["detector"])
+    # at most one finding per detector, entity and hour (the suppressed rows have no entity)
+    real = out[out["entity"].notna()]
+    hour = real["start"].dt.floor("h")
+    assert not real.assign(hour=hour).duplicated(["detector", "entity", "hour"]).any()
+
+
+def test_paired_traffic_is_not_called_one_way():
+    sim = flownb.simulate("baseline", seed=0, duration="1h")
+    assert (D.data_quality(sim.flows)["label"] != "LogStatus:OneWay").all()

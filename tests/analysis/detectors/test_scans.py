@@ -65,6 +65,9 @@ def test_exposed_port_probe_rates_elasticsearch_high_and_skips_web_ports():
     hit = out.iloc[0]
     assert (hit.dst, hit.dst_port, hit.severity, hit.score) == ("10.0.0.10", 9200, "High", 7.0)
     assert hit.label == "Recon:EC2/PortProbeUnprotectedPort" and pd.isna(hit.src)
-    assert len(D.exposed_port_probe(frame(probes + web), ignore_ports=())) == 2
+    # the web port too: one episode of the target, both ports named
+    both = D.exposed_port_probe(frame(probes + web), ignore_ports=())
+    assert len(both) == 1 and both.iloc[0].entity == "10.0.0.10" and pd.isna(both.iloc[0].dst_port)
+    assert "ports 443, 9200" in both.iloc[0].summary and both.iloc[0].severity == "High"
     # rejected probes are not exposure
     assert D.exposed_port_probe(frame([ln.replace("ACCEPT", "REJECT") for ln in probes])).empty

@@ -1,0 +1,134 @@
+"""The one conversation model: which side is the server, and which ENI's copy of a direction counts.
+
+``conversations()`` (and through it ``service_view``, ``one_way_flows``,
+``rejections`` and ``diagnose``) and the detectors' prepared view
+(:mod:`flownb.analysis._flows`) pair records the same way and ask these two
+functions, so they name the same server for the same records.
+
+**The server side**, per conversation (the records of one endpoint pair and
+protocol, both directions), the first rule that decides:
+
+1. the TCP handshake when ``tcp_flags`` is logged: SYN without ACK comes from the
+   client, SYN-ACK from the server (the VPC User Guide's flag values; votes of all
+   records summed);
+2. the more service-like port (:func:`flownb.analysis._ports.port_score`: a known
+   service port, then below 1024, then below the Linux ephemeral range, as
+   nfdump's ``-B`` guesses, refined);
+3. who spoke first: the side whose earliest record starts first is the client (a
+   conversation logged one way only: the sender is the client);
+4. the lower port;
+5. the lower address (by value), so the answer never depends on file order.
+
+**The two ENIs' copies**: a connection between two ENIs of the VPC is logged on
+both (the design's facts). Of each direction of each conversation, the records of
+one ENI count: one that rejected it if any did (the ENI whose rules dropped the
+traffic), else the one that logged the most bytes, ties by ENI id ascending.
+
+Examples
+--------
+>>> import numpy as np
+>>> from flownb.analysis._conversations import server_is_hi
+>>> # 10.0.0.5:9000 <-> 10.0.0.9:5439 without tcp-flags: both are service ports, 9000 spoke first
+>>> server_is_hi(lo_port=np.array([9000]), hi_port=np.array([5439]), lo_addr=np.array([0]),
+...              hi_addr=np.array([1]), votes=np.zeros(1), spoke=np.array([1])).tolist()
+[True]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ._ports import port_score, server_vote
+
+__all__ = ["counted_eni", "handshake_votes", "server_is_hi"]
+
+
+def handshake_votes(conv: np.ndarray, to_hi: np.ndarray, tcp_flags: np.ndarray | None, m: int) -> np.ndarray:
+    """Per conversation, the summed handshake votes (> 0: the hi end is the server, < 0: the lo end).
+
+    ``to_hi`` says which records flow from the lo end to the hi end; ``tcp_flags``
+    is -1 where missing (or ``None`` when the format has no tcp-flags).
+    """
+    if tcp_flags is None:
+        return np.zeros(m)
+    vote = server_vote(tcp_flags, len(conv)).astype(np.int64)
+    return np.bincount(conv, weights=np.where(to_hi, vote, -vote), minlength=m)
+
+
+def server_is_hi(
+    *,
+    lo_port: np.ndarray,
+    hi_port: np.ndarray,
+    lo_addr: np.ndarray,
+    hi_addr: np.ndarray,
+    votes: np.ndarray,
+    spoke: np.ndarray | Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """Per conversation: is its hi end the server? (The rules are in the module docstring.)
+
+    Parameters
+    ----------
+    lo_port, hi_port : int arrays
+        The ports of the two ends (-1 missing).
+    lo_addr, hi_addr : int arrays
+        Address codes in ascending order of address value (for the last tie-break).
+    votes : array
+        :func:`handshake_votes`.
+    spoke : int array, or a function of the undecided conversations' indices returning one
+        +1 where the lo end sent first, -1 where the hi end did, 0 when equal or unknown.
+    """
+    score = port_score(hi_port).astype(np.int16) - port_score(lo_port)
+    hi_server = np.where(votes != 0, votes > 0, score > 0)
+    undecided = np.flatnonzero((votes == 0) & (score == 0))
+    if len(undecided):
+        first = spoke(undecided) if callable(spoke) else np.asarray(spoke)[undecided]
+        lower = np.sign(lo_port[undecided] - hi_port[undecided])  # +1: hi has the lower port
+        lower = np.where(lower != 0, lower, np.sign(lo_addr[undecided] - hi_addr[undecided]))
+        hi_server[undecided] = np.where(first != 0, first > 0, lower >= 0)
+    return hi_server
+
+
+def counted_eni(
+    cd: np.ndarray, eni: np.ndarray, nbytes: np.ndarray, reject: np.ndarray, size: int
+) -> np.ndarray:
+    """Per record: is it of the ENI whose copy of its conversation-direction counts?
+
+    ``cd`` is each record's conversation-direction code (< ``size``); ``eni`` ENI
+    codes in ascending order of ENI id (-1 missing: such records always count);
+    ``nbytes`` the records' bytes; ``reject`` whether each was rejected.
+    """
+    n = len(cd)
+    keep = np.ones(n, dtype=bool)
+    has = eni >= 0
+    if not has.any():
+        return keep
+    ne = int(eni.max()) + 1
+    emin = np.full(size, ne, dtype=np.int64)
+    emax = np.full(size, -1, dtype=np.int64)
+    np.minimum.at(emin, cd[has], eni[has])
+    np.maximum.at(emax, cd[has], eni[has])
+    multi = np.flatnonzero(has & (emin != emax)[cd])  # directions logged by more than one ENI
+    if not len(multi):
+        return keep
+    pair = cd[multi] * ne + eni[multi]
+    k, uniq = _factorize(pair)
+    b = np.bincount(k, weights=nbytes[multi].astype(np.float64), minlength=len(uniq))
+    r = np.bincount(k, weights=reject[multi], minlength=len(uniq)) > 0
+    u_cd, u_eni = uniq // ne, uniq % ne
+    # best ENI per direction: rejected first, then most bytes, then the lowest ENI id
+    order = np.lexsort((u_eni, -b, ~r, u_cd))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = u_cd[order][1:] != u_cd[order][:-1]
+    best = np.full(size, -1, dtype=np.int64)
+    best[u_cd[order][first]] = u_eni[order][first]
+    keep[multi] = eni[multi] == best[cd[multi]]
+    return keep
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    import pandas as pd
+
+    k, uniq = pd.factorize(values)
+    return np.asarray(k, dtype=np.int64), np.asarray(uniq, dtype=np.int64)

@@ -1,0 +1,313 @@
+"""Amazon Athena for flow logs in S3: the CREATE TABLE, the SQL of an analysis, and the scan it costs.
+
+:func:`athena_ddl` writes the ``CREATE EXTERNAL TABLE`` that AWS documents for
+flow logs (Athena User Guide, "Create and query a table for Amazon VPC flow
+logs using partition projection", and "Create tables for flow logs in Apache
+Parquet format" for the Hive-compatible Parquet layout), generated from
+flownb's field registry for any format: both S3 layouts (``default``:
+``AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/``; ``hive``:
+``aws-account-id=/aws-service=vpcflowlogs/aws-region=/year=/month=/day=[/hour=]``),
+text or Parquet, with partition projection so no ``MSCK REPAIR`` is needed.
+The column types are AWS's (``version int``, ports ``int``, ``protocol``,
+counters and times ``bigint``, everything else ``string``); Athena has no
+unsigned types. A store written by :func:`flownb.ingest` is the Hive layout in
+Parquet, hourly: uploaded to S3, it is read by ``athena_ddl(url, layout="hive",
+file_format="parquet", hourly=True)``.
+
+:func:`athena_sql` compiles a flownb analysis for such a table, from the same
+Ibis expression that runs on DuckDB (never translated from text, see
+``docs/scale.md``). :func:`scan_estimate` lists the objects a time range
+covers and says, before anything runs, the most a query scans and what Athena
+charges for it.
+
+Athena's text SerDe turns a value that does not parse into NULL without a
+word: for "never lose data silently", prefer Parquet delivery or
+``flownb.ingest``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from .. import schema
+
+__all__ = ["ScanEstimate", "athena_ddl", "athena_sql", "scan_estimate"]
+
+_PARQUET_SERDE = (
+    "ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'\n"
+    "STORED AS INPUTFORMAT 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat'\n"
+    "OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat'"
+)
+#: Where AWS's own DDLs differ from the Parquet type of a field (Athena User Guide examples): protocol bigint.
+_ATHENA_TYPE_OVERRIDES = {"protocol": "bigint"}
+_TABLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
+_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+
+
+def athena_type(column: str) -> str:
+    """The Athena (Hive DDL) type of a flow log column."""
+    if column in _ATHENA_TYPE_OVERRIDES:
+        return _ATHENA_TYPE_OVERRIDES[column]
+    try:
+        f = schema.field(column)
+    except KeyError:
+        return "string"
+    return {"INT_32": "int", "INT_64": "bigint"}.get(f.parquet, "string")
+
+
+def _columns(fields: str | Sequence[str] | None) -> list[str]:
+    names = schema.parse_format(fields) if fields is not None else list(schema.DEFAULT_FIELDS)
+    return [schema.column_name(n) for n in names]
+
+
+def _enum_or_injected(name: str, values: Sequence[str] | None, what: str, rx: re.Pattern) -> list[str]:
+    if values is None:
+        # injected: Athena takes the value from each query's WHERE clause (Athena User Guide, "Supported
+        # types for partition projection"), so queries must name the account and region
+        return [f'"projection.{name}.type"="injected"']
+    values = [values] if isinstance(values, str) else list(values)
+    for v in values:
+        if not rx.match(v):
+            raise ValueError(
+                f"'{what}' must hold {'12-digit account IDs' if what == 'accounts' else 'region names'}, got {v!r}"
+            )
+    if not values:
+        raise ValueError(f"'{what}' is empty: pass None to let each query name its {what}")
+    return [f'"projection.{name}.type"="enum"', f'"projection.{name}.values"="{",".join(values)}"']
+
+
+def athena_ddl(
+    location: str,
+    *,
+    layout: str = "default",
+    file_format: str = "text",
+    fields: str | Sequence[str] | None = None,
+    table: str = "vpc_flow_logs",
+    accounts: str | Sequence[str] | None = None,
+    regions: str | Sequence[str] | None = None,
+    since: str = "2024/01/01",
+    hourly: bool = False,
+) -> str:
+    """The Athena ``CREATE EXTERNAL TABLE`` for flow logs in S3, with partition projection.
+
+    Parameters
+    ----------
+    location : str
+        The ``s3://bucket/[prefix/]AWSLogs/`` prefix the flow log delivers to.
+    layout : {"default", "hive"}
+        The S3 layout the flow log was created with (Hive-compatible prefixes or not).
+    file_format : {"text", "parquet"}
+        The flow log's file format.
+    fields : str or list of str, optional
+        The record format (an AWS format string or field names), in the order
+        the flow log writes them (it matters for text); default: the default
+        format (version 2). One table per record format.
+    table : str, default "vpc_flow_logs"
+        ``name`` or ``database.name``.
+    accounts, regions : str or list of str, optional
+        The accounts and regions to project. ``None``: injected projection,
+        each query names them in its ``WHERE`` clause.
+    since : str, default "2024/01/01"
+        First day of the projected date range (``yyyy/MM/dd``; the range ends ``NOW``).
+    hourly : bool, default False
+        Hive layout with hourly partitions (``hour=HH``), as flownb's store writes.
+
+    Returns
+    -------
+    str
+        The statement, to run once in Athena (console, PyAthena, or ``aws athena start-query-execution``).
+
+    Examples
+    --------
+    >>> from flownb.scale import athena_ddl
+    >>> print(athena_ddl("s3://my-flow-logs/AWSLogs/", accounts="111111111111", regions="eu-west-1"))
+    CREATE EXTERNAL TABLE IF NOT EXISTS vpc_flow_logs (
+      `version` int,
+      `account_id` string,
+    ...
+    PARTITIONED BY (`accid` string, `aws_region` string, `day` string)
+    ROW FORMAT DELIMITED FIELDS TERMINATED BY ' '
+    LOCATION 's3://my-flow-logs/AWSLogs/'
+    TBLPROPERTIES (
+      "skip.header.line.count"="1",
+      "projection.enabled"="true",
+      "projection.accid.type"="enum",
+      "projection.accid.values"="111111111111",
+      "projection.aws_region.type"="enum",
+      "projection.aws_region.values"="eu-west-1",
+      "projection.day.type"="date",
+      "projection.day.range"="2024/01/01,NOW",
+      "projection.day.format"="yyyy/MM/dd",
+      "projection.day.interval"="1",
+      "projection.day.interval.unit"="DAYS",
+      "storage.location.template"="s3://my-flow-logs/AWSLogs/${accid}/vpcflowlogs/${aws_region}/${day}"
+    )
+    """
+    if layout not in ("default", "hive"):
+        raise ValueError(f"'layout' must be one of ['default', 'hive'], got {layout!r}")
+    if file_format not in ("text", "parquet"):
+        raise ValueError(f"'file_format' must be one of ['text', 'parquet'], got {file_format!r}")
+    if not isinstance(location, str) or not location.startswith("s3://"):
+        raise ValueError(f"'location' must be an s3:// URL (the AWSLogs/ prefix), got {location!r}")
+    if not _TABLE_RE.match(table):
+        raise ValueError(f"'table' must be a name or database.name of letters, digits and _, got {table!r}")
+    if not re.match(r"^\d{4}/\d{2}/\d{2}$", since):
+        raise ValueError(f"'since' must be a day written yyyy/MM/dd, got {since!r}")
+    base = location.rstrip("/")
+    cols = _columns(fields)
+    column_lines = ",\n".join(f"  `{c}` {athena_type(c)}" for c in cols)
+    props = ['"skip.header.line.count"="1"'] if file_format == "text" else []
+    props.append('"projection.enabled"="true"')
+    props += _enum_or_injected("accid", accounts, "accounts", _ACCOUNT_RE)
+    props += _enum_or_injected("aws_region", regions, "regions", _REGION_RE)
+    if layout == "default":
+        partitions = "`accid` string, `aws_region` string, `day` string"
+        props += [
+            '"projection.day.type"="date"',
+            f'"projection.day.range"="{since},NOW"',
+            '"projection.day.format"="yyyy/MM/dd"',
+            '"projection.day.interval"="1"',
+            '"projection.day.interval.unit"="DAYS"',
+            f'"storage.location.template"="{base}/${{accid}}/vpcflowlogs/${{aws_region}}/${{day}}"',
+        ]
+    else:
+        y0 = since[:4]
+        parts = ["`accid` string", "`aws_region` string", "`year` string", "`month` string", "`day` string"]
+        props += [
+            '"projection.year.type"="integer"',
+            f'"projection.year.range"="{y0},2100"',
+            '"projection.month.type"="integer"',
+            '"projection.month.range"="1,12"',
+            '"projection.month.digits"="2"',
+            '"projection.day.type"="integer"',
+            '"projection.day.range"="1,31"',
+            '"projection.day.digits"="2"',
+        ]
+        template = (
+            f"{base}/aws-account-id=${{accid}}/aws-service=vpcflowlogs/aws-region=${{aws_region}}/"
+            "year=${year}/month=${month}/day=${day}"
+        )
+        if hourly:
+            parts.append("`hour` string")
+            props += [
+                '"projection.hour.type"="integer"',
+                '"projection.hour.range"="0,23"',
+                '"projection.hour.digits"="2"',
+            ]
+            template += "/hour=${hour}"
+        props.append(f'"storage.location.template"="{template}"')
+        partitions = ", ".join(parts)
+    row_format = "ROW FORMAT DELIMITED FIELDS TERMINATED BY ' '" if file_format == "text" else _PARQUET_SERDE
+    properties = ",\n".join(f"  {p}" for p in props)
+    return (
+        f"CREATE EXTERNAL TABLE IF NOT EXISTS {table} (\n{column_lines}\n)\n"
+        f"PARTITIONED BY ({partitions})\n{row_format}\nLOCATION '{base}/'\nTBLPROPERTIES (\n{properties}\n)"
+    )
+
+
+class _Unbound:
+    """A dataset over a table the engine is not connected to: enough to compile an analysis's SQL."""
+
+    _flownb_dataset = True
+
+    def __init__(self, table: str, columns: list[str]) -> None:
+        from ._dataset import _ibis
+
+        ibis = _ibis()
+        db, _, name = table.rpartition(".")
+        self._table = ibis.table({c: _ibis_type(c) for c in columns}, name=name, database=db or None)
+        self.columns = columns
+
+    def table(self) -> Any:
+        return self._table
+
+
+def _ibis_type(column: str) -> str:
+    return {"int": "int32", "bigint": "int64", "string": "string"}[athena_type(column)]
+
+
+def athena_sql(
+    analysis: Any, /, *, table: str = "vpc_flow_logs", fields: str | Sequence[str] | None = None, **kw: Any
+) -> str:
+    """The Athena (Trino) SQL of a flownb analysis over a table made by :func:`athena_ddl`.
+
+    Compiled by Ibis from the same expression that runs on DuckDB. Analyses
+    whose keywords need the data first (networks such as ``by="srcaddr/24"``)
+    run on a dataset only.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from flownb.scale import athena_sql
+    >>> sql = athena_sql(flownb.top, table="flowlogs.vpc_flow_logs", by="dstport", metric="flows")
+    >>> 'FROM "flowlogs"."vpc_flow_logs"' in sql and "LIMIT 10" in sql
+    True
+    """
+    from .._dispatch import expression
+    from ._dataset import _ibis
+
+    if not _TABLE_RE.match(table):
+        raise ValueError(f"'table' must be a name or database.name of letters, digits and _, got {table!r}")
+    expr = expression(analysis, _Unbound(table, _columns(fields)), **kw)
+    return str(_ibis().to_sql(expr, dialect="athena"))
+
+
+@dataclasses.dataclass(frozen=True)
+class ScanEstimate:
+    """The most an Athena query over a time range scans, and what it costs, before it runs.
+
+    Attributes
+    ----------
+    objects, bytes : int
+        The objects the partitions of the range hold, and their total size (a
+        text query scans all of it; a Parquet query scans only the columns it reads).
+    dollars : float
+        ``bytes`` at Athena's price per TB scanned (``flownb.monitoring`` prices, with their source).
+    """
+
+    objects: int
+    bytes: int
+    dollars: float
+    price_per_tb: float
+
+    def __str__(self) -> str:
+        return (
+            f"at most {self.bytes / 1e9:,.3f} GB in {self.objects:,} objects: up to ${self.dollars:,.4f} "
+            f"at ${self.price_per_tb:g} per TB scanned"
+        )
+
+
+def scan_estimate(
+    location: str,
+    *,
+    start: Any = None,
+    end: Any = None,
+    accounts: str | Sequence[str] | None = None,
+    regions: str | Sequence[str] | None = None,
+    client: Any = None,
+) -> ScanEstimate:
+    """What an Athena query over ``[start, end)`` scans at most, from the S3 listing (nothing runs).
+
+    Examples
+    --------
+    >>> scan_estimate("s3://my-flow-logs/AWSLogs/", start="2024-05-01", end="2024-05-02")  # doctest: +SKIP
+    ScanEstimate(objects=288, bytes=1203938383, dollars=0.0054..., price_per_tb=5.0)
+    """
+    import json
+    from importlib import resources
+
+    from ..io.s3 import list_flow_log_objects
+
+    objects = list_flow_log_objects(
+        location, start=start, end=end, accounts=accounts, regions=regions, client=client
+    )
+    size = sum(o.size for o in objects)
+    prices = json.loads(resources.files("flownb.monitoring").joinpath("prices.json").read_text())
+    price = float(prices["athena_per_tb_scanned"]["usd"])
+    minimum = float(prices.get("athena_minimum_mb_per_query", {}).get("mb", 0)) * 2**20
+    # a TB of 1024 GB, as flownb.estimate_cost counts; scans are billed at least the minimum per query
+    return ScanEstimate(len(objects), size, max(size, minimum) / 2**40 * price, price)

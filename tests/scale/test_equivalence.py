@@ -1,0 +1,204 @@
+"""The differential suite: every compiled analysis gives the pandas path's result on the same files.
+
+Same rows, same order, same dtypes; floats within 1e-9 (flownb.scale._testing.assert_same_result).
+Data: the conformance corpus, every VPC-twin scenario, hypothesis-generated records (NODATA, SKIPDATA,
+IPv6, missing values and fields, ties).
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import flownb
+from flownb.scale._testing import assert_same_result
+from tests.conftest import CONFORMANCE, conformance_manifest
+from tests.scale.conftest import both
+
+TOP_CASES = [
+    dict(by="srcaddr", metric="bytes"),
+    dict(by=["dstaddr", "dstport"], metric="flows", n=5),
+    dict(by="dstport", metric="packets", n=None),
+    dict(by="srcaddr", metric="bps", n=3),
+    dict(by="interface_id", metric="pps"),
+    dict(by=["action", "protocol"], metric="bpp", n=None),
+    dict(by="srcaddr/24", metric="bytes", n=None),
+    dict(by="dstaddr/16/48", metric="flows", n=4),
+]
+SERIES_CASES = [
+    dict(freq="1min", metric="bytes"),
+    dict(freq="5min", metric="flows", by="dstport"),
+    dict(freq="30s", metric="bps", by="action"),
+    dict(freq="1h", metric="pps", by="srcaddr/24"),
+    dict(freq="10min", metric="packets", by="interface_id"),
+]
+
+
+def _same_or_same_error(fn, df, ds, kw):
+    try:
+        expected = fn(df, **kw)
+    except (ValueError, KeyError) as exc:
+        with pytest.raises(type(exc)) as info:
+            fn(ds, **kw)
+        assert str(info.value) == str(exc)
+        return
+    assert_same_result(expected, fn(ds, **kw))
+
+
+def _check_all(df, ds) -> None:
+    for kw in TOP_CASES:
+        _same_or_same_error(flownb.top, df, ds, kw)
+    for kw in SERIES_CASES:
+        _same_or_same_error(flownb.timeseries, df, ds, kw)
+
+
+ENTRIES = [e for e in conformance_manifest() if e["kind"] in ("text", "parquet")]
+
+
+@pytest.mark.skipif(not ENTRIES, reason="../shared/conformance is absent (as in a user's clone)")
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e["path"] for e in ENTRIES])
+def test_conformance_corpus(entry, tmp_path):
+    df, ds = both(CONFORMANCE / entry["path"], tmp_path / "store", format=entry.get("format"))
+    assert len(ds) == len(df)
+    _check_all(df, ds)
+
+
+@functools.cache
+def _scenario_files(name: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix=f"flownb-{name}-"))
+    flownb.simulate(name, seed=3, duration="20min").write(str(folder), layout="s3")
+    return folder
+
+
+SCENARIOS = list(flownb.scenarios()["name"])
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_twin_scenarios(name, tmp_path):
+    df, ds = both(_scenario_files(name), tmp_path / "store")
+    assert len(ds) == len(df) > 0
+    _check_all(df, ds)
+
+
+def test_the_store_gives_back_the_records_of_read_flow_logs(tmp_path):
+    df, ds = both(_scenario_files("nat_gateway"), tmp_path / "store")
+    back = ds.to_pandas()
+    assert list(back.columns) == list(df.columns)
+    assert {c: str(t) for c, t in back.dtypes.items()} == {c: str(t) for c, t in df.dtypes.items()}
+    key = list(df.columns)
+    a = df.astype({c: object for c in df.columns if str(df[c].dtype) == "category"})
+    b = back.astype({c: object for c in back.columns if str(back[c].dtype) == "category"})
+    a = a.sort_values(key).reset_index(drop=True)
+    b = b.sort_values(key).reset_index(drop=True)
+    assert a.equals(b)
+
+
+FILTERS = [
+    dict(actions=("REJECT",)),
+    dict(protocols=("tcp",), ports=(22, 443)),
+    dict(src="10.0.0.0/16", dst="10.0.0.0/8"),
+    dict(interfaces=("eni-02729774dc5fe9664", "eni-02e2c317bfd1b4fb6")),
+    dict(start="2025-06-02T00:05Z", end="2025-06-02T00:12Z", actions=("ACCEPT",)),
+]
+
+
+@pytest.mark.parametrize("kw", FILTERS, ids=[",".join(k) for k in FILTERS])
+def test_filters_keep_what_apply_filters_keeps(kw, tmp_path):
+    from flownb.widgets import FilterState, apply_filters
+
+    df, ds = both(_scenario_files("port_scan"), tmp_path / "store")
+    state = FilterState(**kw)
+    expected = apply_filters(df, state)
+    got = ds.filter(state)
+    assert len(got) == len(expected) > 0
+
+    def rows(frame):
+        return sorted(map(str, zip(frame["interface_id"], frame["srcaddr"], frame["start"], strict=True)))
+
+    assert rows(got.to_pandas()) == rows(expected)
+    assert_same_result(flownb.top(expected, by="dstport"), flownb.top(got, by="dstport"))
+
+
+def test_ipv6_networks_filter_as_apply_filters_does(tmp_path):
+    from flownb.widgets import FilterState, apply_filters
+
+    df, ds = both(CONFORMANCE / "aws-docs" / "ipv6.log", tmp_path / "store")
+    for net in ("2001:db8:1234:a100::/56", "2001:db8::/32", "2001:db9::/32"):
+        state = FilterState(src=net)
+        assert len(ds.filter(state)) == len(apply_filters(df, state))
+
+
+# ---------------------------------------------------------------------------------------- hypothesis
+
+FIELDS = [
+    "version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol",
+    "packets", "bytes", "start", "end", "action", "log-status", "tcp-flags", "flow-direction",
+]  # fmt: skip
+ADDRS = [
+    "10.0.1.5",
+    "10.0.1.9",
+    "10.0.2.7",
+    "172.31.0.1",
+    "52.94.1.1",
+    "2600:1f18::1",
+    "2600:1f18::2",
+    "fe80::1",
+    "-",
+]
+
+
+@st.composite
+def records(draw):
+    fields = draw(
+        st.lists(st.sampled_from(FIELDS), min_size=3, max_size=len(FIELDS), unique=True).map(
+            lambda fs: [f for f in FIELDS if f in fs]
+        )
+    )
+    n = draw(st.integers(1, 25))
+    t0 = 1_714_560_000 + draw(st.integers(0, 3600))
+    lines = []
+    for _ in range(n):
+        status = draw(st.sampled_from(["OK", "OK", "OK", "NODATA", "SKIPDATA"]))
+        start = t0 + draw(st.integers(0, 900))
+        values = {
+            "version": "2",
+            "account-id": draw(st.sampled_from(["123456789012", "210987654321", "-"])),
+            "interface-id": draw(st.sampled_from(["eni-0a", "eni-0b", "eni-0c", "-"])),
+            "srcaddr": draw(st.sampled_from(ADDRS)),
+            "dstaddr": draw(st.sampled_from(ADDRS)),
+            "srcport": str(draw(st.sampled_from([22, 443, 3389, 40000, 51515]))),
+            "dstport": draw(st.sampled_from(["22", "443", "3389", "40000", "-"])),
+            "protocol": draw(st.sampled_from(["6", "17", "1", "58"])),
+            "packets": draw(st.sampled_from(["1", "2", "10", "-"])),
+            "bytes": draw(st.sampled_from(["40", "100", "1500", "0", "-"])),
+            "start": str(start),
+            "end": draw(st.sampled_from([str(start), str(start + 59), str(start + 600), "-"])),
+            "action": draw(st.sampled_from(["ACCEPT", "REJECT", "-"])),
+            "log-status": status,
+            "tcp-flags": draw(st.sampled_from(["2", "18", "19", "-"])),
+            "flow-direction": draw(st.sampled_from(["ingress", "egress", "-"])),
+        }
+        if status != "OK":  # NODATA and SKIPDATA records carry no addresses, ports or counters
+            for f in ("srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes", "action"):
+                values[f] = "-"
+        lines.append(" ".join(values[f] for f in fields))
+    return " ".join(fields) + "\n" + "\n".join(lines) + "\n"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=records())
+def test_hypothesis_records(text, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("h")
+    (folder / "a.log").write_text(text)
+    df, ds = both(folder / "a.log", folder / "store")
+    _check_all(df, ds)
+
+
+def test_the_analyses_not_compiled_yet_say_so():
+    with pytest.raises(TypeError, match="does not run on a FlowDataset yet"):
+        flownb._dispatch._twin("conversations", "run")
