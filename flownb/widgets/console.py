@@ -26,7 +26,9 @@ def sample_options() -> list[tuple[str, str]]:
     >>> sample_options()[0]
     ('AWS sample · Find the top 15 packet transfers across hosts', 'Find the top 15 packet transfers across hosts')
     """
-    return [(f"{_GROUP_LABEL[q.group]} · {q.title}", q.title) for q in AWS_SAMPLE_QUERIES + FLOWNB_SAMPLE_QUERIES]
+    return [
+        (f"{_GROUP_LABEL[q.group]} · {q.title}", q.title) for q in AWS_SAMPLE_QUERIES + FLOWNB_SAMPLE_QUERIES
+    ]
 
 
 def run_query(df: pd.DataFrame, text: str) -> pd.DataFrame:

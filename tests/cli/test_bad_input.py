@@ -89,7 +89,9 @@ def test_control_characters_from_a_file_are_escaped(tmp_path, capsys):
 
 def test_comma_separated_bad_lines_name_the_cause(tmp_path, capsys):
     src = tmp_path / "flows.csv"
-    src.write_text("version,account-id,interface-id,srcaddr\n2,123456789010,eni-1,10.0.0.1\n2,1,eni-2,10.0.0.2\n")
+    src.write_text(
+        "version,account-id,interface-id,srcaddr\n2,123456789010,eni-1,10.0.0.1\n2,1,eni-2,10.0.0.2\n"
+    )
     assert main(["read", str(src)]) == 0
     captured = capsys.readouterr()
     cause = "fields are separated by ','; flow logs are space-separated"
@@ -99,9 +101,14 @@ def test_comma_separated_bad_lines_name_the_cause(tmp_path, capsys):
 
 def test_tab_separated_bad_lines_name_the_cause(tmp_path, capsys):
     src = tmp_path / "flows.tsv"  # a spreadsheet export: missing values left empty, not '-'
-    src.write_text("version\taccount-id\tinterface-id\tsrcaddr\n2\t123456789010\t\t10.0.0.1\n2\t1\t\t10.0.0.2\n")
+    src.write_text(
+        "version\taccount-id\tinterface-id\tsrcaddr\n2\t123456789010\t\t10.0.0.1\n2\t1\t\t10.0.0.2\n"
+    )
     assert main(["read", str(src)]) == 0
-    assert "bad lines: 2 (fields are separated by tabs; flow logs are space-separated)" in capsys.readouterr().out
+    assert (
+        "bad lines: 2 (fields are separated by tabs; flow logs are space-separated)"
+        in capsys.readouterr().out
+    )
 
 
 def test_a_directory_skips_what_is_not_a_flow_log_in_one_line(tmp_path, capsys):

@@ -82,7 +82,9 @@ def test_unnest_page_third_example_aggregates():
 
 def test_unnest_treats_a_scalar_as_a_list_of_one_and_keeps_records_without_the_field():
     df = events([{"v": [1, 2, 3]}, {"v": "one"}, {"w": 1}, {"v": []}])
-    out = run(df, "fields jsonParse(@message) as j | sort @timestamp asc | unnest j.v into item | display item")
+    out = run(
+        df, "fields jsonParse(@message) as j | sort @timestamp asc | unnest j.v into item | display item"
+    )
     items = out["item"].astype(object).where(out["item"].notna(), None).tolist()
     assert items == [1, 2, 3, "one", None]
     assert len(out) == 5  # 3 + 1 (the string) + 1 (no field, kept) + 0 (empty list)
