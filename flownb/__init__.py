@@ -47,6 +47,7 @@ _LAZY: dict[str, str] = {
     "service_view": "flownb.analysis.traffic:service_view",
     "diagnose": "flownb.analysis.connectivity:diagnose",
     "Diagnosis": "flownb.analysis.connectivity:Diagnosis",
+    "connectivity_report": "flownb.analysis.connectivity:connectivity_report",
     "one_way_flows": "flownb.analysis.connectivity:one_way_flows",
     "rejections": "flownb.analysis.connectivity:rejections",
     "coverage": "flownb.analysis.connectivity:coverage",

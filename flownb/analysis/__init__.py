@@ -24,6 +24,7 @@ _LAZY: dict[str, str] = {
     "service_view": "traffic",
     "diagnose": "connectivity",
     "Diagnosis": "connectivity",
+    "connectivity_report": "connectivity",
     "VERDICTS": "connectivity",
     "one_way_flows": "_rejections",
     "rejections": "_rejections",

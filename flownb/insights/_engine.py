@@ -619,21 +619,47 @@ def _lookup(state: _State, cmd: A.Lookup, nxt) -> None:
             )
     records = state.records
     n = len(records)
-    left = pd.DataFrame(
-        {f"k{i}": full_text(to_series(records.get(field), n).reset_index(drop=True)).astype(object)
-         for i, (_, field) in enumerate(cmd.keys)}
-    )  # fmt: skip
-    right_keys = [f"k{i}" for i in range(len(cmd.keys))]
-    right = table[[lf for lf, _ in cmd.keys] + list(cmd.outputs)].copy()
-    right.columns = right_keys + [f"o{j}" for j in range(len(cmd.outputs))]
-    right = right.dropna(subset=right_keys).drop_duplicates(subset=right_keys, keep="first")
-    for k in right_keys:
-        right[k] = right[k].astype(str)
-    left = left.where(left.notna(), None)
-    joined = left.merge(right, how="left", on=right_keys, sort=False)
+    keys = [to_series(records.get(field), n).reset_index(drop=True) for _, field in cmd.keys]
+    if len(keys) == 1:  # the usual case: once per distinct value of the one key field
+        codes, uniques = distinct(keys[0])
+        texts = full_text(uniques.reset_index(drop=True)).astype(object)
+        table_keys = right_table(table, cmd)
+        for j, out in enumerate(cmd.outputs):
+            lut = {k[0]: v[j] for k, v in table_keys.items()}
+            hits = [
+                lut.get(t) if isinstance(t, str) else None for t in texts.tolist()
+            ]  # once per distinct value
+            mapped = pd.Series([None if v is None or pd.isna(v) else str(v) for v in hits], dtype=object)
+            # few distinct outputs: a categorical, so take() and a later stats ... by stay cheap
+            per_value = pd.Series(
+                pd.Categorical(mapped, categories=pd.Index(pd.unique(mapped.dropna()), dtype="str"))
+            )
+            _assign(state, out, take(per_value, codes))
+            _show(state, out)
+        return
+    groups = group(keys, n)  # once per distinct key combination, then back to every record
+    firsts = [full_text(k.take(groups.first)).astype(object) for k in keys]
+    firsts = [f.where(f.notna(), None).tolist() for f in firsts]
+    index = right_table(table, cmd)
+    found = []
+    for g in range(groups.n):  # once per distinct key, not per record
+        key = tuple(f[g] for f in firsts)
+        found.append(None if None in key else index.get(key))
     for j, out in enumerate(cmd.outputs):
-        _assign(state, out, pd.Series(pd.array(joined[f"o{j}"].to_numpy(dtype=object), dtype="str")))
+        per_group = pd.Series(pd.array([None if r is None else r[j] for r in found], dtype="str"))
+        _assign(state, out, take(per_group, groups.ids))
         _show(state, out)
+
+
+def right_table(table: pd.DataFrame, cmd: A.Lookup) -> dict[tuple, tuple]:
+    """The lookup table as {key values (text): output values}, the first row of each key winning."""
+    key_cols = [lf for lf, _ in cmd.keys]
+    right = table[key_cols + list(cmd.outputs)].dropna(subset=key_cols)
+    right = right.drop_duplicates(subset=key_cols, keep="first")
+    return {
+        tuple(str(v) for v in row[: len(key_cols)]): row[len(key_cols) :]
+        for row in right.itertuples(index=False, name=None)
+    }
 
 
 def _table(state: _State, name: str) -> pd.DataFrame:

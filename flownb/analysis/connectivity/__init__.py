@@ -54,6 +54,7 @@ from .._rejections import one_way_flows, rejections
 from ._diagnosis import Diagnosis
 from ._gateways import LEG_TIME_S, join_legs
 from ._records import compact, evidence, place, select, timestamp
+from ._report import connectivity_report
 from ._timeline import infer_interval, timeline, timeline_sentence
 from ._verdicts import (
     ANNOTATIONS,
@@ -68,7 +69,16 @@ from ._verdicts import (
     pair_cells,
 )
 
-__all__ = ["ANNOTATIONS", "VERDICTS", "Diagnosis", "coverage", "diagnose", "one_way_flows", "rejections"]
+__all__ = [
+    "ANNOTATIONS",
+    "VERDICTS",
+    "Diagnosis",
+    "connectivity_report",
+    "coverage",
+    "diagnose",
+    "one_way_flows",
+    "rejections",
+]
 
 _ICMP = (1, 58)
 

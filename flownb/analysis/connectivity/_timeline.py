@@ -19,7 +19,7 @@ from .._frame import seconds
 from ._records import Pair, when
 from ._verdicts import Facts, Options, _base, codes_of, evaluate, notes, pair_cells
 
-__all__ = ["TIMELINE_COLUMNS", "Segment", "infer_interval", "timeline", "timeline_sentence"]
+__all__ = ["TIMELINE_COLUMNS", "Segment", "infer_interval", "timeline", "timeline_sentence", "windows_of"]
 
 #: Columns of ``Diagnosis.timeline``.
 TIMELINE_COLUMNS = ["start", "end", "verdict", "windows", "records", "accepted", "rejected"]
@@ -49,6 +49,33 @@ def infer_interval(df: pd.DataFrame) -> int:
     return 600 if ok.any() and int((en[ok] - st[ok]).max()) > 60 else 60
 
 
+def windows_of(conv: np.ndarray, start: np.ndarray, interval: int) -> np.ndarray:
+    """The window of each record: that of the connection's first record when the connection started
+    at most one window earlier, else its own.
+
+    A connection whose packets straddle a window edge is logged in two records (one per
+    aggregation interval, and each ENI's intervals start at their own moment): its request
+    and the REJECT of its answer can fall on either side. Counting a connection's records in
+    the window it started in keeps the proof together; a long-lived connection still moves on
+    with time. ``conv`` identifies the connection (its 5-tuple), ``start`` is in epoch seconds.
+    A run of records of one connection is one connection while each starts within an
+    interval of the previous one (ports are reused over a day).
+    """
+    own = start // interval
+    if not len(start):
+        return own
+    order = np.lexsort((start, conv))
+    c, t = conv[order], start[order]
+    new = np.r_[True, (c[1:] != c[:-1]) | (t[1:] - t[:-1] > interval)]
+    run = np.cumsum(new) - 1
+    first = (t[new] // interval)[run]
+    mine = own[order]
+    win = np.where(mine - first <= 1, first, mine)
+    out = np.empty_like(own)
+    out[order] = win
+    return out
+
+
 def _scope(n: int, idx: np.ndarray) -> np.ndarray:
     out = np.zeros(n, dtype=bool)
     out[idx] = True
@@ -66,7 +93,10 @@ def timeline(p: Pair, options: Options, interval: int) -> tuple[pd.DataFrame, li
     rows, st = rows[ok], st[ok]
     if not len(rows):
         return empty, []
-    keys, inv = np.unique(st // interval, return_inverse=True)
+    # a connection of the pair: its client port (the request's source port, the response's
+    # destination port) and protocol
+    conn = np.where(p.req[rows], p.sp[rows], p.dp[rows]).astype(np.int64) * 256 + p.proto_arr[rows]
+    keys, inv = np.unique(windows_of(conn, st, interval), return_inverse=True)
     cell = np.full(p.n, -1, dtype=np.int64)
     cell[rows] = inv
     lo = (keys * interval).astype(np.float64)
@@ -97,7 +127,7 @@ def timeline(p: Pair, options: Options, interval: int) -> tuple[pd.DataFrame, li
         row["records"] += int(n_rec[i])
         row["accepted"] += int(n_acc[i])
         row["rejected"] += int(n_rej[i])
-    win = keys[inv]
+    win = keys[inv]  # the window each record is counted in
     for seg, row in zip(segments, table, strict=True):
         row["start"] = pd.Timestamp(seg.first * interval, unit="s", tz="UTC")
         row["end"] = pd.Timestamp((seg.last + 1) * interval, unit="s", tz="UTC")

@@ -860,6 +860,9 @@ class Verdict:
     failing: bool = True
     #: fills the details its explanation names (ENIs, ...) from the records of one cell
     note: Callable[[Facts], None] | None = None
+    #: the fix in one line, for the connectivity report: ``{client}``, ``{server}``, ``{service}``,
+    #: ``{proto}`` and ``{ephemeral}`` are filled in
+    fix: str = ""
 
 
 #: Every verdict, in priority order (most decisive first).
@@ -871,38 +874,55 @@ TABLE: tuple[Verdict, ...] = (
         _x_bpa,
         _n_bpa,
         note=_note_bpa,
+        fix="Add a VPC Block Public Access exclusion for the subnet or VPC of {server}, if this traffic is intended",
     ),
     Verdict(
         "NACL_OUTBOUND_BLOCKS_RETURN",
         "the destination's network ACL drops the response on its way out",
-        _rule_rejected(request=False, egress=True),
+        _rule_rejected(
+            request=False,
+            egress=True,
+        ),
         _x_nacl_out,
         _n_nacl("outbound"),
         note=_note_rejected("nacl_out", request=False, egress=True),
+        fix="Allow outbound {proto}{ephemeral} to {client} in the network ACL of {server}'s subnet",
     ),
     Verdict(
         "NACL_INBOUND_BLOCKS_RETURN",
         "the source's network ACL drops the response on its way in",
-        _rule_rejected(request=False, egress=False),
+        _rule_rejected(
+            request=False,
+            egress=False,
+        ),
         _x_nacl_in,
         _n_nacl("inbound"),
         note=_note_rejected("nacl_in", request=False, egress=False),
+        fix="Allow inbound {proto}{ephemeral} from {server} in the network ACL of {client}'s subnet",
     ),
     Verdict(
         "OUTBOUND_BLOCKED_SG_OR_NACL",
         "the request is rejected leaving the source (security group or network ACL)",
-        _rule_rejected(request=True, egress=True),
+        _rule_rejected(
+            request=True,
+            egress=True,
+        ),
         _x_out_blocked,
         _n_blocked("out_blocked"),
         note=_note_rejected("out_blocked", request=True, egress=True),
+        fix="Allow {service} to {server} outbound in the security group of {client} and its subnet's network ACL",
     ),
     Verdict(
         "INBOUND_BLOCKED_SG_OR_NACL",
         "the request is rejected arriving at the destination (security group or network ACL)",
-        _rule_rejected(request=True, egress=False),
+        _rule_rejected(
+            request=True,
+            egress=False,
+        ),
         _x_in_blocked,
         _n_blocked("in_blocked"),
         note=_note_rejected("in_blocked", request=True, egress=False),
+        fix="Allow {service} from {client} inbound in the security group of {server} and its subnet's network ACL",
     ),
     Verdict(
         "CONNECTION_REFUSED",
@@ -910,22 +930,29 @@ TABLE: tuple[Verdict, ...] = (
         _rule_refused,
         _x_refused,
         _n_refused,
+        fix="Start (or fix the listening address of) the service on {server} {service}: nothing listens there",
     ),
     Verdict(
         "ASYMMETRIC_PATH",
         "the response comes back on a different path than the request left on",
         _rule_asymmetric,
         _x_asym,
-        _n_path(lambda c: [_ROUTES]),
+        _n_path(
+            lambda c: [_ROUTES],
+        ),
         note=_note_asymmetric,
+        fix="Make the routes between {client} and {server} symmetric (the route tables of both subnets)",
     ),
     Verdict(
         "NOT_DELIVERED",
         "the request left the source but never reached the destination's interface",
         _rule_not_delivered,
         _x_not_delivered,
-        _n_path(lambda c: [_ROUTES]),
+        _n_path(
+            lambda c: [_ROUTES],
+        ),
         note=_note_not_delivered,
+        fix="Fix the route from {client}'s subnet to {server} (a missing or blackhole route, a wrong target)",
     ),
     Verdict(
         "NO_RESPONSE",
@@ -935,9 +962,10 @@ TABLE: tuple[Verdict, ...] = (
         _n_path(
             lambda c: [
                 f"On {c.p.b}: check that the service runs and that no host firewall drops {c.service}."
-            ]
+            ],
         ),
         note=_note_no_response,
+        fix="Check that the service on {server} {service} runs and that no host firewall drops it",
     ),
     Verdict(
         "UNEXPECTED_EGRESS_PATH",
@@ -946,6 +974,7 @@ TABLE: tuple[Verdict, ...] = (
         _x_unexpected_egress,
         _n_egress,
         note=_note_unexpected_egress,
+        fix="Route {server} through the VPC, a peering, a transit gateway or a VPN, not the internet gateway",
     ),
     Verdict(
         "REACHABLE",
