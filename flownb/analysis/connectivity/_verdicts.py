@@ -465,10 +465,15 @@ def pair_cells(
 
 def _counts_overlapping(st: np.ndarray, en: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Per window [lo, hi]: how many records [st, en] overlap it (a NaN bound is unbounded)."""
-    st_sorted, en_sorted = np.sort(st), np.sort(en)
+    st_sorted = st if _is_sorted(st) else np.sort(st)
+    en_sorted = en if _is_sorted(en) else np.sort(en)
     lo, hi = np.where(np.isnan(lo), -np.inf, lo), np.where(np.isnan(hi), np.inf, hi)
     # records starting by hi, minus those that ended before lo (those started before hi too)
     return np.searchsorted(st_sorted, hi, side="right") - np.searchsorted(en_sorted, lo, side="left")
+
+
+def _is_sorted(a: np.ndarray) -> bool:
+    return len(a) < 2 or bool((a[1:] >= a[:-1]).all())
 
 
 def _logging_cells(p: Pair, enis: list[str], lo: np.ndarray, hi: np.ndarray, slack: float) -> np.ndarray:
