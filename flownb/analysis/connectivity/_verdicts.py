@@ -288,7 +288,13 @@ def _rule_asymmetric(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _rule_not_delivered(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
-    """Requests that left, never arrived on the destination's ENI while that ENI was logging then."""
+    """Requests that left, never arrived on the destination's ENI while that ENI was logging then.
+
+    This rests on the source's interface logging the request it sent. AWS documents that a packet
+    the route table cannot deliver never reaches the destination's interface (so the destination logs
+    nothing), not whether the source's interface writes an egress record for it; when it does not,
+    nothing is seen at all and the verdict is NO_TRAFFIC_SEEN (notebook 04, "What flow logs cannot tell").
+    """
     cand = _unanswered(c) & ~c.any(c.req & ~c.egress)
     if c.eni is None or c.dst_logging is None or not cand.any():
         return np.zeros(c.n, dtype=bool)
