@@ -53,7 +53,32 @@ CASES = [
         'filter isIpv4InSubnet(srcAddr, "10.0.0.0/8") | stats count(*) by dstPort',
         f"SELECT dstport, count(*) AS n FROM df WHERE {_IPV4_IN_10_8} GROUP BY dstport",
     ),
+    (
+        "long flows (endTime - startTime)",
+        "filter endTime - startTime >= 30 | stats count(*) as n by dstPort",
+        'SELECT dstport, count(*) AS n FROM df WHERE epoch("end") - epoch(start) >= 30 GROUP BY dstport',
+    ),
+    (
+        "new ports (diff)",
+        'filter ispresent(dstPort) | stats count(*) as n by dstPort | diff | filter @diff = "new" | display dstPort, n',
+        "WITH b AS (SELECT min(start) AS lo, max(start) AS hi FROM df), m AS (SELECT lo + (hi - lo) / 2 AS mid, hi FROM b) "
+        "SELECT c.dstport, c.n FROM (SELECT dstport, count(*) AS n FROM df, m WHERE dstport IS NOT NULL "
+        "AND start >= mid AND start <= hi GROUP BY dstport) c LEFT JOIN (SELECT dstport, count(*) AS n FROM df, m "
+        "WHERE dstport IS NOT NULL AND start < mid AND start >= mid - (hi - mid) GROUP BY dstport) p "
+        "USING (dstport) WHERE p.n IS NULL",
+    ),
+    (
+        "port names (lookup)",
+        "lookup ports port as dstPort OUTPUT service | stats count(*) as n by service",
+        "SELECT p.service, count(*) AS n FROM df LEFT JOIN ports p ON CAST(df.dstport AS VARCHAR) = p.port "
+        "GROUP BY p.service",
+    ),
 ]
+
+#: The lookup table of the "port names" case (a DataFrame for flownb, the same rows registered in DuckDB).
+PORTS = pd.DataFrame(
+    {"port": ["22", "80", "443", "3389", "5432"], "service": ["ssh", "http", "https", "rdp", "pg"]}
+)
 
 
 def _same(ours: pd.DataFrame, theirs: pd.DataFrame) -> bool:
@@ -73,7 +98,8 @@ def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
             s = s.dt.tz_convert("UTC").dt.as_unit("s").astype("int64")
         if pd.api.types.is_numeric_dtype(s.dtype):
             s = s.astype("float64")
-        out[i] = s.astype(str)
+        s = s.astype(object)
+        out[i] = s.where(s.notna(), None).astype(str)
     return out
 
 
@@ -88,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     df = flownb.read_flow_logs(str(log))
     con = duckdb.connect()
     con.register("df", df)
+    con.register("ports", PORTS)
     print(
         f"{len(df):,} records, duckdb {duckdb.__version__}, pandas {pd.__version__}, best of {args.repeat}\n"
     )
@@ -95,10 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for name, insights, sql in CASES:
-            ours = query(df, insights)
+            ours = query(df, insights, tables={"ports": PORTS})
             theirs = con.execute(sql).df()
             agree = _same(ours, theirs)
-            t_ours = best_of(args.repeat, lambda q=insights: query(df, q), warmup=True)
+            t_ours = best_of(
+                args.repeat, lambda q=insights: query(df, q, tables={"ports": PORTS}), warmup=True
+            )
             t_duck = best_of(args.repeat, lambda s=sql: con.execute(s).df(), warmup=True)
             rows.append((name, t_ours * 1000, t_duck * 1000, t_ours / t_duck, agree))
     width = max(len(r[0]) for r in rows)

@@ -24,7 +24,7 @@ scope of its IPv4 address. Everything but *public* stays off the internet
 (:func:`is_internet`).
 
 Work is per distinct value (a few thousand addresses over millions of records):
-IPv4 texts are parsed with ``socket.inet_pton`` and compared as integers; IPv6
+IPv4 texts are parsed vectorised (pyarrow) and compared as integers; IPv6
 ones go through ``ipaddress``.
 
 Examples
@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import socket
 from collections.abc import Sequence
 
 import numpy as np
@@ -86,15 +85,41 @@ _V6 = [
 ]
 
 
+#: A dotted-quad IPv4 text as ``inet_pton`` accepts it: four numbers 0-255, no leading zeros.
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_QUAD = rf"^{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}$"
+
+
 def ipv4_ints(values: Sequence[object]) -> np.ndarray:
-    """IPv4 texts as integers (int64), -1 where a value is not an IPv4 address."""
-    out = np.full(len(values), -1, dtype=np.int64)
-    pton, af = socket.inet_pton, socket.AF_INET
-    for i, v in enumerate(values):
-        try:  # noqa: SIM105 - contextlib.suppress costs a context manager per distinct address
-            out[i] = int.from_bytes(pton(af, v), "big")  # type: ignore[arg-type]
-        except (OSError, TypeError, ValueError):
-            pass
+    """IPv4 texts as integers (int64), -1 where a value is not an IPv4 address.
+
+    Vectorised with pyarrow (a regular expression, a split and a cast): random
+    traffic has millions of distinct addresses, and one Python call each takes
+    seconds.
+
+    Examples
+    --------
+    >>> ipv4_ints(["10.0.0.1", "256.1.1.1", "01.2.3.4", None, "fd00::1"]).tolist()
+    [167772161, -1, -1, -1, -1]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(values)
+    out = np.full(n, -1, dtype=np.int64)
+    if n == 0:
+        return out
+    objs = np.asarray(values, dtype=object)
+    try:
+        arr = pa.array(objs, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # values that are not texts are not addresses
+        arr = pa.array(np.where([isinstance(v, str) for v in objs], objs, None), type=pa.string())
+    ok = pc.fill_null(pc.match_substring_regex(arr, _DOTTED_QUAD), False)
+    good = np.asarray(ok.to_numpy(zero_copy_only=False), dtype=bool)
+    if good.any():
+        octets = pc.cast(pc.list_flatten(pc.split_pattern(arr.filter(ok), ".")), pa.int64())
+        o = octets.to_numpy().reshape(-1, 4)
+        out[good] = ((o[:, 0] * 256 + o[:, 1]) * 256 + o[:, 2]) * 256 + o[:, 3]
     return out
 
 

@@ -14,7 +14,9 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["bin_text", "human_bytes", "human_count", "span_text"]
+from typing import Literal
+
+__all__ = ["bin_text", "human_bytes", "human_count", "span_text", "vega_expr"]
 
 
 def human_bytes(n: float) -> str:
@@ -57,3 +59,26 @@ def span_text(seconds: float) -> str:
     if secs >= 60:
         return f"{secs // 60} min"
     return f"{secs} s"
+
+
+def vega_expr(value: str, kind: Literal["bytes", "count"], *, trim: bool = False) -> str:
+    """A Vega expression writing ``value`` as :func:`human_bytes` or :func:`human_count` do.
+
+    For chart axes (``labelExpr`` with ``datum.value``) and tooltips (a calculated field), so the
+    browser shows the same units as the text reports. ``trim`` drops a trailing ``.0`` ('200 MB'),
+    for axis ticks.
+
+    Examples
+    --------
+    >>> vega_expr("datum.value", "count")
+    "abs(datum.value) >= 1e9 ? format(datum.value / 1e9, '.1f') + ' G' : abs(datum.value) >= 1e6 ? format(datum.value / 1e6, '.1f') + ' M' : abs(datum.value) >= 1e3 ? format(datum.value / 1e3, '.1f') + ' k' : format(datum.value, ',.0f')"
+    """
+    digits = ".1~f" if trim else ".1f"
+    if kind == "bytes":
+        ladder = [("PB", 15), ("TB", 12), ("GB", 9), ("MB", 6), ("kB", 3)]
+        last = f"format({value}, '.0f') + ' B'"
+    else:
+        ladder = [("G", 9), ("M", 6), ("k", 3)]
+        last = f"format({value}, ',.0f')"
+    steps = [f"abs({value}) >= 1e{e} ? format({value} / 1e{e}, '{digits}') + ' {u}' : " for u, e in ladder]
+    return "".join(steps) + last

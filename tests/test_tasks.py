@@ -106,3 +106,12 @@ def test_browser_tests_run_after_the_others_on_their_own(tasks):
     ]
     assert tasks.worst([0, 1]) == 1 and tasks.worst([5, 0]) == 0 and tasks.worst([0, 5]) == 0
     assert tasks.worst([5, 5]) == 5 and tasks.worst([2, 1]) == 2
+
+
+def test_lab_installs_the_notebooks_extra_then_runs_flownb_lab(tasks, monkeypatch):
+    called = []
+    monkeypatch.setattr(tasks.subprocess, "call", lambda cmd, **kw: called.append(cmd) or 0)
+    tasks.VENV.mkdir()
+    assert tasks.lab(["--no-browser"]) == 0
+    assert tasks.calls[-1][-2:] == ["-e", f"{ROOT}[notebooks]"]
+    assert called == [[str(sys.executable), "-m", "flownb", "lab", "--no-browser"]]

@@ -79,6 +79,30 @@ def _lines(stream, out: queue.Queue) -> None:
         out.put(line)
 
 
+def serve_until(cmd: list[str], cwd: Path, env: dict, path: str, timeout: float = 240):
+    """Start ``flownb lab`` and wait for the address it prints (``path`` a regex of its path part).
+
+    Returns the process (still running: terminate it), the lines seen and the address (None if none came).
+    """
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )  # fmt: skip
+    out: queue.Queue = queue.Queue()
+    threading.Thread(target=_lines, args=(proc.stdout, out), daemon=True).start()
+    seen: list[str] = []
+    pattern = re.compile(rf"(http://127\.0\.0\.1:\d+{path}\?token=\w+)")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            seen.append(out.get(timeout=1))
+        except queue.Empty:
+            continue
+        found = pattern.search(seen[-1])
+        if found:
+            return proc, seen, found.group(1)
+    return proc, seen, None
+
+
 def test_flownb_lab_from_an_installed_wheel_serves_the_start_notebook(wheel, tmp_path):
     py = _fresh_venv(tmp_path / "venv")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "JUPYTER_TOKEN")}  # no checkout
@@ -100,24 +124,10 @@ def test_flownb_lab_from_an_installed_wheel_serves_the_start_notebook(wheel, tmp
     )  # fmt: skip
     assert installed.stdout.startswith(str(tmp_path / "venv")), installed.stderr
 
-    flownb = py.parent / "flownb"
-    proc = subprocess.Popen(
-        [str(flownb), "lab", "--no-browser"], cwd=tmp_path, env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    out: queue.Queue = queue.Queue()
-    threading.Thread(target=_lines, args=(proc.stdout, out), daemon=True).start()
-    seen: list[str] = []
-    url = None
+    proc, seen, url = serve_until(
+        [str(py.parent / "flownb"), "lab", "--no-browser"], tmp_path, env, r"/lab/tree/00_start_here\.ipynb"
+    )
     try:
-        deadline = time.monotonic() + 240
-        while url is None and time.monotonic() < deadline and proc.poll() is None:
-            try:
-                seen.append(out.get(timeout=1))
-            except queue.Empty:
-                continue
-            found = re.search(r"(http://127\.0\.0\.1:\d+/lab/tree/00_start_here\.ipynb\?token=\w+)", seen[-1])
-            url = found.group(1) if found else None
         assert url, "".join(seen)
         folder = tmp_path / "flownb-notebooks"
         assert f"notebook(s) copied to {folder}" in "".join(seen)

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from .._cache import epoch_seconds as seconds
 from .._columns import require_columns, require_frame, unknown_column
 from ._addresses import codes_and_values, prefix_of
 
@@ -58,17 +59,6 @@ def counter_weights(col: pd.Series | None, n: int) -> np.ndarray:
     return col.to_numpy(dtype=np.float64, na_value=0.0)
 
 
-def seconds(col: pd.Series) -> np.ndarray:
-    """A timestamp column as int64 epoch seconds (a view when it is already in seconds),
-    missing as the smallest int64."""
-    values = col.array
-    if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(col.dtype):
-        if getattr(values, "unit", None) != "s":
-            values = values.as_unit("s")
-        return np.asarray(values.asi8)
-    raise TypeError(f"column '{col.name}' must hold timestamps, got {col.dtype}")
-
-
 def utc_seconds(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """Epoch seconds as a ``datetime64[s, UTC]`` array (the smallest int64 is NaT), without parsing."""
     return pd.array(np.asarray(values, dtype=np.int64).view("M8[s]")).tz_localize("UTC")
@@ -104,6 +94,23 @@ def value_ranks(col: pd.Series) -> np.ndarray:
         cats = np.asarray(col.cat.categories, dtype=object)
         table = np.append(np.unique(cats, return_inverse=True)[1], len(cats)) if len(cats) else np.zeros(1)
         return np.asarray(table, dtype=np.int64)[col.cat.codes.to_numpy()]
+    if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+        # texts: pyarrow's sort (UTF-8 byte order is code point order, as Python compares), because
+        # numpy's argsort of millions of distinct Python strings (addresses) takes seconds
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            arr = pa.array(np.asarray(col, dtype=object), type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arr = None  # not all texts: pandas below
+        if arr is not None:
+            valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            ranks = pc.rank(arr.drop_null(), sort_keys="ascending", tiebreaker="dense")
+            dense = np.asarray(ranks.to_numpy(), dtype=np.int64) - 1
+            out = np.full(len(arr), int(dense.max()) + 1 if len(dense) else 0, dtype=np.int64)
+            out[valid] = dense
+            return out
     codes, uniques = pd.factorize(col, sort=True, use_na_sentinel=True)
     return np.where(codes < 0, len(uniques), codes).astype(np.int64)
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .._units import bin_text, human_bytes
+from .._units import bin_text, human_bytes, human_count, vega_expr
 from . import _aggregate as agg
 from ._common import (
     ACTION_COLORS,
@@ -33,6 +33,26 @@ Metric = Literal["flows", "packets", "bytes"]
 _UNITS = {"flows": "records", "packets": "packets", "bytes": "bytes"}
 #: The name of the time brush on :func:`traffic_timeline` (``brush=True``).
 BRUSH = "brush"
+#: The checkbox on :func:`traffic_timeline` that clips a burst so the rest of the day shows.
+CLIP = "clip_burst"
+#: A timeline gets the checkbox when its busiest bin is more than this many times its 95th percentile bin;
+#: clipped, the y axis goes up to twice that percentile. flownb's own choice: on the demo day one
+#: exfiltration burst is 117 times the 95th percentile and flattens every other hour.
+BURST_RATIO = 4
+
+
+def _kind(metric: str) -> str:
+    return "bytes" if metric == "bytes" else "count"
+
+
+def _human_axis(alt: Any, metric: str, title: str, **kw: Any) -> Any:
+    """An axis whose tick labels are in human units (kB, MB, GB; k, M), as the text reports write them."""
+    return alt.Axis(title=title, labelExpr=vega_expr("datum.value", _kind(metric), trim=True), **kw)
+
+
+def _with_human_value(chart: Any, metric: str, field: str = "value") -> Any:
+    """Add ``<field>_text``: the value in human units, computed by the browser for the tooltip."""
+    return chart.transform_calculate(**{f"{field}_text": vega_expr(f"datum.{field}", _kind(metric))})
 
 
 def _color(alt: Any, field: str, by: str | None, present: list[str], legend_title: str) -> Any:
@@ -94,28 +114,41 @@ def traffic_timeline(
     w = data.attrs["freq_seconds"]
     present = list(dict.fromkeys(data["series"]))
     label = by or "series"
-    chart = (
+    totals = data.groupby("time", sort=False)["value"].sum()
+    busiest, usual = float(totals.max()), float(totals.quantile(0.95))
+    burst = usual > 0 and busiest > BURST_RATIO * usual
+    y_scale = (
+        alt.Scale(domainMax=alt.ExprRef(f"{CLIP} ? {2 * usual!r} : {busiest!r}")) if burst else alt.Undefined
+    )
+    chart = _with_human_value(
         vchart(
             alt,
             data,
             title=title(alt, f"Traffic over time ({what})", f"per {bin_text(w)} bin, by {label}, UTC"),
-        )
-        .mark_area(interpolate="step-after", opacity=0.85)
+        ),
+        metric,
+    )
+    chart = (
+        chart.mark_area(interpolate="step-after", opacity=0.85, clip=True)
         .encode(
             x=utc_x(alt),
-            y=alt.Y("value:Q", stack="zero", title=f"{what} per bin"),
+            y=alt.Y("value:Q", stack="zero", scale=y_scale, axis=_human_axis(alt, metric, f"{what} per bin")),
             color=_color(alt, "series", by, present, label),
             order=alt.Order("series:N"),
             tooltip=[
                 alt.Tooltip("time_utc:N", title="bin start"),
                 alt.Tooltip("series:N", title=label),
-                alt.Tooltip("value:Q", title=what, format=",.0f"),
+                alt.Tooltip("value_text:N", title=what),
+                alt.Tooltip("value:Q", title=f"{what} (exact)", format=",.0f"),
             ],
         )
         .properties(width=width, height=height)
     )
     if brush:
         chart = chart.add_params(alt.selection_interval(name=BRUSH, encodings=["x"]))
+    if burst:
+        check = alt.binding_checkbox(name="clip the burst (y axis up to twice the 95th percentile bin) ")
+        chart = chart.add_params(alt.param(name=CLIP, value=False, bind=check))
     return chart
 
 
@@ -158,19 +191,19 @@ def top_talkers(
     order = list(dict.fromkeys(data.sort_values("rank")["key"]))
     present = list(dict.fromkeys(data["action"]))
     data = data.assign(
-        total_text=[human_bytes(t) if metric == "bytes" else f"{t:,.0f}" for t in data["total"]]
+        total_text=[human_bytes(t) if metric == "bytes" else human_count(t) for t in data["total"]]
     )
     return (
-        vchart(alt, data, title=title(alt, f"Top {len(order)} {by} by {what}"))
+        _with_human_value(vchart(alt, data, title=title(alt, f"Top {len(order)} {by} by {what}")), metric)
         .mark_bar()
         .encode(
             y=alt.Y("key:N", sort=order, title=by, axis=alt.Axis(labelLimit=160)),
-            x=alt.X("value:Q", stack="zero", title=what),
+            x=alt.X("value:Q", stack="zero", axis=_human_axis(alt, metric, what)),
             color=alt.Color("action:N", scale=scale(alt, ACTION_COLORS, present), title="action"),
             tooltip=[
                 alt.Tooltip("key:N", title=by),
                 alt.Tooltip("action:N"),
-                alt.Tooltip("value:Q", title=what, format=",.0f"),
+                alt.Tooltip("value_text:N", title=what),
                 alt.Tooltip("total_text:N", title="total"),
             ],
         )
@@ -220,22 +253,26 @@ def port_heatmap(
     w = data.attrs["freq_seconds"]
     data = data.assign(time_end=data["time"] + pd.Timedelta(seconds=w))
     order = list(dict.fromkeys(data.sort_values("rank")["port"]))
+    legend = alt.Legend(title=what, labelExpr=vega_expr("datum.value", _kind(metric), trim=True))
     return (
-        vchart(
-            alt,
-            data,
-            title=title(alt, f"{port} by time ({what})", f"{len(order)} busiest, per {bin_text(w)}, UTC"),
+        _with_human_value(
+            vchart(
+                alt,
+                data,
+                title=title(alt, f"{port} by time ({what})", f"{len(order)} busiest, per {bin_text(w)}, UTC"),
+            ),
+            metric,
         )
         .mark_rect()
         .encode(
             x=utc_x(alt),
             x2="time_end:T",
             y=alt.Y("port:N", sort=order, title=port),
-            color=alt.Color("value:Q", scale=alt.Scale(scheme="orangered", type="sqrt"), title=what),
+            color=alt.Color("value:Q", scale=alt.Scale(scheme="orangered", type="sqrt"), legend=legend),
             tooltip=[
                 alt.Tooltip("port:N", title=port),
                 alt.Tooltip("time_utc:N", title="bin start"),
-                alt.Tooltip("value:Q", title=what, format=",.0f"),
+                alt.Tooltip("value_text:N", title=what),
             ],
         )
         .properties(width=width, height=height or max(100, 16 * len(order)))

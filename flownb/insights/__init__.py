@@ -33,6 +33,7 @@ from ._ast import Query
 from ._catalog import AGGREGATIONS as _AGGREGATIONS
 from ._catalog import FUNCTIONS as _FUNCTIONS
 from ._errors import InsightsQueryError, InsightsSyntaxError, InsightsWarning
+from ._fields import field_names
 from ._parser import COMMANDS, parse
 from ._samples import AWS_SAMPLE_QUERIES, FLOWNB_SAMPLE_QUERIES, SampleQuery, sample_queries
 
@@ -47,6 +48,7 @@ __all__ = [
     "InsightsWarning",
     "Query",
     "SampleQuery",
+    "field_names",
     "parse",
     "query",
     "sample_queries",

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from .. import schema
 from ._values import missing
 
-__all__ = ["Records", "message"]
+__all__ = ["Records", "field_names", "message"]
 
 _INSIGHTS = schema.insights_names()
 _AWS_NAMES = {name: f.column for name, f in schema.FIELDS.items()}
@@ -69,6 +69,27 @@ def message(frame: pd.DataFrame) -> pd.Series:
         return pd.Series(pd.array([""] * len(frame), dtype="str"), index=frame.index, name="@message")
     joined = pc.binary_join_element_wise(*parts, " ")
     return pd.Series(pd.array(joined, dtype="str"), index=frame.index, name="@message")
+
+
+def field_names(frame: pd.DataFrame) -> list[str]:
+    """The names a query can use for the records' fields: the discovered Logs Insights names first.
+
+    The system fields the frame supports (``@timestamp``, ``@message``,
+    ``@logStream``, ...), then each flow log column by its Insights name
+    (``startTime``, ``srcAddr``), then other columns by their own name.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from flownb.insights import field_names
+    >>> field_names(flownb.samples.load("aws-docs/default-accept-reject"))[:6]
+    ['@timestamp', '@message', '@logStream', 'version', 'accountId', 'interfaceId']
+    """
+    by_column = {f.column: f.insights for f in schema.FIELDS.values()}
+    probe = Records(frame.iloc[:0])
+    names = [n for n in SYSTEM_FIELDS if probe.has(n)]
+    names += [by_column.get(c, c) for c in frame.columns if isinstance(c, str) and not c.startswith("@")]
+    return list(dict.fromkeys(names))
 
 
 class Records:

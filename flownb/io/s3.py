@@ -14,6 +14,11 @@ requested range; a folder whose whole time span is inside the range is listed
 in one go. Objects whose file-name time rules them out are not downloaded.
 Objects are then downloaded and parsed in parallel with a bounded number in
 flight, and their records filtered by time (see :mod:`flownb.io._select`).
+A read builds one botocore session and one client for all its requests (its
+signing and endpoint set-up are paid once, not per object), whose pool keeps a
+connection alive per object in flight, reused from one object to the next.
+``benchmarks/s3_read.py`` measures this at S3's latency, against a reader that
+fetches one object after another and against flowlogs-reader.
 
 Use it through :func:`flownb.read_flow_logs`::
 

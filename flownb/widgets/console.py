@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ..charts._common import altair, empty_chart, time_label, title, utc_x, vchart
-from ..insights import AWS_SAMPLE_QUERIES, FLOWNB_SAMPLE_QUERIES, sample_queries
+from ..insights import AWS_SAMPLE_QUERIES, FLOWNB_SAMPLE_QUERIES, field_names, sample_queries
 from ._base import jupyter_chart, message_html, table_html, widgets
 
 #: Title -> query of every sample the console offers: AWS's published flow log queries, then flownb's own
@@ -26,7 +26,9 @@ def sample_options() -> list[tuple[str, str]]:
     >>> sample_options()[0]
     ('AWS sample · Find the top 15 packet transfers across hosts', 'Find the top 15 packet transfers across hosts')
     """
-    return [(f"{_GROUP_LABEL[q.group]} · {q.title}", q.title) for q in AWS_SAMPLE_QUERIES + FLOWNB_SAMPLE_QUERIES]
+    return [
+        (f"{_GROUP_LABEL[q.group]} · {q.title}", q.title) for q in AWS_SAMPLE_QUERIES + FLOWNB_SAMPLE_QUERIES
+    ]
 
 
 def run_query(df: pd.DataFrame, text: str) -> pd.DataFrame:
@@ -122,6 +124,8 @@ class QueryConsole:
     >>> qc.text.value = "filter action = | stats"
     >>> qc.run() is None, "^" in qc.message.value
     (True, True)
+    >>> "startTime, endTime" in qc.fields.value
+    True
     """
 
     def __init__(self, df: pd.DataFrame, query: str | None = None) -> None:
@@ -141,13 +145,20 @@ class QueryConsole:
                                continuous_update=False)  # fmt: skip
         self.button = w.Button(description="Run", button_style="primary", icon="play")
         self.message = w.HTML()
+        self.fields = w.HTML(
+            '<div style="font-size:12px;color:#555">Fields, as CloudWatch names them: '
+            + html.escape(", ".join(field_names(df)))
+            + "</div>"
+        )
         self.table = w.HTML()
         self.view = jupyter_chart(
             empty_chart(altair(), "Run a query: a time series or a top-N is charted here", height=40)
         )
         self.samples.observe(self._on_sample, names="value")
         self.button.on_click(lambda _b: self.run())
-        self.widget = w.VBox([self.samples, self.text, self.button, self.message, self.view, self.table])
+        self.widget = w.VBox(
+            [self.samples, self.fields, self.text, self.button, self.message, self.view, self.table]
+        )
 
     def _on_sample(self, change: Any) -> None:
         if change["new"] in SAMPLE_QUERIES:

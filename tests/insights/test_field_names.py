@@ -72,3 +72,16 @@ def test_a_wrong_case_time_field_is_reported_with_the_discovered_name(flows):
     with pytest.warns(flownb.insights.InsightsWarning, match="did you mean 'startTime'"):
         out = flownb.query(flows, "fields starttime | limit 1")
     assert out.attrs["unknown_fields"] == ("starttime",)
+
+
+def test_field_names_lists_what_a_query_can_use_discovered_names_first(flows):
+    from flownb.insights import field_names
+
+    names = field_names(flows)
+    assert names[:3] == ["@timestamp", "@message", "@logStream"]
+    assert names[3:] == DISCOVERED_ORDER
+    out = run(flows, "fields " + ", ".join(n for n in names if not n.startswith("@")) + " | limit 1")
+    assert list(out.columns) == DISCOVERED_ORDER  # every listed name is a field of the records
+
+
+DISCOVERED_ORDER = list(schema.DOCUMENTED_INSIGHTS_NAMES)

@@ -82,7 +82,9 @@ def test_unnest_page_third_example_aggregates():
 
 def test_unnest_treats_a_scalar_as_a_list_of_one_and_keeps_records_without_the_field():
     df = events([{"v": [1, 2, 3]}, {"v": "one"}, {"w": 1}, {"v": []}])
-    out = run(df, "fields jsonParse(@message) as j | sort @timestamp asc | unnest j.v into item | display item")
+    out = run(
+        df, "fields jsonParse(@message) as j | sort @timestamp asc | unnest j.v into item | display item"
+    )
     items = out["item"].astype(object).where(out["item"].notna(), None).tolist()
     assert items == [1, 2, 3, "one", None]
     assert len(out) == 5  # 3 + 1 (the string) + 1 (no field, kept) + 0 (empty list)
@@ -342,3 +344,34 @@ def test_the_support_table_names_every_command_and_function():
         assert f"`{name}`" in text, name
     for reason in UNSUPPORTED_COMMANDS.values():  # the table says why, as the error does
         assert reason.split(" ")[0] in text
+
+
+# -- documented result behaviour (issue 17 point 3; decisions where the guide is silent in SUPPORT.md) ---------
+def test_records_missing_a_by_field_form_their_own_group(flows):
+    out = run(flows, "stats count(*) as n by srcAddr")
+    missing = out[out["srcAddr"].isna()]
+    assert len(missing) == 1 and missing["n"].iloc[0] == int(flows["srcaddr"].isna().sum())
+    assert out["n"].sum() == len(flows)
+
+
+def test_sort_puts_missing_last_both_ways_and_text_by_code_point():
+    df = events(["a", "b", "c", "d"])
+    df["v"] = pd.array(["b", None, "B", "a"], dtype="str")
+    up = run(df, "fields v | sort v asc")["v"].astype(object).where(lambda s: s.notna(), None).tolist()
+    down = run(df, "fields v | sort v desc")["v"].astype(object).where(lambda s: s.notna(), None).tolist()
+    assert up == ["B", "a", "b", None] and down == ["b", "a", "B", None]
+
+
+def test_default_limit_and_the_most_limit_allows_are_the_guides(flows):
+    from flownb.insights._engine import DEFAULT_LIMIT
+    from flownb.insights._parser import MAX_LIMIT
+
+    assert (DEFAULT_LIMIT, MAX_LIMIT) == (10_000, 100_000)  # CloudWatch Logs User Guide, "limit"
+
+
+def test_lookup_outputs_of_a_dataframe_table_are_text_whatever_their_type(flows):
+    table = pd.DataFrame({"port": [22, 443], "weight": [3, 1]})
+    out = run(flows, "lookup t port as dstPort OUTPUT weight | filter ispresent(weight) | stats count(*) as n by weight",
+              tables={"t": table})  # fmt: skip
+    got = dict(zip(out["weight"].astype(object), out["n"], strict=True))
+    assert got == {"3": int((flows["dstport"] == 22).sum()), "1": int((flows["dstport"] == 443).sum())}

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+import urllib.parse
+import urllib.request
+
+import pytest
+
 from flownb.cli import lab, main
 
 from . import nbtools
@@ -45,3 +53,27 @@ def test_lab_names_the_notebooks_extra_when_jupyterlab_is_missing(monkeypatch, c
     err = capsys.readouterr().err
     assert "JupyterLab is not installed; it comes with flownb's 'notebooks' extra: pip install " in err
     assert "'jupyterlab>=4.2'" in err
+
+
+@pytest.mark.slow  # starts JupyterLab
+def test_lab_in_a_clone_prints_the_binder_path_of_the_start_notebook(tmp_path):
+    from tests.test_wheel import serve_until
+
+    env = {**os.environ, "PYTHONPATH": str(nbtools.ROOT), "HOME": str(tmp_path)}
+    env.pop("JUPYTER_TOKEN", None)
+    proc, seen, url = serve_until(
+        [sys.executable, "-m", "flownb", "lab", "--no-browser"],
+        tmp_path,
+        env,
+        r"/lab/tree/notebooks/00_start_here\.ipynb",
+    )
+    try:
+        assert url, "".join(seen)
+        badge = (nbtools.ROOT / "README.md").read_text().split("urlpath=", 1)[1].split(")", 1)[0]
+        assert urllib.parse.unquote(badge) == url.split("/", 3)[3].split("?")[0]  # lab/tree/notebooks/00_...
+        base, token = url.split("/lab/tree/")[0], url.rsplit("token=", 1)[1]
+        with urllib.request.urlopen(f"{base}/api/contents/notebooks/00_start_here.ipynb?token={token}") as r:
+            assert json.load(r)["type"] == "notebook"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -1,0 +1,318 @@
+"""flownb beyond memory: ingest vs the in-memory read; top and timeseries on the store vs named peers.
+
+Peers in the same run, each case in its own process (so its peak RSS is its own, from ``ru_maxrss``):
+
+* ``read``: ``flownb.read_flow_logs`` of the gzip text (the in-memory path), and ``ingest``: ``flownb.ingest``
+  of the same files into a store. Target (issue 15): ingest at >= 0.8x the read's records/s, peak <= 512 MiB.
+* ``top`` (by srcaddr, bytes, n=10) and ``timeseries`` (5 min, bytes, spread over each record's window) on
+  the store: flownb on DuckDB (``flownb.top(ds)``), the same question hand-written in DuckDB SQL on the
+  same Parquet (the floor), Polars lazy on the same Parquet, and flownb's pandas path on the frame already
+  in memory (time of the analysis only). Target: flownb on the store within 1.5x of the hand-written SQL.
+
+Every peer's answer is checked against flownb's pandas answer (top: same keys and bytes in the same order;
+timeseries: same bins, sums within 1e-9).
+
+Usage::
+
+    python benchmarks/scale.py --records 1000000 [--dir /tmp/flownb-scale-bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+PER_FILE = 50_000
+FREQ = 300
+DUCKDB_LIMIT = "1GB"
+
+
+def _files(folder: Path, n: int) -> Path:
+    """n default-format records as gzip text files in the classic S3 layout (reused when present)."""
+    from _generate import HEADER, records
+
+    logs = folder / f"logs-{n}"
+    done = logs / ".complete"
+    if done.exists():
+        return logs
+    lines = records(n, seed=0)
+    day = logs / "AWSLogs/123456789012/vpcflowlogs/us-east-1/2023/11/14"
+    day.mkdir(parents=True, exist_ok=True)
+    for i, lo in enumerate(range(0, n, PER_FILE)):
+        chunk = lines[lo : lo + PER_FILE]
+        t = int(chunk[0].split()[10])
+        name = f"123456789012_vpcflowlogs_us-east-1_fl-0abc_{time.strftime('%Y%m%dT%H%MZ', time.gmtime(t))}_{i:08x}.log.gz"
+        (day / name).write_bytes(gzip.compress((HEADER + "\n" + "\n".join(chunk) + "\n").encode(), 6))
+    del lines
+    done.write_text("")
+    return logs
+
+
+def _peak_mib() -> float:
+    """This process's peak RSS (VmHWM: unlike ru_maxrss, not inherited from the parent across exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _best(fn, rounds: int = 3):
+    best, out = float("inf"), None
+    for _ in range(rounds):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+# ------------------------------------------------------------------------------------------ the cases
+
+HAND_TOP = """
+SELECT srcaddr, count(*) AS flows, sum(coalesce(packets, 0)) AS packets, sum(coalesce(bytes, 0)) AS bytes
+FROM read_parquet({files}, union_by_name=true)
+WHERE coalesce(log_status = 'OK', true) AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL
+GROUP BY srcaddr ORDER BY bytes DESC, srcaddr LIMIT 10
+"""
+HAND_SERIES = """
+WITH r AS (
+  SELECT start AS s, greatest("end", start) AS e, coalesce(bytes, 0)::DOUBLE AS v
+  FROM read_parquet({files}, union_by_name=true)
+  WHERE coalesce(log_status = 'OK', true) AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL
+    AND start IS NOT NULL AND "end" IS NOT NULL
+), b AS (
+  SELECT s, e, v, e - s AS len, unnest(range(s // {f}, greatest(CASE WHEN e > s THEN (e + {f} - 1) // {f} - 1
+         ELSE s // {f} END, s // {f}) + 1)) AS k FROM r
+), sums AS (
+  SELECT k, sum(CASE WHEN len = 0 THEN v ELSE v * (least(e, (k + 1) * {f}) - greatest(s, k * {f}))::DOUBLE / len END) AS x
+  FROM b GROUP BY k
+)
+SELECT g.k * {f} AS t, coalesce(sums.x, 0) AS bytes
+FROM (SELECT unnest(range(min(k), max(k) + 1)) AS k FROM b) g LEFT JOIN sums USING (k) ORDER BY t
+"""
+
+
+def case_read(logs: str) -> dict:
+    import flownb
+
+    t = time.perf_counter()
+    df = flownb.read_flow_logs(logs)
+    return {"wall": time.perf_counter() - t, "records": len(df)}
+
+
+def case_ingest(logs: str, store: str) -> dict:
+    import flownb
+
+    t = time.perf_counter()
+    report = flownb.ingest(logs, store, progress=False)
+    return {"wall": time.perf_counter() - t, "records": report.records}
+
+
+def _store_files(store: str) -> list[str]:
+    import flownb
+
+    return flownb.open_dataset(store).files
+
+
+def case_flownb_store(store: str, what: str) -> dict:
+    import flownb
+
+    ds = flownb.open_dataset(store, memory_limit=DUCKDB_LIMIT)
+    fn = (lambda: flownb.top(ds, by="srcaddr", metric="bytes")) if what == "top" else (
+        lambda: flownb.timeseries(ds, freq=f"{FREQ}s", metric="bytes"))  # fmt: skip
+    wall, out = _best(fn)
+    return {"wall": wall, "answer": _answer(out, what)}
+
+
+def case_duckdb_sql(store: str, what: str) -> dict:
+    import duckdb
+
+    files = "[" + ", ".join(f"'{f}'" for f in _store_files(store)) + "]"
+    con = duckdb.connect(config={"memory_limit": DUCKDB_LIMIT, "preserve_insertion_order": False})
+    sql = (HAND_TOP if what == "top" else HAND_SERIES).format(files=files, f=FREQ)
+    wall, table = _best(lambda: con.sql(sql).to_arrow_table())
+    df = table.to_pandas()
+    if what == "top":
+        return {
+            "wall": wall,
+            "answer": [[str(a), int(b)] for a, b in zip(df["srcaddr"], df["bytes"], strict=True)],
+        }
+    return {"wall": wall, "answer": [[int(a), float(b)] for a, b in zip(df["t"], df["bytes"], strict=True)]}
+
+
+def case_polars(store: str, what: str) -> dict:
+    import polars as pl
+
+    files = _store_files(store)
+
+    def run():
+        lf = pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore")
+        lf = lf.filter(
+            (pl.col("log_status").eq("OK").fill_null(True))
+            & pl.col("srcaddr").is_not_null()
+            & pl.col("dstaddr").is_not_null()
+        )
+        if what == "top":
+            out = (
+                lf.group_by("srcaddr")
+                .agg(pl.col("bytes").fill_null(0).sum().alias("bytes"))
+                .sort(["bytes", "srcaddr"], descending=[True, False])
+                .head(10)
+            )
+            return out.collect(engine="streaming")
+        r = lf.filter(pl.col("start").is_not_null() & pl.col("end").is_not_null()).select(
+            s=pl.col("start"),
+            e=pl.max_horizontal("end", "start"),
+            v=pl.col("bytes").fill_null(0).cast(pl.Float64),
+        )
+        r = r.with_columns(length=pl.col("e") - pl.col("s"), b0=pl.col("s") // FREQ)
+        r = r.with_columns(
+            b1=pl.max_horizontal(
+                pl.when(pl.col("length") > 0).then(-((-pl.col("e")) // FREQ) - 1).otherwise(pl.col("b0")),
+                pl.col("b0"),
+            )
+        )
+        r = r.with_columns(k=pl.int_ranges("b0", pl.col("b1") + 1)).explode("k")
+        lo = pl.max_horizontal("s", pl.col("k") * FREQ)
+        hi = pl.min_horizontal("e", (pl.col("k") + 1) * FREQ)
+        w = pl.when(pl.col("length") == 0).then(1.0).otherwise((hi - lo).cast(pl.Float64) / pl.col("length"))
+        sums = r.group_by("k").agg((pl.col("v") * w).sum().alias("bytes")).collect(engine="streaming")
+        grid = pl.DataFrame({"k": range(int(sums["k"].min()), int(sums["k"].max()) + 1)})
+        return grid.join(sums, on="k", how="left").fill_null(0.0).sort("k")
+
+    wall, out = _best(run)
+    if what == "top":
+        return {
+            "wall": wall,
+            "answer": [[str(a), int(b)] for a, b in out.select("srcaddr", "bytes").iter_rows()],
+        }
+    return {
+        "wall": wall,
+        "answer": [[int(k) * FREQ, float(b)] for k, b in out.select("k", "bytes").iter_rows()],
+    }
+
+
+def case_pandas(logs: str, what: str) -> dict:
+    import warnings
+
+    import flownb
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = flownb.read_flow_logs(logs)
+    fn = (lambda: flownb.top(df, by="srcaddr", metric="bytes")) if what == "top" else (
+        lambda: flownb.timeseries(df, freq=f"{FREQ}s", metric="bytes"))  # fmt: skip
+    wall, out = _best(fn)
+    return {"wall": wall, "answer": _answer(out, what)}
+
+
+def _answer(out, what: str) -> list:
+    if what == "top":
+        return [[str(a), int(b)] for a, b in zip(out["srcaddr"], out["bytes"], strict=True)]
+    secs = out["time"].astype("int64") // (10**9 if str(out["time"].dtype).startswith("datetime64[ns") else 1)
+    return [[int(t), float(b)] for t, b in zip(secs, out["bytes"], strict=True)]
+
+
+CASES = {
+    "read": case_read,
+    "ingest": case_ingest,
+    "flownb-duckdb": case_flownb_store,
+    "duckdb-sql": case_duckdb_sql,
+    "polars-lazy": case_polars,
+    "flownb-pandas": case_pandas,
+}
+
+
+def _child(args: argparse.Namespace) -> None:
+    out = CASES[args.case](*args.args)
+    out["peak_mib"] = _peak_mib()
+    print("RESULT " + json.dumps(out))
+
+
+def _run(case: str, *args: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", case, *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+    )
+    line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
+    if proc.returncode or not line:
+        raise RuntimeError(f"{case} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(line[-1][7:])
+
+
+def _same(a: list, b: list, what: str) -> bool:
+    if len(a) != len(b):
+        return False
+    if what == "top":
+        return a == b
+    return all(
+        x[0] == y[0] and abs(x[1] - y[1]) <= 1e-9 * max(1.0, abs(x[1])) for x, y in zip(a, b, strict=True)
+    )
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--records", type=int, default=1_000_000)
+    p.add_argument("--dir", default="/tmp/flownb-scale-bench")
+    p.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    p.add_argument("args", nargs="*", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        args.case = args.child
+        _child(args)
+        return
+    folder = Path(args.dir)
+    logs = _files(folder, args.records)
+    store = folder / f"store-{args.records}"
+    if store.exists():
+        import shutil
+
+        shutil.rmtree(store)
+    size = sum(f.stat().st_size for f in logs.rglob("*.gz"))
+    print(f"{args.records:,} default-format records, {len(list(logs.rglob('*.gz')))} gzip files, {size / 2**20:.0f} MiB; "
+          f"load {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")  # fmt: skip
+    read = _run("read", str(logs))
+    ing = _run("ingest", str(logs), str(store))
+    store_mib = sum(f.stat().st_size for f in store.rglob("*.parquet")) / 2**20
+    print("\n| case | wall s | records/s | peak RSS MiB | ratio to read (speed) |")
+    print("|---|---:|---:|---:|---:|")
+    for name, r in (("flownb read_flow_logs (in memory)", read), ("flownb ingest -> Parquet store", ing)):
+        print(f"| {name} | {r['wall']:.2f} | {r['records'] / r['wall']:,.0f} | {r['peak_mib']:.0f} | "
+              f"{read['wall'] / r['wall']:.2f}x |")  # fmt: skip
+    print(f"\nstore: {store_mib:.0f} MiB of Parquet (zstd)")
+    for what in ("top", "timeseries"):
+        rows = {
+            "flownb on the store (DuckDB via Ibis)": _run("flownb-duckdb", str(store), what),
+            "hand-written DuckDB SQL, same Parquet": _run("duckdb-sql", str(store), what),
+            "Polars lazy (streaming), same Parquet": _run("polars-lazy", str(store), what),
+            "flownb pandas, frame in memory (analysis only)": _run("flownb-pandas", str(logs), what),
+        }
+        ref = rows["flownb pandas, frame in memory (analysis only)"]["answer"]
+        floor = rows["hand-written DuckDB SQL, same Parquet"]["wall"]
+        print(
+            f"\n{what}: | peer | wall s (best of 3) | ratio to hand SQL | peak RSS MiB | same answer as pandas |"
+        )
+        print("|---|---:|---:|---:|---|")
+        for name, r in rows.items():
+            print(f"| {name} | {r['wall']:.3f} | {r['wall'] / floor:.2f}x | {r['peak_mib']:.0f} | "
+                  f"{'yes' if _same(ref, r['answer'], what) else 'NO'} |")  # fmt: skip
+    print(f"\nload after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
