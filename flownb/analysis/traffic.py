@@ -13,7 +13,7 @@ change their input.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -396,6 +396,66 @@ def _action_label(accepts: np.ndarray, rejects: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=["ACCEPT", "REJECT", "MIXED"], validate=False)
 
 
+def _tallies(df: pd.DataFrame, p: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Per conversation-direction (code ``conv * 2 + towards_server``): packets and bytes (one ENI's
+    copy, :func:`~flownb.analysis._conversations.counted_eni`), accepted and rejected records; and the
+    ENI codes behind the ``interfaces`` label. What ``conversations`` and the conversation graph count.
+    """
+    idx, conv, m, to_server = p["idx"], p["conv"], int(p["n_conv"]), p["to_server"]
+    n = len(df)
+    ts = to_server.astype(np.int64)
+    cd = conv * 2 + ts  # conversation-direction: 1 = towards the server
+    packets = counter_weights(df.get("packets"), n)[idx]
+    nbytes = counter_weights(df.get("bytes"), n)[idx]
+    if "interface_id" in df:
+        eni, eni_values = codes_and_values(df["interface_id"])
+        # ENIs coded in ascending order of their id, so that labels do not depend on file order
+        eni_rank = value_ranks(pd.Series(eni_values, dtype=object))
+        eni_values = pd.Index(np.asarray(eni_values, dtype=object)[np.argsort(eni_rank)], dtype=object)
+        eni = np.append(eni_rank, -1)[eni[idx]]
+    else:
+        eni, eni_values = np.full(len(idx), -1, dtype=np.int64), pd.Index([])
+    ne = len(eni_values) + 1
+    eni_k = np.where(eni < 0, ne - 1, eni)
+    m2 = 2 * m
+    emin = np.full(m2, ne, dtype=np.int64)
+    emax = np.full(m2, -1, dtype=np.int64)
+    np.minimum.at(emin, cd, eni_k)
+    np.maximum.at(emax, cd, eni_k)
+    if "action" in df:
+        acodes, avalues = codes_and_values(df["action"])
+        acodes = acodes[idx]
+        amap = np.array([v == "ACCEPT" for v in avalues] + [False])
+        rmap = np.array([v == "REJECT" for v in avalues] + [False])
+        acc = amap[np.where(acodes < 0, len(avalues), acodes)]
+        rej = rmap[np.where(acodes < 0, len(avalues), acodes)]
+        acc_n = np.bincount(cd, weights=acc, minlength=2 * m)
+        rej_n = np.bincount(cd, weights=rej, minlength=2 * m)
+    else:
+        acc_n = rej_n = np.zeros(2 * m)
+        rej = np.zeros(len(idx), dtype=bool)
+    # bytes and packets each way: where both ends' ENIs logged a direction, one ENI's copy counts
+    # (the one conversation model, flownb.analysis._conversations)
+    counted = counted_eni(cd, eni, nbytes, rej, m2)
+    w = counted if not counted.all() else None
+    pk = np.bincount(cd, weights=packets if w is None else packets * w, minlength=m2)
+    by = np.bincount(cd, weights=nbytes if w is None else nbytes * w, minlength=m2)
+    return {
+        "idx": idx,
+        "conv": conv,
+        "m": m,
+        "packets": pk,
+        "bytes": by,
+        "accepts": acc_n,
+        "rejects": rej_n,
+        "emin": emin,
+        "emax": emax,
+        "eni_k": eni_k,
+        "ne": ne,
+        "eni_values": eni_values,
+    }
+
+
 def conversations(df: pd.DataFrame) -> pd.DataFrame:
     """Each connection once, both directions side by side: who is the client, who the server.
 
@@ -460,45 +520,10 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
     ]
     if p is None:
         return _empty_conversations(df, columns)
-    idx, conv, m, to_server = p["idx"], p["conv"], int(p["n_conv"]), p["to_server"]
-    n = len(df)
-    ts = to_server.astype(np.int64)
-    cd = conv * 2 + ts  # conversation-direction: 1 = towards the server
-    packets = counter_weights(df.get("packets"), n)[idx]
-    nbytes = counter_weights(df.get("bytes"), n)[idx]
-    if "interface_id" in df:
-        eni, eni_values = codes_and_values(df["interface_id"])
-        # ENIs coded in ascending order of their id, so that labels do not depend on file order
-        eni_rank = value_ranks(pd.Series(eni_values, dtype=object))
-        eni_values = pd.Index(np.asarray(eni_values, dtype=object)[np.argsort(eni_rank)], dtype=object)
-        eni = np.append(eni_rank, -1)[eni[idx]]
-    else:
-        eni, eni_values = np.full(len(idx), -1, dtype=np.int64), pd.Index([])
-    ne = len(eni_values) + 1
-    eni_k = np.where(eni < 0, ne - 1, eni)
-    m2 = 2 * m
-    emin = np.full(m2, ne, dtype=np.int64)
-    emax = np.full(m2, -1, dtype=np.int64)
-    np.minimum.at(emin, cd, eni_k)
-    np.maximum.at(emax, cd, eni_k)
-    if "action" in df:
-        acodes, avalues = codes_and_values(df["action"])
-        acodes = acodes[idx]
-        amap = np.array([v == "ACCEPT" for v in avalues] + [False])
-        rmap = np.array([v == "REJECT" for v in avalues] + [False])
-        acc = amap[np.where(acodes < 0, len(avalues), acodes)]
-        rej = rmap[np.where(acodes < 0, len(avalues), acodes)]
-        acc_n = np.bincount(cd, weights=acc, minlength=2 * m)
-        rej_n = np.bincount(cd, weights=rej, minlength=2 * m)
-    else:
-        acc_n = rej_n = np.zeros(2 * m)
-        rej = np.zeros(len(idx), dtype=bool)
-    # bytes and packets each way: where both ends' ENIs logged a direction, one ENI's copy counts
-    # (the one conversation model, flownb.analysis._conversations)
-    counted = counted_eni(cd, eni, nbytes, rej, m2)
-    w = counted if not counted.all() else None
-    pk = np.bincount(cd, weights=packets if w is None else packets * w, minlength=m2)
-    by = np.bincount(cd, weights=nbytes if w is None else nbytes * w, minlength=m2)
+    t = _tallies(df, p)
+    idx, conv, m = t["idx"], t["conv"], t["m"]
+    pk, by, acc_n, rej_n = t["packets"], t["bytes"], t["accepts"], t["rejects"]
+    emin, emax, eni_k, ne, eni_values = t["emin"], t["emax"], t["eni_k"], t["ne"], t["eni_values"]
     # ENIs per conversation: the lowest and highest ENI code, and how many distinct ones
     lo_e = np.minimum(emin[0::2], emin[1::2])
     hi_e = np.maximum(emax[0::2], emax[1::2])
