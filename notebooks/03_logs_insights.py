@@ -63,7 +63,10 @@ print(f"{len(df):,} records")
 # `pktSrcaddr`): check what your log group discovers. `@timestamp` is the record's start.
 
 # %%
-flownb.query(df, "fields @timestamp, startTime, endTime, srcAddr, dstAddr, dstPort, action | sort @timestamp desc | limit 5")
+flownb.query(
+    df,
+    "fields @timestamp, startTime, endTime, srcAddr, dstAddr, dstPort, action | sort @timestamp desc | limit 5",
+)
 
 # %% [markdown]
 # flownb's own column names (`start`, `srcaddr`) are accepted too, so code written against the DataFrame
@@ -235,7 +238,10 @@ shapes
 
 # %%
 rows = shapes.set_index("sample query")["rows"]
-assert rows["Find the IP addresses that use UDP as a data transfer protocol"] == 0 and not (df["protocol"] == 17).any()
+assert (
+    rows["Find the IP addresses that use UDP as a data transfer protocol"] == 0
+    and not (df["protocol"] == 17).any()
+)
 assert (shapes.loc[shapes["group"] == "aws", "rows"].iloc[4:] == 0).all()  # NAT placeholders match nothing
 assert rows["Average, min and max bytes by source and destination"] == 10_000
 assert rows["Bytes every 5 minutes"] == 24 * 12

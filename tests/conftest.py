@@ -71,3 +71,8 @@ try:
         _hsettings.load_profile("ci")
 except ImportError:  # pragma: no cover - hypothesis is in the test extra
     pass
+
+
+def pytest_collection_modifyitems(items):
+    """Slow tests first (stable otherwise): in parallel runs they start early and no worker ends on one."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -25,7 +25,10 @@ apply to flow log records, which are space-delimited text:
   ``*`` as a wildcard at the start and/or end: ``4*``, ``*html*``) or numbers,
   ``< <= > >=`` on numbers, and several conditions joined by ``&&`` and ``||``
   (``&&`` binds tighter; parentheses group). Without ``...`` the pattern
-  matches only events with exactly as many fields as it has slots.
+  matches only events with exactly as many fields as it has slots
+  (flownb's reading: the guide's examples name every field or use ``...``;
+  what the current guide says of events with more fields than the pattern
+  could not be read here, so check such a pattern in the console).
 
 * **JSON patterns** ``{ $.eventType = "UpdateTrail" }``: property selectors
   ``$.a.b`` and ``$.list[0]``, ``= != < <= > >=``, ``*`` wildcards in strings

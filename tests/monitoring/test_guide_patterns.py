@@ -52,6 +52,20 @@ def test_terms_are_case_sensitive_and_match_inside_words():
     assert matched("ERROR", ["Exiting with ERRORCODE: -1"]) == [1]
 
 
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ('""', [1, 2, 3, 4, 5, 6]),  # an empty pattern matches every event
+        ('-"BAD REQUEST"', [2, 3, 4, 5, 6]),  # a quoted phrase can be excluded
+        ('REQUEST -"BAD REQUEST"', [2]),
+        ('?"BAD REQUEST" ?OK', [1, 6]),  # ? works on quoted phrases too
+        ("-ERROR", [6]),  # an exclusion alone keeps the other events
+    ],
+)
+def test_quoted_phrases_exclusions_and_empty_patterns(pattern, expected):
+    assert matched(pattern, ERRORS) == expected
+
+
 def test_plain_terms_combined_with_question_mark_terms():
     # flownb's reading (the guide shows ?a ?b alone): every plain term, and at least one ? term
     assert matched("ERROR ?BAD ?MISSING", ERRORS) == [1, 3]

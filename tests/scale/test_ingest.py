@@ -169,6 +169,7 @@ _KILLABLE = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a child process is killed midway, then the ingest resumes
 def test_an_ingest_killed_midway_leaves_no_half_file_and_resumes(tmp_path):
     logs, store = tmp_path / "logs", tmp_path / "store"
     _write_files(logs, 400, lines=200)

@@ -59,6 +59,7 @@ def test_demo_sample_loads_with_its_truth():
     assert "demo" in flownb.samples.list()["name"].tolist()
 
 
+@pytest.mark.slow  # simulates the whole demo day again
 def test_demo_sample_is_what_the_recipe_makes():
     """The committed files are exactly the simulator's output (regenerate with python -m flownb.samples._demo)."""
     sim = _demo.build()

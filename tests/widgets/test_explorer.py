@@ -136,6 +136,7 @@ def test_explorer_needs_a_dataframe():
         FlowExplorer([1, 2, 3])
 
 
+@pytest.mark.slow  # a fresh Python process each, importing altair and the widgets
 @pytest.mark.parametrize(("env", "offline"), [("", False), ("1", True)])
 def test_offline_bundle_only_when_flownb_offline_is_set(env, offline):
     """Saved notebooks must not carry vl-convert's JavaScript bundle: it is used only when asked for."""

@@ -71,8 +71,10 @@ def new_remote_port(
     --------
     >>> import flownb
     >>> from flownb.analysis.detectors import new_remote_port
-    >>> new_remote_port(flownb.samples.load("aws-docs/default-accept-reject")).empty
-    True
+    >>> sim = flownb.simulate("unusual_port", seed=0, duration="30min")
+    >>> hit = new_remote_port(sim.flows).iloc[0]
+    >>> hit["src"], hit["dst"], int(hit["dst_port"])
+    ('10.0.0.10', '178.62.60.21', 6667)
     """
     always_arr = _ports(always, "always")
     ignore_arr = _ports(ignore_ports, "ignore_ports")
@@ -209,8 +211,10 @@ def beaconing(
     --------
     >>> import flownb
     >>> from flownb.analysis.detectors import beaconing
-    >>> beaconing(flownb.samples.load("aws-docs/default-accept-reject")).empty
-    True
+    >>> sim = flownb.simulate("beaconing", seed=0, duration="30min")
+    >>> hit = beaconing(sim.flows).iloc[0]
+    >>> hit["src"], hit["dst"], int(hit["dst_port"]), bool(hit["value"] >= hit["threshold"])
+    ('10.0.11.10', '193.42.33.14', 443, True)
     """
     _positive(min_connections, "min_connections")
     _ratio(min_score, "min_score")
@@ -349,8 +353,10 @@ def reject_spike(
     --------
     >>> import flownb
     >>> from flownb.analysis.detectors import reject_spike
-    >>> reject_spike(flownb.samples.load("aws-docs/default-accept-reject")).empty
-    True
+    >>> sim = flownb.simulate("port_scan", seed=0, duration="30min")
+    >>> hit = reject_spike(sim.flows).iloc[0]
+    >>> print(hit["summary"])
+    498 records of connections from 185.220.101.45 to 10.0.0.10 were rejected within an hour.
     """
     w = duration_seconds(window, name="window")
     _positive(sigma, "sigma")

@@ -71,8 +71,12 @@ def brute_force(
     --------
     >>> import flownb
     >>> from flownb.analysis.detectors import brute_force
-    >>> brute_force(flownb.samples.load("aws-docs/default-accept-reject")).empty
-    True
+    >>> sim = flownb.simulate("ssh_brute_force", seed=0, duration="30min")
+    >>> hit = brute_force(sim.flows).iloc[0]
+    >>> hit["label"], hit["src"], hit["dst"]
+    ('UnauthorizedAccess:EC2/SSHBruteForce', '45.141.84.120', '10.0.2.10')
+    >>> print(hit["summary"])
+    45.141.84.120 opened 150 short SSH connections to 10.0.2.10 in 9 min (our resource is the target).
     """
     _positive(min_connections, "min_connections")
     _positive(max_packets, "max_packets")

@@ -177,9 +177,15 @@ def unapproved_dns(
     Examples
     --------
     >>> import flownb
+    >>> import io
     >>> from flownb.analysis.detectors import unapproved_dns
-    >>> unapproved_dns(flownb.samples.load("aws-docs/default-accept-reject")).empty
-    True
+    >>> text = (
+    ...     "version srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\\n"
+    ...     "2 10.0.1.10 8.8.8.8 40000 53 17 1 60 1750000000 1750000005 ACCEPT OK\\n"
+    ...     "2 8.8.8.8 10.0.1.10 53 40000 17 1 90 1750000000 1750000005 ACCEPT OK\\n"
+    ... )
+    >>> print(unapproved_dns(flownb.read_flow_logs(io.BytesIO(text.encode())))["summary"].iloc[0])
+    10.0.1.10 sent 1 DNS record(s) to the public resolver 8.8.8.8 (UDP 53).
     """
     nets = parse_networks(allowed_resolvers, "allowed_resolvers")
     port_arr = _ports(ports, "ports")

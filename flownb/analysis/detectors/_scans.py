@@ -63,8 +63,12 @@ def vertical_scan(f: Flows, *, min_ports: int = 15, window: str = "5min", min_fa
     --------
     >>> import flownb
     >>> from flownb.analysis.detectors import vertical_scan
-    >>> vertical_scan(flownb.samples.load("aws-docs/default-accept-reject")).empty
-    True
+    >>> sim = flownb.simulate("port_scan", seed=0, duration="30min")
+    >>> hit = vertical_scan(sim.flows).iloc[0]
+    >>> hit["src"], hit["dst"], float(hit["value"]), float(hit["threshold"])
+    ('185.220.101.45', '10.0.0.10', 500.0, 15.0)
+    >>> print(hit["summary"])
+    185.220.101.45 probed 500 TCP ports on 10.0.0.10 in 1 min; 498 of them failed.
     """
     _positive(min_ports, "min_ports")
     _ratio(min_failed_ratio, "min_failed_ratio")
@@ -161,8 +165,10 @@ def horizontal_sweep(f: Flows, *, min_hosts: int = 25, window: str = "5min", min
     --------
     >>> import flownb
     >>> from flownb.analysis.detectors import horizontal_sweep
-    >>> horizontal_sweep(flownb.samples.load("aws-docs/default-accept-reject")).empty
-    True
+    >>> sim = flownb.simulate("port_sweep", seed=0, duration="30min")
+    >>> hit = horizontal_sweep(sim.flows).iloc[0]
+    >>> hit["src"], int(hit["dst_port"]), float(hit["value"]), hit["measure"]
+    ('10.0.10.10', 22, 64.0, 'distinct hosts on one port per 5 min')
     """
     _positive(min_hosts, "min_hosts")
     _ratio(min_failed_ratio, "min_failed_ratio")
@@ -271,8 +277,10 @@ def exposed_port_probe(
     --------
     >>> import flownb
     >>> from flownb.analysis.detectors import exposed_port_probe
-    >>> exposed_port_probe(flownb.samples.load("aws-docs/default-accept-reject")).empty
-    True
+    >>> sim = flownb.simulate("exposed_port_probe", seed=0, duration="30min")
+    >>> hit = exposed_port_probe(sim.flows).iloc[0]
+    >>> hit["entity"], int(hit["dst_port"]), hit["severity"], bool(hit["value"] >= hit["threshold"])
+    ('10.0.0.10', 9200, 'High', True)
     """
     _positive(min_sources, "min_sources")
     _positive(max_packets, "max_packets")

@@ -53,8 +53,10 @@ def outbound_flood(f: Flows, *, min_packets_per_minute: int = 10_000, z: float =
     --------
     >>> import flownb
     >>> from flownb.analysis.detectors import outbound_flood
-    >>> outbound_flood(flownb.samples.load("aws-docs/default-accept-reject")).empty
-    True
+    >>> sim = flownb.simulate("outbound_dos", seed=0, duration="30min")
+    >>> hit = outbound_flood(sim.flows).iloc[0]
+    >>> hit["label"], hit["src"], hit["dst"], bool(hit["value"] > hit["threshold"])
+    ('Backdoor:EC2/DenialOfService.Tcp', '10.0.1.10', '109.71.40.12', True)
     """
     _positive(min_packets_per_minute, "min_packets_per_minute")
     _positive(z, "z")
@@ -206,8 +208,10 @@ def volume_anomaly(
     --------
     >>> import flownb
     >>> from flownb.analysis.detectors import volume_anomaly
-    >>> volume_anomaly(flownb.samples.load("aws-docs/default-accept-reject")).empty
-    True
+    >>> sim = flownb.simulate("exfiltration", seed=0, duration="30min")
+    >>> hit = volume_anomaly(sim.flows).iloc[0]
+    >>> hit["src"], hit["dst"], hit["measure"]
+    ('10.0.20.10', '104.243.37.152', 'robust z of bytes per 1.0 h to one host')
     """
     _positive(z, "z")
     w = duration_seconds(window, name="window")
@@ -309,8 +313,10 @@ def unidirectional_transfer(
     --------
     >>> import flownb
     >>> from flownb.analysis.detectors import unidirectional_transfer
-    >>> unidirectional_transfer(flownb.samples.load("aws-docs/default-accept-reject")).empty
-    True
+    >>> sim = flownb.simulate("outbound_dos", seed=0, duration="30min")
+    >>> hit = unidirectional_transfer(sim.flows).iloc[0]
+    >>> print(hit["summary"])
+    10.0.1.10 sent 36.0 MB to 109.71.40.12 over 9 min and nothing came back.
     """
     _positive(min_bytes, "min_bytes")
     w = duration_seconds(window, name="window")
