@@ -59,6 +59,15 @@ CASES = [
         'SELECT dstport, count(*) AS n FROM df WHERE epoch("end") - epoch(start) >= 30 GROUP BY dstport',
     ),
     (
+        "new ports (diff)",
+        'filter ispresent(dstPort) | stats count(*) as n by dstPort | diff | filter @diff = "new" | display dstPort, n',
+        "WITH b AS (SELECT min(start) AS lo, max(start) AS hi FROM df), m AS (SELECT lo + (hi - lo) / 2 AS mid, hi FROM b) "
+        "SELECT c.dstport, c.n FROM (SELECT dstport, count(*) AS n FROM df, m WHERE dstport IS NOT NULL "
+        "AND start >= mid AND start <= hi GROUP BY dstport) c LEFT JOIN (SELECT dstport, count(*) AS n FROM df, m "
+        "WHERE dstport IS NOT NULL AND start < mid AND start >= mid - (hi - mid) GROUP BY dstport) p "
+        "USING (dstport) WHERE p.n IS NULL",
+    ),
+    (
         "port names (lookup)",
         "lookup ports port as dstPort OUTPUT service | stats count(*) as n by service",
         "SELECT p.service, count(*) AS n FROM df LEFT JOIN ports p ON CAST(df.dstport AS VARCHAR) = p.port "

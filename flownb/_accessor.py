@@ -37,12 +37,12 @@ class FlowAccessor:
     @property
     def formats(self) -> tuple[str, ...]:
         """The record format(s) read, as AWS format strings."""
-        return provenance_of(self._df).formats
+        return tuple(provenance_of(self._df).formats)
 
     @property
     def sources(self) -> tuple[str, ...]:
         """The files or objects the records came from."""
-        return provenance_of(self._df).sources
+        return tuple(provenance_of(self._df).sources)
 
     def query(self, query: str, **kwargs: Any) -> pd.DataFrame:
         """Run a CloudWatch Logs Insights query on the frame (see :func:`flownb.query`)."""

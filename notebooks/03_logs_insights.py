@@ -63,7 +63,10 @@ print(f"{len(df):,} records")
 # `pktSrcaddr`): check what your log group discovers. `@timestamp` is the record's start.
 
 # %%
-flownb.query(df, "fields @timestamp, startTime, endTime, srcAddr, dstAddr, dstPort, action | sort @timestamp desc | limit 5")
+flownb.query(
+    df,
+    "fields @timestamp, startTime, endTime, srcAddr, dstAddr, dstPort, action | sort @timestamp desc | limit 5",
+)
 
 # %% [markdown]
 # flownb's own column names (`start`, `srcaddr`) are accepted too, so code written against the DataFrame
@@ -235,7 +238,10 @@ shapes
 
 # %%
 rows = shapes.set_index("sample query")["rows"]
-assert rows["Find the IP addresses that use UDP as a data transfer protocol"] == 0 and not (df["protocol"] == 17).any()
+assert (
+    rows["Find the IP addresses that use UDP as a data transfer protocol"] == 0
+    and not (df["protocol"] == 17).any()
+)
 assert (shapes.loc[shapes["group"] == "aws", "rows"].iloc[4:] == 0).all()  # NAT placeholders match nothing
 assert rows["Average, min and max bytes by source and destination"] == 10_000
 assert rows["Bytes every 5 minutes"] == 24 * 12
@@ -322,6 +328,8 @@ QueryConsole(df)
 # 2. Why do the same 3.3 GB appear three times in the byte-transfer result?
 # 3. A colleague pastes `filter action = ‘REJECT’` from a slide deck and gets no results or an error. What
 #    is wrong?
+# 4. A query written against the DataFrame says `fields start, end, srcaddr`. What must change before it runs
+#    in CloudWatch?
 #
 # <details><summary>Answers</summary>
 #
@@ -330,5 +338,7 @@ QueryConsole(df)
 #    addressed to the NAT gateway; leaving, from the NAT gateway's address). `pkt-srcaddr`/`pkt-dstaddr`
 #    keep the original addresses on the NAT gateway's records.
 # 3. The quotes are typographic (`‘ ’`); the query language needs plain `'` or `"`.
+# 4. The names: CloudWatch discovers `startTime`, `endTime` and `srcAddr` (`fields startTime, endTime,
+#    srcAddr`); `start`, `end` and `srcaddr` are flownb's column names, which CloudWatch does not know.
 #
 # </details>

@@ -196,7 +196,9 @@ with_default = MetricFilter('"REJECT"', metric_name="Rejected", default_value=0)
 quiet_gap = records[(records["start"] < "2025-06-02 00:40") | (records["start"] >= "2025-06-02 00:50")]
 per_minute = with_default.metric(quiet_gap, period="1min")
 gap = per_minute.loc["2025-06-02 00:40":"2025-06-02 00:49"]
-print(f"{int(gap.isna().sum())} of the 10 minutes without log events have no datapoint, default_value=0 or not")
+print(
+    f"{int(gap.isna().sum())} of the 10 minutes without log events have no datapoint, default_value=0 or not"
+)
 assert gap.isna().all() and per_minute.drop(gap.index).notna().all()
 try:
     MetricFilter("[..., srcaddr, dstaddr, action, status]", metric_name="X", default_value=0,

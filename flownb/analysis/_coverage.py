@@ -61,8 +61,9 @@ def coverage(df: pd.DataFrame, freq: str = "10min") -> pd.DataFrame:
     pos = np.searchsorted(present, eni)
     key = pos * nw + (w - w0)
     if "log_status" in df:
-        ls = df["log_status"].astype(object).to_numpy()
-        status = np.where(ls == "NODATA", 1, np.where(ls == "SKIPDATA", 2, 0))
+        codes, values = codes_and_values(df["log_status"])  # per distinct value, not per record
+        table = np.array([{"NODATA": 1, "SKIPDATA": 2}.get(str(v), 0) for v in values] + [0])
+        status = table[codes]
     else:
         status = np.zeros(n, dtype=np.int64)
     size = len(present) * nw

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from .._cache import epoch_seconds as seconds
 from .._columns import require_columns, require_frame, unknown_column
 from ._addresses import codes_and_values, prefix_of
 
@@ -56,17 +57,6 @@ def counter_weights(col: pd.Series | None, n: int) -> np.ndarray:
     if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):
         return data if not mask.any() else np.where(mask, 0, data)
     return col.to_numpy(dtype=np.float64, na_value=0.0)
-
-
-def seconds(col: pd.Series) -> np.ndarray:
-    """A timestamp column as int64 epoch seconds (a view when it is already in seconds),
-    missing as the smallest int64."""
-    values = col.array
-    if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(col.dtype):
-        if getattr(values, "unit", None) != "s":
-            values = values.as_unit("s")
-        return np.asarray(values.asi8)
-    raise TypeError(f"column '{col.name}' must hold timestamps, got {col.dtype}")
 
 
 def utc_seconds(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -189,8 +179,14 @@ def group_codes(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFra
             combined = combined * s + np.maximum(codes, 0)
         uniq_codes = np.full(len(df), -1, dtype=np.int64)
         valid = ~missing
-        found, uniques = pd.factorize(combined[valid])
-        uniq_codes[valid] = found
+        if total <= 1 << 22:  # few combinations: a lookup table instead of hashing every row
+            uniques = np.flatnonzero(np.bincount(combined[valid], minlength=total))
+            table = np.full(total, -1, dtype=np.int64)
+            table[uniques] = np.arange(len(uniques))
+            uniq_codes[valid] = table[combined[valid]]
+        else:
+            found, uniques = pd.factorize(combined[valid])
+            uniq_codes[valid] = found
         # decode the combined values back into per-key codes
         rest = np.asarray(uniques, dtype=np.int64)
         per_key = []

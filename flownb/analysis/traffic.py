@@ -13,7 +13,7 @@ change their input.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -229,54 +229,69 @@ def timeseries(
     b0 = s // f
     b1 = np.where(length > 0, -((-e) // f) - 1, b0)  # last bin the window reaches into
     b1 = np.maximum(b1, b0)
-    nbins = b1 - b0 + 1
-    rep = np.repeat(np.arange(len(idx)), nbins)
-    offsets = np.cumsum(nbins) - nbins
-    k = b0[rep] + (np.arange(len(rep)) - offsets[rep])
-    lo = np.maximum(s[rep], k * f)
-    hi = np.minimum(e[rep], (k + 1) * f)
-    point = length[rep] == 0
-    weight = np.where(point, 1.0, (hi - lo) / np.where(point, 1, length[rep]))
-    if metric == "flows":
-        values = np.ones(len(rep))
-    else:
-        base = "bytes" if metric in ("bytes", "bps") else "packets"
-        values = float_array(df.get(base), len(df))[idx][rep] * weight
-        if metric == "bps":
-            values = values * 8 / f
-        elif metric == "pps":
-            values = values / f
-    if len(k) == 0:
+    if len(idx) == 0:
         cols = {"time": pd.Series([], dtype="datetime64[s, UTC]")}
         if by is not None:
             cols[by] = labels[by].iloc[:0]
         cols[metric] = pd.Series([], dtype="float64")
         return pd.DataFrame(cols)
-    kmin, kmax = int(k.min()), int(k.max())
+    kmin, kmax = int(b0.min()), int(b1.max())
     nb = kmax - kmin + 1
     if by is None:
-        sums = np.bincount(k - kmin, weights=values, minlength=nb)
-        times = utc_seconds((np.arange(nb) + kmin) * f)
-        out = pd.DataFrame({"time": times, metric: sums})
+        gpos, present, ng = np.zeros(len(idx), dtype=np.int64), None, 1
     else:
-        g = gcodes[idx][rep]
+        g = gcodes[idx]
         present = np.unique(g)
         present = present[np.argsort(value_ranks(labels[by])[present], kind="stable")]  # by value
         where = np.zeros(len(labels), dtype=np.int64)
         where[present] = np.arange(len(present))
         gpos = where[g]
         ng = len(present)
-        sums = np.bincount((k - kmin) * ng + gpos, weights=values, minlength=nb * ng)
+    # per (group, bin) cell, without a row per record and bin: a record within one bin adds to it;
+    # a longer one adds its head and tail parts to its first and last bins and a difference array
+    # carries its rate through the bins in between (the same overlap shares as bin by bin)
+    r0, r1 = b0 - kmin, b1 - kmin
+    width = nb + 1
+    if metric == "flows":  # records active in each bin
+        diff = np.bincount(gpos * width + r0, minlength=ng * width).astype(np.float64)
+        diff -= np.bincount(gpos * width + r1 + 1, minlength=ng * width)
+        cells = np.cumsum(diff.reshape(ng, width), axis=1)[:, :nb]
+    else:
+        base = "bytes" if metric in ("bytes", "bps") else "packets"
+        v = float_array(df.get(base), len(df))[idx]
+        multi = r1 > r0
+        cells = np.bincount(gpos * nb + r0, weights=np.where(multi, 0.0, v), minlength=ng * nb)
+        if multi.any():
+            m_ = np.flatnonzero(multi)
+            gm, rm0, rm1 = gpos[m_], r0[m_], r1[m_]
+            rate = v[m_] / length[m_]
+            cells += np.bincount(gm * nb + rm0, weights=((b0[m_] + 1) * f - s[m_]) * rate, minlength=ng * nb)
+            cells += np.bincount(gm * nb + rm1, weights=(e[m_] - b1[m_] * f) * rate, minlength=ng * nb)
+            mid = rm1 - rm0 > 1
+            if mid.any():
+                step = rate[mid] * f
+                diff = np.bincount(gm[mid] * width + rm0[mid] + 1, weights=step, minlength=ng * width)
+                diff -= np.bincount(gm[mid] * width + rm1[mid], weights=step, minlength=ng * width)
+                cells += np.cumsum(diff.reshape(ng, width), axis=1)[:, :nb].ravel()
+        cells = cells.reshape(ng, nb)
+        if metric == "bps":
+            cells = cells * 8 / f
+        elif metric == "pps":
+            cells = cells / f
+    if by is None:
+        times = utc_seconds((np.arange(nb) + kmin) * f)
+        out = pd.DataFrame({"time": times, metric: cells[0]})
+    else:
         times = utc_seconds((np.repeat(np.arange(nb), ng) + kmin) * f)
         out = pd.DataFrame(
             {
                 "time": times,
                 by: labels[by].take(np.tile(present, nb)).reset_index(drop=True),
-                metric: sums,
+                metric: cells.T.ravel(),
             }
         )
     if metric == "flows":
-        out[metric] = out[metric].astype(np.int64)
+        out[metric] = np.rint(out[metric].to_numpy()).astype(np.int64)
     return out
 
 
@@ -396,6 +411,66 @@ def _action_label(accepts: np.ndarray, rejects: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=["ACCEPT", "REJECT", "MIXED"], validate=False)
 
 
+def _tallies(df: pd.DataFrame, p: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Per conversation-direction (code ``conv * 2 + towards_server``): packets and bytes (one ENI's
+    copy, :func:`~flownb.analysis._conversations.counted_eni`), accepted and rejected records; and the
+    ENI codes behind the ``interfaces`` label. What ``conversations`` and the conversation graph count.
+    """
+    idx, conv, m, to_server = p["idx"], p["conv"], int(p["n_conv"]), p["to_server"]
+    n = len(df)
+    ts = to_server.astype(np.int64)
+    cd = conv * 2 + ts  # conversation-direction: 1 = towards the server
+    packets = counter_weights(df.get("packets"), n)[idx]
+    nbytes = counter_weights(df.get("bytes"), n)[idx]
+    if "interface_id" in df:
+        eni, eni_values = codes_and_values(df["interface_id"])
+        # ENIs coded in ascending order of their id, so that labels do not depend on file order
+        eni_rank = value_ranks(pd.Series(eni_values, dtype=object))
+        eni_values = pd.Index(np.asarray(eni_values, dtype=object)[np.argsort(eni_rank)], dtype=object)
+        eni = np.append(eni_rank, -1)[eni[idx]]
+    else:
+        eni, eni_values = np.full(len(idx), -1, dtype=np.int64), pd.Index([])
+    ne = len(eni_values) + 1
+    eni_k = np.where(eni < 0, ne - 1, eni)
+    m2 = 2 * m
+    emin = np.full(m2, ne, dtype=np.int64)
+    emax = np.full(m2, -1, dtype=np.int64)
+    np.minimum.at(emin, cd, eni_k)
+    np.maximum.at(emax, cd, eni_k)
+    if "action" in df:
+        acodes, avalues = codes_and_values(df["action"])
+        acodes = acodes[idx]
+        amap = np.array([v == "ACCEPT" for v in avalues] + [False])
+        rmap = np.array([v == "REJECT" for v in avalues] + [False])
+        acc = amap[np.where(acodes < 0, len(avalues), acodes)]
+        rej = rmap[np.where(acodes < 0, len(avalues), acodes)]
+        acc_n = np.bincount(cd, weights=acc, minlength=2 * m)
+        rej_n = np.bincount(cd, weights=rej, minlength=2 * m)
+    else:
+        acc_n = rej_n = np.zeros(2 * m)
+        rej = np.zeros(len(idx), dtype=bool)
+    # bytes and packets each way: where both ends' ENIs logged a direction, one ENI's copy counts
+    # (the one conversation model, flownb.analysis._conversations)
+    counted = counted_eni(cd, eni, nbytes, rej, m2)
+    w = counted if not counted.all() else None
+    pk = np.bincount(cd, weights=packets if w is None else packets * w, minlength=m2)
+    by = np.bincount(cd, weights=nbytes if w is None else nbytes * w, minlength=m2)
+    return {
+        "idx": idx,
+        "conv": conv,
+        "m": m,
+        "packets": pk,
+        "bytes": by,
+        "accepts": acc_n,
+        "rejects": rej_n,
+        "emin": emin,
+        "emax": emax,
+        "eni_k": eni_k,
+        "ne": ne,
+        "eni_values": eni_values,
+    }
+
+
 def conversations(df: pd.DataFrame) -> pd.DataFrame:
     """Each connection once, both directions side by side: who is the client, who the server.
 
@@ -460,45 +535,10 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
     ]
     if p is None:
         return _empty_conversations(df, columns)
-    idx, conv, m, to_server = p["idx"], p["conv"], int(p["n_conv"]), p["to_server"]
-    n = len(df)
-    ts = to_server.astype(np.int64)
-    cd = conv * 2 + ts  # conversation-direction: 1 = towards the server
-    packets = counter_weights(df.get("packets"), n)[idx]
-    nbytes = counter_weights(df.get("bytes"), n)[idx]
-    if "interface_id" in df:
-        eni, eni_values = codes_and_values(df["interface_id"])
-        # ENIs coded in ascending order of their id, so that labels do not depend on file order
-        eni_rank = value_ranks(pd.Series(eni_values, dtype=object))
-        eni_values = pd.Index(np.asarray(eni_values, dtype=object)[np.argsort(eni_rank)], dtype=object)
-        eni = np.append(eni_rank, -1)[eni[idx]]
-    else:
-        eni, eni_values = np.full(len(idx), -1, dtype=np.int64), pd.Index([])
-    ne = len(eni_values) + 1
-    eni_k = np.where(eni < 0, ne - 1, eni)
-    m2 = 2 * m
-    emin = np.full(m2, ne, dtype=np.int64)
-    emax = np.full(m2, -1, dtype=np.int64)
-    np.minimum.at(emin, cd, eni_k)
-    np.maximum.at(emax, cd, eni_k)
-    if "action" in df:
-        acodes, avalues = codes_and_values(df["action"])
-        acodes = acodes[idx]
-        amap = np.array([v == "ACCEPT" for v in avalues] + [False])
-        rmap = np.array([v == "REJECT" for v in avalues] + [False])
-        acc = amap[np.where(acodes < 0, len(avalues), acodes)]
-        rej = rmap[np.where(acodes < 0, len(avalues), acodes)]
-        acc_n = np.bincount(cd, weights=acc, minlength=2 * m)
-        rej_n = np.bincount(cd, weights=rej, minlength=2 * m)
-    else:
-        acc_n = rej_n = np.zeros(2 * m)
-        rej = np.zeros(len(idx), dtype=bool)
-    # bytes and packets each way: where both ends' ENIs logged a direction, one ENI's copy counts
-    # (the one conversation model, flownb.analysis._conversations)
-    counted = counted_eni(cd, eni, nbytes, rej, m2)
-    w = counted if not counted.all() else None
-    pk = np.bincount(cd, weights=packets if w is None else packets * w, minlength=m2)
-    by = np.bincount(cd, weights=nbytes if w is None else nbytes * w, minlength=m2)
+    t = _tallies(df, p)
+    idx, conv, m = t["idx"], t["conv"], t["m"]
+    pk, by, acc_n, rej_n = t["packets"], t["bytes"], t["accepts"], t["rejects"]
+    emin, emax, eni_k, ne, eni_values = t["emin"], t["emax"], t["eni_k"], t["ne"], t["eni_values"]
     # ENIs per conversation: the lowest and highest ENI code, and how many distinct ones
     lo_e = np.minimum(emin[0::2], emin[1::2])
     hi_e = np.maximum(emax[0::2], emax[1::2])

@@ -9,20 +9,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._cache import ColumnCache
+from .._cache import epoch_seconds as seconds
+from .._cache import value_codes as codes
 from .._protocols import protocol_name
 from ._common import (
     MAX_ROWS,
     check_metric,
-    codes,
     freq_seconds,
     need,
     network_labels,
     pick_freq,
-    seconds,
     time_label,
     utc,
 )
-from ._records import Records
 
 NAT = np.iinfo(np.int64).min
 METRICS = ("flows", "packets", "bytes")
@@ -76,7 +76,7 @@ def spread(
 
 
 def _series(
-    df: Records, by: str | None, max_series: int, weights: np.ndarray
+    df: ColumnCache, by: str | None, max_series: int, weights: np.ndarray
 ) -> tuple[np.ndarray, list[str]]:
     """Group codes for ``by``: the ``max_series`` largest values by ``weights``, the rest 'other'."""
     n = len(df)
@@ -122,7 +122,7 @@ def timeline_data(
     [['ACCEPT', 1.0], ['REJECT', 1.0]]
     """
     check_metric(metric, METRICS)
-    df = Records.of(df)
+    df = ColumnCache.of(df)
     need(df, ["start"], "traffic_timeline()")
     st = df.seconds("start")
     ok = st != NAT
@@ -146,7 +146,20 @@ def timeline_data(
             f"'freq' {freq!r} makes {nb} bins x {len(names)} series, more than the {MAX_ROWS} rows a chart "
             "takes: choose a wider bin or fewer series"
         )
-    cells = spread(v, st, en, t0, w, nb, g, len(names))
+    # the numbers are flownb.timeseries()'s, over the same records, with the series as its 'by'
+    from ..analysis.traffic import timeseries
+
+    frame = df.frame(
+        ["start", "end", "log_status", "srcaddr", "dstaddr", *([] if metric == "flows" else [metric])]
+    )
+    frame["_series"] = pd.Categorical.from_codes(g, categories=pd.Index(range(len(names))))
+    ts = timeseries(frame, freq=w, metric=metric, by="_series")
+    cells = np.zeros((len(names), nb))
+    if len(ts):
+        b = (seconds(ts["time"]) - t0) // w
+        gi = np.asarray(ts["_series"].astype(np.int64))
+        inside = (b >= 0) & (b < nb)
+        np.add.at(cells, (gi[inside], b[inside]), ts[metric].to_numpy(dtype=np.float64)[inside])
     times = utc(t0 + w * np.arange(nb))
     out = pd.DataFrame(
         {
@@ -175,43 +188,46 @@ def top_data(df: pd.DataFrame, by: str = "srcaddr", metric: str = "bytes", n: in
     check_metric(metric, METRICS)
     if not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"'n' must be a whole number >= 1, got {n!r}")
-    df = Records.of(df)
+    df = ColumnCache.of(df)
     need(df, [by], "top_talkers()")
-    # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
-    c, values = df.codes(by)
-    k = len(values)
-    v = _metric(df, metric)
-    if "action" in df.columns:
-        a, acts = df.codes("action")
+    # the numbers and the ranking are flownb.top()'s (ties by key value, ascending)
+    from ..analysis.traffic import top
+
+    frame = df.frame(
+        [by, "action", "log_status", "srcaddr", "dstaddr", *([] if metric == "flows" else [metric])]
+    )
+    if not len(frame):
+        return pd.DataFrame(columns=["key", "action", "value", "total", "rank"])
+    ranked = top(frame, by=by, metric=metric, n=n)
+    ranked = ranked[ranked[metric].to_numpy(dtype=np.float64) > 0]
+    keys = [str(k) for k in ranked[by]]
+    if "action" in frame.columns:
+        split = top(frame, by=[by, "action"], metric=metric, n=None)
+        split_keys = split[by].astype(str).to_numpy()
+        split_act = split["action"].astype(str).to_numpy()
+        split_val = split[metric].to_numpy(dtype=np.float64)
     else:
-        a, acts = np.zeros(len(df), dtype=np.int64), pd.Index(["all"])
-    na = len(acts) + 1
-    a = np.where(a < 0, len(acts), a)
-    valid = c >= 0
-    if not valid.all():
-        c, a, v = c[valid], a[valid], v[valid]
-    cells = np.bincount(c * na + a, weights=v, minlength=k * na).reshape(k, na)
-    tot = cells.sum(axis=1)
-    order = np.argsort(-tot, kind="stable")
-    order = order[tot[order] > 0][:n]
-    act_names = [str(x) for x in acts] + ["(none)"]
+        split_keys, split_act, split_val = np.array(keys, dtype=object), np.full(len(keys), "all"), None
+    total = dict(zip(keys, ranked[metric].to_numpy(dtype=np.float64), strict=True))
+    rank = {k: i for i, k in enumerate(keys)}
     rows = []
-    for rank, i in enumerate(order):
-        for j in range(na):
-            if cells[i, j] > 0:
-                rows.append((str(values[i]), act_names[j], cells[i, j], tot[i], rank))
+    values = split_val if split_val is not None else [total[k] for k in keys]
+    for k, act, v in zip(split_keys, split_act, values, strict=True):
+        if k in rank and v > 0:
+            rows.append((k, act, float(v), total[k], rank[k]))
+    rows.sort(key=lambda r: (r[4], r[1]))
     return pd.DataFrame(rows, columns=["key", "action", "value", "total", "rank"])
 
 
 def heatmap_data(
     df: pd.DataFrame, port: str = "dstport", metric: str = "flows", n: int = 20, freq: str | int | None = None
 ) -> pd.DataFrame:
-    """Records (or bytes/packets) per port and time bin, for the ``n`` busiest ports.
+    """ColumnCache (or bytes/packets) per port and time bin, for the ``n`` busiest ports.
 
     Columns: ``time``, ``port`` (text), ``rank``, ``value``, ``time_utc``.
     """
     check_metric(metric, METRICS)
-    df = Records.of(df)
+    df = ColumnCache.of(df)
     need(df, [port, "start"], "port_heatmap()")
     # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
     st = df.seconds("start")
@@ -247,11 +263,11 @@ def heatmap_data(
 
 
 def accept_reject_data(df: pd.DataFrame, freq: str | int | None = None) -> pd.DataFrame:
-    """Records accepted and rejected per time bin, with the share of each.
+    """ColumnCache accepted and rejected per time bin, with the share of each.
 
     Columns: ``time``, ``action``, ``flows``, ``share``, ``time_utc``.
     """
-    df = Records.of(df)
+    df = ColumnCache.of(df)
     need(df, ["start", "action"], "accept_reject()")
     # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
     st = df.seconds("start")
@@ -293,16 +309,6 @@ def accept_reject_data(df: pd.DataFrame, freq: str | int | None = None) -> pd.Da
 
 
 # ------------------------------------------------------------------------- graph
-def _hosts(df: Records) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-    """Source and destination codes into one shared index of addresses."""
-    sc, sv = df.codes("srcaddr")
-    dc, dv = df.codes("dstaddr")
-    allv = df._full(("hosts",), lambda: pd.Index(sv.astype(str)).append(pd.Index(dv.astype(str))).unique())
-    smap = df._full(("hosts-s",), lambda: np.append(allv.get_indexer(sv.astype(str)), -1))
-    dmap = df._full(("hosts-d",), lambda: np.append(allv.get_indexer(dv.astype(str)), -1))
-    return smap[np.where(sc < 0, len(sv), sc)], dmap[np.where(dc < 0, len(dv), dc)], allv
-
-
 def _layout(
     nn: int, ei: np.ndarray, ej: np.ndarray, weight: np.ndarray, seed: int = 0, iters: int = 150
 ) -> np.ndarray:
@@ -336,29 +342,57 @@ def _layout(
     return pos / span * 0.9 + 0.05
 
 
+#: What ``conversations`` reads (the conversation graph hands it only these columns of a filtered view).
+_CONVERSATION_COLUMNS = [
+    "interface_id",
+    "srcaddr",
+    "dstaddr",
+    "srcport",
+    "dstport",
+    "protocol",
+    "packets",
+    "bytes",
+    "start",
+    "end",
+    "action",
+    "log_status",
+    "tcp_flags",
+]
+
+
 def graph_data(df: pd.DataFrame, n: int = 25, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``n`` largest host pairs (either direction) by bytes, laid out as a graph.
+
+    The bytes, packets and records of an edge are those :func:`flownb.conversations`
+    gives the conversations between the two hosts (each connection counted once,
+    though both ENIs of a pair inside the VPC log it).
 
     Returns ``(nodes, edges)``: nodes ``host, x, y, bytes, peers``; edges ``a, b, x, y, x2, y2,
     bytes, packets, flows, rejected, action`` (ACCEPT, REJECT or MIXED by records).
     """
-    df = Records.of(df)
+    df = ColumnCache.of(df)
     need(df, ["srcaddr", "dstaddr"], "conversation_graph()")
-    # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
-    s, d, hosts = _hosts(df)
-    b = df.number("bytes") if "bytes" in df.columns else np.ones(len(s))
-    p = df.number("packets") if "packets" in df.columns else np.zeros(len(s))
-    rej = _rejected(df)
-    ok = (s >= 0) & (d >= 0)
-    if not ok.all():  # NODATA/SKIPDATA records have no addresses
-        s, d, b, p, rej = s[ok], d[ok], b[ok], p[ok], rej[ok]
-    lo, hi = np.minimum(s, d), np.maximum(s, d)
-    key = lo.astype(np.int64) * len(hosts) + hi
-    inv, uk = pd.factorize(key)
-    eb = np.bincount(inv, weights=b, minlength=len(uk))
-    ep = np.bincount(inv, weights=p, minlength=len(uk))
-    ef = np.bincount(inv, minlength=len(uk)).astype(float)
-    er = np.bincount(inv, weights=rej, minlength=len(uk))
+    # the numbers are flownb.conversations()'s: each connection once, one ENI's copy per direction
+    from ..analysis.traffic import _pairing, _tallies
+
+    frame = df.frame(_CONVERSATION_COLUMNS)
+    pairing = _pairing(frame)
+    if pairing is None:
+        hosts = pd.Index([], dtype=object)
+        eb = ep = ef = er = np.zeros(0)
+        uk = np.zeros(0, dtype=np.int64)
+    else:
+        t = _tallies(frame, pairing)
+        hosts = pd.Index(pairing["addr_values"], dtype=object)
+        cl, sv = pairing["client"], pairing["server"]
+        key = np.minimum(cl, sv) * len(hosts) + np.maximum(cl, sv)
+        inv, uk = pd.factorize(key)
+        uk = np.asarray(uk, dtype=np.int64)
+        m = t["m"]
+        eb = np.bincount(inv, weights=t["bytes"][0::2] + t["bytes"][1::2], minlength=len(uk))
+        ep = np.bincount(inv, weights=t["packets"][0::2] + t["packets"][1::2], minlength=len(uk))
+        ef = np.bincount(inv, weights=np.bincount(t["conv"], minlength=m), minlength=len(uk)).astype(float)
+        er = np.bincount(inv, weights=t["rejects"][0::2] + t["rejects"][1::2], minlength=len(uk))
     order = np.lexsort((-ef, -eb))[:n]
     ea, eb_ = uk[order] // len(hosts), uk[order] % len(hosts)
     nodes_idx, local = np.unique(np.r_[ea, eb_], return_inverse=True)
@@ -401,7 +435,7 @@ def paths_data(
     value, rejected_share, action`` with ``steps`` points per link (a smooth curve).
     """
     check_metric(metric, METRICS)
-    df = Records.of(df)
+    df = ColumnCache.of(df)
     need(df, ["srcaddr", "dstaddr", "dstport"], "flow_paths()")
     # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
     v = _metric(df, metric)
@@ -499,7 +533,7 @@ def paths_data(
     )
 
 
-def _full_mask(df: Records, sub: np.ndarray) -> np.ndarray:
+def _full_mask(df: ColumnCache, sub: np.ndarray) -> np.ndarray:
     """A mask over the full frame from a mask over ``df``'s rows."""
     if df.rows is None:
         return sub
@@ -508,7 +542,7 @@ def _full_mask(df: Records, sub: np.ndarray) -> np.ndarray:
     return full
 
 
-def _metric(df: Records, metric: str) -> np.ndarray:
+def _metric(df: ColumnCache, metric: str) -> np.ndarray:
     """The metric per row; NODATA and SKIPDATA records weigh nothing (they describe logging, not traffic).
 
     Zero weights rather than a copy of every column without those rows.
@@ -517,26 +551,26 @@ def _metric(df: Records, metric: str) -> np.ndarray:
     return v * _traffic_weight(df) if metric == "flows" else v
 
 
-def _traffic_weight(df: Records) -> np.ndarray | float:
+def _traffic_weight(df: ColumnCache) -> np.ndarray | float:
     """1.0 for rows describing traffic, 0.0 for NODATA/SKIPDATA rows."""
     if "log_status" not in df.columns:
         return 1.0
     return df._get(("tw",), lambda: (~_nonok(df)).astype(float))
 
 
-def _nonok(df: Records) -> np.ndarray:
+def _nonok(df: ColumnCache) -> np.ndarray:
     c, values = codes(df.df["log_status"])
     bad = np.nonzero(values.astype(str) != "OK")[0]
     return np.isin(c, bad)
 
 
-def _rejected(df: Records) -> np.ndarray:
+def _rejected(df: ColumnCache) -> np.ndarray:
     if "action" not in df.columns:
         return np.zeros(len(df), dtype=bool)
     return df.equals("action", "REJECT")
 
 
-def _network_codes(df: Records, col: str) -> tuple[np.ndarray, list[str]]:
+def _network_codes(df: ColumnCache, col: str) -> tuple[np.ndarray, list[str]]:
     """Per row, a code into network labels (/24, /64 or 'internet'), computed per distinct address."""
 
     def table(values: pd.Index) -> tuple[np.ndarray, list[str]]:
@@ -557,7 +591,7 @@ def _int32(col: pd.Series) -> np.ndarray:
     return col.to_numpy(dtype="float64", na_value=-1).astype(np.int32)
 
 
-def _port_codes(df: Records) -> tuple[np.ndarray, list[str]]:
+def _port_codes(df: ColumnCache) -> tuple[np.ndarray, list[str]]:
     """Per row, a code into 'port/protocol' labels (ICMP and other protocols without a port)."""
 
     def make() -> tuple[np.ndarray, list[str]]:
@@ -631,12 +665,11 @@ def coverage_data(cov: pd.DataFrame, max_enis: int = 40) -> pd.DataFrame:
     )
 
 
-def coverage_records(df: pd.DataFrame | Records, freq: str | int = "10min") -> pd.DataFrame:
-    """Per ENI and window: OK, NODATA, SKIPDATA or GAP (no record at all), as ``flownb.coverage`` defines them.
+def coverage_records(df: pd.DataFrame | ColumnCache, freq: str | int = "10min") -> pd.DataFrame:
+    """Per ENI and window: OK, NODATA, SKIPDATA or GAP, as :func:`flownb.coverage` computes them.
 
-    SKIPDATA wins over OK, OK over NODATA; a window without any record of the ENI,
-    between its first and last window, is a GAP. Vectorised with ``bincount`` (the
-    chart's fast path; ``flownb.coverage`` is the reference).
+    The coverage chart draws this: ``flownb.coverage`` over the records' own columns
+    (no second implementation).
 
     Examples
     --------
@@ -645,45 +678,9 @@ def coverage_records(df: pd.DataFrame | Records, freq: str | int = "10min") -> p
     >>> coverage_records(flownb.samples.load("aws-docs/nodata-skipdata"))["status"].tolist()
     ['NODATA', 'SKIPDATA']
     """
-    df = Records.of(df)
+    from ..analysis._coverage import coverage
+
+    df = ColumnCache.of(df)
     need(df, ["interface_id", "start"], "coverage()")
-    w = freq_seconds(freq)
-    st = df.seconds("start")
-    e, enis = df.codes("interface_id")
-    ok = (st != NAT) & (e >= 0)
-    if not ok.any():
-        return pd.DataFrame(
-            {"interface_id": [], "window": utc(np.array([], dtype=np.int64)), "status": [], "records": []}
-        )
-    st, e = st[ok], e[ok]
-    if "log_status" in df.columns:
-        sc, sv = df.codes("log_status")
-        sc = sc[ok]
-        names = np.append(sv.astype(str), "")
-        status = names[np.where(sc < 0, len(sv), sc)]
-    else:
-        status = np.full(len(st), "OK")
-    t0 = int(st.min()) - int(st.min()) % w
-    b = (st - t0) // w
-    nb = int(b.max()) + 1
-    k = len(enis)
-    cell = e * nb + b
-    rec = np.bincount(cell, minlength=k * nb)
-    skip = np.bincount(cell, weights=status == "SKIPDATA", minlength=k * nb)
-    nod = np.bincount(cell, weights=status == "NODATA", minlength=k * nb)
-    okc = rec - skip - nod
-    first = np.full(k, nb)
-    last = np.full(k, -1)
-    np.minimum.at(first, e, b)
-    np.maximum.at(last, e, b)
-    ei, bi = np.divmod(np.arange(k * nb), nb)
-    inside = (bi >= first[ei]) & (bi <= last[ei])
-    lab = np.where(skip > 0, "SKIPDATA", np.where(okc > 0, "OK", np.where(nod > 0, "NODATA", "GAP")))
-    return pd.DataFrame(
-        {
-            "interface_id": np.asarray(enis.astype(str))[ei[inside]],
-            "window": utc(t0 + w * bi[inside]),
-            "status": lab[inside],
-            "records": rec[inside],
-        }
-    )
+    cov = coverage(df.frame(["interface_id", "start", "log_status"]), freq=freq)
+    return cov[["interface_id", "window", "status", "records"]]

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .. import _scope
+from .._cache import epoch_seconds as seconds  # noqa: F401 - re-exported for the chart modules
+from .._cache import value_codes as codes
 from .._columns import require_columns
 from .._durations import duration_seconds
 from .._optional import import_optional
@@ -214,21 +216,6 @@ def traffic_rows(df: pd.DataFrame) -> pd.DataFrame:
     return df if keep.all() else df[keep]
 
 
-def seconds(col: pd.Series) -> np.ndarray:
-    """Epoch seconds as int64 (NaT -> the int64 minimum)."""
-    if not isinstance(col.dtype, pd.DatetimeTZDtype) and not pd.api.types.is_datetime64_dtype(col.dtype):
-        col = pd.to_datetime(col, utc=True)
-    a = col.array.asi8
-    unit = col.dtype.unit if hasattr(col.dtype, "unit") else "ns"
-    div = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
-    if div == 1:
-        return a
-    nat = a == np.iinfo(np.int64).min
-    out = a // div
-    out[nat] = np.iinfo(np.int64).min
-    return out
-
-
 def numbers(df: pd.DataFrame, metric: str) -> np.ndarray:
     """The metric per row as float64: ``flows`` counts 1 per record; NA counts 0."""
     if metric == "flows":
@@ -236,14 +223,6 @@ def numbers(df: pd.DataFrame, metric: str) -> np.ndarray:
     if metric not in df.columns:
         raise ValueError(f"'metric' {metric!r} needs the column {metric!r}, which this frame lacks")
     return df[metric].to_numpy(dtype="float64", na_value=0.0)
-
-
-def codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes (-1 for missing) and the distinct values, without touching every row in Python."""
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return col.cat.codes.to_numpy().astype(np.int64), col.cat.categories
-    c, u = pd.factorize(col, use_na_sentinel=True)
-    return c.astype(np.int64), pd.Index(u)
 
 
 def check_metric(metric: str, allowed: tuple[str, ...]) -> None:

@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..io import FlowLogParseError, FlowLogParseWarning, FlowLogSkipWarning, FlowLogSourceError
     from ._common import SafeStream, StrictFailure, printable
 
-    def note(message, category, *_args, **_kw) -> None:
+    def note(message: Warning | str, category: type[Warning], *_args: object, **_kw: object) -> None:
         print(f"flownb {args.command}: note: {printable(str(message))}", file=sys.stderr)
 
     out, err = sys.stdout, sys.stderr

@@ -84,7 +84,9 @@ def add_input_arguments(p: argparse.ArgumentParser, *, store: bool = False) -> N
 def output_path(path: str) -> str:
     """An argparse type for ``--to``: the file name must say a format flownb writes (checked before reading)."""
     if not path.endswith(OUTPUT_SUFFIXES):
-        raise argparse.ArgumentTypeError(f"'{path}' must end in .parquet, .csv or .json (the format to write)")
+        raise argparse.ArgumentTypeError(
+            f"'{path}' must end in .parquet, .csv or .json (the format to write)"
+        )
     return path
 
 

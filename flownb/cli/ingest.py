@@ -26,6 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--end", default=None, help="keep records starting before this time (UTC)")
     p.add_argument("--account", action="append", default=None, help="keep this account (repeat for more)")
     p.add_argument("--region", action="append", default=None, help="keep this region (repeat for more)")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with status 1 when the new sources gave no record or a line could not be parsed",
+    )
     p.set_defaults(func=run)
 
 
@@ -47,4 +52,10 @@ def run(args: argparse.Namespace) -> int:
     print(report)
     if report.bad_lines:
         print(f"{report.bad_lines} bad line(s) kept in {report.store}/_bad_lines", file=sys.stderr)
-    return 0
+    empty = report.ingested > 0 and report.records == 0  # sources already in the store are not read again
+    if empty:
+        print(
+            f"flownb ingest: warning: no records were read from {report.ingested:,} new source(s)",
+            file=sys.stderr,
+        )
+    return 1 if args.strict and (empty or report.bad_lines) else 0

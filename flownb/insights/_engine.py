@@ -690,7 +690,9 @@ def _diff_periods(records: Records, cmd: A.Diff, start: Any, end: Any):
     records' time span (``diff``) or the last day, week or month (``diff
     previousDay`` ...): flownb's choice, so that "what is new today" works on the
     records at hand. The previous period is the current one shifted back by its
-    own length (``diff``) or by a day, a week or a calendar month.
+    own length (``diff``) or by a day, a week or a calendar month, or by the
+    ``timeshift`` of ``logcompare`` (whose current period, without a time
+    range, is the last ``timeshift`` of the records).
     """
     ts = records.get("@timestamp")
     if not is_datetime(ts) or ts.notna().sum() == 0:
@@ -699,6 +701,15 @@ def _diff_periods(records: Records, cmd: A.Diff, start: Any, end: Any):
     hi = _utc(end) if end is not None else last
     shifts = {"previousDay": pd.DateOffset(days=1), "previousWeek": pd.DateOffset(weeks=1),
               "previousMonth": pd.DateOffset(months=1)}  # fmt: skip
+    if cmd.shift is not None:  # logcompare timeshift <duration>
+        amount, unit = cmd.shift
+        calendar = {"mo": "months", "q": "months", "y": "years", "w": "weeks", "d": "days"}
+        if unit in calendar:
+            n = amount * (3 if unit == "q" else 1)
+            shifts["timeshift"] = pd.DateOffset(**{calendar[unit]: int(n)}) if float(n).is_integer() else (
+                pd.Timedelta(days=n * {"months": 30, "years": 365, "weeks": 7, "days": 1}[calendar[unit]]))  # fmt: skip
+        else:
+            shifts["timeshift"] = pd.Timedelta(seconds=amount * {"s": 1, "m": 60, "h": 3600}[unit])
     if start is not None:
         lo = _utc(start)
     elif cmd.modifier:
@@ -746,37 +757,37 @@ def _diff(now: _State, then: _State, cmd: A.Diff) -> _State:
     if not keys:
         a["@all"], b["@all"] = "", ""
         keys = ["@all"]
-    a = a.reset_index(drop=True).assign(_order=np.arange(len(a)))
-    b = b.reset_index(drop=True).assign(_order_b=np.arange(len(b)))
-    ka = {k: a[k].astype(object).where(a[k].notna(), None) for k in keys}
-    kb = {k: b[k].astype(object).where(b[k].notna(), None) for k in keys}
-    left = pd.DataFrame({**{f"_k{i}": ka[k] for i, k in enumerate(keys)}, "_a": np.arange(len(a))})
-    right = pd.DataFrame({**{f"_k{i}": kb[k] for i, k in enumerate(keys)}, "_b": np.arange(len(b))})
-    on = [f"_k{i}" for i in range(len(keys))]
-    m = left.merge(right, how="outer", on=on, sort=False)
-    m["_ao"] = m["_a"].fillna(len(a) + m["_b"].fillna(0))
-    m = m.sort_values(["_ao"], kind="stable").reset_index(drop=True)
-    ia = m["_a"].to_numpy(dtype="float64")
-    ib = m["_b"].to_numpy(dtype="float64")
-    has_a, has_b = ~np.isnan(ia), ~np.isnan(ib)
+    a, b = a.reset_index(drop=True), b.reset_index(drop=True)
+    na, nb = len(a), len(b)
+    joined = {k: _concat_keys(a[k], b[k]) for k in keys}
+    g = group(list(joined.values()), na + nb)  # one id per key combination across both periods
+    ids_a, ids_b = g.ids[:na], g.ids[na:]
+    pos_a = np.full(g.n, -1, dtype=np.int64)
+    pos_a[ids_a[::-1]] = np.arange(na, dtype=np.int64)[::-1]  # first row of each key in a
+    pos_b = np.full(g.n, -1, dtype=np.int64)
+    pos_b[ids_b[::-1]] = np.arange(nb, dtype=np.int64)[::-1]
+    seen_a = ids_a[np.sort(np.unique(ids_a, return_index=True)[1])] if na else ids_a
+    first_b = ids_b[np.sort(np.unique(ids_b, return_index=True)[1])] if nb else ids_b
+    groups_in_order = np.concatenate([seen_a, first_b[pos_a[first_b] < 0]])  # now's order, then the gone ones
+    ia, ib = pos_a[groups_in_order], pos_b[groups_in_order]
+    has_a, has_b = ia >= 0, ib >= 0
     out: dict[str, Any] = {}
     for k in keys:
-        both = pd.concat([a[k], b[k]], ignore_index=True)  # one dtype (and one set of categories) for both
-        if isinstance(both.dtype, pd.CategoricalDtype):
-            both = both.astype(both.cat.categories.dtype) if len(both.cat.categories) else both.astype(STR)
-        rows = np.where(has_a, ia, len(a) + np.where(has_b, ib, 0)).astype(np.int64)
-        out[k] = take(both.reset_index(drop=True), rows)
+        rows = np.where(has_a, ia, na + np.where(has_b, ib, 0)).astype(np.int64)
+        out[k] = take(joined[k], rows)
     for v in values:
-        cur = take(a[v].reset_index(drop=True), np.where(has_a, ia, -1).astype(np.int64))
-        prev = take(b[v].reset_index(drop=True), np.where(has_b, ib, -1).astype(np.int64))
+        cur = take(a[v], ia)
+        prev = take(b[v], ib)
         out[v] = cur
         out[f"{v}.previous"] = prev
         if (
             pd.api.types.is_numeric_dtype(cur.dtype) and not pd.api.types.is_bool_dtype(cur.dtype)
         ) or v == "@count":
             out[f"{v}.change"] = as_number(cur) - as_number(prev)
-    label = np.where(has_a & has_b, "both", np.where(has_a, "new", "gone"))
-    out["@diff"] = pd.Series(pd.Categorical(label, categories=["new", "gone", "both"]))
+    label = np.where(has_a & has_b, 2, np.where(has_a, 0, 1)).astype(np.int8)
+    out["@diff"] = pd.Series(
+        pd.Categorical.from_codes(label, categories=pd.Index(["new", "gone", "both"], dtype=STR))
+    )
     out.pop("@all", None)
     result = pd.DataFrame({k: (v.array if is_series(v) else v) for k, v in out.items()})
     state = _State(Records(result, set(result.columns)), now.tables)
@@ -786,6 +797,18 @@ def _diff(now: _State, then: _State, cmd: A.Diff) -> _State:
     state.by = [k for k in keys if k != "@all"]
     state.unknown = now.unknown | then.unknown | now.records.unknown | then.records.unknown
     return state
+
+
+def _concat_keys(x: pd.Series, y: pd.Series) -> pd.Series:
+    """The key values of both periods in one column (one dtype, one set of categories)."""
+    if isinstance(x.dtype, pd.CategoricalDtype) and isinstance(y.dtype, pd.CategoricalDtype):
+        from pandas.api.types import union_categoricals
+
+        return pd.Series(union_categoricals([x.array, y.array], ignore_order=True))
+    both = pd.concat([x, y], ignore_index=True)
+    if isinstance(both.dtype, pd.CategoricalDtype):
+        both = both.astype(both.cat.categories.dtype) if len(both.cat.categories) else both.astype(STR)
+    return both
 
 
 def _count_rows(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -133,6 +133,7 @@ def parse(item: dict[str, Any], where: str = "question") -> Question:
     qtype = item["type"]
     if qtype not in TYPES:
         raise ValueError(f"{here}: 'type' must be one of {list(TYPES)}, got {qtype!r}")
+    choices: tuple[str, ...]
     if qtype == "true_false":
         if not isinstance(item["answer"], bool):
             raise ValueError(f"{here}: a true_false 'answer' must be true or false, got {item['answer']!r}")

@@ -287,7 +287,7 @@ class FlowDataset:
             # the longest aggregation interval (10 minutes, VPC User Guide) plus the delivery slack
             lo = None if state.start is None else state.start - pd.Timedelta(minutes=10)
             sel = Selection.make(lo, state.end)
-            files = [f for f in files if sel.keeps_key(f.key)]
+            files = [f for f in files if _keeps(f, sel, exact=self._is_store)]
         ds = self._with(files, None, "")
         cols = set(ds.columns)
         preds = _state_predicates(state, cols, ds)
@@ -491,6 +491,24 @@ def _sorted_dictionary(col: pa.ChunkedArray | pa.Array) -> pa.Array:
     return pa.DictionaryArray.from_arrays(idx, values.cast(pa.string()))
 
 
+def _keeps(f: _File, sel: Selection, *, exact: bool) -> bool:
+    """Can the file hold records of the selection? A store's hour folders hold the records that *start* in
+    that hour (exact); AWS's folders are named by delivery time (the reader's margins apply)."""
+    if not exact:
+        return sel.keeps_key(f.key)
+    from ..io.layout import key_info
+
+    info = key_info(f.key)
+    if not (sel.keeps_account(info.account_id) and sel.keeps_region(info.region)):
+        return False
+    if not sel.timed or info.day is None or info.hour is None:
+        return True
+    a = pd.Timestamp(info.day) + pd.Timedelta(hours=info.hour)
+    if a == pd.Timestamp(0, tz="UTC"):  # records without a start time are kept in the 1970 folder
+        return True
+    return (sel.end is None or a < sel.end) and (sel.start is None or a + pd.Timedelta(hours=1) > sel.start)
+
+
 def _store_files(root: Path) -> tuple[list[_File], list[str]]:
     """The store's committed files, and the union of its sources' columns."""
     manifest = _store.read_manifest(root)
@@ -567,7 +585,7 @@ def open_dataset(
     >>> _ = flownb.ingest(path("aws-docs"), store)
     >>> ds = flownb.open_dataset(store, start="2019-08-26", end="2019-08-27")
     >>> len(ds), len(ds.files)
-    (6, 2)
+    (6, 3)
     """
     eng = _connect(engine, memory_limit, None if temp_directory is None else str(temp_directory), threads)
     single = not isinstance(store_or_path, (list, tuple))
@@ -583,7 +601,7 @@ def open_dataset(
             )
     sel = Selection.make(start, end, accounts, regions)
     if sel.active:
-        files = [f for f in files if sel.keeps_key(f.key)]
+        files = [f for f in files if _keeps(f, sel, exact=is_store)]
     ds = FlowDataset(eng, files, root=name, store=is_store, columns=columns)
     if not sel.active or not files:
         return ds

@@ -9,16 +9,16 @@ import numpy as np
 import pandas as pd
 
 from .. import charts as _charts
+from .._cache import NAT, ColumnCache
 from .._units import human_bytes, span_text
 from ..charts._common import altair, empty_chart
-from ..charts._records import NAT, Records
 from ._base import jupyter_chart, message_html, widgets
 from .panel import FilterPanel
 from .state import FilterState, filter_mask
 
 
-def summary(records: pd.DataFrame | Records) -> dict[str, Any]:
-    """Records, bytes, packets, time span and share rejected of a frame (pure; the summary line's numbers).
+def summary(records: pd.DataFrame | ColumnCache) -> dict[str, Any]:
+    """ColumnCache, bytes, packets, time span and share rejected of a frame (pure; the summary line's numbers).
 
     Examples
     --------
@@ -28,7 +28,7 @@ def summary(records: pd.DataFrame | Records) -> dict[str, Any]:
     >>> s["records"], s["rejected"]
     (2, 0.5)
     """
-    rec = Records.of(records)
+    rec = ColumnCache.of(records)
     n = len(rec)
     out: dict[str, Any] = {
         "records": n,
@@ -170,7 +170,7 @@ class FlowExplorer:
         self.metric = metric
         self.top_by = top_by
         self.last_error: Exception | None = None
-        self._records = Records(df)
+        self._records = ColumnCache(df)
         self._view = self._records
         self._brush: tuple[pd.Timestamp, pd.Timestamp] | None = None
         self._updating = False
@@ -222,7 +222,7 @@ class FlowExplorer:
         return self._selected_view().frame()
 
     # ------------------------------------------------------------- internals
-    def _selected_view(self) -> Records:
+    def _selected_view(self) -> ColumnCache:
         if self._brush is None:
             return self._view
         a, b = self._brush

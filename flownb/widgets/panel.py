@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..charts._common import pick_freq, seconds
+from .._cache import epoch_seconds as seconds
+from ..charts._common import pick_freq
 from ._base import message_html, widgets
 from .state import PROTOCOL_NAMES, FilterState, parse_network, parse_port, parse_protocol
 

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from .. import _scope
+from .._cache import NAT, ColumnCache
 from .._columns import require_columns
 from .._durations import utc_timestamp
 from .._protocols import PROTOCOLS, protocol_number
-from ..charts._records import NAT, Records
 
 #: Lower-case names of the protocols people filter by, as the panel writes them (from flownb._protocols).
 PROTOCOL_NAMES = {p: name.lower() for p, name in PROTOCOLS.items()}
@@ -189,7 +189,7 @@ class FilterState:
 
 
 # ---------------------------------------------------------------------------------- filtering
-def _in_network(rec: Records, col: str, net: Network) -> np.ndarray:
+def _in_network(rec: ColumnCache, col: str, net: Network) -> np.ndarray:
     """Per record: is the address in ``net`` (decided once per distinct address, :mod:`flownb._scope`)."""
     c, values = rec.codes(col)
     table = rec._full(
@@ -198,7 +198,7 @@ def _in_network(rec: Records, col: str, net: Network) -> np.ndarray:
     return np.append(table, False)[np.where(c < 0, len(values), c)]
 
 
-def _in_values(rec: Records, col: str, wanted: Iterable[str]) -> np.ndarray:
+def _in_values(rec: ColumnCache, col: str, wanted: Iterable[str]) -> np.ndarray:
     c, values = rec.codes(col)
     idx = np.nonzero(np.isin(np.asarray(values.astype(str)), list(wanted)))[0]
     return np.isin(c, idx)
@@ -208,17 +208,17 @@ def _require(df: Any, col: str, what: str) -> None:
     require_columns(df, [col], f"filtering by {what}")
 
 
-def filter_mask(df: pd.DataFrame | Records, state: FilterState) -> np.ndarray | None:
+def filter_mask(df: pd.DataFrame | ColumnCache, state: FilterState) -> np.ndarray | None:
     """Boolean mask of the records ``state`` keeps (None when it keeps all of them).
 
-    Works on the full frame's cached column arrays (:class:`~flownb.charts._records.Records`),
+    Works on the full frame's cached column arrays (:class:`~flownb._cache.ColumnCache`),
     so repeated filtering of the same frame does not convert columns again.
     """
     if not isinstance(state, FilterState):
         raise TypeError(f"'state' must be a FilterState, got {type(state).__name__}")
-    rec = Records.of(df)
+    rec = ColumnCache.of(df)
     if rec.rows is not None:
-        rec = Records(rec.df, None, rec._base)
+        rec = ColumnCache(rec.df, None, rec._base)
     n = len(rec.df)
     mask: np.ndarray | None = None
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import charts as _charts
-from ..charts._records import Records
+from .._cache import ColumnCache as Records
 from ._base import jupyter_chart, shown_errors, table_html, widgets
 
 ANY = "any"

@@ -42,6 +42,12 @@ def test_an_empty_file_warns_and_strict_exits_1(command, empty, capsys):
     assert "no records were read" in capsys.readouterr().err
 
 
+def test_ingest_warns_on_an_empty_source_and_strict_exits_1(empty, tmp_path, capsys):
+    assert main(["ingest", empty, str(tmp_path / "store")]) == 0
+    assert "flownb ingest: warning: no records were read from 1 new source(s)" in capsys.readouterr().err
+    assert main(["ingest", empty, str(tmp_path / "store2"), "--strict"]) == 1
+
+
 def test_strict_also_fails_on_bad_lines_after_the_report(tmp_path, capsys):
     src = tmp_path / "one-bad.log"
     src.write_text(Path(path("aws-docs/default-accept-reject")).read_text() + "not a record\n")
@@ -89,7 +95,9 @@ def test_control_characters_from_a_file_are_escaped(tmp_path, capsys):
 
 def test_comma_separated_bad_lines_name_the_cause(tmp_path, capsys):
     src = tmp_path / "flows.csv"
-    src.write_text("version,account-id,interface-id,srcaddr\n2,123456789010,eni-1,10.0.0.1\n2,1,eni-2,10.0.0.2\n")
+    src.write_text(
+        "version,account-id,interface-id,srcaddr\n2,123456789010,eni-1,10.0.0.1\n2,1,eni-2,10.0.0.2\n"
+    )
     assert main(["read", str(src)]) == 0
     captured = capsys.readouterr()
     cause = "fields are separated by ','; flow logs are space-separated"
@@ -99,9 +107,14 @@ def test_comma_separated_bad_lines_name_the_cause(tmp_path, capsys):
 
 def test_tab_separated_bad_lines_name_the_cause(tmp_path, capsys):
     src = tmp_path / "flows.tsv"  # a spreadsheet export: missing values left empty, not '-'
-    src.write_text("version\taccount-id\tinterface-id\tsrcaddr\n2\t123456789010\t\t10.0.0.1\n2\t1\t\t10.0.0.2\n")
+    src.write_text(
+        "version\taccount-id\tinterface-id\tsrcaddr\n2\t123456789010\t\t10.0.0.1\n2\t1\t\t10.0.0.2\n"
+    )
     assert main(["read", str(src)]) == 0
-    assert "bad lines: 2 (fields are separated by tabs; flow logs are space-separated)" in capsys.readouterr().out
+    assert (
+        "bad lines: 2 (fields are separated by tabs; flow logs are space-separated)"
+        in capsys.readouterr().out
+    )
 
 
 def test_a_directory_skips_what_is_not_a_flow_log_in_one_line(tmp_path, capsys):
@@ -169,3 +182,21 @@ def test_an_unknown_output_extension_is_refused_before_reading(argv, capsys):
     err = capsys.readouterr().err
     assert "must end in .parquet, .csv" in err or "must end in .csv or .parquet" in err
     assert "no such file" not in err  # refused before looking at the input
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_records_holding_control_characters_reach_a_terminal_escaped(tmp_path, monkeypatch):
+    src = tmp_path / "esc.log"
+    good = "2 123456789010 eni-1\x1b]0;pwned\x07 10.0.0.1 10.0.0.2 40000 443 6 3 300 1700000000 1700000060 ACCEPT OK"
+    src.write_text(good + "\n")
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stdout", term)
+    assert main(["top", str(src), "--by", "interface_id"]) == 0
+    shown = term.getvalue()
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "eni-1\\x1b]0;pwned\\x07" in shown
+    assert sys.stdout is term  # restored after the command

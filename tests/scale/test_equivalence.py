@@ -11,6 +11,7 @@ import functools
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -203,3 +204,18 @@ def test_hypothesis_records(text, tmp_path_factory):
 def test_the_analyses_not_compiled_yet_say_so():
     with pytest.raises(TypeError, match="does not run on a FlowDataset yet"):
         flownb._dispatch._twin("conversations", "run")
+
+
+def test_time_range_prunes_hour_folders_and_keeps_what_read_flow_logs_keeps(tmp_path):
+    folder = _scenario_files("port_sweep")
+    df, _ = both(folder, tmp_path / "store")
+    t0 = df["start"].min().floor("h")
+    for start, end in (
+        (t0, t0 + pd.Timedelta("10min")),
+        (t0 + pd.Timedelta("7min"), None),
+        (None, t0 + pd.Timedelta("1s")),
+    ):
+        expected = flownb.read_flow_logs(folder, start=start, end=end)
+        got = flownb.open_dataset(tmp_path / "store", start=start, end=end)
+        assert len(got) == len(expected)
+        assert_same_result(flownb.top(expected, by="dstport"), flownb.top(got, by="dstport"))

@@ -147,7 +147,9 @@ def test_scenarios_listing():
     names = table["name"].tolist()
     assert names[:2] == ["baseline", "nacl_blocks_return"]
     assert len(names) == 22
-    assert {"nacl_change_midday", "sg_fix_after_incident"} <= set(names)  # issue 18: rules that change mid-day
+    assert {"nacl_change_midday", "sg_fix_after_incident"} <= set(
+        names
+    )  # issue 18: rules that change mid-day
     assert table["description"].str.len().gt(20).all()
 
 

@@ -1,8 +1,11 @@
-"""Column arrays of a flow log frame, computed once and reused across charts and filter changes.
+"""The column cache of a flow log frame: each column as a numpy array once, reused by every layer.
 
 A widget filtering 1M records must not copy the frame on every click: it keeps one
-:class:`Records` over the full frame and asks for ``records.subset(mask)``; each
-column is turned into a numpy array once (``_base``) and indexed by the mask.
+:class:`ColumnCache` over the full frame and asks for ``cache.subset(mask)``; each
+column is turned into a numpy array once and indexed by the mask. The analyses run
+on ``cache.frame(columns)`` (only the columns they read) and the charts draw their
+results, so a chart and its analysis compute the same numbers from the same arrays.
+Below the layers: it imports nothing of flownb but the vocabulary.
 """
 
 from __future__ import annotations
@@ -13,13 +16,46 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._common import codes, seconds
+from ._columns import require_columns, require_frame
+
+__all__ = ["NAT", "ColumnCache", "epoch_seconds", "value_codes"]
+
+
+def epoch_seconds(col: pd.Series) -> np.ndarray:
+    """A timestamp column as int64 epoch seconds (a view when it is already in seconds), missing as
+    the smallest int64. Texts are parsed as UTC times first; integers are taken as epoch seconds."""
+    if pd.api.types.is_integer_dtype(col.dtype):
+        return col.to_numpy(dtype="int64", na_value=np.iinfo(np.int64).min)
+    if not isinstance(col.dtype, pd.DatetimeTZDtype) and not pd.api.types.is_datetime64_any_dtype(col.dtype):
+        col = pd.to_datetime(col, utc=True)
+    values = col.array
+    if getattr(values, "unit", None) != "s":
+        values = values.as_unit("s")
+    return np.asarray(values.asi8)
+
+
+def value_codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (-1 for missing) and the distinct values they index, without a Python loop per row."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return np.asarray(col.cat.codes, dtype=np.int64), col.cat.categories
+    c, u = pd.factorize(col, use_na_sentinel=True)
+    return np.asarray(c, dtype=np.int64), pd.Index(u)
+
 
 NAT = np.iinfo(np.int64).min
 
 
-class Records:
-    """A frame (or a row subset of it) as cached numpy arrays."""
+class ColumnCache:
+    """A frame (or a row subset of it) as cached numpy arrays, shared by analyses, charts and widgets.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> cache = ColumnCache(flownb.samples.load("aws-docs/default-accept-reject"))
+    >>> rejected = cache.subset(cache.equals("action", "REJECT"))
+    >>> len(rejected), rejected.frame(["srcaddr", "dstport"]).to_dict("list")
+    (1, {'srcaddr': ['172.31.9.69'], 'dstport': [3389]})
+    """
 
     def __init__(self, df: pd.DataFrame, rows: np.ndarray | None = None, base: dict | None = None) -> None:
         self.df = df
@@ -29,11 +65,11 @@ class Records:
         self._idx: np.ndarray | None = None
 
     @classmethod
-    def of(cls, df: pd.DataFrame | Records) -> Records:
-        if isinstance(df, Records):
+    def of(cls, df: pd.DataFrame | ColumnCache) -> ColumnCache:
+        if isinstance(df, ColumnCache):
             return df
         if not isinstance(df, pd.DataFrame):
-            raise TypeError(f"a chart needs a pandas DataFrame of flow log records, got {type(df).__name__}")
+            require_frame(df, "a chart", strict=True)
         return cls(df)
 
     @property
@@ -47,20 +83,38 @@ class Records:
             self._mine["len"] = int(np.count_nonzero(self.rows))
         return self._mine["len"]
 
-    def subset(self, rows: np.ndarray | None) -> Records:
+    def subset(self, rows: np.ndarray | None) -> ColumnCache:
         """The same arrays restricted to ``rows`` (a boolean mask over the full frame)."""
         if rows is None:
             return self
         rows = np.asarray(rows, dtype=bool)
         if self.rows is not None:
             rows = rows & self.rows
-        return Records(self.df, rows, self._base)
+        return ColumnCache(self.df, rows, self._base)
 
-    def frame(self) -> pd.DataFrame:
-        """The rows as a DataFrame (a copy only when a subset is selected)."""
-        if "frame" not in self._mine:
-            self._mine["frame"] = self.df if self.rows is None or self.rows.all() else self.df[self.rows]
-        return self._mine["frame"]
+    def frame(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """The rows as a DataFrame (a copy only when a subset is selected).
+
+        With ``columns``, only those columns (the ones the frame has), each taken once
+        per subset and cached: an analysis run on a filtered view copies what it reads,
+        not the whole frame.
+        """
+        if columns is None:
+            if "frame" not in self._mine:
+                self._mine["frame"] = self.df if self.rows is None or self.rows.all() else self.df[self.rows]
+            return self._mine["frame"]
+        names = [c for c in dict.fromkeys(columns) if c in self.df.columns]
+        if self.rows is None:
+            return self.df[names]
+        if self._idx is None:
+            self._idx = np.flatnonzero(self.rows)
+        cols = {}
+        for c in names:
+            key = ("col", c)
+            if key not in self._mine:
+                self._mine[key] = self.df[c].take(self._idx).reset_index(drop=True)
+            cols[c] = self._mine[key]
+        return pd.DataFrame(cols, copy=False)
 
     # ----------------------------------------------------------------- arrays
     def _full(self, key: Any, make: Callable[[], Any]) -> Any:
@@ -81,14 +135,14 @@ class Records:
 
     def seconds(self, col: str) -> np.ndarray:
         """Epoch seconds (int64; NaT -> int64 minimum)."""
-        return self._get(("s", col), lambda: seconds(self.df[col]))
+        return self._get(("s", col), lambda: epoch_seconds(self.df[col]))
 
     def number(self, metric: str) -> np.ndarray:
         """The metric as float64 (``flows`` is 1 per record; NA is 0)."""
         if metric == "flows":
             return np.ones(len(self))
         if metric not in self.df.columns:
-            raise ValueError(f"'metric' {metric!r} needs the column {metric!r}, which this frame lacks")
+            require_columns(self.df, [metric], f"'metric' {metric!r}")
         return self._get(("n", metric), lambda: self.df[metric].to_numpy(dtype="float64", na_value=0.0))
 
     def ints(self, col: str, na: int = -1) -> np.ndarray:
@@ -96,7 +150,7 @@ class Records:
 
     def codes(self, col: str) -> tuple[np.ndarray, pd.Index]:
         """Integer codes (-1 missing) and the distinct values of a column."""
-        values = self._full(("v", col), lambda: codes(self.df[col]))
+        values = self._full(("v", col), lambda: value_codes(self.df[col]))
         return self._get(("c", col), lambda: values[0]), values[1]
 
     def equals(self, col: str, value: str) -> np.ndarray:
@@ -115,7 +169,7 @@ class Records:
         table = self._full(("pv", col, key), lambda: func(values))
         return c, table
 
-    def traffic(self) -> Records:
+    def traffic(self) -> ColumnCache:
         """Rows that describe traffic: NODATA and SKIPDATA records describe logging (see ``coverage``)."""
         if "log_status" not in self.df.columns:
             return self
@@ -125,7 +179,7 @@ class Records:
         return self.subset(ok)
 
     def _traffic_mask(self) -> np.ndarray | None:
-        c, values = codes(self.df["log_status"])
+        c, values = value_codes(self.df["log_status"])
         bad = np.nonzero(values.astype(str) != "OK")[0]
         if len(bad) == 0:
             return None

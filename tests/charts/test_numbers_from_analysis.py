@@ -1,0 +1,88 @@
+"""Each chart draws the numbers of one analysis function (issue 14, point 1): the pairs are stated here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import flownb
+from flownb import charts
+from flownb.charts import _aggregate as agg
+
+
+@pytest.fixture(scope="module")
+def demo() -> pd.DataFrame:
+    return flownb.samples.load("demo")
+
+
+@pytest.fixture(scope="module")
+def twin() -> pd.DataFrame:
+    return flownb.simulate("baseline", seed=0, duration="1h").flows
+
+
+def _values(spec: dict) -> list[dict]:
+    return spec["data"]["values"] if "data" in spec else spec["datasets"][next(iter(spec["datasets"]))]
+
+
+@pytest.mark.parametrize("metric", ["flows", "bytes", "packets"])
+def test_traffic_timeline_draws_timeseries(demo, metric):
+    # the review's repro: 282.71 'flows' in the 00:05 bin of the chart, 283 in flownb.timeseries
+    data = agg.timeline_data(demo, metric=metric, by=None, freq="5min")
+    ts = flownb.timeseries(demo, freq="5min", metric=metric)
+    merged = data.merge(ts, on="time", how="outer").fillna(0)
+    assert len(merged) == len(data)
+    np.testing.assert_allclose(merged["value"], merged[metric], rtol=1e-12)
+    if metric == "flows":
+        assert (data["value"] == data["value"].round()).all()  # whole records, never 282.71
+
+
+def test_traffic_timeline_by_action_draws_timeseries_by_action(demo):
+    data = agg.timeline_data(demo, metric="bytes", by="action", freq="10min")
+    ts = flownb.timeseries(demo, freq="10min", metric="bytes", by="action")
+    ts["action"] = ts["action"].astype(str)
+    merged = data.merge(ts, left_on=["time", "series"], right_on=["time", "action"], how="left").fillna(0)
+    np.testing.assert_allclose(merged["value"], merged["bytes"], rtol=1e-12)
+
+
+def test_top_talkers_draws_top(demo):
+    for by, metric in (("srcaddr", "bytes"), ("dstport", "flows"), ("interface_id", "packets")):
+        data = agg.top_data(demo, by=by, metric=metric, n=10)
+        expected = flownb.top(demo, by=by, metric=metric, n=10)
+        totals = data.drop_duplicates("key").sort_values("rank")
+        assert totals["key"].tolist() == expected[by].astype(str).tolist()
+        np.testing.assert_allclose(totals["total"], expected[metric].to_numpy(dtype=float))
+        per_key = data.groupby("key")["value"].sum()
+        np.testing.assert_allclose(per_key[totals["key"]].to_numpy(), totals["total"].to_numpy())
+
+
+def test_conversation_graph_draws_conversations(twin):
+    # the review's repro: 12,089,866 bytes on the edge, 6,044,933 in flownb.conversations
+    _nodes, edges = agg.graph_data(twin, n=25)
+    conv = flownb.conversations(twin)
+    a, b = conv["client"].astype(str), conv["server"].astype(str)
+    pair = np.where(a < b, a + "|" + b, b + "|" + a)
+    total = conv["bytes_to_server"].astype(float) + conv["bytes_to_client"].astype(float)
+    expected = total.groupby(pair).sum()
+    got = pd.Series(
+        edges["bytes"].to_numpy(),
+        index=np.where(edges["a"] < edges["b"], edges["a"] + "|" + edges["b"], edges["b"] + "|" + edges["a"]),
+    )
+    assert len(got) == 25
+    np.testing.assert_allclose(got.to_numpy(), expected[got.index].to_numpy())
+    # the 25 busiest pairs of conversations(), largest first
+    assert got.tolist() == expected.sort_values(ascending=False).head(25).tolist()
+    spec = charts.conversation_graph(twin).to_dict()
+    assert "Conversations" in str(spec)
+
+
+def test_coverage_chart_draws_coverage(demo):
+    drawn = agg.coverage_records(demo, freq="10min")
+    cov = flownb.coverage(demo, freq="10min")
+    key = ["interface_id", "window"]
+    left = drawn.assign(interface_id=drawn["interface_id"].astype(str))[[*key, "status"]]
+    right = cov.assign(interface_id=cov["interface_id"].astype(str), status=cov["status"].astype(str))[
+        [*key, "status"]
+    ]
+    merged = left.merge(right, on=key, how="outer", suffixes=("_chart", "_analysis"))
+    assert (merged["status_chart"] == merged["status_analysis"]).all()
