@@ -4,7 +4,7 @@ The grammar, lowest precedence first::
 
     query      := command ('|' command)*
     command    := fields | display | filter | stats | sort | limit | parse | dedup
-                | unnest | filldown | fillmissing | addtotals | lookup | diff
+                | unnest | filldown | fillmissing | addtotals | lookup | diff | logcompare
     fields     := 'fields' item (',' item)*            item := expr ['as' name]
     display    := 'display' item (',' item)*
     filter     := 'filter' expr
