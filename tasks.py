@@ -75,8 +75,10 @@ def ensure_venv(extra: str) -> None:
         say(f"[1/2] creating the virtual environment {VENV}")
         venv.EnvBuilder(with_pip=True).create(VENV)
         run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    elif stamp.exists():
+        say(f"[1/2] reusing {VENV}: {', '.join(INSTALL_INPUTS)} changed since flownb[{extra}] was installed")
     else:
-        say(f"[1/2] reusing {VENV} (its install is older than {', '.join(INSTALL_INPUTS)})")
+        say(f"[1/2] reusing {VENV}: flownb[{extra}] is not installed in it yet")
     say(
         f"[2/2] installing flownb[{extra}] into {VENV} (the first time takes a few minutes; pip lists each package)"
     )

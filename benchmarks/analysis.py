@@ -8,13 +8,16 @@ the frame read:
 * ``top(df, by="srcaddr", metric="bytes")`` and a few other ``top`` keys;
 * ``conversations(df)``;
 * ``diagnose(df, src, dst, port)`` for a busy pair of the data (the ENI address and
-  server port that appear in the most records) and for a pair with no traffic;
+  server port that appear in the most records), with its timeline (``d.timeline``, always
+  computed), and for a pair with no traffic;
+* ``connectivity_report(df)``: every failing pair of the whole frame;
 * ``timeseries(df, "1min")``, ``enrich(df)``, ``service_view``, ``rejections``, ``coverage``
   (no target: shown for information).
 
 Each is the best of K rounds; a round reads the file and runs every operation once, so
-the load of a shared machine falls on the reference and the operations alike. Targets (issue 5): ``conversations`` and ``diagnose``
-each faster than reading the file; ``top`` by bytes under a tenth of it.
+the load of a shared machine falls on the reference and the operations alike. Targets (issue 5): ``conversations``
+faster than reading the file; ``top`` by bytes under a tenth of it. Issue 18: ``diagnose`` with its timeline
+under half the read time; ``connectivity_report`` under three times it.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import flownb
     from flownb.analysis import (
+        connectivity_report,
         conversations,
         coverage,
         diagnose,
@@ -70,8 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         ),
         ("top(by='srcaddr/24', metric='bytes')", lambda: top(df, by="srcaddr/24", metric="bytes"), None),
         ("conversations(df)", lambda: conversations(df), 1.0),
-        (f"diagnose({src} -> {dst}:{port})", lambda: diagnose(df, src, dst, port=port), 1.0),
-        ("diagnose(no traffic pair)", lambda: diagnose(df, "192.0.2.1", "198.51.100.7", port=22), 1.0),
+        (f"diagnose({src} -> {dst}:{port}) + timeline", lambda: diagnose(df, src, dst, port=port), 0.5),
+        ("diagnose(no traffic pair)", lambda: diagnose(df, "192.0.2.1", "198.51.100.7", port=22), 0.5),
+        ("connectivity_report(df)", lambda: connectivity_report(df), 3.0),
         ("timeseries(freq='1min')", lambda: timeseries(df, freq="1min"), None),
         ("enrich(df)", lambda: enrich(df), None),
         ("service_view(df)", lambda: service_view(df), None),

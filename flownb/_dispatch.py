@@ -20,6 +20,7 @@ __all__ = ["COMPILED", "accepts_dataset", "expression", "is_dataset"]
 COMPILED: dict[str, str] = {
     "top": "flownb.scale._ops",
     "timeseries": "flownb.scale._ops",
+    "query": "flownb.scale._ops",  # run_query only: the engine narrows, the Logs Insights engine decides
 }
 
 _F = TypeVar("_F", bound=Callable[..., Any])

@@ -328,6 +328,8 @@ QueryConsole(df)
 # 2. Why do the same 3.3 GB appear three times in the byte-transfer result?
 # 3. A colleague pastes `filter action = ‘REJECT’` from a slide deck and gets no results or an error. What
 #    is wrong?
+# 4. A query written against the DataFrame says `fields start, end, srcaddr`. What must change before it runs
+#    in CloudWatch?
 #
 # <details><summary>Answers</summary>
 #
@@ -336,5 +338,7 @@ QueryConsole(df)
 #    addressed to the NAT gateway; leaving, from the NAT gateway's address). `pkt-srcaddr`/`pkt-dstaddr`
 #    keep the original addresses on the NAT gateway's records.
 # 3. The quotes are typographic (`‘ ’`); the query language needs plain `'` or `"`.
+# 4. The names: CloudWatch discovers `startTime`, `endTime` and `srcAddr` (`fields startTime, endTime,
+#    srcAddr`); `start`, `end` and `srcaddr` are flownb's column names, which CloudWatch does not know.
 #
 # </details>

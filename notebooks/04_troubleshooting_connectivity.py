@@ -200,6 +200,63 @@ assert (fixed_pair["action"] == "ACCEPT").all()
 assert set(fixed_pair.loc[fixed_pair["srcport"] == 5432, "interface_id"]) == {app1.eni.id, db1.eni.id}
 
 # %% [markdown]
+# ## When did it break? The verdict over time
+#
+# Real incidents have a start and an end: "it worked until 10:00, when someone edited the ACL". The twin's
+# `nacl_change_midday` scenario removes the same outbound rule half-way through two hours of traffic.
+# `diagnose` decides every aggregation interval on its own (`d.timeline`, consecutive windows with the same
+# verdict merged); `d.verdict` is the verdict of the most recent window with traffic, and the explanation
+# says since when.
+
+# %%
+midday = flownb.simulate("nacl_change_midday", seed=0, duration="2h", start="2025-06-02 09:00")
+now = flownb.diagnose(midday.flows, app1.private_ip, db1.private_ip, port=5432)
+print(now.explanation.split(". ")[0] + ".")
+now.timeline
+
+# %%
+assert now.verdict == "NACL_OUTBOUND_BLOCKS_RETURN"
+assert now.timeline["verdict"].astype(str).tolist() == ["REACHABLE", "NACL_OUTBOUND_BLOCKS_RETURN"]
+assert now.timeline["start"].iloc[1] == pd.Timestamp("2025-06-02 10:00", tz="UTC")  # the moment of the edit
+
+# %% [markdown]
+# The Troubleshooter draws the same thing: ACCEPT and REJECT per role over time, the windows with a failing
+# verdict shaded. The REJECTs start on *response egress* (leaving db-1) at the moment of the edit.
+
+# %%
+flownb.charts.diagnosis_timeline(now)
+
+# %% [markdown]
+# ## What is broken right now, anywhere?
+#
+# The first question on call is rarely about one pair. `flownb.connectivity_report(df)` (and
+# `flownb report connectivity FILES` in a terminal) decides every (client, server, port, protocol) of the
+# records, window by window, and lists the stretches of time a pair failed, the worst first, each with its
+# one-line fix. A pair counts when it is wanted: it worked at another time, or its client kept trying
+# (five windows or more) inside the network or to a server that answers others. A scanner's one-off
+# attempts on closed ports are traffic meant to be blocked, not faults. On the bundled demo day, with its
+# scans, probes and sweeps, the report finds the four connectivity faults the twin injected, and the
+# other pairs each of them broke:
+
+# %%
+day = flownb.samples.load("demo")
+report = flownb.connectivity_report(day)
+report[["client", "server", "port", "verdict", "start", "end", "failed", "clients"]]
+
+# %%
+print(report.loc[0, "fix"])
+assert set(report["verdict"].astype(str)) == {
+    "INBOUND_BLOCKED_SG_OR_NACL",  # db-2's security group
+    "NACL_INBOUND_BLOCKS_RETURN",  # the bastion subnet's network ACL
+    "NACL_OUTBOUND_BLOCKS_RETURN",  # db-1's subnet ACL, 10:05 to 10:50
+    "CONNECTION_REFUSED",  # app-2's service down, 15:30 to 15:50
+    "OUTBOUND_BLOCKED_SG_OR_NACL",  # db-1 to db-2 during the same ACL edit
+}
+
+# %%
+flownb.charts.connectivity_matrix(report)
+
+# %% [markdown]
 # ## A single REJECT: security group or network ACL?
 #
 # Now the other kind of mistake: db-2's **security group** does not allow app-1 on 5432. The request is

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
-
-import pytest
 
 import flownb
 
@@ -23,32 +20,6 @@ def test_all_has_no_private_names_and_no_duplicates():
     # (its order is the layers', not alphabetical; dir(flownb) is sorted: test_all_is_the_public_namespace)
     assert not [n for n in flownb.__all__ if n.startswith("_") and n != "__version__"]
     assert len(set(flownb.__all__)) == len(flownb.__all__)
-
-
-@pytest.mark.slow
-def test_wheel_contains_the_bundled_samples(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode == 0, proc.stderr
-    wheel = next(tmp_path.glob("flownb-*.whl"))
-    names = zipfile.ZipFile(wheel).namelist()
-    assert "flownb/samples/data/aws-docs/sg-nacl-ping.log" in names
-    target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
-                   check=True)  # fmt: skip
-    code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); import flownb; "
-        "assert flownb.__file__.startswith(sys.argv[1]), flownb.__file__; "
-        "df = flownb.samples.load('aws-docs/sg-nacl-ping'); print(len(df))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(target)], capture_output=True, text=True, cwd=tmp_path
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "2"
 
 
 def test_all_is_the_public_namespace():

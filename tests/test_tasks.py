@@ -50,6 +50,7 @@ def test_a_changed_pyproject_reinstalls_and_says_so(tasks, capsys):
     ]
     out = capsys.readouterr().out
     assert "[2/2] installing flownb[test]" in out
+    assert "changed since flownb[test] was installed" in out
     assert tasks.stamp_path("test").read_text().strip() == tasks.install_hash("test")
     assert tasks.install_hash("test") != tasks.install_hash("notebooks")
 

@@ -57,6 +57,27 @@ def test_the_wheel_carries_the_notebooks_and_the_dashboard(wheel):
     assert shipped <= names, shipped - names
 
 
+def test_the_wheel_carries_the_bundled_samples_and_reads_them(wheel, tmp_path):
+    # (moved here from tests/test_package.py: one wheel build, from a copy, serves every wheel test)
+    assert "flownb/samples/data/aws-docs/sg-nacl-ping.log" in zipfile.ZipFile(wheel).namelist()
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+    )
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import flownb; "
+        "assert flownb.__file__.startswith(sys.argv[1]), flownb.__file__; "
+        "df = flownb.samples.load('aws-docs/sg-nacl-ping'); print(len(df))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(target)], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "2"
+
+
 def _fresh_venv(where: Path) -> Path:
     """A new virtual environment that sees this environment's packages (not its flownb) through a .pth.
 

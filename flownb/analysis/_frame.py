@@ -179,8 +179,14 @@ def group_codes(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFra
             combined = combined * s + np.maximum(codes, 0)
         uniq_codes = np.full(len(df), -1, dtype=np.int64)
         valid = ~missing
-        found, uniques = pd.factorize(combined[valid])
-        uniq_codes[valid] = found
+        if total <= 1 << 22:  # few combinations: a lookup table instead of hashing every row
+            uniques = np.flatnonzero(np.bincount(combined[valid], minlength=total))
+            table = np.full(total, -1, dtype=np.int64)
+            table[uniques] = np.arange(len(uniques))
+            uniq_codes[valid] = table[combined[valid]]
+        else:
+            found, uniques = pd.factorize(combined[valid])
+            uniq_codes[valid] = found
         # decode the combined values back into per-key codes
         rest = np.asarray(uniques, dtype=np.int64)
         per_key = []

@@ -229,54 +229,69 @@ def timeseries(
     b0 = s // f
     b1 = np.where(length > 0, -((-e) // f) - 1, b0)  # last bin the window reaches into
     b1 = np.maximum(b1, b0)
-    nbins = b1 - b0 + 1
-    rep = np.repeat(np.arange(len(idx)), nbins)
-    offsets = np.cumsum(nbins) - nbins
-    k = b0[rep] + (np.arange(len(rep)) - offsets[rep])
-    lo = np.maximum(s[rep], k * f)
-    hi = np.minimum(e[rep], (k + 1) * f)
-    point = length[rep] == 0
-    weight = np.where(point, 1.0, (hi - lo) / np.where(point, 1, length[rep]))
-    if metric == "flows":
-        values = np.ones(len(rep))
-    else:
-        base = "bytes" if metric in ("bytes", "bps") else "packets"
-        values = float_array(df.get(base), len(df))[idx][rep] * weight
-        if metric == "bps":
-            values = values * 8 / f
-        elif metric == "pps":
-            values = values / f
-    if len(k) == 0:
+    if len(idx) == 0:
         cols = {"time": pd.Series([], dtype="datetime64[s, UTC]")}
         if by is not None:
             cols[by] = labels[by].iloc[:0]
         cols[metric] = pd.Series([], dtype="float64")
         return pd.DataFrame(cols)
-    kmin, kmax = int(k.min()), int(k.max())
+    kmin, kmax = int(b0.min()), int(b1.max())
     nb = kmax - kmin + 1
     if by is None:
-        sums = np.bincount(k - kmin, weights=values, minlength=nb)
-        times = utc_seconds((np.arange(nb) + kmin) * f)
-        out = pd.DataFrame({"time": times, metric: sums})
+        gpos, present, ng = np.zeros(len(idx), dtype=np.int64), None, 1
     else:
-        g = gcodes[idx][rep]
+        g = gcodes[idx]
         present = np.unique(g)
         present = present[np.argsort(value_ranks(labels[by])[present], kind="stable")]  # by value
         where = np.zeros(len(labels), dtype=np.int64)
         where[present] = np.arange(len(present))
         gpos = where[g]
         ng = len(present)
-        sums = np.bincount((k - kmin) * ng + gpos, weights=values, minlength=nb * ng)
+    # per (group, bin) cell, without a row per record and bin: a record within one bin adds to it;
+    # a longer one adds its head and tail parts to its first and last bins and a difference array
+    # carries its rate through the bins in between (the same overlap shares as bin by bin)
+    r0, r1 = b0 - kmin, b1 - kmin
+    width = nb + 1
+    if metric == "flows":  # records active in each bin
+        diff = np.bincount(gpos * width + r0, minlength=ng * width).astype(np.float64)
+        diff -= np.bincount(gpos * width + r1 + 1, minlength=ng * width)
+        cells = np.cumsum(diff.reshape(ng, width), axis=1)[:, :nb]
+    else:
+        base = "bytes" if metric in ("bytes", "bps") else "packets"
+        v = float_array(df.get(base), len(df))[idx]
+        multi = r1 > r0
+        cells = np.bincount(gpos * nb + r0, weights=np.where(multi, 0.0, v), minlength=ng * nb)
+        if multi.any():
+            m_ = np.flatnonzero(multi)
+            gm, rm0, rm1 = gpos[m_], r0[m_], r1[m_]
+            rate = v[m_] / length[m_]
+            cells += np.bincount(gm * nb + rm0, weights=((b0[m_] + 1) * f - s[m_]) * rate, minlength=ng * nb)
+            cells += np.bincount(gm * nb + rm1, weights=(e[m_] - b1[m_] * f) * rate, minlength=ng * nb)
+            mid = rm1 - rm0 > 1
+            if mid.any():
+                step = rate[mid] * f
+                diff = np.bincount(gm[mid] * width + rm0[mid] + 1, weights=step, minlength=ng * width)
+                diff -= np.bincount(gm[mid] * width + rm1[mid], weights=step, minlength=ng * width)
+                cells += np.cumsum(diff.reshape(ng, width), axis=1)[:, :nb].ravel()
+        cells = cells.reshape(ng, nb)
+        if metric == "bps":
+            cells = cells * 8 / f
+        elif metric == "pps":
+            cells = cells / f
+    if by is None:
+        times = utc_seconds((np.arange(nb) + kmin) * f)
+        out = pd.DataFrame({"time": times, metric: cells[0]})
+    else:
         times = utc_seconds((np.repeat(np.arange(nb), ng) + kmin) * f)
         out = pd.DataFrame(
             {
                 "time": times,
                 by: labels[by].take(np.tile(present, nb)).reset_index(drop=True),
-                metric: sums,
+                metric: cells.T.ravel(),
             }
         )
     if metric == "flows":
-        out[metric] = out[metric].astype(np.int64)
+        out[metric] = np.rint(out[metric].to_numpy()).astype(np.int64)
     return out
 
 

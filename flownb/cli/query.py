@@ -1,4 +1,4 @@
-"""``flownb query FILES... -q 'QUERY' [--format F] [--csv|--json]``: Logs Insights on local files."""
+"""``flownb query FILES... | --store STORE -q 'QUERY' [--format F] [--csv|--json]``: Logs Insights on local files."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 import warnings
 
-from ._common import add_input_arguments, read_inputs
+from ._common import add_input_arguments, dataset_or_frame
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run a CloudWatch Logs Insights query on flow log files",
         description="Run a CloudWatch Logs Insights query, unchanged, on local flow log files.",
     )
-    add_input_arguments(p)
+    add_input_arguments(p, store=True)
     p.add_argument("-q", "--query", required=True, metavar="QUERY", help="the Logs Insights query")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--csv", action="store_true", help="print the result as CSV")
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from ..insights import InsightsWarning, parse, query
 
     parse(args.query)  # a malformed query fails before any file is read
-    df = read_inputs(args)
+    df = dataset_or_frame(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InsightsWarning)
         result = query(df, args.query)

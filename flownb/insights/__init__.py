@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._dispatch import accepts_dataset
 from ._ast import Query
 from ._catalog import AGGREGATIONS as _AGGREGATIONS
 from ._catalog import FUNCTIONS as _FUNCTIONS
@@ -64,6 +65,7 @@ FUNCTIONS: tuple[str, ...] = tuple(s.name for s in _FUNCTIONS.values())
 AGGREGATIONS: tuple[str, ...] = tuple(s.name for s in _AGGREGATIONS.values())
 
 
+@accepts_dataset
 def query(
     df: pd.DataFrame,
     query: str,

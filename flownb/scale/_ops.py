@@ -16,6 +16,7 @@ DuckDB, Athena (Trino) and Spark.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +28,7 @@ from .._columns import require_columns, unknown_column
 from ..analysis._frame import _CIDR_RE
 from ._dataset import FlowDataset, _ibis, to_contract
 
-__all__ = ["Plan", "build_timeseries", "build_top", "run_timeseries", "run_top"]
+__all__ = ["Plan", "build_timeseries", "build_top", "run_query", "run_timeseries", "run_top"]
 
 _INT64_MIN = -(2**63)
 
@@ -300,3 +301,160 @@ def run_timeseries(
 ) -> pd.DataFrame:
     """:func:`flownb.analysis.timeseries` on a dataset."""
     return build_timeseries(ds, freq=freq, metric=metric, by=by).run()
+
+
+# ---------------------------------------------------------------------------------------------- query
+
+
+def _needed_columns(tree: Any, columns: list[str]) -> list[str] | None:
+    """The dataset columns a Logs Insights query reads, as the pandas engine resolves its fields
+    (None: all of them, for ``@message`` or a query that shows whole records)."""
+    from ..insights import _ast as A
+    from ..insights._fields import Records
+
+    shows_fields = any(isinstance(c, (A.Fields, A.Display, A.Stats)) for c in tree.commands)
+    if not shows_fields:
+        return None
+    names = {n.name for c in tree.commands for n in A.walk(c) if isinstance(n, A.Field)}
+    if "@message" in names:
+        return None
+    records = Records(pd.DataFrame({c: [] for c in columns}))
+    needed = {records.column(n) for n in names} - {None}
+    if "start" in columns:
+        needed.add("start")  # @timestamp: the default order, and the query's start/end range
+    return [c for c in columns if c in needed]
+
+
+def _pushdown(tree: Any, columns: list[str]) -> Callable[[Any], Any] | None:
+    """A predicate implied by the query's leading ``filter`` commands (a superset of what they keep), or None.
+
+    Only comparisons of a field with a literal of the column's kind, ``in [...]``, ``and`` and ``or`` are
+    compiled; a conjunct that is not is left out (the predicate only narrows: the pandas engine then runs
+    the whole query on what is left, so the result is the same by construction).
+    """
+    from ..insights import _ast as A
+    from ..insights._fields import Records
+
+    records = Records(pd.DataFrame({c: [] for c in columns}))
+    ints = {c for c in columns if _is_int_field(c)}
+    strings = {c for c in columns if not _is_int_field(c) and c not in ("start", "end")}
+
+    def field_col(node: Any) -> str | None:
+        return (
+            records.column(node.name) if isinstance(node, A.Field) and not node.name.startswith("@") else None
+        )
+
+    def literal_for(col: str, node: Any) -> Any:
+        if not isinstance(node, A.Literal):
+            return None
+        v = node.value
+        if col in ints and isinstance(v, int) and not isinstance(v, bool):
+            return v
+        if col in strings and isinstance(v, str):
+            return v
+        return None
+
+    def compile_(node: Any) -> Callable[[Any], Any] | None:
+        if isinstance(node, A.Binary) and node.op in ("and", "or"):
+            left, right = compile_(node.left), compile_(node.right)
+            if node.op == "and":
+                if left is None or right is None:
+                    return left or right
+                return lambda t: left(t) & right(t)
+            if left is None or right is None:
+                return None
+            return lambda t: left(t) | right(t)
+        if isinstance(node, A.Binary) and node.op in ("=", "!=", "<", "<=", ">", ">="):
+            col, lit = field_col(node.left), None
+            op = node.op
+            if col is not None:
+                lit = literal_for(col, node.right)
+            else:
+                col = field_col(node.right)
+                if col is not None:
+                    lit = literal_for(col, node.left)
+                    op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+            if col is None or lit is None or (op not in ("=", "!=") and col not in ints):
+                return None
+            ops = {
+                "=": lambda c: c == lit,
+                "!=": lambda c: c != lit,
+                "<": lambda c: c < lit,
+                "<=": lambda c: c <= lit,
+                ">": lambda c: c > lit,
+                ">=": lambda c: c >= lit,
+            }
+            return lambda t: ops[op](t[col]).fill_null(False)
+        if isinstance(node, A.InList) and not node.negated:
+            col = field_col(node.operand)
+            values = [literal_for(col, i) for i in node.items] if col is not None else [None]
+            if col is None or any(v is None for v in values):
+                return None
+            return lambda t: t[col].isin(values).fill_null(False)
+        return None
+
+    preds = []
+    for command in tree.commands:
+        if not isinstance(command, A.Filter):
+            break
+        p = compile_(command.condition)
+        if p is not None:
+            preds.append(p)
+    if not preds:
+        return None
+    return lambda t: functools.reduce(lambda a, b: a & b, (p(t) for p in preds))
+
+
+def _is_int_field(column: str) -> bool:
+    from .. import schema
+
+    try:
+        return schema.field(column).is_integer
+    except KeyError:
+        return False
+
+
+def run_query(
+    ds: FlowDataset,
+    query: str,
+    *,
+    start: Any = None,
+    end: Any = None,
+    tables: Any = None,
+    now: Any = None,
+) -> pd.DataFrame:
+    """:func:`flownb.query` on a dataset: the engine narrows, the pandas engine decides.
+
+    The engine keeps only the columns the query reads and the records its leading ``filter`` commands
+    and its ``start``/``end`` range can keep; the existing Logs Insights engine runs the whole query on
+    them, so the result is the one of ``flownb.query`` on the full frame by construction. What is left
+    must fit in memory (:data:`flownb.scale._dataset.ROW_CAP`): filter first.
+    """
+    import flownb.insights as insights
+
+    from .._durations import utc_timestamp
+    from ..insights._parser import parse
+
+    tree = parse(query)
+    columns = ds.columns
+    narrowed = ds
+    compares = any(type(c).__name__ == "Diff" for c in tree.commands)  # diff reads the period before start
+    lo_t, hi_t = utc_timestamp(start, "start"), utc_timestamp(end, "end")
+    if (lo_t is not None or hi_t is not None) and "start" in columns and not compares:
+        lo = None if lo_t is None else int(np.floor(lo_t.timestamp()))
+        hi = None if hi_t is None else int(np.ceil(hi_t.timestamp()))
+
+        def in_range(t: Any) -> Any:
+            m = t.start.notnull()
+            if lo is not None:
+                m &= t.start >= lo
+            if hi is not None:
+                m &= t.start <= hi
+            return m
+
+        narrowed = narrowed.where(in_range, "the query's time range")
+    pred = _pushdown(tree, columns)
+    if pred is not None:
+        narrowed = narrowed.where(pred, "the query's leading filter")
+    frame = narrowed.to_pandas(columns=_needed_columns(tree, columns))
+    return insights.query.__wrapped__(frame, query, start=start, end=end, tables=tables, now=now)

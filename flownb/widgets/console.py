@@ -31,13 +31,13 @@ def sample_options() -> list[tuple[str, str]]:
     ]
 
 
-def run_query(df: pd.DataFrame, text: str) -> pd.DataFrame:
-    """Run a Logs Insights query (a thin wrapper: the console's only data call)."""
+def run_query(df: pd.DataFrame, text: str, tables: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Run a Logs Insights query (a thin wrapper: the console's only data call); ``tables`` for ``lookup``."""
     from ..insights import query
 
     if not text or not text.strip():
         raise ValueError("type a Logs Insights query, or pick a sample query")
-    return query(df, text)
+    return query(df, text, tables=tables)
 
 
 def auto_chart(result: pd.DataFrame) -> Any | None:
@@ -126,15 +126,23 @@ class QueryConsole:
     (True, True)
     >>> "startTime, endTime" in qc.fields.value
     True
+    >>> ports = pd.DataFrame({"port": ["22"], "service": ["ssh"]})
+    >>> qc = QueryConsole(flownb.samples.load("aws-docs/default-accept-reject"), tables={"ports": ports})
+    >>> qc.text.value = "lookup ports port as dstPort OUTPUT service | filter ispresent(service) | fields service"
+    >>> qc.run()["service"].tolist()
+    ['ssh']
     """
 
-    def __init__(self, df: pd.DataFrame, query: str | None = None) -> None:
+    def __init__(
+        self, df: pd.DataFrame, query: str | None = None, *, tables: dict[str, Any] | None = None
+    ) -> None:
         if not isinstance(df, pd.DataFrame):
             raise TypeError(
                 f"QueryConsole needs a pandas DataFrame of flow log records, got {type(df).__name__}"
             )
         w = widgets()
         self.df = df
+        self.tables = dict(tables or {})  # lookup tables: name -> DataFrame or CSV path
         self.result: pd.DataFrame | None = None
         self.last_error: Exception | None = None
         first = next(iter(SAMPLE_QUERIES))
@@ -174,7 +182,7 @@ class QueryConsole:
 
         self.message.value = ""
         try:
-            result = run_query(self.df, self.text.value)
+            result = run_query(self.df, self.text.value, self.tables)
         except InsightsSyntaxError as exc:
             self.last_error = exc
             self.message.value = error_html(exc)

@@ -220,3 +220,14 @@ def test_cli_top_on_a_store_prints_what_it_prints_on_the_files(tmp_path, capsys)
     assert capsys.readouterr().out == on_files
     assert main(["top", "--store", str(tmp_path / "store"), str(tmp_path / "logs")]) == 1
     assert "not both" in capsys.readouterr().err
+
+
+def test_cli_query_on_a_store(tmp_path, capsys):
+    _write_files(tmp_path / "logs", 3)
+    assert main(["ingest", str(tmp_path / "logs"), str(tmp_path / "store")]) == 0
+    q = "stats sum(bytes) as b by dstPort | sort b desc"
+    capsys.readouterr()
+    assert main(["query", str(tmp_path / "logs"), "-q", q, "--csv"]) == 0
+    on_files = capsys.readouterr().out
+    assert main(["query", "--store", str(tmp_path / "store"), "-q", q, "--csv"]) == 0
+    assert capsys.readouterr().out == on_files

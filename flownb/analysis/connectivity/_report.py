@@ -129,21 +129,26 @@ def connectivity_report(
     idx, conv = pr["idx"], pr["conv"]
     rec = sub.iloc[idx]
     n = len(rec)
-    # the pairs: (client, server, server port, protocol) of each conversation
-    pair_key = pd.MultiIndex.from_arrays(
-        [pr["client"], pr["server"], np.where(pr["conv_proto"] == 1, -1, pr["server_port"]), pr["conv_proto"]]
-    )
-    pair_of_conv, pairs = pd.factorize(pair_key, sort=True)
+    # the pairs: (client, server, server port, protocol) of each conversation, as one integer
+    # (hashed, not sorted: nothing below depends on the pairs' order)
+    c_port = np.where(pr["conv_proto"] == 1, -1, pr["server_port"]).astype(np.int64)
+    ends, _ = pd.factorize(pr["client"].astype(np.int64) * (int(pr["server"].max()) + 1) + pr["server"])
+    pair_key = (ends.astype(np.int64) * 65537 + c_port + 1) * 257 + pr["conv_proto"] + 1
+    _, pair_of_conv = np.unique(pair_key, return_inverse=True)
+    n_pairs = int(pair_of_conv.max()) + 1 if len(pair_of_conv) else 0
+    head = np.zeros(n_pairs, dtype=np.int64)
+    head[pair_of_conv[::-1]] = np.arange(len(pair_of_conv))[::-1]  # a conversation of each pair
+    pairs = _Pairs(pr["client"][head], pr["server"][head], c_port[head], pr["conv_proto"][head])
     pair = pair_of_conv[conv].astype(np.int64)
     st = seconds(rec["start"])
     en = seconds(rec["end"])
     from ._timeline import windows_of
 
     win = windows_of(conv.astype(np.int64), np.where(st == _MISSING, 0, st), width)
-    cell_key = pair * (int(win.max()) + 2) + (win - int(win.min()))
-    cell, cells_keys = pd.factorize(cell_key, sort=True)
+    w0 = int(win.min())
+    keys, cell = np.unique(pair * (int(win.max()) - w0 + 2) + (win - w0), return_inverse=True)
     cell = cell.astype(np.int64)
-    n_cells = len(cells_keys)
+    n_cells = len(keys)
     first = np.zeros(n_cells, dtype=np.int64)
     first[cell[::-1]] = np.arange(n)[::-1]
     cell_pair, cell_win = pair[first], win[first]
@@ -174,12 +179,15 @@ def connectivity_report(
         if "reject_reason" in rec
         else np.zeros(n, dtype=bool)
     )
+    from ..enrich import _address_codes
+
+    addr_cols = [c for c in ("srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr") if c in rec]
+    addr_codes, addr_union = _address_codes(rec, addr_cols)
     translated = np.zeros(n, dtype=bool)
-    for a, b in (("srcaddr", "pkt_srcaddr"), ("dstaddr", "pkt_dstaddr")):
-        if b in rec:
-            translated |= np.asarray(
-                rec[b].notna() & (rec[b].astype(object) != rec[a].astype(object)), dtype=bool
-            )
+    for a, b in ((0, "pkt_srcaddr"), (1, "pkt_dstaddr")):
+        if b in addr_cols:
+            cb = addr_codes[addr_cols.index(b)]
+            translated |= (cb >= 0) & (cb != addr_codes[a])
     igw = np.zeros(n, dtype=bool)
     if "traffic_path" in rec:
         from .._addresses import scope_of
@@ -203,9 +211,8 @@ def connectivity_report(
     lo = (cell_win * width).astype(np.float64)
 
     # whose address is whose: an ENI's own address is on its own side of each of its records
-    pair_server = np.asarray(pairs.get_level_values(1), dtype=np.int64)
-    pair_client = np.asarray(pairs.get_level_values(0), dtype=np.int64)
-    own = _own_enis(frame, pr, sub, idx, side, eni_codes, eni_names)
+    pair_server, pair_client = pairs.server, pairs.client
+    own = _own_enis(frame, pr, addr_codes, addr_union, side, eni_codes, eni_names)
 
     cells = Cells(
         n=n_cells,
@@ -247,16 +254,23 @@ class _Owners:
         self.frame = frame
         self._times: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._skip: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+        self._groups: dict[str, np.ndarray] | None = None
 
     def times(self, eni: str) -> tuple[np.ndarray, np.ndarray]:
         if eni not in self._times:
             from ._verdicts import _times
 
-            rows = np.flatnonzero(np.asarray(self.frame["interface_id"].astype(object) == eni, dtype=bool))
-            self._times[eni] = _times(self.frame, rows)
+            if self._groups is None:  # every ENI's rows, found once
+                codes, names = pd.factorize(self.frame["interface_id"], use_na_sentinel=True)
+                order = np.argsort(codes, kind="stable")
+                cuts = np.searchsorted(codes[order], np.arange(len(names) + 1))
+                self._groups = {str(x): order[cuts[i] : cuts[i + 1]] for i, x in enumerate(names)}
+            st, en = _times(self.frame, self._groups.get(eni, np.zeros(0, dtype=np.int64)))
+            self._times[eni] = (np.sort(st), np.sort(en))
         return self._times[eni]
 
     def skip_table(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """ENI -> the start and end (sorted) of its SKIPDATA records."""
         if self._skip is None:
             from ._verdicts import _times
 
@@ -264,18 +278,23 @@ class _Owners:
             f = self.frame
             if "log_status" in f and "interface_id" in f:
                 rows = np.flatnonzero(np.asarray(f["log_status"].astype(object) == "SKIPDATA", dtype=bool))
-                enis = f["interface_id"].iloc[rows].astype(object).to_numpy()
-                for e in pd.unique(enis):
-                    if e is None or pd.isna(e):
-                        continue
-                    self._skip[str(e)] = _times(f, rows[enis == e])
+                codes, names = pd.factorize(f["interface_id"].iloc[rows], use_na_sentinel=True)
+                st, en = _times(f, rows)
+                for k, name in enumerate(names):
+                    mine = codes == k
+                    self._skip[str(name)] = (np.sort(st[mine]), np.sort(en[mine]))
         return self._skip
 
     def logging(self, server: np.ndarray, lo: np.ndarray, hi: np.ndarray, slack: float) -> np.ndarray:
         out = np.zeros(len(lo), dtype=bool)
         ask = np.flatnonzero(~np.isnan(lo))
-        for addr in np.unique(server[ask]):
-            at = ask[server[ask] == addr]
+        if not len(ask):
+            return out
+        order = ask[np.argsort(server[ask], kind="stable")]
+        addrs, first = np.unique(server[order], return_index=True)
+        bounds = np.append(first, len(order))
+        for i, addr in enumerate(addrs):
+            at = order[bounds[i] : bounds[i + 1]]
             for eni in self.by_addr.get(int(addr), []):
                 st, en = self.times(eni)
                 out[at] |= _counts_overlapping(st, en, lo[at] - slack, hi[at] + slack) > 0
@@ -284,27 +303,29 @@ class _Owners:
     def skipped(
         self, client: np.ndarray, server: np.ndarray, lo: np.ndarray, hi: np.ndarray, slack: float
     ) -> np.ndarray:
+        """Per cell: SKIPDATA on an ENI holding its client's or server's address, in its window."""
         out = np.zeros(len(lo), dtype=bool)
         table = self.skip_table()
         if not table:
             return out
-        for who in (client, server):
-            for addr in np.unique(who):
-                enis = [e for e in self.by_addr.get(int(addr), []) if e in table]
-                if not enis:
-                    continue
-                at = np.flatnonzero(who == addr)
-                for e in enis:
-                    st, en = table[e]
-                    out[at] |= _counts_overlapping(st, en, lo[at] - slack, hi[at] + slack) > 0
+        holders: dict[str, list[int]] = {}
+        for addr, enis in self.by_addr.items():
+            for e in enis:
+                if e in table:
+                    holders.setdefault(e, []).append(addr)
+        for e, addrs in holders.items():
+            at = np.flatnonzero(np.isin(client, addrs) | np.isin(server, addrs))
+            if len(at):
+                st, en = table[e]
+                out[at] |= _counts_overlapping(st, en, lo[at] - slack, hi[at] + slack) > 0
         return out
 
 
 def _own_enis(
     frame: pd.DataFrame,
     pr: dict[str, np.ndarray],
-    sub: pd.DataFrame,
-    idx: np.ndarray,
+    addr_codes: list[np.ndarray],
+    addr_union: pd.Index,
     side: np.ndarray,
     eni_codes: np.ndarray | None,
     eni_names: pd.Index,
@@ -312,20 +333,30 @@ def _own_enis(
     """Address code (of ``pr["addr_values"]``) -> the ENIs whose own side of their records carries it."""
     if eni_codes is None:
         return _Owners({}, frame)
-    values = pd.Index(pr["addr_values"])
-    rec = sub.iloc[idx]
-    own_addr = np.full(len(rec), -1, dtype=np.int64)
-    for s, col in ((1, "srcaddr"), (2, "dstaddr")):
-        m = side == s
-        if m.any():
-            own_addr[m] = values.get_indexer(rec[col].astype(object).to_numpy()[m])
+    to_pair = np.append(pd.Index(pr["addr_values"]).get_indexer(addr_union), -1)  # distinct values only
+    src, dst = to_pair[addr_codes[0]], to_pair[addr_codes[1]]
+    own_addr = np.where(side == 1, src, np.where(side == 2, dst, -1))
     ok = (own_addr >= 0) & (eni_codes >= 0)
-    pairs = np.unique(own_addr[ok] * (len(eni_names) + 1) + eni_codes[ok])
+    base = len(eni_names) + 1
+    keys = np.unique(own_addr[ok].astype(np.int64) * base + eni_codes[ok])
     by_addr: dict[int, list[str]] = {}
-    for key in pairs:
-        a, e = divmod(int(key), len(eni_names) + 1)
+    for key in keys:
+        a, e = divmod(int(key), base)
         by_addr.setdefault(a, []).append(str(eni_names[e]))
     return _Owners(by_addr, frame)
+
+
+class _Pairs:
+    """Per pair: client and server (address codes), server port (-1 for ICMP) and protocol."""
+
+    def __init__(self, client: np.ndarray, server: np.ndarray, port: np.ndarray, proto: np.ndarray) -> None:
+        self.client = np.asarray(client, dtype=np.int64)
+        self.server = np.asarray(server, dtype=np.int64)
+        self.port = np.asarray(port, dtype=np.int64)
+        self.proto = np.asarray(proto, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.client)
 
 
 def _empty() -> pd.DataFrame:
@@ -370,10 +401,7 @@ def _stretches(
     # wanted pairs: worked at some other time, or their server answered someone else on that port
     worked_pair = np.zeros(len(pairs), dtype=bool)
     worked_pair[cell_pair[reachable]] = True
-    service = pd.MultiIndex.from_arrays(
-        [pairs.get_level_values(1), pairs.get_level_values(2), pairs.get_level_values(3)]
-    )
-    svc_code, _ = pd.factorize(service)
+    svc_code, _ = pd.factorize((pairs.server * 65537 + pairs.port + 1) * 257 + pairs.proto + 1)
     svc_ok = np.zeros(int(svc_code.max()) + 1, dtype=np.int64)
     np.add.at(svc_ok, svc_code[worked_pair], 1)
     others_ok = svc_ok[svc_code] - worked_pair.astype(np.int64) > 0
@@ -382,8 +410,7 @@ def _stretches(
     # on that port; one-off attempts (scans, sweeps, probes) are traffic meant to be blocked
     values_all = np.asarray(pr["addr_values"], dtype=object)
     public = _public(values_all)
-    p_client = np.asarray(pairs.get_level_values(0), dtype=np.int64)
-    p_server = np.asarray(pairs.get_level_values(1), dtype=np.int64)
+    p_client, p_server = pairs.client, pairs.server
     inside = ~public[p_client] & ~public[p_server]
     kept_trying = seg_windows >= min_windows
     wanted = worked_pair[seg_pair] | (kept_trying & (inside[seg_pair] | others_ok[seg_pair]))
@@ -399,10 +426,10 @@ def _stretches(
     conv_keys = np.unique(rseg[req] * (int(conv.max()) + 1) + conv[req])
     failed = np.bincount(conv_keys // (int(conv.max()) + 1), minlength=n_seg)
     values = np.asarray(pr["addr_values"], dtype=object)
-    client = values[np.asarray(pairs.get_level_values(0), dtype=np.int64)[seg_pair[keep]]]
-    server = values[np.asarray(pairs.get_level_values(1), dtype=np.int64)[seg_pair[keep]]]
-    port = np.asarray(pairs.get_level_values(2), dtype=np.int64)[seg_pair[keep]]
-    proto = np.asarray(pairs.get_level_values(3), dtype=np.int64)[seg_pair[keep]]
+    client = values[pairs.client[seg_pair[keep]]]
+    server = values[pairs.server[seg_pair[keep]]]
+    port = pairs.port[seg_pair[keep]]
+    proto = pairs.proto[seg_pair[keep]]
     verdict = codes[seg_verdict[keep]]
     out = pd.DataFrame(
         {

@@ -288,7 +288,13 @@ def _rule_asymmetric(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _rule_not_delivered(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
-    """Requests that left, never arrived on the destination's ENI while that ENI was logging then."""
+    """Requests that left, never arrived on the destination's ENI while that ENI was logging then.
+
+    This rests on the source's interface logging the request it sent. AWS documents that a packet
+    the route table cannot deliver never reaches the destination's interface (so the destination logs
+    nothing), not whether the source's interface writes an egress record for it; when it does not,
+    nothing is seen at all and the verdict is NO_TRAFFIC_SEEN (notebook 04, "What flow logs cannot tell").
+    """
     cand = _unanswered(c) & ~c.any(c.req & ~c.egress)
     if c.eni is None or c.dst_logging is None or not cand.any():
         return np.zeros(c.n, dtype=bool)
@@ -465,10 +471,15 @@ def pair_cells(
 
 def _counts_overlapping(st: np.ndarray, en: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Per window [lo, hi]: how many records [st, en] overlap it (a NaN bound is unbounded)."""
-    st_sorted, en_sorted = np.sort(st), np.sort(en)
+    st_sorted = st if _is_sorted(st) else np.sort(st)
+    en_sorted = en if _is_sorted(en) else np.sort(en)
     lo, hi = np.where(np.isnan(lo), -np.inf, lo), np.where(np.isnan(hi), np.inf, hi)
     # records starting by hi, minus those that ended before lo (those started before hi too)
     return np.searchsorted(st_sorted, hi, side="right") - np.searchsorted(en_sorted, lo, side="left")
+
+
+def _is_sorted(a: np.ndarray) -> bool:
+    return len(a) < 2 or bool((a[1:] >= a[:-1]).all())
 
 
 def _logging_cells(p: Pair, enis: list[str], lo: np.ndarray, hi: np.ndarray, slack: float) -> np.ndarray:

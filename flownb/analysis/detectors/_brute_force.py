@@ -29,6 +29,8 @@ def brute_force(
     window: str = "5min",
     ports: Sequence[int] = (22, 3389, 5985, 5986),
     max_packets: int = 100,
+    slow_window: str | None = "1h",
+    slow_min_connections: int = 50,
 ):
     """Many short connections from one source to the remote-login port of one host.
 
@@ -54,6 +56,14 @@ def brute_force(
     max_packets : int, default 100
         Client packets of a "short" connection (a failed SSH login takes about
         20-40). flownb's own choice.
+    slow_window : str or None, default "1h"
+        A second, longer window for low-rate guessing (10 logins every 5
+        minutes stays below ``min_connections``); None turns it off. flownb's
+        own choice.
+    slow_min_connections : int, default 50
+        Short connections within ``slow_window`` that make a low-rate brute
+        force. flownb's own choice (an administrator, or a deployment tool
+        reusing its connection, opens far fewer).
     local_networks : list of str, optional
         CIDR blocks to treat as local.
 
@@ -93,16 +103,27 @@ def brute_force(
     src, dst, dport, t = a["src"][m], a["dst"][m], a["dport"][m], a["start"][m]
     gk = key(src, dst, dport)
 
-    def stat(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
-        ok = short[rows]
-        return nunique(g[ok], conv[rows][ok], ng) >= min_connections
+    def rule(least: int):
+        def stat(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
+            ok = short[rows]
+            return nunique(g[ok], conv[rows][ok], ng) >= least
 
-    fired = _fire_windows(gk, t, w, stat, stat) & short
+        return stat
+
+    fast = _fire_windows(gk, t, w, rule(min_connections), rule(min_connections)) & short
+    slow = np.zeros(len(t), dtype=bool)
+    ws = w
+    if slow_window is not None:
+        _positive(slow_min_connections, "slow_min_connections")
+        ws = duration_seconds(slow_window, name="slow_window")
+        slow = _fire_windows(gk, t, ws, rule(slow_min_connections), rule(slow_min_connections)) & short
+    fired = fast | slow
     if not fired.any():
         return None
     d = pd.DataFrame(
         {
-            "ep": _episodes(gk[fired], t[fired], w),
+            "ep": _episodes(gk[fired], t[fired], max(w, ws)),
+            "fast": fast[fired],
             "src": src[fired],
             "dst": dst[fired],
             "dst_port": dport[fired],
@@ -118,6 +139,7 @@ def brute_force(
         start=("start", "min"),
         end=("end", "max"),
         conns=("conv", "nunique"),
+        fast=("fast", "any"),
     )
     r["protocol"] = 6
     r["score"] = r["conns"].astype(float)
@@ -132,6 +154,11 @@ def brute_force(
             r["src"], r["conns"], r["dst_port"], r["dst"], r["start"], r["end"], role, strict=True
         )
     ]
-    r["value"], r["threshold"] = r["conns"].astype(float), float(min_connections)
-    r["measure"] = f"short login connections per {span_text(w)}"
+    r["value"] = r["conns"].astype(float)
+    r["threshold"] = np.where(r["fast"], float(min_connections), float(slow_min_connections))
+    r["measure"] = np.where(
+        r["fast"],
+        f"short login connections per {span_text(w)}",
+        f"short login connections per {span_text(ws)} (low-rate guessing)",
+    )
     return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]

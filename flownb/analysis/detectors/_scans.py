@@ -25,7 +25,16 @@ def _scan_severity(src_local: np.ndarray, dst_local: np.ndarray, out_level: str)
 
 
 @register(_tcp_udp_requests)
-def vertical_scan(f: Flows, *, min_ports: int = 15, window: str = "5min", min_failed_ratio: float = 0.5):
+def vertical_scan(
+    f: Flows,
+    *,
+    min_ports: int = 15,
+    window: str = "5min",
+    min_failed_ratio: float = 0.5,
+    slow_window: str | None = "1h",
+    slow_min_ports: int = 20,
+    slow_min_failed_ratio: float = 0.9,
+):
     """One source probing many ports of one host: a vertical port scan.
 
     Counts the distinct destination ports one source tried on one host (per
@@ -48,6 +57,17 @@ def vertical_scan(f: Flows, *, min_ports: int = 15, window: str = "5min", min_fa
         Share of the probed ports whose attempt failed. flownb's own choice
         (Zeek counts failed attempts only; flow logs cannot always tell, so
         flownb asks for half).
+    slow_window : str or None, default "1h"
+        A second, longer window for slow scans (a few ports every few minutes,
+        below ``min_ports`` in any 5 minutes); None turns the slow rule off.
+        flownb's own choice (Zeek's scan policy has one window only).
+    slow_min_ports : int, default 20
+        Distinct ports within ``slow_window`` that make a slow scan. flownb's
+        own choice.
+    slow_min_failed_ratio : float, default 0.9
+        Share of those ports whose attempt failed: a slow scan must be almost
+        all failures, so a client using many services over an hour stays
+        quiet. flownb's own choice.
     local_networks : list of str, optional
         CIDR blocks to treat as local besides the private ranges.
 
@@ -78,13 +98,22 @@ def vertical_scan(f: Flows, *, min_ports: int = 15, window: str = "5min", min_fa
     src, dst, proto, dport, t = a["src"][m], a["dst"][m], a["proto"][m], a["dport"][m], a["start"][m]
     failed = _failed(f)[m]
     gk = key(src, dst, proto)
-    fired = _fire_distinct(gk, t, w, dport, failed, min_ports, min_failed_ratio)
+    fast = _fire_distinct(gk, t, w, dport, failed, min_ports, min_failed_ratio)
+    slow = np.zeros(len(t), dtype=bool)
+    ws = w
+    if slow_window is not None:
+        _positive(slow_min_ports, "slow_min_ports")
+        _ratio(slow_min_failed_ratio, "slow_min_failed_ratio")
+        ws = duration_seconds(slow_window, name="slow_window")
+        slow = _fire_distinct(gk, t, ws, dport, failed, slow_min_ports, slow_min_failed_ratio)
+    fired = fast | slow
     if not fired.any():
         return None
-    ep = _episodes(gk[fired], t[fired], w)
+    ep = _episodes(gk[fired], t[fired], max(w, ws))
     d = pd.DataFrame(
         {
             "ep": ep,
+            "fast": fast[fired],
             "src": src[fired],
             "dst": dst[fired],
             "protocol": proto[fired],
@@ -102,6 +131,7 @@ def vertical_scan(f: Flows, *, min_ports: int = 15, window: str = "5min", min_fa
         start=("start", "min"),
         end=("end", "max"),
         ports=("port", "nunique"),
+        fast=("fast", "any"),
     )
     r["failed_ports"] = d[d["failed"]].groupby("ep")["port"].nunique().reindex(r.index, fill_value=0)
     r["dst_port"] = -1
@@ -110,8 +140,8 @@ def vertical_scan(f: Flows, *, min_ports: int = 15, window: str = "5min", min_fa
     r["severity"] = _scan_severity(f.addr_local[r["src"]], f.addr_local[r["dst"]], "Medium")
     r["summary"] = [
         f"{f.addr[s]} probed {p} {_proto_name(pr)} ports on {f.addr[dd]} in {span_text(e - st)}; "
-        f"{fp} of them failed."
-        for s, dd, pr, p, fp, st, e in zip(
+        f"{fp} of them failed{'' if fast_ else ' (a slow scan)'}."
+        for s, dd, pr, p, fp, st, e, fast_ in zip(
             r["src"],
             r["dst"],
             r["protocol"],
@@ -119,13 +149,16 @@ def vertical_scan(f: Flows, *, min_ports: int = 15, window: str = "5min", min_fa
             r["failed_ports"],
             r["start"],
             r["end"],
+            r["fast"],
             strict=True,
         )
     ]
-    r["value"], r["threshold"], r["measure"] = (
-        r["ports"].astype(float),
-        float(min_ports),
+    r["value"] = r["ports"].astype(float)
+    r["threshold"] = np.where(r["fast"], float(min_ports), float(slow_min_ports))
+    r["measure"] = np.where(
+        r["fast"],
         f"distinct ports per {span_text(w)}",
+        f"distinct ports per {span_text(ws)}, {slow_min_failed_ratio:.0%} failed (slow scan)",
     )
     return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
 
