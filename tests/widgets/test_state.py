@@ -22,7 +22,10 @@ def test_an_empty_state_keeps_everything_without_touching_the_input(demo):
 def test_each_field_filters_like_plain_pandas(demo):
     cases = [
         (FilterState(actions=("REJECT",)), demo["action"] == "REJECT"),
-        (FilterState(protocols=("tcp",)), demo["protocol"] == 6),  # the demo has no UDP: a udp case filtered nothing
+        (
+            FilterState(protocols=("tcp",)),
+            demo["protocol"] == 6,
+        ),  # the demo has no UDP: a udp case filtered nothing
         (FilterState(protocols=(47,)), demo["protocol"] == 47),
         (FilterState(ports=(22, 3389)), demo["dstport"].isin([22, 3389]) | demo["srcport"].isin([22, 3389])),
         (
