@@ -265,9 +265,11 @@ class Lookup(Command):
 
 @dataclass(frozen=True)
 class Diff(Command):
-    """``diff`` (the preceding period of the same length) or ``diff previousDay|previousWeek|previousMonth``."""
+    """``diff`` (the preceding period of the same length), ``diff previousDay|previousWeek|previousMonth``,
+    or ``logcompare timeshift 7d`` (``modifier`` "timeshift", ``shift`` the duration)."""
 
     modifier: str = ""
+    shift: tuple[float, str] | None = None
 
 
 @dataclass(frozen=True)

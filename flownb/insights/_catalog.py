@@ -108,8 +108,6 @@ UNSUPPORTED_COMMANDS: dict[str, str] = {
     "filterindex": "uses CloudWatch field indexes of a log group",
     "source": "selects log groups inside CloudWatch",
     "join": "joins events of another log group (SOURCE ...); flownb queries one frame",
-    "logcompare": "compares with a baseline window of a log group selected with SOURCE ... start=/end=; "
-    "on local records use diff",
 }
 
 

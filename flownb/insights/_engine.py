@@ -690,7 +690,9 @@ def _diff_periods(records: Records, cmd: A.Diff, start: Any, end: Any):
     records' time span (``diff``) or the last day, week or month (``diff
     previousDay`` ...): flownb's choice, so that "what is new today" works on the
     records at hand. The previous period is the current one shifted back by its
-    own length (``diff``) or by a day, a week or a calendar month.
+    own length (``diff``) or by a day, a week or a calendar month, or by the
+    ``timeshift`` of ``logcompare`` (whose current period, without a time
+    range, is the last ``timeshift`` of the records).
     """
     ts = records.get("@timestamp")
     if not is_datetime(ts) or ts.notna().sum() == 0:
@@ -699,6 +701,15 @@ def _diff_periods(records: Records, cmd: A.Diff, start: Any, end: Any):
     hi = _utc(end) if end is not None else last
     shifts = {"previousDay": pd.DateOffset(days=1), "previousWeek": pd.DateOffset(weeks=1),
               "previousMonth": pd.DateOffset(months=1)}  # fmt: skip
+    if cmd.shift is not None:  # logcompare timeshift <duration>
+        amount, unit = cmd.shift
+        calendar = {"mo": "months", "q": "months", "y": "years", "w": "weeks", "d": "days"}
+        if unit in calendar:
+            n = amount * (3 if unit == "q" else 1)
+            shifts["timeshift"] = pd.DateOffset(**{calendar[unit]: int(n)}) if float(n).is_integer() else (
+                pd.Timedelta(days=n * {"months": 30, "years": 365, "weeks": 7, "days": 1}[calendar[unit]]))  # fmt: skip
+        else:
+            shifts["timeshift"] = pd.Timedelta(seconds=amount * {"s": 1, "m": 60, "h": 3600}[unit])
     if start is not None:
         lo = _utc(start)
     elif cmd.modifier:

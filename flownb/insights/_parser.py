@@ -4,7 +4,7 @@ The grammar, lowest precedence first::
 
     query      := command ('|' command)*
     command    := fields | display | filter | stats | sort | limit | parse | dedup
-                | unnest | filldown | fillmissing | addtotals | lookup | diff
+                | unnest | filldown | fillmissing | addtotals | lookup | diff | logcompare
     fields     := 'fields' item (',' item)*            item := expr ['as' name]
     display    := 'display' item (',' item)*
     filter     := 'filter' expr
@@ -19,6 +19,7 @@ The grammar, lowest precedence first::
     addtotals  := 'addtotals' ('fieldname' '=' name | 'row' '=' bool | 'col' '=' bool)* [name (',' name)*]
     lookup     := 'lookup' name name 'as' name (',' name 'as' name)* 'OUTPUT' name (',' name)*
     diff       := 'diff' ['previousDay' | 'previousWeek' | 'previousMonth']
+    logcompare := 'logcompare' 'timeshift' DURATION
     expr       := and ('or' and)*
     and        := not ('and' not)*
     not        := 'not' not | comparison
@@ -63,6 +64,7 @@ COMMANDS = (
     "addtotals",
     "lookup",
     "diff",
+    "logcompare",
 )
 #: The most rows ``limit`` may ask for (CloudWatch Logs User Guide, "limit": "up to 100,000").
 MAX_LIMIT = 100_000
@@ -412,8 +414,21 @@ class _Parser:
             self.advance()
             modifier = match[0]
         if any(isinstance(c, A.Diff) for c in getattr(self, "_seen", ())):
-            raise self.fail("", tok, problem="a query can have one diff command")
+            raise self.fail("", tok, problem="a query can have one diff or logcompare command")
         return A.Diff(tok.start, self.tok.start, "diff", modifier)
+
+    def cmd_logcompare(self, tok: Token) -> A.Command:
+        if not self.at_word("timeshift"):
+            raise self.fail("'timeshift' and a duration such as 7d after 'logcompare'")
+        self.advance()
+        if self.tok.kind != "DURATION":
+            raise self.fail("a duration such as 1h or 7d after 'timeshift'")
+        amount, unit = self.advance().value  # type: ignore[misc]
+        if amount <= 0 or unit == "ms":
+            raise self.fail("", problem="timeshift needs a positive duration of a second or more")
+        if any(isinstance(c, A.Diff) for c in getattr(self, "_seen", ())):
+            raise self.fail("", tok, problem="a query can have one diff or logcompare command")
+        return A.Diff(tok.start, self.tok.start, "logcompare", "timeshift", (amount, unit))
 
     def cmd_dedup(self, tok: Token) -> A.Command:
         fields = []

@@ -112,17 +112,22 @@ class MetricFilter:
         A CloudWatch Logs filter pattern: terms (``REJECT``, ``"REJECT" -ACCEPT``,
         ``?a ?b``), a regular expression (``%REJECT|NODATA%``) or a
         space-delimited pattern (``[..., dstport=22, protocol, packets, bytes,
-        start, end, action=REJECT, status]``). See :mod:`flownb.monitoring._pattern`.
+        start, end, action=REJECT, status]``) or, for JSON log events, a JSON
+        pattern (``{ $.action = "REJECT" }``; it matches no flow log record).
+        See :mod:`flownb.monitoring._pattern`.
     metric_name : str
         Name of the CloudWatch metric.
     metric_value : str, default "1"
         What each matching event publishes: a number (``"1"`` counts events) or
         a field of a space-delimited pattern, by name (``"$bytes"``) or by
-        position (``"$10"``). Events whose field is not a number (``-``) publish
+        position (``"$10"``, counting from 1), or a property of a JSON pattern
+        (``"$.bytes"``). Events whose field is not a number (``-``) publish
         nothing.
     default_value : float, optional
         Published for each event that does not match. Without it, periods with
-        no matching event have no datapoint (the metric is missing there).
+        no matching event have no datapoint (the metric is missing there). With
+        it, a minute that has no log events at all still publishes nothing
+        (CloudWatch "aggregates and reports metric values every minute").
     dimensions : dict, optional
         Up to three ``{"DimensionName": "$field"}`` pairs, splitting the
         metric per field value (CloudWatch allows three, and no default value
@@ -229,10 +234,12 @@ class MetricFilter:
 
         Parameters
         ----------
-        df : DataFrame
+        df : DataFrame, Series or list
             Flow log records (the DataFrame contract). Each record is matched as
             the text line CloudWatch Logs would hold, rebuilt from its columns in
-            the frame's format (``df.flow.formats``).
+            the frame's format (``df.flow.formats``). Or log events of any log
+            group: their messages (a list or Series), or a frame with ``message``
+            and ``timestamp`` columns as FilterLogEvents returns them.
 
         Returns
         -------

@@ -317,10 +317,13 @@ def _dictionary(codes: np.ndarray, values: Sequence[object], valid: np.ndarray |
 
 
 def format_version(names: Sequence[str]) -> int:
-    """The ``version`` AWS writes for a format: the highest version among its fields (at least 2)."""
-    versions = [
-        schema.FIELDS[n].version for n in names if n in schema.FIELDS and schema.FIELDS[n].version < 10
-    ]
+    """The ``version`` AWS writes for a format: the highest version among its fields (at least 2).
+
+    The VPC User Guide ("Flow log records", field ``version``): the default format is version 2;
+    a custom format has "the highest version among the specified fields", which includes the
+    version 10 ``encryption-status`` and the version 11 fields of the field registry.
+    """
+    versions = [schema.FIELDS[n].version for n in names if n in schema.FIELDS]
     return max([2, *versions])
 
 

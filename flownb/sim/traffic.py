@@ -5,8 +5,10 @@ one Python object per connection. Rates follow a daily pattern (quiet at
 night, busiest mid-afternoon UTC); arrivals are Poisson within each minute;
 durations and sizes are log-normal around each :class:`~flownb.sim.topology.Demand`'s
 medians. Clients pick ephemeral source ports the way their operating system
-does: 32768-60999 on Linux (``net.ipv4.ip_local_port_range``), 49152-65535 on
-Windows (the IANA dynamic range).
+does: 32768-60999 on Linux (the kernel's default ``net.ipv4.ip_local_port_range``),
+which lies inside the 32768-61000 the VPC User Guide ("Ephemeral ports") gives for
+Linux and :data:`flownb._protocols.EPHEMERAL_LINUX` teaches; 49152-65535 on Windows
+(the IANA dynamic range, the VPC User Guide's range for Windows Server 2008 and later).
 
 Examples
 --------
@@ -39,6 +41,7 @@ __all__ = [
     "public_addresses",
 ]
 
+#: The Linux kernel's default ip_local_port_range, inside AWS's 32768-61000 (flownb._protocols.EPHEMERAL_LINUX).
 LINUX_EPHEMERAL = (32768, 60999)
 WINDOWS_EPHEMERAL = (49152, 65535)
 

@@ -375,3 +375,23 @@ def test_lookup_outputs_of_a_dataframe_table_are_text_whatever_their_type(flows)
               tables={"t": table})  # fmt: skip
     got = dict(zip(out["weight"].astype(object), out["n"], strict=True))
     assert got == {"3": int((flows["dstport"] == 22).sum()), "1": int((flows["dstport"] == 443).sum())}
+
+
+# -- logcompare (page "logcompare") -------------------------------------------------------------------------
+def test_logcompare_compares_with_the_window_shifted_back(flows):
+    t1 = flows["start"].max()
+    t0 = t1 - pd.Timedelta("1h")
+    out = run(flows, "stats count(*) as n | logcompare timeshift 2h", start=t0, end=t1)
+    now = int(((flows["start"] >= t0) & (flows["start"] <= t1)).sum())
+    before = int(
+        ((flows["start"] >= t0 - pd.Timedelta("2h")) & (flows["start"] < t1 - pd.Timedelta("2h"))).sum()
+    )
+    assert out[["n", "n.previous"]].values.tolist() == [[now, before]]
+    assert out.attrs["diff_periods"]["previous"] == (t0 - pd.Timedelta("2h"), t1 - pd.Timedelta("2h"))
+
+
+def test_logcompare_needs_a_timeshift_duration():
+    with pytest.raises(InsightsSyntaxError, match="'timeshift'"):
+        parse("stats count(*) | logcompare 7d")
+    with pytest.raises(InsightsSyntaxError, match="one diff or logcompare"):
+        parse("stats count(*) as n by dstPort | diff | logcompare timeshift 1h")

@@ -121,7 +121,8 @@ def new_command(draw, diff_left: list[int]) -> str:
     if kind == "parse multi":
         return f"parse {draw(field)} /(?<{draw(WORD)}>[0-9]+)/ multi"
     diff_left[0] -= 1
-    return "diff" + draw(st.sampled_from(["", " previousDay", " previousWeek", " previousMonth"]))
+    return draw(st.sampled_from(["diff", "diff previousDay", "diff previousWeek", "diff previousMonth",
+                                 "logcompare timeshift 1h", "logcompare timeshift 7d", "logcompare timeshift 1mo"]))  # fmt: skip
 
 
 @st.composite

@@ -134,7 +134,7 @@ def connectivity_report(
     c_port = np.where(pr["conv_proto"] == 1, -1, pr["server_port"]).astype(np.int64)
     ends, _ = pd.factorize(pr["client"].astype(np.int64) * (int(pr["server"].max()) + 1) + pr["server"])
     pair_key = (ends.astype(np.int64) * 65537 + c_port + 1) * 257 + pr["conv_proto"] + 1
-    _, pair_of_conv = np.unique(pair_key, return_inverse=True)
+    pair_of_conv = _sorted_codes(pair_key)
     n_pairs = int(pair_of_conv.max()) + 1 if len(pair_of_conv) else 0
     head = np.zeros(n_pairs, dtype=np.int64)
     head[pair_of_conv[::-1]] = np.arange(len(pair_of_conv))[::-1]  # a conversation of each pair
@@ -146,9 +146,8 @@ def connectivity_report(
 
     win = windows_of(conv.astype(np.int64), np.where(st == _MISSING, 0, st), width)
     w0 = int(win.min())
-    keys, cell = np.unique(pair * (int(win.max()) - w0 + 2) + (win - w0), return_inverse=True)
-    cell = cell.astype(np.int64)
-    n_cells = len(keys)
+    cell = _sorted_codes(pair * (int(win.max()) - w0 + 2) + (win - w0))
+    n_cells = int(cell.max()) + 1 if len(cell) else 0
     first = np.zeros(n_cells, dtype=np.int64)
     first[cell[::-1]] = np.arange(n)[::-1]
     cell_pair, cell_win = pair[first], win[first]
@@ -308,16 +307,25 @@ class _Owners:
         table = self.skip_table()
         if not table:
             return out
-        holders: dict[str, list[int]] = {}
-        for addr, enis in self.by_addr.items():
-            for e in enis:
-                if e in table:
-                    holders.setdefault(e, []).append(addr)
-        for e, addrs in holders.items():
-            at = np.flatnonzero(np.isin(client, addrs) | np.isin(server, addrs))
-            if len(at):
-                st, en = table[e]
-                out[at] |= _counts_overlapping(st, en, lo[at] - slack, hi[at] + slack) > 0
+        owners = {a: [e for e in enis if e in table] for a, enis in self.by_addr.items()}
+        owners = {a: enis for a, enis in owners.items() if enis}
+        if not owners:
+            return out
+        top = max(int(max(owners)), int(client.max(initial=0)), int(server.max(initial=0))) + 1
+        has = np.zeros(top, dtype=bool)
+        has[list(owners)] = True
+        for who in (client, server):
+            cand = np.flatnonzero(has[who])
+            if not len(cand):
+                continue
+            order = cand[np.argsort(who[cand], kind="stable")]
+            addrs, first = np.unique(who[order], return_index=True)  # few: the owners of skipping ENIs
+            bounds = np.append(first, len(order))
+            for i, addr in enumerate(addrs):
+                at = order[bounds[i] : bounds[i + 1]]
+                for e in owners[int(addr)]:
+                    st, en = table[e]
+                    out[at] |= _counts_overlapping(st, en, lo[at] - slack, hi[at] + slack) > 0
         return out
 
 
@@ -423,7 +431,7 @@ def _stretches(
     rseg = cell_seg[cells.cell]
     records = np.bincount(rseg[rseg >= 0], minlength=n_seg)
     req = cells.req & (rseg >= 0)
-    conv_keys = np.unique(rseg[req] * (int(conv.max()) + 1) + conv[req])
+    conv_keys = pd.unique(rseg[req] * (int(conv.max()) + 1) + conv[req])
     failed = np.bincount(conv_keys // (int(conv.max()) + 1), minlength=n_seg)
     values = np.asarray(pr["addr_values"], dtype=object)
     client = values[pairs.client[seg_pair[keep]]]
@@ -452,7 +460,11 @@ def _stretches(
     )
     by_code = {v.code: v for v in TABLE}
     out["meaning"] = [by_code[c].meaning for c in out["verdict"]]
-    out["fix"] = [_fix(by_code[r.verdict].fix, r) for r in out.itertuples()]
+    labels = {int(x): protocol_label(int(x)) for x in pd.unique(proto)}
+    out["fix"] = [
+        _fix(by_code[v].fix, c, sv, labels[int(pr_)], int(pt))
+        for v, c, sv, pr_, pt in zip(verdict, client, server, proto, port, strict=True)
+    ]
     out = out.sort_values(
         ["failed", "clients", "duration", "client", "server", "port"],
         ascending=[False, False, False, True, True, True],
@@ -469,15 +481,22 @@ def _public(values: np.ndarray) -> np.ndarray:
     return np.asarray(scope_of(pd.Series(values, dtype=object)).astype(object) == "public", dtype=bool)
 
 
-def _fix(template: str, row: Any) -> str:
-    proto = protocol_label(int(row.protocol)) if not pd.isna(row.protocol) else "the traffic"
+def _fix(template: str, client: str, server: str, proto: str, port: int) -> str:
     icmp = proto in ("ICMP", "ICMPv6")
-    service = proto if icmp or pd.isna(row.port) else f"{proto} port {int(row.port)}"
+    service = proto if icmp or port < 0 else f"{proto} port {port}"
     lo, hi = EPHEMERAL_NACL
     return template.format(
-        client=row.client,
-        server=row.server,
+        client=client,
+        server=server,
         service=service,
         proto=proto,
         ephemeral="" if icmp else f" ports {lo}-{hi}",
     )
+
+
+def _sorted_codes(values: np.ndarray) -> np.ndarray:
+    """Dense codes of integer keys in ascending order of key (hash factorize, then rank the few uniques)."""
+    codes, uniques = pd.factorize(values)
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
+    return rank[codes]

@@ -96,7 +96,12 @@ def timeline(p: Pair, options: Options, interval: int) -> tuple[pd.DataFrame, li
     # a connection of the pair: its client port (the request's source port, the response's
     # destination port) and protocol
     conn = np.where(p.req[rows], p.sp[rows], p.dp[rows]).astype(np.int64) * 256 + p.proto_arr[rows]
-    keys, inv = np.unique(windows_of(conn, st, interval), return_inverse=True)
+    codes, uniq = pd.factorize(windows_of(conn, st, interval))
+    order = np.argsort(uniq, kind="stable")
+    keys = np.asarray(uniq)[order]
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[order] = np.arange(len(uniq))
+    inv = rank[codes]
     cell = np.full(p.n, -1, dtype=np.int64)
     cell[rows] = inv
     lo = (keys * interval).astype(np.float64)

@@ -192,7 +192,7 @@ class Cells:
     def eni_pairs(self, mask: np.ndarray) -> np.ndarray:
         """The distinct (cell, ENI) keys of the records of ``mask``."""
         ok = mask & (self.eni >= 0)
-        return np.unique(self.cell[ok].astype(np.int64) * self.eni_base + self.eni[ok])
+        return np.sort(pd.unique(self.cell[ok].astype(np.int64) * self.eni_base + self.eni[ok]))
 
     @property
     def eni_base(self) -> int:
@@ -280,7 +280,7 @@ def _rule_asymmetric(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
     out = np.zeros(c.n, dtype=bool)
     for first, second in ((c.req & c.egress, c.resp & ~c.egress), (c.req & ~c.egress, c.resp & c.egress)):
         a, b = first & ok, second & ok
-        shared = np.intersect1d(c.eni_pairs(a), c.eni_pairs(b))
+        shared = np.intersect1d(c.eni_pairs(a), c.eni_pairs(b), assume_unique=True)
         both = np.zeros(c.n, dtype=bool)
         both[(shared // c.eni_base).astype(np.int64)] = True
         out |= c.any(a) & c.any(b) & ~both

@@ -124,19 +124,17 @@ def _one_way_finding(f: Flows) -> pd.DataFrame | None:
 def _gaps(f: Flows, st: pd.DataFrame, gap: int) -> list[pd.DataFrame]:
     """Silences longer than ``gap`` between an ENI's records."""
     out = []
-    order = np.argsort(
-        key(st["eni"].to_numpy(), st["start"].to_numpy() - int(st["start"].min())), kind="stable"
-    )
-    s = st.iloc[order]
-    eni = s["eni"].to_numpy()
-    starts = s["start"].to_numpy()
+    st_eni, st_start, st_end = st["eni"].to_numpy(), st["start"].to_numpy(), st["end"].to_numpy()
+    # one sort of (ENI, start) packed in one number; the columns taken as arrays, not as a frame
+    order = np.argsort(key(st_eni, st_start - int(st_start.min())), kind="stable")
+    eni, starts, s_end = st_eni[order], st_start[order], st_end[order]
     # running latest end within each ENI: one cumulative max over (ENI, end) packed in one number
     shift = np.int64(1) << 40
-    base = int(s["end"].min())
-    ends = np.maximum.accumulate(eni * shift + (s["end"].to_numpy() - base)) - eni * shift + base
-    same = np.zeros(len(s), dtype=bool)
+    base = int(s_end.min())
+    ends = np.maximum.accumulate(eni * shift + (s_end - base)) - eni * shift + base
+    same = np.zeros(len(eni), dtype=bool)
     same[1:] = eni[1:] == eni[:-1]
-    silence = np.zeros(len(s), dtype=np.int64)
+    silence = np.zeros(len(eni), dtype=np.int64)
     silence[1:] = starts[1:] - ends[:-1]
     hole = same & (silence > gap)
     if hole.any():
@@ -152,18 +150,18 @@ def _gaps(f: Flows, st: pd.DataFrame, gap: int) -> list[pd.DataFrame]:
             longest=("secs", "max"),
         )  # fmt: skip
         # evidence: the ENI's records ending as the first gap opens, and those starting until the last closes
-        width = int(s["start"].max()) - int(s["start"].min()) + 2
-        lo = int(s["start"].min())
-        packed = eni * width + (starts - lo)  # sorted: s is in (ENI, start) order
+        lo = int(starts.min())
+        width = int(max(starts.max(), s_end.max())) - lo + 2
+        packed = eni * width + (starts - lo)  # sorted: the arrays are in (ENI, start) order
         re_, r0, r1 = r["eni"].to_numpy(), r["start"].to_numpy(), r["end"].to_numpy()
         inside = np.searchsorted(packed, re_ * width + (r1 - lo), "right") - np.searchsorted(
             packed, re_ * width + np.clip(r0 - lo, 0, None), "left"
         )
-        timed = s[(s["start"] < s["end"]).to_numpy()]
-        by_end = timed.groupby(["eni", "end"]).size()
-        r["evidence_count"] = (
-            inside + by_end.reindex(pd.MultiIndex.from_arrays([re_, r0]), fill_value=0).to_numpy()
-        )
+        timed = starts < s_end
+        ends_packed = np.sort(eni[timed] * width + (s_end[timed] - lo))
+        q = re_ * width + (r0 - lo)
+        opening = np.searchsorted(ends_packed, q, "right") - np.searchsorted(ends_packed, q, "left")
+        r["evidence_count"] = inside + opening
         r["src"] = f.eni_names[re_]
         r["score"] = r["longest"].astype(float)
         r["label"] = "LogStatus:Gap"

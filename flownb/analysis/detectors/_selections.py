@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flownb.analysis._flows import Flows, unique
+from flownb.analysis._flows import Flows
 
 
 def _requests(f: Flows) -> np.ndarray:
@@ -75,12 +75,19 @@ def _accepted_tcp(f: Flows) -> np.ndarray:
 
 
 def _pairing(f: Flows) -> tuple[int, int]:
-    """Accepted TCP connections, and how many of them have records in both directions."""
+    """Accepted TCP connections, and how many of them have records in both directions (computed once per view)."""
+    cached = getattr(f, "_pairing_counts", None)
+    if cached is not None:
+        return cached
     m = _accepted_tcp(f)
-    if not m.any():
-        return 0, 0
-    conv = f.a["conv"][m]
-    return len(unique(conv)), len(unique(conv[f.a["rev"][m]]))
+    counts = (0, 0)
+    if m.any():
+        conv = f.a["conv"]  # dense codes: a bincount tells which connections occur
+        seen = np.bincount(conv[m], minlength=int(conv.max()) + 1)
+        both = np.bincount(conv[m & f.a["rev"]], minlength=len(seen))
+        counts = (int(np.count_nonzero(seen)), int(np.count_nonzero(both)))
+    f._pairing_counts = counts  # type: ignore[attr-defined]
+    return counts
 
 
 def _one_way(f: Flows) -> bool:
