@@ -6,7 +6,9 @@ from typing import Any
 
 import pandas as pd
 
+#: A finding's ``severity``, lowest first (GuardDuty's words).
 SEVERITIES = ("Low", "Medium", "High")
+#: The columns of :func:`detect`'s findings, in order.
 FINDING_COLUMNS = (
     "detector",
     "label",

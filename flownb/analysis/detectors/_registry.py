@@ -26,6 +26,7 @@ class _Spec:
     entity: str = "src"  # the finding's actor: "src", or "dst" when the target speaks for it
 
 
+#: Every detector by name, in the order :func:`detect` runs them (filled by :func:`register`).
 DETECTORS: dict[str, _Spec] = {}
 
 #: The keyword every detector takes besides its thresholds (routed by ``detect`` like them).
