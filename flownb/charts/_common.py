@@ -221,7 +221,7 @@ def numbers(df: pd.DataFrame, metric: str) -> np.ndarray:
     if metric == "flows":
         return np.ones(len(df))
     if metric not in df.columns:
-        raise ValueError(f"'metric' {metric!r} needs the column {metric!r}, which this frame lacks")
+        require_columns(df, [metric], f"'metric' {metric!r}")
     return df[metric].to_numpy(dtype="float64", na_value=0.0)
 
 

@@ -9,59 +9,13 @@ import numpy as np
 import pandas as pd
 
 from .. import charts as _charts
-from .._cache import NAT, ColumnCache
+from .._cache import ColumnCache
 from .._units import human_bytes, span_text
+from ..analysis._summary import summary
 from ..charts._common import altair, empty_chart
 from ._base import jupyter_chart, message_html, widgets
 from .panel import FilterPanel
 from .state import FilterState, filter_mask
-
-
-def summary(records: pd.DataFrame | ColumnCache) -> dict[str, Any]:
-    """ColumnCache, bytes, packets, time span and share rejected of a frame (pure; the summary line's numbers).
-
-    Examples
-    --------
-    >>> import flownb
-    >>> from flownb.widgets.explorer import summary
-    >>> s = summary(flownb.samples.load("aws-docs/default-accept-reject"))
-    >>> s["records"], s["rejected"]
-    (2, 0.5)
-    """
-    rec = ColumnCache.of(records)
-    n = len(rec)
-    out: dict[str, Any] = {
-        "records": n,
-        "bytes": 0.0,
-        "packets": 0.0,
-        "first": None,
-        "last": None,
-        "rejected": None,
-    }
-    if n == 0:
-        return out
-    if "bytes" in rec.columns:
-        out["bytes"] = float(rec.number("bytes").sum())
-    if "packets" in rec.columns:
-        out["packets"] = float(rec.number("packets").sum())
-    if "start" in rec.columns:
-        st = rec.seconds("start")
-        st = st[st != NAT]
-        en = rec.seconds("end") if "end" in rec.columns else st
-        en = en[en != NAT]
-        if len(st):
-            out["first"] = pd.Timestamp(int(st.min()), unit="s", tz="UTC")
-            out["last"] = pd.Timestamp(
-                int(max(st.max(), en.max() if len(en) else st.max())), unit="s", tz="UTC"
-            )
-    if "action" in rec.columns:
-        c, values = rec.codes("action")
-        labels = np.asarray(values.astype(str))
-        counted = np.bincount(c[c >= 0], minlength=len(values))
-        total = counted.sum()
-        rej = counted[labels == "REJECT"].sum()
-        out["rejected"] = float(rej / total) if total else None
-    return out
 
 
 def summary_text(s: dict[str, Any]) -> str:

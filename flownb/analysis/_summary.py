@@ -1,0 +1,62 @@
+"""A frame's summary: how many records, bytes and packets, over which time, how much rejected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._cache import NAT, ColumnCache
+
+__all__ = ["summary"]
+
+
+def summary(records: pd.DataFrame | ColumnCache) -> dict[str, Any]:
+    """Records, bytes, packets, time span and share rejected of a frame (or of a filtered column cache).
+
+    The numbers of the explorer's summary line (which only words them), computed here
+    below the widgets so a script, a notebook or the command line can have them too.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from flownb.analysis._summary import summary
+    >>> s = summary(flownb.samples.load("aws-docs/default-accept-reject"))
+    >>> s["records"], s["rejected"]
+    (2, 0.5)
+    """
+    rec = ColumnCache.of(records)
+    n = len(rec)
+    out: dict[str, Any] = {
+        "records": n,
+        "bytes": 0.0,
+        "packets": 0.0,
+        "first": None,
+        "last": None,
+        "rejected": None,
+    }
+    if n == 0:
+        return out
+    if "bytes" in rec.columns:
+        out["bytes"] = float(rec.number("bytes").sum())
+    if "packets" in rec.columns:
+        out["packets"] = float(rec.number("packets").sum())
+    if "start" in rec.columns:
+        st = rec.seconds("start")
+        st = st[st != NAT]
+        en = rec.seconds("end") if "end" in rec.columns else st
+        en = en[en != NAT]
+        if len(st):
+            out["first"] = pd.Timestamp(int(st.min()), unit="s", tz="UTC")
+            out["last"] = pd.Timestamp(
+                int(max(st.max(), en.max() if len(en) else st.max())), unit="s", tz="UTC"
+            )
+    if "action" in rec.columns:
+        c, values = rec.codes("action")
+        labels = np.asarray(values.astype(str))
+        counted = np.bincount(c[c >= 0], minlength=len(values))
+        total = counted.sum()
+        rej = counted[labels == "REJECT"].sum()
+        out["rejected"] = float(rej / total) if total else None
+    return out
