@@ -157,6 +157,12 @@ assert (brute_records["dstport"] == 22).all() and (brute_records["action"] == "A
 #
 # The database sent 3.3 GB to one internet address in half an hour, through the NAT gateway. Its own past
 # volumes are the baseline: the z-score in the summary says how far from normal this is.
+#
+# The records say how much left and to where, not *what* (no payloads: VPC Traffic Mirroring copies the
+# packets), and DNS queries to the Amazon resolver are never logged, so exfiltration over DNS leaves no
+# record here (Route 53 Resolver query logging records those queries). Notebook `01` has the table of what
+# flow logs cannot show, with its sources (Amazon VPC User Guide, *Flow log limitations*,
+# https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-limitations.html).
 
 # %%
 exfil = findings[findings["detector"] == "volume_anomaly"].iloc[0]

@@ -59,8 +59,9 @@ for _cls in (InsightsQueryError, InsightsSyntaxError, InsightsWarning):
     _cls.__module__ = __name__  # tracebacks say flownb.insights.InsightsSyntaxError
 del _cls
 
-#: The functions a query can call (canonical spelling), and the stats aggregations.
+#: The functions a query can call (canonical spelling).
 FUNCTIONS: tuple[str, ...] = tuple(s.name for s in _FUNCTIONS.values())
+#: The aggregation functions of ``stats`` (canonical spelling).
 AGGREGATIONS: tuple[str, ...] = tuple(s.name for s in _AGGREGATIONS.values())
 
 

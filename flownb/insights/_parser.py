@@ -48,6 +48,7 @@ from ._lexer import Lexer, Token
 
 __all__ = ["parse"]
 
+#: The query commands flownb runs (flownb/insights/SUPPORT.md says what each supports).
 COMMANDS = (
     "fields",
     "display",
