@@ -12,7 +12,9 @@ def test_no_notebook_repeats_altairs_renderer_set_up():
     assert SOURCES
     for py in SOURCES:
         text = py.read_text(encoding="utf-8")
-        assert "renderers.enable" not in text, f"{py.name}: call flownb.charts.enable_jupyter_renderer() instead"
+        assert "renderers.enable" not in text, (
+            f"{py.name}: call flownb.charts.enable_jupyter_renderer() instead"
+        )
         assert text.count("enable_jupyter_renderer()") <= 1, f"{py.name} sets the renderer up more than once"
 
 
