@@ -31,17 +31,14 @@
 # such as Zeek and RITA; every threshold is a keyword argument whose docstring says where it comes from.
 
 # %%
-import os
 
-import altair as alt
 import pandas as pd
 
 import flownb
 import flownb.charts
 
-# Charts display as Jupyter widgets (JupyterLab, Voila); with FLOWNB_OFFLINE=1 they load their
-# JavaScript from the installed packages instead of a CDN.
-alt.renderers.enable("jupyter", offline=os.environ.get("FLOWNB_OFFLINE") == "1")
+# Charts display as Jupyter widgets (JupyterLab, Voila), offline when FLOWNB_OFFLINE=1.
+flownb.charts.enable_jupyter_renderer()
 pd.set_option("display.width", 140)
 pd.set_option("display.max_columns", 10)
 pd.set_option("display.max_colwidth", 110)

@@ -72,7 +72,16 @@ CATALOG: dict[str, tuple[str, str]] = {
 
 
 def path(name: str) -> str:
-    """File system path of a bundled sample file (``"aws-docs/ipv6.log"`` or a catalogue name)."""
+    """File system path of a bundled sample file (``"aws-docs/ipv6.log"`` or a catalogue name).
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from pathlib import Path
+    >>> p = flownb.samples.path("aws-docs/ipv6")
+    >>> Path(p).name, Path(p).read_text().split()[:3]
+    ('ipv6.log', ['version', 'account-id', 'interface-id'])
+    """
     rel = CATALOG[name][0] if name in CATALOG else name
     p = Path(str(resources.files(__package__).joinpath(_DATA, *rel.split("/"))))
     if not p.exists():
@@ -85,13 +94,28 @@ TRUTH: dict[str, str] = {"demo": "demo/demo-truth.csv"}
 
 
 def list() -> pd.DataFrame:
-    """The bundled samples: name, file and description."""
+    """The bundled samples: name, file and description.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> flownb.samples.list()["name"].tolist()[:3]
+    ['demo', 'aws-docs/default-accept-reject', 'aws-docs/nodata-skipdata']
+    """
     rows = [{"name": n, "file": f, "description": d} for n, (f, d) in CATALOG.items()]
     return pd.DataFrame(rows, columns=["name", "file", "description"])
 
 
 def load(name: str) -> pd.DataFrame:
-    """Read a bundled sample into a flow log DataFrame (see :func:`flownb.read_flow_logs`)."""
+    """Read a bundled sample into a flow log DataFrame (see :func:`flownb.read_flow_logs`).
+
+    Examples
+    --------
+    >>> import flownb
+    >>> df = flownb.samples.load("aws-docs/ipv6")  # the IPv6 record of the VPC User Guide
+    >>> df[["srcaddr", "dstport", "action"]].to_dict("records")
+    [{'srcaddr': '2001:db8:1234:a100:8d6e:3477:df66:f105', 'dstport': 22, 'action': 'ACCEPT'}]
+    """
     if name not in CATALOG:
         import difflib
 

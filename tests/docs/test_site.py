@@ -131,3 +131,10 @@ def test_guide_code_runs(page):
     namespace: dict = {"__name__": f"guide_{page.stem}"}
     for block in blocks:
         exec(compile(block, str(page), "exec"), namespace)
+
+
+def test_the_readme_says_how_to_build_the_site():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "python3 tasks.py docs" in readme
+    tasks = (ROOT / "tasks.py").read_text(encoding="utf-8")
+    assert '"docs": docs' in tasks and '"-W"' in tasks  # the command builds with warnings as errors
