@@ -79,9 +79,14 @@ def combine(tables: Iterable[pa.Table]) -> pa.Table:
         order.extend(c for c in t.column_names if c not in order)
     full = []
     for t in tables:
-        missing = [c for c in order if c not in t.column_names]
-        for c in missing:
-            t = t.append_column(pa.field(c, arrow_type(c)), pa.nulls(t.num_rows, arrow_type(c)))
+        names = t.column_names  # a new list at each access: taken once per table
+        if names == order:
+            full.append(t)
+            continue
+        have = set(names)
+        for c in order:
+            if c not in have:
+                t = t.append_column(pa.field(c, arrow_type(c)), pa.nulls(t.num_rows, arrow_type(c)))
         full.append(t.select(order))
     return pa.concat_tables(full)
 

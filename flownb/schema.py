@@ -149,9 +149,13 @@ def _camel(name: str) -> str:
     return head + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
+#: The values of ``action``: the security groups and network ACLs let the traffic through, or not.
 ACTIONS = ("ACCEPT", "REJECT")
+#: The values of ``log-status``: data logged, no traffic in the interval, or records skipped.
 LOG_STATUSES = ("OK", "NODATA", "SKIPDATA")
+#: The values of ``type``: the traffic's IP version, or Elastic Fabric Adapter traffic.
 TYPES = ("IPv4", "IPv6", "EFA")
+#: The values of ``flow-direction``, relative to the interface that logged the record.
 FLOW_DIRECTIONS = ("ingress", "egress")
 
 #: traffic-path codes and their meaning (VPC User Guide, "Available fields").
@@ -517,6 +521,7 @@ _BY_COLUMN: dict[str, Field] = {f.column: f for f in _FIELD_LIST}
 
 #: The default (version 2) format, as AWS writes it in S3 header lines.
 DEFAULT_FIELDS: tuple[str, ...] = tuple(f.name for f in _FIELD_LIST if f.version == 2)
+#: The default format as a space-separated field list (``--log-format`` without the ``${...}``).
 DEFAULT_FORMAT = " ".join(DEFAULT_FIELDS)
 
 #: Enumerated values per column, used to validate records.

@@ -45,19 +45,16 @@
 # a single request, payloads, DNS queries to the Amazon resolver.
 
 # %%
-import os
 import tempfile
 from pathlib import Path
 
-import altair as alt
 import pandas as pd
 
 import flownb
 import flownb.charts  # Altair chart builders (each returns a chart; the last line of a cell shows it)
 
-# Charts display as Jupyter widgets (JupyterLab, Voila); with FLOWNB_OFFLINE=1 they load their
-# JavaScript from the installed packages instead of a CDN.
-alt.renderers.enable("jupyter", offline=os.environ.get("FLOWNB_OFFLINE") == "1")
+# Charts display as Jupyter widgets (JupyterLab, Voila), offline when FLOWNB_OFFLINE=1.
+flownb.charts.enable_jupyter_renderer()
 
 pd.set_option("display.width", 120)
 pd.set_option("display.max_columns", 12)

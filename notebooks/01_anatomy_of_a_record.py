@@ -29,20 +29,17 @@
 # 6. the AWS documentation's example records, parsed one by one.
 
 # %%
-import os
 import tempfile
 import textwrap
 from pathlib import Path
 
-import altair as alt
 import pandas as pd
 
 import flownb
 from flownb import schema
 
-# Charts display as Jupyter widgets (JupyterLab, Voila); with FLOWNB_OFFLINE=1 they load their
-# JavaScript from the installed packages instead of a CDN.
-alt.renderers.enable("jupyter", offline=os.environ.get("FLOWNB_OFFLINE") == "1")
+# Charts display as Jupyter widgets (JupyterLab, Voila), offline when FLOWNB_OFFLINE=1.
+flownb.charts.enable_jupyter_renderer()
 pd.set_option("display.width", 120)
 pd.set_option("display.max_columns", 12)
 pd.set_option("display.max_rows", 80)

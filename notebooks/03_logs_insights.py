@@ -34,17 +34,14 @@
 # CloudWatch, the same text runs on a log group that receives flow logs.
 
 # %%
-import os
 import warnings
 
-import altair as alt
 import pandas as pd
 
 import flownb
 
-# Charts display as Jupyter widgets (JupyterLab, Voila); with FLOWNB_OFFLINE=1 they load their
-# JavaScript from the installed packages instead of a CDN.
-alt.renderers.enable("jupyter", offline=os.environ.get("FLOWNB_OFFLINE") == "1")
+# Charts display as Jupyter widgets (JupyterLab, Voila), offline when FLOWNB_OFFLINE=1.
+flownb.charts.enable_jupyter_renderer()
 pd.set_option("display.width", 120)
 
 df = flownb.samples.load("demo")

@@ -31,18 +31,15 @@
 # 5. what flow logs cannot tell, and when to use VPC Reachability Analyzer instead.
 
 # %%
-import os
 
-import altair as alt
 import pandas as pd
 
 import flownb
 import flownb.charts
 from flownb.sim import NetworkAclRule
 
-# Charts display as Jupyter widgets (JupyterLab, Voila); with FLOWNB_OFFLINE=1 they load their
-# JavaScript from the installed packages instead of a CDN.
-alt.renderers.enable("jupyter", offline=os.environ.get("FLOWNB_OFFLINE") == "1")
+# Charts display as Jupyter widgets (JupyterLab, Voila), offline when FLOWNB_OFFLINE=1.
+flownb.charts.enable_jupyter_renderer()
 pd.set_option("display.width", 120)
 pd.set_option("display.max_columns", 14)
 

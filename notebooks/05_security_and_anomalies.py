@@ -31,17 +31,14 @@
 # such as Zeek and RITA; every threshold is a keyword argument whose docstring says where it comes from.
 
 # %%
-import os
 
-import altair as alt
 import pandas as pd
 
 import flownb
 import flownb.charts
 
-# Charts display as Jupyter widgets (JupyterLab, Voila); with FLOWNB_OFFLINE=1 they load their
-# JavaScript from the installed packages instead of a CDN.
-alt.renderers.enable("jupyter", offline=os.environ.get("FLOWNB_OFFLINE") == "1")
+# Charts display as Jupyter widgets (JupyterLab, Voila), offline when FLOWNB_OFFLINE=1.
+flownb.charts.enable_jupyter_renderer()
 pd.set_option("display.width", 140)
 pd.set_option("display.max_columns", 10)
 pd.set_option("display.max_colwidth", 110)
@@ -157,6 +154,12 @@ assert (brute_records["dstport"] == 22).all() and (brute_records["action"] == "A
 #
 # The database sent 3.3 GB to one internet address in half an hour, through the NAT gateway. Its own past
 # volumes are the baseline: the z-score in the summary says how far from normal this is.
+#
+# The records say how much left and to where, not *what* (no payloads: VPC Traffic Mirroring copies the
+# packets), and DNS queries to the Amazon resolver are never logged, so exfiltration over DNS leaves no
+# record here (Route 53 Resolver query logging records those queries). Notebook `01` has the table of what
+# flow logs cannot show, with its sources (Amazon VPC User Guide, *Flow log limitations*,
+# https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-limitations.html).
 
 # %%
 exfil = findings[findings["detector"] == "volume_anomaly"].iloc[0]

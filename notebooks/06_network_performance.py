@@ -27,20 +27,17 @@
 #    fields that do count drops.
 
 # %%
-import os
 import tempfile
 from pathlib import Path
 
-import altair as alt
 import pandas as pd
 
 import flownb
 import flownb.charts
 from flownb.monitoring.metrics import packet_loss
 
-# Charts display as Jupyter widgets (JupyterLab, Voila); with FLOWNB_OFFLINE=1 they load their
-# JavaScript from the installed packages instead of a CDN.
-alt.renderers.enable("jupyter", offline=os.environ.get("FLOWNB_OFFLINE") == "1")
+# Charts display as Jupyter widgets (JupyterLab, Voila), offline when FLOWNB_OFFLINE=1.
+flownb.charts.enable_jupyter_renderer()
 pd.set_option("display.width", 130)
 pd.set_option("display.max_columns", 12)
 

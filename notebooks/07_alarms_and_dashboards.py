@@ -31,18 +31,15 @@
 # 6. the limits: sub-minute periods, regular expressions in patterns, JSON patterns for other log groups.
 
 # %%
-import os
 
-import altair as alt
 import pandas as pd
 
 import flownb
 import flownb.charts
 from flownb.monitoring import Alarm, MetricFilter
 
-# Charts display as Jupyter widgets (JupyterLab, Voila); with FLOWNB_OFFLINE=1 they load their
-# JavaScript from the installed packages instead of a CDN.
-alt.renderers.enable("jupyter", offline=os.environ.get("FLOWNB_OFFLINE") == "1")
+# Charts display as Jupyter widgets (JupyterLab, Voila), offline when FLOWNB_OFFLINE=1.
+flownb.charts.enable_jupyter_renderer()
 pd.set_option("display.width", 140)
 pd.set_option("display.max_colwidth", 90)
 

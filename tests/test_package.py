@@ -16,7 +16,8 @@ def test_every_public_name_resolves():
         assert getattr(flownb, name) is not None, name
 
 
-def test_all_is_sorted_and_without_private_names():
+def test_all_has_no_private_names_and_no_duplicates():
+    # (its order is the layers', not alphabetical; dir(flownb) is sorted: test_all_is_the_public_namespace)
     assert not [n for n in flownb.__all__ if n.startswith("_") and n != "__version__"]
     assert len(set(flownb.__all__)) == len(flownb.__all__)
 

@@ -42,9 +42,9 @@ def coverage(df: pd.DataFrame, freq: str = "10min") -> pd.DataFrame:
     1  eni-11111111aaaaaaaaa  SKIPDATA
     """
     require(df, ["interface_id", "start"], "coverage()")
-    from .traffic import _freq_seconds
+    from .._durations import duration_seconds
 
-    f = _freq_seconds(freq)
+    f = duration_seconds(freq, name="freq")
     n = len(df)
     eni, enis = codes_and_values(df["interface_id"])
     st = seconds(df["start"])

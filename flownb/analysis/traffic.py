@@ -472,6 +472,7 @@ def _tallies(df: pd.DataFrame, p: dict[str, np.ndarray]) -> dict[str, Any]:
     }
 
 
+@accepts_dataset
 def conversations(df: pd.DataFrame) -> pd.DataFrame:
     """Each connection once, both directions side by side: who is the client, who the server.
 
@@ -649,6 +650,7 @@ def _empty_conversations(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype=dtypes[c]) for c in columns})
 
 
+@accepts_dataset
 def service_view(df: pd.DataFrame) -> pd.DataFrame:
     """Conversations with the client's ephemeral port collapsed: who uses which service.
 

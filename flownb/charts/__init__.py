@@ -31,7 +31,7 @@ from ._builders import (
     top_talkers,
     traffic_timeline,
 )
-from ._common import MAX_ROWS, theme
+from ._common import MAX_ROWS, enable_jupyter_renderer, theme
 from ._connectivity import connectivity_matrix, diagnosis_timeline
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "conversation_graph",
     "coverage",
     "diagnosis_timeline",
+    "enable_jupyter_renderer",
     "findings_timeline",
     "flow_paths",
     "port_heatmap",

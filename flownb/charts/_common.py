@@ -43,6 +43,28 @@ def _offline_if_asked(alt: Any) -> None:
         alt.JupyterChart.enable_offline()
 
 
+def enable_jupyter_renderer() -> None:
+    """Show charts as Jupyter widgets (JupyterLab, Voila): the one set-up line a notebook needs.
+
+    Enables Altair's ``"jupyter"`` renderer, which displays each chart as an interactive widget. With
+    ``FLOWNB_OFFLINE=1`` in the environment the widgets load their JavaScript from the installed packages
+    instead of a CDN (machines without internet, Binder's start script, the browser tests), so a saved
+    notebook never embeds it. Outside a notebook nothing is displayed, so nothing changes.
+
+    Examples
+    --------
+    >>> import altair as alt
+    >>> import flownb.charts
+    >>> before = alt.renderers.active
+    >>> flownb.charts.enable_jupyter_renderer()
+    >>> alt.renderers.active
+    'jupyter'
+    >>> _ = alt.renderers.enable(before)
+    """
+    alt = altair()
+    alt.renderers.enable("jupyter", offline=os.environ.get("FLOWNB_OFFLINE", "") not in ("", "0"))
+
+
 # ---------------------------------------------------------------------------------- theme
 #: One palette everywhere: what a colour means in one chart it means in all of them.
 ACTION_COLORS = {"ACCEPT": "#4c78a8", "REJECT": "#e45756", "MIXED": "#b279a2", "other": "#bab0ac"}

@@ -59,8 +59,9 @@ for _cls in (InsightsQueryError, InsightsSyntaxError, InsightsWarning):
     _cls.__module__ = __name__  # tracebacks say flownb.insights.InsightsSyntaxError
 del _cls
 
-#: The functions a query can call (canonical spelling), and the stats aggregations.
+#: The functions a query can call (canonical spelling).
 FUNCTIONS: tuple[str, ...] = tuple(s.name for s in _FUNCTIONS.values())
+#: The aggregation functions of ``stats`` (canonical spelling).
 AGGREGATIONS: tuple[str, ...] = tuple(s.name for s in _AGGREGATIONS.values())
 
 
@@ -85,7 +86,7 @@ def query(
         The query, exactly as typed in the CloudWatch console: commands
         (``fields``, ``display``, ``filter``, ``stats``, ``sort``, ``limit``,
         ``parse``, ``dedup``, ``unnest``, ``filldown``, ``fillmissing``,
-        ``addtotals``, ``lookup``, ``diff``) separated by ``|``; see
+        ``addtotals``, ``lookup``, ``diff``, ``logcompare``) separated by ``|``; see
         ``flownb/insights/SUPPORT.md`` for every command and function of the
         guide and why the few others cannot run locally. Fields go by their Logs
         Insights names (``srcAddr``, ``dstPort``, ``logStatus``), the frame's
@@ -121,7 +122,7 @@ def query(
         The query is malformed (a ``ValueError`` showing the line, a caret
         under the column and what was expected), or uses a command that only
         CloudWatch can run (``pattern``, ``anomaly``, ``unmask``,
-        ``filterIndex``, ``SOURCE``, ``join``, ``logcompare``).
+        ``filterIndex``, ``SOURCE``, ``join``).
     InsightsQueryError
         The query cannot run on these records (e.g. ``bin()`` without a
         ``start`` column, or ``lookup`` of a table not given in ``tables``).

@@ -4,7 +4,7 @@ The grammar, lowest precedence first::
 
     query      := command ('|' command)*
     command    := fields | display | filter | stats | sort | limit | parse | dedup
-                | unnest | filldown | fillmissing | addtotals | lookup | diff
+                | unnest | filldown | fillmissing | addtotals | lookup | diff | logcompare
     fields     := 'fields' item (',' item)*            item := expr ['as' name]
     display    := 'display' item (',' item)*
     filter     := 'filter' expr
@@ -48,6 +48,7 @@ from ._lexer import Lexer, Token
 
 __all__ = ["parse"]
 
+#: The query commands flownb runs (flownb/insights/SUPPORT.md says what each supports).
 COMMANDS = (
     "fields",
     "display",

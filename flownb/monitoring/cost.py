@@ -66,7 +66,8 @@ TRAFFIC_TYPES: tuple[str, ...] = ("ALL", "ACCEPT", "REJECT")
 DAYS_PER_MONTH = 30
 DEFAULT_BYTES_PER_RECORD = 115
 DEFAULT_COMPRESSION = 0.15
-#: one object per 5-minute delivery interval (VPC User Guide, "Flow log files")
+#: one object per 5-minute delivery interval, the fewest AWS writes: "multiple files may be published"
+#: per interval (VPC User Guide, "Flow log files"), so a real flow log can write more, smaller objects
 DEFAULT_OBJECTS_PER_DAY = 288
 #: the default maximum aggregation interval of a flow log, seconds (EC2 API, CreateFlowLogs)
 DEFAULT_AGGREGATION_INTERVAL = 600

@@ -457,4 +457,6 @@ def run_query(
     if pred is not None:
         narrowed = narrowed.where(pred, "the query's leading filter")
     frame = narrowed.to_pandas(columns=_needed_columns(tree, columns))
-    return insights.query.__wrapped__(frame, query, start=start, end=end, tables=tables, now=now)
+    on_frame = getattr(insights.query, "__wrapped__", insights.query)  # the pandas function itself
+    result: pd.DataFrame = on_frame(frame, query, start=start, end=end, tables=tables, now=now)
+    return result

@@ -201,9 +201,11 @@ def test_hypothesis_records(text, tmp_path_factory):
     _check_all(df, ds)
 
 
-def test_the_analyses_not_compiled_yet_say_so():
-    with pytest.raises(TypeError, match="does not run on a FlowDataset yet"):
-        flownb._dispatch._twin("conversations", "run")
+def test_the_analyses_not_compiled_yet_say_so(tmp_path):
+    _, ds = both(flownb.samples.path("aws-docs"), tmp_path / "store")
+    for fn in (flownb.conversations, flownb.service_view):
+        with pytest.raises(TypeError, match=r"does not run on a FlowDataset yet.*to_pandas"):
+            fn(ds)
 
 
 def test_time_range_prunes_hour_folders_and_keeps_what_read_flow_logs_keeps(tmp_path):

@@ -39,7 +39,8 @@ def pair(tmp_path_factory):
 #: Queries whose result on the frame depends on the order of the records (so on file order): the Logs
 #: Insights engine keeps ``stats`` groups in order of first appearance and breaks ``sort`` ties by record
 #: order. Issue 15 ("settle first") asks ties by key value; until the engine does, the dataset (whose
-#: records come in the engine's order) cannot match them row for row.
+#: records come in the engine's order, which varies from run to run) matches them only by chance, so
+#: these are not strict.
 ORDER_DEPENDENT = (
     "| sort numRejections desc\n| limit 20",
     "stats avg(bytes), min(bytes), max(bytes) by srcAddr, dstAddr",
@@ -52,7 +53,7 @@ def _marks(q):
     if any(part in q for part in ORDER_DEPENDENT):
         return [
             pytest.mark.xfail(
-                strict=True, reason="Logs Insights ties follow record order (see ORDER_DEPENDENT)"
+                strict=False, reason="Logs Insights ties follow record order (see ORDER_DEPENDENT)"
             )
         ]
     return []

@@ -32,16 +32,10 @@ _SIDE_COLUMNS = ("interface_id", "srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstad
 
 
 def timestamp(value: Any, name: str) -> pd.Timestamp | None:
-    """A user's time as a UTC timestamp (naive times are UTC); None stays None."""
-    if value is None:
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise ValueError(
-            f"{name} must be a time such as '2024-05-01 12:00' or a datetime, got {value!r}"
-        ) from None
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    """A user's time as a UTC timestamp (naive times are UTC); None stays None (:mod:`flownb._durations`)."""
+    from ..._durations import utc_timestamp
+
+    return utc_timestamp(value, name)
 
 
 def side_columns(df: pd.DataFrame) -> list[str]:
@@ -94,9 +88,10 @@ def action_codes(df: pd.DataFrame) -> np.ndarray:
 
 
 def net_private(net: Any) -> bool:
-    from .._addresses import _scope
+    """Is the network's first address anything but an internet address (:func:`flownb._scope.is_internet`)?"""
+    from ..._scope import is_internet
 
-    return _scope(str(net.network_address)) in ("private", "shared", "link-local", "loopback")
+    return not bool(is_internet([str(net.network_address)])[0])
 
 
 def any_public(nets: list) -> bool:

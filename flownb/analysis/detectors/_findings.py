@@ -6,7 +6,9 @@ from typing import Any
 
 import pandas as pd
 
+#: A finding's ``severity``, lowest first (GuardDuty's words).
 SEVERITIES = ("Low", "Medium", "High")
+#: The columns of :func:`detect`'s findings, in order.
 FINDING_COLUMNS = (
     "detector",
     "label",
@@ -42,10 +44,14 @@ _RAW_COLUMNS = ("label", "severity", "src", "dst", "dst_port", "protocol", "star
 _WHY_COLUMNS = ("value", "threshold", "measure")
 
 
+_EMPTY: list[pd.DataFrame] = []
+
+
 def _empty_findings() -> pd.DataFrame:
-    return _typed(
-        pd.DataFrame({c: [] for c in FINDING_COLUMNS}),
-    )
+    """An empty findings frame with the typed columns (built once, copied: building it costs ~30 ms)."""
+    if not _EMPTY:
+        _EMPTY.append(_typed(pd.DataFrame({c: [] for c in FINDING_COLUMNS})))
+    return _EMPTY[0].copy()
 
 
 def _typed(out: pd.DataFrame) -> pd.DataFrame:

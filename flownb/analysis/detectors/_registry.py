@@ -26,6 +26,7 @@ class _Spec:
     entity: str = "src"  # the finding's actor: "src", or "dst" when the target speaks for it
 
 
+#: Every detector by name, in the order :func:`detect` runs them (filled by :func:`register`).
 DETECTORS: dict[str, _Spec] = {}
 
 #: The keyword every detector takes besides its thresholds (routed by ``detect`` like them).
@@ -140,9 +141,19 @@ def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> tuple[np.ndarra
     conns = np.zeros(len(raw), dtype=np.int64)
     if spec.records is None:  # data_quality counts its own
         return counts, conns
-    mask = spec.records(f)
     names = ("cli", "srv", "svc", "proto") if spec.oriented else ("src", "dst", "dport", "proto")
     fields = ("src", "dst", "dst_port", "protocol")
+    a = f.a
+    # only records inside the findings' time and of an entity the findings name can count: a cheap cut
+    # before the keys are built (findings are few, records are millions)
+    t_all = a["start"]
+    mask = (t_all >= int(raw["start"].min())) & (t_all <= int(raw["end"].max()))
+    ent = spec.entity
+    ent_codes = raw[ent].to_numpy(dtype=np.int64)
+    if (ent_codes >= 0).all():
+        col = names[fields.index("src" if ent == "src" else "dst")]
+        mask &= np.isin(a[col], np.unique(ent_codes))
+    mask &= spec.records(f)
     t = f.a["start"][mask]
     conv = f.a["conv"][mask]
     sub = {n: f.a[n][mask] for n in names}

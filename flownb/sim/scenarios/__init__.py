@@ -54,6 +54,7 @@ class Scenario:
         return {k: p.default for k, p in list(sig.parameters.items())[1:]}
 
 
+#: Every scenario of the VPC twin by name (filled by :func:`scenario`); ``flownb.scenarios()`` lists them.
 SCENARIOS: dict[str, Scenario] = {}
 
 

@@ -14,7 +14,7 @@ from flownb.analysis import Diagnosis, diagnose
         ({"src": "not-an-ip", "dst": "10.0.0.1"}, "src must be an IP address"),
         ({"src": "10.0.0.1", "dst": "10.0.0.2", "protocol": "tcpp"}, "protocol must be"),
         ({"src": "10.0.0.1", "dst": "10.0.0.2", "port": 70000}, "port must be a number 0-65535"),
-        ({"src": "10.0.0.1", "dst": "10.0.0.2", "start": "yesterday-ish"}, "start must be a time"),
+        ({"src": "10.0.0.1", "dst": "10.0.0.2", "start": "yesterday-ish"}, "'start' must be a time"),
     ],
 )
 def test_errors_are_for_people(kwargs, message):

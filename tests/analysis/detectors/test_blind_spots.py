@@ -14,12 +14,11 @@ def found(sim: flownb.sim.Simulation, detector: str) -> bool:
     truth = sim.truth[sim.truth["kind"] == "detector"].iloc[-1]
     out = getattr(D, detector)(sim.flows)
     for _, f in out.iterrows():
-        if f["start"] <= truth["end"] and f["end"] >= truth["start"]:
-            if all(
-                f[c] is None or str(f[c]) in ("<NA>", str(truth[c])) or truth[c] is None
-                for c in ("src", "dst")
-            ):
-                return True
+        overlaps = f["start"] <= truth["end"] and f["end"] >= truth["start"]
+        if overlaps and all(
+            f[c] is None or str(f[c]) in ("<NA>", str(truth[c])) or truth[c] is None for c in ("src", "dst")
+        ):
+            return True
     return False
 
 
