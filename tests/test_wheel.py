@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import queue
@@ -29,13 +28,32 @@ IGNORE = shutil.ignore_patterns(
 pytestmark = pytest.mark.slow  # each builds a wheel (and the second starts JupyterLab)
 
 
+def _build_requirements_met() -> bool:
+    """Whether this environment's setuptools is the one pyproject.toml's build-system requires.
+
+    (Python 3.11's venvs come with setuptools 65, which cannot read the project's license field; setuptools
+    70.1 and later build wheels without the ``wheel`` package.)
+    """
+    import tomllib
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    (setuptools,) = [Requirement(r) for r in requires if Requirement(r).name == "setuptools"]
+    try:
+        return setuptools.specifier.contains(metadata.version("setuptools"), prereleases=True)
+    except metadata.PackageNotFoundError:
+        return False
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     """A wheel built from a copy of this checkout (so parallel builds never share a build/ folder)."""
     src = tmp_path_factory.mktemp("src") / "flownb"
     shutil.copytree(ROOT, src, ignore=IGNORE)
     out = tmp_path_factory.mktemp("dist")
-    isolation = [] if importlib.util.find_spec("setuptools") is None else ["--no-build-isolation"]
+    isolation = ["--no-build-isolation"] if _build_requirements_met() else []  # else pip fetches them
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", *isolation, "-w", str(out), str(src)],
         capture_output=True,
