@@ -34,7 +34,7 @@ from . import _store
 
 __all__ = ["ENGINES", "ROW_CAP", "FlowDataset", "open_dataset"]
 
-ENGINES = ("duckdb",)
+ENGINES = ("duckdb", "spark")
 #: ``to_pandas()`` without ``limit`` refuses more rows than this (flownb's own choice: about 0.6 GB as
 #: a contract frame, 55 bytes a record); pass ``limit=`` or narrow the dataset with ``filter``.
 ROW_CAP = 10_000_000
@@ -63,6 +63,9 @@ class _Engine:
         No files (everything pruned, or only bad lines ingested): an empty table of ``columns``.
         """
         view = self.views.get(files)
+        if view is None and self.name == "spark" and files:
+            view = self._spark_table(files)
+            self.views[files] = view
         if view is None:
             if files:
                 view = self.con.read_parquet(list(files), union_by_name=True, hive_partitioning=False)
@@ -72,6 +75,16 @@ class _Engine:
             self.views[files] = view
         return view
 
+    def _spark_table(self, files: tuple[str, ...]) -> Any:
+        """Spark reads the files as they are (mergeSchema for several formats); the folder names it would
+        take as partition columns are left out, as on DuckDB."""
+        session = self.con._session
+        names = list(dict.fromkeys(n for f in files for n in pq.read_schema(f).names))
+        frame = session.read.option("mergeSchema", "true").parquet(*files).select(*names)
+        name = f"flownb_records_{len(self.views)}"
+        frame.createOrReplaceTempView(name)
+        return self.con.table(name)
+
 
 def _connect(
     engine: str, memory_limit: str | None, temp_directory: str | None, threads: int | None
@@ -79,6 +92,18 @@ def _connect(
     if engine not in ENGINES:
         raise ValueError(f"'engine' must be one of {list(ENGINES)}, got {engine!r}")
     ibis = _ibis()
+    if engine == "spark":
+        # best effort (issue 15): Spark in local mode here, a cluster's session elsewhere
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:  # pragma: no cover - the extra is installed in the tests
+            raise ImportError("engine='spark' needs PySpark: pip install 'flownb[spark]'") from exc
+        builder = SparkSession.builder.master(f"local[{threads or 2}]").appName("flownb")
+        builder = builder.config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+        if memory_limit is not None:
+            memory = memory_limit.lower().replace("gb", "g").replace("mb", "m")
+            builder = builder.config("spark.driver.memory", memory)
+        return _Engine("spark", ibis.pyspark.connect(builder.getOrCreate()))
     config: dict[str, Any] = {"preserve_insertion_order": False}
     if memory_limit is not None:
         config["memory_limit"] = memory_limit
@@ -557,8 +582,9 @@ def open_dataset(
     ----------
     store_or_path : path or list of paths
         A store folder, or a folder (any delivery layout) or files of Parquet flow logs.
-    engine : {"duckdb"}, default "duckdb"
-        The engine that runs the analyses (embedded DuckDB through Ibis).
+    engine : {"duckdb", "spark"}, default "duckdb"
+        The engine that runs the analyses: embedded DuckDB through Ibis, or
+        (best effort) PySpark through Ibis, in local mode (``threads`` cores).
     start, end : time, optional
         Keep records whose ``start`` is in ``[start, end)``, as
         :func:`flownb.read_flow_logs` does; files whose folders rule the range
