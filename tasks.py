@@ -192,7 +192,9 @@ def test(args: list[str]) -> int:
     codes = []
     runs = phases(args, browser)
     for i, run_args in enumerate(runs, 1):
-        cmd = [str(PY), "-m", "pytest", *run_args]
+        # the slowest tests of each run are listed: mark those over a few seconds @pytest.mark.slow
+        report = [] if any(a.startswith("--durations") for a in args) else ["--durations=10"]
+        cmd = [str(PY), "-m", "pytest", *run_args, *report]
         step = (
             f" ({i}/{len(runs)}{': the browser tests, on their own' if i == 2 else ''})"
             if len(runs) > 1

@@ -533,7 +533,14 @@ _FORMAT_TOKEN_RE = re.compile(r"\$\{([^}]*)\}")
 
 
 def column_name(name: str) -> str:
-    """DataFrame column name for an AWS field name (``log-status`` -> ``log_status``)."""
+    """DataFrame column name for an AWS field name (``log-status`` -> ``log_status``).
+
+    Examples
+    --------
+    >>> from flownb import schema
+    >>> schema.column_name("pkt-srcaddr")
+    'pkt_srcaddr'
+    """
     return name.strip().replace("-", "_")
 
 
@@ -544,6 +551,13 @@ def field(name: str) -> Field:
     ------
     KeyError
         With the closest known names when the field is unknown.
+
+    Examples
+    --------
+    >>> from flownb import schema
+    >>> f = schema.field("dstport")
+    >>> f.name, f.version, f.insights
+    ('dstport', 2, 'dstPort')
     """
     f = FIELDS.get(name) or _BY_COLUMN.get(name) or _BY_COLUMN.get(column_name(name))
     if f is None:
@@ -556,7 +570,14 @@ def field(name: str) -> Field:
 
 
 def dtype_for(column: str) -> str:
-    """pandas dtype of a column: the registry's for known fields, ``category`` otherwise."""
+    """pandas dtype of a column: the registry's for known fields, ``category`` otherwise.
+
+    Examples
+    --------
+    >>> from flownb import schema
+    >>> schema.dtype_for("srcport"), schema.dtype_for("packets")
+    ('UInt16', 'UInt64')
+    """
     f = _BY_COLUMN.get(column) or FIELDS.get(column)
     return f.dtype if f is not None else STRING_DTYPE
 
@@ -574,6 +595,14 @@ def parse_format(spec: str | Sequence[str]) -> list[str]:
     ------
     ValueError
         When the format is empty or a name is not a plausible field name.
+
+    Examples
+    --------
+    >>> from flownb import schema
+    >>> schema.parse_format("${version} ${srcaddr} ${log-status}")
+    ['version', 'srcaddr', 'log-status']
+    >>> schema.parse_format("version srcaddr log_status")
+    ['version', 'srcaddr', 'log-status']
     """
     if isinstance(spec, str):
         text = spec.strip()
@@ -601,7 +630,14 @@ def parse_format(spec: str | Sequence[str]) -> list[str]:
 
 
 def format_string(names: Iterable[str]) -> str:
-    """AWS format string for field names (``${version} ${srcaddr}``)."""
+    """AWS format string for field names (``${version} ${srcaddr}``).
+
+    Examples
+    --------
+    >>> from flownb import schema
+    >>> schema.format_string(["version", "srcaddr", "action"])
+    '${version} ${srcaddr} ${action}'
+    """
     return " ".join("${" + n + "}" for n in names)
 
 

@@ -286,28 +286,56 @@ def _describe(value: Any) -> dict[str, str]:
     return {"meaning": str(value)}
 
 
+def _verdict_table() -> dict[str, Any]:
+    """The verdict table's entries by code (connectivity's one table), or nothing if it has moved."""
+    try:
+        table = importlib.import_module("flownb.analysis.connectivity._verdicts").TABLE
+    except (ImportError, AttributeError):
+        return {}
+    return {v.code: v for v in table}
+
+
+def _first_paragraph(func: Any) -> str:
+    doc = inspect.getdoc(func) or ""
+    return " ".join(doc.split("\n\n")[0].split())
+
+
 def verdicts_page() -> str:
     from flownb import analysis
 
-    registries = [("verdict", "`Diagnosis.verdict` and `Diagnosis.verdicts`", analysis.VERDICTS)]
     module = importlib.import_module(analysis.diagnose.__module__)
     annotations = getattr(module, "ANNOTATIONS", None) or getattr(analysis, "ANNOTATIONS", None)
-    if annotations:
-        registries.append(("annotation", "`Diagnosis.verdicts` only, never the main verdict", annotations))
+    table = _verdict_table()
     out = [
         "# Troubleshooting verdicts\n",
-        "What {py:func}`flownb.diagnose` can answer, generated from `flownb.analysis.VERDICTS` (most decisive",
-        "first). The evidence behind each verdict is explained in the guide's",
+        "What {py:func}`flownb.diagnose` can answer, generated from `flownb.analysis.VERDICTS` and the",
+        "verdict table of `flownb.analysis.connectivity`, in priority order: the first verdict that applies is",
+        "the main one. The evidence behind each verdict is explained in the guide's",
         "[troubleshooting page](../guide/troubleshooting.md) and in notebook 04.\n",
+        "## Verdicts (`Diagnosis.verdict` and `Diagnosis.verdicts`)\n",
+        "| code | meaning | something is broken | when it applies |",
+        "|---|---|---|---|",
     ]
-    for kind, where, registry in registries:
-        rows = [(code, _describe(v)) for code, v in registry.items()]
-        cols = list(dict.fromkeys(c for _, d in rows for c in d))
-        out.append(f"## {kind.capitalize()}s ({where})\n")
-        out.append("| code | " + " | ".join(cols) + " |")
-        out.append("|---|" + "---|" * len(cols))
-        for code, d in rows:
-            out.append(f"| `{code}` | " + " | ".join(_md_cell(d.get(c, "")) for c in cols) + " |")
+    for code, meaning in analysis.VERDICTS.items():
+        entry = table.get(code)
+        broken = "" if entry is None else ("yes" if getattr(entry, "failing", True) else "no")
+        when = "" if entry is None else _first_paragraph(entry.applies)
+        outranks = tuple(getattr(entry, "outranks", ()) or ())
+        if outranks:
+            when = (when + " " if when else "") + "Outranks " + ", ".join(f"`{o}`" for o in outranks) + "."
+        out.append(
+            f"| `{code}` | {_md_cell(_describe(meaning).get('meaning', meaning))} | {broken} | {_md_cell(when)} |"
+        )
+    out.append("")
+    if annotations:
+        out += [
+            "## Annotations (`Diagnosis.verdicts` only, never the main verdict)\n",
+            "| code | meaning |",
+            "|---|---|",
+        ]
+        out += [
+            f"| `{code}` | {_md_cell(_describe(v).get('meaning', v))} |" for code, v in annotations.items()
+        ]
         out.append("")
     return "\n".join(out) + "\n"
 

@@ -108,7 +108,8 @@ def top(
     nbytes = np.bincount(codes, weights=counter_weights(df.get("bytes"), size), minlength=k + 1)[:k]
     has_time = "start" in df and "end" in df
     if metric in ("bps", "pps") and not has_time:
-        require(df, ["start", "end"], f"top(metric='{metric}')")
+        # (scale's engine path gives the same sentence: flownb/scale/_ops.py build_top)
+        raise ValueError(f"metric '{metric}' needs the start and end fields, which this frame does not have")
     seen = flows > 0
 
     def active_time(rows_of: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
