@@ -125,7 +125,7 @@ def build_top(
     rows = _data_rows(t, cols)
     t, keys, kinds = _keys(ds, t, keys)
     if metric in ("bps", "pps") and not has_time:
-        require_columns(ds, ["start", "end"], f"top(metric='{metric}')")
+        raise ValueError(f"metric '{metric}' needs the start and end fields, which this frame does not have")
     for k in keys:
         rows &= t[k].notnull()
     t = t.filter(rows)
