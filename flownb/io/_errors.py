@@ -18,6 +18,17 @@ class FlowLogParseError(ValueError):
         What was wrong with the line.
     text : str
         The line itself.
+
+    Examples
+    --------
+    >>> import io
+    >>> import flownb
+    >>> text = "version srcaddr dstaddr\\n2 10.0.0.1 10.0.0.2\\n2 10.0.0.1\\n"
+    >>> try:
+    ...     flownb.read_flow_logs(io.StringIO(text), errors="raise")
+    ... except flownb.FlowLogParseError as e:
+    ...     print(e.line, e.reason)
+    3 expected 3 fields (version srcaddr dstaddr), found 2
     """
 
     def __init__(self, source: str, line: int, reason: str, text: str):
@@ -41,4 +52,14 @@ class FlowLogSkipWarning(FlowLogParseWarning):
 
 
 class FlowLogSourceError(FileNotFoundError):
-    """A source named in ``read_flow_logs`` does not exist or holds no flow logs."""
+    """A source named in ``read_flow_logs`` does not exist or holds no flow logs.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> try:
+    ...     flownb.read_flow_logs("no-such-folder/")
+    ... except flownb.FlowLogSourceError as e:
+    ...     print(e)
+    no-such-folder/: no such file or directory.
+    """

@@ -32,9 +32,7 @@ NAMESPACES, ENTRIES = flownb_docs.collect()
 WITHOUT_EXAMPLE = frozenset(
     {
         "flownb.FlowLogAccessError",
-        "flownb.FlowLogParseError",
         "flownb.FlowLogParseWarning",
-        "flownb.FlowLogSourceError",
         "flownb.FlowLogSourceWarning",
         "flownb.IngestReport",
         "flownb.Simulation",
