@@ -10,7 +10,7 @@ while they work, so the objects of a read are inflated on every core at once:
   assembly) inflated flownb's benchmark file at about 3.5x zlib's speed;
 * ``zlib-ng`` (python-zlib-ng) at about 2.5x.
 
-Both are in the ``fast`` extra (``pip install 'flownb[fast]'``). When neither is
+Both are in the ``fast`` extra (``pip install 'isal>=1.6'``). When neither is
 installed, Arrow's gzip stream (built on zlib) inflates files and Python's
 ``zlib`` the objects already in memory; the records and the damage reports are
 the same with every library. Measured by ``benchmarks/read.py``, which times

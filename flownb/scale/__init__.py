@@ -2,7 +2,7 @@
 
 ``import flownb`` does not load this package; its names are re-exported lazily
 (``flownb.ingest``, ``flownb.open_dataset``, ``flownb.athena_ddl``). DuckDB and
-Ibis are the optional extra ``pip install 'flownb[scale]'``; :func:`ingest`
+Ibis are the optional extra ``scale`` (the README's extras table); :func:`ingest`
 needs neither (it writes Parquet with pyarrow). See ``docs/scale.md``.
 """
 

@@ -8,7 +8,7 @@ asked for (``len(ds)``, ``ds.head()``, ``ds.to_pandas()``, ``flownb.top(ds)``).
 The engine is DuckDB through Ibis (embedded, out of core: it spills to
 ``temp_directory`` beyond ``memory_limit``). Every analysis is one Ibis
 expression, so ``ds.show_sql(flownb.top, dialect="athena")`` shows the SQL the
-same question would run on Athena (Trino). Needs ``pip install 'flownb[scale]'``.
+same question would run on Athena (Trino). Needs the ``scale`` extra (the README's extras table).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import _arrow, schema
+from .._extras import missing
 from .._provenance import Provenance, attach
 from ..io._errors import FlowLogSourceError
 from ..io._select import Selection, TimeLike
@@ -38,14 +39,13 @@ ENGINES = ("duckdb", "spark")
 #: ``to_pandas()`` without ``limit`` refuses more rows than this (flownb's own choice: about 0.6 GB as
 #: a contract frame, 55 bytes a record); pass ``limit=`` or narrow the dataset with ``filter``.
 ROW_CAP = 10_000_000
-_SCALE_INSTALL = "pip install 'flownb[scale]'"
 
 
 def _ibis() -> Any:
     try:
         import ibis
-    except ImportError as exc:  # pragma: no cover - the extra is installed in the tests
-        raise ImportError(f"open_dataset needs DuckDB and Ibis: {_SCALE_INSTALL}") from exc
+    except ImportError:  # pragma: no cover - the extra is installed in the tests
+        raise missing("ibis-framework", "open_dataset", "scale") from None
     return ibis
 
 
@@ -96,8 +96,8 @@ def _connect(
         # best effort (issue 15): Spark in local mode here, a cluster's session elsewhere
         try:
             from pyspark.sql import SparkSession
-        except ImportError as exc:  # pragma: no cover - the extra is installed in the tests
-            raise ImportError("engine='spark' needs PySpark: pip install 'flownb[spark]'") from exc
+        except ImportError:  # pragma: no cover - the extra is installed in the tests
+            raise missing("pyspark", "open_dataset(engine='spark')", "spark") from None
         builder = SparkSession.builder.master(f"local[{threads or 2}]").appName("flownb")
         builder = builder.config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
         if memory_limit is not None:
