@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._durations import duration_seconds
 from .topology import Instance, Topology, ip_int, protocol_number
 from .traffic import Connections, Endpoints, ephemeral_ports, poisson_times
 
@@ -41,19 +42,11 @@ TRUTH_COLUMNS = [
 
 
 def parse_duration(value: Any, what: str = "duration") -> float:
-    """Seconds in a duration given as seconds, ``"90min"``/``"1h"``/``"1 day"`` or a Timedelta."""
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        secs = float(value)
-    else:
-        try:
-            secs = pd.Timedelta(value).total_seconds()
-        except (ValueError, TypeError) as exc:
-            raise ValueError(
-                f"'{what}' must be a number of seconds or a duration like '1h' or '90min', got {value!r}"
-            ) from exc
-    if secs < 0:
-        raise ValueError(f"'{what}' must not be negative, got {value!r}")
-    return secs
+    """Seconds in a duration given as seconds, ``"90min"``/``"1h"``/``"1 day"`` or a Timedelta.
+
+    flownb's one duration parser (:func:`flownb._durations.duration_seconds`), as a float for the clock.
+    """
+    return float(duration_seconds(value, name=what, minimum=0))
 
 
 @dataclass

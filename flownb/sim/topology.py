@@ -36,6 +36,8 @@ from typing import Literal
 
 import numpy as np
 
+from .. import _protocols
+
 __all__ = [
     "Demand",
     "Instance",
@@ -55,8 +57,9 @@ __all__ = [
     "protocol_number",
 ]
 
-#: Protocol names the rules accept, as in the console (``-1`` / ``all``: every protocol).
-PROTOCOLS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "gre": 47, "esp": 50, "all": -1, "-1": -1}
+#: Protocol words the rules accept besides IANA names and numbers, as in the console (``-1`` / ``all``:
+#: every protocol). Names and numbers are flownb's one protocol table (:mod:`flownb._protocols`).
+ALL_PROTOCOLS = ("all", "-1")
 
 
 def protocol_number(protocol: str | int) -> int:
@@ -64,17 +67,14 @@ def protocol_number(protocol: str | int) -> int:
 
     Examples
     --------
-    >>> protocol_number("tcp"), protocol_number(17), protocol_number("all")
-    (6, 17, -1)
+    >>> protocol_number("tcp"), protocol_number(17), protocol_number("all"), protocol_number("ipv6-icmp")
+    (6, 17, -1, 58)
     """
-    if isinstance(protocol, (int, np.integer)):
-        return int(protocol)
-    p = str(protocol).strip().lower()
-    if p in PROTOCOLS:
-        return PROTOCOLS[p]
-    if p.isdigit():
-        return int(p)
-    raise ValueError(f"'protocol' must be one of {sorted(PROTOCOLS)} or a protocol number, got {protocol!r}")
+    if isinstance(protocol, int | np.integer) and int(protocol) == -1:
+        return -1
+    if str(protocol).strip().lower() in ALL_PROTOCOLS:
+        return -1
+    return _protocols.protocol_number(protocol, "'protocol' (or 'all' / -1)")
 
 
 def _ports(ports: int | tuple[int, int] | None) -> tuple[int, int]:
