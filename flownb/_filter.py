@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -206,7 +206,10 @@ def _in_network(rec: ColumnCache, col: str, net: Network) -> np.ndarray:
     """Per record: is the address in ``net`` (decided once per distinct address, :mod:`flownb._scope`)."""
     c, values = rec.codes(col)
     table = rec._full(
-        ("in", col, str(net)), lambda: _scope.in_networks(np.asarray(values.astype(str), dtype=object), [net])
+        ("in", col, str(net)),
+        lambda: _scope.in_networks(
+            cast(Sequence[object], np.asarray(values.astype(str), dtype=object)), [net]
+        ),
     )
     return np.append(table, False)[np.where(c < 0, len(values), c)]
 
