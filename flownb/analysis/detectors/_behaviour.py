@@ -308,7 +308,7 @@ def beaconing(
     r["value"], r["threshold"], r["measure"] = (
         r["score"],
         float(min_score),
-        "beacon score: mean share of regular intervals and similar sizes (0 to 1)",
+        "beacon score: regular intervals and sizes (0 to 1)",
     )
     return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
 
