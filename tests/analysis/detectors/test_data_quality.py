@@ -68,5 +68,5 @@ def test_timestamps_out_of_order_are_one_finding_with_their_records():
 def test_a_few_records_out_of_order_are_low():
     from .helpers import rec
 
-    df = frame(web_traffic(100) + [rec("10.0.0.7", "10.0.0.8", 41000, 5432, t=60, dur=-30)])
+    df = frame([*web_traffic(100), rec("10.0.0.7", "10.0.0.8", 41000, 5432, t=60, dur=-30)])
     assert D.data_quality(df).iloc[0]["severity"] == "Low"
