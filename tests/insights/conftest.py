@@ -122,7 +122,11 @@ def settled(frame: pd.DataFrame, named: tuple[str, ...] | list[str] = ()) -> pd.
     keys = {}
     for c in ["start", *named, *rest]:
         s = frame[c]
-        if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        if (
+            isinstance(s.dtype, pd.CategoricalDtype)
+            or s.dtype == object
+            or pd.api.types.is_string_dtype(s.dtype)
+        ):
             s = s.astype(object).where(s.notna(), None).map(lambda v: None if v is None else str(v))
         keys[f"__k{len(keys)}"] = s
     order = pd.DataFrame(keys, index=frame.index).sort_values(

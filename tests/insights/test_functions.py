@@ -101,7 +101,9 @@ def test_greatest_and_least_skip_missing_values(flows):
     got = column(flows, "greatest(srcPort, dstPort)")
     expected = [
         None if s is None and d is None else max(x for x in (s, d) if x is not None)
-        for s, d in zip(base(flows, "srcport", "srcPort dstPort"), base(flows, "dstport", "srcPort dstPort"), strict=True)
+        for s, d in zip(
+            base(flows, "srcport", "srcPort dstPort"), base(flows, "dstport", "srcPort dstPort"), strict=True
+        )
     ]
     assert got == expected
     assert column(flows, "least(bytes, 100000)") == [
@@ -212,7 +214,11 @@ def test_ispresent_and_coalesce(flows):
     got = column(flows, "coalesce(srcAddr, logStatus)")
     expected = [
         s if s is not None else st
-        for s, st in zip(base(flows, "srcaddr", "srcAddr logStatus"), base(flows, "log_status", "srcAddr logStatus"), strict=True)
+        for s, st in zip(
+            base(flows, "srcaddr", "srcAddr logStatus"),
+            base(flows, "log_status", "srcAddr logStatus"),
+            strict=True,
+        )
     ]
     assert got == expected
 
@@ -250,6 +256,10 @@ def test_arguments_that_vary_per_record(flows):
     got = column(flows, "substr(interfaceId, protocol % 7)")
     expected = [
         None if s is None else (s[p % 7 :] if p is not None else s)
-        for s, p in zip(base(flows, "interface_id", "interfaceId protocol"), base(flows, "protocol", "interfaceId protocol"), strict=True)
+        for s, p in zip(
+            base(flows, "interface_id", "interfaceId protocol"),
+            base(flows, "protocol", "interfaceId protocol"),
+            strict=True,
+        )
     ]
     assert got == expected
