@@ -143,6 +143,7 @@ def _finish(
 
 def finding_key(detector: object, label: object, entity: object, start: int, end: int) -> tuple:
     """What names one finding among others: detector, label, entity and first/last seen (seconds)."""
+
     def text(v: object) -> str:
         return "" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v)
 
