@@ -24,6 +24,10 @@ COMPILED: dict[str, str] = {
     "coverage": "flownb.scale._ops",
     "conversations": "flownb.scale._conversations",
     "service_view": "flownb.scale._conversations",
+    # run_* only: the engine narrows the records, the pandas function decides (flownb.scale._narrow)
+    "detect": "flownb.scale._narrow",
+    "diagnose": "flownb.scale._narrow",
+    "evidence": "flownb.scale._narrow",
 }
 
 _F = TypeVar("_F", bound=Callable[..., Any])

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from flownb._dispatch import accepts_dataset
 from flownb._durations import utc_timestamp
 from flownb.analysis import _flows
 from flownb.analysis._flows import prepare
@@ -52,6 +53,7 @@ def _split_thresholds(names: list[str], thresholds: dict[str, Any]) -> dict[str,
     return out
 
 
+@accepts_dataset
 def detect(
     df: pd.DataFrame,
     detectors: Sequence[str] | str | None = None,
@@ -63,9 +65,13 @@ def detect(
 
     Parameters
     ----------
-    df : DataFrame
+    df : DataFrame or FlowDataset
         Flow log records (the DataFrame contract), e.g. from
-        :func:`flownb.read_flow_logs` or ``flownb.simulate(...).flows``.
+        :func:`flownb.read_flow_logs` or ``flownb.simulate(...).flows``; or a
+        dataset (:func:`flownb.open_dataset`): its engine brings in only the
+        columns the detectors read, in one run (the same result) or, with
+        ``partition="1h"``, one block of time at a time (see
+        ``flownb.scale._narrow.run_detect``).
     detectors : list of str, optional
         Detector names (see ``DETECTORS``); all of them by default. Detectors
         whose columns the frame lacks (no ports in a custom format) find
@@ -138,6 +144,7 @@ def detect(
     return out.iloc[order].reset_index(drop=True)
 
 
+@accepts_dataset
 def evidence(
     df: pd.DataFrame, finding: pd.Series | dict | Any, *, local_networks: Sequence[str] | str | None = None
 ):
@@ -145,8 +152,9 @@ def evidence(
 
     Parameters
     ----------
-    df : DataFrame
-        The records the finding came from.
+    df : DataFrame or FlowDataset
+        The records the finding came from (a dataset: its engine brings in the
+        records of the finding's addresses and of their ENIs).
     finding : Series, dict or namedtuple
         A row of :func:`detect`'s result (``findings.iloc[0]``).
     local_networks : list of str, optional
