@@ -300,7 +300,7 @@ def connection_legs(
     tgw_ep = np.full(n, -1, dtype=np.int32)
     tgw_enis = {id(e) for e in topo.transit_gateway_interfaces()}
     if tgw_enis:  # the attachment interface in the client's zone (else the first one)
-        zone = {}
+        zone: dict[str, int] = {}
         for k, eni in enumerate(eps.enis):
             if id(eni) in tgw_enis:
                 zone.setdefault(topo.subnet(eni.subnet).az, k)
@@ -357,7 +357,7 @@ def connection_legs(
     established = np.where(c_in, at_client & c_back & normal, r_in & r_out & normal)
     if outcome is not None:  # the first failure along the path, there and back
         refused = answer == ANSWER_REFUSED
-        steps = [
+        steps: list[tuple[np.ndarray, np.ndarray | int]] = [
             (c_in & (kind != "outside") & ~c_out, 1),
             (reach_nat & ~(n_in_req & n_out_req), 1),
             (reach_s & ~s_acc, 2),
@@ -439,9 +439,13 @@ def connection_legs(
     emit(reach_s, c.s_ep, False, s_acc, c.c_ip, c.s_ip, c.c_ip, c.s_ip, c.c_port, c.s_port, req, 0, peer_hop)
     # answering interface egress: the response
     r_path = np.where(c_in, 1, 8)
-    emit(r_in, c.r_ep, True, r_out, c.s_ip, c.c_ip, c.s_ip, c.c_ip, c.s_port, c.c_port, resp, r_path, peer_hop)
+    emit(
+        r_in, c.r_ep, True, r_out, c.s_ip, c.c_ip, c.s_ip, c.c_ip, c.s_port, c.c_port, resp, r_path, peer_hop
+    )
     # NAT gateway: in from the instance, out to the internet, the answer in, and back to the instance
-    emit(reach_nat, nat_ep, False, n_in_req, c.c_ip, nat_ip, c.c_ip, c.s_ip, c.c_port, c.s_port, req, 0, c.c_ep)
+    emit(
+        reach_nat, nat_ep, False, n_in_req, c.c_ip, nat_ip, c.c_ip, c.s_ip, c.c_port, c.s_port, req, 0, c.c_ep
+    )
     emit(
         reach_nat & n_in_req,
         nat_ep,
@@ -477,11 +481,35 @@ def connection_legs(
     to_tgw = via_tgw & c_out & (tgw_ep >= 0)
     emit(to_tgw, tgw_ep, False, True, c.c_ip, tgw_ip, c.c_ip, c.s_ip, c.c_port, c.s_port, req, 0, c.c_ep)
     emit(
-        to_tgw & answers, tgw_ep, True, True, tgw_ip, c.c_ip, c.s_ip, c.c_ip, c.s_port, c.c_port, resp, 1, c.c_ep
+        to_tgw & answers,
+        tgw_ep,
+        True,
+        True,
+        tgw_ip,
+        c.c_ip,
+        c.s_ip,
+        c.c_ip,
+        c.s_port,
+        c.c_port,
+        resp,
+        1,
+        c.c_ep,
     )
     # client ingress: the response
     emit(
-        at_client, c.c_ep, False, c_back, c.s_ip, c.c_ip, c.s_ip, c.c_ip, c.s_port, c.c_port, resp, 0, c_back_hop
+        at_client,
+        c.c_ep,
+        False,
+        c_back,
+        c.s_ip,
+        c.c_ip,
+        c.s_ip,
+        c.c_ip,
+        c.s_port,
+        c.c_port,
+        resp,
+        0,
+        c_back_hop,
     )
     if not parts:
         z = np.zeros(0)

@@ -88,7 +88,20 @@ class Records(Columns):
 
 
 def _gather(legs: Legs, idx: np.ndarray, **computed: np.ndarray) -> Records:
-    same = ("eni", "egress", "accept", "src", "dst", "pkt_src", "pkt_dst", "sport", "dport", "proto", "path", "hop")
+    same = (
+        "eni",
+        "egress",
+        "accept",
+        "src",
+        "dst",
+        "pkt_src",
+        "pkt_dst",
+        "sport",
+        "dport",
+        "proto",
+        "path",
+        "hop",
+    )
     cols = {name: getattr(legs, name)[idx] for name in same}
     return Records(**cols, **computed, status=np.zeros(len(idx), dtype=np.int8))
 

@@ -202,7 +202,10 @@ def _epochs(
 
 def _fingerprint(topo: Topology) -> str:
     """What decides whether traffic flows: rules, routes, interfaces, services and host firewalls."""
-    hosts = [(i.name, [(v.port, v.protocol, v.listening) for v in i.services], i.firewall_drops) for i in topo.instances]
+    hosts = [
+        (i.name, [(v.port, v.protocol, v.listening) for v in i.services], i.firewall_drops)
+        for i in topo.instances
+    ]
     return topo.describe() + repr(hosts) + repr([(e.id, e.security_groups) for e in topo.interfaces()])
 
 
@@ -231,9 +234,7 @@ def _consequences(
     quiet = np.array([ip_int(a) for a in (*NEVER_LOGGED, ctx.topo.dns_server)], dtype=np.uint32)
     is_base = np.zeros(len(conns), dtype=bool)
     is_base[:n_base] = True
-    idx = np.flatnonzero(
-        is_base & (outcome > 0) & (conns.kind == KIND_NORMAL) & ~np.isin(conns.s_ip, quiet)
-    )
+    idx = np.flatnonzero(is_base & (outcome > 0) & (conns.kind == KIND_NORMAL) & ~np.isin(conns.s_ip, quiet))
     if not len(idx):
         return
     t0 = conns.t0[idx]
@@ -273,6 +274,7 @@ def _consequences(
         every=("active", np.bitwise_and.reduce),
         some=("active", np.bitwise_or.reduce),
     ).reset_index()
+
     def name_of(ip: str) -> str:
         for inst in ctx.topo.instances:
             if any(e.private_ip == ip for e in inst.interfaces):
@@ -282,30 +284,33 @@ def _consequences(
                 return group
         return "internet"
 
-    targets = {(t["src"], t["dst"], t["dst_port"], t["expected"]) for t in ctx.truth if t["kind"] == "verdict"}
+    targets = {
+        (t["src"], t["dst"], t["dst_port"], t["expected"]) for t in ctx.truth if t["kind"] == "verdict"
+    }
     previous = ctx.scenario
-    for row in agg.itertuples(index=False):
+    rows: list[dict[str, Any]] = agg.to_dict("records")  # type: ignore[assignment]
+    for row in rows:
         # the changes that break all of the pair's failures, else any of them
-        mask = int(row.every) or int(row.some)
+        mask = int(row["every"]) or int(row["some"])
         who = [n for j, n in enumerate(changers) if mask >> j & 1] or ["baseline"]
-        src, dst = str(ipaddress.IPv4Address(int(row.c))), str(ipaddress.IPv4Address(int(row.s)))
-        if (src, dst, int(row.port), OUTCOMES[int(row.code)]) in targets:
+        src, dst = str(ipaddress.IPv4Address(int(row["c"]))), str(ipaddress.IPv4Address(int(row["s"])))
+        if (src, dst, int(row["port"]), OUTCOMES[int(row["code"])]) in targets:
             continue  # the fault's own pair: its verdict row says it
         ctx.scenario = "+".join(who)
-        code = OUTCOMES[int(row.code)]
+        code = OUTCOMES[int(row["code"])]
         ctx.add_truth(
-            f"also broken: {name_of(src)} -> {name_of(dst)}:{int(row.port)}",
+            f"also broken: {name_of(src)} -> {name_of(dst)}:{int(row['port'])}",
             "consequence",
             code,
             src,
             dst,
-            int(row.port),
-            int(row.proto),
-            float(np.floor(row.start)),
-            float(np.ceil(row.end)),
+            int(row["port"]),
+            int(row["proto"]),
+            float(np.floor(row["start"])),
+            float(np.ceil(row["end"])),
             src_name=name_of(src),
             dst_name=name_of(dst),
-            details=f"{int(row.n)} connections of the normal traffic failed ({code}) while "
+            details=f"{int(row['n'])} connections of the normal traffic failed ({code}) while "
             f"{' + '.join(who)} was in force",
         )
     ctx.scenario = previous
@@ -434,7 +439,9 @@ def simulate(
         for lo, hi, epoch_topo in epochs:
             sel = np.flatnonzero((all_conns.t0 >= lo) & (all_conns.t0 < hi))
             got = np.zeros(len(sel), dtype=np.int8)
-            parts.append(connection_legs(epoch_topo, Endpoints(epoch_topo), all_conns.take(sel), path_rng, got))
+            parts.append(
+                connection_legs(epoch_topo, Endpoints(epoch_topo), all_conns.take(sel), path_rng, got)
+            )
             outcome[sel] = got
         legs = Legs.concat(parts)
     _consequences(ctx, changers, all_conns, outcome, len(conns[0]), base, per)

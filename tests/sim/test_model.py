@@ -257,7 +257,11 @@ def test_version_11_fields_say_where_each_record_goes_next():
     assert types[nat.id] == "nat_gateway" and pd.isna(types[app.id])
     # an app server calling the internet: its requests go to the NAT gateway, which sends them on
     # through the internet gateway (no next-hop interface)
-    out = f[(f["interface_id"] == app.id) & (f["flow_direction"] == "egress") & ~f["dstaddr"].str.startswith("10.")]
+    out = f[
+        (f["interface_id"] == app.id)
+        & (f["flow_direction"] == "egress")
+        & ~f["dstaddr"].str.startswith("10.")
+    ]
     assert len(out) and set(out["next_hop_interface_id"].astype(str)) == {nat.id}
     assert set(out["next_hop_interface_type"].astype(str)) == {"nat_gateway"}
     assert set(out["next_hop_subnet_id"].astype(str)) == {topo.subnet(nat.subnet).id}
