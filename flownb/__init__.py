@@ -40,6 +40,8 @@ _LAZY: dict[str, str] = {
     "Simulation": "flownb.sim:Simulation",
     "samples": "flownb.samples",
     # analysis
+    "FilterState": "flownb._filter:FilterState",
+    "apply_filters": "flownb._filter:apply_filters",
     "enrich": "flownb.analysis.enrich:enrich",
     "top": "flownb.analysis.traffic:top",
     "timeseries": "flownb.analysis.traffic:timeseries",

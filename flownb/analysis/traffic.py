@@ -40,6 +40,7 @@ __all__ = ["conversations", "service_view", "timeseries", "top"]
 Metric = Literal["flows", "packets", "bytes", "bps", "pps", "bpp"]
 _METRICS = ("flows", "packets", "bytes", "bps", "pps", "bpp")
 _ADDITIVE = ("flows", "packets", "bytes")
+_NAT = np.iinfo(np.int64).min
 
 
 def _check_metric(metric: str, allowed: tuple[str, ...]) -> None:
@@ -67,7 +68,9 @@ def top(
     metric : {"flows", "packets", "bytes", "bps", "pps", "bpp"}, default "bytes"
         What to rank by: records, packets, bytes, bits per second, packets per
         second or bytes per packet. Rates divide by the key's active time, from
-        its first ``start`` to its last ``end`` (at least one second), as nfdump does.
+        its first ``start`` to its last ``end`` (at least one second), as nfdump does;
+        a key whose records have no ``start`` (or no ``end``) has no active time: its
+        rates are missing and its ``first`` (or ``last``) is NaT.
     n : int or None, default 10
         How many rows to return; ``None`` for all.
 
@@ -113,7 +116,8 @@ def top(
     seen = flows > 0
 
     def active_time(rows_of: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """First start and last end per key, over all records or only those of some keys."""
+        """First known start and last known end per key, over all records or only those of some keys;
+        the smallest int64 (NaT) for a key with no start (or no end) at all."""
         big = np.iinfo(np.int64).max
         first = np.full(k + 1, big, dtype=np.int64)
         last = np.full(k + 1, -big, dtype=np.int64)
@@ -123,17 +127,24 @@ def top(
             pick[rows_of] = True
             sel = np.flatnonzero(pick[codes])
             s, e, c = s[sel], e[sel], codes[sel]
-        np.minimum.at(first, c, s)
-        np.maximum.at(last, c, e)
-        return np.where(seen, first[:k], 0), np.where(seen, last[:k], 0)
+        np.minimum.at(first, c, np.where(s == _NAT, big, s))  # a missing start (NaT) is no first start
+        np.maximum.at(last, c, e)  # NaT is the smallest int64: it never wins a maximum
+        first, last = first[:k], last[:k]
+        return np.where(seen & (first != big), first, _NAT), np.where(seen & (last != -big), last, _NAT)
+
+    def rates(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """bps and pps over the active time (at least one second); missing when a key has no start or end."""
+        known = (first != _NAT) & (last != _NAT)
+        dur = np.where(known, np.maximum(last - np.where(known, first, 0), 1), 1).astype(np.float64)
+        return np.where(known, nbytes * 8 / dur, np.nan), np.where(known, packets / dur, np.nan)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         bpp = np.where(packets > 0, nbytes / np.where(packets > 0, packets, 1), np.nan)
     values = {"flows": flows.astype(np.float64), "packets": packets, "bytes": nbytes, "bpp": bpp}
     if metric in ("bps", "pps"):  # rates need every key's active time to rank
         first, last = active_time(None)
-        dur = np.maximum(last - first, 1).astype(np.float64)
-        values |= {"bps": nbytes * 8 / dur, "pps": packets / dur}
+        bps, pps = rates(first, last)
+        values |= {"bps": bps, "pps": pps}
     ranked = np.where(seen, np.nan_to_num(values[metric], nan=-1.0), -np.inf)
     # largest first; equal values by key value, ascending (never by file order)
     ties = [value_ranks(labels[c]) for c in reversed(labels.columns)]
@@ -144,8 +155,7 @@ def top(
     if has_time and metric not in ("bps", "pps"):  # only the keys shown need their active time
         first, last = active_time(order)
     if has_time:
-        dur = np.maximum(last - first, 1).astype(np.float64)
-        bps, pps = nbytes * 8 / dur, packets / dur
+        bps, pps = rates(first, last)
     out = labels.take(order).reset_index(drop=True)
     out["flows"] = flows[order].astype(np.int64)
     out["packets"] = pd.array(packets[order].astype(np.uint64), dtype="UInt64")

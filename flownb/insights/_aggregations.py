@@ -235,7 +235,10 @@ def _at_time(latest: bool):
         rows = np.flatnonzero(present)
         ids = groups.ids[rows]
         keyt = tvals[rows] if not latest else -tvals[rows]
-        order = rows[np.lexsort((keyt, ids))]
+        # records of the same @timestamp: the smallest value is the earliest, the largest the latest
+        # (flownb's rule, so the answer never depends on the order the records were read in)
+        rank = _value_rank(s.iloc[rows])
+        order = rows[np.lexsort((rank if not latest else -rank, keyt, ids))]
         first_of_group = np.ones(len(order), dtype=bool)
         gids = groups.ids[order]
         first_of_group[1:] = gids[1:] != gids[:-1]
@@ -247,6 +250,16 @@ def _at_time(latest: bool):
         return out
 
     return impl
+
+
+def _value_rank(s: pd.Series) -> np.ndarray:
+    """Float keys that order present values as ``sort`` does: numbers and times by value, else by text."""
+    if is_datetime(s):
+        return epoch_numbers(s, "ms").to_numpy(dtype="float64")
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("Float64").to_numpy(dtype="float64")
+    text = plain(s).astype(str).to_numpy()
+    return pd.factorize(text, sort=True)[0].astype(np.float64)
 
 
 def raise_for_time():

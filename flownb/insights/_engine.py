@@ -12,6 +12,21 @@ missing ``by`` values form their own group (as SQL ``GROUP BY``); ``sort``
 puts missing values last in both directions and sorts text by code point;
 ``limit any`` takes the first records in the order read; ``diff`` without a
 time range compares the later half of the records' span with the earlier one.
+
+Ties are settled by value, never by the order the records were read in, so the
+same records give the same rows whatever their file order (and a FlowDataset
+gives the rows of the frame). The guide's "sort" page defines how values
+compare, not what happens to equal ones, and no page gives the order of
+``stats`` groups; flownb's rule:
+
+* records (no ``stats`` yet) come newest first; records with the same
+  ``@timestamp`` follow the values of the fields the query names, then of the
+  records' other fields, each ascending, in the order of the field names (the
+  items ``unnest`` and ``parse ... multi`` make of one record keep their order;
+  records without ``@timestamp``, a frame's own choice, keep the frame's order);
+* ``stats ... by`` groups come in the order of their ``by`` values, ascending
+  (missing last), the time bin of ``by bin()`` first and newest first;
+* ``sort`` keeps that order among rows whose sort keys are equal.
 """
 
 from __future__ import annotations
@@ -54,7 +69,9 @@ DEFAULT_LIMIT = 10_000
 
 
 class _State:
-    def __init__(self, records: Records, tables: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, records: Records, tables: Mapping[str, Any] | None = None, named: tuple[str, ...] = ()
+    ) -> None:
         self.records = records
         self.tables: Mapping[str, Any] = tables or {}
         self.displayed: list[str] | None = None
@@ -64,6 +81,8 @@ class _State:
         self.limited = False
         self.unknown: set[str] = set()
         self.by: list[str] = []  # the 'by' fields of the last stats
+        self.time_key: str | None = None  # the by field holding a time (bin()), newest first
+        self.named = named  # frame columns the query names: the first tie-breakers
         self.bin: tuple[str, float, str] | None = None  # (result column, amount, unit) of stats ... by bin()
 
     def evaluator(self) -> Evaluator:
@@ -75,21 +94,91 @@ class _State:
         new.timestamp = self.records.timestamp
         self.records = new
 
-    def ensure_order(self) -> None:
-        """Records newest first (by @timestamp), as CloudWatch returns them, unless sorted already."""
-        if self.ordered or self.aggregated:
+    def ensure_order(self, k: int | None = None) -> None:
+        """Records in their settled order (see the module docstring), unless sorted already.
+
+        With ``k`` only the first ``k`` rows are kept (what ``limit`` and the
+        default row limit show), so ties are settled among those rows alone.
+        """
+        if self.ordered:
+            if k is not None and len(self.records) > k:
+                self.set_frame(self.records.frame.head(k))
             return
         self.ordered = True
-        col = self.records.column("@timestamp")
-        if col is None or len(self.records) < 2:
+        primary = self.primary_keys(None)
+        if not primary and not self.aggregated:  # records without @timestamp keep the order given
+            if k is not None and len(self.records) > k:
+                self.set_frame(self.records.frame.head(k))
             return
-        ts = self.records.frame[col]
-        if not is_datetime(ts):
-            return
-        key = _sort_array(ts, descending=True)
-        order = np.argsort(key, kind="stable")
-        if not np.array_equal(order, np.arange(len(order))):
+        order = _order(primary, self.tie_keys, len(self.records), k)
+        if k is not None or not np.array_equal(order, np.arange(len(order))):
             self.set_frame(self.records.frame.take(order))
+
+    def primary_keys(self, rows: np.ndarray | None) -> list[np.ndarray]:
+        """The keys of the settled order: @timestamp newest first, or a stats result's time bin and by fields."""
+        frame = self.records.frame
+        if self.aggregated:
+            names = ([self.time_key] if self.time_key else []) + [b for b in self.by if b != self.time_key]
+            return [
+                _sort_array(_rows(frame[b], rows), descending=b == self.time_key)
+                for b in names
+                if b in frame.columns
+            ]
+        col = self.records.column("@timestamp")
+        if col is None or not is_datetime(frame[col]):
+            return []
+        return [_sort_array(_rows(frame[col], rows), descending=True)]
+
+    def tie_keys(self, rows: np.ndarray) -> list[np.ndarray]:
+        """Keys that settle rows equal on the order's own keys: by their values, never by their position."""
+        frame = self.records.frame
+        keys = self.primary_keys(rows)
+        if self.aggregated:  # by values are unique per group; a later stats result's own fields follow
+            names = sorted((c for c in frame.columns if c not in self.by), key=str)
+        else:  # the records' own fields; a query-made one derives from them (unnest and multi keep item order)
+            own = [c for c in frame.columns if c not in self.records.computed]
+            named = [c for c in self.named if c in own]
+            names = sorted(named, key=str) + sorted((c for c in own if c not in named), key=str)
+        keys += [_sort_array(_rows(frame[c], rows), descending=False) for c in names]
+        return keys
+
+
+def _rows(s: pd.Series, rows: np.ndarray | None) -> pd.Series:
+    return s if rows is None else s.iloc[rows]
+
+
+def _order(primary: list[np.ndarray], tie, n: int, k: int | None) -> np.ndarray:
+    """Row positions sorted by ``primary`` (float keys, ascending), equal rows settled by ``tie(rows)``.
+
+    With ``k``, only the first ``k`` positions are returned, and only the rows
+    that can reach them are sorted or settled.
+    """
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if k is not None and primary and n > 4 * k and n > 1000:
+        threshold = np.partition(primary[0], k - 1)[k - 1]
+        rows = np.flatnonzero(primary[0] <= threshold)
+    else:
+        rows = np.arange(n, dtype=np.int64)
+    if primary:
+        rows = rows[np.lexsort([a[rows] for a in primary][::-1])]
+        same = np.ones(len(rows) - 1, dtype=bool)
+        for a in primary:
+            v = a[rows]
+            same &= v[1:] == v[:-1]
+    else:
+        same = np.ones(len(rows) - 1, dtype=bool)
+    stop = len(rows) if k is None else min(k, len(rows))
+    if stop and same.any():
+        run = np.concatenate(([0], np.cumsum(~same)))  # equal neighbours share a run id
+        sizes = np.bincount(run)
+        tied = np.flatnonzero((run <= run[stop - 1]) & (sizes[run] > 1))
+        if len(tied):
+            subset = rows[tied]
+            keys = tie(subset)
+            if keys:
+                rows[tied] = subset[np.lexsort([*keys[::-1], run[tied]])]
+    return rows[:stop]
 
 
 def run(
@@ -115,8 +204,9 @@ def _run(parsed: A.Query, df: pd.DataFrame, start: Any, end: Any, tables: Mappin
     commands = parsed.commands
     diff_at = next((i for i, c in enumerate(commands) if isinstance(c, A.Diff)), None)
     periods = None
+    named = _named_columns(parsed, frame)
     if diff_at is None:
-        state = _State(Records(frame), tables)
+        state = _State(Records(frame), tables, named)
         if start is not None or end is not None:
             _time_range(state, start, end)
         _pipeline(state, commands)
@@ -124,11 +214,11 @@ def _run(parsed: A.Query, df: pd.DataFrame, start: Any, end: Any, tables: Mappin
         diff = commands[diff_at]
         assert isinstance(diff, A.Diff)
         current, previous, periods = _diff_periods(Records(frame), diff, start, end)
-        now_state = _pipeline(_State(Records(current), tables), commands[:diff_at])
-        then_state = _pipeline(_State(Records(previous), tables), commands[:diff_at])
+        now_state = _pipeline(_State(Records(current), tables, named), commands[:diff_at])
+        then_state = _pipeline(_State(Records(previous), tables, named), commands[:diff_at])
         state = _diff(now_state, then_state, diff)
         _pipeline(state, commands[diff_at + 1 :])
-    state.ensure_order()
+    state.ensure_order(None if state.limited else DEFAULT_LIMIT)
     if not state.limited:
         state.set_frame(state.records.frame.head(DEFAULT_LIMIT))
     result = _output(state)
@@ -213,6 +303,13 @@ def _project(parsed: A.Query, df: pd.DataFrame) -> pd.DataFrame:
     return frame[[c for c in frame.columns if c in keep]]
 
 
+def _named_columns(parsed: A.Query, frame: pd.DataFrame) -> tuple[str, ...]:
+    """The frame's columns that the query names (the tie-breakers that come first, see the docstring)."""
+    probe = Records(frame.iloc[:0])
+    names = {node.name for cmd in parsed.commands for node in A.walk(cmd) if isinstance(node, A.Field)}
+    return tuple(sorted({probe.column(n) for n in names} - {None}, key=str))
+
+
 def _time_range(state: _State, start: Any, end: Any) -> None:
     ts = state.records.get("@timestamp")
     if not is_datetime(ts):
@@ -290,17 +387,15 @@ def _stats(state: _State, cmd: A.Stats, nxt) -> None:
         v = agg_ev(item.expr)
         out[item.name] = to_series(v, groups.n).array
     result = pd.DataFrame(out, index=pd.RangeIndex(groups.n))
-    if time_key is not None and len(result) > 1:
-        order = np.argsort(_sort_array(result[time_key], descending=True), kind="stable")
-        result = result.take(order)
     state.unknown |= records.unknown
     new = Records(result.reset_index(drop=True), set(out))
     new.timestamp = time_key
     state.records = new
     state.displayed = list(out)
     state.aggregated = True
-    state.ordered = True
+    state.ordered = False  # groups are settled by their by values when order matters (ensure_order)
     state.by = [item.name for item in cmd.by]
+    state.time_key = time_key
     state.bin = None
     for item in cmd.by:
         if isinstance(item.expr, A.Call) and item.expr.name == "bin" and item.name == time_key:
@@ -329,6 +424,7 @@ def _sort_array(v: Any, descending: bool) -> np.ndarray:
 
 
 def _sort(state: _State, cmd: A.Sort, nxt) -> None:
+    """Rows by the sort keys (missing last either way); equal rows keep the settled order (by value)."""
     ev = state.evaluator()
     n = len(state.records)
     arrays = []
@@ -336,18 +432,14 @@ def _sort(state: _State, cmd: A.Sort, nxt) -> None:
         v = ev(key.expr)
         if is_series(v):
             arrays.append(_sort_array(v, key.descending))
-    state.ordered = True
-    if not arrays or n < 2:
+    if not arrays:  # constant keys: every row ties
+        state.ensure_order()
         return
-    k = nxt.count if isinstance(nxt, A.Limit) else None
-    if k is not None and n > 4 * k and n > 1000:
-        first = arrays[0]
-        threshold = np.partition(first, k - 1)[k - 1]
-        candidates = np.flatnonzero(first <= threshold)
-        sub = [a[candidates] for a in arrays]
-        order = candidates[np.lexsort(sub[::-1])][:k]
-    else:
-        order = np.lexsort(arrays[::-1])
+    state.ordered = True
+    if n < 2:
+        return
+    k = nxt.count if isinstance(nxt, A.Limit) else DEFAULT_LIMIT if nxt is None else None
+    order = _order(arrays, state.tie_keys, n, k)
     state.set_frame(state.records.frame.take(order))
 
 
@@ -359,7 +451,7 @@ def _limit(state: _State, cmd: A.Limit, nxt) -> None:
     read (CloudWatch Logs User Guide, "limit", "limit any").
     """
     if not cmd.any:
-        state.ensure_order()
+        state.ensure_order(cmd.count)
     else:
         state.ordered = True
     state.limited = True
@@ -384,16 +476,16 @@ def _dedup(state: _State, cmd: A.Dedup, nxt) -> None:
 
 def _parse(state: _State, cmd: A.Parse, nxt) -> None:
     """Extract fields; a record that does not match keeps its other fields and gets missing ones."""
+    rx = re.compile(cmd.regex)
+    groups_in_order = list(rx.groupindex)
+    if cmd.multi:
+        _parse_multi(state, cmd, rx, groups_in_order)
+        return
     records = state.records
     source = state.evaluator()(cmd.source) if cmd.source is not None else records.get("@message")
     source = to_series(as_text(source), len(records))
     codes, uniques = distinct(source)
     texts = pa.array(uniques.astype("str").to_numpy(na_value=None), type=pa.string())
-    rx = re.compile(cmd.regex)
-    groups_in_order = list(rx.groupindex)
-    if cmd.multi:
-        _parse_multi(state, cmd, source, rx, groups_in_order)
-        return
     try:
         struct = pc.extract_regex(texts, cmd.regex)
         columns = {g: pd.Series(pd.array(pc.struct_field(struct, g), dtype="str")) for g in groups_in_order}
@@ -410,8 +502,12 @@ def _parse(state: _State, cmd: A.Parse, nxt) -> None:
         _assign(state, name, take(columns[g], codes))
 
 
-def _parse_multi(state: _State, cmd: A.Parse, source: pd.Series, rx: re.Pattern, groups: list[str]) -> None:
+def _parse_multi(state: _State, cmd: A.Parse, rx: re.Pattern, groups: list[str]) -> None:
     """``parse f /re/ multi``: one record per match (a record with no match is kept, without the fields)."""
+    state.ensure_order()  # the matches of a record then follow it in the order found
+    records = state.records
+    source = state.evaluator()(cmd.source) if cmd.source is not None else records.get("@message")
+    source = to_series(as_text(source), len(records))
     codes, uniques = distinct(source)
     found = [list(rx.finditer(t)) if isinstance(t, str) else [] for t in uniques.astype(object).tolist()]
     per_value = np.array([max(len(f), 1) for f in found] + [1], dtype=np.int64)
@@ -440,6 +536,7 @@ def _unnest(state: _State, cmd: A.Unnest, nxt) -> None:
     """
     from ._structures import from_python
 
+    state.ensure_order()  # each record's items then follow it in their list order
     source = to_series(state.evaluator()(cmd.source), len(state.records)).reset_index(drop=True)
     items = source.tolist() if source.dtype == object else source.astype(object).tolist()
     lists = [v if isinstance(v, list) else [None] if v is None or v is pd.NA else [v] for v in items]
@@ -528,9 +625,8 @@ def _fillmissing(state: _State, cmd: A.Fillmissing, nxt) -> None:
         if name in added.columns:
             v = ev(value)
             added[name] = pd.Series([v] * len(added)).astype(frame[name].dtype, errors="ignore")
-    out = pd.concat([frame, added], ignore_index=True)
-    order = np.argsort(_sort_array(out[column], descending=True), kind="stable")
-    state.records.frame = out.take(order).reset_index(drop=True)
+    state.records.frame = pd.concat([frame, added], ignore_index=True)
+    state.ordered = False  # the new rows take their places by their bin and by values
 
 
 def _addtotals(state: _State, cmd: A.Addtotals, nxt) -> None:
@@ -744,6 +840,8 @@ def _diff(now: _State, then: _State, cmd: A.Diff) -> _State:
     """
     if now.aggregated:
         keys = list(now.by)
+        now.ensure_order()  # the groups by value, so the rows below come in that order
+        then.ensure_order()
         a, b = _output(now), _output(then)
         values = [c for c in a.columns if c not in keys]
     else:
@@ -812,14 +910,15 @@ def _concat_keys(x: pd.Series, y: pd.Series) -> pd.Series:
 
 
 def _count_rows(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Distinct rows of ``frame`` over ``keys`` with how many records each had (first-seen order)."""
+    """Distinct rows of ``frame`` over ``keys`` with how many records each had, by key value ascending."""
     if frame.empty:
         return frame[keys].assign(**{"@count": pd.Series([], dtype="Int64")})
     codes = group([frame[k].reset_index(drop=True) for k in keys], len(frame))
     counts = np.bincount(codes.ids, minlength=codes.n)
     out = frame[keys].take(codes.first).reset_index(drop=True)
     out["@count"] = pd.array(counts, dtype="Int64")
-    return out
+    order = np.lexsort([_sort_array(out[k], descending=False) for k in keys][::-1])
+    return out.take(order).reset_index(drop=True)
 
 
 _COMMANDS = {

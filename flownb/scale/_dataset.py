@@ -280,12 +280,12 @@ class FlowDataset:
         )
 
     def filter(self, state: Any = None, /, **fields: Any) -> FlowDataset:
-        """The records a :class:`~flownb.widgets.FilterState` keeps, as a new dataset.
+        """The records a :class:`~flownb.FilterState` keeps, as a new dataset.
 
         Give a ``FilterState`` or its fields as keywords (``start``, ``end``,
         ``actions``, ``protocols``, ``ports``, ``src``, ``dst``, ``interfaces``,
         ``direction``), with the same meaning as in
-        :func:`flownb.widgets.apply_filters` (a record is kept when its window
+        :func:`flownb.apply_filters` (a record is kept when its window
         overlaps ``[start, end)``). Files whose folders rule the time out are
         not read at all.
 
@@ -298,7 +298,7 @@ class FlowDataset:
         >>> len(flownb.open_dataset(store).filter(protocols=["icmp"], src="203.0.113.0/24"))
         1
         """
-        from ..widgets.state import FilterState
+        from .._filter import FilterState
 
         if state is None:
             state = FilterState(**fields)

@@ -138,8 +138,6 @@ def build_top(
         aggs |= {
             "_first": t.start.min(),
             "_last": t.end.max(),
-            "_nstart": t.start.count(),
-            "_nend": t.end.count(),
         }
     g = t.group_by(keys).aggregate(**aggs)
     packets_f, bytes_f = g.packets.cast("float64"), g.bytes.cast("float64")
@@ -150,19 +148,11 @@ def build_top(
         "bpp": ibis.ifelse(g.packets > 0, bytes_f / packets_f, ibis.null("float64")),
     }
     if has_time:
-        # as the pandas path: a missing start makes the first start the smallest int64 (shown as NaT, and
-        # the duration one second); missing ends everywhere leave the last end at -(2**63 - 1)
-        any_missing_start = g._nstart < g.flows
-        no_end = g._nend == 0
-        first = ibis.ifelse(any_missing_start, ibis.null("int64"), g._first)
-        last = ibis.ifelse(no_end, ibis.literal(_INT64_MIN + 1, "int64"), g._last)
-        span = ibis.greatest(g._last - g._first, 1).cast("float64")
-        dur = ibis.ifelse(
-            any_missing_start,
-            ibis.literal(1.0),
-            ibis.ifelse(no_end, ibis.literal(2.0**63) - g._first.cast("float64"), span),
-        )
-        values |= {"bps": bytes_f * 8 / dur, "pps": packets_f / dur, "first": first, "last": last}
+        # as the pandas path (flownb/analysis/traffic.py top): the first known start and the last known
+        # end (NULL, shown as NaT, when a key has none); no active time, no rates (NULL, shown as NaN)
+        span = g._last - g._first  # NULL when either is (DuckDB's GREATEST would skip a NULL)
+        dur = ibis.ifelse(span.isnull(), ibis.null("float64"), ibis.greatest(span, 1).cast("float64"))
+        values |= {"bps": bytes_f * 8 / dur, "pps": packets_f / dur, "first": g._first, "last": g._last}
     out_cols = {k: g[k] for k in keys}
     out_cols |= {"flows": g.flows, "packets": g.packets, "bytes": g.bytes}
     if has_time:

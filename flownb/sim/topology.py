@@ -106,6 +106,16 @@ def cidr_range(cidr: str) -> tuple[int, int]:
 # ---------------------------------------------------------------- rules ----
 
 
+def _protocol_and_ports(protocol: str | int, ports: tuple[int, int]) -> tuple[str, str]:
+    """A rule's protocol as the console writes it ("TCP", "ICMPv6", "All") and its port range ("443",
+    "1024-65535", "all"); the names are flownb's one protocol table (:mod:`flownb._protocols`)."""
+    number = protocol_number(protocol)
+    proto = "All" if number == -1 else _protocols.protocol_label(number)
+    lo, hi = ports
+    portless = (lo, hi) == (0, 65535) or number in (-1, 1, 58)  # all ports, or a protocol without ports
+    return proto, "all" if portless else (f"{lo}" if lo == hi else f"{lo}-{hi}")
+
+
 @dataclass
 class SecurityGroupRule:
     """One security group rule: it allows traffic (security groups have no deny rules).
@@ -134,14 +144,7 @@ class SecurityGroupRule:
 
     def text(self, names: dict[str, str] | None = None) -> str:
         """The rule as one line, as the console lists it."""
-        proto = {6: "TCP", 17: "UDP", 1: "ICMP", -1: "All"}.get(protocol_number(self.protocol))
-        proto = proto or str(self.protocol)
-        lo, hi = self.ports  # type: ignore[misc]
-        port = (
-            "all"
-            if (lo, hi) == (0, 65535) or proto in ("All", "ICMP")
-            else (f"{lo}" if lo == hi else f"{lo}-{hi}")
-        )
+        proto, port = _protocol_and_ports(self.protocol, self.ports)  # type: ignore[arg-type]
         return f"{proto} {port} {self.peer(names)}" + (f" ({self.description})" if self.description else "")
 
 
@@ -177,14 +180,7 @@ class NetworkAclRule:
             raise ValueError(f"'action' must be one of ['allow', 'deny'], got {self.action!r}")
 
     def text(self) -> str:
-        proto = {6: "TCP", 17: "UDP", 1: "ICMP", -1: "All"}.get(protocol_number(self.protocol))
-        proto = proto or str(self.protocol)
-        lo, hi = self.ports  # type: ignore[misc]
-        port = (
-            "all"
-            if (lo, hi) == (0, 65535) or proto in ("All", "ICMP")
-            else (f"{lo}" if lo == hi else f"{lo}-{hi}")
-        )
+        proto, port = _protocol_and_ports(self.protocol, self.ports)  # type: ignore[arg-type]
         return f"{self.number:>5} {self.action.upper():<5} {proto} {port} {self.cidr}"
 
 

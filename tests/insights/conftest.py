@@ -108,3 +108,40 @@ def records(frame: pd.DataFrame) -> list[tuple]:
                 values.append(v)
         out.append(tuple(values))
     return out
+
+
+def settled(frame: pd.DataFrame, named: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
+    """The records in the order the engine settles them (``flownb.insights._engine``'s docstring).
+
+    Newest first; records of the same second by the columns the query names,
+    then by the others, each ascending in the order of the column names; text by
+    code point, categories by their text, missing values last.
+    """
+    named = sorted(set(named) - {"start"})
+    rest = sorted(c for c in frame.columns if c not in named and c != "start")
+    keys = {}
+    for c in ["start", *named, *rest]:
+        s = frame[c]
+        if (
+            isinstance(s.dtype, pd.CategoricalDtype)
+            or s.dtype == object
+            or pd.api.types.is_string_dtype(s.dtype)
+        ):
+            s = s.astype(object).where(s.notna(), None).map(lambda v: None if v is None else str(v))
+        keys[f"__k{len(keys)}"] = s
+    order = pd.DataFrame(keys, index=frame.index).sort_values(
+        list(keys), ascending=[False] + [True] * (len(keys) - 1), na_position="last", kind="stable"
+    )
+    return frame.loc[order.index]
+
+
+def named_columns(expr: str) -> tuple[str, ...]:
+    """The flow log columns an expression names by their Logs Insights names (``srcAddr`` -> ``srcaddr``)."""
+    import re
+
+    from flownb import schema
+
+    names = schema.insights_names()
+    return tuple(names[w] for w in re.findall(r"[A-Za-z_@][\w]*", expr) if w in names) + (
+        ("start",) if "@timestamp" in expr else ()
+    )

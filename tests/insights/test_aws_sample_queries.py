@@ -17,7 +17,7 @@ import pytest
 
 from flownb.insights import InsightsWarning, query
 
-from .conftest import records, run
+from .conftest import records, run, settled
 
 NAT = "10.0.0.220"  # the NAT gateway's private address in the synthetic VPC
 VPC_PREFIX = "10.0."
@@ -171,7 +171,7 @@ def test_single_record_per_connection_with_dedup(flows):
         | dedup srcAddr, dstAddr, srcPort, dstPort, protocol""",
     )
     conn = ["srcaddr", "dstaddr", "srcport", "dstport", "protocol"]
-    picked = flows[flows["interface_id"] == eni].sort_values("start", ascending=False, kind="stable")
+    picked = settled(flows[flows["interface_id"] == eni], ["interface_id", "bytes", *conn])
     complete = picked[conn].notna().all(axis=1)
     keep = ~picked[conn].astype(object).duplicated(keep="first") | ~complete
     expected = picked[keep]
@@ -189,9 +189,7 @@ def test_rejected_traffic_as_study_guides_print_it(flows):
         ours = query(flows, text)
     assert len(caught) == 1  # said once
     cols = ["start", "srcaddr", "dstaddr", "srcport", "dstport", "action", "protocol"]
-    expected = (
-        flows[flows["action"] == "REJECT"].sort_values("start", ascending=False, kind="stable").head(20)
-    )
+    expected = settled(flows[flows["action"] == "REJECT"], cols).head(20)
     assert list(ours.columns) == ["@timestamp", *cols[1:]]
     assert records(ours) == records(expected[cols])
 

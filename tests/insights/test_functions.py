@@ -11,7 +11,7 @@ import pytest
 
 from flownb.insights import FUNCTIONS
 
-from .conftest import run
+from .conftest import named_columns, run, settled
 
 
 def _py(v):
@@ -23,8 +23,9 @@ def column(flows, expr: str) -> list:
     return [_py(v) for v in out["v"].astype(object)]
 
 
-def base(flows, col: str) -> list:
-    ordered = flows.sort_values("start", ascending=False, kind="stable")
+def base(flows, col: str, expr: str) -> list:
+    """``col`` of every record in the order ``column(flows, expr)`` shows them (ties settled by value)."""
+    ordered = settled(flows, named_columns(expr))
     return [_py(v) for v in ordered[col].astype(object)]
 
 
@@ -58,20 +59,20 @@ def test_the_catalogue_lists_the_documented_functions():
 def test_string_functions(flows, expr, col, fn):
     got = column(flows, expr)
     if col is None:
-        src, port = base(flows, "srcaddr"), base(flows, "srcport")
+        src, port = base(flows, "srcaddr", expr), base(flows, "srcport", expr)
         expected = [
             f"{'' if s is None else s}:{'' if p is None else p}" for s, p in zip(src, port, strict=True)
         ]
     else:
-        expected = [None if v is None else fn(v) for v in base(flows, col)]
+        expected = [None if v is None else fn(v) for v in base(flows, col, expr)]
     assert got == expected
 
 
 def test_isempty_and_isblank(flows):
     got = column(flows, "isempty(srcAddr)")
-    assert got == [v is None for v in base(flows, "srcaddr")]
+    assert got == [v is None for v in base(flows, "srcaddr", "srcAddr")]
     assert column(flows, "isblank(concat(' ', ' '))")[:3] == [True, True, True]
-    assert column(flows, "isblank(action)") == [v is None for v in base(flows, "action")]
+    assert column(flows, "isblank(action)") == [v is None for v in base(flows, "action", "action")]
 
 
 @pytest.mark.parametrize(
@@ -86,7 +87,7 @@ def test_isempty_and_isblank(flows):
 )
 def test_numeric_functions(flows, expr, fn):
     got = column(flows, expr)
-    expected = [None if b is None else fn(b) for b in base(flows, "bytes")]
+    expected = [None if b is None else fn(b) for b in base(flows, "bytes", expr)]
     assert [g is None for g in got] == [e is None for e in expected]
     assert [g for g in got if g is not None] == pytest.approx([e for e in expected if e is not None])
 
@@ -100,11 +101,13 @@ def test_greatest_and_least_skip_missing_values(flows):
     got = column(flows, "greatest(srcPort, dstPort)")
     expected = [
         None if s is None and d is None else max(x for x in (s, d) if x is not None)
-        for s, d in zip(base(flows, "srcport"), base(flows, "dstport"), strict=True)
+        for s, d in zip(
+            base(flows, "srcport", "srcPort dstPort"), base(flows, "dstport", "srcPort dstPort"), strict=True
+        )
     ]
     assert got == expected
     assert column(flows, "least(bytes, 100000)") == [
-        100000 if b is None else min(b, 100000) for b in base(flows, "bytes")
+        100000 if b is None else min(b, 100000) for b in base(flows, "bytes", "bytes")
     ]
 
 
@@ -120,7 +123,7 @@ def test_greatest_and_least_skip_missing_values(flows):
 )
 def test_time_functions(flows, expr, freq, how):
     got = column(flows, expr)
-    starts = pd.Series(base(flows, "start"))
+    starts = pd.Series(base(flows, "start", expr))
     expected = getattr(starts.dt, how)(freq)
     assert got == expected.tolist()
 
@@ -151,8 +154,8 @@ def test_calendar_periods():
 
 def test_millis_round_trip(flows):
     got = column(flows, "toMillis(@timestamp)")
-    assert got == [int(t.timestamp() * 1000) for t in base(flows, "start")]
-    assert column(flows, "fromMillis(toMillis(@timestamp))") == base(flows, "start")
+    assert got == [int(t.timestamp() * 1000) for t in base(flows, "start", "@timestamp")]
+    assert column(flows, "fromMillis(toMillis(@timestamp))") == base(flows, "start", "@timestamp")
 
 
 def _ip(v):
@@ -192,7 +195,7 @@ def _ip(v):
 )
 def test_ip_functions(flows, expr, fn):
     got = column(flows, expr)
-    expected = [fn(_ip(v)) for v in base(flows, "srcaddr")]
+    expected = [fn(_ip(v)) for v in base(flows, "srcaddr", expr)]
     assert got == expected
     assert any(expected)
 
@@ -207,11 +210,15 @@ def test_invalid_addresses_are_not_valid():
 
 
 def test_ispresent_and_coalesce(flows):
-    assert column(flows, "ispresent(srcAddr)") == [v is not None for v in base(flows, "srcaddr")]
+    assert column(flows, "ispresent(srcAddr)") == [v is not None for v in base(flows, "srcaddr", "srcAddr")]
     got = column(flows, "coalesce(srcAddr, logStatus)")
     expected = [
         s if s is not None else st
-        for s, st in zip(base(flows, "srcaddr"), base(flows, "log_status"), strict=True)
+        for s, st in zip(
+            base(flows, "srcaddr", "srcAddr logStatus"),
+            base(flows, "log_status", "srcAddr logStatus"),
+            strict=True,
+        )
     ]
     assert got == expected
 
@@ -249,6 +256,10 @@ def test_arguments_that_vary_per_record(flows):
     got = column(flows, "substr(interfaceId, protocol % 7)")
     expected = [
         None if s is None else (s[p % 7 :] if p is not None else s)
-        for s, p in zip(base(flows, "interface_id"), base(flows, "protocol"), strict=True)
+        for s, p in zip(
+            base(flows, "interface_id", "interfaceId protocol"),
+            base(flows, "protocol", "interfaceId protocol"),
+            strict=True,
+        )
     ]
     assert got == expected

@@ -24,6 +24,7 @@ import copy
 import os
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -109,25 +110,57 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 300) -> tuple[nbformat.NotebookNode, float]:
-    """Execute a notebook in a fresh kernel; returns the executed copy and the seconds it took."""
+def execute(
+    nb: nbformat.NotebookNode, cwd: Path, timeout: int = 300, phases: list[tuple[str, float]] | None = None
+) -> tuple[nbformat.NotebookNode, float]:
+    """Execute a notebook in a fresh kernel; returns the executed copy and the seconds it took.
+
+    ``phases``, when given, receives ``(what, seconds since the start)`` for the kernel being ready, each
+    cell's start and end, and the kernel's shutdown: what a budget failure prints, to say where time went.
+    """
     from nbclient import NotebookClient
+    from traitlets.config import Config
 
     nb = copy.deepcopy(nb)
+    marks = phases if phases is not None else []
+    t0 = time.perf_counter()
+
+    def mark(what: str):
+        def hook(**kw) -> None:
+            index = kw.get("cell_index")
+            marks.append((what if index is None else f"{what} {index}", time.perf_counter() - t0))
+
+        return hook
+
+    # The kernel talks over Unix sockets in a folder of its own, not TCP: kernels started at once by
+    # parallel test workers pick free TCP ports independently and can pick the same one (jupyter_client
+    # issue 487, "Spawning many kernels may result in ZMQError"). The path is absolute: the kernel runs in
+    # ``cwd``, the client here.
+    sockets = tempfile.TemporaryDirectory(prefix="flownb-kernel-")
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = os.path.join(sockets.name, "kernel")
     client = NotebookClient(
         nb,
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(cwd)}},
         record_timing=False,
+        config=config,
+        on_notebook_start=mark("kernel ready"),
+        on_cell_execute=mark("cell start"),
+        on_cell_executed=mark("cell done"),
+        on_notebook_complete=mark("kernel stopped"),
     )
     old = {k: os.environ.get(k) for k in EXEC_ENV}
     os.environ.update(EXEC_ENV)  # the kernel inherits this process's environment
     try:
         t0 = time.perf_counter()
+        marks.append(("start", 0.0))
         client.execute()
         seconds = time.perf_counter() - t0
     finally:
+        sockets.cleanup()
         for k, v in old.items():
             if v is None:
                 os.environ.pop(k, None)

@@ -97,7 +97,8 @@ def test_outputs_regress(py):
     for cell in blank.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    executed, seconds = nbtools.execute(blank, py.parent)
+    phases: list[tuple[str, float]] = []
+    executed, seconds = nbtools.execute(blank, py.parent, phases=phases)
     fresh = nbtools.clean(executed)
     fresh.metadata.pop("language_info", None)
 
@@ -109,4 +110,5 @@ def test_outputs_regress(py):
         + diff_to_string(before, diff, use_color=False)
     )
     # The budget is 60 s on a 2-core machine; a shared CI runner gets twice that.
-    assert seconds < 2 * nbtools.TIME_BUDGET_S, f"{path.name} took {seconds:.0f} s"
+    steps = ", ".join(f"{what} at {at:.1f} s" for what, at in phases)
+    assert seconds < 2 * nbtools.TIME_BUDGET_S, f"{path.name} took {seconds:.0f} s: {steps}"

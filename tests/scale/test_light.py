@@ -35,3 +35,25 @@ def test_ingest_needs_no_engine():
 def test_top_on_a_dataframe_loads_no_engine():
     loaded = _loaded_after("import flownb\nflownb.top(flownb.samples.load('demo'))")
     assert not {m for m in loaded if m.split(".")[0] in ("duckdb", "ibis")}
+
+
+def test_filtering_a_dataset_never_loads_the_widgets(tmp_path):
+    # the one-way layers: FlowDataset.filter takes its FilterState from the records layer (flownb._filter)
+    code = (
+        "import flownb\n"
+        f"flownb.ingest(flownb.samples.path('aws-docs'), {str(tmp_path / 'store')!r})\n"
+        f"ds = flownb.open_dataset({str(tmp_path / 'store')!r})\n"
+        "assert len(ds.filter(flownb.FilterState(actions='REJECT'))) == 2\n"
+        "assert len(ds.filter(actions='REJECT', ports=[3389])) == 1"
+    )
+    loaded = _loaded_after(code)
+    assert not {m for m in loaded if m.startswith("flownb.widgets")}
+
+
+def test_filter_state_is_the_same_class_everywhere():
+    import flownb
+    import flownb.widgets
+    import flownb.widgets.state
+
+    assert flownb.FilterState is flownb.widgets.FilterState is flownb.widgets.state.FilterState
+    assert flownb.apply_filters is flownb.widgets.apply_filters

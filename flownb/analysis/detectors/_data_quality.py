@@ -16,10 +16,27 @@ from ._registry import register
 from ._selections import ONE_WAY_MAX_PAIRED, _one_way, _pairing, _unanswered_tcp
 from ._windows import _episodes
 
+#: Longest a record may span from ``start`` to ``end``: the 10-minute maximum aggregation interval
+#: (AWS VPC user guide, "Flow log records": a record covers one flow within one aggregation interval,
+#: at most 10 minutes, 1 minute or less on Nitro) and half of it again: real 1-minute records span up
+#: to 1.2 intervals (72 s in ``conformance/opensearch``). flownb's own choice of slack.
+MAX_RECORD_SPAN = 900
+#: Share of the records out of order above which the finding is Medium: flownb's own choice.
+OUT_OF_ORDER_MEDIUM = 0.01
+
+
+def _out_of_order(f: Flows) -> np.ndarray:
+    """Prepared records whose times no capture window allows: ``end`` before ``start``, or too far after."""
+    a = f.a
+    nat = np.iinfo(np.int64).min
+    timed = (a["start"] != nat) & (a["end"] != nat)
+    span = a["end"] - a["start"]
+    return timed & ((span < 0) | (span > MAX_RECORD_SPAN))
+
 
 @register(None)
 def data_quality(f: Flows, *, max_gap: str | None = None):
-    """Records that cannot support the detectors: SKIPDATA, silent gaps, responses missing.
+    """Records that cannot support the detectors: SKIPDATA, silent gaps, responses missing, times out of order.
 
     A SKIPDATA record says records of that ENI were dropped during its
     interval (an internal capacity constraint or error); NODATA records fill
@@ -30,6 +47,25 @@ def data_quality(f: Flows, *, max_gap: str | None = None):
     the responses are not in the records (one direction logged, the records
     of one end only, or traffic that is not flow logs): one finding says so,
     and ``unidirectional_transfer``, which needs the responses, stays quiet.
+
+    Timestamps out of order: a record's ``start`` and ``end`` are the times
+    of the first and the last packet of its flow within one aggregation
+    interval (AWS VPC user guide, "Flow log records"), so ``end`` is never
+    before ``start`` and never further after it than one interval (10
+    minutes at most). A record breaking that (``end`` before ``start``, or
+    more than ``MAX_RECORD_SPAN`` = 15 minutes after it) had its times changed
+    after AWS wrote it (a conversion, a time zone, a join of two files' columns);
+    time-based detectors place it in the window of its ``start``, take rates
+    over its span (``outbound_flood``) and its ``end`` as last seen, and
+    none of that can be trusted for it. One finding counts them (Medium when
+    they are 1 % of the records or more). Records *in no time order in the
+    file* are not a finding: AWS publishes S3 files every 5 minutes, each
+    with "some or all" of the records of the previous 5 minutes (user guide,
+    "Flow log files"), and CloudWatch Logs stamps each event with the
+    record's start, not its delivery ("Publish flow logs to CloudWatch
+    Logs"); real files go back in time by minutes (160 s in
+    ``conformance/opensearch``), and the detectors sort by time, so the
+    order of the rows changes no finding.
 
     Parameters
     ----------
@@ -46,10 +82,12 @@ def data_quality(f: Flows, *, max_gap: str | None = None):
         needs responses can be trusted with); ``src`` is the ENI
         (interface_id); ``label`` says which:
         ``LogStatus:SKIPDATA`` (``score`` is the records), ``LogStatus:Gap``
-        (``score`` is the seconds of silence) or ``LogStatus:OneWay`` (no
+        (``score`` is the seconds of silence), ``LogStatus:OneWay`` (no
         ``src``: all the records; ``score`` is the share of accepted TCP
         connections with records both ways, the threshold 0.1 and 200
-        connections at least, flownb's own choice).
+        connections at least, flownb's own choice) or
+        ``LogStatus:OutOfOrder`` (no ``src``; ``score`` is the records whose
+        times are out of order, ``value`` their share).
 
     Examples
     --------
@@ -57,6 +95,16 @@ def data_quality(f: Flows, *, max_gap: str | None = None):
     >>> from flownb.analysis.detectors import data_quality
     >>> data_quality(flownb.samples.load("aws-docs/nodata-skipdata"))[["src", "label"]].to_dict("records")
     [{'src': 'eni-11111111aaaaaaaaa', 'label': 'LogStatus:SKIPDATA'}]
+
+    A conversion that swapped ``start`` and ``end``:
+
+    >>> sim = flownb.simulate("baseline", seed=0, duration="10min")
+    >>> swapped = sim.flows.rename(columns={"start": "end", "end": "start"})
+    >>> found = data_quality(swapped)
+    >>> found[["label", "severity", "count"]].to_dict("records")
+    [{'label': 'LogStatus:OutOfOrder', 'severity': 'Medium', 'count': 258}]
+    >>> print(found["summary"].iloc[0][:95])
+    258 of 349 records (73.9%) end before they start or span more than 15 min, which no capture win
     """
     gap = 10 * f.agg if max_gap is None else duration_seconds(max_gap, name="max_gap")
     st = f.status
@@ -84,13 +132,19 @@ def data_quality(f: Flows, *, max_gap: str | None = None):
     one_way = _one_way_finding(f)
     if one_way is not None:
         out.append(one_way)
+    disorder = _out_of_order_finding(f)
+    if disorder is not None:
+        out.append(disorder)
     if not out:
         return None
     r = pd.concat(out, ignore_index=True)
     r["dst"] = None
     r["dst_port"] = -1
     r["protocol"] = -1
-    r["severity"] = np.where(r["label"] == "LogStatus:OneWay", "Medium", "Low")
+    medium = (r["label"] == "LogStatus:OneWay") | (
+        (r["label"] == "LogStatus:OutOfOrder") & (r["value"] >= OUT_OF_ORDER_MEDIUM)
+    )
+    r["severity"] = np.where(medium, "Medium", "Low")
     return r[[*_RAW_COLUMNS, *_WHY_COLUMNS, "evidence_count"]]
 
 
@@ -116,6 +170,35 @@ def _one_way_finding(f: Flows) -> pd.DataFrame | None:
                 f"Only {paired:,} of {n:,} accepted TCP connections ({share:.1%}) have records in both "
                 "directions: the responses are missing (one direction logged, or the records of one end "
                 "only), so unidirectional_transfer stays quiet."
+            ],
+        }
+    )
+
+
+def _out_of_order_finding(f: Flows) -> pd.DataFrame | None:
+    bad = _out_of_order(f)
+    k = int(bad.sum())
+    if k == 0:
+        return None
+    a = f.a
+    share = k / max(f.n, 1)
+    backwards = int((a["end"][bad] < a["start"][bad]).sum())
+    return pd.DataFrame(
+        {
+            "src": [None],
+            "label": ["LogStatus:OutOfOrder"],
+            "start": [int(a["start"][bad].min())],
+            "end": [int(a["start"][bad].max())],
+            "score": [float(k)],
+            "value": [share],
+            "threshold": [0.0],
+            "measure": ["share of the records whose end is before their start or 15 min after it"],
+            "evidence_count": [k],
+            "summary": [
+                f"{k:,} of {f.n:,} records ({share:.1%}) end before they start or span more than "
+                f"{span_text(MAX_RECORD_SPAN)}, which no capture window allows ({backwards:,} end before they "
+                "start): their times were changed after AWS wrote them. Windows place them at their start; "
+                "their rates and last-seen times cannot be trusted."
             ],
         }
     )

@@ -14,6 +14,7 @@ from flownb._durations import utc_timestamp
 from flownb.analysis import _flows
 from flownb.analysis._flows import prepare
 
+from ._data_quality import _out_of_order
 from ._episodes import MAX_FINDINGS
 from ._findings import SEVERITIES, SUPPRESSED, _empty_findings
 from ._registry import COMMON, DETECTORS, _finish
@@ -182,6 +183,10 @@ def evidence(
     if spec.records is None and str(get("label")) == "LogStatus:OneWay":  # the unanswered connections
         a = f.a
         idx = np.flatnonzero(_unanswered_tcp(f) & (a["start"] >= t0) & (a["start"] <= t1))
+        return df.iloc[a["row"][idx[np.argsort(a["start"][idx], kind="stable")]]]
+    if spec.records is None and str(get("label")) == "LogStatus:OutOfOrder":  # the records out of order
+        a = f.a
+        idx = np.flatnonzero(_out_of_order(f) & (a["start"] >= t0) & (a["start"] <= t1))
         return df.iloc[a["row"][idx[np.argsort(a["start"][idx], kind="stable")]]]
     if spec.records is None:  # data_quality: the ENI's status records
         st = f.status

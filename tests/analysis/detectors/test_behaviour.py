@@ -60,6 +60,15 @@ def test_beaconing_finds_regular_similar_connections():
     assert hit.score > 0.6 and "every 5 min" in hit.summary
 
 
+def test_beaconing_tolerates_the_jitter_implants_add_to_their_sleep():
+    # 30 % of a 5-minute period, every beat moved at random: the dispersion of 11 intervals is large
+    # by chance alone, but all of them stay within twice the jitter of the median
+    hits = [len(D.beaconing(frame(beacon(jitter=90, seed=s)))) for s in range(10)]
+    assert hits == [1] * 10
+    hit = D.beaconing(frame(beacon(jitter=90)))
+    assert "of the intervals within 60%" in hit["summary"].iloc[0] and hit["value"].iloc[0] >= 0.8
+
+
 def test_beaconing_ignores_irregular_connections_and_short_intervals():
     rng = np.random.default_rng(1)
     times = np.cumsum(rng.exponential(400, 15)).astype(int)

@@ -23,18 +23,20 @@ def found(sim: flownb.sim.Simulation, detector: str) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("scenario", "overrides", "detector"),
+    ("scenario", "overrides", "detector", "duration"),
     [
-        ("port_scan", {"ports": 20, "length": "20min"}, "vertical_scan"),  # 5 ports per 5 minutes
-        ("port_scan", {"ports": 60, "length": "1h"}, "vertical_scan"),  # ... for an hour
-        ("rdp_brute_force", {"attempts": 60, "length": "30min"}, "brute_force"),  # 10 logins per 5 minutes
-        ("beaconing", {"jitter": 0.3}, "beaconing"),
+        ("port_scan", {"ports": 20, "length": "20min"}, "vertical_scan", "2h"),  # 5 ports per 5 minutes
+        ("port_scan", {"ports": 60, "length": "1h"}, "vertical_scan", "2h"),  # ... for an hour
+        ("rdp_brute_force", {"attempts": 60, "length": "30min"}, "brute_force", "2h"),  # 10 logins per 5 min
+        ("beaconing", {"jitter": 0.3}, "beaconing", "2h"),
+        ("beaconing", {"jitter": 0.3}, "beaconing", "1h"),  # 12 beats only: 11 intervals to judge
     ],
 )
-def test_blind_spot_variants_are_found_over_five_seeds(scenario, overrides, detector):
+def test_blind_spot_variants_are_found_over_five_seeds(scenario, overrides, detector, duration):
     hits = [
         found(
-            flownb.simulate(["baseline", scenario], seed=s, duration="2h", **{scenario: overrides}), detector
+            flownb.simulate(["baseline", scenario], seed=s, duration=duration, **{scenario: overrides}),
+            detector,
         )
         for s in SEEDS
     ]
@@ -54,3 +56,8 @@ def test_slow_findings_say_they_are_slow():
 def test_the_longer_windows_keep_six_hours_of_baseline_quiet(seed):
     sim = flownb.simulate("baseline", seed=seed, duration="6h")
     assert D.detect(sim.flows, ["vertical_scan", "brute_force", "beaconing"]).empty
+
+
+@pytest.mark.parametrize("seed", [100, 101])
+def test_the_jitter_tolerant_beacon_test_keeps_a_baseline_day_quiet(seed):
+    assert D.beaconing(flownb.simulate("baseline", seed=seed, duration="24h").flows).empty

@@ -6,7 +6,7 @@ import flownb
 from flownb.analysis import detectors as D
 from flownb.analysis.detectors import detect, evidence
 
-from .helpers import frame, status, unpaired_traffic
+from .helpers import frame, status, unpaired_traffic, web_traffic
 
 
 def test_data_quality_skipdata_windows_and_gaps():
@@ -43,3 +43,30 @@ def test_random_unpaired_traffic_gives_a_bounded_set_of_findings_and_says_why():
 def test_paired_traffic_is_not_called_one_way():
     sim = flownb.simulate("baseline", seed=0, duration="1h")
     assert (D.data_quality(sim.flows)["label"] != "LogStatus:OneWay").all()
+
+
+def test_timestamps_out_of_order_are_one_finding_with_their_records():
+    from .helpers import rec
+
+    ok = web_traffic(60)
+    backwards = [rec("10.0.0.7", "10.0.0.8", 41000 + i, 5432, t=i * 60, dur=-30) for i in range(5)]
+    overlong = [rec("10.0.0.7", "10.0.0.9", 42000, 5432, t=100, dur=3 * 3600)]
+    df = frame(ok + backwards + overlong)
+    out = D.data_quality(df)
+    assert list(out["label"]) == ["LogStatus:OutOfOrder"]
+    hit = out.iloc[0]
+    assert hit["count"] == hit["evidence_count"] == 6 and hit["severity"] == "Medium"  # 6 of 126 records
+    assert "end before they start" in hit["summary"] and "(5 end before" in hit["summary"]
+    ev = evidence(df, hit)
+    assert len(ev) == 6 and set(ev["dstport"]) == {5432}
+    # the same records in any file order: no finding (AWS delivers them out of order within minutes)
+    shuffled = frame(ok[::-1])
+    assert D.data_quality(shuffled).empty
+    assert (detect(df)["label"] == "LogStatus:OutOfOrder").sum() == 1
+
+
+def test_a_few_records_out_of_order_are_low():
+    from .helpers import rec
+
+    df = frame([*web_traffic(100), rec("10.0.0.7", "10.0.0.8", 41000, 5432, t=60, dur=-30)])
+    assert D.data_quality(df).iloc[0]["severity"] == "Low"

@@ -21,30 +21,26 @@ FROM (
       CAST((
         CAST("t2"."bytes" AS DOUBLE) * 8
       ) AS DOUBLE) / IF(
-        "t2"."_nstart" < "t2"."flows",
-        CAST(1.0 AS DOUBLE),
-        IF(
-          "t2"."_nend" = 0,
-          CAST(9.223372036854776e+18 AS DOUBLE) - CAST("t2"."_first" AS DOUBLE),
-          CAST(GREATEST("t2"."_last" - "t2"."_first", 1) AS DOUBLE)
-        )
+        (
+          "t2"."_last" - "t2"."_first"
+        ) IS NULL,
+        CAST(NULL AS DOUBLE),
+        CAST(GREATEST("t2"."_last" - "t2"."_first", 1) AS DOUBLE)
       ) AS "bps",
       CAST("t2"."packets" AS DOUBLE) / IF(
-        "t2"."_nstart" < "t2"."flows",
-        CAST(1.0 AS DOUBLE),
-        IF(
-          "t2"."_nend" = 0,
-          CAST(9.223372036854776e+18 AS DOUBLE) - CAST("t2"."_first" AS DOUBLE),
-          CAST(GREATEST("t2"."_last" - "t2"."_first", 1) AS DOUBLE)
-        )
+        (
+          "t2"."_last" - "t2"."_first"
+        ) IS NULL,
+        CAST(NULL AS DOUBLE),
+        CAST(GREATEST("t2"."_last" - "t2"."_first", 1) AS DOUBLE)
       ) AS "pps",
       IF(
         "t2"."packets" > 0,
         CAST("t2"."bytes" AS DOUBLE) / CAST("t2"."packets" AS DOUBLE),
         CAST(NULL AS DOUBLE)
       ) AS "bpp",
-      IF("t2"."_nstart" < "t2"."flows", CAST(NULL AS BIGINT), "t2"."_first") AS "first",
-      IF("t2"."_nend" = 0, -9223372036854775807, "t2"."_last") AS "last",
+      "t2"."_first" AS "first",
+      "t2"."_last" AS "last",
       IF(
         SUM(CAST("t2"."bytes" AS DOUBLE)) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) = 0,
         CAST(NULL AS DOUBLE),
@@ -58,9 +54,7 @@ FROM (
         SUM(COALESCE("t1"."packets", 0)) AS "packets",
         SUM(COALESCE("t1"."bytes", 0)) AS "bytes",
         MIN("t1"."start") AS "_first",
-        MAX("t1"."end") AS "_last",
-        COUNT("t1"."start") AS "_nstart",
-        COUNT("t1"."end") AS "_nend"
+        MAX("t1"."end") AS "_last"
       FROM (
         SELECT
           *
