@@ -21,6 +21,10 @@ COMPILED: dict[str, str] = {
     "top": "flownb.scale._ops",
     "timeseries": "flownb.scale._ops",
     "query": "flownb.scale._ops",  # run_query only: the engine narrows, the Logs Insights engine decides
+    # run_* only: the engine narrows the records, the pandas function decides (flownb.scale._narrow)
+    "detect": "flownb.scale._narrow",
+    "diagnose": "flownb.scale._narrow",
+    "evidence": "flownb.scale._narrow",
 }
 
 _F = TypeVar("_F", bound=Callable[..., Any])
