@@ -147,6 +147,13 @@ def write_table(df: pd.DataFrame, path: str) -> None:
         raise ValueError(f"--to: '{path}' must end in .parquet, .csv or .json")
 
 
+def is_dataset(obj: object) -> bool:
+    """Is this a FlowDataset (``--store``) rather than a frame read from FILES?"""
+    from .._dispatch import is_dataset as check
+
+    return check(obj)
+
+
 def dataset_or_frame(args: argparse.Namespace):
     """The records a command with ``store=True`` inputs works on: a FlowDataset for --store, else a frame."""
     if getattr(args, "store", None):

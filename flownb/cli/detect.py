@@ -1,4 +1,4 @@
-"""``flownb detect FILES... [--detectors a,b] [--set name=value] [--intel FILE] [--to out.csv]``."""
+"""``flownb detect FILES... | --store STORE [--partition 1h] [--detectors a,b] [--set name=value] [--intel FILE] [--to out.csv]``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import ast
 from pathlib import Path
 
-from ._common import add_input_arguments, nothing_read, output_path, read_inputs, write_table
+from ._common import add_input_arguments, dataset_or_frame, is_dataset, nothing_read, output_path, write_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Run flownb's detectors (scans, sweeps, brute force, floods, exfiltration, beacons, ...) "
         "over flow log files and print one line per finding.",
     )
-    add_input_arguments(p)
+    add_input_arguments(p, store=True)
     p.add_argument(
         "--detectors",
         "-d",
@@ -43,6 +43,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=[],
         metavar="CIDR",
         help="a CIDR block to treat as local besides the private ranges (repeatable)",
+    )
+    p.add_argument(
+        "--partition",
+        default=None,
+        metavar="HOURS",
+        help="with --store: run the detectors one block of time at a time (e.g. 1h, 1D) to bound memory; "
+        "an episode crossing a block's edge is then two findings (default: one run, the whole store)",
     )
     p.add_argument(
         "--to",
@@ -116,10 +123,14 @@ def run(args: argparse.Namespace) -> int:
     names = [n.strip() for n in args.detectors.split(",") if n.strip()] if args.detectors else None
     if names is not None and "indicators" in kw and "intel_match" not in names:
         kw.pop("indicators")
-    df = read_inputs(args)
-    if (empty := nothing_read(df)) is not None:
+    df = dataset_or_frame(args)
+    if not is_dataset(df) and (empty := nothing_read(df)) is not None:
         print(empty)
         return 0
+    if args.partition is not None:
+        if not is_dataset(df):
+            raise ValueError("--partition needs --store (FILES are read into memory whole)")
+        kw["partition"] = args.partition
     findings = detect(df, names, local_networks=args.local or None, **kw)
     print(render(findings))
     if args.to:

@@ -1,10 +1,10 @@
-"""``flownb diagnose FILES... --src A --dst B [--port P] [--protocol tcp] [--start T] [--end T]``."""
+"""``flownb diagnose FILES... | --store STORE --src A --dst B [--port P] [--protocol tcp] [--start T] [--end T]``."""
 
 from __future__ import annotations
 
 import argparse
 
-from ._common import add_input_arguments, nothing_read, read_inputs
+from ._common import add_input_arguments, dataset_or_frame, is_dataset, nothing_read
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "no response, refused, asymmetric path, NAT or transit gateway, incomplete data."
         ),
     )
-    add_input_arguments(p)
+    add_input_arguments(p, store=True)
     p.add_argument("--src", required=True, help="client: IP address, CIDR block or ENI id")
     p.add_argument("--dst", required=True, help="server: IP address, CIDR block or ENI id")
     p.add_argument("--port", type=int, default=None, help="the server's port")
@@ -32,8 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..analysis.connectivity import diagnose
 
-    df = read_inputs(args)
-    if (empty := nothing_read(df)) is not None:
+    df = dataset_or_frame(args)
+    if not is_dataset(df) and (empty := nothing_read(df)) is not None:
         print(empty)
         return 0
     d = diagnose(

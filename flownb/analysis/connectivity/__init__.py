@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..._dispatch import accepts_dataset
 from .._addresses import Endpoint, parse_endpoint
 from .._coverage import coverage
 from .._frame import require
@@ -83,6 +84,7 @@ __all__ = [
 _ICMP = (1, 58)
 
 
+@accepts_dataset
 def diagnose(
     df: pd.DataFrame,
     src: str,
@@ -107,8 +109,10 @@ def diagnose(
 
     Parameters
     ----------
-    df : DataFrame
-        Flow log records (the DataFrame contract).
+    df : DataFrame or FlowDataset
+        Flow log records (the DataFrame contract), or a dataset
+        (:func:`flownb.open_dataset`): its engine brings in the records of the
+        two endpoints and of their ENIs, this function decides (the same result).
     src, dst : str
         The client and the server: an IP address, a CIDR block, or an ENI id.
     port : int, optional
