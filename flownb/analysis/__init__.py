@@ -4,6 +4,16 @@ enrichment (:func:`enrich`), traffic summaries (:func:`top`, :func:`timeseries`,
 :func:`conversations`, :func:`service_view`) and connectivity troubleshooting
 (:func:`diagnose`, :func:`one_way_flows`, :func:`rejections`, :func:`coverage`).
 Modules load when a name is first used.
+
+Examples
+--------
+The busiest destination ports of the bundled demo day:
+
+>>> import flownb
+>>> from flownb import analysis
+>>> df = flownb.samples.load("demo")
+>>> analysis.top(df, by="dstport", metric="flows", n=3)["dstport"].tolist()
+[443, 8080, 5432]
 """
 
 from __future__ import annotations

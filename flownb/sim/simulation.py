@@ -45,6 +45,18 @@ class Simulation:
     topology : Topology
         The VPC as simulated, with every scenario's change applied (a change
         given a window with ``at``/``length`` is in force only then).
+
+    Examples
+    --------
+    The records of a port scan, and the ground truth of what was injected:
+
+    >>> import flownb
+    >>> s = flownb.simulate("port_scan", duration="10min", scale=0)
+    >>> s.truth[["kind", "expected", "src_name", "dst_name"]].values.tolist()
+    [['detector', 'vertical_scan', '185.220.101.45', 'web-1']]
+    >>> scanner = s.flows["srcaddr"] == "185.220.101.45"
+    >>> int(s.flows.loc[scanner, "dstport"].nunique()) > 100
+    True
     """
 
     flows: pd.DataFrame
