@@ -86,8 +86,9 @@ def port_lists(detections: pd.DataFrame, ep: np.ndarray, n: int) -> np.ndarray:
     if not multi.any():
         return out
     d = pd.DataFrame({"e": ep[multi], "p": detections["dst_port"].to_numpy(dtype=np.int64)[multi]})
-    for e, ports in d[d["p"] >= 0].groupby("e")["p"]:
-        out[int(e)] = _port_list(ports)
+    d = d[d["p"] >= 0]
+    for e in np.unique(d["e"].to_numpy()):
+        out[e] = _port_list(d["p"][d["e"].to_numpy() == e])
     return out
 
 
