@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -31,13 +32,13 @@ def network_labels(values: pd.Index | np.ndarray | list, v4: int = 24, v6: int =
     ['10.0.1.0/24', 'internet', 'fd00::/64', '100.64.1.0/24', 'other']
     """
     text = np.asarray(pd.Series(np.asarray(values, dtype=object)).astype(str), dtype=object)
-    codes = _scope.scope_codes(text)
+    codes = _scope.scope_codes(cast(Sequence[object], text))
     out = np.full(len(text), "other", dtype=object)
     out[codes == _scope.SCOPES.index("public")] = "internet"
     local = np.flatnonzero((codes >= 0) & (codes != _scope.SCOPES.index("public")))
     if not len(local):
         return out
-    ints = _scope.ipv4_ints(text[local])
+    ints = _scope.ipv4_ints(cast(Sequence[object], text[local]))
     v4_rows = ints >= 0
     if v4 == 24 and v4_rows.any():  # the common case, without ipaddress
         dotted = pd.Series(text[local[v4_rows]])
@@ -66,12 +67,7 @@ def _network_codes(rec: ColumnCache, col: str) -> tuple[np.ndarray, np.ndarray]:
 
 def _small_int(col: pd.Series) -> np.ndarray:
     """A small nullable integer column (port, protocol) as int32, missing -> -1."""
-    arr = col.array
-    if isinstance(arr, pd.arrays.IntegerArray):
-        out = arr._data.astype(np.int32)
-        out[arr._mask] = -1
-        return out
-    return col.to_numpy(dtype="float64", na_value=-1).astype(np.int32)
+    return np.asarray(col.to_numpy(dtype="int32", na_value=-1), dtype=np.int32)
 
 
 def _service_codes(rec: ColumnCache) -> tuple[np.ndarray, np.ndarray]:
