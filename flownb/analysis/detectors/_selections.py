@@ -99,3 +99,25 @@ def _one_way(f: Flows) -> bool:
 def _unanswered_tcp(f: Flows) -> np.ndarray:
     """Accepted TCP records whose connection has no record in the other direction (a one-way finding's evidence)."""
     return _accepted_tcp(f) & ~f.a["rev"]
+
+
+def _enough(m: np.ndarray, least: int, *codes: np.ndarray) -> np.ndarray:
+    """``m`` narrowed to rows whose every code (an address, a port) has at least ``least`` rows in ``m``.
+
+    A cheap necessary condition for rules like "``least`` distinct ports of one (source, host)": a
+    group cannot reach it unless its source and its host each have that many records. One bincount
+    per code, no hashing: on traffic of many one-off addresses it leaves few rows for the windows.
+    """
+    out = m.copy()
+    for c in codes:
+        if not out.any():
+            break
+        sub = c[out]
+        if len(sub) == 0 or sub.min() < 0:
+            continue
+        counts = np.bincount(sub)
+        ok = np.zeros(len(c), dtype=bool)
+        inside = c < len(counts)
+        ok[inside] = counts[np.clip(c[inside], 0, None)] >= least
+        out &= ok
+    return out
