@@ -28,7 +28,7 @@ from .._columns import require_columns, unknown_column
 from ..analysis._frame import _CIDR_RE
 from ._dataset import FlowDataset, _ibis, to_contract
 
-__all__ = ["Plan", "build_timeseries", "build_top", "run_query", "run_timeseries", "run_top"]
+__all__ = ["Plan", "build_query", "build_timeseries", "build_top", "run_query", "run_timeseries", "run_top"]
 
 _INT64_MIN = -(2**63)
 
@@ -404,6 +404,22 @@ def _is_int_field(column: str) -> bool:
         return False
 
 
+def build_query(
+    ds: FlowDataset,
+    query: str,
+    *,
+    start: Any = None,
+    end: Any = None,
+    tables: Any = None,
+    now: Any = None,
+) -> Any:
+    """The engine expression of a Logs Insights query (see :mod:`flownb.scale._query`)."""
+    from ..insights._parser import parse
+    from ._query import compile_query
+
+    return compile_query(ds, parse(query), start, end)
+
+
 def run_query(
     ds: FlowDataset,
     query: str,
@@ -413,40 +429,106 @@ def run_query(
     tables: Any = None,
     now: Any = None,
 ) -> pd.DataFrame:
-    """:func:`flownb.query` on a dataset: the engine narrows, the pandas engine decides.
+    """:func:`flownb.query` on a dataset: compiled to the engine where exact, the pandas engine for the rest.
 
-    The engine keeps only the columns the query reads and the records its leading ``filter`` commands
-    and its ``start``/``end`` range can keep; the existing Logs Insights engine runs the whole query on
-    them, so the result is the one of ``flownb.query`` on the full frame by construction. What is left
-    must fit in memory (:data:`flownb.scale._dataset.ROW_CAP`): filter first.
+    :mod:`flownb.scale._query` says which commands compile. A query that does
+    not compile is narrowed by the engine (the columns it reads, the records
+    its leading ``filter`` commands and its ``start``/``end`` range can keep)
+    and run by the pandas Logs Insights engine; what is left must fit in
+    memory (:data:`flownb.scale._dataset.ROW_CAP`): filter first. Either way
+    the result is the one of ``flownb.query`` on the full frame.
     """
     import flownb.insights as insights
 
-    from .._durations import utc_timestamp
+    from ..insights._engine import resume
     from ..insights._parser import parse
+    from ._query import compile_query, log
 
     tree = parse(query)
-    columns = ds.columns
-    narrowed = ds
-    compares = any(type(c).__name__ == "Diff" for c in tree.commands)  # diff reads the period before start
-    lo_t, hi_t = utc_timestamp(start, "start"), utc_timestamp(end, "end")
-    if (lo_t is not None or hi_t is not None) and "start" in columns and not compares:
-        lo = None if lo_t is None else int(np.floor(lo_t.timestamp()))
-        hi = None if hi_t is None else int(np.ceil(hi_t.timestamp()))
-
-        def in_range(t: Any) -> Any:
-            m = t.start.notnull()
-            if lo is not None:
-                m &= t.start >= lo
-            if hi is not None:
-                m &= t.start <= hi
-            return m
-
-        narrowed = narrowed.where(in_range, "the query's time range")
-    pred = _pushdown(tree, columns)
-    if pred is not None:
-        narrowed = narrowed.where(pred, "the query's leading filter")
-    frame = narrowed.to_pandas(columns=_needed_columns(tree, columns))
+    compiled = compile_query(ds, tree, start, end)
     on_frame = getattr(insights.query, "__wrapped__", insights.query)  # the pandas function itself
-    result: pd.DataFrame = on_frame(frame, query, start=start, end=end, tables=tables, now=now)
-    return result
+    if compiled.kind == "narrowed":
+        log.debug("query narrowed by the engine, run in pandas: %s", compiled.reason)
+        assert compiled.dataset is not None
+        frame = compiled.dataset.to_pandas(columns=compiled.needed)
+        result: pd.DataFrame = on_frame(frame, query, start=start, end=end, tables=tables, now=now)
+        return result
+    table = compiled.expr.to_pyarrow()
+    if compiled.kind == "records":
+        log.debug(
+            "query compiled: the engine keeps the %d records shown, pandas computes their fields", len(table)
+        )
+        return on_frame(compiled.finish(table), query, start=start, end=end, tables=tables, now=now)
+    rest = len(tree.commands) - compiled.resume["done"]
+    log.debug(
+        "query compiled to one expression%s", f"; {rest} command(s) after it run in pandas" if rest else ""
+    )
+    return resume(tree, compiled.finish(table), columns=ds.columns, tables=tables, now=now, **compiled.resume)
+
+
+# ------------------------------------------------------------------------------------------- coverage
+
+
+def build_coverage(ds: FlowDataset, freq: str = "10min") -> Plan:
+    """The compiled twin of :func:`flownb.analysis.connectivity.coverage` (``_coverage.coverage``)."""
+    from .._durations import duration_seconds
+
+    ibis = _ibis()
+    require_columns(ds, ["interface_id", "start"], "coverage()")
+    f = duration_seconds(freq, name="freq")
+    t = ds.table()
+    cols = set(t.columns)
+    t = t.filter(t.interface_id.notnull() & t.start.notnull())
+    if "log_status" in cols:
+        status = ibis.cases((t.log_status == "NODATA", 1), (t.log_status == "SKIPDATA", 2), else_=0)
+    else:
+        status = ibis.literal(0)
+    x = t.select(interface_id=t.interface_id, _w=t.start.cast("int64") // f, _s=status)
+    counts = x.group_by(["interface_id", "_w"]).aggregate(
+        records=x.count(),
+        ok=(x._s == 0).cast("int64").sum(),
+        nodata=(x._s == 1).cast("int64").sum(),
+        skipdata=(x._s == 2).cast("int64").sum(),
+    )
+    bounds = x.aggregate(_w0=x._w.min(), _w1=x._w.max())
+    windows = bounds.select(_k=ibis.range(bounds._w0, bounds._w1 + 1).unnest())
+    grid = x.select("interface_id").distinct().cross_join(windows)
+    j = grid.left_join(counts, [grid.interface_id == counts.interface_id, grid._k == counts._w])
+    out = j.select(
+        interface_id=grid.interface_id,
+        _window=grid._k * f,
+        records=j.records.fill_null(0),
+        ok=j.ok.fill_null(0),
+        nodata=j.nodata.fill_null(0),
+        skipdata=j.skipdata.fill_null(0),
+    ).order_by(["interface_id", "_window"])
+
+    def finish(table: pa.Table) -> pd.DataFrame:
+        names = ["interface_id", "window", "status", "records", "ok", "nodata", "skipdata"]
+        if table.num_rows == 0:  # as the pandas path: no ENI with a time
+            return pd.DataFrame({c: [] for c in names})
+        ints = {c: _ints(table[c]) for c in ("records", "ok", "nodata", "skipdata")}
+        label = np.where(
+            ints["skipdata"] > 0,
+            "SKIPDATA",
+            np.where(ints["ok"] > 0, "OK", np.where(ints["nodata"] > 0, "NODATA", "GAP")),
+        )
+        return pd.DataFrame(
+            {
+                "interface_id": to_contract(table.select(["interface_id"]))["interface_id"],
+                "window": pd.to_datetime(_ints(table["_window"]), unit="s", utc=True).as_unit("s"),
+                "status": pd.Categorical(label, categories=["OK", "NODATA", "SKIPDATA", "GAP"]),
+                **ints,
+            }
+        )
+
+    return Plan(out, finish)
+
+
+def run_coverage(ds: FlowDataset, freq: str = "10min") -> pd.DataFrame:
+    """:func:`flownb.analysis.connectivity.coverage` on a dataset."""
+    return build_coverage(ds, freq=freq).run()
+
+
+def _ints(col: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(col.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 
 from flownb._units import human_bytes
 from flownb.analysis._flows import Flows
@@ -205,9 +206,16 @@ def unapproved_dns(
     r["score"] = r["n"].astype(float)
     r["label"] = None
     r["severity"] = "Low"
-    r["summary"] = [
-        f"{f.addr[s]} sent {n} DNS record(s) to the public resolver {f.addr[dd]} ({_proto_name(pr)} {p})."
-        for s, dd, p, pr, n in zip(r["src"], r["dst"], r["dst_port"], r["protocol"], r["n"], strict=True)
-    ]
+
+    def summarize(rows: pd.DataFrame) -> list[str]:  # for the findings kept only
+        return [
+            f"{f.addr[s]} sent {n} DNS record(s) to the public resolver {f.addr[dd]} ({_proto_name(pr)} {p})."
+            for s, dd, p, pr, n in zip(
+                rows["src"], rows["dst"], rows["dst_port"], rows["protocol"], rows["n"], strict=True
+            )
+        ]
+
     r["value"], r["threshold"], r["measure"] = r["n"].astype(float), 1.0, "DNS records to a public resolver"
-    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
+    out = r[[*(c for c in (*_RAW_COLUMNS, *_WHY_COLUMNS) if c != "summary"), "n"]]
+    out.attrs["summarize"] = summarize
+    return out

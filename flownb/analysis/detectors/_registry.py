@@ -12,7 +12,7 @@ import pandas as pd
 
 from flownb.analysis._flows import Flows, isin, key, nunique, prepare
 
-from ._episodes import MAX_FINDINGS, cap, merge_episodes, merged_summary
+from ._episodes import MAX_FINDINGS, cap_split, merge_episodes, merged_summary, port_lists, suppressed_row
 from ._findings import SUPPRESSED, _empty_findings, _typed
 
 
@@ -102,24 +102,49 @@ def _check_kwargs(name: str, given: dict[str, Any], allowed: set[str]) -> None:
 def _finish(
     spec: _Spec, f: Flows, raw: pd.DataFrame | None, max_findings: int = MAX_FINDINGS
 ) -> pd.DataFrame:
-    """Detections -> episodes, evidence counts, strings, typed columns, sorted, capped."""
+    """Detections -> episodes, capped, then summaries, evidence counts, strings, typed columns, sorted.
+
+    A detector may leave out ``summary`` and put ``attrs["summarize"]`` (rows -> sentences) instead:
+    then only the findings kept by the cap are written out.
+    """
     if isinstance(max_findings, bool) or not isinstance(max_findings, (int, np.integer)) or max_findings < 1:
         raise ValueError(f"'max_findings' must be a whole number of at least 1, got {max_findings!r}")
     if raw is None or len(raw) == 0:
         return _empty_findings()
+    summarize = raw.attrs.get("summarize")
     raw = raw.reset_index(drop=True)
+    raw.attrs = {}
     if "value" not in raw:
         raw["value"] = raw["score"]
     for c, default in (("threshold", np.nan), ("measure", "")):
         if c not in raw:
             raw[c] = default
+    detections, ep = raw, np.arange(len(raw))
     if spec.records is None:  # data_quality: ENIs by name, its own episodes and counts
         raw["count"] = raw["evidence_count"]
         raw["entity"] = raw["src"]
+        entity_text = raw["src"].to_numpy(dtype=object, na_value=None)
+        entity_text = np.array(["" if e is None else str(e) for e in entity_text], dtype=object)
     else:
-        raw = merge_episodes(raw, spec.entity)
+        raw, ep = merge_episodes(detections, spec.entity)
+        codes = raw[spec.entity].to_numpy(dtype=np.int64)
+        entity_text = np.where(codes >= 0, f.addr[np.clip(codes, 0, None)] if len(f.addr) else "", "")
+    keep, rest = cap_split(raw, entity_text.astype(str), int(max_findings))
+    suppressed = None
+    if len(rest):
+        suppressed = suppressed_row(spec.name, raw.iloc[rest], entity_text[rest], int(max_findings))
+        inv = np.full(len(raw), -1, dtype=np.int64)
+        inv[keep] = np.arange(len(keep))
+        raw = raw.iloc[keep].reset_index(drop=True)
+        if spec.records is not None:
+            new_ep = inv[ep]
+            detections, ep = detections[new_ep >= 0].reset_index(drop=True), new_ep[new_ep >= 0]
+    if summarize is not None and "summary" not in raw:
+        raw["summary"] = summarize(raw)
+    if spec.records is not None:
+        raw["ports"] = port_lists(detections, ep, len(raw))
         raw["summary"] = merged_summary(raw)
-        raw["evidence_count"], raw["count"] = _count_evidence(spec, f, raw)
+        raw["evidence_count"], raw["count"] = _count_evidence(spec, f, detections, ep, len(raw))
     out = raw.copy()
     out["detector"] = spec.name
     if spec.records is not None:
@@ -131,14 +156,74 @@ def _finish(
         v = raw[c].to_numpy(dtype=np.int64)
         out[c] = pd.Series(v).where(v >= 0).astype("Int64").array
     typed = _typed(out)
+    merged = {}
+    if spec.records is not None and (raw["detections"].to_numpy() > 1).any():
+        merged = _merged_detections(spec, f, typed, detections, ep)
     typed = typed.sort_values(["start", "src", "dst"], kind="stable", ignore_index=True)
-    return cap(spec.name, typed, int(max_findings))
+    if suppressed is not None:
+        typed = pd.concat([typed, _typed(pd.DataFrame([suppressed]))], ignore_index=True)
+    typed.attrs = {"flownb": {"detections": merged}} if merged else {}
+    return typed
 
 
-def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Records and connections behind each finding, counted the way :func:`evidence` selects them."""
-    counts = np.zeros(len(raw), dtype=np.int64)
-    conns = np.zeros(len(raw), dtype=np.int64)
+def finding_key(detector: object, label: object, entity: object, start: int, end: int) -> tuple:
+    """What names one finding among others: detector, label, entity and first/last seen (seconds)."""
+
+    def text(v: object) -> str:
+        return "" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+    return (str(detector), text(label), text(entity), int(start), int(end))
+
+
+def _merged_detections(
+    spec: _Spec, f: Flows, typed: pd.DataFrame, detections: pd.DataFrame, ep: np.ndarray
+) -> dict[tuple, tuple]:
+    """For each finding merged from several detections: their selections, so evidence is their union.
+
+    Kept in the findings' ``attrs`` (pandas carries them to the rows and sub-frames of the findings),
+    keyed by :func:`finding_key`; each selection is (src, dst, dst_port, protocol, start, end) with
+    None where the detection spans many values.
+    """
+    counts = np.bincount(ep, minlength=len(typed))
+    starts = typed["start"].to_numpy(dtype="datetime64[s]").view("int64")
+    ends = typed["end"].to_numpy(dtype="datetime64[s]").view("int64")
+    entity = typed["entity"].to_numpy(dtype=object, na_value=None)
+    label = typed["label"].to_numpy(dtype=object, na_value=None)
+    cols = [
+        detections[c].to_numpy(dtype=np.int64) for c in ("src", "dst", "dst_port", "protocol", "start", "end")
+    ]
+    out: dict[tuple, tuple] = {}
+    for i in np.flatnonzero(counts > 1):
+        sel = []
+        for j in np.flatnonzero(ep == i):
+            s, d, p, pr, t0, t1 = (int(c[j]) for c in cols)
+            sel.append(
+                (
+                    str(f.addr[s]) if s >= 0 else None,
+                    str(f.addr[d]) if d >= 0 else None,
+                    p if p >= 0 else None,
+                    pr if pr >= 0 else None,
+                    t0,
+                    t1,
+                )
+            )
+        out[finding_key(spec.name, label[i], entity[i], int(starts[i]), int(ends[i]))] = tuple(sel)
+    return out
+
+
+def _count_evidence(
+    spec: _Spec, f: Flows, raw: pd.DataFrame, ep: np.ndarray | None = None, n_out: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Records and connections behind each finding, counted the way :func:`evidence` selects them.
+
+    ``raw`` holds the detections; ``ep`` the finding each went into (itself by default): a record
+    matching several detections of one finding counts once.
+    """
+    if ep is None:
+        ep = np.arange(len(raw))
+    n_out = len(raw) if n_out is None else n_out
+    counts = np.zeros(n_out, dtype=np.int64)
+    conns = np.zeros(n_out, dtype=np.int64)
     if spec.records is None:  # data_quality counts its own
         return counts, conns
     names = ("cli", "srv", "svc", "proto") if spec.oriented else ("src", "dst", "dport", "proto")
@@ -147,18 +232,26 @@ def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> tuple[np.ndarra
     # only records inside the findings' time and of an entity the findings name can count: a cheap cut
     # before the keys are built (findings are few, records are millions)
     t_all = a["start"]
-    mask = (t_all >= int(raw["start"].min())) & (t_all <= int(raw["end"].max()))
     ent = spec.entity
     ent_codes = raw[ent].to_numpy(dtype=np.int64)
-    if (ent_codes >= 0).all():
+    if (ent_codes >= 0).all() and len(f.addr):
+        # the entities first: a lookup table over the address codes (a gather, no hashing)
         col = names[fields.index("src" if ent == "src" else "dst")]
-        mask &= np.isin(a[col], np.unique(ent_codes))
-    mask &= spec.records(f)
+        named = np.zeros(len(f.addr) + 1, dtype=bool)
+        named[ent_codes] = True
+        idx = np.flatnonzero(named[a[col]])
+        idx = idx[(t_all[idx] >= int(raw["start"].min())) & (t_all[idx] <= int(raw["end"].max()))]
+        mask = np.zeros(f.n, dtype=bool)
+        mask[idx[spec.records(f)[idx]]] = True
+    else:
+        mask = (t_all >= int(raw["start"].min())) & (t_all <= int(raw["end"].max()))
+        mask &= spec.records(f)
     t = f.a["start"][mask]
     conv = f.a["conv"][mask]
     sub = {n: f.a[n][mask] for n in names}
     on = raw[list(fields)].to_numpy(dtype=np.int64) >= 0
     pattern_id = on @ np.array([1, 2, 4, 8])
+    rec_parts, find_parts, conv_parts = [], [], []
     for pid in np.unique(pattern_id):
         rows = np.flatnonzero(pattern_id == pid)
         used = [i for i in range(4) if pid >> i & 1]
@@ -170,7 +263,7 @@ def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> tuple[np.ndarra
         k = key(*cols)
         krec, kfind = k[:nrec], k[nrec:]
         sel = isin(krec, kfind)
-        m = pd.DataFrame({"k": krec[sel], "t": t[sel], "c": conv[sel]}).merge(
+        m = pd.DataFrame({"k": krec[sel], "t": t[sel], "c": conv[sel], "r": np.flatnonzero(sel)}).merge(
             pd.DataFrame(
                 {
                     "k": kfind,
@@ -182,8 +275,16 @@ def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> tuple[np.ndarra
             on="k",
         )
         inside = (m["t"] >= m["t0"]).to_numpy() & (m["t"] <= m["t1"]).to_numpy()
-        i = m["i"].to_numpy()[inside]
-        counts += np.bincount(i, minlength=len(raw))
-        if len(i):
-            conns += nunique(i, m["c"].to_numpy()[inside], len(raw))
+        rec_parts.append(m["r"].to_numpy()[inside])
+        find_parts.append(ep[m["i"].to_numpy()[inside]])
+        conv_parts.append(m["c"].to_numpy()[inside])
+    if not rec_parts:
+        return counts, conns
+    r, e, c = np.concatenate(rec_parts), np.concatenate(find_parts), np.concatenate(conv_parts)
+    if len(r):  # a record matching several detections of one finding counts once
+        first = ~pd.Series(key(e, r)).duplicated().to_numpy()
+        e, c = e[first], c[first]
+    counts += np.bincount(e, minlength=n_out)
+    if len(e):
+        conns += nunique(e, c, n_out)
     return counts, conns
