@@ -2,38 +2,64 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from flownb.analysis._flows import Flows
 
 
+def _cached(select: Callable[[Flows], np.ndarray]) -> Callable[[Flows], np.ndarray]:
+    """Compute a selection once per prepared view (detect runs every detector on one), read-only."""
+    name = select.__name__
+
+    def cached(f: Flows) -> np.ndarray:
+        memo = f.__dict__.setdefault("_selections", {})
+        if name not in memo:
+            mask = select(f)
+            mask.flags.writeable = False  # shared by the detectors: combine it, never change it in place
+            memo[name] = mask
+        return memo[name]
+
+    cached.__name__ = cached.__qualname__ = name
+    cached.__doc__ = select.__doc__
+    return cached
+
+
+@_cached
 def _requests(f: Flows) -> np.ndarray:
     return ~f.a["resp"]
 
 
+@_cached
 def _tcp_udp_requests(f: Flows) -> np.ndarray:
     p = f.a["proto"]
     return ~f.a["resp"] & ((p == 6) | (p == 17))
 
 
+@_cached
 def _inbound_public_accepted(f: Flows) -> np.ndarray:
     a = f.a
     return ~a["resp"] & a["accept"] & a["src_public"] & a["dst_local"]
 
 
+@_cached
 def _accepted_tcp_requests(f: Flows) -> np.ndarray:
     return ~f.a["resp"] & f.a["accept"] & (f.a["proto"] == 6)
 
 
+@_cached
 def _egress(f: Flows) -> np.ndarray:
     return f.a["src_local"] & f.a["dst_public"]
 
 
+@_cached
 def _egress_accepted(f: Flows) -> np.ndarray:
     return f.a["src_local"] & f.a["dst_public"] & f.a["accept"]
 
 
+@_cached
 def _egress_requests(f: Flows) -> np.ndarray:
     return ~f.a["resp"] & f.a["src_local"] & f.a["dst_public"]
 
@@ -43,10 +69,12 @@ def _rows(a: dict[str, np.ndarray], m: np.ndarray, **columns: str | np.ndarray) 
     return pd.DataFrame({name: (a[c] if isinstance(c, str) else c)[m] for name, c in columns.items()})
 
 
+@_cached
 def _accepted(f: Flows) -> np.ndarray:
     return f.a["accept"]
 
 
+@_cached
 def _rejected(f: Flows) -> np.ndarray:
     return f.a["reject"]
 
@@ -55,6 +83,7 @@ def _all(f: Flows) -> np.ndarray:
     return np.ones(f.n, dtype=bool)
 
 
+@_cached
 def _failed(f: Flows) -> np.ndarray:
     """Attempts that did not become a conversation: rejected, unanswered, answered by RST or blocked back."""
     a = f.a
@@ -70,6 +99,7 @@ ONE_WAY_MIN_CONNECTIONS = 200
 ONE_WAY_MAX_PAIRED = 0.1
 
 
+@_cached
 def _accepted_tcp(f: Flows) -> np.ndarray:
     return f.a["accept"] & (f.a["proto"] == 6)
 
@@ -96,6 +126,7 @@ def _one_way(f: Flows) -> bool:
     return n >= ONE_WAY_MIN_CONNECTIONS and paired < ONE_WAY_MAX_PAIRED * n
 
 
+@_cached
 def _unanswered_tcp(f: Flows) -> np.ndarray:
     """Accepted TCP records whose connection has no record in the other direction (a one-way finding's evidence)."""
     return _accepted_tcp(f) & ~f.a["rev"]
