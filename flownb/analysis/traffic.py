@@ -21,7 +21,7 @@ import pandas as pd
 from .._cache import ColumnCache
 from .._dispatch import accepts_dataset
 from .._durations import duration_seconds
-from ._addresses import codes_and_values
+from ._addresses import codes_and_values, ranked_codes
 from ._conversations import counted_eni, handshake_votes, server_is_hi
 from ._flows import lexorder
 from ._frame import (
@@ -317,13 +317,9 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
     n = len(df)
     if len(idx) == 0:
         return None
-    from .enrich import _address_codes
-
-    (src, dst), addr_values = _address_codes(df, ["srcaddr", "dstaddr"])
-    # re-code the addresses in ascending order of value, so that no rule below depends on file order
-    addr_rank = value_ranks(pd.Series(addr_values, dtype=object))
-    addr_values = pd.Index(np.asarray(addr_values, dtype=object)[np.argsort(addr_rank)], dtype=object)
-    src, dst = addr_rank[src[idx]], addr_rank[dst[idx]]
+    # addresses coded in ascending order of value, so that no rule below depends on file order
+    (src, dst), addr_values = ranked_codes([df["srcaddr"], df["dstaddr"]])
+    src, dst = src[idx], dst[idx]
     sp = int_array(df.get("srcport"), n)[idx]
     dp = int_array(df.get("dstport"), n)[idx]
     proto = int_array(df.get("protocol"), n)[idx]
