@@ -75,6 +75,19 @@ class FilterPatternError(ValueError):
     pattern : str
     position : int
     reason : str
+
+    Examples
+    --------
+    >>> from flownb import monitoring
+    >>> try:
+    ...     monitoring.try_pattern("[version, account", "2 123456789010 eni-1235b8ca123456789")
+    ... except monitoring.FilterPatternError as e:
+    ...     print(e.position, e.reason)
+    ...     print(e)
+    17 unclosed '[': expected ',' or ']'
+    unclosed '[': expected ',' or ']' (filter pattern, position 17):
+      [version, account
+                       ^
     """
 
     def __init__(self, pattern: str, position: int, reason: str):
