@@ -21,13 +21,15 @@ import pandas as pd
 from .._cache import ColumnCache
 from .._dispatch import accepts_dataset
 from .._durations import duration_seconds
-from ._addresses import codes_and_values
+from ._addresses import codes_and_values, ranked_codes
 from ._conversations import counted_eni, handshake_votes, server_is_hi
 from ._flows import lexorder
 from ._frame import (
+    cached_counter,
+    cached_data_rows,
+    cached_group_codes,
     counter_weights,
     data_rows,
-    group_codes,
     int_array,
     require,
     seconds,
@@ -102,14 +104,14 @@ def top(
     if n is not None and (not isinstance(n, (int, np.integer)) or n < 1):
         raise ValueError(f"n must be a positive integer or None, got {n!r}")
     rec = ColumnCache.of(df, "top()")  # a frame, or a filtered view of one (the widgets' cached columns)
-    rows = _data_rows(rec)
-    codes, labels = _group_codes(rec, keys)
+    rows = cached_data_rows(rec)
+    codes, labels = cached_group_codes(rec, keys)
     k = len(labels)
     # rows without traffic or without a key go to an extra bucket k, dropped at the end
     codes = np.where(rows & (codes >= 0), codes, k)
     flows = np.bincount(codes, minlength=k + 1)[:k]
-    packets = np.bincount(codes, weights=_counter_column(rec, "packets"), minlength=k + 1)[:k]
-    nbytes = np.bincount(codes, weights=_counter_column(rec, "bytes"), minlength=k + 1)[:k]
+    packets = np.bincount(codes, weights=cached_counter(rec, "packets"), minlength=k + 1)[:k]
+    nbytes = np.bincount(codes, weights=cached_counter(rec, "bytes"), minlength=k + 1)[:k]
     has_time = "start" in rec.columns and "end" in rec.columns
     if metric in ("bps", "pps") and not has_time:
         # (scale's engine path gives the same sentence: flownb/scale/_ops.py build_top)
@@ -176,23 +178,6 @@ def top(
     return out
 
 
-def _data_rows(rec: ColumnCache) -> np.ndarray:
-    """:func:`data_rows` of the full frame, once, restricted to the view's rows."""
-    return rec.array("data_rows", data_rows)
-
-
-def _group_codes(rec: ColumnCache, keys: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """:func:`group_codes` of the full frame, once (codes restricted to the view's rows; every key's label)."""
-    name = ("group_codes", *keys)
-    full = rec.table(name, lambda frame: group_codes(frame, keys))
-    return rec.array(name, lambda _frame: full[0]), full[1]
-
-
-def _counter_column(rec: ColumnCache, col: str) -> np.ndarray:
-    """A counter column as bincount weights (missing or absent: 0), once for the full frame."""
-    return rec.array(("counter", col), lambda frame: counter_weights(frame.get(col), len(frame)))
-
-
 def _freq_seconds(freq: str | int | pd.Timedelta) -> int:
     """A bin width in whole seconds (the one duration parser, :mod:`flownb._durations`)."""
     return duration_seconds(freq, name="freq")
@@ -246,9 +231,9 @@ def timeseries(
     require(rec.df, ["start", "end"], "timeseries()")
     _check_metric(metric, ("flows", "packets", "bytes", "bps", "pps"))
     f = _freq_seconds(freq)
-    rows = _data_rows(rec)
+    rows = cached_data_rows(rec)
     if by is not None:
-        gcodes, labels = _group_codes(rec, [by])
+        gcodes, labels = cached_group_codes(rec, [by])
         rows = rows & (gcodes >= 0)
     s = rec.seconds("start")
     e = rec.seconds("end")
@@ -288,7 +273,7 @@ def timeseries(
         cells = np.cumsum(diff.reshape(ng, width), axis=1)[:, :nb]
     else:
         base = "bytes" if metric in ("bytes", "bps") else "packets"
-        v = _counter_column(rec, base)[idx]
+        v = cached_counter(rec, base)[idx]
         multi = r1 > r0
         cells = np.bincount(gpos * nb + r0, weights=np.where(multi, 0.0, v), minlength=ng * nb)
         if multi.any():
@@ -332,13 +317,9 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
     n = len(df)
     if len(idx) == 0:
         return None
-    from .enrich import _address_codes
-
-    (src, dst), addr_values = _address_codes(df, ["srcaddr", "dstaddr"])
-    # re-code the addresses in ascending order of value, so that no rule below depends on file order
-    addr_rank = value_ranks(pd.Series(addr_values, dtype=object))
-    addr_values = pd.Index(np.asarray(addr_values, dtype=object)[np.argsort(addr_rank)], dtype=object)
-    src, dst = addr_rank[src[idx]], addr_rank[dst[idx]]
+    # addresses coded in ascending order of value, so that no rule below depends on file order
+    (src, dst), addr_values = ranked_codes([df["srcaddr"], df["dstaddr"]])
+    src, dst = src[idx], dst[idx]
     sp = int_array(df.get("srcport"), n)[idx]
     dp = int_array(df.get("dstport"), n)[idx]
     proto = int_array(df.get("protocol"), n)[idx]

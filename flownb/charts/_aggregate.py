@@ -12,13 +12,11 @@ import pandas as pd
 from .._cache import ColumnCache
 from .._cache import epoch_seconds as seconds
 from .._cache import value_codes as codes
-from .._protocols import protocol_name
 from ._common import (
     MAX_ROWS,
     check_metric,
     freq_seconds,
     need,
-    network_labels,
     pick_freq,
     time_label,
     utc,
@@ -459,33 +457,17 @@ def paths_data(
     check_metric(metric, METRICS)
     df = ColumnCache.of(df)
     need(df, ["srcaddr", "dstaddr", "dstport"], "flow_paths()")
-    # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
-    v = _metric(df, metric)
-    rej = _rejected(df).astype(float)
-    stages = [_network_codes(df, "srcaddr"), _network_codes(df, "dstaddr"), _port_codes(df)]
-    cols, labels = [], []
-    for c, names in stages:
-        tot = np.bincount(c, weights=v, minlength=len(names))
-        top = [i for i in np.argsort(-tot, kind="stable")[:n] if tot[i] > 0]
-        remap = np.full(len(names), len(top), dtype=np.int64)
-        remap[top] = np.arange(len(top))
-        cols.append(remap[c])
-        labels.append([names[i] for i in top] + ["other"])
-    k1, k2 = len(labels[1]), len(labels[2])
-    key = (cols[0] * k1 + cols[1]) * k2 + cols[2]
-    size = len(labels[0]) * k1 * k2
-    tv = np.bincount(key, weights=v, minlength=size)
-    tr = np.bincount(key, weights=rej * v, minlength=size)
-    hit = np.nonzero(tv)[0]
-    i0, rest = np.divmod(hit, k1 * k2)
-    i1, i2 = np.divmod(rest, k2)
+    # the numbers are flownb.analysis.network_paths()'s, each column capped to its n largest values
+    from ..analysis._paths import network_paths
+
+    paths = network_paths(df, metric=metric, n=n)
     frame = pd.DataFrame(
         {
-            "s0": np.asarray(labels[0], dtype=object)[i0],
-            "s1": np.asarray(labels[1], dtype=object)[i1],
-            "s2": np.asarray(labels[2], dtype=object)[i2],
-            "v": tv[hit],
-            "r": tr[hit],
+            "s0": paths["src_network"].to_numpy(dtype=object),
+            "s1": paths["dst_network"].to_numpy(dtype=object),
+            "s2": paths["service"].to_numpy(dtype=object),
+            "v": paths[metric].to_numpy(dtype=np.float64),
+            "r": paths[f"rejected_{metric}"].to_numpy(dtype=np.float64),
         }
     )
     frame = frame[frame["v"] > 0]
@@ -601,64 +583,6 @@ def _nonok(df: ColumnCache) -> np.ndarray:
     return np.isin(c, bad)
 
 
-def _rejected(df: ColumnCache) -> np.ndarray:
-    if "action" not in df.columns:
-        return np.zeros(len(df), dtype=bool)
-    return df.equals("action", "REJECT")
-
-
-def _network_codes(df: ColumnCache, col: str) -> tuple[np.ndarray, list[str]]:
-    """Per row, a code into network labels (/24, /64 or 'internet'), computed per distinct address."""
-
-    def table(values: pd.Index) -> tuple[np.ndarray, list[str]]:
-        lc, names = pd.factorize(np.append(network_labels(values), "(none)"))
-        return lc, [str(x) for x in names]
-
-    c, (lc, names) = df.per_value(col, "network", table)
-    return lc[np.where(c < 0, len(lc) - 1, c)], names
-
-
-def _int32(col: pd.Series) -> np.ndarray:
-    """A small nullable integer column as int32, missing -> -1 (without an int64 detour)."""
-    arr = col.array
-    if isinstance(arr, pd.arrays.IntegerArray):
-        out = arr._data.astype(np.int32)
-        out[arr._mask] = -1
-        return out
-    return col.to_numpy(dtype="float64", na_value=-1).astype(np.int32)
-
-
-def _port_codes(df: ColumnCache) -> tuple[np.ndarray, list[str]]:
-    """Per row, a code into 'port/protocol' labels (ICMP and other protocols without a port)."""
-
-    def make() -> tuple[np.ndarray, list[str]]:
-        port = _int32(df.df["dstport"])
-        proto = (
-            _int32(df.df["protocol"]) if "protocol" in df.columns else np.full(len(port), 6, dtype=np.int32)
-        )
-        # protocol -> small code (a 258-entry table), then one dense key per (protocol, port):
-        # bincount + a lookup table instead of hashing a million keys
-        pcode = np.full(258, -1, dtype=np.int32)
-        present = np.nonzero(np.bincount(proto + 1, minlength=258))[0]
-        pcode[present] = np.arange(len(present), dtype=np.int32)
-        with_port = ((proto == 6) | (proto == 17)) & (port >= 0)
-        key = pcode[proto + 1] * 65537 + np.where(with_port, port + 1, 0)
-        used = np.nonzero(np.bincount(key, minlength=len(present) * 65537))[0]
-        lut = np.full(len(present) * 65537, -1, dtype=np.int32)
-        lut[used] = np.arange(len(used), dtype=np.int32)
-        names = []
-        for k in used:
-            pr, po = int(present[k // 65537]) - 1, int(k % 65537) - 1
-            if po < 0:
-                names.append((protocol_name(pr) or f"protocol {pr}") if pr >= 0 else "(none)")
-            else:
-                names.append(f"{po}/{protocol_name(pr) or pr}")
-        return lut[key], names
-
-    inv, names = df._full(("ports",), make)
-    return (inv if df.rows is None else df._get(("ports-c",), lambda: inv)), names
-
-
 def coverage_data(cov: pd.DataFrame, max_enis: int = 40) -> pd.DataFrame:
     """Thin a ``flownb.coverage()`` frame to at most ``MAX_ROWS`` cells: worst status wins when merging windows."""
     need(cov, ["interface_id", "window", "status"], "coverage chart")
@@ -712,8 +636,8 @@ def coverage_records(df: pd.DataFrame | ColumnCache, freq: str | int = "10min") 
     --------
     >>> import flownb
     >>> from flownb.charts._aggregate import coverage_records
-    >>> coverage_records(flownb.samples.load("aws-docs/nodata-skipdata"))["status"].tolist()
-    ['NODATA', 'SKIPDATA']
+    >>> coverage_records(flownb.samples.load("aws-docs/nodata-skipdata"))[["interface_id", "status"]].values.tolist()
+    [['eni-11111111aaaaaaaaa', 'SKIPDATA'], ['eni-1235b8ca123456789', 'NODATA']]
     """
     from ..analysis._coverage import coverage
 

@@ -210,3 +210,21 @@ def test_compiled_queries_on_hypothesis_records(text, tmp_path_factory):
             assert str(info.value) == str(exc)
             continue
         assert_same_result(expected.reset_index(drop=True), _query(ds, q).reset_index(drop=True))
+
+
+@pytest.mark.parametrize(
+    "cidr", ["10.0.0.0/8", "172.16.0.0/12", "192.0.2.16/28", "0.0.0.0/0", "192.0.2.17/32", "10.1.2.0/23"]
+)
+def test_the_engine_s_subnet_test_is_the_pandas_engine_s(cidr):
+    import ipaddress
+    import random
+    import re
+
+    from flownb.insights._ip import in_subnet
+    from flownb.scale._query import _ipv4_network_regex
+
+    rng = random.Random(cidr)
+    values = ["10.0.0.1", "01.2.3.4", "10.01.1.1", "256.1.1.1", "10.0.0", "::1", "172.31.255.255", "0.0.0.0"]
+    values += [".".join(str(rng.randint(0, 255)) for _ in range(4)) for _ in range(2000)]
+    rx = re.compile(_ipv4_network_regex(ipaddress.ip_network(cidr)))
+    assert [rx.search(v) is not None for v in values] == in_subnet(pd.Series(values), cidr, 4).tolist()

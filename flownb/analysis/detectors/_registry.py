@@ -232,13 +232,20 @@ def _count_evidence(
     # only records inside the findings' time and of an entity the findings name can count: a cheap cut
     # before the keys are built (findings are few, records are millions)
     t_all = a["start"]
-    mask = (t_all >= int(raw["start"].min())) & (t_all <= int(raw["end"].max()))
     ent = spec.entity
     ent_codes = raw[ent].to_numpy(dtype=np.int64)
-    if (ent_codes >= 0).all():
+    if (ent_codes >= 0).all() and len(f.addr):
+        # the entities first: a lookup table over the address codes (a gather, no hashing)
         col = names[fields.index("src" if ent == "src" else "dst")]
-        mask &= np.isin(a[col], np.unique(ent_codes))
-    mask &= spec.records(f)
+        named = np.zeros(len(f.addr) + 1, dtype=bool)
+        named[ent_codes] = True
+        idx = np.flatnonzero(named[a[col]])
+        idx = idx[(t_all[idx] >= int(raw["start"].min())) & (t_all[idx] <= int(raw["end"].max()))]
+        mask = np.zeros(f.n, dtype=bool)
+        mask[idx[spec.records(f)[idx]]] = True
+    else:
+        mask = (t_all >= int(raw["start"].min())) & (t_all <= int(raw["end"].max()))
+        mask &= spec.records(f)
     t = f.a["start"][mask]
     conv = f.a["conv"][mask]
     sub = {n: f.a[n][mask] for n in names}
