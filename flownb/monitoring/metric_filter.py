@@ -32,6 +32,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .._dispatch import accepts_dataset_method
 from ._events import EventView, event_views
 from ._pattern import (
     _NUMBER,
@@ -276,7 +277,7 @@ class MetricFilter:
             )
         return (
             data.index,
-            event_views(data),
+            [(pos, self._parsed.fit(view)) for pos, view in event_views(data)],
             (pd.to_datetime(data["start"], utc=True) if "start" in data.columns else None),
         )
 
@@ -364,6 +365,7 @@ class MetricFilter:
         out["timestamp"] = pd.to_datetime(out["timestamp"], utc=True)
         return out[cols].reset_index(drop=True)
 
+    @accepts_dataset_method
     def metric(
         self,
         df: pd.DataFrame,
@@ -375,8 +377,9 @@ class MetricFilter:
 
         Parameters
         ----------
-        df : DataFrame
-            Flow log records.
+        df : DataFrame or FlowDataset
+            Flow log records (a dataset is read in batches: the same result,
+            without holding the records in memory).
         period : str or int, default "1min"
             Aggregation period (``"1min"``, ``"5m"``, ``300``). CloudWatch
             aggregates metric filter values every minute; longer periods
@@ -450,7 +453,7 @@ class MetricFilter:
             ):
                 n_slots = len(self._parsed.slots)
                 notes.append(
-                    f"the pattern has {n_slots} fields and no '...', but these records have "
+                    f"the pattern has {n_slots} fields and no '...', but these records have only "
                     f"{view.n_tokens} fields: none can match (add '...' or name every field)"
                 )
             if hit.any() and sum(len(x) for x in lines) < n:

@@ -14,7 +14,7 @@ from flownb.analysis._flows import Flows, factorize, isin, key, nunique
 from ._checks import _ports, _positive, _ratio
 from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
-from ._selections import _egress_requests, _enough, _rejected, _requests
+from ._selections import _egress_requests, _enough, _in, _rejected, _requests
 from ._text import _proto_name
 from ._windows import _episodes, _single
 
@@ -86,7 +86,7 @@ def new_remote_port(
         learn = duration_seconds(learning_period, name="learning_period")
     a = f.a
     tcp_udp = (a["proto"] == 6) | (a["proto"] == 17)  # other protocols have no ports
-    m = _egress_requests(f) & tcp_udp & ~np.isin(a["dport"], ignore_arr) & (a["dport"] >= 0)
+    m = _egress_requests(f) & tcp_udp & ~_in(a["dport"], ignore_arr) & (a["dport"] >= 0)
     if not m.any():
         return None
     src, dst, dport, proto, t, e = (
@@ -106,7 +106,7 @@ def new_remote_port(
     if fleet:
         pp = key(dport, proto)
         learned |= isin(pp, pp[in_learning])
-    new = (~in_learning & ~learned) | np.isin(dport, always_arr)
+    new = (~in_learning & ~learned) | _in(dport, always_arr)
     if not new.any():
         return None
     d = pd.DataFrame(

@@ -102,9 +102,9 @@ def data_quality(f: Flows, *, max_gap: str | None = None):
     >>> swapped = sim.flows.rename(columns={"start": "end", "end": "start"})
     >>> found = data_quality(swapped)
     >>> found[["label", "severity", "count"]].to_dict("records")
-    [{'label': 'LogStatus:OutOfOrder', 'severity': 'Medium', 'count': 258}]
+    [{'label': 'LogStatus:OutOfOrder', 'severity': 'Medium', 'count': 257}]
     >>> print(found["summary"].iloc[0][:95])
-    258 of 349 records (73.9%) end before they start or span more than 15 min, which no capture win
+    257 of 352 records (73.0%) end before they start or span more than 15 min, which no capture win
     """
     gap = 10 * f.agg if max_gap is None else duration_seconds(max_gap, name="max_gap")
     st = f.status

@@ -14,7 +14,7 @@ from flownb.analysis._netclass import in_networks, parse_networks
 from ._checks import _ports
 from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
-from ._selections import _accepted, _all, _egress_requests, _rows
+from ._selections import _accepted, _all, _egress_requests, _in, _rows
 from ._text import _proto_name
 
 
@@ -118,7 +118,7 @@ def unusual_protocol(f: Flows, *, allowed: Sequence[int] = (1, 6, 17, 58)):
     """
     allow = _ports(allowed, "allowed")
     a = f.a
-    m = (a["proto"] >= 0) & ~np.isin(a["proto"], allow)
+    m = (a["proto"] >= 0) & ~_in(a["proto"], allow)
     if not m.any():
         return None
     d = _rows(
@@ -191,7 +191,7 @@ def unapproved_dns(
     nets = parse_networks(allowed_resolvers, "allowed_resolvers")
     port_arr = _ports(ports, "ports")
     a = f.a
-    m = _egress_requests(f) & np.isin(a["dport"], port_arr) & ((a["proto"] == 17) | (a["proto"] == 6))
+    m = _egress_requests(f) & _in(a["dport"], port_arr) & ((a["proto"] == 17) | (a["proto"] == 6))
     if nets:
         ok = in_networks(list(f.addr), nets)
         m &= ~ok[a["dst"]]

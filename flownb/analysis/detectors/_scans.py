@@ -14,7 +14,7 @@ from flownb.analysis._flows import Flows, factorize, key
 from ._checks import _ports, _positive, _ratio
 from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
-from ._selections import _enough, _failed, _inbound_public_accepted, _requests, _tcp_udp_requests
+from ._selections import _enough, _failed, _in, _inbound_public_accepted, _requests, _tcp_udp_requests
 from ._text import _proto_name
 from ._windows import _episodes, _fire_distinct, _fire_windows
 
@@ -322,7 +322,7 @@ def exposed_port_probe(
     high = _ports(high_risk_ports, "high_risk_ports")
     ignore = _ports(ignore_ports, "ignore_ports")
     a = f.a
-    m = _inbound_public_accepted(f) & ~np.isin(a["dport"], ignore)
+    m = _inbound_public_accepted(f) & ~_in(a["dport"], ignore)
     if not m.any():
         return None
     src, dst, dport, proto, t = a["src"][m], a["dst"][m], a["dport"][m], a["proto"][m], a["start"][m]
