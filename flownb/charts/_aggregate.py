@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._cache import ColumnCache
 from .._cache import epoch_seconds as seconds
-from .._cache import value_codes as codes
+from ..analysis._frame import cached_counter, cached_data_rows, cached_group_codes
 from ._common import (
     MAX_ROWS,
     check_metric,
@@ -39,52 +39,22 @@ def _grid(
     return t0, w, nb
 
 
-def spread(
-    values: np.ndarray, st: np.ndarray, en: np.ndarray, t0: int, w: int, nb: int, group: np.ndarray, ng: int
-) -> np.ndarray:
-    """Sum ``values`` into (group, bin) cells, each record spread evenly over its start-end window.
-
-    A record says its bytes crossed between ``start`` and ``end``; a record covering
-    three bins adds a part to each, in proportion to the overlap (``start == end``
-    puts everything in one bin). Returns an array of shape (ng, nb).
-    """
-    en = np.maximum(en, st)
-    bs = (st - t0) // w
-    be = np.minimum((np.maximum(en - 1, st) - t0) // w, nb - 1)
-    base = group * nb
-    split = np.nonzero(be > bs)[0]
-    if len(split) == 0:
-        return np.bincount(base + bs, weights=values, minlength=ng * nb).reshape(ng, nb)
-    # records crossing bin edges: the part in the first bin stays at bs, the rest moves on
-    g, b0, b1, s, e, v = group[split], bs[split], be[split], st[split], en[split], values[split]
-    rate = v / (e - s)
-    head = ((t0 + (b0 + 1) * w) - s) * rate
-    tail = (e - (t0 + b1 * w)) * rate
-    weights = values.copy()
-    weights[split] = head
-    out = np.bincount(base + bs, weights=weights, minlength=ng * nb)
-    out += np.bincount(g * nb + b1, weights=tail, minlength=ng * nb)
-    mid = b1 - b0 > 1
-    if mid.any():
-        # full bins in between: a difference array along the bin axis, per group
-        diff = np.bincount(g[mid] * (nb + 1) + b0[mid] + 1, weights=rate[mid] * w, minlength=ng * (nb + 1))
-        diff -= np.bincount(g[mid] * (nb + 1) + b1[mid], weights=rate[mid] * w, minlength=ng * (nb + 1))
-        out += np.cumsum(diff.reshape(ng, nb + 1), axis=1)[:, :nb].ravel()
-    return out.reshape(ng, nb)
-
-
 def _series(
     df: ColumnCache, by: str | None, max_series: int, weights: np.ndarray
 ) -> tuple[np.ndarray, list[str]]:
-    """Group codes for ``by``: the ``max_series`` largest values by ``weights``, the rest 'other'."""
+    """Group codes for ``by``: the ``max_series`` largest values by ``weights``, the rest 'other'.
+
+    The codes are timeseries()'s own (:func:`~flownb.analysis._frame.cached_group_codes`), so the
+    view's arrays are taken once for the chart and its analysis.
+    """
     n = len(df)
     if by is None:
         return np.zeros(n, dtype=np.int64), ["all"]
     need(df, [by], "the chart's 'by'")
-    c, values = df.codes(by)
+    c, values = cached_group_codes(df, [by])
     k = len(values)
     tot = np.bincount(np.where(c < 0, k, c), weights=weights, minlength=k + 1)
-    labels = [str(v) for v in values] + ["(none)"]
+    labels = [str(v) for v in values[by]] + ["(none)"]
     order = [i for i in np.argsort(-tot, kind="stable") if tot[i] > 0] or [0]
     keep = order[:max_series]
     if by == "action":  # keep ACCEPT before REJECT: the colours are fixed anyway
@@ -130,9 +100,10 @@ def timeline_data(
     en = df.seconds("end") if "end" in df.columns else st
     if (en == NAT).any():
         en = np.where(en == NAT, st, en)
-    # NODATA/SKIPDATA records describe logging, not traffic: they weigh nothing here
-    # (zero weights rather than a copy of every column without them)
-    v = _metric(df, metric)
+    # the records timeseries() counts (NODATA/SKIPDATA describe logging, not traffic), weighted by the
+    # metric, from its own cached arrays: zero weights rather than a copy of every column without them
+    rows = cached_data_rows(df)
+    v = rows.astype(np.float64) if metric == "flows" else np.where(rows, cached_counter(df, metric), 0.0)
     if len(st) == 0 or not v.any():
         return pd.DataFrame(
             {"time": utc(np.array([], dtype=np.int64)), "series": [], "value": [], "time_utc": []}
@@ -559,28 +530,6 @@ def _full_mask(df: ColumnCache, sub: np.ndarray) -> np.ndarray:
     full = df.rows.copy()
     full[np.nonzero(df.rows)[0][~sub]] = False
     return full
-
-
-def _metric(df: ColumnCache, metric: str) -> np.ndarray:
-    """The metric per row; NODATA and SKIPDATA records weigh nothing (they describe logging, not traffic).
-
-    Zero weights rather than a copy of every column without those rows.
-    """
-    v = df.number(metric)
-    return v * _traffic_weight(df) if metric == "flows" else v
-
-
-def _traffic_weight(df: ColumnCache) -> np.ndarray | float:
-    """1.0 for rows describing traffic, 0.0 for NODATA/SKIPDATA rows."""
-    if "log_status" not in df.columns:
-        return 1.0
-    return df._get(("tw",), lambda: (~_nonok(df)).astype(float))
-
-
-def _nonok(df: ColumnCache) -> np.ndarray:
-    c, values = codes(df.df["log_status"])
-    bad = np.nonzero(values.astype(str) != "OK")[0]
-    return np.isin(c, bad)
 
 
 def coverage_data(cov: pd.DataFrame, max_enis: int = 40) -> pd.DataFrame:

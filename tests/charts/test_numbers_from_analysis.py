@@ -132,3 +132,39 @@ def test_flow_paths_draws_network_paths(demo):
     got = links[links["x"] < 1].set_index(["source", "target"])["value"]
     np.testing.assert_allclose(got.sort_index().to_numpy(), first.sort_index().to_numpy())
     assert paths["bytes"].sum() == flownb.top(demo, by="action", n=None)["bytes"].sum()  # no byte lost
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        flownb.FilterState(actions=("REJECT",)),
+        flownb.FilterState(src="10.0.0.0/16"),
+        flownb.FilterState(protocols=("udp",)),
+        flownb.FilterState(),
+    ],
+    ids=["reject", "src", "udp", "none"],
+)
+def test_analyses_on_the_explorers_filtered_view_equal_them_on_the_filtered_frame(demo, state):
+    # the explorer hands top() and timeseries() its cached, filtered view instead of a copied frame:
+    # the numbers must be those of the filtered records themselves
+    from flownb._cache import ColumnCache
+    from flownb._filter import filter_mask
+
+    cache = ColumnCache(demo)
+    mask = filter_mask(cache, state)
+    view = cache.subset(mask)
+    frame = demo if mask is None else demo[mask].reset_index(drop=True)
+    for kw in (
+        dict(by="srcaddr", metric="bytes"),
+        dict(by=["dstport", "action"], metric="flows", n=None),
+        dict(by="srcaddr/24", metric="bps", n=5),
+    ):
+        pd.testing.assert_frame_equal(flownb.top(view, **kw), flownb.top(frame, **kw))
+    for kw in (
+        dict(freq="5min", metric="bytes", by="action"),
+        dict(freq="1h", metric="flows"),
+        dict(freq="10min", metric="packets", by="dstport"),
+    ):
+        pd.testing.assert_frame_equal(flownb.timeseries(view, **kw), flownb.timeseries(frame, **kw))
+    paths = flownb.analysis.network_paths
+    pd.testing.assert_frame_equal(paths(view, n=8), paths(frame, n=8))
