@@ -21,6 +21,9 @@ COMPILED: dict[str, str] = {
     "top": "flownb.scale._ops",
     "timeseries": "flownb.scale._ops",
     "query": "flownb.scale._ops",  # run_query only: the engine narrows, the Logs Insights engine decides
+    "coverage": "flownb.scale._ops",
+    "conversations": "flownb.scale._conversations",
+    "service_view": "flownb.scale._conversations",
     # run_* only: the engine narrows the records, the pandas function decides (flownb.scale._narrow)
     "detect": "flownb.scale._narrow",
     "diagnose": "flownb.scale._narrow",

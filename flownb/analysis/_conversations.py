@@ -117,12 +117,16 @@ def counted_eni(
     b = np.bincount(k, weights=nbytes[multi].astype(np.float64), minlength=len(uniq))
     r = np.bincount(k, weights=reject[multi], minlength=len(uniq)) > 0
     u_cd, u_eni = uniq // ne, uniq % ne
-    # best ENI per direction: rejected first, then most bytes, then the lowest ENI id
-    order = np.lexsort((u_eni, -b, ~r, u_cd))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = u_cd[order][1:] != u_cd[order][:-1]
-    best = np.full(size, -1, dtype=np.int64)
-    best[u_cd[order][first]] = u_eni[order][first]
+    # best ENI per direction: rejected first, then most bytes, then the lowest ENI id (three
+    # per-direction reductions, each over the candidates the previous one left: no sort)
+    cand = np.zeros(size, dtype=bool)
+    cand[u_cd[r]] = True
+    ok = r == cand[u_cd]
+    most = np.full(size, -1.0)
+    np.maximum.at(most, u_cd[ok], b[ok])
+    ok &= b == most[u_cd]
+    best = np.full(size, ne, dtype=np.int64)
+    np.minimum.at(best, u_cd[ok], u_eni[ok])
     keep[multi] = eni[multi] == best[cd[multi]]
     return keep
 

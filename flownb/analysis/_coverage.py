@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._dispatch import accepts_dataset
 from ._addresses import codes_and_values
-from ._frame import require, seconds
+from ._frame import require, seconds, value_ranks
 
 __all__ = ["coverage"]
 
 
+@accepts_dataset
 def coverage(df: pd.DataFrame, freq: str = "10min") -> pd.DataFrame:
     """Per ENI and time window: were flow logs complete? OK, NODATA, SKIPDATA or GAP.
 
@@ -31,15 +33,16 @@ def coverage(df: pd.DataFrame, freq: str = "10min") -> pd.DataFrame:
     DataFrame
         ``interface_id``, ``window`` (start, UTC), ``status``, ``records``,
         ``ok``, ``nodata``, ``skipdata``: one row per ENI and window from the
-        first to the last record.
+        first to the last record; ENIs in ascending order of their id, whatever
+        the order of the files.
 
     Examples
     --------
     >>> import flownb
     >>> flownb.analysis.coverage(flownb.samples.load("aws-docs/nodata-skipdata"))[["interface_id", "status"]]
                 interface_id    status
-    0  eni-1235b8ca123456789    NODATA
-    1  eni-11111111aaaaaaaaa  SKIPDATA
+    0  eni-11111111aaaaaaaaa  SKIPDATA
+    1  eni-1235b8ca123456789    NODATA
     """
     require(df, ["interface_id", "start"], "coverage()")
     from .._durations import duration_seconds
@@ -59,6 +62,10 @@ def coverage(df: pd.DataFrame, freq: str = "10min") -> pd.DataFrame:
     ne = len(enis)
     present = np.unique(eni[valid])
     pos = np.searchsorted(present, eni)
+    by_id = np.argsort(value_ranks(pd.Series(enis, dtype=object))[present], kind="stable")
+    rank_of = np.empty(len(present), dtype=np.int64)
+    rank_of[by_id] = np.arange(len(present))
+    pos, present = rank_of[np.minimum(pos, len(present) - 1)], present[by_id]  # ENIs by id, ascending
     key = pos * nw + (w - w0)
     if "log_status" in df:
         codes, values = codes_and_values(df["log_status"])  # per distinct value, not per record

@@ -22,6 +22,7 @@ from .._dispatch import accepts_dataset
 from .._durations import duration_seconds
 from ._addresses import codes_and_values
 from ._conversations import counted_eni, handshake_votes, server_is_hi
+from ._flows import lexorder
 from ._frame import (
     counter_weights,
     data_rows,
@@ -547,8 +548,13 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
     ]
     if p is None:
         return _empty_conversations(df, columns)
+    times = "start" in df and "end" in df
+    first, last = _first_last(df, p) if times else (np.zeros(int(p["n_conv"]), dtype=np.int64), None)
+    # conversations in their output order from here on (by first, then by key value: addresses are
+    # coded in ascending order of value), so every per-conversation count below comes out in order
+    p, first, last = _in_order(p, first, last)
     t = _tallies(df, p)
-    idx, conv, m = t["idx"], t["conv"], t["m"]
+    conv, m = t["conv"], t["m"]
     pk, by, acc_n, rej_n = t["packets"], t["bytes"], t["accepts"], t["rejects"]
     emin, emax, eni_k, ne, eni_values = t["emin"], t["emax"], t["eni_k"], t["ne"], t["eni_values"]
     # ENIs per conversation: the lowest and highest ENI code, and how many distinct ones
@@ -579,9 +585,9 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
         extra_labels = []
         for c in np.asarray(uc, dtype=np.int64):
             pair, k = divmod(int(c), ne + 1)
-            first, second = divmod(pair, ne)
+            e_one, e_two = divmod(pair, ne)
             more = f" (+{k - 2} more)" if k > 2 else ""
-            extra_labels.append(f"{names[first]}, {names[second]}{more}")
+            extra_labels.append(f"{names[e_one]}, {names[e_two]}{more}")
         codes[several_c] = len(cats) + np.asarray(kc, dtype=np.int64)
         cats += extra_labels
     interfaces = pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
@@ -607,25 +613,47 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
         },
         copy=False,
     )
-    if "start" in df and "end" in df:
-        big = np.iinfo(np.int64).max
-        st = seconds(df["start"])[idx]
-        en = seconds(df["end"])[idx]
-        first = np.full(m, big, dtype=np.int64)
-        last = np.full(m, -big, dtype=np.int64)
-        np.minimum.at(first, conv, st)
-        np.maximum.at(last, conv, en)
+    if times:
         out["first"] = utc_seconds(first)
         out["last"] = utc_seconds(last)
     else:
-        first = np.zeros(m, dtype=np.int64)
         out["first"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[s, UTC]")
         out["last"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[s, UTC]")
-    if m > 1:  # by first, then by key value (addresses are coded in ascending order of value)
-        order = np.lexsort((proto, sv_port, sv_addr, cl_port, cl_addr, first))
-        if (order[1:] < order[:-1]).any():
-            out = out.take(order).reset_index(drop=True)
     return out
+
+
+def _first_last(df: pd.DataFrame, p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per conversation: the earliest start and the latest end of its records (epoch seconds)."""
+    m = int(p["n_conv"])
+    big = np.iinfo(np.int64).max
+    first = np.full(m, big, dtype=np.int64)
+    last = np.full(m, -big, dtype=np.int64)
+    np.minimum.at(first, p["conv"], seconds(df["start"])[p["idx"]])
+    np.maximum.at(last, p["conv"], seconds(df["end"])[p["idx"]])
+    return first, last
+
+
+_PER_CONVERSATION = ("client", "client_port", "server", "server_port", "conv_proto")
+
+
+def _in_order(
+    p: dict[str, np.ndarray], first: np.ndarray, last: np.ndarray | None
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray | None]:
+    """Renumber the conversations in the order ``conversations`` lists them: by ``first``, then by
+    client, client port, server, server port and protocol (addresses coded in ascending order)."""
+    m = int(p["n_conv"])
+    if m < 2:
+        return p, first, last
+    order = lexorder(first, p["client"], p["client_port"], p["server"], p["server_port"], p["conv_proto"])
+    if not (order[1:] < order[:-1]).any():
+        return p, first, last
+    rank = np.empty(m, dtype=np.int64)
+    rank[order] = np.arange(m)
+    q = dict(p)
+    q["conv"] = rank[p["conv"]]
+    for k in _PER_CONVERSATION:
+        q[k] = p[k][order]
+    return q, first[order], None if last is None else last[order]
 
 
 def _nullable(values: np.ndarray, dtype: str) -> pd.arrays.IntegerArray:

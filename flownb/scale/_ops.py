@@ -450,3 +450,71 @@ def run_query(
     on_frame = getattr(insights.query, "__wrapped__", insights.query)  # the pandas function itself
     result: pd.DataFrame = on_frame(frame, query, start=start, end=end, tables=tables, now=now)
     return result
+
+
+# ------------------------------------------------------------------------------------------- coverage
+
+
+def build_coverage(ds: FlowDataset, freq: str = "10min") -> Plan:
+    """The compiled twin of :func:`flownb.analysis.connectivity.coverage` (``_coverage.coverage``)."""
+    from .._durations import duration_seconds
+
+    ibis = _ibis()
+    require_columns(ds, ["interface_id", "start"], "coverage()")
+    f = duration_seconds(freq, name="freq")
+    t = ds.table()
+    cols = set(t.columns)
+    t = t.filter(t.interface_id.notnull() & t.start.notnull())
+    if "log_status" in cols:
+        status = ibis.cases((t.log_status == "NODATA", 1), (t.log_status == "SKIPDATA", 2), else_=0)
+    else:
+        status = ibis.literal(0)
+    x = t.select(interface_id=t.interface_id, _w=t.start.cast("int64") // f, _s=status)
+    counts = x.group_by(["interface_id", "_w"]).aggregate(
+        records=x.count(),
+        ok=(x._s == 0).cast("int64").sum(),
+        nodata=(x._s == 1).cast("int64").sum(),
+        skipdata=(x._s == 2).cast("int64").sum(),
+    )
+    bounds = x.aggregate(_w0=x._w.min(), _w1=x._w.max())
+    windows = bounds.select(_k=ibis.range(bounds._w0, bounds._w1 + 1).unnest())
+    grid = x.select("interface_id").distinct().cross_join(windows)
+    j = grid.left_join(counts, [grid.interface_id == counts.interface_id, grid._k == counts._w])
+    out = j.select(
+        interface_id=grid.interface_id,
+        _window=grid._k * f,
+        records=j.records.fill_null(0),
+        ok=j.ok.fill_null(0),
+        nodata=j.nodata.fill_null(0),
+        skipdata=j.skipdata.fill_null(0),
+    ).order_by(["interface_id", "_window"])
+
+    def finish(table: pa.Table) -> pd.DataFrame:
+        names = ["interface_id", "window", "status", "records", "ok", "nodata", "skipdata"]
+        if table.num_rows == 0:  # as the pandas path: no ENI with a time
+            return pd.DataFrame({c: [] for c in names})
+        ints = {c: _ints(table[c]) for c in ("records", "ok", "nodata", "skipdata")}
+        label = np.where(
+            ints["skipdata"] > 0,
+            "SKIPDATA",
+            np.where(ints["ok"] > 0, "OK", np.where(ints["nodata"] > 0, "NODATA", "GAP")),
+        )
+        return pd.DataFrame(
+            {
+                "interface_id": to_contract(table.select(["interface_id"]))["interface_id"],
+                "window": pd.to_datetime(_ints(table["_window"]), unit="s", utc=True).as_unit("s"),
+                "status": pd.Categorical(label, categories=["OK", "NODATA", "SKIPDATA", "GAP"]),
+                **ints,
+            }
+        )
+
+    return Plan(out, finish)
+
+
+def run_coverage(ds: FlowDataset, freq: str = "10min") -> pd.DataFrame:
+    """:func:`flownb.analysis.connectivity.coverage` on a dataset."""
+    return build_coverage(ds, freq=freq).run()
+
+
+def _ints(col: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(col.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)

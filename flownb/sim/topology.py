@@ -123,6 +123,18 @@ class SecurityGroupRule:
     ``ports`` is a port or an inclusive ``(first, last)`` range (``None``: all
     ports); the peer is a ``cidr`` or another security group (``group``: its id
     or name).
+
+    Examples
+    --------
+    The database tier of the default VPC lets PostgreSQL in from the app tier's group only:
+
+    >>> from flownb.sim import SecurityGroupRule, Topology
+    >>> vpc = Topology.default()
+    >>> names = {g.id: g.name for g in vpc.security_groups}
+    >>> vpc.security_group("db-sg").inbound[0].text(names)
+    'TCP 5432 app-sg (PostgreSQL from the app tier)'
+    >>> SecurityGroupRule("tcp", (8000, 8100), "10.0.0.0/16").text()
+    'TCP 8000-8100 10.0.0.0/16'
     """
 
     protocol: str | int = "tcp"
@@ -150,7 +162,17 @@ class SecurityGroupRule:
 
 @dataclass
 class SecurityGroup:
-    """A security group: stateful allow rules, inbound and outbound."""
+    """A security group: stateful allow rules, inbound and outbound.
+
+    Examples
+    --------
+    >>> from flownb.sim import Topology
+    >>> web = Topology.default().security_group("web-sg")
+    >>> [rule.text() for rule in web.inbound][:2]
+    ['TCP 443 0.0.0.0/0 (HTTPS from anywhere)', 'TCP 80 0.0.0.0/0 (HTTP from anywhere)']
+    >>> [rule.text() for rule in web.outbound]  # everything out, AWS's default
+    ['All all 0.0.0.0/0 (default)']
+    """
 
     name: str
     inbound: list[SecurityGroupRule] = field(default_factory=list)
@@ -166,7 +188,18 @@ class SecurityGroup:
 
 @dataclass
 class NetworkAclRule:
-    """One numbered network ACL rule; rules are evaluated from the lowest number."""
+    """One numbered network ACL rule; rules are evaluated from the lowest number.
+
+    Examples
+    --------
+    >>> from flownb.sim import NetworkAclRule
+    >>> NetworkAclRule(90, "deny", "tcp", 22, "203.0.113.0/24").text()
+    '   90 DENY  TCP 22 203.0.113.0/24'
+    >>> NetworkAclRule(100, "block", "tcp", 22)
+    Traceback (most recent call last):
+    ...
+    ValueError: 'action' must be one of ['allow', 'deny'], got 'block'
+    """
 
     number: int
     action: Literal["allow", "deny"]
@@ -186,7 +219,18 @@ class NetworkAclRule:
 
 @dataclass
 class NetworkAcl:
-    """A network ACL: stateless numbered rules, inbound and outbound, then the implicit deny ``*``."""
+    """A network ACL: stateless numbered rules, inbound and outbound, then the implicit deny ``*``.
+
+    Examples
+    --------
+    The database subnets' ACL lets out the replies to the VPC, on the ephemeral ports (an ACL is
+    stateless: replies need their own rule), and HTTPS:
+
+    >>> from flownb.sim import Topology
+    >>> acl = Topology.default().network_acl_of("db-a")
+    >>> [rule.text() for rule in acl.rules("outbound")]
+    ['  100 ALLOW TCP 1024-65535 10.0.0.0/16', '  110 ALLOW TCP 443 0.0.0.0/0']
+    """
 
     name: str
     inbound: list[NetworkAclRule] = field(default_factory=list)
@@ -203,7 +247,14 @@ class NetworkAcl:
 
 @dataclass
 class Route:
-    """A route: destination CIDR to ``local``, an internet, NAT or transit gateway id."""
+    """A route: destination CIDR to ``local``, an internet, NAT or transit gateway id.
+
+    Examples
+    --------
+    >>> from flownb.sim import Topology
+    >>> [(r.destination, r.target) for r in Topology.default().route_table_of("app-a").routes]
+    [('10.0.0.0/16', 'local'), ('0.0.0.0/0', 'nat-0e94ba39c737b236a')]
+    """
 
     destination: str
     target: str
@@ -211,7 +262,18 @@ class Route:
 
 @dataclass
 class RouteTable:
-    """A route table; the longest matching prefix wins."""
+    """A route table; the longest matching prefix wins.
+
+    Examples
+    --------
+    The public subnets reach the internet through the internet gateway:
+
+    >>> from flownb.sim import Topology
+    >>> vpc = Topology.default()
+    >>> table = vpc.route_table_of("public-a")
+    >>> table.name, [r.target for r in table.routes] == ["local", vpc.internet_gateway.id]
+    ('public-rt', True)
+    """
 
     name: str
     routes: list[Route] = field(default_factory=list)
@@ -226,7 +288,16 @@ class RouteTable:
 
 @dataclass
 class Subnet:
-    """A subnet in one Availability Zone, with its network ACL and route table (ids or names)."""
+    """A subnet in one Availability Zone, with its network ACL and route table (ids or names).
+
+    Examples
+    --------
+    >>> from flownb.sim import Topology
+    >>> vpc = Topology.default()
+    >>> db = vpc.subnet("db-a")
+    >>> db.cidr, db.az, db.public, vpc.network_acl_of("db-a").name
+    ('10.0.20.0/24', 'us-east-1a', False, 'db-nacl')
+    """
 
     name: str
     cidr: str
@@ -243,7 +314,18 @@ class Subnet:
 
 @dataclass
 class NetworkInterface:
-    """An elastic network interface (ENI): where flow logs record traffic."""
+    """An elastic network interface (ENI): where flow logs record traffic.
+
+    Examples
+    --------
+    The records of ``db-1`` carry its primary ENI's id in ``interface_id``:
+
+    >>> import flownb.sim as sim
+    >>> s = sim.simulate("baseline", duration="10min", scale=0.1)
+    >>> eni = s.topology.instance("db-1").eni
+    >>> eni.private_ip, eni.id in set(s.flows["interface_id"])
+    ('10.0.20.10', True)
+    """
 
     name: str
     subnet: str
@@ -261,7 +343,14 @@ class NetworkInterface:
 
 @dataclass
 class Service:
-    """Something listening on an instance (``listening=False``: the port is closed, answered by RST)."""
+    """Something listening on an instance (``listening=False``: the port is closed, answered by RST).
+
+    Examples
+    --------
+    >>> from flownb.sim import Topology
+    >>> [(s.name, s.port, s.listening) for s in Topology.default().instance("db-1").services]
+    [('postgres', 5432, True), ('ssh', 22, True)]
+    """
 
     port: int
     protocol: str = "tcp"
@@ -276,6 +365,13 @@ class Instance:
     ``firewall_drops`` lists ``(cidr, port)`` pairs the host's own firewall
     drops silently (security groups and network ACLs let them in, so flow logs
     show the request ACCEPTed and no answer).
+
+    Examples
+    --------
+    >>> from flownb.sim import Topology
+    >>> web = Topology.default().instance("web-1")
+    >>> web.role, web.private_ip, web.public_ip, web.eni.id == web.interfaces[0].id
+    ('web', '10.0.0.10', '54.90.12.34', True)
     """
 
     name: str
@@ -307,7 +403,19 @@ class Instance:
 
 @dataclass
 class InternetGateway:
-    """The VPC's internet gateway (it maps public IPs to private ones; it has no ENI)."""
+    """The VPC's internet gateway (it maps public IPs to private ones; it has no ENI).
+
+    Examples
+    --------
+    The subnets that route the internet to it: the public ones and the management subnet, whose bastion
+    the admins reach over the internet:
+
+    >>> from flownb.sim import Topology
+    >>> vpc = Topology.default()
+    >>> igw = vpc.internet_gateway.id
+    >>> [s.name for s in vpc.subnets if any(r.target == igw for r in vpc.route_table_of(s.name).routes)]
+    ['public-a', 'public-b', 'mgmt-a']
+    """
 
     name: str = "igw"
     id: str = ""
@@ -318,7 +426,20 @@ class InternetGateway:
 
 @dataclass
 class NatGateway:
-    """A public NAT gateway: an ENI in a public subnet and an Elastic IP."""
+    """A public NAT gateway: an ENI in a public subnet and an Elastic IP.
+
+    Examples
+    --------
+    Traffic from the private subnets to the internet leaves with the NAT gateway's addresses, which its own
+    ENI records:
+
+    >>> from flownb.sim import Topology
+    >>> nat = Topology.default().nat_gateways[0]
+    >>> nat.subnet, nat.private_ip, nat.public_ip
+    ('public-a', '10.0.0.220', '3.213.52.18')
+    >>> nat.interface.description == f"Interface for NAT Gateway {nat.id}"
+    True
+    """
 
     name: str
     subnet: str
@@ -342,7 +463,15 @@ class NatGateway:
 
 @dataclass
 class TransitGateway:
-    """A transit gateway attachment reaching other networks (``cidrs``)."""
+    """A transit gateway attachment reaching other networks (``cidrs``).
+
+    Examples
+    --------
+    >>> from flownb.sim import TransitGateway
+    >>> tgw = TransitGateway("corp", cidrs=["10.20.0.0/16", "192.168.0.0/16"])
+    >>> tgw.id.startswith("tgw-"), tgw.attachment_id.startswith("tgw-attach-")
+    (True, True)
+    """
 
     name: str = "tgw"
     cidrs: list[str] = field(default_factory=lambda: ["10.20.0.0/16"])
@@ -364,6 +493,15 @@ class Demand:
     ``per_minute`` is the mean rate at the daily peak; ``duration`` the median
     connection length in seconds; ``request``/``response`` the median bytes of
     application data each way.
+
+    Examples
+    --------
+    >>> from flownb.sim import Demand, Topology
+    >>> queries = next(d for d in Topology.default().demands if d.port == 5432)
+    >>> queries.name, queries.clients, queries.servers, queries.per_minute
+    ('queries', 'app', 'db', 14)
+    >>> Demand("backup", "app", "db", 5432, per_minute=2).response  # median bytes back, by default
+    4000
     """
 
     name: str
@@ -388,6 +526,15 @@ class Topology:
     ``demands`` is the normal traffic; ``noise_per_minute`` the rate (at the
     daily peak and ``scale=1``) of single probes from random internet hosts to
     the public interfaces, the background every public IP address receives.
+
+    Examples
+    --------
+    >>> from flownb.sim import Topology
+    >>> vpc = Topology.default()
+    >>> vpc
+    <Topology three-tier 10.0.0.0/16: 7 subnets, 8 instances, 1 NAT gateways>
+    >>> vpc.instance("app-1").eni.subnet == vpc.subnet("app-a").id
+    True
     """
 
     name: str

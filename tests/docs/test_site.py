@@ -101,6 +101,19 @@ def test_every_notebook_page_renders_with_its_saved_outputs(site):
         shown = text.count('class="cell_output')
         assert shown >= min(saved, 1), f"{rel}: {saved} saved outputs, {shown} rendered"
         assert "Traceback (most recent call last)" not in page_text(page), f"{rel} shows a traceback"
+        # the charts, saved as PNGs beside their interactive note (tests/notebooks/nbtools.py), are images here
+        charts = sum(
+            "image/png" in out.get("data", {})
+            for c in nb.cells
+            if c.cell_type == "code"
+            for out in c.get("outputs", [])
+        )
+        images = [
+            src
+            for src in re.findall(r'<img\b[^>]*\bsrc="([^"]+)"', text)
+            if src.endswith(".png") and (page.parent / html.unescape(src)).is_file()
+        ]
+        assert len(images) == charts, f"{rel}: {charts} saved chart images, {len(images)} shown as images"
 
 
 def test_the_lists_come_from_the_registries(site):

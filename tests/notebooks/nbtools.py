@@ -5,6 +5,10 @@ The notebooks are written as jupytext ``py:percent`` files (``notebooks/00_start
 
 - no widget state in the notebook metadata and no ``application/vnd.jupyter.widget-view+json``
   outputs (an interactive output is saved as a one-line text note instead);
+- a chart, or a widget holding charts, is also saved as a PNG of its charts as first drawn (rendered
+  from the widget state's Vega-Lite spec with vl-convert, reduced to a 64-colour palette), so a reader
+  without a kernel (GitHub, the documentation site) sees it; the output's metadata names each chart
+  (title and a digest of its spec), which the regression test compares instead of the pixels;
 - no JavaScript outputs and no HTML that carries a ``<script>`` (the Vega/Altair bundles);
 - no execution timings in the cell metadata;
 - consecutive prints to the same stream in one output (the kernel splits them by timing).
@@ -20,7 +24,10 @@ clean the result the same way and compare it with the committed outputs.
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import json
 import os
 import re
 import sys
@@ -47,6 +54,11 @@ EXEC_ENV = {
     "MPLBACKEND": "Agg",
 }
 
+#: A saved chart image may take this many bytes (before base64); a larger one fails the build.
+IMAGE_BUDGET = 48 * 1024
+
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 _SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
@@ -68,9 +80,92 @@ def notebooks() -> list[Path]:
     return [p.with_suffix(".ipynb") for p in sources()]
 
 
+def _charts_in(model_id: str, state: dict, seen: set[str] | None = None) -> list[dict]:
+    """The Vega-Lite specs of the charts a widget shows: itself, or its children's, in display order."""
+    seen = set() if seen is None else seen
+    if model_id in seen or model_id not in state:
+        return []
+    seen.add(model_id)
+    model = state[model_id].get("state", {})
+    if isinstance(model.get("spec"), dict) and "_vl_selections" in model:  # altair's JupyterChart
+        return [model["spec"]]
+    found = []
+    for child in model.get("children", []) or []:
+        if isinstance(child, str) and child.startswith("IPY_MODEL_"):
+            found += _charts_in(child.removeprefix("IPY_MODEL_"), state, seen)
+    if isinstance(model.get("outputs"), list):  # an ipywidgets Output holding charts
+        for out in model["outputs"]:
+            view = out.get("data", {}).get(_WIDGET_VIEW) if isinstance(out, dict) else None
+            if view:
+                found += _charts_in(view.get("model_id", ""), state, seen)
+    return found
+
+
+def _chart_title(spec: dict) -> str:
+    """The chart's title; for an untitled compound chart, its parts' titles joined by " / "."""
+    title = spec.get("title", "")
+    if isinstance(title, dict):
+        title = title.get("text", "")
+    if isinstance(title, list):
+        title = " ".join(map(str, title))
+    if title:
+        return str(title)
+    for key in ("vconcat", "hconcat", "concat", "layer"):
+        parts = [_chart_title(p) for p in spec.get(key, []) if isinstance(p, dict)]
+        if any(parts):
+            return " / ".join(p for p in parts if p)
+    return ""
+
+
+def chart_image(specs: list[dict]) -> bytes:
+    """One PNG of ``specs``' charts, stacked top to bottom, in a 64-colour palette (small and sharp)."""
+    import io
+
+    import vl_convert
+    from PIL import Image
+
+    images = [Image.open(io.BytesIO(vl_convert.vegalite_to_png(s, scale=1))).convert("RGB") for s in specs]
+    width, height = max(i.width for i in images), sum(i.height for i in images)
+    sheet = Image.new("RGB", (width, height), "white")
+    top = 0
+    for image in images:
+        sheet.paste(image, (0, top))
+        top += image.height
+    small = sheet.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    buf = io.BytesIO()
+    small.save(buf, "PNG", optimize=True)
+    return buf.getvalue()
+
+
+def _chart_output(view: dict, state: dict) -> dict:
+    """The saved form of a widget output: the note, plus a PNG and the charts' names if it shows charts."""
+    specs = _charts_in(view.get("model_id", ""), state)
+    if not specs:
+        return {"data": {"text/plain": WIDGET_NOTE}, "metadata": {}}
+    png = chart_image(specs)
+    names = [
+        {
+            "title": _chart_title(s),
+            "spec": hashlib.sha256(json.dumps(s, sort_keys=True).encode()).hexdigest()[:16],
+        }
+        for s in specs
+    ]
+    if len(png) > IMAGE_BUDGET:
+        titles = ", ".join(repr(n["title"]) for n in names)
+        raise ValueError(
+            f"the image of the chart(s) {titles} is {len(png) / 1024:.0f} KiB, over the "
+            f"{IMAGE_BUDGET / 1024:.0f} KiB budget (nbtools.IMAGE_BUDGET): draw fewer marks or a smaller chart"
+        )
+    return {
+        "data": {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": WIDGET_NOTE},
+        "metadata": {"flownb": {"charts": names}},
+    }
+
+
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of ``nb`` with only small, stable outputs (see the module docstring)."""
     nb = copy.deepcopy(nb)
+    state = nb.metadata.get("widgets", {}).get(_WIDGET_STATE, {}).get("state", {})
     nb.metadata.pop("widgets", None)
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
@@ -81,8 +176,11 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         for out in cell.get("outputs", []):
             if out.get("output_type") in ("display_data", "execute_result"):
                 data = out.get("data", {})
-                if "application/vnd.jupyter.widget-view+json" in data:
-                    data = {"text/plain": WIDGET_NOTE}
+                if _WIDGET_VIEW in data:
+                    saved = _chart_output(data[_WIDGET_VIEW], state)
+                    out["data"], out["metadata"] = saved["data"], saved["metadata"]
+                    outputs.append(out)
+                    continue
                 data = {
                     k: v
                     for k, v in data.items()

@@ -51,11 +51,18 @@ def _same_or_same_error(fn, df, ds, kw):
     assert_same_result(expected, fn(ds, **kw))
 
 
+COVERAGE_CASES = [dict(), dict(freq="1h")]
+
+
 def _check_all(df, ds) -> None:
     for kw in TOP_CASES:
         _same_or_same_error(flownb.top, df, ds, kw)
     for kw in SERIES_CASES:
         _same_or_same_error(flownb.timeseries, df, ds, kw)
+    for fn in (flownb.conversations, flownb.service_view):
+        _same_or_same_error(fn, df, ds, {})
+    for kw in COVERAGE_CASES:
+        _same_or_same_error(flownb.coverage, df, ds, kw)
 
 
 ENTRIES = [e for e in conformance_manifest() if e["kind"] in ("text", "parquet")]
@@ -125,6 +132,10 @@ def test_filters_keep_what_apply_filters_keeps(kw, tmp_path):
     assert_same_result(flownb.top(expected, by="dstport"), flownb.top(got, by="dstport"))
 
 
+@pytest.mark.skipif(
+    not (CONFORMANCE / "aws-docs" / "ipv6.log").exists(),
+    reason="../shared/conformance is absent (as in a user's clone)",
+)
 def test_ipv6_networks_filter_as_apply_filters_does(tmp_path):
     from flownb.widgets import FilterState, apply_filters
 
@@ -201,11 +212,16 @@ def test_hypothesis_records(text, tmp_path_factory):
     _check_all(df, ds)
 
 
-def test_the_analyses_not_compiled_yet_say_so(tmp_path):
+def test_an_analysis_not_compiled_says_what_to_do(tmp_path):
+    from flownb._dispatch import accepts_dataset
+
+    @accepts_dataset
+    def not_compiled(df):
+        return df
+
     _, ds = both(flownb.samples.path("aws-docs"), tmp_path / "store")
-    for fn in (flownb.conversations, flownb.service_view):
-        with pytest.raises(TypeError, match=r"does not run on a FlowDataset yet.*to_pandas"):
-            fn(ds)
+    with pytest.raises(TypeError, match=r"not_compiled\(\) does not run on a FlowDataset yet.*to_pandas"):
+        not_compiled(ds)
 
 
 def test_time_range_prunes_hour_folders_and_keeps_what_read_flow_logs_keeps(tmp_path):

@@ -18,7 +18,7 @@ from flownb.analysis._flows import prepare
 from ._data_quality import _out_of_order
 from ._episodes import MAX_FINDINGS
 from ._findings import SEVERITIES, SUPPRESSED, _empty_findings
-from ._registry import COMMON, DETECTORS, _finish
+from ._registry import COMMON, DETECTORS, _finish, finding_key
 from ._selections import _unanswered_tcp
 
 
@@ -137,7 +137,9 @@ def detect(
     parts = [p for p in parts if len(p)]
     if not parts:
         return _empty_findings()
+    merged = {k: v for p in parts for k, v in p.attrs.get("flownb", {}).get("detections", {}).items()}
     out = pd.concat(parts, ignore_index=True)
+    out.attrs = {"flownb": {"detections": merged}} if merged else {}
     out["severity"] = pd.Categorical(out["severity"], categories=list(SEVERITIES), ordered=True)
     start = out["start"].to_numpy(dtype="datetime64[s]", na_value=np.datetime64("NaT")).view("int64")
     order = np.lexsort((start, -out["severity"].cat.codes.to_numpy()))
@@ -167,7 +169,12 @@ def evidence(
         addresses, port and protocol, between its start and end, of the kind
         the detector counts (for example rejected records for
         ``reject_spike``). A connection logged by two ENIs appears once; the
-        number of rows is the finding's ``evidence_count``.
+        number of rows is the finding's ``evidence_count``. For a finding
+        merged from several detections (an episode), the records of each
+        detection: the findings frame carries them in its ``attrs``, which
+        pandas keeps in its rows and sub-frames; a finding rebuilt from a
+        dict or a file has lost them, and gets every record of its fields
+        between its first and last seen.
 
     Examples
     --------
@@ -210,19 +217,31 @@ def evidence(
         rows = rows[np.argsort(st["start"].to_numpy()[sel], kind="stable")]
         return df.iloc[rows]
     a = f.a
-    mask = spec.records(f) & (a["start"] >= t0) & (a["start"] <= t1)
+    kind = spec.records(f)
     names = ("cli", "srv", "svc", "proto") if spec.oriented else ("src", "dst", "dport", "proto")
-    for col, field in zip(names, ("src", "dst", "dst_port", "protocol"), strict=True):
-        value = get(field)
-        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-            continue
-        if field in ("src", "dst"):
-            mask &= a[col] == f.code_of(value)
-        else:
-            mask &= a[col] == int(value)
+    attrs = getattr(finding, "attrs", None) or {}
+    merged = attrs.get("flownb", {}).get("detections", {})
+    parts = merged.get(finding_key(name, get("label"), _missing_none(get("entity")), t0, t1))
+    if parts is None:  # one detection: the finding's own fields and times select its records
+        parts = ((*(_missing_none(get(c)) for c in ("src", "dst", "dst_port", "protocol")), t0, t1),)
+    mask = np.zeros(f.n, dtype=bool)
+    for *fields, d0, d1 in parts:  # the union of the finding's detections
+        m = kind & (a["start"] >= d0) & (a["start"] <= d1)
+        for col, field, value in zip(names, ("src", "dst", "dst_port", "protocol"), fields, strict=True):
+            if value is None:
+                continue
+            m &= a[col] == (f.code_of(value) if field in ("src", "dst") else int(value))
+        mask |= m
     idx = np.flatnonzero(mask)
     idx = idx[np.argsort(a["start"][idx], kind="stable")]
     return df.iloc[a["row"][idx]]
+
+
+def _missing_none(value: object) -> object:
+    """None for a missing field (None, pd.NA, NaN), else the value."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return value
 
 
 def _to_seconds(value: object, name: str) -> int:

@@ -27,18 +27,20 @@ MAX_FINDINGS = 100
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
-def merge_episodes(raw: pd.DataFrame, entity: str, gap: int = EPISODE_GAP) -> pd.DataFrame:
+def merge_episodes(raw: pd.DataFrame, entity: str, gap: int = EPISODE_GAP) -> tuple[pd.DataFrame, np.ndarray]:
     """One row per (entity, label, episode) of a detector's raw detections (codes and seconds).
 
     ``raw`` has the raw finding columns (``src``/``dst`` as address codes, -1 when
     many) plus ``value``, ``threshold`` and ``measure``. The merged row keeps the
     strongest detection's label, summary and threshold, the highest score, value
-    and severity, the first start and the last end.
+    and severity, the first start and the last end. Returns the merged rows and,
+    per raw detection, the merged row it went into (its evidence is the union of
+    its detections').
     """
     raw = raw.reset_index(drop=True)
     n = len(raw)
     if n <= 1:
-        return raw.assign(detections=1, ports="")
+        return raw.assign(detections=1, ports=""), np.arange(n)
     ent = raw[entity].to_numpy(dtype=np.int64)
     label = pd.factorize(raw["label"].astype(object).where(raw["label"].notna(), ""))[0]
     t0 = raw["start"].to_numpy(dtype=np.int64)
@@ -55,7 +57,7 @@ def merge_episodes(raw: pd.DataFrame, entity: str, gap: int = EPISODE_GAP) -> pd
     ep = np.empty(n, dtype=np.int64)
     ep[order] = np.cumsum(new) - 1
     if ep.max() == n - 1:
-        return raw.assign(detections=1, ports="")
+        return raw.assign(detections=1, ports=""), np.arange(n)
     d = raw.assign(ep=ep, rank=raw["severity"].map(_RANK).to_numpy())
     # the strongest detection of each episode speaks for it
     best = d.sort_values(["ep", "score", "start"], ascending=[True, False, True], kind="stable")
@@ -72,7 +74,7 @@ def merge_episodes(raw: pd.DataFrame, entity: str, gap: int = EPISODE_GAP) -> pd
     for c in ("src", "dst", "dst_port", "protocol"):
         first = g[c].first()
         out[c] = np.where(g[c].nunique().to_numpy() == 1, first.to_numpy(), -1)
-    return out.drop(columns=["rank"]).reset_index(drop=True)
+    return out.drop(columns=["rank"]).reset_index(drop=True), ep
 
 
 def _port_list(ports: pd.Series) -> str:

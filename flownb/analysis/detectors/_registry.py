@@ -117,9 +117,10 @@ def _finish(
         raw["count"] = raw["evidence_count"]
         raw["entity"] = raw["src"]
     else:
-        raw = merge_episodes(raw, spec.entity)
+        detections = raw
+        raw, ep = merge_episodes(detections, spec.entity)
         raw["summary"] = merged_summary(raw)
-        raw["evidence_count"], raw["count"] = _count_evidence(spec, f, raw)
+        raw["evidence_count"], raw["count"] = _count_evidence(spec, f, detections, ep, len(raw))
     out = raw.copy()
     out["detector"] = spec.name
     if spec.records is not None:
@@ -131,14 +132,73 @@ def _finish(
         v = raw[c].to_numpy(dtype=np.int64)
         out[c] = pd.Series(v).where(v >= 0).astype("Int64").array
     typed = _typed(out)
+    merged = {}
+    if spec.records is not None and (raw["detections"].to_numpy() > 1).any():
+        merged = _merged_detections(spec, f, typed, detections, ep)
     typed = typed.sort_values(["start", "src", "dst"], kind="stable", ignore_index=True)
-    return cap(spec.name, typed, int(max_findings))
+    found = cap(spec.name, typed, int(max_findings))
+    found.attrs = {"flownb": {"detections": merged}} if merged else {}
+    return found
 
 
-def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Records and connections behind each finding, counted the way :func:`evidence` selects them."""
-    counts = np.zeros(len(raw), dtype=np.int64)
-    conns = np.zeros(len(raw), dtype=np.int64)
+def finding_key(detector: object, label: object, entity: object, start: int, end: int) -> tuple:
+    """What names one finding among others: detector, label, entity and first/last seen (seconds)."""
+
+    def text(v: object) -> str:
+        return "" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+    return (str(detector), text(label), text(entity), int(start), int(end))
+
+
+def _merged_detections(
+    spec: _Spec, f: Flows, typed: pd.DataFrame, detections: pd.DataFrame, ep: np.ndarray
+) -> dict[tuple, tuple]:
+    """For each finding merged from several detections: their selections, so evidence is their union.
+
+    Kept in the findings' ``attrs`` (pandas carries them to the rows and sub-frames of the findings),
+    keyed by :func:`finding_key`; each selection is (src, dst, dst_port, protocol, start, end) with
+    None where the detection spans many values.
+    """
+    counts = np.bincount(ep, minlength=len(typed))
+    starts = typed["start"].to_numpy(dtype="datetime64[s]").view("int64")
+    ends = typed["end"].to_numpy(dtype="datetime64[s]").view("int64")
+    entity = typed["entity"].to_numpy(dtype=object, na_value=None)
+    label = typed["label"].to_numpy(dtype=object, na_value=None)
+    cols = [
+        detections[c].to_numpy(dtype=np.int64) for c in ("src", "dst", "dst_port", "protocol", "start", "end")
+    ]
+    out: dict[tuple, tuple] = {}
+    for i in np.flatnonzero(counts > 1):
+        sel = []
+        for j in np.flatnonzero(ep == i):
+            s, d, p, pr, t0, t1 = (int(c[j]) for c in cols)
+            sel.append(
+                (
+                    str(f.addr[s]) if s >= 0 else None,
+                    str(f.addr[d]) if d >= 0 else None,
+                    p if p >= 0 else None,
+                    pr if pr >= 0 else None,
+                    t0,
+                    t1,
+                )
+            )
+        out[finding_key(spec.name, label[i], entity[i], int(starts[i]), int(ends[i]))] = tuple(sel)
+    return out
+
+
+def _count_evidence(
+    spec: _Spec, f: Flows, raw: pd.DataFrame, ep: np.ndarray | None = None, n_out: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Records and connections behind each finding, counted the way :func:`evidence` selects them.
+
+    ``raw`` holds the detections; ``ep`` the finding each went into (itself by default): a record
+    matching several detections of one finding counts once.
+    """
+    if ep is None:
+        ep = np.arange(len(raw))
+    n_out = len(raw) if n_out is None else n_out
+    counts = np.zeros(n_out, dtype=np.int64)
+    conns = np.zeros(n_out, dtype=np.int64)
     if spec.records is None:  # data_quality counts its own
         return counts, conns
     names = ("cli", "srv", "svc", "proto") if spec.oriented else ("src", "dst", "dport", "proto")
@@ -159,6 +219,7 @@ def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> tuple[np.ndarra
     sub = {n: f.a[n][mask] for n in names}
     on = raw[list(fields)].to_numpy(dtype=np.int64) >= 0
     pattern_id = on @ np.array([1, 2, 4, 8])
+    rec_parts, find_parts, conv_parts = [], [], []
     for pid in np.unique(pattern_id):
         rows = np.flatnonzero(pattern_id == pid)
         used = [i for i in range(4) if pid >> i & 1]
@@ -170,7 +231,7 @@ def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> tuple[np.ndarra
         k = key(*cols)
         krec, kfind = k[:nrec], k[nrec:]
         sel = isin(krec, kfind)
-        m = pd.DataFrame({"k": krec[sel], "t": t[sel], "c": conv[sel]}).merge(
+        m = pd.DataFrame({"k": krec[sel], "t": t[sel], "c": conv[sel], "r": np.flatnonzero(sel)}).merge(
             pd.DataFrame(
                 {
                     "k": kfind,
@@ -182,8 +243,16 @@ def _count_evidence(spec: _Spec, f: Flows, raw: pd.DataFrame) -> tuple[np.ndarra
             on="k",
         )
         inside = (m["t"] >= m["t0"]).to_numpy() & (m["t"] <= m["t1"]).to_numpy()
-        i = m["i"].to_numpy()[inside]
-        counts += np.bincount(i, minlength=len(raw))
-        if len(i):
-            conns += nunique(i, m["c"].to_numpy()[inside], len(raw))
+        rec_parts.append(m["r"].to_numpy()[inside])
+        find_parts.append(ep[m["i"].to_numpy()[inside]])
+        conv_parts.append(m["c"].to_numpy()[inside])
+    if not rec_parts:
+        return counts, conns
+    r, e, c = np.concatenate(rec_parts), np.concatenate(find_parts), np.concatenate(conv_parts)
+    if len(r):  # a record matching several detections of one finding counts once
+        first = ~pd.Series(key(e, r)).duplicated().to_numpy()
+        e, c = e[first], c[first]
+    counts += np.bincount(e, minlength=n_out)
+    if len(e):
+        conns += nunique(e, c, n_out)
     return counts, conns

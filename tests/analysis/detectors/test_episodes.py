@@ -32,6 +32,24 @@ def test_repeated_scans_of_one_source_make_one_episode_with_first_and_last_seen(
     assert second.dst == "10.0.0.10" and second.evidence_count == 20
 
 
+def test_evidence_of_a_merged_episode_is_exactly_its_detections_records():
+    # three scans merged into one episode, and between them a few failed attempts of the same source
+    # to another host that scan nothing: they are in the episode's time but not behind the finding
+    lines = scan("203.0.113.9", "10.0.0.10", 0) + scan("203.0.113.9", "10.0.0.11", 900)
+    lines += scan("203.0.113.9", "10.0.0.12", 1800)
+    lines += [rec("203.0.113.9", "10.0.0.99", 50000, p, action="REJECT", t=1200 + p) for p in (80, 443)]
+    df = frame(lines)
+    for found in (D.vertical_scan(df), detect(df)):
+        first = found[found["detector"] == "vertical_scan"].iloc[0]
+        assert "the strongest of 3 detections" in first.summary
+        rows = evidence(df, first)
+        assert len(rows) == first.evidence_count == first["count"] == 60
+        assert set(rows["dstaddr"]) == {"10.0.0.10", "10.0.0.11", "10.0.0.12"}
+        # a sub-frame of the findings (filtered, sorted) keeps what evidence needs
+        again = found.sort_values("score")[lambda x: x["detector"] == "vertical_scan"].iloc[0]
+        assert evidence(df, again).index.equals(rows.index)
+
+
 def test_max_findings_keeps_the_strongest_and_says_how_many_more():
     lines = []
     for i in range(5):
