@@ -9,6 +9,11 @@ equivalent of ``isIpv4InSubnet(srcAddr, "10.0.0.0/8")`` parses the dotted
 quad itself; both sides check the answers agree before timing.
 
 Run: ``python benchmarks/insights.py [--n 1000000] [--repeat 7]``. Not a unit test.
+
+``--store``: the same kind of questions on a Parquet store (issue 15: Logs Insights compiled to the
+engine): ``flownb.query`` on ``open_dataset(store)`` against hand-written DuckDB SQL over the same Parquet
+files, in the same process; both answers are checked against ``flownb.query`` on the frame in memory.
+The records come from ``benchmarks/scale.py``'s generator (gzip text, one day), ingested once.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from _generate import write
 from _timing import best_of
 
 import flownb
-from flownb.insights import query
+from flownb.insights import InsightsWarning, query
 
 _IPV4_IN_10_8 = r"""
     regexp_full_match(srcaddr, '\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}')
@@ -103,12 +108,102 @@ def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: (name, Logs Insights query, the same question in DuckDB SQL over the view ``flows`` of the store's files)
+STORE_CASES = [
+    (
+        "top talkers",
+        "stats sum(bytes) as b by srcAddr, dstAddr | sort b desc | limit 10",
+        "SELECT srcaddr, dstaddr, sum(bytes) AS b FROM flows GROUP BY srcaddr, dstaddr "
+        "ORDER BY b DESC NULLS LAST, srcaddr, dstaddr LIMIT 10",
+    ),
+    (
+        "rejects per 5 min",
+        'filter action = "REJECT" | stats count(*) as n by bin(5m)',
+        "SELECT start // 300 * 300 AS t, count(*) AS n FROM flows WHERE action = 'REJECT' GROUP BY t ORDER BY t DESC",
+    ),
+    (
+        "10/8 sources by port",
+        'filter isIpv4InSubnet(srcAddr, "10.0.0.0/8") | stats count(*) as n by dstPort',
+        f"SELECT dstport, count(*) AS n FROM flows WHERE {_IPV4_IN_10_8} GROUP BY dstport ORDER BY dstport",
+    ),
+    (
+        "long flows (endTime - startTime)",
+        "filter endTime - startTime >= 30 | stats count(*) as n by dstPort",
+        'SELECT dstport, count(*) AS n FROM flows WHERE "end" - start >= 30 GROUP BY dstport ORDER BY dstport',
+    ),
+    (
+        "SSH/RDP rejected, by source",
+        'filter action = "REJECT" and dstPort in [22, 3389] '
+        "| stats count(*) as attempts, count_distinct(dstAddr) as targets by srcAddr "
+        "| sort attempts desc | limit 20",
+        "SELECT srcaddr, count(*) AS attempts, count(DISTINCT dstaddr) AS targets FROM flows "
+        "WHERE action = 'REJECT' AND dstport IN (22, 3389) GROUP BY srcaddr "
+        "ORDER BY attempts DESC, srcaddr LIMIT 20",
+    ),
+    (
+        "biggest flows (records)",
+        "fields @timestamp, srcAddr, dstAddr, bytes | sort bytes desc | limit 20",
+        "SELECT start, srcaddr, dstaddr, bytes FROM flows ORDER BY bytes DESC NULLS LAST LIMIT 20",
+    ),
+]
+
+
+def store_main(args: argparse.Namespace) -> int:
+    """The ``--store`` table: flownb.query on a FlowDataset against hand-written DuckDB SQL."""
+    import os
+
+    import scale
+
+    from flownb.scale._testing import assert_same_result
+
+    folder = Path(args.dir)
+    logs = scale._files(folder, args.n)
+    store = folder / f"insights-store-{args.n}"
+    flownb.ingest(str(logs), str(store), progress=False)  # a second run adds nothing
+    ds = flownb.open_dataset(str(store), memory_limit=scale.DUCKDB_LIMIT)
+    files = "[" + ", ".join(f"'{f}'" for f in ds.files) + "]"
+    con = duckdb.connect(config={"memory_limit": scale.DUCKDB_LIMIT, "preserve_insertion_order": False})
+    con.execute(f"CREATE VIEW flows AS SELECT * FROM read_parquet({files}, union_by_name=true)")
+    df = flownb.read_flow_logs(str(logs))
+    print(f"{len(df):,} records in {len(ds.files)} Parquet files; duckdb {duckdb.__version__}; "
+          f"best of {args.repeat}; load {os.getloadavg()[0]:.1f}\n")  # fmt: skip
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the engines' own deprecations
+        warnings.simplefilter("error", InsightsWarning)
+        for name, insights, sql in STORE_CASES:
+            expected = query(df, insights)
+            ours = query(ds, insights)
+            try:
+                assert_same_result(expected, ours)
+                agree = True
+            except AssertionError as e:
+                print(f"{name}: the dataset's answer differs from the frame's: {e}")
+                agree = False
+            agree = agree and _same(ours, con.execute(sql).df())
+            t_ours = best_of(args.repeat, lambda q=insights: query(ds, q), warmup=True)
+            t_duck = best_of(args.repeat, lambda s=sql: con.sql(s).to_arrow_table(), warmup=True)
+            rows.append((name, t_ours * 1000, t_duck * 1000, t_ours / t_duck, agree))
+    width = max(len(r[0]) for r in rows)
+    print(
+        f"{'query on the store':<{width}}  {'flownb ms':>9}  {'duckdb ms':>9}  {'ratio':>5}  target  same answer"
+    )
+    for name, ours, duck, ratio, agree in rows:
+        ok = "met" if ratio <= 1.5 else "MISSED"
+        print(f"{name:<{width}}  {ours:9.1f}  {duck:9.1f}  {ratio:5.2f}  {ok:>6}  {'yes' if agree else 'NO'}")
+    print(f"\nload after: {os.getloadavg()[0]:.1f}")
+    return 0 if all(r[3] <= 1.5 and r[4] for r in rows) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--dir", default="/tmp/flownb-bench")
+    ap.add_argument("--store", action="store_true", help="on a Parquet store: flownb on DuckDB vs DuckDB SQL")
     args = ap.parse_args(argv)
+    if args.store:
+        return store_main(args)
 
     log, _ = write(args.dir, n=args.n)
     df = flownb.read_flow_logs(str(log))

@@ -65,11 +65,12 @@ class ColumnCache:
         self._idx: np.ndarray | None = None
 
     @classmethod
-    def of(cls, df: pd.DataFrame | ColumnCache) -> ColumnCache:
+    def of(cls, df: pd.DataFrame | ColumnCache, what: str = "a chart") -> ColumnCache:
+        """``df`` itself when it is a cache (or a view), else a new cache of the frame (``what`` needs it)."""
         if isinstance(df, ColumnCache):
             return df
         if not isinstance(df, pd.DataFrame):
-            require_frame(df, "a chart", strict=True)
+            require_frame(df, what, strict=True)
         return cls(df)
 
     @property
@@ -90,6 +91,8 @@ class ColumnCache:
         rows = np.asarray(rows, dtype=bool)
         if self.rows is not None:
             rows = rows & self.rows
+        if rows.all():  # every record: the full frame's arrays themselves, nothing taken
+            return ColumnCache(self.df, None, self._base)
         return ColumnCache(self.df, rows, self._base)
 
     def frame(self, columns: list[str] | None = None) -> pd.DataFrame:
@@ -132,6 +135,15 @@ class ColumnCache:
                     self._idx = np.flatnonzero(self.rows)
                 self._mine[key] = full.take(self._idx)
         return self._mine[key]
+
+    def array(self, key: Any, make: Callable[[pd.DataFrame], np.ndarray]) -> np.ndarray:
+        """A per-row array ``make(full frame)``, computed once for the full frame and taken for this
+        view's rows (``key`` names it in the cache: the same key must always make the same array)."""
+        return self._get(("a", key), lambda: make(self.df))
+
+    def table(self, key: Any, make: Callable[[pd.DataFrame], Any]) -> Any:
+        """Anything computed once from the full frame (not per row: not restricted to this view)."""
+        return self._full(("t", key), lambda: make(self.df))
 
     def seconds(self, col: str) -> np.ndarray:
         """Epoch seconds (int64; NaT -> int64 minimum)."""

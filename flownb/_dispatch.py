@@ -20,7 +20,7 @@ __all__ = ["COMPILED", "accepts_dataset", "expression", "is_dataset"]
 COMPILED: dict[str, str] = {
     "top": "flownb.scale._ops",
     "timeseries": "flownb.scale._ops",
-    "query": "flownb.scale._ops",  # run_query only: the engine narrows, the Logs Insights engine decides
+    "query": "flownb.scale._ops",  # compiled where exact (flownb.scale._query), else narrowed for pandas
     "coverage": "flownb.scale._ops",
     "conversations": "flownb.scale._conversations",
     "service_view": "flownb.scale._conversations",

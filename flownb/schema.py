@@ -109,6 +109,15 @@ class Field:
         Parquet type AWS writes (``INT_32``, ``INT_64``, ``STRING``).
     values : tuple of str
         Allowed values for enumerated string fields (empty when open).
+
+    Examples
+    --------
+    >>> from flownb import schema
+    >>> f = schema.field("tcp-flags")
+    >>> f.column, f.dtype, f.version, f.insights
+    ('tcp_flags', 'UInt16', 3, 'tcpFlags')
+    >>> schema.field("log-status").values
+    ('OK', 'NODATA', 'SKIPDATA')
     """
 
     name: str

@@ -247,6 +247,23 @@ def write_api(dest: Path) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------- notebooks
+def _with_chart_alt_text(nb: dict[str, Any]) -> dict[str, Any]:
+    """The notebook with each chart image's alternative text: the charts' titles, which nbtools saves in
+    the output's metadata (``metadata.flownb.charts``), given to myst-nb as the cell's image option."""
+    for cell in nb.get("cells", []):
+        titles = [
+            chart["title"]
+            for out in cell.get("outputs", [])
+            if "image/png" in out.get("data", {})
+            for chart in out.get("metadata", {}).get("flownb", {}).get("charts", [])
+            if chart.get("title")
+        ]
+        if titles:
+            alt = "Chart: " + "; ".join(titles) if len(titles) == 1 else "Charts: " + "; ".join(titles)
+            cell.setdefault("metadata", {}).setdefault("mystnb", {}).setdefault("image", {})["alt"] = alt
+    return nb
+
+
 def copy_notebooks(dest: Path) -> list[Path]:
     src = ROOT / "notebooks"
     copied = []
@@ -255,7 +272,7 @@ def copy_notebooks(dest: Path) -> list[Path]:
             continue
         target = dest / nb.relative_to(src)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(nb, target)
+        target.write_text(json.dumps(_with_chart_alt_text(json.loads(nb.read_text(encoding="utf-8")))))
         copied.append(target)
     index = [
         "# Notebooks\n",

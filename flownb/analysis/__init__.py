@@ -2,8 +2,19 @@
 
 enrichment (:func:`enrich`), traffic summaries (:func:`top`, :func:`timeseries`,
 :func:`conversations`, :func:`service_view`) and connectivity troubleshooting
-(:func:`diagnose`, :func:`one_way_flows`, :func:`rejections`, :func:`coverage`).
+(:func:`diagnose`, :func:`one_way_flows`, :func:`rejections`, :func:`coverage`), and
+traffic by path (:func:`network_paths`).
 Modules load when a name is first used.
+
+Examples
+--------
+The busiest destination ports of the bundled demo day:
+
+>>> import flownb
+>>> from flownb import analysis
+>>> df = flownb.samples.load("demo")
+>>> analysis.top(df, by="dstport", metric="flows", n=3)["dstport"].tolist()
+[443, 8080, 5432]
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ _LAZY: dict[str, str] = {
     "one_way_flows": "_rejections",
     "rejections": "_rejections",
     "coverage": "_coverage",
+    "network_paths": "_paths",
 }
 
 # Detectors and baselines (issue 6) live beside these modules and are owned by

@@ -33,11 +33,13 @@ from .. import _scope as _scopes
 __all__ = [
     "SCOPES",
     "Endpoint",
+    "appearance_codes",
     "codes_and_values",
     "map_distinct",
     "matches",
     "parse_endpoint",
     "prefix_of",
+    "ranked_codes",
     "scope_of",
 ]
 
@@ -54,6 +56,170 @@ def codes_and_values(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
         return np.asarray(col.cat.codes, dtype=np.int64), values
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
+
+
+def ranked_codes(columns: list[pd.Series]) -> tuple[list[np.ndarray], pd.Index]:
+    """Codes of several address columns over one table of their distinct values, in ascending order.
+
+    The table is sorted as Python sorts texts (so code order is value order: no rule
+    that breaks ties by code depends on file order); ``-1`` codes a missing value.
+    Only the columns' distinct values are touched (a categorical's categories), and
+    dotted IPv4 texts are ordered as 60-bit integers (4 bits a character), so a
+    million distinct addresses take a fraction of a second, not the seconds a string
+    sort takes.
+
+    Examples
+    --------
+    >>> s = pd.Series(["10.0.0.9", "10.0.0.10", None], dtype="category")
+    >>> codes, values = ranked_codes([s, pd.Series(["8.8.8.8", "10.0.0.9", "10.0.0.9"])])
+    >>> [c.tolist() for c in codes], values.tolist()
+    ([[1, 0, -1], [2, 1, 1]], ['10.0.0.10', '10.0.0.9', '8.8.8.8'])
+    """
+    parts, shared, table = _shared_table(columns)
+    return _spread(parts, shared), table
+
+
+def _shared_table(columns: list[pd.Series]) -> tuple[list[tuple[np.ndarray, pd.Index]], np.ndarray, pd.Index]:
+    """Each column's (codes, distinct values); the shared code of every distinct value, column after
+    column; and the shared table in ascending order."""
+    import pyarrow as pa
+
+    parts = [
+        (np.asarray(col.cat.codes, dtype=np.int64), col.cat.categories)
+        if isinstance(col.dtype, pd.CategoricalDtype)
+        else codes_and_values(col)
+        for col in columns
+    ]
+    try:
+        texts = [_arrow_texts(v) for _, v in parts]
+        every = pa.concat_arrays([t.cast(pa.large_string()) for t in texts]) if texts else None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        every = None  # not all texts: pandas' sorted factorize below
+    if every is None or every.null_count:
+        allv = pd.Index(np.concatenate([np.asarray(v, dtype=object) for _, v in parts]), dtype=object)
+        shared, values = pd.factorize(allv, sort=True)
+        table = pd.Index(np.asarray(values, dtype=object), dtype=object)
+    else:
+        keys = _ipv4_text_keys(every)
+        if keys is None:  # other texts (IPv6): pyarrow's sort, in UTF-8 byte order (code point order)
+            import pyarrow.compute as pc
+
+            keys = np.asarray(pc.rank(every, sort_keys="ascending", tiebreaker="dense"), dtype=np.uint64)
+            distinct, shared, first = _dense(keys, need_first=True)
+            table = pd.Index(every.take(pa.array(first)).to_numpy(zero_copy_only=False), dtype=object)
+        else:
+            distinct, shared, _ = _dense(keys, need_first=False)
+            table = pd.Index(_ipv4_texts(distinct).to_numpy(zero_copy_only=False), dtype=object)
+    return parts, np.asarray(shared, dtype=np.int64).reshape(-1), table
+
+
+def appearance_codes(columns: list[pd.Series]) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """:func:`ranked_codes` numbered in order of first appearance instead (the first column's values
+    in their order, then the next column's new ones...), with each code's rank by value.
+
+    Returns the codes of each column (-1 missing), the table (object array) and the ranks.
+
+    Examples
+    --------
+    >>> codes, table, rank = appearance_codes([pd.Series(["b", "a"]), pd.Series(["c", "a", None])])
+    >>> [c.tolist() for c in codes], table.tolist(), rank.tolist()
+    ([[0, 1], [2, 1, -1]], ['b', 'a', 'c'], [1, 0, 2])
+    """
+    parts, shared, values = _shared_table(columns)
+    first = np.full(len(values), len(shared), dtype=np.int64)
+    np.minimum.at(first, shared, np.arange(len(shared)))  # each value's first place among the distinct
+    order = np.argsort(first)  # appearance code -> value code (every value has a distinct first place)
+    recode = np.empty(len(values), dtype=np.int64)
+    recode[order] = np.arange(len(values))
+    table = np.asarray(values, dtype=object)[order]
+    return _spread(parts, recode[shared]), table, order
+
+
+def _spread(parts: list[tuple[np.ndarray, pd.Index]], shared: np.ndarray) -> list[np.ndarray]:
+    """Each column's codes over the shared table, from the shared codes of its distinct values."""
+    out, offset = [], 0
+    for codes, values in parts:
+        size = len(values)
+        remap = np.append(shared[offset : offset + size], -1)
+        offset += size
+        out.append(remap[codes])  # a missing value's code -1 picks the appended -1
+    return out
+
+
+def _dense(keys: np.ndarray, need_first: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Sorted distinct keys, each key's index among them, and (optionally) a position of each."""
+    order = np.argsort(keys)
+    ordered = keys[order]
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse, order[new] if need_first else None
+
+
+def _arrow_texts(values: pd.Index) -> Any:
+    """The values as a pyarrow string array (zero-copy for pandas' arrow strings)."""
+    import pyarrow as pa
+
+    arr = values.array
+    if hasattr(arr, "__arrow_array__"):
+        out = pa.array(arr)
+    else:
+        out = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
+    if not pa.types.is_string(out.type) and not pa.types.is_large_string(out.type):
+        raise TypeError("not texts")
+    return out
+
+
+# 4 bits a character in ascending byte order: padding 0, "." 1, "0".."9" 2..11 (other bytes: not IPv4)
+_NIBBLE = np.full(256, 255, dtype=np.uint8)
+_NIBBLE[ord(".")] = 1
+_NIBBLE[ord("0") : ord("9") + 1] = np.arange(2, 12, dtype=np.uint8)
+_CHARS = np.frombuffer(b"\x00.0123456789", dtype=np.uint8)
+
+
+def _ipv4_texts(keys: np.ndarray) -> Any:
+    """The texts of :func:`_ipv4_text_keys` integers, as a pyarrow string array (no Python per text)."""
+    import pyarrow as pa
+
+    octets = keys.astype(">u8").view(np.uint8).reshape(-1, 8)  # most significant byte first
+    digits = np.empty((len(keys), 16), dtype=np.uint8)
+    digits[:, 0::2] = octets >> 4
+    digits[:, 1::2] = octets & 15
+    digits = digits[:, 1:]  # the 15 digits (the top four bits are unused)
+    present = digits > 0  # padding is trailing: the row-major order of the others is the texts' bytes
+    offsets = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum(present.sum(axis=1), out=offsets[1:])
+    data = _CHARS[digits[present]]
+    return pa.LargeStringArray.from_buffers(len(keys), pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def _ipv4_text_keys(texts: Any) -> np.ndarray | None:
+    """Integers ordered as the texts are, when every text is a dotted IPv4 address (else None).
+
+    A text of up to 15 characters from ``.0123456789`` becomes 15 four-bit digits, the
+    shorter ones padded with the smallest digit: the order of the integers is the
+    order of the texts, character by character.
+    """
+    n = len(texts)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64)
+    bufs = texts.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int64)[texts.offset : texts.offset + n + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8)
+    lengths = np.diff(offsets)
+    if lengths.max() > 15 or lengths.min() < 1:
+        return None
+    nib = _NIBBLE[data[offsets[0] : offsets[-1]]]
+    if (nib == 255).any():
+        return None
+    starts = offsets[:-1] - offsets[0]
+    digits = np.zeros((n, 16), dtype=np.uint8)  # digit 0 (the top four bits) stays 0
+    for i in range(15):
+        digits[:, i + 1] = np.where(lengths > i, nib[np.minimum(starts + i, len(nib) - 1)], 0)
+    octets = (digits[:, 0::2] << 4) | digits[:, 1::2]
+    key = np.ascontiguousarray(octets).view(">u8").reshape(-1).astype(np.uint64)
+    return key
 
 
 def map_distinct(col: pd.Series, func: Callable[[Any], Any], *, dtype: str | None = None) -> pd.Series:

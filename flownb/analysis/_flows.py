@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from flownb.analysis import _netclass
+from flownb.analysis._addresses import appearance_codes
 from flownb.analysis._conversations import counted_eni, handshake_votes, server_is_hi
 from flownb.analysis._frame import value_ranks
 
@@ -258,9 +259,11 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
     addr_cols = [c for c in ("srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr") if c in df]
     if "srcaddr" not in df or "dstaddr" not in df:
         table = np.array([], dtype=object)
+        addr_rank = np.zeros(0, dtype=np.int64)
         src = dst = np.full(n, -1, dtype=np.int64)
     else:
-        codes, table = _netclass.address_codes([df[c] for c in addr_cols])
+        # one table of the distinct addresses (in order of appearance), and each one's rank by value
+        codes, table, addr_rank = appearance_codes([df[c] for c in addr_cols])
         by = dict(zip(addr_cols, codes, strict=True))
         src, dst = by["srcaddr"], by["dstaddr"]
         if "pkt_srcaddr" in by:
@@ -320,7 +323,7 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
         a["accept"] = np.ones(len(rows), dtype=bool)
     eni = _eni_codes(df)[rows] if "interface_id" in df else np.full(len(rows), -1, dtype=np.int64)
 
-    a = _conversations(a, eni, value_ranks(pd.Series(table, dtype=object)) if len(table) else table)
+    a = _conversations(a, eni, addr_rank)
     m = len(a["row"])
     a["src_local"] = addr_local[a["src"]] if m else np.zeros(0, bool)
     a["dst_local"] = addr_local[a["dst"]] if m else np.zeros(0, bool)

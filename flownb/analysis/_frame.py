@@ -7,11 +7,15 @@ import re
 import numpy as np
 import pandas as pd
 
+from .._cache import ColumnCache
 from .._cache import epoch_seconds as seconds
 from .._columns import require_columns, require_frame, unknown_column
 from ._addresses import codes_and_values, prefix_of
 
 __all__ = [
+    "cached_counter",
+    "cached_data_rows",
+    "cached_group_codes",
     "counter_weights",
     "data_rows",
     "distinct",
@@ -205,3 +209,21 @@ def group_codes(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFra
         {lab.name: lab.take(k).reset_index(drop=True) for (_, lab), k in zip(parts, per_key, strict=True)}
     )
     return uniq_codes, labels
+
+
+# ------------------------------------------------------- on the column cache (a frame or a view of it)
+def cached_data_rows(rec: ColumnCache) -> np.ndarray:
+    """:func:`data_rows` of the full frame, once, restricted to the view's rows."""
+    return rec.array("data_rows", data_rows)
+
+
+def cached_group_codes(rec: ColumnCache, keys: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """:func:`group_codes` of the full frame, once (codes restricted to the view's rows; every key's label)."""
+    name = ("group_codes", *keys)
+    full = rec.table(name, lambda frame: group_codes(frame, keys))
+    return rec.array(name, lambda _frame: full[0]), full[1]
+
+
+def cached_counter(rec: ColumnCache, col: str) -> np.ndarray:
+    """A counter column as bincount weights (missing or absent: 0), once for the full frame."""
+    return rec.array(("counter", col), lambda frame: counter_weights(frame.get(col), len(frame)))

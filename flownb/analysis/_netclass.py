@@ -23,7 +23,7 @@ import pandas as pd
 
 from .. import _scope as _scopes
 
-__all__ = ["address_codes", "classify", "in_networks", "parse_networks"]
+__all__ = ["classify", "in_networks", "parse_networks"]
 
 Network = _scopes.Network
 
@@ -87,40 +87,3 @@ def in_networks(
 ) -> np.ndarray:
     """Boolean array: is each address inside any of ``networks`` (see :func:`flownb._scope.in_networks`)."""
     return _scopes.in_networks(np.asarray(addresses, dtype=object), networks)
-
-
-def address_codes(columns: Sequence[pd.Series]) -> tuple[list[np.ndarray], np.ndarray]:
-    """Integer codes for several address columns over one shared table of distinct values.
-
-    Returns the codes of each column (``-1`` where missing) and the table (an object
-    array of strings). Categorical columns are coded without touching their rows.
-
-    Examples
-    --------
-    >>> codes, table = address_codes([pd.Series(["a", "b"]), pd.Series(["b", None])])
-    >>> [c.tolist() for c in codes], table.tolist()
-    ([[0, 1], [1, -1]], ['a', 'b'])
-    """
-    parts: list[tuple[np.ndarray, pd.Index]] = []
-    for col in columns:
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            codes = np.asarray(col.cat.codes, dtype=np.int64)
-            cats = col.cat.categories
-        else:
-            codes, uniques = pd.factorize(col, use_na_sentinel=True)
-            codes = codes.astype(np.int64)
-            cats = pd.Index(uniques)
-        parts.append((codes, cats))
-    # one hash pass over every column's distinct values (as pandas strings: faster than objects)
-    if parts:
-        allcats = parts[0][1].append([c for _, c in parts[1:]]) if len(parts) > 1 else parts[0][1]
-        shared, table = pd.factorize(allcats)
-    else:
-        shared, table = np.array([], dtype=np.int64), pd.Index([], dtype=object)
-    out = []
-    offset = 0
-    for codes, cats in parts:
-        remap = np.append(shared[offset : offset + len(cats)], -1).astype(np.int64)
-        offset += len(cats)
-        out.append(remap[codes])  # codes == -1 picks the appended -1
-    return out, np.asarray(table, dtype=object)

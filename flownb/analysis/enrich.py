@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import schema
 from .._columns import require_frame
-from ._addresses import codes_and_values, scope_of
+from ._addresses import appearance_codes, codes_and_values, scope_of
 from ._ports import flag_names, protocol_names
 
 __all__ = ["ENRICHED_COLUMNS", "enrich", "local_side"]
@@ -44,16 +44,10 @@ _NON_PUBLIC = {"private", "shared", "link-local", "loopback"}
 
 
 def _address_codes(df: pd.DataFrame, columns: list[str]) -> tuple[list[np.ndarray], pd.Index]:
-    """Codes of several address columns in one shared index of distinct values (-1 missing)."""
-    parts = [codes_and_values(df[c]) for c in columns]
-    union = parts[0][1]
-    for _, values in parts[1:]:
-        union = union.append(values[~values.isin(union)])
-    out = [parts[0][0]]  # the first column's codes index the union as they are
-    for codes, values in parts[1:]:
-        remap = np.append(union.get_indexer(values), -1)
-        out.append(remap[codes])  # a missing value's code -1 picks the trailing -1
-    return out, union
+    """Codes of several address columns in one shared index of distinct values (-1 missing), in
+    order of appearance (:func:`flownb.analysis._addresses.appearance_codes`)."""
+    codes, table, _ = appearance_codes([df[c] for c in columns])
+    return codes, pd.Index(table, dtype=object)
 
 
 def local_side(df: pd.DataFrame) -> np.ndarray:

@@ -18,16 +18,18 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .._cache import ColumnCache
 from .._dispatch import accepts_dataset
 from .._durations import duration_seconds
-from ._addresses import codes_and_values
+from ._addresses import codes_and_values, ranked_codes
 from ._conversations import counted_eni, handshake_votes, server_is_hi
 from ._flows import lexorder
 from ._frame import (
+    cached_counter,
+    cached_data_rows,
+    cached_group_codes,
     counter_weights,
     data_rows,
-    float_array,
-    group_codes,
     int_array,
     require,
     seconds,
@@ -51,7 +53,7 @@ def _check_metric(metric: str, allowed: tuple[str, ...]) -> None:
 
 @accepts_dataset
 def top(
-    df: pd.DataFrame,
+    df: pd.DataFrame | ColumnCache,
     by: str | list[str] = "srcaddr",
     metric: Metric = "bytes",
     n: int | None = 10,
@@ -101,16 +103,16 @@ def top(
         raise ValueError("by must name at least one column")
     if n is not None and (not isinstance(n, (int, np.integer)) or n < 1):
         raise ValueError(f"n must be a positive integer or None, got {n!r}")
-    rows = data_rows(df)
-    codes, labels = group_codes(df, keys)
+    rec = ColumnCache.of(df, "top()")  # a frame, or a filtered view of one (the widgets' cached columns)
+    rows = cached_data_rows(rec)
+    codes, labels = cached_group_codes(rec, keys)
     k = len(labels)
     # rows without traffic or without a key go to an extra bucket k, dropped at the end
     codes = np.where(rows & (codes >= 0), codes, k)
-    size = len(df)
     flows = np.bincount(codes, minlength=k + 1)[:k]
-    packets = np.bincount(codes, weights=counter_weights(df.get("packets"), size), minlength=k + 1)[:k]
-    nbytes = np.bincount(codes, weights=counter_weights(df.get("bytes"), size), minlength=k + 1)[:k]
-    has_time = "start" in df and "end" in df
+    packets = np.bincount(codes, weights=cached_counter(rec, "packets"), minlength=k + 1)[:k]
+    nbytes = np.bincount(codes, weights=cached_counter(rec, "bytes"), minlength=k + 1)[:k]
+    has_time = "start" in rec.columns and "end" in rec.columns
     if metric in ("bps", "pps") and not has_time:
         # (scale's engine path gives the same sentence: flownb/scale/_ops.py build_top)
         raise ValueError(f"metric '{metric}' needs the start and end fields, which this frame does not have")
@@ -122,7 +124,7 @@ def top(
         big = np.iinfo(np.int64).max
         first = np.full(k + 1, big, dtype=np.int64)
         last = np.full(k + 1, -big, dtype=np.int64)
-        s, e, c = seconds(df["start"]), seconds(df["end"]), codes
+        s, e, c = rec.seconds("start"), rec.seconds("end"), codes
         if rows_of is not None:
             pick = np.zeros(k + 1, dtype=bool)
             pick[rows_of] = True
@@ -148,7 +150,7 @@ def top(
         values |= {"bps": bps, "pps": pps}
     ranked = np.where(seen, np.nan_to_num(values[metric], nan=-1.0), -np.inf)
     # largest first; equal values by key value, ascending (never by file order)
-    ties = [value_ranks(labels[c]) for c in reversed(labels.columns)]
+    ties = rec.table(("ranks", *keys), lambda _f: [value_ranks(labels[c]) for c in reversed(labels.columns)])
     order = np.lexsort([*ties, -ranked])
     order = order[: int(seen.sum())]
     if n is not None:
@@ -183,7 +185,7 @@ def _freq_seconds(freq: str | int | pd.Timedelta) -> int:
 
 @accepts_dataset
 def timeseries(
-    df: pd.DataFrame,
+    df: pd.DataFrame | ColumnCache,
     freq: str | int | pd.Timedelta = "1min",
     metric: Literal["flows", "packets", "bytes", "bps", "pps"] = "bytes",
     by: str | None = None,
@@ -225,22 +227,22 @@ def timeseries(
     1 2015-05-29 16:31:00+00:00  357.304348
     2 2015-05-29 16:32:00+00:00  218.278261
     """
-    require(df, ["start", "end"], "timeseries()")
+    rec = ColumnCache.of(df, "timeseries()")  # a frame, or a filtered view of one (the widgets' cache)
+    require(rec.df, ["start", "end"], "timeseries()")
     _check_metric(metric, ("flows", "packets", "bytes", "bps", "pps"))
     f = _freq_seconds(freq)
-    rows = data_rows(df)
+    rows = cached_data_rows(rec)
     if by is not None:
-        gcodes, labels = group_codes(df, [by])
-        rows &= gcodes >= 0
-    s = seconds(df["start"])
-    e = seconds(df["end"])
-    rows &= (s != np.iinfo(np.int64).min) & (e != np.iinfo(np.int64).min)
+        gcodes, labels = cached_group_codes(rec, [by])
+        rows = rows & (gcodes >= 0)
+    s = rec.seconds("start")
+    e = rec.seconds("end")
+    rows = rows & (s != np.iinfo(np.int64).min) & (e != np.iinfo(np.int64).min)
     idx = np.flatnonzero(rows)
     s, e = s[idx], np.maximum(e[idx], s[idx])
     length = e - s
     b0 = s // f
-    b1 = np.where(length > 0, -((-e) // f) - 1, b0)  # last bin the window reaches into
-    b1 = np.maximum(b1, b0)
+    b1 = np.maximum(e - 1, s) // f  # last bin the window reaches into (the first one when e == s)
     if len(idx) == 0:
         cols = {"time": pd.Series([], dtype="datetime64[s, UTC]")}
         if by is not None:
@@ -253,8 +255,9 @@ def timeseries(
         gpos, present, ng = np.zeros(len(idx), dtype=np.int64), None, 1
     else:
         g = gcodes[idx]
-        present = np.unique(g)
-        present = present[np.argsort(value_ranks(labels[by])[present], kind="stable")]  # by value
+        present = np.flatnonzero(np.bincount(g, minlength=len(labels)))  # (no sort of every row)
+        ranks = rec.table(("ranks", by), lambda _f: [value_ranks(labels[by])])[0]
+        present = present[np.argsort(ranks[present], kind="stable")]  # by value
         where = np.zeros(len(labels), dtype=np.int64)
         where[present] = np.arange(len(present))
         gpos = where[g]
@@ -270,7 +273,7 @@ def timeseries(
         cells = np.cumsum(diff.reshape(ng, width), axis=1)[:, :nb]
     else:
         base = "bytes" if metric in ("bytes", "bps") else "packets"
-        v = float_array(df.get(base), len(df))[idx]
+        v = cached_counter(rec, base)[idx]
         multi = r1 > r0
         cells = np.bincount(gpos * nb + r0, weights=np.where(multi, 0.0, v), minlength=ng * nb)
         if multi.any():
@@ -314,13 +317,9 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
     n = len(df)
     if len(idx) == 0:
         return None
-    from .enrich import _address_codes
-
-    (src, dst), addr_values = _address_codes(df, ["srcaddr", "dstaddr"])
-    # re-code the addresses in ascending order of value, so that no rule below depends on file order
-    addr_rank = value_ranks(pd.Series(addr_values, dtype=object))
-    addr_values = pd.Index(np.asarray(addr_values, dtype=object)[np.argsort(addr_rank)], dtype=object)
-    src, dst = addr_rank[src[idx]], addr_rank[dst[idx]]
+    # addresses coded in ascending order of value, so that no rule below depends on file order
+    (src, dst), addr_values = ranked_codes([df["srcaddr"], df["dstaddr"]])
+    src, dst = src[idx], dst[idx]
     sp = int_array(df.get("srcport"), n)[idx]
     dp = int_array(df.get("dstport"), n)[idx]
     proto = int_array(df.get("protocol"), n)[idx]

@@ -11,14 +11,12 @@ import pandas as pd
 
 from .._cache import ColumnCache
 from .._cache import epoch_seconds as seconds
-from .._cache import value_codes as codes
-from .._protocols import protocol_name
+from ..analysis._frame import cached_counter, cached_data_rows, cached_group_codes
 from ._common import (
     MAX_ROWS,
     check_metric,
     freq_seconds,
     need,
-    network_labels,
     pick_freq,
     time_label,
     utc,
@@ -41,52 +39,22 @@ def _grid(
     return t0, w, nb
 
 
-def spread(
-    values: np.ndarray, st: np.ndarray, en: np.ndarray, t0: int, w: int, nb: int, group: np.ndarray, ng: int
-) -> np.ndarray:
-    """Sum ``values`` into (group, bin) cells, each record spread evenly over its start-end window.
-
-    A record says its bytes crossed between ``start`` and ``end``; a record covering
-    three bins adds a part to each, in proportion to the overlap (``start == end``
-    puts everything in one bin). Returns an array of shape (ng, nb).
-    """
-    en = np.maximum(en, st)
-    bs = (st - t0) // w
-    be = np.minimum((np.maximum(en - 1, st) - t0) // w, nb - 1)
-    base = group * nb
-    split = np.nonzero(be > bs)[0]
-    if len(split) == 0:
-        return np.bincount(base + bs, weights=values, minlength=ng * nb).reshape(ng, nb)
-    # records crossing bin edges: the part in the first bin stays at bs, the rest moves on
-    g, b0, b1, s, e, v = group[split], bs[split], be[split], st[split], en[split], values[split]
-    rate = v / (e - s)
-    head = ((t0 + (b0 + 1) * w) - s) * rate
-    tail = (e - (t0 + b1 * w)) * rate
-    weights = values.copy()
-    weights[split] = head
-    out = np.bincount(base + bs, weights=weights, minlength=ng * nb)
-    out += np.bincount(g * nb + b1, weights=tail, minlength=ng * nb)
-    mid = b1 - b0 > 1
-    if mid.any():
-        # full bins in between: a difference array along the bin axis, per group
-        diff = np.bincount(g[mid] * (nb + 1) + b0[mid] + 1, weights=rate[mid] * w, minlength=ng * (nb + 1))
-        diff -= np.bincount(g[mid] * (nb + 1) + b1[mid], weights=rate[mid] * w, minlength=ng * (nb + 1))
-        out += np.cumsum(diff.reshape(ng, nb + 1), axis=1)[:, :nb].ravel()
-    return out.reshape(ng, nb)
-
-
 def _series(
     df: ColumnCache, by: str | None, max_series: int, weights: np.ndarray
 ) -> tuple[np.ndarray, list[str]]:
-    """Group codes for ``by``: the ``max_series`` largest values by ``weights``, the rest 'other'."""
+    """Group codes for ``by``: the ``max_series`` largest values by ``weights``, the rest 'other'.
+
+    The codes are timeseries()'s own (:func:`~flownb.analysis._frame.cached_group_codes`), so the
+    view's arrays are taken once for the chart and its analysis.
+    """
     n = len(df)
     if by is None:
         return np.zeros(n, dtype=np.int64), ["all"]
     need(df, [by], "the chart's 'by'")
-    c, values = df.codes(by)
+    c, values = cached_group_codes(df, [by])
     k = len(values)
     tot = np.bincount(np.where(c < 0, k, c), weights=weights, minlength=k + 1)
-    labels = [str(v) for v in values] + ["(none)"]
+    labels = [str(v) for v in values[by]] + ["(none)"]
     order = [i for i in np.argsort(-tot, kind="stable") if tot[i] > 0] or [0]
     keep = order[:max_series]
     if by == "action":  # keep ACCEPT before REJECT: the colours are fixed anyway
@@ -132,9 +100,10 @@ def timeline_data(
     en = df.seconds("end") if "end" in df.columns else st
     if (en == NAT).any():
         en = np.where(en == NAT, st, en)
-    # NODATA/SKIPDATA records describe logging, not traffic: they weigh nothing here
-    # (zero weights rather than a copy of every column without them)
-    v = _metric(df, metric)
+    # the records timeseries() counts (NODATA/SKIPDATA describe logging, not traffic), weighted by the
+    # metric, from its own cached arrays: zero weights rather than a copy of every column without them
+    rows = cached_data_rows(df)
+    v = rows.astype(np.float64) if metric == "flows" else np.where(rows, cached_counter(df, metric), 0.0)
     if len(st) == 0 or not v.any():
         return pd.DataFrame(
             {"time": utc(np.array([], dtype=np.int64)), "series": [], "value": [], "time_utc": []}
@@ -149,16 +118,26 @@ def timeline_data(
     # the numbers are flownb.timeseries()'s, over the same records, with the series as its 'by'
     from ..analysis.traffic import timeseries
 
-    frame = df.frame(
-        ["start", "end", "log_status", "srcaddr", "dstaddr", *([] if metric == "flows" else [metric])]
-    )
-    frame["_series"] = pd.Categorical.from_codes(g, categories=pd.Index(range(len(names))))
-    ts = timeseries(frame, freq=w, metric=metric, by="_series")
+    if by is None or not {"other", "(none)"} & set(names):
+        # every series is a value of 'by': timeseries on the cached columns of the view itself
+        ts = timeseries(df, freq=w, metric=metric, by=by)
+        where = {name: i for i, name in enumerate(names)}
+        gi = (
+            np.zeros(len(ts), dtype=np.int64)
+            if by is None
+            else np.array([where.get(str(x), -1) for x in ts[by]], dtype=np.int64)
+        )
+    else:  # 'other' and '(none)' gather several values: a series column of codes, on a frame of the view
+        frame = df.frame(
+            ["start", "end", "log_status", "srcaddr", "dstaddr", *([] if metric == "flows" else [metric])]
+        )
+        frame["_series"] = pd.Categorical.from_codes(g, categories=pd.Index(range(len(names))))
+        ts = timeseries(frame, freq=w, metric=metric, by="_series")
+        gi = np.asarray(ts["_series"].astype(np.int64))
     cells = np.zeros((len(names), nb))
     if len(ts):
         b = (seconds(ts["time"]) - t0) // w
-        gi = np.asarray(ts["_series"].astype(np.int64))
-        inside = (b >= 0) & (b < nb)
+        inside = (b >= 0) & (b < nb) & (gi >= 0)
         np.add.at(cells, (gi[inside], b[inside]), ts[metric].to_numpy(dtype=np.float64)[inside])
     times = utc(t0 + w * np.arange(nb))
     out = pd.DataFrame(
@@ -193,16 +172,14 @@ def top_data(df: pd.DataFrame, by: str = "srcaddr", metric: str = "bytes", n: in
     # the numbers and the ranking are flownb.top()'s (ties by key value, ascending)
     from ..analysis.traffic import top
 
-    frame = df.frame(
-        [by, "action", "log_status", "srcaddr", "dstaddr", *([] if metric == "flows" else [metric])]
-    )
-    if not len(frame):
+    if not len(df):
         return pd.DataFrame(columns=["key", "action", "value", "total", "rank"])
-    ranked = top(frame, by=by, metric=metric, n=n)
+    ranked = top(df, by=by, metric=metric, n=n)  # on the cached columns of the view itself
     ranked = ranked[ranked[metric].to_numpy(dtype=np.float64) > 0]
     keys = [str(k) for k in ranked[by]]
-    if "action" in frame.columns:
-        split = top(frame, by=[by, "action"], metric=metric, n=None)
+    if "action" in df.columns:
+        # split by action: top() again, on the records of the keys shown only
+        split = top(_rows_of(df, by, ranked[by]), by=[by, "action"], metric=metric, n=None)
         split_keys = split[by].astype(str).to_numpy()
         split_act = split["action"].astype(str).to_numpy()
         split_val = split[metric].to_numpy(dtype=np.float64)
@@ -222,88 +199,102 @@ def top_data(df: pd.DataFrame, by: str = "srcaddr", metric: str = "bytes", n: in
 def heatmap_data(
     df: pd.DataFrame, port: str = "dstport", metric: str = "flows", n: int = 20, freq: str | int | None = None
 ) -> pd.DataFrame:
-    """ColumnCache (or bytes/packets) per port and time bin, for the ``n`` busiest ports.
+    """Records (or bytes/packets) per port and time bin, for the ``n`` busiest ports.
 
+    The numbers are :func:`flownb.top`'s (which ports, in which order) and
+    :func:`flownb.timeseries`'s (per port and bin, each record spread over its window).
     Columns: ``time``, ``port`` (text), ``rank``, ``value``, ``time_utc``.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from flownb.charts._aggregate import heatmap_data
+    >>> heatmap_data(flownb.samples.load("aws-docs/default-accept-reject"), freq="1h")[["port", "value"]].values.tolist()
+    [['22', 1.0], ['3389', 1.0]]
     """
     check_metric(metric, METRICS)
     df = ColumnCache.of(df)
-    need(df, [port, "start"], "port_heatmap()")
-    # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
+    need(df, [port, "start", "end"], "port_heatmap()")
+    from ..analysis.traffic import timeseries, top
+
+    empty = pd.DataFrame(
+        {"time": utc(np.array([], dtype=np.int64)), "port": [], "rank": [], "value": [], "time_utc": []}
+    )
     st = df.seconds("start")
-    c, values = df.codes(port)
-    v = _metric(df, metric)
-    ok = (st != NAT) & (c >= 0)
-    if not ok.all():
-        st, c, v = st[ok], c[ok], v[ok]
+    st = st[st != NAT]
     if len(st) == 0:
-        return pd.DataFrame(
-            {"time": utc(np.array([], dtype=np.int64)), "port": [], "rank": [], "value": [], "time_utc": []}
-        )
-    k = len(values)
-    tot = np.bincount(c, weights=v, minlength=k)
-    top = np.argsort(-tot, kind="stable")[: min(n, int((tot > 0).sum()))]
-    remap = np.full(k, -1, dtype=np.int64)
-    remap[top] = np.arange(len(top))
-    g = remap[c]
-    keep = g >= 0
-    t0, w, nb = _grid(st, freq, max(10, min(300, MAX_ROWS // max(len(top), 1))))
-    if len(top) * nb > MAX_ROWS:
-        raise ValueError(f"'freq' {freq!r} makes {nb} bins x {len(top)} ports, more than {MAX_ROWS} cells")
-    b = (st[keep] - t0) // w
-    cells = np.bincount(g[keep] * nb + b, weights=v[keep], minlength=len(top) * nb).reshape(len(top), nb)
-    gi, bi = np.nonzero(cells)
-    times = utc(t0 + w * bi)
-    labels = np.array([str(values[i]) for i in top], dtype=object)
+        return empty
+    ranked = top(df, by=port, metric=metric, n=n)
+    ranked = ranked[ranked[metric].to_numpy(dtype=np.float64) > 0]
+    if ranked.empty:
+        return empty
+    _t0, w, nb = _grid(st, freq, max(10, min(300, MAX_ROWS // len(ranked))), df.seconds("end"))
+    if len(ranked) * nb > MAX_ROWS:
+        raise ValueError(f"'freq' {freq!r} makes {nb} bins x {len(ranked)} ports, more than {MAX_ROWS} cells")
+    ts = timeseries(_rows_of(df, port, ranked[port]), freq=w, metric=metric, by=port)
+    rank = {k: i for i, k in enumerate(ranked[port].astype(str))}
+    keys = ts[port].astype(str).to_numpy(dtype=object)
+    gi = np.array([rank.get(k, -1) for k in keys], dtype=np.int64)
+    values = ts[metric].to_numpy(dtype=np.float64)
+    keep = (gi >= 0) & (values > 0)
+    ts_s = seconds(ts["time"])[keep]
+    times = utc(ts_s)
     out = pd.DataFrame(
-        {"time": times, "port": labels[gi], "rank": gi, "value": cells[gi, bi], "time_utc": time_label(times)}
+        {
+            "time": times,
+            "port": keys[keep],
+            "rank": gi[keep],
+            "value": values[keep],
+            "time_utc": time_label(times),
+        }
     )
     out.attrs["freq_seconds"] = w
     return out
 
 
 def accept_reject_data(df: pd.DataFrame, freq: str | int | None = None) -> pd.DataFrame:
-    """ColumnCache accepted and rejected per time bin, with the share of each.
+    """Records accepted and rejected per time bin, with the share of each.
 
-    Columns: ``time``, ``action``, ``flows``, ``share``, ``time_utc``.
+    The numbers are :func:`flownb.timeseries`'s (``metric="flows"``, ``by="action"``: the
+    records active in each bin). Columns: ``time``, ``action``, ``flows``, ``share``, ``time_utc``.
+
+    Examples
+    --------
+    >>> import flownb
+    >>> from flownb.charts._aggregate import accept_reject_data
+    >>> accept_reject_data(flownb.samples.load("aws-docs/default-accept-reject"), freq="1h")[["action", "share"]].values.tolist()
+    [['ACCEPT', 0.5], ['REJECT', 0.5]]
     """
     df = ColumnCache.of(df)
-    need(df, ["start", "action"], "accept_reject()")
-    # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
-    st = df.seconds("start")
-    a, acts = df.codes("action")
-    names = [str(x) for x in acts]
-    ok = (st != NAT) & (a >= 0)
-    if not ok.all():
-        st, a = st[ok], a[ok]
-    if len(st) == 0:
-        return pd.DataFrame(
-            {
-                "time": utc(np.array([], dtype=np.int64)),
-                "action": [],
-                "flows": [],
-                "share": [],
-                "time_utc": [],
-            }
-        )
-    t0, w, nb = _grid(st, freq, min(300, MAX_ROWS // max(len(names), 1)))
-    cells = (
-        np.bincount(a * nb + (st - t0) // w, minlength=len(names) * nb).reshape(len(names), nb).astype(float)
+    need(df, ["start", "end", "action"], "accept_reject()")
+    from ..analysis.traffic import timeseries
+
+    empty = pd.DataFrame(
+        {"time": utc(np.array([], dtype=np.int64)), "action": [], "flows": [], "share": [], "time_utc": []}
     )
-    tot = cells.sum(axis=0)
+    st = df.seconds("start")
+    st = st[st != NAT]
+    if len(st) == 0:
+        return empty
+    _codes, acts = df.codes("action")
+    _t0, w, _nb = _grid(st, freq, min(300, MAX_ROWS // max(len(acts), 1)), df.seconds("end"))
+    ts = timeseries(df, freq=w, metric="flows", by="action")
+    if ts.empty:
+        return empty
+    counts = ts["flows"].to_numpy(dtype=np.float64)
+    tot = pd.Series(counts).groupby(seconds(ts["time"])).transform("sum").to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(tot > 0, cells / np.where(tot > 0, tot, 1), 0.0)
-    times = utc(t0 + w * np.arange(nb))
+        share = np.where(tot > 0, counts / np.where(tot > 0, tot, 1), 0.0)
     out = pd.DataFrame(
         {
-            "time": np.tile(times, len(names)),
-            "action": np.repeat(np.array(names, dtype=object), nb),
-            "flows": cells.ravel(),
-            "share": share.ravel(),
-            "time_utc": np.tile(time_label(times), len(names)),
+            "time": utc(seconds(ts["time"])),
+            "action": ts["action"].astype(str).to_numpy(dtype=object),
+            "flows": counts,
+            "share": share,
         }
     )
-    out = out[np.tile(tot > 0, len(names))].reset_index(drop=True)
+    out = out[tot > 0].sort_values(["action", "time"], kind="stable").reset_index(drop=True)
+    out["time_utc"] = time_label(out["time"])
     out.attrs["freq_seconds"] = w
     return out
 
@@ -437,33 +428,17 @@ def paths_data(
     check_metric(metric, METRICS)
     df = ColumnCache.of(df)
     need(df, ["srcaddr", "dstaddr", "dstport"], "flow_paths()")
-    # NODATA/SKIPDATA rows have no addresses, ports, action or bytes: they drop out below
-    v = _metric(df, metric)
-    rej = _rejected(df).astype(float)
-    stages = [_network_codes(df, "srcaddr"), _network_codes(df, "dstaddr"), _port_codes(df)]
-    cols, labels = [], []
-    for c, names in stages:
-        tot = np.bincount(c, weights=v, minlength=len(names))
-        top = [i for i in np.argsort(-tot, kind="stable")[:n] if tot[i] > 0]
-        remap = np.full(len(names), len(top), dtype=np.int64)
-        remap[top] = np.arange(len(top))
-        cols.append(remap[c])
-        labels.append([names[i] for i in top] + ["other"])
-    k1, k2 = len(labels[1]), len(labels[2])
-    key = (cols[0] * k1 + cols[1]) * k2 + cols[2]
-    size = len(labels[0]) * k1 * k2
-    tv = np.bincount(key, weights=v, minlength=size)
-    tr = np.bincount(key, weights=rej * v, minlength=size)
-    hit = np.nonzero(tv)[0]
-    i0, rest = np.divmod(hit, k1 * k2)
-    i1, i2 = np.divmod(rest, k2)
+    # the numbers are flownb.analysis.network_paths()'s, each column capped to its n largest values
+    from ..analysis._paths import network_paths
+
+    paths = network_paths(df, metric=metric, n=n)
     frame = pd.DataFrame(
         {
-            "s0": np.asarray(labels[0], dtype=object)[i0],
-            "s1": np.asarray(labels[1], dtype=object)[i1],
-            "s2": np.asarray(labels[2], dtype=object)[i2],
-            "v": tv[hit],
-            "r": tr[hit],
+            "s0": paths["src_network"].to_numpy(dtype=object),
+            "s1": paths["dst_network"].to_numpy(dtype=object),
+            "s2": paths["service"].to_numpy(dtype=object),
+            "v": paths[metric].to_numpy(dtype=np.float64),
+            "r": paths[f"rejected_{metric}"].to_numpy(dtype=np.float64),
         }
     )
     frame = frame[frame["v"] > 0]
@@ -533,6 +508,21 @@ def paths_data(
     )
 
 
+def _rows_of(df: ColumnCache, col: str, keys: pd.Series) -> ColumnCache:
+    """The view's records whose ``col`` is one of ``keys`` (values of the column, as top() gives them)."""
+    if col not in df.columns:
+        return df
+    full = ColumnCache(df.df, None, df._base)
+    c, values = full.codes(col)
+    if isinstance(keys.dtype, pd.CategoricalDtype) and keys.cat.categories.equals(values):
+        pos = np.asarray(keys.cat.codes, dtype=np.int64)
+    else:
+        pos = np.asarray(pd.Index(values).get_indexer(pd.Index(keys.array)), dtype=np.int64)
+    want = np.zeros(len(values) + 1, dtype=bool)
+    want[pos[pos >= 0]] = True  # want[-1] (a missing value) stays False
+    return df.subset(want[c])
+
+
 def _full_mask(df: ColumnCache, sub: np.ndarray) -> np.ndarray:
     """A mask over the full frame from a mask over ``df``'s rows."""
     if df.rows is None:
@@ -540,86 +530,6 @@ def _full_mask(df: ColumnCache, sub: np.ndarray) -> np.ndarray:
     full = df.rows.copy()
     full[np.nonzero(df.rows)[0][~sub]] = False
     return full
-
-
-def _metric(df: ColumnCache, metric: str) -> np.ndarray:
-    """The metric per row; NODATA and SKIPDATA records weigh nothing (they describe logging, not traffic).
-
-    Zero weights rather than a copy of every column without those rows.
-    """
-    v = df.number(metric)
-    return v * _traffic_weight(df) if metric == "flows" else v
-
-
-def _traffic_weight(df: ColumnCache) -> np.ndarray | float:
-    """1.0 for rows describing traffic, 0.0 for NODATA/SKIPDATA rows."""
-    if "log_status" not in df.columns:
-        return 1.0
-    return df._get(("tw",), lambda: (~_nonok(df)).astype(float))
-
-
-def _nonok(df: ColumnCache) -> np.ndarray:
-    c, values = codes(df.df["log_status"])
-    bad = np.nonzero(values.astype(str) != "OK")[0]
-    return np.isin(c, bad)
-
-
-def _rejected(df: ColumnCache) -> np.ndarray:
-    if "action" not in df.columns:
-        return np.zeros(len(df), dtype=bool)
-    return df.equals("action", "REJECT")
-
-
-def _network_codes(df: ColumnCache, col: str) -> tuple[np.ndarray, list[str]]:
-    """Per row, a code into network labels (/24, /64 or 'internet'), computed per distinct address."""
-
-    def table(values: pd.Index) -> tuple[np.ndarray, list[str]]:
-        lc, names = pd.factorize(np.append(network_labels(values), "(none)"))
-        return lc, [str(x) for x in names]
-
-    c, (lc, names) = df.per_value(col, "network", table)
-    return lc[np.where(c < 0, len(lc) - 1, c)], names
-
-
-def _int32(col: pd.Series) -> np.ndarray:
-    """A small nullable integer column as int32, missing -> -1 (without an int64 detour)."""
-    arr = col.array
-    if isinstance(arr, pd.arrays.IntegerArray):
-        out = arr._data.astype(np.int32)
-        out[arr._mask] = -1
-        return out
-    return col.to_numpy(dtype="float64", na_value=-1).astype(np.int32)
-
-
-def _port_codes(df: ColumnCache) -> tuple[np.ndarray, list[str]]:
-    """Per row, a code into 'port/protocol' labels (ICMP and other protocols without a port)."""
-
-    def make() -> tuple[np.ndarray, list[str]]:
-        port = _int32(df.df["dstport"])
-        proto = (
-            _int32(df.df["protocol"]) if "protocol" in df.columns else np.full(len(port), 6, dtype=np.int32)
-        )
-        # protocol -> small code (a 258-entry table), then one dense key per (protocol, port):
-        # bincount + a lookup table instead of hashing a million keys
-        pcode = np.full(258, -1, dtype=np.int32)
-        present = np.nonzero(np.bincount(proto + 1, minlength=258))[0]
-        pcode[present] = np.arange(len(present), dtype=np.int32)
-        with_port = ((proto == 6) | (proto == 17)) & (port >= 0)
-        key = pcode[proto + 1] * 65537 + np.where(with_port, port + 1, 0)
-        used = np.nonzero(np.bincount(key, minlength=len(present) * 65537))[0]
-        lut = np.full(len(present) * 65537, -1, dtype=np.int32)
-        lut[used] = np.arange(len(used), dtype=np.int32)
-        names = []
-        for k in used:
-            pr, po = int(present[k // 65537]) - 1, int(k % 65537) - 1
-            if po < 0:
-                names.append((protocol_name(pr) or f"protocol {pr}") if pr >= 0 else "(none)")
-            else:
-                names.append(f"{po}/{protocol_name(pr) or pr}")
-        return lut[key], names
-
-    inv, names = df._full(("ports",), make)
-    return (inv if df.rows is None else df._get(("ports-c",), lambda: inv)), names
 
 
 def coverage_data(cov: pd.DataFrame, max_enis: int = 40) -> pd.DataFrame:
@@ -675,8 +585,8 @@ def coverage_records(df: pd.DataFrame | ColumnCache, freq: str | int = "10min") 
     --------
     >>> import flownb
     >>> from flownb.charts._aggregate import coverage_records
-    >>> coverage_records(flownb.samples.load("aws-docs/nodata-skipdata"))["status"].tolist()
-    ['NODATA', 'SKIPDATA']
+    >>> coverage_records(flownb.samples.load("aws-docs/nodata-skipdata"))[["interface_id", "status"]].values.tolist()
+    [['eni-11111111aaaaaaaaa', 'SKIPDATA'], ['eni-1235b8ca123456789', 'NODATA']]
     """
     from ..analysis._coverage import coverage
 

@@ -5,7 +5,6 @@ Nothing here imports altair at module import time: :func:`altair` does, on first
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from functools import cache
 from typing import Any
@@ -13,12 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import _scope
 from .._cache import epoch_seconds as seconds  # noqa: F401 - re-exported for the chart modules
 from .._cache import value_codes as codes
 from .._columns import require_columns
 from .._durations import duration_seconds
 from .._optional import import_optional
+from ..analysis._paths import network_labels
 
 #: Charts never hand Altair more rows than this (Altair's own ``MaxRowsError`` limit).
 MAX_ROWS = 5000
@@ -275,39 +274,6 @@ def utc(seconds_array: np.ndarray) -> pd.DatetimeIndex:
 def time_label(t: pd.DatetimeIndex | pd.Series) -> np.ndarray:
     """Tooltip text for a time: '2025-06-02 14:05 UTC' (a string, so browsers cannot shift it)."""
     return np.asarray(pd.DatetimeIndex(t).strftime("%Y-%m-%d %H:%M:%S UTC"), dtype=object)
-
-
-def network_labels(values: pd.Index | np.ndarray, v4: int = 24, v6: int = 64) -> np.ndarray:
-    """Per distinct address: its /24 (/64) network when not public, 'internet' when public, 'other' when not an address.
-
-    Public means the scope :mod:`flownb._scope` calls public, so 100.64.0.0/10
-    (shared) is labelled by its network, as ``enrich`` and the detectors see it.
-
-    Examples
-    --------
-    >>> network_labels(["10.0.1.7", "52.94.236.248", "fd00::1", "100.64.1.5", "nonsense"]).tolist()
-    ['10.0.1.0/24', 'internet', 'fd00::/64', '100.64.1.0/24', 'other']
-    """
-    text = np.asarray(pd.Series(np.asarray(values, dtype=object)).astype(str), dtype=object)
-    codes = _scope.scope_codes(text)
-    out = np.full(len(text), "other", dtype=object)
-    out[codes == _scope.SCOPES.index("public")] = "internet"
-    local = np.flatnonzero((codes >= 0) & (codes != _scope.SCOPES.index("public")))
-    if not len(local):
-        return out
-    ints = _scope.ipv4_ints(text[local])
-    v4_rows = ints >= 0
-    if v4 == 24 and v4_rows.any():  # the common case, without ipaddress
-        dotted = pd.Series(text[local[v4_rows]])
-        out[local[v4_rows]] = (dotted.str.rsplit(".", n=1).str[0] + ".0/24").to_numpy(dtype=object)
-        rest = local[~v4_rows]
-    else:
-        rest = local
-    for i in rest:
-        a = ipaddress.ip_address(text[i])
-        prefix = v4 if a.version == 4 else v6
-        out[i] = str(ipaddress.ip_network(f"{a}/{prefix}", strict=False))
-    return out
 
 
 def networks(col: pd.Series, v4: int = 24, v6: int = 64) -> pd.Series:

@@ -38,7 +38,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Examples
+    --------
+    ``flownb top FILE --by dstport``, from Python:
+
+    >>> from flownb.cli import main
+    >>> from flownb.samples import path
+    >>> main(["top", str(path("aws-docs/default-accept-reject")), "--by", "dstport"])
+     dstport  flows  packets  bytes    bps  pps    bpp  share
+          22      1       20   4249 566.53 0.33 212.45   0.50
+        3389      1       20   4249 566.53 0.33 212.45   0.50
+    0
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

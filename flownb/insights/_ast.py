@@ -274,7 +274,17 @@ class Diff(Command):
 
 @dataclass(frozen=True)
 class Query:
-    """A parsed query: its commands in order, and the (normalised) text."""
+    """A parsed query: its commands in order, and the (normalised) text.
+
+    Examples
+    --------
+    >>> from flownb import insights
+    >>> q = insights.parse("filter action = 'REJECT' | stats count(*) as rejects by srcAddr | limit 3")
+    >>> [type(command).__name__ for command in q.commands]
+    ['Filter', 'Stats', 'Limit']
+    >>> q.commands[0].condition.text
+    "action = 'REJECT'"
+    """
 
     commands: tuple[Command, ...]
     text: str

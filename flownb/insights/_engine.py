@@ -34,7 +34,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -218,6 +218,56 @@ def _run(parsed: A.Query, df: pd.DataFrame, start: Any, end: Any, tables: Mappin
         then_state = _pipeline(_State(Records(previous), tables, named), commands[:diff_at])
         state = _diff(now_state, then_state, diff)
         _pipeline(state, commands[diff_at + 1 :])
+    return _finish(parsed, state, df, periods, stacklevel=5)
+
+
+def resume(
+    parsed: A.Query,
+    frame: pd.DataFrame,
+    *,
+    done: int,
+    by: list[str],
+    time_key: str | None,
+    ordered: bool = False,
+    limited: bool = False,
+    columns: Sequence[str] = (),
+    tables: Mapping[str, Any] | None = None,
+    now: Any = None,
+) -> pd.DataFrame:
+    """Go on with ``parsed`` after its first ``done`` commands, which an engine ran up to a ``stats``.
+
+    ``frame`` is what the pandas engine's ``stats`` (and the ``sort``/``limit``
+    right after it, when ``ordered``/``limited``) would hold: the ``by`` fields,
+    then the aggregations, named and typed as here. ``columns`` are the
+    records' columns (for "did you mean" in a warning). Used by
+    :mod:`flownb.scale` so that a query compiled to an engine ends exactly as
+    :func:`run` would.
+    """
+    when = _utc(now) if now is not None else pd.Timestamp.now(tz="UTC")
+    token = QUERY_TIME.set(when)
+    try:
+        state = _State(Records(frame.reset_index(drop=True), set(frame.columns)), tables or {})
+        state.records.timestamp = time_key
+        state.displayed = list(frame.columns)
+        state.aggregated = True
+        state.ordered = ordered
+        state.limited = limited
+        state.by = list(by)
+        state.time_key = time_key
+        stats = next((c for c in reversed(parsed.commands[:done]) if isinstance(c, A.Stats)), None)
+        for item in stats.by if stats is not None else ():
+            if isinstance(item.expr, A.Call) and item.expr.name == "bin" and item.name == time_key:
+                period = item.expr.args[0]
+                assert isinstance(period, A.Duration)
+                state.bin = (item.name, period.amount, period.unit)
+        _pipeline(state, parsed.commands[done:])
+        return _finish(parsed, state, pd.DataFrame({c: [] for c in columns}), None, stacklevel=6)
+    finally:
+        QUERY_TIME.reset(token)
+
+
+def _finish(parsed: A.Query, state: _State, df: pd.DataFrame, periods: Any, stacklevel: int) -> pd.DataFrame:
+    """The rows shown (settled order, the default limit), with the query's warnings."""
     state.ensure_order(None if state.limited else DEFAULT_LIMIT)
     if not state.limited:
         state.set_frame(state.records.frame.head(DEFAULT_LIMIT))
@@ -232,7 +282,7 @@ def _run(parsed: A.Query, df: pd.DataFrame, start: Any, end: Any, tables: Mappin
             + " and ".join(parsed.normalised)
             + "; they were read as plain quotes and spaces",
             InsightsWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
     if unknown:
         notes = []
@@ -243,7 +293,7 @@ def _run(parsed: A.Query, df: pd.DataFrame, start: Any, end: Any, tables: Mappin
             "no such field in these records, treated as missing in every record (as CloudWatch does): "
             + ", ".join(notes),
             InsightsWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
     return result
 

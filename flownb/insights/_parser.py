@@ -72,12 +72,18 @@ DIFF_MODIFIERS = ("previousDay", "previousWeek", "previousMonth")
 _KEYWORDS = {"and", "or", "not", "like", "in", "as", "by", "asc", "desc"}
 _COMPARE = {"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
-#: parse modes of the current guide that flownb does not run, and why
+#: parse modes of the current guide that flownb does not run, and why. The guide's "parse" page
+#: (CWL_QuerySyntax-Parse, copies of 2026) names them: "three modes: glob expressions, regular expressions,
+#: and logfmt" in one copy, "four modes: glob expressions, regular expressions, logfmt, and CSV" in others.
+#: The stored copies stop before the logfmt and CSV sections, so their rules (quoting and escapes,
+#: repeated keys, bare keys, the delimiter, a header) are unknown here; flownb refuses rather than guess.
 _UNSUPPORTED_PARSE_MODES = {
-    "logfmt": "the guide's page on parse lists a logfmt mode, but its exact rules could not be read here; "
-    "flow log records are not logfmt",
-    "csv": "the guide's page on parse lists a CSV mode, but its exact rules could not be read here; "
-    "flow log records are space-separated, not CSV",
+    "logfmt": "the guide's parse page (CWL_QuerySyntax-Parse) lists a logfmt mode, but its rules (quoting, "
+    "repeated and bare keys) could not be read here; flow log records are not logfmt: use a glob or a "
+    "regex with named groups",
+    "csv": "the guide's parse page (CWL_QuerySyntax-Parse) lists a CSV mode in some of its copies, but its "
+    "rules (quoting, the delimiter, a header) could not be read here; flow log records are "
+    "space-separated, not CSV: use a glob or a regex with named groups",
 }
 
 

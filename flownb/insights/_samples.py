@@ -41,7 +41,21 @@ _NAT_NOTE = (
 
 @dataclass(frozen=True)
 class SampleQuery:
-    """A sample query: its title, text, group (``"aws"`` or ``"flownb"``), where it comes from, and a note."""
+    """A sample query: its title, text, group (``"aws"`` or ``"flownb"``), where it comes from, and a note.
+
+    Examples
+    --------
+    AWS's first sample query, run on the bundled demo day:
+
+    >>> import flownb
+    >>> from flownb import insights
+    >>> sample = insights.AWS_SAMPLE_QUERIES[0]
+    >>> sample.title, sample.group
+    ('Find the top 15 packet transfers across hosts', 'aws')
+    >>> top = insights.query(flownb.samples.load("demo"), sample.query)
+    >>> top.columns.tolist(), top.iloc[0, :2].tolist()
+    (['srcAddr', 'dstAddr', 'packetsTransferred'], ['10.0.20.10', '10.0.0.220'])
+    """
 
     title: str
     query: str

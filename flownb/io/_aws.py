@@ -50,6 +50,24 @@ class FlowLogAccessError(PermissionError):
         The IAM action that was refused (``"s3:GetObject"``), when known.
     resource : str
         What was being read (``s3://bucket/key``, a log group name).
+
+    Examples
+    --------
+    What a refused S3 read becomes (the botocore error is made here by hand, as S3 sends it, so the
+    example needs no AWS account):
+
+    >>> import flownb
+    >>> from botocore.exceptions import ClientError
+    >>> from flownb.io._aws import call
+    >>> def get_object(**request):
+    ...     raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetObject")
+    >>> try:
+    ...     call(get_object, permission="s3:GetObject", resource="s3://my-flow-logs/AWSLogs/")
+    ... except flownb.FlowLogAccessError as e:
+    ...     print(e.permission, e.resource)
+    ...     print(str(e).split(". ")[0])
+    s3:GetObject s3://my-flow-logs/AWSLogs/
+    s3://my-flow-logs/AWSLogs/: access denied
     """
 
     def __init__(self, message: str, *, permission: str | None = None, resource: str = ""):
@@ -59,7 +77,32 @@ class FlowLogAccessError(PermissionError):
 
 
 class FlowLogSourceWarning(UserWarning):
-    """A cloud source was read with an assumption (a default format) or found empty for the filters."""
+    """A cloud source was read with an assumption (a default format) or found empty for the filters.
+
+    Examples
+    --------
+    A time range that selects none of a bucket's objects reads nothing, and says what the prefix holds
+    (here against moto's in-process stand-in for S3, so no AWS account is needed):
+
+    >>> import gzip, warnings
+    >>> from pathlib import Path
+    >>> import boto3, flownb
+    >>> from moto import mock_aws
+    >>> with mock_aws():
+    ...     s3 = boto3.client("s3", region_name="us-east-1")
+    ...     _ = s3.create_bucket(Bucket="my-flow-logs")
+    ...     key = ("AWSLogs/123456789012/vpcflowlogs/us-east-1/2025/06/02/"
+    ...            "123456789012_vpcflowlogs_us-east-1_fl-0_20250602T0000Z_0000.log.gz")
+    ...     text = Path(flownb.samples.path("aws-docs/default-accept-reject")).read_bytes()
+    ...     _ = s3.put_object(Bucket="my-flow-logs", Key=key, Body=gzip.compress(text))
+    ...     with warnings.catch_warnings(record=True) as caught:
+    ...         warnings.simplefilter("always")
+    ...         df = flownb.read_flow_logs("s3://my-flow-logs/AWSLogs/", start="2025-07-01", progress=False)
+    >>> len(df), caught[0].category.__name__
+    (0, 'FlowLogSourceWarning')
+    >>> print(str(caught[0].message).split(". ")[1])
+    The prefix holds accounts ['123456789012'], regions ['us-east-1'], day 2025-06-02
+    """
 
 
 def import_boto3() -> Any:

@@ -41,13 +41,44 @@ class FlowLogParseError(ValueError):
 
 
 class FlowLogParseWarning(UserWarning):
-    """Some lines could not be parsed; they are listed in ``df.flow.bad_lines``."""
+    """Some lines could not be parsed; they are listed in ``df.flow.bad_lines``.
+
+    Examples
+    --------
+    >>> import io, warnings
+    >>> from pathlib import Path
+    >>> import flownb
+    >>> text = Path(flownb.samples.path("aws-docs/default-accept-reject")).read_text()
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     df = flownb.read_flow_logs(io.StringIO(text + "2 123456789010 eni-1235b8ca123456789\\n"))
+    >>> len(df), caught[0].category.__name__
+    (2, 'FlowLogParseWarning')
+    >>> df.flow.bad_lines[["line", "reason"]].values.tolist()
+    [[4, 'expected 14 fields (version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status), found 3']]
+    """
 
 
 class FlowLogSkipWarning(FlowLogParseWarning):
     """Files in a directory were not read: they are clearly not flow logs (a README, notes, images).
 
     The warning names them; name such a file explicitly to read it anyway.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, warnings
+    >>> from pathlib import Path
+    >>> import flownb
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = shutil.copy(flownb.samples.path("aws-docs/default-accept-reject"), folder / "flows.log")
+    >>> _ = (folder / "README.md").write_text("# where these logs come from\\n")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     df = flownb.read_flow_logs(str(folder))
+    >>> len(df), caught[0].category.__name__
+    (2, 'FlowLogSkipWarning')
+    >>> print(str(caught[0].message).split(": ", 1)[1])
+    skipped 1 file(s) that are not flow logs: README.md (a document, not a flow log); name a file to read it anyway.
     """
 
 

@@ -24,11 +24,17 @@ apply to flow log records, which are space-delimited text:
   unnamed field. A slot may carry conditions: ``=`` and ``!=`` on text (with
   ``*`` as a wildcard at the start and/or end: ``4*``, ``*html*``) or numbers,
   ``< <= > >=`` on numbers, and several conditions joined by ``&&`` and ``||``
-  (``&&`` binds tighter; parentheses group). Without ``...`` the pattern
-  matches only events with exactly as many fields as it has slots
-  (flownb's reading: the guide's examples name every field or use ``...``;
-  what the current guide says of events with more fields than the pattern
-  could not be read here, so check such a pattern in the console).
+  (``&&`` binds tighter; parentheses group). Without ``...``, an event with
+  more fields than the pattern has slots matches with its last slot taking
+  the rest of the event, and one with fewer fields does not match. Source:
+  the current guide's "Using filter patterns to match terms in
+  space-delimited log events": ``[w1=ERROR, w2]`` returns the event ``ERROR
+  09/25/2014 12:00:02 Failed to process request`` (six fields), and the guide
+  says to "include a blank w2 indicator after the w1 term", which is needed
+  only because the last slot holds the rest. Field names are case sensitive:
+  the guide's older copy wrote ``[w1=ERROR || W1=WARNING, w2]``, the current
+  page ``[w1=ERROR || w1=WARNING, w2]``, so ``W1`` is refused as an unknown
+  field with a message that says so.
 
 * **JSON patterns** ``{ $.eventType = "UpdateTrail" }``: property selectors
   ``$.a.b`` and ``$.list[0]``, ``= != < <= > >=``, ``*`` wildcards in strings
@@ -75,6 +81,19 @@ class FilterPatternError(ValueError):
     pattern : str
     position : int
     reason : str
+
+    Examples
+    --------
+    >>> from flownb import monitoring
+    >>> try:
+    ...     monitoring.try_pattern("[version, account", "2 123456789010 eni-1235b8ca123456789")
+    ... except monitoring.FilterPatternError as e:
+    ...     print(e.position, e.reason)
+    ...     print(e)
+    17 unclosed '[': expected ',' or ']'
+    unclosed '[': expected ',' or ']' (filter pattern, position 17):
+      [version, account
+                       ^
     """
 
     def __init__(self, pattern: str, position: int, reason: str):
@@ -174,6 +193,24 @@ class Pattern:
         out = {i: i for i in range(e)}
         out.update({e + 1 + j: n_tokens - after + j for j in range(after)})
         return out
+
+    def fit(self, view: EventView) -> EventView:
+        """``view`` with the fields past the last slot joined into it, for a pattern without ``...``.
+
+        The guide's rule (module docstring): the last slot of a space-delimited
+        pattern takes the rest of an event that has more fields than the pattern.
+        """
+        k = len(self.slots)
+        if self.kind != "delimited" or not k or any(s.ellipsis for s in self.slots) or view.n_tokens <= k:
+            return view
+        if isinstance(view, TextEvents):
+            return view
+        parts = [view.token(i) for i in range(k - 1, view.n_tokens)]
+        rest = pc.cast(pc.binary_join_element_wise(*parts, " "), pa.string())
+        df = view.df.assign(__rest__=pd.array(rest, dtype="string"))
+        fitted = EventView(df, [*view.columns[: k - 1], "__rest__"])
+        fitted._text["__rest__"] = rest
+        return fitted
 
     def token_of(self, view: EventView, ref: str) -> int | None:
         """Token index for a field reference (``name`` or a 1-based ``$N`` number as text)."""
@@ -482,6 +519,12 @@ def text_views(messages: list[str], pattern: Pattern) -> list[tuple[np.ndarray, 
     if pattern.kind != "delimited":
         return [(np.arange(n), TextEvents(messages, [[] for _ in messages]))]
     fields = [split_fields(m) for m in messages]
+    k = len(pattern.slots)
+    if k and not any(s.ellipsis for s in pattern.slots):  # the last slot takes the rest of the event
+        for i, f in enumerate(fields):
+            if len(f) > k:
+                spans = list(_FIELD.finditer(messages[i]))
+                fields[i] = [*f[: k - 1], messages[i][spans[k - 1].start() :].rstrip()]
     counts = np.array([len(f) for f in fields], dtype=np.int64)
     groups = []
     for k in np.unique(counts):

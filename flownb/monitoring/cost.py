@@ -206,6 +206,19 @@ class CostEstimate:
     assumptions : tuple of str
     as_of, region : str
         The price table's date and Region.
+
+    Examples
+    --------
+    The bundled demo day, published to CloudWatch Logs or to S3:
+
+    >>> import flownb
+    >>> df = flownb.samples.load("demo")
+    >>> cloudwatch = flownb.estimate_cost(df)
+    >>> cloudwatch.items["item"].tolist()
+    ['vended log delivery to cloudwatch', 'CloudWatch Logs storage', 'Logs Insights scanning']
+    >>> s3 = flownb.estimate_cost(df, destination="s3")
+    >>> round(cloudwatch.total, 2), round(s3.total, 2), s3.region
+    (0.5, 0.25, 'us-east-1')
     """
 
     items: pd.DataFrame

@@ -276,7 +276,7 @@ class MetricFilter:
             )
         return (
             data.index,
-            event_views(data),
+            [(pos, self._parsed.fit(view)) for pos, view in event_views(data)],
             (pd.to_datetime(data["start"], utc=True) if "start" in data.columns else None),
         )
 
@@ -450,7 +450,7 @@ class MetricFilter:
             ):
                 n_slots = len(self._parsed.slots)
                 notes.append(
-                    f"the pattern has {n_slots} fields and no '...', but these records have "
+                    f"the pattern has {n_slots} fields and no '...', but these records have only "
                     f"{view.n_tokens} fields: none can match (add '...' or name every field)"
                 )
             if hit.any() and sum(len(x) for x in lines) < n:

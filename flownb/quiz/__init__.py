@@ -57,7 +57,17 @@ TASK_STATEMENTS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Reference:
-    """A page that proves an answer: its title and its address (empty when the bank gave none)."""
+    """A page that proves an answer: its title and its address (empty when the bank gave none).
+
+    Examples
+    --------
+    >>> from flownb import quiz
+    >>> ref = quiz.load("flow-logs-basics")[0].references[0]
+    >>> print(ref)
+    Amazon VPC User Guide: Flow log record examples: https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html
+    >>> str(quiz.Reference("My team's runbook"))
+    "My team's runbook"
+    """
 
     title: str
     url: str = ""
@@ -68,7 +78,17 @@ class Reference:
 
 @dataclass(frozen=True)
 class Question:
-    """One question: what is asked, the choices, the right answer, why, and where that is written."""
+    """One question: what is asked, the choices, the right answer, why, and where that is written.
+
+    Examples
+    --------
+    >>> from flownb import quiz
+    >>> q = quiz.load("flow-logs-basics")[0]
+    >>> q.id, q.type, q.correct_choice
+    ('fl-001', 'multiple_choice', 'One ACCEPT record inbound and one REJECT record outbound')
+    >>> q.is_correct(q.answer), q.is_correct(q.choices[0]) == (q.answer == 0)
+    (True, True)
+    """
 
     id: str
     type: str
@@ -124,7 +144,24 @@ def _references(value: Any, here: str) -> tuple[Reference, ...]:
 
 
 def parse(item: dict[str, Any], where: str = "question") -> Question:
-    """A Question from its dict, checked (a ValueError names the question and the field)."""
+    """A Question from its dict, checked (a ValueError names the question and the field).
+
+    Examples
+    --------
+    >>> from flownb import quiz
+    >>> q = quiz.parse({
+    ...     "id": "my-1", "type": "true_false", "prompt": "Flow logs capture packet payloads.",
+    ...     "answer": False, "explanation": "They record metadata (addresses, ports, counts), not contents.",
+    ...     "source": {"title": "Flow log records",
+    ...                "url": "https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html"},
+    ... })
+    >>> q.choices, q.correct_choice, q.source
+    (('True', 'False'), 'False', 'Flow log records: https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html')
+    >>> quiz.parse({"id": "my-2", "type": "true_false", "prompt": "?", "answer": "yes", "explanation": ""})
+    Traceback (most recent call last):
+    ...
+    ValueError: question 'my-2': a true_false 'answer' must be true or false, got 'yes'
+    """
     qid = str(item.get("id", "?"))
     here = f"{where} {qid!r}"
     missing = [k for k in ("id", "type", "prompt", "answer", "explanation") if k not in item]
@@ -165,12 +202,28 @@ def _data() -> Any:
 
 
 def banks() -> list[str]:
-    """The names of the bundled question banks."""
+    """The names of the bundled question banks.
+
+    Examples
+    --------
+    >>> from flownb import quiz
+    >>> quiz.banks()
+    ['exam_practice', 'flow-logs-basics']
+    """
     return sorted(p.name[: -len(".json")] for p in _data().iterdir() if p.name.endswith(".json"))
 
 
 def load(name: str | Path = "flow-logs-basics", *, topics: Iterable[str] | None = None) -> list[Question]:
-    """The questions of a bundled bank (by name) or of a JSON file (by path), optionally only some topics."""
+    """The questions of a bundled bank (by name) or of a JSON file (by path), optionally only some topics.
+
+    Examples
+    --------
+    >>> from flownb import quiz
+    >>> len(quiz.load("exam_practice")), len(quiz.load("flow-logs-basics"))
+    (87, 8)
+    >>> [q.id for q in quiz.load("flow-logs-basics", topics=["NAT gateway"])]
+    ['fl-005']
+    """
     if isinstance(name, Path) or str(name).endswith(".json"):
         path = Path(name)
         if not path.exists():

@@ -4,6 +4,19 @@
 (``flownb.ingest``, ``flownb.open_dataset``, ``flownb.athena_ddl``). DuckDB and
 Ibis are the optional extra ``scale`` (the README's extras table); :func:`ingest`
 needs neither (it writes Parquet with pyarrow). See ``docs/scale.md``.
+
+Examples
+--------
+A Parquet store of the bundled samples, and the lazy dataset over it (DuckDB: the ``scale`` extra):
+
+>>> import tempfile
+>>> import flownb
+>>> store = tempfile.mkdtemp() + "/store"
+>>> flownb.ingest(flownb.samples.path("aws-docs"), store).records
+27
+>>> ds = flownb.open_dataset(store)
+>>> ds.count()
+27
 """
 
 from __future__ import annotations

@@ -268,6 +268,28 @@ class ScanEstimate:
         text query scans all of it; a Parquet query scans only the columns it reads).
     dollars : float
         ``bytes`` at Athena's price per TB scanned (``flownb.monitoring`` prices, with their source).
+
+    Examples
+    --------
+    An hour of a bucket of hourly objects (moto's in-process stand-in for S3; with AWS, leave ``client``
+    out): the listing prunes the other hours before any query runs.
+
+    >>> import boto3
+    >>> from moto import mock_aws
+    >>> from flownb.scale import scan_estimate
+    >>> with mock_aws():
+    ...     s3 = boto3.client("s3", region_name="us-east-1")
+    ...     _ = s3.create_bucket(Bucket="my-flow-logs")
+    ...     for hour in range(3):
+    ...         key = ("AWSLogs/123456789012/vpcflowlogs/us-east-1/2025/06/02/123456789012_vpcflowlogs_"
+    ...                f"us-east-1_fl-0_20250602T0{hour}00Z_0000.log.gz")
+    ...         _ = s3.put_object(Bucket="my-flow-logs", Key=key, Body=b"x" * 1000)
+    ...     estimate = scan_estimate("s3://my-flow-logs/AWSLogs/", start="2025-06-02T01:00Z",
+    ...                              end="2025-06-02T02:00Z", client=s3)
+    >>> estimate.objects, estimate.bytes, estimate.price_per_tb
+    (2, 2000, 5.0)
+    >>> print(estimate)
+    at most 0.000 GB in 2 objects: up to $0.0000 at $5 per TB scanned
     """
 
     objects: int

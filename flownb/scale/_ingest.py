@@ -69,6 +69,18 @@ class IngestReport:
         Records written and lines kept aside by this run.
     files : int
         Parquet data files written by this run.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import flownb
+    >>> store = tempfile.mkdtemp() + "/store"
+    >>> first = flownb.ingest(flownb.samples.path("aws-docs"), store)
+    >>> first.sources, first.ingested, first.records, first.bad_lines
+    (8, 8, 27, 0)
+    >>> again = flownb.ingest(flownb.samples.path("aws-docs"), store)  # nothing new: nothing written
+    >>> again.ingested, again.skipped, again.records
+    (0, 8, 0)
     """
 
     store: str

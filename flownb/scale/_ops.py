@@ -28,7 +28,7 @@ from .._columns import require_columns, unknown_column
 from ..analysis._frame import _CIDR_RE
 from ._dataset import FlowDataset, _ibis, to_contract
 
-__all__ = ["Plan", "build_timeseries", "build_top", "run_query", "run_timeseries", "run_top"]
+__all__ = ["Plan", "build_query", "build_timeseries", "build_top", "run_query", "run_timeseries", "run_top"]
 
 _INT64_MIN = -(2**63)
 
@@ -404,6 +404,22 @@ def _is_int_field(column: str) -> bool:
         return False
 
 
+def build_query(
+    ds: FlowDataset,
+    query: str,
+    *,
+    start: Any = None,
+    end: Any = None,
+    tables: Any = None,
+    now: Any = None,
+) -> Any:
+    """The engine expression of a Logs Insights query (see :mod:`flownb.scale._query`)."""
+    from ..insights._parser import parse
+    from ._query import compile_query
+
+    return compile_query(ds, parse(query), start, end)
+
+
 def run_query(
     ds: FlowDataset,
     query: str,
@@ -413,43 +429,41 @@ def run_query(
     tables: Any = None,
     now: Any = None,
 ) -> pd.DataFrame:
-    """:func:`flownb.query` on a dataset: the engine narrows, the pandas engine decides.
+    """:func:`flownb.query` on a dataset: compiled to the engine where exact, the pandas engine for the rest.
 
-    The engine keeps only the columns the query reads and the records its leading ``filter`` commands
-    and its ``start``/``end`` range can keep; the existing Logs Insights engine runs the whole query on
-    them, so the result is the one of ``flownb.query`` on the full frame by construction. What is left
-    must fit in memory (:data:`flownb.scale._dataset.ROW_CAP`): filter first.
+    :mod:`flownb.scale._query` says which commands compile. A query that does
+    not compile is narrowed by the engine (the columns it reads, the records
+    its leading ``filter`` commands and its ``start``/``end`` range can keep)
+    and run by the pandas Logs Insights engine; what is left must fit in
+    memory (:data:`flownb.scale._dataset.ROW_CAP`): filter first. Either way
+    the result is the one of ``flownb.query`` on the full frame.
     """
     import flownb.insights as insights
 
-    from .._durations import utc_timestamp
+    from ..insights._engine import resume
     from ..insights._parser import parse
+    from ._query import compile_query, log
 
     tree = parse(query)
-    columns = ds.columns
-    narrowed = ds
-    compares = any(type(c).__name__ == "Diff" for c in tree.commands)  # diff reads the period before start
-    lo_t, hi_t = utc_timestamp(start, "start"), utc_timestamp(end, "end")
-    if (lo_t is not None or hi_t is not None) and "start" in columns and not compares:
-        lo = None if lo_t is None else int(np.floor(lo_t.timestamp()))
-        hi = None if hi_t is None else int(np.ceil(hi_t.timestamp()))
-
-        def in_range(t: Any) -> Any:
-            m = t.start.notnull()
-            if lo is not None:
-                m &= t.start >= lo
-            if hi is not None:
-                m &= t.start <= hi
-            return m
-
-        narrowed = narrowed.where(in_range, "the query's time range")
-    pred = _pushdown(tree, columns)
-    if pred is not None:
-        narrowed = narrowed.where(pred, "the query's leading filter")
-    frame = narrowed.to_pandas(columns=_needed_columns(tree, columns))
+    compiled = compile_query(ds, tree, start, end)
     on_frame = getattr(insights.query, "__wrapped__", insights.query)  # the pandas function itself
-    result: pd.DataFrame = on_frame(frame, query, start=start, end=end, tables=tables, now=now)
-    return result
+    if compiled.kind == "narrowed":
+        log.debug("query narrowed by the engine, run in pandas: %s", compiled.reason)
+        assert compiled.dataset is not None
+        frame = compiled.dataset.to_pandas(columns=compiled.needed)
+        result: pd.DataFrame = on_frame(frame, query, start=start, end=end, tables=tables, now=now)
+        return result
+    table = compiled.expr.to_pyarrow()
+    if compiled.kind == "records":
+        log.debug(
+            "query compiled: the engine keeps the %d records shown, pandas computes their fields", len(table)
+        )
+        return on_frame(compiled.finish(table), query, start=start, end=end, tables=tables, now=now)
+    rest = len(tree.commands) - compiled.resume["done"]
+    log.debug(
+        "query compiled to one expression%s", f"; {rest} command(s) after it run in pandas" if rest else ""
+    )
+    return resume(tree, compiled.finish(table), columns=ds.columns, tables=tables, now=now, **compiled.resume)
 
 
 # ------------------------------------------------------------------------------------------- coverage

@@ -91,6 +91,8 @@ class Legs(Columns):
     f_last: np.ndarray
     path: np.ndarray
     conn: np.ndarray
+    #: The endpoint of the next hop (the receiver of an egress leg, the sender of an ingress leg); -1 none.
+    hop: np.ndarray
 
 
 def _subnet_index(topo: Topology) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -246,8 +248,33 @@ def _packet_model(
     return {"req": (req_p, req_b, rf, rm, rl), "resp": (resp_p, resp_b, sf, sm, sl), "t1": t1}
 
 
-def connection_legs(topo: Topology, eps: Endpoints, c: Connections, rng: np.random.Generator) -> Legs:
-    """Evaluate every connection and return the legs the interfaces on its path record."""
+#: What became of a connection, in the connectivity verdicts' words (:data:`OUTCOMES` ``[code]``); 0: it worked.
+OUTCOMES = (
+    "",
+    "OUTBOUND_BLOCKED_SG_OR_NACL",
+    "INBOUND_BLOCKED_SG_OR_NACL",
+    "NO_RESPONSE",
+    "NACL_OUTBOUND_BLOCKS_RETURN",
+    "ASYMMETRIC_PATH",
+    "NACL_INBOUND_BLOCKS_RETURN",
+    "CONNECTION_REFUSED",
+    "NOT_DELIVERED",
+)
+
+
+def connection_legs(
+    topo: Topology,
+    eps: Endpoints,
+    c: Connections,
+    rng: np.random.Generator,
+    outcome: np.ndarray | None = None,
+) -> Legs:
+    """Evaluate every connection and return the legs the interfaces on its path record.
+
+    ``outcome``, when given (an int8 array of one element per connection), receives what became
+    of each connection: the index in :data:`OUTCOMES` of the first thing that stopped it on its
+    way there and back (0: it worked).
+    """
     n = len(c)
     chk = _Checker(topo, eps, c)
     ep_sub = chk.ep_sub
@@ -270,6 +297,16 @@ def connection_legs(topo: Topology, eps: Endpoints, c: Connections, rng: np.rand
         nat_route = next((r.target for r in rt.routes if r.target in nat_ids), None)
         if nat_route is not None:
             nat_ep[m] = nat_ids[nat_route]
+    tgw_ep = np.full(n, -1, dtype=np.int32)
+    tgw_enis = {id(e) for e in topo.transit_gateway_interfaces()}
+    if tgw_enis:  # the attachment interface in the client's zone (else the first one)
+        zone: dict[str, int] = {}
+        for k, eni in enumerate(eps.enis):
+            if id(eni) in tgw_enis:
+                zone.setdefault(topo.subnet(eni.subnet).az, k)
+        first = next(iter(zone.values()))
+        for k, m in _groups(csub, c_in):
+            tgw_ep[m] = zone.get(topo.subnets[k].az, first)
     local, via_nat = kind == "local", kind == "nat"
     via_igw, via_tgw, inbound = kind == "igw", kind == "tgw", kind == "inbound"
     ssub = np.where(c.s_ep >= 0, ep_sub[np.maximum(c.s_ep, 0)], _addr_subnet(c.s_ip, chk.sub_lo, chk.sub_hi))
@@ -318,13 +355,29 @@ def connection_legs(topo: Topology, eps: Endpoints, c: Connections, rng: np.rand
 
     normal = answer == ANSWER_NORMAL
     established = np.where(c_in, at_client & c_back & normal, r_in & r_out & normal)
+    if outcome is not None:  # the first failure along the path, there and back
+        refused = answer == ANSWER_REFUSED
+        steps: list[tuple[np.ndarray, np.ndarray | int]] = [
+            (c_in & (kind != "outside") & ~c_out, 1),
+            (reach_nat & ~(n_in_req & n_out_req), 1),
+            (reach_s & ~s_acc, 2),
+            (c_in & c_out & ~delivered, 8),  # no route, or an address no interface has
+            (delivered & ~answers, 3),
+            (r_in & ~r_out, np.where(asym, 5, 4)),
+            (back_nat & ~(n_in_resp & n_out_resp), 6),
+            (at_client & ~c_back, 6),
+            (delivered & refused, 7),
+        ]
+        outcome[:] = 0
+        for mask, code in steps:
+            outcome[:] = np.where((outcome == 0) & mask, code, outcome)
     pm = _packet_model(c, established, answer, rng)
     req, resp, t1 = pm["req"], pm["resp"], pm["t1"]
     conn_idx = np.arange(n, dtype=np.int64)
 
     parts: list[Legs] = []
 
-    def emit(mask, eni, egress, accept, src, dst, psrc, pdst, sport, dport, counts, path):
+    def emit(mask, eni, egress, accept, src, dst, psrc, pdst, sport, dport, counts, path, hop):
         idx = np.flatnonzero(mask)
         if not len(idx):
             return
@@ -354,11 +407,18 @@ def connection_legs(topo: Topology, eps: Endpoints, c: Connections, rng: np.rand
                 f_last=fl[idx],
                 path=pick(path).astype(np.int8),
                 conn=conn_idx[idx],
+                hop=pick(hop).astype(np.int32),
             )
         )
 
     nat_ip = np.where(nat_ep >= 0, eps.ip[np.maximum(nat_ep, 0)], 0).astype(np.uint32)
-    out_path = np.where(local | via_nat, 1, np.where(via_igw, 8, 0))
+    tgw_ip = np.where(tgw_ep >= 0, eps.ip[np.maximum(tgw_ep, 0)], 0).astype(np.uint32)
+    out_path = np.where(local | via_nat | via_tgw, 1, np.where(via_igw, 8, 0))
+    # the next hop: the interface the request goes to from the client, and the answer comes from
+    gateway_hop = np.where(via_nat, nat_ep, np.where(via_tgw, tgw_ep, -1))
+    c_hop = np.where(local, c.s_ep, gateway_hop)
+    c_back_hop = np.where(local, c.r_ep, gateway_hop)
+    peer_hop = np.where(c_in, c.c_ep, -1)
     # client egress: the request
     emit(
         c_in & (kind != "outside"),
@@ -373,14 +433,19 @@ def connection_legs(topo: Topology, eps: Endpoints, c: Connections, rng: np.rand
         c.s_port,
         req,
         out_path,
+        c_hop,
     )
     # server ingress: the request
-    emit(reach_s, c.s_ep, False, s_acc, c.c_ip, c.s_ip, c.c_ip, c.s_ip, c.c_port, c.s_port, req, 0)
+    emit(reach_s, c.s_ep, False, s_acc, c.c_ip, c.s_ip, c.c_ip, c.s_ip, c.c_port, c.s_port, req, 0, peer_hop)
     # answering interface egress: the response
     r_path = np.where(c_in, 1, 8)
-    emit(r_in, c.r_ep, True, r_out, c.s_ip, c.c_ip, c.s_ip, c.c_ip, c.s_port, c.c_port, resp, r_path)
+    emit(
+        r_in, c.r_ep, True, r_out, c.s_ip, c.c_ip, c.s_ip, c.c_ip, c.s_port, c.c_port, resp, r_path, peer_hop
+    )
     # NAT gateway: in from the instance, out to the internet, the answer in, and back to the instance
-    emit(reach_nat, nat_ep, False, n_in_req, c.c_ip, nat_ip, c.c_ip, c.s_ip, c.c_port, c.s_port, req, 0)
+    emit(
+        reach_nat, nat_ep, False, n_in_req, c.c_ip, nat_ip, c.c_ip, c.s_ip, c.c_port, c.s_port, req, 0, c.c_ep
+    )
     emit(
         reach_nat & n_in_req,
         nat_ep,
@@ -394,8 +459,9 @@ def connection_legs(topo: Topology, eps: Endpoints, c: Connections, rng: np.rand
         c.s_port,
         req,
         8,
+        -1,
     )
-    emit(back_nat, nat_ep, False, n_in_resp, c.s_ip, nat_ip, c.s_ip, nat_ip, c.s_port, nat_port, resp, 0)
+    emit(back_nat, nat_ep, False, n_in_resp, c.s_ip, nat_ip, c.s_ip, nat_ip, c.s_port, nat_port, resp, 0, -1)
     emit(
         back_nat & n_in_resp,
         nat_ep,
@@ -409,9 +475,42 @@ def connection_legs(topo: Topology, eps: Endpoints, c: Connections, rng: np.rand
         c.c_port,
         resp,
         1,
+        c.c_ep,
+    )
+    # transit gateway attachment interface: the request in from the instance, the answer out to it
+    to_tgw = via_tgw & c_out & (tgw_ep >= 0)
+    emit(to_tgw, tgw_ep, False, True, c.c_ip, tgw_ip, c.c_ip, c.s_ip, c.c_port, c.s_port, req, 0, c.c_ep)
+    emit(
+        to_tgw & answers,
+        tgw_ep,
+        True,
+        True,
+        tgw_ip,
+        c.c_ip,
+        c.s_ip,
+        c.c_ip,
+        c.s_port,
+        c.c_port,
+        resp,
+        1,
+        c.c_ep,
     )
     # client ingress: the response
-    emit(at_client, c.c_ep, False, c_back, c.s_ip, c.c_ip, c.s_ip, c.c_ip, c.s_port, c.c_port, resp, 0)
+    emit(
+        at_client,
+        c.c_ep,
+        False,
+        c_back,
+        c.s_ip,
+        c.c_ip,
+        c.s_ip,
+        c.c_ip,
+        c.s_port,
+        c.c_port,
+        resp,
+        0,
+        c_back_hop,
+    )
     if not parts:
         z = np.zeros(0)
         return Legs(*(z.astype(t) for t in _LEG_TYPES))
@@ -421,6 +520,7 @@ def connection_legs(topo: Topology, eps: Endpoints, c: Connections, rng: np.rand
 _LEG_TYPES = [
     np.int32, bool, bool, np.uint32, np.uint32, np.uint32, np.uint32, np.int32, np.int32,
     np.int16, np.int64, np.int64, np.float64, np.float64, np.int16, np.int16, np.int16, np.int8, np.int64,
+    np.int32,
 ]  # fmt: skip
 
 

@@ -45,11 +45,17 @@ FORMATS: dict[str, list[str]] = {
     "v4": [*schema.DEFAULT_FIELDS, *_V3_EXTRA, *_V4_EXTRA],
     "v5": [*schema.DEFAULT_FIELDS, *_V3_EXTRA, *_V4_EXTRA, *_V5_EXTRA],
 }
+#: Version 11: every VPC field up to version 11 (ECS, reject reason, resource, encryption, next hop, tags).
+FORMATS["v11"] = FORMATS["v5"] + [
+    f.name
+    for f in schema.FIELDS.values()
+    if 5 < f.version <= 11 and f.scope in ("vpc", "both") and f.name not in FORMATS["v5"]
+]
 FORMATS["default"] = FORMATS["v2"]
 
 
 def format_fields(fmt: str | Sequence[str] | None) -> list[str]:
-    """AWS field names of a format: ``None``/``"default"``/``"v2"``..``"v5"``, a format string or a list."""
+    """AWS field names of a format: ``None``/``"default"``/``"v2"``..``"v5"``/``"v11"``, a format string or a list."""
     if fmt is None:
         return list(FORMATS["v2"])
     if isinstance(fmt, str) and fmt.strip().lower() in FORMATS:
@@ -78,10 +84,24 @@ class Records(Columns):
     flags: np.ndarray
     path: np.ndarray
     status: np.ndarray
+    hop: np.ndarray
 
 
 def _gather(legs: Legs, idx: np.ndarray, **computed: np.ndarray) -> Records:
-    same = ("eni", "egress", "accept", "src", "dst", "pkt_src", "pkt_dst", "sport", "dport", "proto", "path")
+    same = (
+        "eni",
+        "egress",
+        "accept",
+        "src",
+        "dst",
+        "pkt_src",
+        "pkt_dst",
+        "sport",
+        "dport",
+        "proto",
+        "path",
+        "hop",
+    )
     cols = {name: getattr(legs, name)[idx] for name in same}
     return Records(**cols, **computed, status=np.zeros(len(idx), dtype=np.int8))
 
@@ -127,8 +147,12 @@ def split_intervals(legs: Legs, phase: np.ndarray, interval: int, start: float, 
         fe = np.where(last, 1.0, (e - t0) / span)
         P = np.maximum(legs.packets[rep], n)
         B = np.maximum(legs.bytes[rep], 40 * P)
-        pk = np.maximum(np.floor(P * fe).astype(np.int64) - np.floor(P * fs).astype(np.int64), 1)
-        by = np.maximum(np.floor(B * fe).astype(np.int64) - np.floor(B * fs).astype(np.int64), 40 * pk)
+        # packets by time, then bytes by packets: a leg of equal packets (SYN retries) keeps their size
+        cum_hi = np.where(last, P, np.floor(P * fe).astype(np.int64))
+        cum_lo = np.floor(P * fs).astype(np.int64)
+        pk = np.maximum(cum_hi - cum_lo, 1)
+        by = (B * cum_hi) // P - (B * cum_lo) // P
+        by = np.where(by < 40 * pk, np.maximum(B // P, 40) * pk, by)
         flags = legs.f_mid[rep].copy()
         flags[first] = legs.f_first[rep[first]]
         flags[last] = legs.f_last[rep[last]]
@@ -235,7 +259,9 @@ def status_records(
     skip_flag = np.zeros(size, dtype=bool)
     skip_flag[key_all[skipped]] = True
     busy = busy_flag[key_all]
-    nodata = ~busy & ~skipped
+    # NODATA spans its whole interval; an idle interval cut by the start or end of the period gets none
+    whole = (wstart_all >= start) & (wstart_all + interval <= end)
+    nodata = ~busy & ~skipped & whole
     inside = (key_rec >= 0) & (key_rec < size)
     drop = np.zeros(len(key_rec), dtype=bool)
     drop[inside] = skip_flag[key_rec[inside]]
@@ -268,6 +294,7 @@ def status_records(
                 flags=z.astype(np.int16),
                 path=z.astype(np.int8),
                 status=np.full(len(idx), status, dtype=np.int8),
+                hop=np.full(len(idx), -1, dtype=np.int32),
             )
         )
     out = Records.concat(parts)
@@ -357,6 +384,18 @@ def to_table(rec: Records, names: Sequence[str], topo: Topology, eps: Endpoints)
     def const(value: str | None, valid: np.ndarray | None = None) -> pa.Array:
         return _dictionary(np.zeros(n, dtype=np.int64), [value], valid)
 
+    def next_hop(values: list[str | None]) -> pa.Array:
+        """A field of the next-hop interface; ``-`` where there is none (an internet gateway, no route)."""
+        return _dictionary(np.maximum(rec.hop, 0), values, ok & (rec.hop >= 0))
+
+    nat_ids = {id(g.interface) for g in topo.nat_gateways}
+    tgw_ids = {id(e) for e in topo.transit_gateway_interfaces()}
+    #: interface-type (version 11): only the service interfaces have one; an instance's interface has '-'
+    eni_types = [
+        "nat_gateway" if id(e) in nat_ids else "transit_gateway" if id(e) in tgw_ids else None
+        for e in eps.enis
+    ]
+
     builders = {
         "version": lambda: ints(np.full(n, format_version(names)), "version", None),
         "account-id": lambda: const(topo.account_id),
@@ -383,6 +422,16 @@ def to_table(rec: Records, names: Sequence[str], topo: Topology, eps: Endpoints)
         "az-id": lambda: per_eni([s.az_id for s in subnets]),
         "flow-direction": lambda: _dictionary(np.where(rec.egress, 1, 0), ["ingress", "egress"], ok),
         "traffic-path": lambda: ints(rec.path, "traffic-path", ok & rec.egress & (rec.path > 0)),
+        "interface-type": lambda: per_eni(eni_types),
+        "next-hop-interface-id": lambda: next_hop(eni_ids),
+        "next-hop-subnet-id": lambda: next_hop([s.id for s in subnets]),
+        "next-hop-az-id": lambda: next_hop([s.az_id for s in subnets]),
+        "next-hop-vpc-id": lambda: next_hop([topo.id] * len(eni_ids)),
+        "next-hop-interface-type": lambda: next_hop(eni_types),
+        # the twin's TagFieldSpecifications: the Name tag of instances and interfaces, and the instances' role
+        "instance-tag": lambda: per_eni([i.name if i is not None else None for i in eps.instance]),
+        "instance-tag-2": lambda: per_eni([i.role if i is not None else None for i in eps.instance]),
+        "interface-tag": lambda: per_eni([e.name for e in eps.enis]),
     }
     for name in names:
         col = schema.column_name(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import ipaddress
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,6 +46,18 @@ class Simulation:
     topology : Topology
         The VPC as simulated, with every scenario's change applied (a change
         given a window with ``at``/``length`` is in force only then).
+
+    Examples
+    --------
+    The records of a port scan, and the ground truth of what was injected:
+
+    >>> import flownb
+    >>> s = flownb.simulate("port_scan", duration="10min", scale=0)
+    >>> s.truth[["kind", "expected", "src_name", "dst_name"]].values.tolist()
+    [['detector', 'vertical_scan', '185.220.101.45', 'web-1']]
+    >>> scanner = s.flows["srcaddr"] == "185.220.101.45"
+    >>> int(s.flows.loc[scanner, "dstport"].nunique()) > 100
+    True
     """
 
     flows: pd.DataFrame
@@ -199,6 +212,122 @@ def _epochs(
     return out
 
 
+def _fingerprint(topo: Topology) -> str:
+    """What decides whether traffic flows: rules, routes, interfaces, services and host firewalls."""
+    hosts = [
+        (i.name, [(v.port, v.protocol, v.listening) for v in i.services], i.firewall_drops)
+        for i in topo.instances
+    ]
+    return topo.describe() + repr(hosts) + repr([(e.id, e.security_groups) for e in topo.interfaces()])
+
+
+def _consequences(
+    ctx: Context,
+    changers: list[str],
+    conns: Connections,
+    outcome: np.ndarray,
+    n_base: int,
+    base: Topology,
+    per: dict[str, dict[str, Any]],
+) -> None:
+    """Truth rows (kind ``consequence``) for the normal traffic a scenario's change broke besides its target.
+
+    A rule edited for one pair often stops others (removing a subnet's outbound ephemeral-port rule
+    also stops its hosts' own requests to ports 1024 and above). The baseline's own connections that
+    fail are grouped by client, server, port, protocol and the verdict the twin expects, with the
+    connectivity scenarios in force when they started.
+    """
+    from .paths import OUTCOMES
+    from .topology import ip_int
+    from .traffic import KIND_NORMAL, NEVER_LOGGED
+
+    if not changers or n_base == 0:
+        return
+    quiet = np.array([ip_int(a) for a in (*NEVER_LOGGED, ctx.topo.dns_server)], dtype=np.uint32)
+    is_base = np.zeros(len(conns), dtype=bool)
+    is_base[:n_base] = True
+    idx = np.flatnonzero(is_base & (outcome > 0) & (conns.kind == KIND_NORMAL) & ~np.isin(conns.s_ip, quiet))
+    if not len(idx):
+        return
+    t0 = conns.t0[idx]
+    failed = conns.take(idx)
+    n_eps = len(Endpoints(ctx.topo))
+    active = np.zeros(len(idx), dtype=np.int64)
+    for j, n in enumerate(changers):
+        w = ctx.windows.get(n)
+        on = np.ones(len(idx), bool) if w is None else (t0 >= w[0]) & (t0 < w[1])
+        # which change breaks it: the same failure with this scenario's change alone
+        alone = Context(base.copy(), ctx.start, ctx.end, ctx.interval, ctx.scale, ctx.seed)
+        alone.scenario = n
+        _sc.SCENARIOS[n].func(alone, **per[n])
+        alone_eps = Endpoints(alone.topo)
+        if len(alone_eps) == n_eps:  # same interfaces: the connections' endpoint numbers hold
+            got = np.zeros(len(idx), dtype=np.int8)
+            connection_legs(alone.topo, alone_eps, failed, np.random.default_rng(0), got)
+            on &= got == outcome[idx]
+        active |= on.astype(np.int64) << j
+    frame = pd.DataFrame(
+        {
+            "c": conns.c_ip[idx],
+            "s": conns.s_ip[idx],
+            "port": conns.s_port[idx],
+            "proto": conns.proto[idx],
+            "code": outcome[idx],
+            "active": active,
+            "t0": t0,
+            "t1": t0 + conns.dur[idx],
+        }
+    )
+    groups = frame.groupby(["c", "s", "port", "proto", "code"], sort=True)
+    agg = groups.agg(
+        n=("t0", "size"),
+        start=("t0", "min"),
+        end=("t1", "max"),
+        every=("active", np.bitwise_and.reduce),
+        some=("active", np.bitwise_or.reduce),
+    ).reset_index()
+
+    def name_of(ip: str) -> str:
+        for inst in ctx.topo.instances:
+            if any(e.private_ip == ip for e in inst.interfaces):
+                return inst.name
+        for group, addrs in ctx.topo.external.items():
+            if ip in addrs:
+                return group
+        return "internet"
+
+    targets = {
+        (t["src"], t["dst"], t["dst_port"], t["expected"]) for t in ctx.truth if t["kind"] == "verdict"
+    }
+    previous = ctx.scenario
+    rows: list[dict[str, Any]] = agg.to_dict("records")  # type: ignore[assignment]
+    for row in rows:
+        # the changes that break all of the pair's failures, else any of them
+        mask = int(row["every"]) or int(row["some"])
+        who = [n for j, n in enumerate(changers) if mask >> j & 1] or ["baseline"]
+        src, dst = str(ipaddress.IPv4Address(int(row["c"]))), str(ipaddress.IPv4Address(int(row["s"])))
+        if (src, dst, int(row["port"]), OUTCOMES[int(row["code"])]) in targets:
+            continue  # the fault's own pair: its verdict row says it
+        ctx.scenario = "+".join(who)
+        code = OUTCOMES[int(row["code"])]
+        ctx.add_truth(
+            f"also broken: {name_of(src)} -> {name_of(dst)}:{int(row['port'])}",
+            "consequence",
+            code,
+            src,
+            dst,
+            int(row["port"]),
+            int(row["proto"]),
+            float(np.floor(row["start"])),
+            float(np.ceil(row["end"])),
+            src_name=name_of(src),
+            dst_name=name_of(dst),
+            details=f"{int(row['n'])} connections of the normal traffic failed ({code}) while "
+            f"{' + '.join(who)} was in force",
+        )
+    ctx.scenario = previous
+
+
 def simulate(
     scenario: str | Sequence[str] = "baseline",
     *,
@@ -231,8 +360,12 @@ def simulate(
         The flow log's maximum aggregation interval in seconds.
     format : str or list of str, optional
         Record format: ``None`` (the default v2 format), ``"v3"``, ``"v4"``,
-        ``"v5"`` (every field up to that version), an AWS format string or a
-        list of field names.
+        ``"v5"``, ``"v11"`` (every field up to that version), an AWS format
+        string or a list of field names. Version 11 adds ``interface-type``,
+        the ``next-hop-*`` fields (the interface a record's packets go to, or
+        come from; ``-`` for an internet gateway or no route) and the tag fields
+        (``instance-tag``: the instance's name, ``instance-tag-2``: its role,
+        ``interface-tag``: the interface's name).
     topology : Topology, optional
         The VPC to simulate (default :meth:`Topology.default`); it is copied,
         never changed.
@@ -291,9 +424,13 @@ def simulate(
     topo = base.copy()
     ctx = Context(topo, s0, s1, interval, float(scale), int(seed), skip_rate=skipdata_rate)
     injectors = []
+    changers = []  # the scenarios that change the VPC (its rules, routes or services)
     for n in names:  # phase 1: topology edits
         ctx.scenario = n
+        before = _fingerprint(topo)
         injectors.append((n, _sc.SCENARIOS[n].func(ctx, **per[n])))
+        if _fingerprint(topo) != before:
+            changers.append(n)
     ctx.eps = eps = Endpoints(topo)
     epochs = _epochs(base, names, per, ctx)
     base_rng = np.random.default_rng([int(seed), 0])
@@ -306,14 +443,20 @@ def simulate(
     all_conns = Connections.concat(conns)
 
     path_rng = np.random.default_rng([int(seed), 1])
+    outcome = np.zeros(len(all_conns), dtype=np.int8)
     if len(epochs) == 1:
-        legs = connection_legs(topo, eps, all_conns, path_rng)
+        legs = connection_legs(topo, eps, all_conns, path_rng, outcome)
     else:  # changes in force for a while: each stretch of time is evaluated against its own VPC
         parts = []
         for lo, hi, epoch_topo in epochs:
             sel = np.flatnonzero((all_conns.t0 >= lo) & (all_conns.t0 < hi))
-            parts.append(connection_legs(epoch_topo, Endpoints(epoch_topo), all_conns.take(sel), path_rng))
+            got = np.zeros(len(sel), dtype=np.int8)
+            parts.append(
+                connection_legs(epoch_topo, Endpoints(epoch_topo), all_conns.take(sel), path_rng, got)
+            )
+            outcome[sel] = got
         legs = Legs.concat(parts)
+    _consequences(ctx, changers, all_conns, outcome, len(conns[0]), base, per)
     hide = never_logged_mask(topo, legs)
     if hide.any():
         legs = legs.take(np.flatnonzero(~hide))

@@ -465,6 +465,13 @@ class NatGateway:
 class TransitGateway:
     """A transit gateway attachment reaching other networks (``cidrs``).
 
+    The attachment has one network interface in each of its ``subnets`` (one per Availability Zone;
+    by default the first private subnet of each zone), and these interfaces write flow log records
+    of their own, as in the VPC User Guide's transit gateway example ("Flow log record examples"):
+    ``srcaddr``/``dstaddr`` name the attachment interface's own address on one side and
+    ``pkt-srcaddr``/``pkt-dstaddr`` the original ones. Their network ACLs are not evaluated (AWS's
+    advice is a dedicated attachment subnet with open ACLs).
+
     Examples
     --------
     >>> from flownb.sim import TransitGateway
@@ -477,6 +484,8 @@ class TransitGateway:
     cidrs: list[str] = field(default_factory=lambda: ["10.20.0.0/16"])
     id: str = ""
     attachment_id: str = ""
+    subnets: list[str] = field(default_factory=list)
+    interfaces: list[NetworkInterface] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.id = self.id or _rid("tgw", self.name)
@@ -613,7 +622,55 @@ class Topology:
         """Every ENI in the VPC (instances first, then NAT gateways): the ones flow logs record."""
         out = [e for inst in self.instances for e in inst.interfaces]
         out += [n.interface for n in self.nat_gateways if n.interface is not None]
+        out += self.transit_gateway_interfaces()
         return out
+
+    def transit_gateway_interfaces(self) -> list[NetworkInterface]:
+        """The transit gateway attachment's interfaces, one per attachment subnet (made on first use).
+
+        Examples
+        --------
+        >>> from flownb.sim import Topology, TransitGateway
+        >>> topo = Topology.default()
+        >>> topo.transit_gateway = TransitGateway("tgw-main")
+        >>> [(topo.subnet(e.subnet).name, e.private_ip) for e in topo.transit_gateway_interfaces()]
+        [('app-a', '10.0.10.254'), ('app-b', '10.0.11.254')]
+        """
+        tgw = self.transit_gateway
+        if tgw is None:
+            return []
+        if not tgw.interfaces:
+            subnets = [self.subnet(s) for s in tgw.subnets]
+            if not subnets:
+                for pick_private in (True, False):
+                    zones: dict[str, Subnet] = {}
+                    for sub in self.subnets:
+                        if not sub.public or not pick_private:
+                            zones.setdefault(sub.az, sub)
+                    if zones:
+                        subnets = list(zones.values())
+                        break
+            used = {e.private_ip for inst in self.instances for e in inst.interfaces}
+            used |= {n.private_ip for n in self.nat_gateways}
+            for sub in subnets:
+                net = ipaddress.IPv4Network(sub.cidr)
+                # from the top of the subnet down (AWS reserves the last address)
+                ip = next(
+                    str(net.network_address + k)
+                    for k in range(net.num_addresses - 2, 3, -1)
+                    if str(net.network_address + k) not in used
+                )
+                tgw.interfaces.append(
+                    NetworkInterface(
+                        f"{tgw.name}-{sub.name}-eni",
+                        sub.id,
+                        ip,
+                        None,
+                        [],
+                        f"Network Interface for Transit Gateway Attachment {tgw.attachment_id}",
+                    )
+                )
+        return list(tgw.interfaces)
 
     @property
     def dns_server(self) -> str:

@@ -133,6 +133,7 @@ class FlowExplorer:
         self._message = w.HTML()
         self.charts: dict[str, Any] = {}
         self._cache: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+        self._home: dict[str, Any] = {}
         self._build_charts()
         self.views = {name: jupyter_chart(chart) for name, chart in self.charts.items()}
         self.views["timeline"].observe(self._on_selection, names="_vl_selections")
@@ -186,10 +187,13 @@ class FlowExplorer:
         # Charts are immutable and depend only on (filters, brush): going back to a state
         # seen recently (Reset, undoing a click) reuses them instead of aggregating again.
         key = (self.state, self._brush, which)
-        cached = self._cache.get(key)
+        # the charts of all records (the first view, and every Reset) are kept for good
+        home = self.state.is_empty and self._brush is None
+        cached = self._home if home and all(n in self._home for n in which) else self._cache.get(key)
         if cached is not None:
-            self._cache.move_to_end(key)
-            self.charts.update(cached)
+            if not home:
+                self._cache.move_to_end(key)
+            self.charts.update({name: cached[name] for name in which})
             return
         sel = self._selected_view()
         builders = {
@@ -205,6 +209,9 @@ class FlowExplorer:
             except (ValueError, TypeError) as exc:  # records lacking a field the chart needs
                 self.last_error = exc
                 self.charts[name] = empty_chart(altair(), str(exc).split(";")[0], width=400)
+        if home:
+            self._home.update({name: self.charts[name] for name in which})
+            return
         self._cache[key] = {name: self.charts[name] for name in which}
         while len(self._cache) > 16:
             self._cache.popitem(last=False)

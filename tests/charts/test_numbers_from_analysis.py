@@ -86,3 +86,85 @@ def test_coverage_chart_draws_coverage(demo):
     ]
     merged = left.merge(right, on=key, how="outer", suffixes=("_chart", "_analysis"))
     assert (merged["status_chart"] == merged["status_analysis"]).all()
+
+
+@pytest.mark.parametrize("metric", ["flows", "bytes"])
+def test_port_heatmap_draws_top_and_timeseries(demo, metric):
+    data = agg.heatmap_data(demo, metric=metric, n=5, freq="10min")
+    ranked = flownb.top(demo, by="dstport", metric=metric, n=5)
+    # the rows are the 5 busiest ports of top(), ranked as top() ranks them
+    order = data.drop_duplicates("port").sort_values("rank")["port"].tolist()
+    assert order == ranked["dstport"].astype(str).tolist()
+    ts = flownb.timeseries(demo, freq="10min", metric=metric, by="dstport")
+    ts = ts[ts["dstport"].astype(str).isin(order) & (ts[metric] > 0)]
+    expected = ts.assign(port=ts["dstport"].astype(str)).set_index(["time", "port"])[metric].sort_index()
+    got = data.set_index(["time", "port"])["value"].sort_index()
+    assert got.index.equals(expected.index)
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(dtype=float), rtol=1e-12)
+
+
+def test_accept_reject_draws_timeseries_of_records_by_action(demo):
+    data = agg.accept_reject_data(demo, freq="10min")
+    ts = flownb.timeseries(demo, freq="10min", metric="flows", by="action")
+    ts = ts.assign(action=ts["action"].astype(str))
+    total = ts.groupby("time")["flows"].transform("sum")
+    ts = ts[total > 0]
+    merged = data.merge(ts, on=["time", "action"], how="outer", suffixes=("_chart", "_analysis"))
+    np.testing.assert_array_equal(merged["flows_chart"], merged["flows_analysis"])
+    shares = data.groupby("time")["share"].sum()
+    np.testing.assert_allclose(shares, 1.0)
+
+
+def test_flow_paths_draws_network_paths(demo):
+    nodes, ribbons = agg.paths_data(demo, n=8, metric="bytes")
+    paths = flownb.analysis.network_paths(demo, metric="bytes", n=8)
+    # each node's width is its column's total in network_paths(), each ribbon the sum of its paths
+    for stage, col in zip(
+        ["source network", "destination network", "destination port"],
+        ["src_network", "dst_network", "service"],
+        strict=True,
+    ):
+        drawn = nodes[nodes["stage"] == stage].set_index("label")["value"].sort_index()
+        expected = paths.groupby(col)["bytes"].sum().astype(float).sort_index()
+        pd.testing.assert_series_equal(drawn, expected, check_names=False, check_index_type=False)
+    links = ribbons.drop_duplicates("link")
+    first = paths.groupby(["src_network", "dst_network"])["bytes"].sum().astype(float)
+    got = links[links["x"] < 1].set_index(["source", "target"])["value"]
+    np.testing.assert_allclose(got.sort_index().to_numpy(), first.sort_index().to_numpy())
+    assert paths["bytes"].sum() == flownb.top(demo, by="action", n=None)["bytes"].sum()  # no byte lost
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        flownb.FilterState(actions=("REJECT",)),
+        flownb.FilterState(src="10.0.0.0/16"),
+        flownb.FilterState(protocols=("udp",)),
+        flownb.FilterState(),
+    ],
+    ids=["reject", "src", "udp", "none"],
+)
+def test_analyses_on_the_explorers_filtered_view_equal_them_on_the_filtered_frame(demo, state):
+    # the explorer hands top() and timeseries() its cached, filtered view instead of a copied frame:
+    # the numbers must be those of the filtered records themselves
+    from flownb._cache import ColumnCache
+    from flownb._filter import filter_mask
+
+    cache = ColumnCache(demo)
+    mask = filter_mask(cache, state)
+    view = cache.subset(mask)
+    frame = demo if mask is None else demo[mask].reset_index(drop=True)
+    for kw in (
+        dict(by="srcaddr", metric="bytes"),
+        dict(by=["dstport", "action"], metric="flows", n=None),
+        dict(by="srcaddr/24", metric="bps", n=5),
+    ):
+        pd.testing.assert_frame_equal(flownb.top(view, **kw), flownb.top(frame, **kw))
+    for kw in (
+        dict(freq="5min", metric="bytes", by="action"),
+        dict(freq="1h", metric="flows"),
+        dict(freq="10min", metric="packets", by="dstport"),
+    ):
+        pd.testing.assert_frame_equal(flownb.timeseries(view, **kw), flownb.timeseries(frame, **kw))
+    paths = flownb.analysis.network_paths
+    pd.testing.assert_frame_equal(paths(view, n=8), paths(frame, n=8))

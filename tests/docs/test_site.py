@@ -109,11 +109,13 @@ def test_every_notebook_page_renders_with_its_saved_outputs(site):
             for out in c.get("outputs", [])
         )
         images = [
-            src
-            for src in re.findall(r'<img\b[^>]*\bsrc="([^"]+)"', text)
+            (src, alt)
+            for alt, src in re.findall(r'<img\b[^>]*\balt="([^"]*)"[^>]*\bsrc="([^"]+)"', text)
             if src.endswith(".png") and (page.parent / html.unescape(src)).is_file()
         ]
         assert len(images) == charts, f"{rel}: {charts} saved chart images, {len(images)} shown as images"
+        unnamed = [src for src, alt in images if not alt.startswith(("Chart: ", "Charts: "))]
+        assert not unnamed, f"{rel}: chart images without the chart's title as their text: {unnamed}"
 
 
 def test_the_lists_come_from_the_registries(site):

@@ -295,8 +295,11 @@ def test_parse_multi_gives_one_record_per_match():
 
 @pytest.mark.parametrize("mode", ["logfmt", "csv"])
 def test_parse_modes_flownb_does_not_run_say_why(mode):
-    with pytest.raises(InsightsSyntaxError, match=f"{mode} mode is not supported"):
+    # CloudWatch Logs User Guide, "parse" (CWL_QuerySyntax-Parse): the page lists logfmt (and, in some
+    # copies, CSV) modes; their rules could not be read, so flownb refuses them, naming the page and a way out
+    with pytest.raises(InsightsSyntaxError, match=f"{mode} mode is not supported") as info:
         parse(f"parse @message {mode}")
+    assert "CWL_QuerySyntax-Parse" in str(info.value) and "regex with named groups" in str(info.value)
 
 
 # -- functions: now() and the documented bin() units --------------------------------------------------

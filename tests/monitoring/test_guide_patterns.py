@@ -201,10 +201,42 @@ def test_ordered_terms_examples():
     events = ["ERROR timeout", "WARNING disk", "INFO ok", "ERROR"]
     assert matched("[w1=ERROR, w2]", events) == [1]
     assert matched("[w1!=ERROR && w1!=WARNING, w2]", events) == [3]
-    # the guide writes "[w1=ERROR || W1=WARNING, w2]"; field names are case sensitive here, so W1 is refused
+    # the older copy of the guide writes "[w1=ERROR || W1=WARNING, w2]"; the current page writes
+    # "[w1=ERROR || w1=WARNING, w2]": field names are case sensitive, so W1 is refused
     with pytest.raises(FilterPatternError, match="'W1' is not a field of this pattern"):
         try_pattern("[w1=ERROR || W1=WARNING, w2]", events)
     assert matched("[w1=ERROR || w1=WARNING, w2]", events) == [1, 2]
+
+
+#: The space-delimited log events of the current guide page ("Filter pattern syntax for metric filters,
+#: subscription filters, filter log events, and Live Tail", "Using filter patterns to match terms in
+#: space-delimited log events").
+GUIDE_EVENTS = [
+    "INFO 09/25/2014 12:00:00 GET /service/resource/67 1200",
+    "INFO 09/25/2014 12:00:01 POST /service/resource/67/part/111 1310",
+    "WARNING 09/25/2014 12:00:02 Invalid user request",
+    "ERROR 09/25/2014 12:00:02 Failed to process request",
+]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("[w1=ERROR, w2]", [4]),  # the page: "returns log events where the first word ... is ERROR"
+        ("[w1=ERROR || w1=WARNING, w2]", [3, 4]),
+        ("[w1!=ERROR && w1!=WARNING, w2]", [1, 2]),
+        ("[logLevel, date, time, method, url=%/service/resource/[0-9]+$%, response_time]", [1]),
+        ("[logLevel, date, time, method, url=%/service/resource/[0-9]+/part/[0-9]+$%, response_time]", [2]),
+        ("[w1=ERROR]", []),  # without the blank w2, w1 holds the whole event
+    ],
+)
+def test_the_current_page_s_ordered_terms_on_its_own_events(pattern, expected):
+    assert matched(pattern, GUIDE_EVENTS) == expected
+
+
+def test_the_last_slot_holds_the_rest_of_the_event():
+    out = try_pattern("[w1=ERROR, w2]", GUIDE_EVENTS)
+    assert out["$w2"].tolist() == ["09/25/2014 12:00:02 Failed to process request"]
 
 
 # -- "Supported regular expressions (regex) syntax" (current page) ----------------------------------------

@@ -64,7 +64,9 @@ def rows(mf: MetricFilter, df: pd.DataFrame) -> list[int]:
         ("[..., action=REJECT]", []),  # with '...' the last slot is the last field: log-status
         ("[..., status=*]", [0, 1, 2, 3, 4, 5]),  # '*' alone matches any value
         ("[..., action=*, status]", [0, 1, 2, 3, 4, 5]),
-        ("[a, b, c]", []),  # 3 fields, the records have 14
+        ("[a, b, c]", [0, 1, 2, 3, 4, 5]),  # 3 slots, 14 fields: c takes the rest (the guide's w2 rule)
+        ("[a, b, c=eni-aaa*]", [0, 1, 5]),  # the rest starts with the interface id
+        ("[v, a, e, s, d, sp, dp, p, pk, b, st, en, ac, ls, extra]", []),  # 15 slots, 14 fields
     ],
 )
 def test_patterns_match_the_records_chosen_by_hand(hand, pattern, expected):
@@ -80,10 +82,20 @@ def test_the_issue_pattern_on_the_aws_docs_sample():
 
 
 def test_wrong_field_count_is_explained(hand):
-    t = MetricFilter("[a, b, c]", metric_name="M").test(hand)
+    t = MetricFilter("[v, a, e, s, d, sp, dp, p, pk, b, st, en, ac, ls, extra]", metric_name="M").test(hand)
     assert t.matched == 0 and t.total == 6
-    assert "3 fields" in t.notes[0] and "14 fields" in t.notes[0]
+    assert "15 fields" in t.notes[0] and "14 fields" in t.notes[0]
     assert "0 of 6 events matched" in repr(t)
+
+
+def test_the_last_slot_takes_the_rest_of_a_longer_record(hand):
+    # CloudWatch Logs User Guide, "Filter pattern syntax for metric filters, subscription filters, filter log
+    # events, and Live Tail", space-delimited events: [w1=ERROR, w2] returns a six-field event, and a blank
+    # w2 must follow w1, because the last slot holds the rest of the event
+    t = MetricFilter("[version, account, rest]", metric_name="M").test(hand)
+    assert t.matched == 6
+    assert t.sample["$rest"].iloc[0].startswith("eni-aaa 10.0.0.5 10.0.1.9 40001 22 6")
+    assert t.sample["$rest"].iloc[0].endswith("OK")
 
 
 def test_test_shows_extracted_fields(hand):

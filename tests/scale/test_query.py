@@ -7,13 +7,15 @@ import warnings
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 import flownb
-from flownb.insights import AWS_SAMPLE_QUERIES, FLOWNB_SAMPLE_QUERIES
+from flownb.insights import AWS_SAMPLE_QUERIES, FLOWNB_SAMPLE_QUERIES, InsightsQueryError
 from flownb.scale._ops import _needed_columns, _pushdown
 from flownb.scale._testing import assert_same_result
 from tests.scale.conftest import both
 from tests.scale.test_equivalence import _scenario_files
+from tests.scale.test_equivalence import records as hypothesis_records
 
 QUERIES = [q.query for q in (*AWS_SAMPLE_QUERIES, *FLOWNB_SAMPLE_QUERIES)] + [
     "filter action = 'REJECT' and dstPort < 1024 | stats count(*) as n by dstPort | sort n desc, dstPort",
@@ -96,3 +98,133 @@ def test_a_syntax_error_is_the_same_on_a_dataset(pair):
     with pytest.raises(flownb.InsightsSyntaxError) as on_ds:
         flownb.query(ds, "stats count(* by srcAddr")
     assert str(on_ds.value) == str(on_frame.value)
+
+
+# -- compiled to the engine (issue 15 point 3) ------------------------------------------------------------
+#: Queries the engine runs as one expression ("stats") or whose shown records it picks ("records").
+COMPILED = {
+    "stats sum(bytes) as b by srcAddr, dstAddr | sort b desc | limit 10": "stats",
+    'filter action="REJECT" | stats count(*) by bin(5m)': "stats",
+    'filter isIpv4InSubnet(srcAddr, "10.0.0.0/8") | stats count(*) by dstPort': "stats",
+    "filter endTime - startTime >= 30 | stats count(*) as n by dstPort": "stats",
+    "stats count(*) as n, count(bytes) as c, sum(bytes) as s, avg(bytes) as a, min(bytes) as lo, "
+    "max(packets) as hi, count_distinct(dstPort) as ports, min(@timestamp) as first, max(endTime) as last "
+    "by bin(1h) as t, action, protocol": "stats",
+    "filter not (dstPort in [22, 443]) and ispresent(srcPort) | stats count(*) as n": "stats",
+    "filter srcAddr like '10.' or not isIpv4InSubnet(dstAddr, '10.0.0.0/16') | stats sum(packets) as p "
+    "by interfaceId | sort p desc, interfaceId | limit 3": "stats",
+    "filter dstPort != 22 | stats count(*) as n by bin(1w)": "stats",
+    "filter bytes * 2 - packets > 100 | stats max(bytes) by srcAddr | sort srcAddr desc | limit 7 "
+    "| fields srcAddr": "stats",
+    "fields bytes - packets as d | stats count(*) as n by dstPort | filter n > 1": "stats",
+    "stats count(*) as n by logStatus | sort n": "stats",
+    "filter action = 'NOPE' | stats count(*) as n": "stats",
+    "fields @timestamp, srcAddr, bytes | sort bytes desc | limit 7": "records",
+    "filter -dstPort < -1000 | fields srcAddr, dstPort | sort dstPort, srcAddr desc": "records",
+    "filter protocol = 6 | limit 3": "records",
+    "fields endTime - startTime as seconds, srcAddr | sort seconds desc | limit 9": "records",
+}
+
+#: Queries that stay in pandas after the engine narrows them, and why.
+NARROWED = {
+    "stats count(*) as n by srcAddr | diff": "diff",
+    "parse @message '* *' as a, b | stats count(*) by a": "parse",
+    "filter dstPort > '100' | stats count(*)": "a comparison of int with str",
+    "stats pct(bytes, 50) by srcAddr": "pct(bytes, 50)",
+    "filter isIpInSubnet(srcAddr, '2001:db8::/32') | stats count(*)": "IPv6",
+    "stats count(*) by nosuchfield": "nosuchfield",
+}
+
+
+def _kind(ds, q):
+    from flownb.insights import parse
+    from flownb.scale._query import compile_query
+
+    return compile_query(ds, parse(q))
+
+
+@pytest.mark.parametrize("q", list(COMPILED), ids=range(len(COMPILED)))
+def test_a_relational_query_is_compiled_and_equals_the_frame(pair, q):
+    df, ds = pair
+    assert _kind(ds, q).kind == COMPILED[q]
+    assert_same_result(_query(df, q).reset_index(drop=True), _query(ds, q).reset_index(drop=True))
+
+
+@pytest.mark.parametrize("q", list(NARROWED), ids=range(len(NARROWED)))
+def test_the_rest_is_narrowed_and_says_why(pair, q, caplog):
+    df, ds = pair
+    compiled = _kind(ds, q)
+    assert compiled.kind == "narrowed" and NARROWED[q] in compiled.reason
+    with caplog.at_level("DEBUG", logger="flownb.scale"):
+        got = _query(ds, q)
+    assert any("narrowed" in r.getMessage() and NARROWED[q] in r.getMessage() for r in caplog.records)
+    assert_same_result(_query(df, q).reset_index(drop=True), got.reset_index(drop=True))
+
+
+def test_show_sql_shows_the_compiled_query(pair):
+    _, ds = pair
+    sql = ds.show_sql(
+        flownb.query,
+        query="filter action = 'REJECT' | stats count(*) as n by dstPort | sort n desc | limit 5",
+    )
+    assert "GROUP BY" in sql and "ORDER BY" in sql and "LIMIT 5" in sql
+    trino = ds.show_sql(flownb.query, query="stats sum(bytes) as b by bin(5m)", dialect="trino")
+    assert "GROUP BY" in trino
+
+
+def test_a_compiled_query_keeps_its_time_range_exactly(pair):
+    df, ds = pair
+    t0 = df["start"].min()
+    kw = dict(start=t0 + pd.Timedelta("3min") + pd.Timedelta("300ms"), end=t0 + pd.Timedelta("9min"))
+    for q in ("stats count(*) as n by bin(1m)", "fields srcAddr, bytes | sort bytes desc | limit 5"):
+        assert _kind(ds, q).kind != "narrowed"
+        assert_same_result(_query(df, q, **kw), _query(ds, q, **kw))
+
+
+@pytest.mark.parametrize("name", ["nat_gateway", "nacl_change_midday", "skipdata_gap", "exfiltration"])
+def test_compiled_queries_on_other_scenarios(name, tmp_path):
+    from tests.scale.test_equivalence import SCENARIOS
+
+    if name not in SCENARIOS:
+        pytest.skip(f"no scenario {name}")
+    df, ds = both(_scenario_files(name), tmp_path / "store")
+    for q in COMPILED:
+        assert_same_result(_query(df, q).reset_index(drop=True), _query(ds, q).reset_index(drop=True))
+
+
+@pytest.mark.slow  # random files, each ingested and queried
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=hypothesis_records())
+def test_compiled_queries_on_hypothesis_records(text, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hq")
+    (folder / "a.log").write_text(text)
+    df, ds = both(folder / "a.log", folder / "store")
+    for q in COMPILED:
+        if COMPILED[q] == "records" and "start" not in df.columns:
+            continue  # records without @timestamp keep the frame's order, and a dataset has none
+        try:
+            expected = _query(df, q)
+        except InsightsQueryError as exc:  # a field the format lacks in a way the query cannot run
+            with pytest.raises(InsightsQueryError) as info:
+                _query(ds, q)
+            assert str(info.value) == str(exc)
+            continue
+        assert_same_result(expected.reset_index(drop=True), _query(ds, q).reset_index(drop=True))
+
+
+@pytest.mark.parametrize(
+    "cidr", ["10.0.0.0/8", "172.16.0.0/12", "192.0.2.16/28", "0.0.0.0/0", "192.0.2.17/32", "10.1.2.0/23"]
+)
+def test_the_engine_s_subnet_test_is_the_pandas_engine_s(cidr):
+    import ipaddress
+    import random
+    import re
+
+    from flownb.insights._ip import in_subnet
+    from flownb.scale._query import _ipv4_network_regex
+
+    rng = random.Random(cidr)
+    values = ["10.0.0.1", "01.2.3.4", "10.01.1.1", "256.1.1.1", "10.0.0", "::1", "172.31.255.255", "0.0.0.0"]
+    values += [".".join(str(rng.randint(0, 255)) for _ in range(4)) for _ in range(2000)]
+    rx = re.compile(_ipv4_network_regex(ipaddress.ip_network(cidr)))
+    assert [rx.search(v) is not None for v in values] == in_subnet(pd.Series(values), cidr, 4).tolist()

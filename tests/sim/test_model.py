@@ -77,7 +77,11 @@ def test_idle_interfaces_get_nodata_every_interval():
     f = s.flows
     assert set(f["log_status"].astype(str)) == {"NODATA"}
     per_eni = f.groupby("interface_id", observed=True).size()
-    assert per_eni.between(30, 31).all()
+    # every whole interval of the half hour; the two cut by its start and end (the phase) get none
+    assert per_eni.between(29, 30).all()
+    # and each NODATA record spans its whole interval, as AWS writes it
+    assert ((f["end"] - f["start"]) == pd.Timedelta("59s")).all()
+    assert (f["start"] >= s.start).all() and (f["end"] < s.end).all()
     row = f.iloc[0]
     for col in ("srcaddr", "dstaddr", "srcport", "packets", "action"):
         assert pd.isna(row[col])
@@ -215,11 +219,77 @@ def test_transit_gateway_route():
     f = ok(s)
     to_dc = f[f["dstaddr"] == "10.20.1.5"]
     assert len(to_dc) and set(to_dc["action"].astype(str)) == {"ACCEPT"}
-    # only the instances record it: the transit gateway attachment is not an interface of this model
     app_enis = {i.eni.id for i in topo.instances if i.role == "app"}
-    assert set(to_dc["interface_id"].astype(str)) <= app_enis
+    assert set(to_dc["interface_id"].astype(str)) == app_enis
     back = f[f["srcaddr"] == "10.20.1.5"]
     assert len(back) == len(to_dc)
+    # the attachment's interfaces (one per zone, in the app subnets) write their own records, as in the
+    # VPC User Guide's transit gateway example: their own address on one side, the original in pkt-*
+    attach = {e.id: e for e in topo.transit_gateway_interfaces()}
+    assert len(attach) == 2
+    at = f[f["interface_id"].astype(str).isin(attach)]
+    inbound = at[at["flow_direction"] == "ingress"]
+    outbound = at[at["flow_direction"] == "egress"]
+    # the same packets (each interface splits them by its own aggregation intervals)
+    assert inbound["packets"].sum() == to_dc["packets"].sum()
+    assert outbound["packets"].sum() == back["packets"].sum()
+    own = inbound["interface_id"].astype(str).map(lambda e: attach[e].private_ip)
+    assert (inbound["dstaddr"].astype(str) == own).all()
+    assert set(inbound["pkt_dstaddr"].astype(str)) == {"10.20.1.5"}
+    assert set(inbound["srcaddr"].astype(str)) == {i.private_ip for i in topo.instances if i.role == "app"}
+    assert set(outbound["pkt_srcaddr"].astype(str)) == {"10.20.1.5"}
+    # each instance uses the attachment interface in its own zone
+    zone = {e.id: topo.subnet(e.subnet).az for e in (*attach.values(), *(i.eni for i in topo.instances))}
+    pairs = inbound.groupby(["srcaddr", "interface_id"], observed=True).size().reset_index()
+    for src, eni in zip(pairs["srcaddr"].astype(str), pairs["interface_id"].astype(str), strict=True):
+        assert zone[eni] == zone[topo.instance(src).eni.id]
+
+
+def test_version_11_fields_say_where_each_record_goes_next():
+    s = sim.simulate("nat_gateway", duration="10min", format="v11", start="2025-06-02T14:00Z")
+    assert s.flows["version"].eq(11).all()
+    f = ok(s)
+    topo = s.topology
+    nat = topo.nat_gateways[0].interface
+    app = topo.instance("app-1").eni
+    # the instance's interface has no interface-type; the NAT gateway's says what it is
+    types = f.groupby("interface_id", observed=True)["interface_type"].first()
+    assert types[nat.id] == "nat_gateway" and pd.isna(types[app.id])
+    # an app server calling the internet: its requests go to the NAT gateway, which sends them on
+    # through the internet gateway (no next-hop interface)
+    out = f[
+        (f["interface_id"] == app.id)
+        & (f["flow_direction"] == "egress")
+        & ~f["dstaddr"].str.startswith("10.")
+    ]
+    assert len(out) and set(out["next_hop_interface_id"].astype(str)) == {nat.id}
+    assert set(out["next_hop_interface_type"].astype(str)) == {"nat_gateway"}
+    assert set(out["next_hop_subnet_id"].astype(str)) == {topo.subnet(nat.subnet).id}
+    assert set(out["next_hop_vpc_id"].astype(str)) == {topo.id}
+    nat_out = f[(f["interface_id"] == nat.id) & (f["flow_direction"] == "egress") & (f["traffic_path"] == 8)]
+    assert len(nat_out) and nat_out["next_hop_interface_id"].isna().all()
+    # inside the VPC the next hop is the peer's interface, in its zone
+    web_app = f[(f["interface_id"] == app.id) & (f["srcaddr"] == "10.0.0.10")]
+    web = topo.instance("web-1").eni
+    assert set(web_app["next_hop_interface_id"].astype(str)) == {web.id}
+    assert set(web_app["next_hop_az_id"].astype(str)) == {topo.subnet(web.subnet).az_id}
+    # tags: the twin's instances are tagged with their name and role, interfaces with their name
+    row = f[f["interface_id"] == app.id].iloc[0]
+    assert (row["instance_tag"], row["instance_tag_2"], row["interface_tag"]) == ("app-1", "app", app.name)
+    # NODATA records carry no next hop
+    assert s.flows.loc[s.flows["log_status"] == "NODATA", "next_hop_interface_id"].isna().all()
+
+
+def test_unanswered_tcp_requests_are_syn_sized_in_every_interval():
+    # a client that gets no SYN-ACK only resends SYNs: 60 bytes or less per packet, whichever
+    # aggregation intervals its retries fall in
+    for scenario in ("no_response", "sg_blocks_inbound", "nacl_blocks_inbound"):
+        s = sim.simulate(scenario, duration="3h", scale=0)
+        t = s.truth.iloc[0]
+        f = ok(s)
+        req = f[(f["srcaddr"] == t["src"]) & (f["dstaddr"] == t["dst"])]
+        assert len(req) > 100
+        assert (req["bytes"] <= 60 * req["packets"]).all(), scenario
 
 
 def test_a_topology_built_from_scratch():

@@ -175,7 +175,7 @@ def test_records_lacking_fields_give_messages_not_tracebacks(demo):
     assert ex.panel.time.disabled
     titles = [chart.to_dict()["title"]["text"] for chart in ex.charts.values()]
     assert "needs the column(s) ['start']" in titles[0]
-    assert "needs the column(s) ['dstport', 'start']" in titles[2]
+    assert "needs the column(s) ['dstport', 'start', 'end']" in titles[2]  # timeseries spreads over start-end
     assert ex.charts["top_talkers"].to_dict()["mark"]["type"] == "bar"
     ex.state = FilterState(ports=(22,))
     assert "filtering by port needs the column(s) ['srcport', 'dstport']" in ex._message.value

@@ -1072,6 +1072,10 @@ def explain(main: str, verdicts: list[str], f: Facts) -> str:
     p = f.p
     c = Context(p, f, verdicts)
     s = _BY_CODE[main].explain(c)
+    if main != "NO_TRAFFIC_SEEN":  # what the version 11 next hop and reject-reason prove
+        from ._nexthop import evidence
+
+        s += evidence(p, f)
     if p.via_nat and main != "NO_TRAFFIC_SEEN":
         s.append(
             "The traffic goes through a NAT gateway: its records carry the original addresses in pkt-srcaddr and "

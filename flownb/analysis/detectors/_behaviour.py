@@ -14,7 +14,7 @@ from flownb.analysis._flows import Flows, factorize, isin, key, nunique
 from ._checks import _ports, _positive, _ratio
 from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
-from ._selections import _egress_requests, _rejected, _requests
+from ._selections import _egress_requests, _enough, _in, _rejected, _requests
 from ._text import _proto_name
 from ._windows import _episodes, _single
 
@@ -86,7 +86,7 @@ def new_remote_port(
         learn = duration_seconds(learning_period, name="learning_period")
     a = f.a
     tcp_udp = (a["proto"] == 6) | (a["proto"] == 17)  # other protocols have no ports
-    m = _egress_requests(f) & tcp_udp & ~np.isin(a["dport"], ignore_arr) & (a["dport"] >= 0)
+    m = _egress_requests(f) & tcp_udp & ~_in(a["dport"], ignore_arr) & (a["dport"] >= 0)
     if not m.any():
         return None
     src, dst, dport, proto, t, e = (
@@ -106,7 +106,7 @@ def new_remote_port(
     if fleet:
         pp = key(dport, proto)
         learned |= isin(pp, pp[in_learning])
-    new = (~in_learning & ~learned) | np.isin(dport, always_arr)
+    new = (~in_learning & ~learned) | _in(dport, always_arr)
     if not new.any():
         return None
     d = pd.DataFrame(
@@ -135,22 +135,30 @@ def new_remote_port(
     r["score"] = r["conns"].astype(float)
     r["label"] = "Behavior:EC2/NetworkPortUnusual"
     r["severity"] = "Medium"
-    r["summary"] = [
-        f"{f.addr[s]} connected to {_proto_name(pr)} port {p} on "
-        + (f"{f.addr[dd]}" if dd >= 0 else f"{h} public hosts")
-        + (
-            " (always reported)."
-            if p in always_arr
-            else f", a port it had not used in {span_text(learn)} before."
-        )
-        for s, pr, p, dd, h in zip(r["src"], r["protocol"], r["dst_port"], r["dst"], r["hosts"], strict=True)
-    ]
+
+    def summarize(rows: pd.DataFrame) -> list[str]:  # for the findings kept only
+        return [
+            f"{f.addr[s]} connected to {_proto_name(pr)} port {p} on "
+            + (f"{f.addr[dd]}" if dd >= 0 else f"{h} public hosts")
+            + (
+                " (always reported)."
+                if p in always_arr
+                else f", a port it had not used in {span_text(learn)} before."
+            )
+            for s, pr, p, dd, h in zip(
+                rows["src"], rows["protocol"], rows["dst_port"], rows["dst"], rows["hosts"], strict=True
+            )
+        ]
+
     r["value"], r["threshold"], r["measure"] = (
         r["conns"].astype(float),
         1.0,
         "connections on a port new to the source",
     )
-    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
+    cols = [c for c in (*_RAW_COLUMNS, *_WHY_COLUMNS) if c != "summary"]
+    out = r[[*cols, "hosts"]].reset_index(drop=True)
+    out.attrs["summarize"] = summarize
+    return out
 
 
 @register(_requests)
@@ -377,7 +385,8 @@ def reject_spike(
     _positive(sigma, "sigma")
     _positive(pair_per_hour, "pair_per_hour")
     a = f.a
-    m = _rejected(f)
+    # a client can fire only with min_rejects (rule 1) or pair_per_hour (rule 2) rejected records
+    m = _enough(_rejected(f), min(min_rejects, pair_per_hour), a["cli"])
     if not m.any():
         return None
     t0 = 0  # windows anchored at the Unix epoch
@@ -389,7 +398,8 @@ def reject_spike(
     cells = (
         pd.DataFrame({"src": src, "b": b}).value_counts().rename("n").reset_index().sort_values(["src", "b"])
     )
-    first_seen = pd.Series((a["start"] - t0) // w).groupby(a["cli"]).min()
+    mine = isin(a["cli"], src)  # the records of the clients left (any action): when each was first seen
+    first_seen = pd.Series((a["start"][mine] - t0) // w).groupby(a["cli"][mine]).min()
     cells["first"] = first_seen.reindex(cells["src"]).to_numpy()
     g = cells.groupby("src", sort=False)
     n = cells["n"].to_numpy(dtype=float)

@@ -14,7 +14,7 @@ from flownb.analysis._flows import Flows, factorize, key, nunique
 from ._checks import _ports, _positive
 from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
-from ._selections import _accepted_tcp_requests
+from ._selections import _accepted_tcp_requests, _enough, _in
 from ._windows import _episodes, _fire_windows
 
 _BRUTE_LABELS = {22: "UnauthorizedAccess:EC2/SSHBruteForce", 3389: "UnauthorizedAccess:EC2/RDPBruteForce"}
@@ -93,7 +93,8 @@ def brute_force(
     w = duration_seconds(window, name="window")
     port_arr = _ports(ports, "ports")
     a = f.a
-    m = _accepted_tcp_requests(f) & np.isin(a["dport"], port_arr)
+    least = min(min_connections, slow_min_connections) if slow_window is not None else min_connections
+    m = _enough(_accepted_tcp_requests(f) & _in(a["dport"], port_arr), least, a["src"], a["dst"])
     if not m.any():
         return None
     conv = a["conv"][m]

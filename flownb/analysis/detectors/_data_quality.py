@@ -102,9 +102,9 @@ def data_quality(f: Flows, *, max_gap: str | None = None):
     >>> swapped = sim.flows.rename(columns={"start": "end", "end": "start"})
     >>> found = data_quality(swapped)
     >>> found[["label", "severity", "count"]].to_dict("records")
-    [{'label': 'LogStatus:OutOfOrder', 'severity': 'Medium', 'count': 258}]
+    [{'label': 'LogStatus:OutOfOrder', 'severity': 'Medium', 'count': 257}]
     >>> print(found["summary"].iloc[0][:95])
-    258 of 349 records (73.9%) end before they start or span more than 15 min, which no capture win
+    257 of 352 records (73.0%) end before they start or span more than 15 min, which no capture win
     """
     gap = 10 * f.agg if max_gap is None else duration_seconds(max_gap, name="max_gap")
     st = f.status
@@ -209,7 +209,11 @@ def _gaps(f: Flows, st: pd.DataFrame, gap: int) -> list[pd.DataFrame]:
     out = []
     st_eni, st_start, st_end = st["eni"].to_numpy(), st["start"].to_numpy(), st["end"].to_numpy()
     # one sort of (ENI, start) packed in one number; the columns taken as arrays, not as a frame
-    order = np.argsort(key(st_eni, st_start - int(st_start.min())), kind="stable")
+    if len(f.eni_names) < 2**16:  # by start, then a radix sort by ENI (16-bit keys): no 64-bit sort of pairs
+        by_time = np.argsort(st_start, kind="stable")  # timsort: fast on the usual time-ordered files
+        order = by_time[np.argsort(st_eni[by_time].astype(np.uint16), kind="stable")]
+    else:
+        order = np.argsort(key(st_eni, st_start - int(st_start.min())), kind="stable")
     eni, starts, s_end = st_eni[order], st_start[order], st_end[order]
     # running latest end within each ENI: one cumulative max over (ENI, end) packed in one number
     shift = np.int64(1) << 40

@@ -70,11 +70,26 @@ def merge_episodes(raw: pd.DataFrame, entity: str, gap: int = EPISODE_GAP) -> tu
     out["value"] = g["value"].max()
     out["severity"] = np.asarray(SEVERITIES, dtype=object)[g["rank"].max().to_numpy()]
     out["detections"] = g.size()
-    out["ports"] = g["dst_port"].agg(_port_list)
+    out["ports"] = ""  # filled by port_lists for the findings kept
     for c in ("src", "dst", "dst_port", "protocol"):
         first = g[c].first()
         out[c] = np.where(g[c].nunique().to_numpy() == 1, first.to_numpy(), -1)
     return out.drop(columns=["rank"]).reset_index(drop=True), ep
+
+
+def port_lists(detections: pd.DataFrame, ep: np.ndarray, n: int) -> np.ndarray:
+    """Per merged row, the ports its detections name when several ('ports 25, 6667'), else ''."""
+    out = np.full(n, "", dtype=object)
+    if n == 0 or len(ep) == 0:
+        return out
+    multi = np.bincount(ep, minlength=n)[ep] > 1
+    if not multi.any():
+        return out
+    d = pd.DataFrame({"e": ep[multi], "p": detections["dst_port"].to_numpy(dtype=np.int64)[multi]})
+    d = d[d["p"] >= 0]
+    for e in np.unique(d["e"].to_numpy()):
+        out[e] = _port_list(d["p"][d["e"].to_numpy() == e])
+    return out
 
 
 def _port_list(ports: pd.Series) -> str:
@@ -105,42 +120,48 @@ def merged_summary(raw: pd.DataFrame) -> list[str]:
     return out
 
 
-def cap(name: str, found: pd.DataFrame, max_findings: int) -> pd.DataFrame:
-    """The ``max_findings`` strongest findings and, when there were more, one row saying how many."""
-    if len(found) <= max_findings:
-        return found
-    rank = found["severity"].cat.codes.to_numpy()
+def cap_split(raw: pd.DataFrame, entity_text: np.ndarray, max_findings: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows kept (the ``max_findings`` strongest: severity, score, then earliest, then entity) and the rest.
+
+    On the merged rows before they are finished (seconds, codes), so that summaries, evidence counts and
+    typed columns are built for the kept findings only.
+    """
+    n = len(raw)
+    if n <= max_findings:
+        return np.arange(n), np.zeros(0, dtype=np.int64)
+    rank = raw["severity"].map(_RANK).to_numpy(dtype=np.int64)
     order = np.lexsort(
         (
-            found["entity"].fillna("").to_numpy(dtype=object),
-            found["start"].to_numpy(dtype="datetime64[s]").view("int64"),
-            -found["score"].to_numpy(dtype=float, na_value=0.0),
+            entity_text,
+            raw["start"].to_numpy(dtype=np.int64),
+            -raw["score"].to_numpy(dtype=float, na_value=0.0),
             -rank,
         )
     )
-    kept, rest = found.iloc[order[:max_findings]], found.iloc[order[max_findings:]]
-    entities = rest["entity"].nunique()
-    worst = SEVERITIES[int(rest["severity"].cat.codes.max())]
-    row = {
+    return np.sort(order[:max_findings]), order[max_findings:]
+
+
+def suppressed_row(name: str, rest: pd.DataFrame, entity_text: np.ndarray, max_findings: int) -> dict:
+    """The row standing for the findings ``max_findings`` left out (raw columns: seconds)."""
+    entities = len({e for e in entity_text.tolist() if e})
+    worst = SEVERITIES[int(rest["severity"].map(_RANK).max())]
+    return {
         "detector": name,
         "label": SUPPRESSED,
         "severity": worst,
-        "entity": pd.NA,
-        "src": pd.NA,
-        "dst": pd.NA,
-        "dst_port": pd.NA,
-        "protocol": pd.NA,
-        "start": rest["start"].min(),
-        "end": rest["end"].max(),
+        "entity": None,
+        "src": None,
+        "dst": None,
+        "dst_port": None,
+        "protocol": None,
+        "start": int(rest["start"].min()),
+        "end": int(rest["end"].max()),
         "count": len(rest),
         "value": float(len(rest)),
         "threshold": float(max_findings),
         "measure": "findings beyond max_findings",
-        "score": rest["score"].max(),
+        "score": float(rest["score"].max()),
         "evidence_count": 0,
         "summary": f"{len(rest):,} more {name} findings suppressed ({entities:,} entities, up to {worst}); "
         f"raise max_findings (now {max_findings}) to see them.",
     }
-    summary = pd.DataFrame([row]).astype({c: found[c].dtype for c in found.columns})
-    out = pd.concat([kept.sort_values(["start", "src", "dst"], kind="stable"), summary], ignore_index=True)
-    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 
 from flownb._units import human_bytes
 from flownb.analysis._flows import Flows
@@ -13,7 +14,7 @@ from flownb.analysis._netclass import in_networks, parse_networks
 from ._checks import _ports
 from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
-from ._selections import _accepted, _all, _egress_requests, _rows
+from ._selections import _accepted, _all, _egress_requests, _in, _rows
 from ._text import _proto_name
 
 
@@ -117,7 +118,7 @@ def unusual_protocol(f: Flows, *, allowed: Sequence[int] = (1, 6, 17, 58)):
     """
     allow = _ports(allowed, "allowed")
     a = f.a
-    m = (a["proto"] >= 0) & ~np.isin(a["proto"], allow)
+    m = (a["proto"] >= 0) & ~_in(a["proto"], allow)
     if not m.any():
         return None
     d = _rows(
@@ -190,7 +191,7 @@ def unapproved_dns(
     nets = parse_networks(allowed_resolvers, "allowed_resolvers")
     port_arr = _ports(ports, "ports")
     a = f.a
-    m = _egress_requests(f) & np.isin(a["dport"], port_arr) & ((a["proto"] == 17) | (a["proto"] == 6))
+    m = _egress_requests(f) & _in(a["dport"], port_arr) & ((a["proto"] == 17) | (a["proto"] == 6))
     if nets:
         ok = in_networks(list(f.addr), nets)
         m &= ~ok[a["dst"]]
@@ -205,9 +206,16 @@ def unapproved_dns(
     r["score"] = r["n"].astype(float)
     r["label"] = None
     r["severity"] = "Low"
-    r["summary"] = [
-        f"{f.addr[s]} sent {n} DNS record(s) to the public resolver {f.addr[dd]} ({_proto_name(pr)} {p})."
-        for s, dd, p, pr, n in zip(r["src"], r["dst"], r["dst_port"], r["protocol"], r["n"], strict=True)
-    ]
+
+    def summarize(rows: pd.DataFrame) -> list[str]:  # for the findings kept only
+        return [
+            f"{f.addr[s]} sent {n} DNS record(s) to the public resolver {f.addr[dd]} ({_proto_name(pr)} {p})."
+            for s, dd, p, pr, n in zip(
+                rows["src"], rows["dst"], rows["dst_port"], rows["protocol"], rows["n"], strict=True
+            )
+        ]
+
     r["value"], r["threshold"], r["measure"] = r["n"].astype(float), 1.0, "DNS records to a public resolver"
-    return r[[*_RAW_COLUMNS, *_WHY_COLUMNS]]
+    out = r[[*(c for c in (*_RAW_COLUMNS, *_WHY_COLUMNS) if c != "summary"), "n"]]
+    out.attrs["summarize"] = summarize
+    return out

@@ -12,7 +12,7 @@ import pandas as pd
 
 from flownb.analysis._flows import Flows, isin, key, nunique, prepare
 
-from ._episodes import MAX_FINDINGS, cap, merge_episodes, merged_summary
+from ._episodes import MAX_FINDINGS, cap_split, merge_episodes, merged_summary, port_lists, suppressed_row
 from ._findings import SUPPRESSED, _empty_findings, _typed
 
 
@@ -102,23 +102,47 @@ def _check_kwargs(name: str, given: dict[str, Any], allowed: set[str]) -> None:
 def _finish(
     spec: _Spec, f: Flows, raw: pd.DataFrame | None, max_findings: int = MAX_FINDINGS
 ) -> pd.DataFrame:
-    """Detections -> episodes, evidence counts, strings, typed columns, sorted, capped."""
+    """Detections -> episodes, capped, then summaries, evidence counts, strings, typed columns, sorted.
+
+    A detector may leave out ``summary`` and put ``attrs["summarize"]`` (rows -> sentences) instead:
+    then only the findings kept by the cap are written out.
+    """
     if isinstance(max_findings, bool) or not isinstance(max_findings, (int, np.integer)) or max_findings < 1:
         raise ValueError(f"'max_findings' must be a whole number of at least 1, got {max_findings!r}")
     if raw is None or len(raw) == 0:
         return _empty_findings()
+    summarize = raw.attrs.get("summarize")
     raw = raw.reset_index(drop=True)
+    raw.attrs = {}
     if "value" not in raw:
         raw["value"] = raw["score"]
     for c, default in (("threshold", np.nan), ("measure", "")):
         if c not in raw:
             raw[c] = default
+    detections, ep = raw, np.arange(len(raw))
     if spec.records is None:  # data_quality: ENIs by name, its own episodes and counts
         raw["count"] = raw["evidence_count"]
         raw["entity"] = raw["src"]
+        entity_text = raw["src"].to_numpy(dtype=object, na_value=None)
+        entity_text = np.array(["" if e is None else str(e) for e in entity_text], dtype=object)
     else:
-        detections = raw
         raw, ep = merge_episodes(detections, spec.entity)
+        codes = raw[spec.entity].to_numpy(dtype=np.int64)
+        entity_text = np.where(codes >= 0, f.addr[np.clip(codes, 0, None)] if len(f.addr) else "", "")
+    keep, rest = cap_split(raw, entity_text.astype(str), int(max_findings))
+    suppressed = None
+    if len(rest):
+        suppressed = suppressed_row(spec.name, raw.iloc[rest], entity_text[rest], int(max_findings))
+        inv = np.full(len(raw), -1, dtype=np.int64)
+        inv[keep] = np.arange(len(keep))
+        raw = raw.iloc[keep].reset_index(drop=True)
+        if spec.records is not None:
+            new_ep = inv[ep]
+            detections, ep = detections[new_ep >= 0].reset_index(drop=True), new_ep[new_ep >= 0]
+    if summarize is not None and "summary" not in raw:
+        raw["summary"] = summarize(raw)
+    if spec.records is not None:
+        raw["ports"] = port_lists(detections, ep, len(raw))
         raw["summary"] = merged_summary(raw)
         raw["evidence_count"], raw["count"] = _count_evidence(spec, f, detections, ep, len(raw))
     out = raw.copy()
@@ -136,9 +160,10 @@ def _finish(
     if spec.records is not None and (raw["detections"].to_numpy() > 1).any():
         merged = _merged_detections(spec, f, typed, detections, ep)
     typed = typed.sort_values(["start", "src", "dst"], kind="stable", ignore_index=True)
-    found = cap(spec.name, typed, int(max_findings))
-    found.attrs = {"flownb": {"detections": merged}} if merged else {}
-    return found
+    if suppressed is not None:
+        typed = pd.concat([typed, _typed(pd.DataFrame([suppressed]))], ignore_index=True)
+    typed.attrs = {"flownb": {"detections": merged}} if merged else {}
+    return typed
 
 
 def finding_key(detector: object, label: object, entity: object, start: int, end: int) -> tuple:
@@ -207,13 +232,20 @@ def _count_evidence(
     # only records inside the findings' time and of an entity the findings name can count: a cheap cut
     # before the keys are built (findings are few, records are millions)
     t_all = a["start"]
-    mask = (t_all >= int(raw["start"].min())) & (t_all <= int(raw["end"].max()))
     ent = spec.entity
     ent_codes = raw[ent].to_numpy(dtype=np.int64)
-    if (ent_codes >= 0).all():
+    if (ent_codes >= 0).all() and len(f.addr):
+        # the entities first: a lookup table over the address codes (a gather, no hashing)
         col = names[fields.index("src" if ent == "src" else "dst")]
-        mask &= np.isin(a[col], np.unique(ent_codes))
-    mask &= spec.records(f)
+        named = np.zeros(len(f.addr) + 1, dtype=bool)
+        named[ent_codes] = True
+        idx = np.flatnonzero(named[a[col]])
+        idx = idx[(t_all[idx] >= int(raw["start"].min())) & (t_all[idx] <= int(raw["end"].max()))]
+        mask = np.zeros(f.n, dtype=bool)
+        mask[idx[spec.records(f)[idx]]] = True
+    else:
+        mask = (t_all >= int(raw["start"].min())) & (t_all <= int(raw["end"].max()))
+        mask &= spec.records(f)
     t = f.a["start"][mask]
     conv = f.a["conv"][mask]
     sub = {n: f.a[n][mask] for n in names}

@@ -14,7 +14,7 @@ from flownb.analysis._flows import Flows, factorize, key
 from ._checks import _ports, _positive, _ratio
 from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
-from ._selections import _failed, _inbound_public_accepted, _requests, _tcp_udp_requests
+from ._selections import _enough, _failed, _in, _inbound_public_accepted, _requests, _tcp_udp_requests
 from ._text import _proto_name
 from ._windows import _episodes, _fire_distinct, _fire_windows
 
@@ -93,8 +93,9 @@ def vertical_scan(
     _positive(min_ports, "min_ports")
     _ratio(min_failed_ratio, "min_failed_ratio")
     w = duration_seconds(window, name="window")
-    m = _tcp_udp_requests(f)
     a = f.a
+    least = min(min_ports, slow_min_ports) if slow_window is not None else min_ports
+    m = _enough(_tcp_udp_requests(f), least, a["src"], a["dst"])
     src, dst, proto, dport, t = a["src"][m], a["dst"][m], a["proto"][m], a["dport"][m], a["start"][m]
     failed = _failed(f)[m]
     gk = key(src, dst, proto)
@@ -206,8 +207,8 @@ def horizontal_sweep(f: Flows, *, min_hosts: int = 25, window: str = "5min", min
     _positive(min_hosts, "min_hosts")
     _ratio(min_failed_ratio, "min_failed_ratio")
     w = duration_seconds(window, name="window")
-    m = _requests(f)
     a = f.a
+    m = _enough(_requests(f), min_hosts, a["src"], a["dport"] + 1)
     src, dst, proto, dport, t = a["src"][m], a["dst"][m], a["proto"][m], a["dport"][m], a["start"][m]
     failed = _failed(f)[m]
     gk = key(src, dport, proto)
@@ -321,7 +322,7 @@ def exposed_port_probe(
     high = _ports(high_risk_ports, "high_risk_ports")
     ignore = _ports(ignore_ports, "ignore_ports")
     a = f.a
-    m = _inbound_public_accepted(f) & ~np.isin(a["dport"], ignore)
+    m = _inbound_public_accepted(f) & ~_in(a["dport"], ignore)
     if not m.any():
         return None
     src, dst, dport, proto, t = a["src"][m], a["dst"][m], a["dport"][m], a["proto"][m], a["start"][m]

@@ -2,38 +2,64 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from flownb.analysis._flows import Flows
 
 
+def _cached(select: Callable[[Flows], np.ndarray]) -> Callable[[Flows], np.ndarray]:
+    """Compute a selection once per prepared view (detect runs every detector on one), read-only."""
+    name = select.__name__
+
+    def cached(f: Flows) -> np.ndarray:
+        memo = f.__dict__.setdefault("_selections", {})
+        if name not in memo:
+            mask = select(f)
+            mask.flags.writeable = False  # shared by the detectors: combine it, never change it in place
+            memo[name] = mask
+        return memo[name]
+
+    cached.__name__ = cached.__qualname__ = name
+    cached.__doc__ = select.__doc__
+    return cached
+
+
+@_cached
 def _requests(f: Flows) -> np.ndarray:
     return ~f.a["resp"]
 
 
+@_cached
 def _tcp_udp_requests(f: Flows) -> np.ndarray:
     p = f.a["proto"]
     return ~f.a["resp"] & ((p == 6) | (p == 17))
 
 
+@_cached
 def _inbound_public_accepted(f: Flows) -> np.ndarray:
     a = f.a
     return ~a["resp"] & a["accept"] & a["src_public"] & a["dst_local"]
 
 
+@_cached
 def _accepted_tcp_requests(f: Flows) -> np.ndarray:
     return ~f.a["resp"] & f.a["accept"] & (f.a["proto"] == 6)
 
 
+@_cached
 def _egress(f: Flows) -> np.ndarray:
     return f.a["src_local"] & f.a["dst_public"]
 
 
+@_cached
 def _egress_accepted(f: Flows) -> np.ndarray:
     return f.a["src_local"] & f.a["dst_public"] & f.a["accept"]
 
 
+@_cached
 def _egress_requests(f: Flows) -> np.ndarray:
     return ~f.a["resp"] & f.a["src_local"] & f.a["dst_public"]
 
@@ -43,10 +69,12 @@ def _rows(a: dict[str, np.ndarray], m: np.ndarray, **columns: str | np.ndarray) 
     return pd.DataFrame({name: (a[c] if isinstance(c, str) else c)[m] for name, c in columns.items()})
 
 
+@_cached
 def _accepted(f: Flows) -> np.ndarray:
     return f.a["accept"]
 
 
+@_cached
 def _rejected(f: Flows) -> np.ndarray:
     return f.a["reject"]
 
@@ -55,6 +83,7 @@ def _all(f: Flows) -> np.ndarray:
     return np.ones(f.n, dtype=bool)
 
 
+@_cached
 def _failed(f: Flows) -> np.ndarray:
     """Attempts that did not become a conversation: rejected, unanswered, answered by RST or blocked back."""
     a = f.a
@@ -70,6 +99,7 @@ ONE_WAY_MIN_CONNECTIONS = 200
 ONE_WAY_MAX_PAIRED = 0.1
 
 
+@_cached
 def _accepted_tcp(f: Flows) -> np.ndarray:
     return f.a["accept"] & (f.a["proto"] == 6)
 
@@ -96,6 +126,41 @@ def _one_way(f: Flows) -> bool:
     return n >= ONE_WAY_MIN_CONNECTIONS and paired < ONE_WAY_MAX_PAIRED * n
 
 
+@_cached
 def _unanswered_tcp(f: Flows) -> np.ndarray:
     """Accepted TCP records whose connection has no record in the other direction (a one-way finding's evidence)."""
     return _accepted_tcp(f) & ~f.a["rev"]
+
+
+def _enough(m: np.ndarray, least: int, *codes: np.ndarray) -> np.ndarray:
+    """``m`` narrowed to rows whose every code (an address, a port) has at least ``least`` rows in ``m``.
+
+    A cheap necessary condition for rules like "``least`` distinct ports of one (source, host)": a
+    group cannot reach it unless its source and its host each have that many records. One bincount
+    per code, no hashing: on traffic of many one-off addresses it leaves few rows for the windows.
+    When a code would drop less than a fifth of the rows, it is skipped (narrowing costs more than
+    it saves); the result is then a superset, which the detectors' own rules decide.
+    """
+    out = m
+    for c in codes:
+        sub = c[out]
+        if len(sub) == 0:
+            return out
+        if sub.min() < 0:
+            continue
+        counts = np.bincount(sub)
+        few = (counts > 0) & (counts < least)
+        if counts[few].sum() < 0.2 * len(sub):
+            continue
+        lut = np.zeros(max(len(counts), int(c.max()) + 1), dtype=bool)
+        lut[: len(counts)] = ~few
+        out = out & lut[c]
+    return out
+
+
+def _in(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``np.isin`` for ports or protocol numbers (0..65535) by a lookup table; -1 (none) is never in."""
+    lut = np.zeros(65537, dtype=bool)
+    w = np.asarray(wanted, dtype=np.int64)
+    lut[w[(w >= 0) & (w <= 65535)]] = True
+    return lut[np.clip(values, -1, 65535)]

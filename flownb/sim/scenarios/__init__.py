@@ -40,7 +40,15 @@ Injector = Callable[[Context], None]
 
 @dataclass(frozen=True)
 class Scenario:
-    """A registered scenario: its name, one-line description, category and parameters."""
+    """A registered scenario: its name, one-line description, category and parameters.
+
+    Examples
+    --------
+    >>> from flownb.sim.scenarios import SCENARIOS
+    >>> s = SCENARIOS["sg_blocks_inbound"]
+    >>> s.category, s.parameters["server"], s.parameters["port"]
+    ('connectivity', 'db-2', 5432)
+    """
 
     name: str
     description: str
@@ -61,7 +69,26 @@ SCENARIOS: dict[str, Scenario] = {}
 def scenario(
     name: str, category: str
 ) -> Callable[[Callable[..., Injector | None]], Callable[..., Injector | None]]:
-    """Register a scenario function; its docstring's first line is its description."""
+    """Register a scenario function; its docstring's first line is its description.
+
+    Examples
+    --------
+    A scenario of your own: the web tier's HTTP rule is removed, so port 80 is REJECTed:
+
+    >>> import flownb
+    >>> from flownb.sim.scenarios import SCENARIOS, scenario
+    >>> @scenario("http_closed", "connectivity")
+    ... def http_closed(ctx):
+    ...     '''Someone removes the web tier's HTTP rule: port 80 is REJECTed.'''
+    ...     web = ctx.topo.security_group("web-sg")
+    ...     web.inbound = [rule for rule in web.inbound if rule.ports != (80, 80)]
+    >>> SCENARIOS["http_closed"].description
+    "Someone removes the web tier's HTTP rule: port 80 is REJECTed."
+    >>> flows = flownb.simulate("http_closed", duration="10min", scale=0.3).flows
+    >>> flows.loc[flows["dstport"] == 80, "action"].unique().tolist()
+    ['REJECT']
+    >>> del SCENARIOS["http_closed"]  # the registry is shared: leave it as it was
+    """
 
     def wrap(func: Callable[..., Injector | None]) -> Callable[..., Injector | None]:
         doc = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else name
@@ -72,6 +99,17 @@ def scenario(
 
 
 def scenario_table() -> list[tuple[str, str, str, dict[str, Any]]]:
+    """Every registered scenario as ``(name, category, description, parameters)``, in registration order.
+
+    ``flownb.scenarios()`` shows the same rows as a DataFrame.
+
+    Examples
+    --------
+    >>> from flownb.sim.scenarios import scenario_table
+    >>> name, category, description, parameters = scenario_table()[1]
+    >>> name, category, parameters["server"], parameters["port"]
+    ('nacl_blocks_return', 'connectivity', 'db-1', 5432)
+    """
     return [(s.name, s.category, s.description, s.parameters) for s in SCENARIOS.values()]
 
 

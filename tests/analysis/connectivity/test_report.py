@@ -40,19 +40,58 @@ def test_the_demo_day_report_finds_every_injected_fault(demo, truth):
     assert len(truth) == 4
 
 
+def _consequences() -> pd.DataFrame:
+    from flownb.samples import path
+
+    t = pd.read_csv(Path(path("demo")).with_name("demo-truth.csv"), parse_dates=["start", "end"])
+    return t[t["kind"] == "consequence"].reset_index(drop=True)
+
+
 def test_the_demo_day_report_finds_nothing_else(demo, truth):
-    # every row is a consequence of an injected fault: the same kind of verdict, during the fault, on the
-    # host whose rule was changed (the server's security group or network ACL, or the client's subnet ACL)
+    # every row is an injected fault, or normal traffic the twin knows that fault's change broke
+    # (its ground truth lists those as consequences), with the same verdict, during the fault
     r = connectivity_report(demo)
+    known = pd.concat([truth, _consequences()], ignore_index=True)
     for row in r.itertuples():
-        during = truth[(truth["start"] <= row.end) & (truth["end"] >= row.start - pd.Timedelta("1min"))]
-        hosts = set(during["dst"]) | {
-            c for c, v in zip(during["src"], during["expected"], strict=True) if v.startswith("NACL_IN")
-        }
-        assert {row.client, row.server} & hosts, row
+        same = known[
+            (known["src"] == row.client)
+            & (known["dst"] == row.server)
+            & (known["dst_port"] == row.port)
+            & (known["expected"] == row.verdict)
+        ]
+        assert len(same) == 1, row
+        t = same.iloc[0]
+        slack = pd.Timedelta("2min")
+        assert row.start <= t["end"] + slack and row.end >= t["start"] - slack, row
     # scanners, probes and sweeps of the same day are left out
     assert not (r["client"].str.startswith(("185.", "45.", "103."))).any()
-    assert set(r["verdict"].astype(str)) <= set(truth["expected"]) | {"OUTBOUND_BLOCKED_SG_OR_NACL"}
+
+
+def test_the_demo_day_report_finds_every_consequence_too():
+    r = connectivity_report(flownb.samples.load("demo"))
+    got = {(row.client, row.server, int(row.port), row.verdict) for row in r.itertuples()}
+    for t in _consequences().itertuples():
+        assert (t.src, t.dst, int(t.dst_port), t.expected) in got, t
+
+
+def test_the_odd_pair_of_nacl_change_midday_is_what_the_edit_breaks():
+    # removing db-a's outbound ephemeral rule (1024-65535) also stops db-1's own replication requests
+    # to db-2:5432 (5432 is inside 1024-65535): a true consequence, rejected leaving db-1
+    from flownb.sim import simulate
+
+    s = simulate("nacl_change_midday", duration="2h", at="1h")
+    r = connectivity_report(s.flows)
+    odd = r[(r["client"] == "10.0.20.10") & (r["server"] == "10.0.21.10")]
+    assert odd["verdict"].tolist() == ["OUTBOUND_BLOCKED_SG_OR_NACL"]
+    assert odd["start"].iloc[0] >= s.start + pd.Timedelta("1h")
+    t = s.truth[(s.truth["kind"] == "consequence") & (s.truth["src"] == "10.0.20.10")]
+    assert t[["dst", "dst_port", "expected", "scenario"]].values.tolist() == [
+        ["10.0.21.10", 5432, "OUTBOUND_BLOCKED_SG_OR_NACL", "nacl_change_midday"]
+    ]
+    # and every row of the report is the fault or one of its consequences
+    known = s.truth[s.truth["kind"].isin(["verdict", "consequence"])]
+    expect = {(a, b, int(p), v) for a, b, p, v in known[["src", "dst", "dst_port", "expected"]].values}
+    assert {(x.client, x.server, int(x.port), x.verdict) for x in r.itertuples()} <= expect
 
 
 def test_the_report_ranks_by_failed_connections_and_gives_the_fix(demo):
