@@ -14,7 +14,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["COMPILED", "accepts_dataset", "expression", "is_dataset"]
+__all__ = ["COMPILED", "accepts_dataset", "accepts_dataset_method", "expression", "is_dataset"]
 
 #: Public analysis name -> the module of its compiled twin (``run_<name>`` and ``build_<name>``).
 COMPILED: dict[str, str] = {
@@ -22,6 +22,10 @@ COMPILED: dict[str, str] = {
     "timeseries": "flownb.scale._ops",
     "query": "flownb.scale._ops",  # compiled where exact (flownb.scale._query), else narrowed for pandas
     "coverage": "flownb.scale._ops",
+    "rejections": "flownb.scale._ops",
+    "network_metrics": "flownb.scale._monitoring",
+    # a method (accepts_dataset_method): run_MetricFilter_metric(self, ds, ...), in batches, no one expression
+    "MetricFilter.metric": "flownb.scale._monitoring",
     "conversations": "flownb.scale._conversations",
     "service_view": "flownb.scale._conversations",
     # run_* only: the engine narrows the records, the pandas function decides (flownb.scale._narrow)
@@ -45,7 +49,13 @@ def _twin(name: str, kind: str) -> Callable[..., Any]:
             f"{name}() does not run on a FlowDataset yet; bring the records you need into memory first: "
             f"{name}(ds.filter(...).to_pandas())"
         )
-    return getattr(importlib.import_module(module), f"{kind}_{name}")
+    twin = getattr(importlib.import_module(module), f"{kind}_{name.replace('.', '_')}", None)
+    if twin is None:  # no build_ twin: the analysis runs in steps, not as one expression
+        raise TypeError(
+            f"{name}() runs on a FlowDataset in batches (the pattern matching is Python's), so it has no "
+            "single SQL expression to show"
+        )
+    return twin
 
 
 def accepts_dataset(fn: _F) -> _F:
@@ -60,7 +70,22 @@ def accepts_dataset(fn: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
+def accepts_dataset_method(fn: _F) -> _F:
+    """:func:`accepts_dataset` for a method (``MetricFilter.metric``): its twin also gets ``self``."""
+    name = ".".join(fn.__qualname__.split(".")[-2:])
+
+    @functools.wraps(fn)
+    def wrapper(self: Any, df: Any, *args: Any, **kwargs: Any) -> Any:
+        if is_dataset(df):
+            return _twin(name, "run")(self, df, *args, **kwargs)
+        return fn(self, df, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def expression(analysis: Callable[..., Any], ds: Any, /, *args: Any, **kwargs: Any) -> Any:
     """The Ibis expression an analysis runs on a dataset (what ``ds.show_sql(analysis)`` compiles)."""
     name = getattr(analysis, "__name__", str(analysis))
+    if hasattr(analysis, "__self__"):  # a bound method: MetricFilter.metric
+        name = ".".join(analysis.__qualname__.split(".")[-2:])
     return _twin(name, "build")(ds, *args, **kwargs).expr

@@ -23,7 +23,7 @@ def coverage(df: pd.DataFrame, freq: str = "10min") -> pd.DataFrame:
 
     Parameters
     ----------
-    df : DataFrame
+    df : DataFrame or FlowDataset
         Flow log records with ``interface_id``, ``start`` and ``log_status``.
     freq : str, default "10min"
         Window width; 10 minutes is the default (and longest) aggregation interval.

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._frame import data_rows, float_array, int_array, require
+from .._dispatch import accepts_dataset
+from ._frame import data_rows, float_array, int_array, require, value_ranks
 from .enrich import local_side
 
 __all__ = ["one_way_flows", "rejections"]
@@ -59,6 +60,7 @@ _CAUSES = {
 }
 
 
+@accepts_dataset
 def rejections(df: pd.DataFrame) -> pd.DataFrame:
     """Rejected traffic grouped by ENI, source, port and direction, with its likely cause.
 
@@ -68,7 +70,7 @@ def rejections(df: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    df : DataFrame
+    df : DataFrame or FlowDataset
         Flow log records with ``action``.
 
     Returns
@@ -77,7 +79,8 @@ def rejections(df: pd.DataFrame) -> pd.DataFrame:
         ``interface_id``, ``srcaddr``, ``port`` (the server's port), ``protocol``,
         ``direction`` (ingress/egress for the ENI), ``kind`` (request/response),
         ``records``, ``packets``, ``bytes``, ``destinations`` (distinct),
-        ``first``, ``last``, ``likely_cause``; most records first.
+        ``first``, ``last``, ``likely_cause``; most records first, then most
+        packets, then by the other columns ascending (whatever the order of the files).
 
     Examples
     --------
@@ -103,11 +106,31 @@ def rejections(df: pd.DataFrame) -> pd.DataFrame:
         for c in ("interface_id", "srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr", "flow_direction")
         if c in df
     ]
-    sub = df.loc[rej]
     side = local_side(df[cols])[rej] if rej.any() else np.zeros(0, dtype=np.int8)
     sp = int_array(df.get("srcport"), n)[rej]
     dp = int_array(df.get("dstport"), n)[rej]
-    ts = to_server[rej]
+    return summarise(df.loc[rej], side, to_server[rej], sp, dp, columns=set(df.columns))
+
+
+def summarise(
+    sub: pd.DataFrame,
+    side: np.ndarray,
+    ts: np.ndarray,
+    sp: np.ndarray,
+    dp: np.ndarray,
+    *,
+    columns: set[str],
+    records: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The table of :func:`rejections` from its rejected records (or groups of identical ones).
+
+    ``side`` is :func:`~flownb.analysis.enrich.local_side` of each, ``ts`` whether
+    it flows to the server, ``sp``/``dp`` its ports (-1 missing), ``columns`` the
+    records' columns; ``records`` how many records each row stands for (the
+    engine path, :mod:`flownb.scale._ops`, groups identical ones first), with
+    ``packets``/``bytes`` their sums, ``start`` the earliest and ``end`` the latest.
+    """
+    n = len(sub)
     direction = np.array([None, "egress", "ingress"], dtype=object)[side]
     kind = np.where(ts, "request", "response")
     key = np.where(
@@ -116,24 +139,27 @@ def rejections(df: pd.DataFrame) -> pd.DataFrame:
         np.char.add(np.char.add(kind.astype(str), " "), np.where(side == 1, "egress", "ingress")),
     )
     cause = pd.Series(key).map(_CAUSES).to_numpy(dtype=object)
-    if "reject_reason" in df:
+    if "reject_reason" in columns:
         cause = np.where(
             np.asarray(sub["reject_reason"].astype(object) == "BPA", dtype=bool), _CAUSES["bpa"], cause
         )
     work = pd.DataFrame(
         {
-            "interface_id": sub["interface_id"].astype(object).to_numpy() if "interface_id" in df else None,
+            "interface_id": sub["interface_id"].astype(object).to_numpy()
+            if "interface_id" in columns
+            else None,
             "srcaddr": sub["srcaddr"].astype(object).to_numpy(),
             "dstaddr": sub["dstaddr"].astype(object).to_numpy(),
             "port": pd.array(np.where(ts, dp, sp), dtype="Int64"),
-            "protocol": sub["protocol"].to_numpy(dtype=object) if "protocol" in df else None,
+            "protocol": sub["protocol"].to_numpy(dtype=object) if "protocol" in columns else None,
             "direction": direction,
             "kind": kind,
             "likely_cause": cause,
             "packets": float_array(sub.get("packets"), len(sub)),
             "bytes": float_array(sub.get("bytes"), len(sub)),
-            "start": sub["start"].to_numpy() if "start" in df else pd.NaT,
-            "end": sub["end"].to_numpy() if "end" in df else pd.NaT,
+            "start": sub["start"].to_numpy() if "start" in columns else pd.NaT,
+            "end": sub["end"].to_numpy() if "end" in columns else pd.NaT,
+            "records": np.ones(n, dtype=np.int64) if records is None else np.asarray(records, dtype=np.int64),
         }
     )
     work["port"] = work["port"].where(work["port"] >= 0)
@@ -141,7 +167,7 @@ def rejections(df: pd.DataFrame) -> pd.DataFrame:
     out = (
         work.groupby(keys, dropna=False, sort=False)
         .agg(
-            records=("srcaddr", "size"),
+            records=("records", "sum"),
             packets=("packets", "sum"),
             bytes=("bytes", "sum"),
             destinations=("dstaddr", "nunique"),
@@ -150,12 +176,16 @@ def rejections(df: pd.DataFrame) -> pd.DataFrame:
         )
         .reset_index()
     )
+    # most records first, then most packets; equal ones by key value, ascending (never by file order)
+    ties = [value_ranks(out[c]) for c in reversed(keys)]
+    order = np.lexsort((*ties, -out["packets"].to_numpy(dtype=np.float64), -out["records"].to_numpy()))
+    out = out.take(order).reset_index(drop=True)
     out["packets"] = out["packets"].astype("UInt64")
     out["bytes"] = out["bytes"].astype("UInt64")
     out["port"] = out["port"].astype("UInt16")
-    if "protocol" in df:
+    if "protocol" in columns:
         out["protocol"] = out["protocol"].astype("UInt8")
     for c in ("interface_id", "srcaddr", "direction", "kind", "likely_cause"):
         out[c] = out[c].astype("category")
     out = out[[*keys[:6], "records", "packets", "bytes", "destinations", "first", "last", "likely_cause"]]
-    return out.sort_values(["records", "packets"], ascending=False, kind="stable").reset_index(drop=True)
+    return out

@@ -498,8 +498,9 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    df : DataFrame
+    df : DataFrame or FlowDataset
         Flow log records with ``srcaddr`` and ``dstaddr`` (ports and protocol when present).
+        On a dataset the engine pairs the records out of core (:mod:`flownb.scale._conversations`).
 
     Returns
     -------
@@ -696,7 +697,7 @@ def service_view(df: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    df : DataFrame
+    df : DataFrame or FlowDataset
         Flow log records.
 
     Returns

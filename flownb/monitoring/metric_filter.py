@@ -32,6 +32,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .._dispatch import accepts_dataset_method
 from ._events import EventView, event_views
 from ._pattern import (
     _NUMBER,
@@ -364,6 +365,7 @@ class MetricFilter:
         out["timestamp"] = pd.to_datetime(out["timestamp"], utc=True)
         return out[cols].reset_index(drop=True)
 
+    @accepts_dataset_method
     def metric(
         self,
         df: pd.DataFrame,
@@ -375,8 +377,9 @@ class MetricFilter:
 
         Parameters
         ----------
-        df : DataFrame
-            Flow log records.
+        df : DataFrame or FlowDataset
+            Flow log records (a dataset is read in batches: the same result,
+            without holding the records in memory).
         period : str or int, default "1min"
             Aggregation period (``"1min"``, ``"5m"``, ``300``). CloudWatch
             aggregates metric filter values every minute; longer periods

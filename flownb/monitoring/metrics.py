@@ -27,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._dispatch import accepts_dataset
+from ..analysis._frame import value_ranks
 from ._report import period_seconds
 
 __all__ = ["LOSS_COLUMNS", "network_metrics", "packet_loss"]
@@ -92,7 +94,14 @@ def _own_address(eni: np.ndarray, src: np.ndarray, dst: np.ndarray, n_eni: int) 
         return own
     counts = pd.DataFrame({"eni": e[keep], "addr": a[keep]}).value_counts().reset_index(name="n")
     counts = counts.sort_values(["eni", "n", "addr"], ascending=[True, False, True], kind="stable")
-    top = counts.groupby("eni", sort=False).head(3)
+    return _assign(counts.groupby("eni", sort=False).head(3), n_eni)
+
+
+def _assign(top: pd.DataFrame, n_eni: int) -> np.ndarray:
+    """Settle each interface's address from its top three candidates (``eni``, ``addr``, ``n``, sorted by
+    ``eni``, then ``n`` descending, then ``addr``); codes are in ascending order of value, so that no choice
+    depends on file order. The engine path (:mod:`flownb.scale._monitoring`) counts, this decides."""
+    own = np.full(n_eni, -1, dtype=np.int64)
     top = top.assign(rank=top.groupby("eni").cumcount(), nxt=top.groupby("eni")["n"].shift(-1).fillna(0))
     top = top.assign(gap=top["n"] - top["nxt"]).sort_values(
         ["rank", "gap", "eni"], ascending=[True, False, True], kind="stable"
@@ -115,8 +124,9 @@ def _directions(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     )
     if not known.all() and {"interface_id", "srcaddr", "dstaddr"} <= set(df.columns):
         eni = _cat(df["interface_id"])
+        eni = eni.cat.reorder_categories(eni.cat.categories.sort_values())  # codes in order of value
         src, dst = _cat(df["srcaddr"]), _cat(df["dstaddr"])
-        addrs = src.cat.categories.union(dst.cat.categories)
+        addrs = src.cat.categories.union(dst.cat.categories).sort_values()
         src_codes = src.cat.set_categories(addrs).cat.codes.to_numpy(np.int64)
         dst_codes = dst.cat.set_categories(addrs).cat.codes.to_numpy(np.int64)
         eni_codes = eni.cat.codes.to_numpy(np.int64)
@@ -129,6 +139,7 @@ def _directions(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return inbound, outbound
 
 
+@accepts_dataset
 def network_metrics(
     df: pd.DataFrame,
     period: str | int = "5min",
@@ -138,8 +149,8 @@ def network_metrics(
 
     Parameters
     ----------
-    df : DataFrame
-        Flow log records (the DataFrame contract).
+    df : DataFrame or FlowDataset
+        Flow log records (the DataFrame contract), or a dataset.
     period : str or int, default "5min"
         Period length (``"1min"``, ``"5m"``, ``300``). EC2's basic monitoring
         publishes every 5 minutes, hence the default.
@@ -150,7 +161,8 @@ def network_metrics(
     Returns
     -------
     DataFrame
-        One row per group and period (periods without records are absent):
+        One row per group and period (periods without records are absent), by
+        the ``by`` values ascending, then by time:
         the ``by`` columns, ``timestamp`` (period start, UTC), ``bytes_in``,
         ``bytes_out``, ``packets_in``, ``packets_out`` (ACCEPTed traffic, the
         counterparts of EC2's NetworkIn, NetworkOut, NetworkPacketsIn,
@@ -205,7 +217,12 @@ def network_metrics(
     for k in keys:
         work[k] = df[k]
     work = work[work["timestamp"].notna()]
-    out = work.groupby([*keys, "timestamp"], observed=True, sort=True).sum().reset_index()
+    out = work.groupby([*keys, "timestamp"], observed=True, sort=False).sum().reset_index()
+    # by the keys' values ascending, then time (never by the order in which categories first appeared)
+    order = np.lexsort(
+        [pd.DatetimeIndex(out["timestamp"]).asi8, *(value_ranks(out[k]) for k in reversed(keys))]
+    )
+    out = out.take(order).reset_index(drop=True)
     for c in (
         "bytes_in",
         "bytes_out",

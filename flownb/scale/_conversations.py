@@ -31,7 +31,16 @@ from .._protocols import EPHEMERAL_LINUX
 from ..analysis._ports import SERVICE_PORTS
 from ._dataset import FlowDataset, _ibis, to_contract
 
-__all__ = ["build_conversations", "build_service_view", "directions", "run_conversations", "run_service_view"]
+__all__ = [
+    "build_conversations",
+    "build_service_view",
+    "data_rows",
+    "directions",
+    "endpoints",
+    "oriented",
+    "run_conversations",
+    "run_service_view",
+]
 
 _MIN = -(2**63)  # a missing time, as flownb.analysis._frame.seconds gives it (NaT)
 _MAX = 2**63 - 1
@@ -58,6 +67,35 @@ def _int_or(t: Any, cols: set[str], col: str, fill: int) -> Any:
     return t[col].cast("int64").fill_null(fill) if col in cols else ibis.literal(fill, "int64")
 
 
+def data_rows(t: Any, cols: set[str]) -> Any:
+    """Records that describe traffic (``flownb.analysis._frame.data_rows``): OK or no status, both addresses."""
+    m = t.srcaddr.notnull() & t.dstaddr.notnull()
+    if "log_status" in cols:
+        m &= (t.log_status == "OK").fill_null(True)
+    return m
+
+
+def endpoints(t: Any, cols: set[str]) -> dict[str, Any]:
+    """Each record's conversation key and direction, as ``_pairing`` codes them.
+
+    ``_lo``/``_lo_p`` and ``_hi``/``_hi_p``: the lower and the higher endpoint by
+    (address by value, port with -1 missing), ``_pr`` the protocol (-1 missing),
+    ``_fwd``: the record flows from the lower end (its source endpoint is not the greater).
+    """
+    ibis = _ibis()
+    sa, da = t.srcaddr, t.dstaddr
+    sp, dp = _int_or(t, cols, "srcport", -1), _int_or(t, cols, "dstport", -1)
+    fwd = (sa < da) | ((sa == da) & (sp <= dp))
+    return {
+        "_lo": ibis.ifelse(fwd, sa, da),
+        "_lo_p": ibis.ifelse(fwd, sp, dp),
+        "_hi": ibis.ifelse(fwd, da, sa),
+        "_hi_p": ibis.ifelse(fwd, dp, sp),
+        "_pr": _int_or(t, cols, "protocol", -1),
+        "_fwd": fwd,
+    }
+
+
 def directions(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
     """The records folded into one row per conversation end pair, protocol, direction and ENI.
 
@@ -79,15 +117,9 @@ def directions(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
         "flags": "tcp_flags" in cols,
         "action": "action" in cols,
     }
-    m = t.srcaddr.notnull() & t.dstaddr.notnull()
-    if "log_status" in cols:
-        m &= (t.log_status == "OK").fill_null(True)
-    t = t.filter(m)
-    sa, da = t.srcaddr, t.dstaddr
-    sp, dp = _int_or(t, cols, "srcport", -1), _int_or(t, cols, "dstport", -1)
-    # endpoint order of _pairing: (address by value, port with -1 missing); the source is the lower end
-    # when its endpoint is not greater
-    fwd = (sa < da) | ((sa == da) & (sp <= dp))
+    t = t.filter(data_rows(t, cols))
+    e = endpoints(t, cols)
+    fwd = e["_fwd"]
     if has["flags"]:
         f = t.tcp_flags.cast("int64")
         syn, ack = ((f // 2) % 2) == 1, ((f // 16) % 2) == 1  # SYN 2, ACK 16 (VPC User Guide)
@@ -102,12 +134,7 @@ def directions(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
         return (t.action == value).fill_null(False).cast("int64")
 
     x = t.select(
-        _lo=ibis.ifelse(fwd, sa, da),
-        _lo_p=ibis.ifelse(fwd, sp, dp),
-        _hi=ibis.ifelse(fwd, da, sa),
-        _hi_p=ibis.ifelse(fwd, dp, sp),
-        _pr=_int_or(t, cols, "protocol", -1),
-        _fwd=fwd,
+        **e,
         _eni=t.interface_id if "interface_id" in cols else ibis.null("string"),
         _pk=_int_or(t, cols, "packets", 0),
         _by=_int_or(t, cols, "bytes", 0),
@@ -130,8 +157,8 @@ def directions(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
     return d, has
 
 
-def _per_conversation(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
-    """One row per conversation: client, server, protocol, the tallies each way, ENIs, first and last."""
+def oriented(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
+    """One row per conversation (its key), its tallies by direction, and ``_srv_hi``: is the higher end the server."""
     ibis = _ibis()
     d, has = directions(ds)
     # the ENI whose copy of a direction counts (flownb.analysis._conversations.counted_eni): one that
@@ -149,7 +176,8 @@ def _per_conversation(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
             cond &= d._counted
         return ibis.ifelse(cond, value, 0).sum()
 
-    c = d.group_by(_KEY).aggregate(
+    # two plain GROUP BYs (both spill), no COUNT(DISTINCT): per conversation and ENI, then per conversation
+    e = d.group_by([*_KEY, "_eni"]).aggregate(
         _votes=d._votes.sum(),
         _t_f=ibis.ifelse(d._fwd, d._t0, ibis.null("int64")).min(),
         _t_r=ibis.ifelse(~d._fwd, d._t0, ibis.null("int64")).min(),
@@ -161,12 +189,21 @@ def _per_conversation(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
         _rej_f=way(d._rej, True),
         _acc_r=way(d._acc, False),
         _rej_r=way(d._rej, False),
-        records=d._n.sum(),
+        _n=d._n.sum(),
         _first=d._t0.min(),
         _last=d._t1.max(),
-        _e_lo=d._eni.min(),
-        _e_hi=d._eni.max(),
-        n_interfaces=d._eni.nunique(),
+    )
+    sums = ["_votes", "_pk_f", "_by_f", "_pk_r", "_by_r", "_acc_f", "_rej_f", "_acc_r", "_rej_r"]
+    c = e.group_by(_KEY).aggregate(
+        **{k: e[k].sum() for k in sums},
+        _t_f=e._t_f.min(),
+        _t_r=e._t_r.min(),
+        records=e._n.sum(),
+        _first=e._first.min(),
+        _last=e._last.max(),
+        _e_lo=e._eni.min(),
+        _e_hi=e._eni.max(),
+        n_interfaces=e._eni.count(),  # one row per ENI: the distinct ENIs that logged it
     )
     # which side is the server: flownb.analysis._conversations.server_is_hi, rule by rule
     score = _port_score(c._hi_p) - _port_score(c._lo_p)
@@ -182,7 +219,13 @@ def _per_conversation(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
         (spoke != 0, spoke > 0),
         else_=lower,
     )
-    c = c.mutate(_srv_hi=hi_server)
+    return c.mutate(_srv_hi=hi_server), has
+
+
+def _per_conversation(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
+    """One row per conversation: client, server, protocol, the tallies each way, ENIs, first and last."""
+    ibis = _ibis()
+    c, has = oriented(ds)
     s = c._srv_hi
 
     def label(acc: Any, rej: Any) -> Any:

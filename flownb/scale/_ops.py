@@ -532,3 +532,111 @@ def run_coverage(ds: FlowDataset, freq: str = "10min") -> pd.DataFrame:
 
 def _ints(col: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(col.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+# ----------------------------------------------------------------------------------------- rejections
+
+
+def build_rejections(ds: FlowDataset) -> Plan:
+    """The compiled twin of :func:`flownb.analysis.connectivity.rejections` (``_rejections.rejections``).
+
+    The engine pairs every record into its conversation (which side is the server, from all the
+    records: :mod:`flownb.scale._conversations`), finds each rejected record's own side as
+    :func:`flownb.analysis.enrich.local_side` does (``flow-direction``, then the ``pkt-*`` rewrite, then
+    the address the ENI has in more of its records) and groups identical rejected records; the pandas
+    function's own last step (``_rejections.summarise``) labels and groups what comes back, deciding
+    the one rule that needs Python (the scope of an address) once per distinct address.
+    """
+    from . import _conversations as C
+
+    ibis = _ibis()
+    require_columns(ds, ["srcaddr", "dstaddr", "action"], "rejections()")
+    t = ds.table()
+    cols = set(t.columns)
+    conv, _ = C.oriented(ds)
+    conv = conv.select(*C._KEY, "_srv_hi")
+    r = t.filter(C.data_rows(t, cols) & (t.action == "REJECT").fill_null(False))
+    e = C.endpoints(r, cols)
+    has_eni, has_pkt = "interface_id" in cols, {"pkt_srcaddr", "pkt_dstaddr"} <= cols
+    keep = ["srcaddr", "dstaddr"] + [
+        c for c in ("interface_id", "protocol", "reject_reason", "flow_direction") if c in cols
+    ]
+    if has_pkt:
+        keep += ["pkt_srcaddr", "pkt_dstaddr"]
+    r = r.select(
+        *keep,
+        **e,
+        _sp=C._int_or(r, cols, "srcport", -1),
+        _dp=C._int_or(r, cols, "dstport", -1),
+        _pk=C._int_or(r, cols, "packets", 0),
+        _by=C._int_or(r, cols, "bytes", 0),
+        **({"_st": r.start} if "start" in cols else {}),
+        **({"_en": r.end} if "end" in cols else {}),
+    )
+    j = r.inner_join(conv, [r[k] == conv[k] for k in C._KEY])
+    r = j.mutate(_ts=j._fwd == j._srv_hi)
+    # local_side, the engine's part: the ENI's own side from flow-direction, pkt-* and the address counts
+    side = ibis.literal(0)
+    if "flow_direction" in cols:
+        side = ibis.cases((r.flow_direction == "egress", 1), (r.flow_direction == "ingress", 2), else_=0)
+    if has_pkt:
+        src_rw = r.pkt_srcaddr.notnull() & (r.pkt_srcaddr != r.srcaddr).fill_null(False)
+        dst_rw = r.pkt_dstaddr.notnull() & (r.pkt_dstaddr != r.dstaddr).fill_null(False)
+        side = ibis.cases((side != 0, side), (src_rw & ~dst_rw, 1), (dst_rw & ~src_rw, 2), else_=0)
+    if has_eni:
+        # how often each (ENI, address) appears as either end of the ENI's records (all of them)
+        a = t.filter(t.interface_id.notnull() & t.srcaddr.notnull() & t.dstaddr.notnull())
+        ends = a.select(_e=a.interface_id, _a=a.srcaddr).union(
+            a.select(_e=a.interface_id, _a=a.dstaddr), distinct=False
+        )
+        counts = ends.group_by(["_e", "_a"]).aggregate(_c=ends.count())
+        cs = counts.rename(_cs="_c", _es="_e", _as="_a")
+        cd = counts.rename(_cd="_c", _ed="_e", _ad="_a")
+        r = r.left_join(cs, [r.interface_id == cs._es, r.srcaddr == cs._as]).drop("_es", "_as")
+        r = r.left_join(cd, [r.interface_id == cd._ed, r.dstaddr == cd._ad]).drop("_ed", "_ad")
+        n_s, n_d = r._cs.fill_null(0), r._cd.fill_null(0)
+        known = r.interface_id.notnull()
+        side = ibis.cases((side != 0, side), (known & (n_s > n_d), 1), (known & (n_d > n_s), 2), else_=0)
+    r = r.mutate(_side=side.cast("int64"))
+    keys = ["srcaddr", "dstaddr", *(c for c in ("interface_id", "protocol", "reject_reason") if c in cols)]
+    keys += ["_ts", "_side", "_sp", "_dp"]
+    g = r.group_by(keys).aggregate(
+        _n=r.count(),
+        packets=r._pk.sum(),
+        bytes=r._by.sum(),
+        **({"start": r._st.min()} if "start" in cols else {}),
+        **({"end": r._en.max()} if "end" in cols else {}),
+    )
+
+    def finish(table: pa.Table) -> pd.DataFrame:
+        from ..analysis._rejections import summarise
+        from ..analysis.enrich import _scope_code
+
+        fields = [c for c in table.column_names if not c.startswith("_")]
+        sub = to_contract(table.select(fields))
+        side = np.asarray(table["_side"].to_numpy(zero_copy_only=False), dtype=np.int8)
+        todo = np.flatnonzero(side == 0)
+        if len(todo):  # a private address facing a public one: decided once per distinct address
+            src = sub["srcaddr"].astype(object).to_numpy()[todo]
+            dst = sub["dstaddr"].astype(object).to_numpy()[todo]
+            scope = {v: _scope_code(v) for v in set(src) | set(dst)}
+            ss = np.array([scope[v] for v in src], dtype=np.int8)
+            sd = np.array([scope[v] for v in dst], dtype=np.int8)
+            side[todo[(ss == 1) & (sd == 2)]] = 1
+            side[todo[(ss == 2) & (sd == 1)]] = 2
+        return summarise(
+            sub,
+            side,
+            np.asarray(table["_ts"].to_numpy(zero_copy_only=False), dtype=bool),
+            _ints(table["_sp"]),
+            _ints(table["_dp"]),
+            columns=cols,
+            records=_ints(table["_n"]),
+        )
+
+    return Plan(g, finish)
+
+
+def run_rejections(ds: FlowDataset) -> pd.DataFrame:
+    """:func:`flownb.analysis.connectivity.rejections` on a dataset."""
+    return build_rejections(ds).run()

@@ -52,6 +52,27 @@ def _same_or_same_error(fn, df, ds, kw):
 
 
 COVERAGE_CASES = [dict(), dict(freq="1h")]
+METRICS_CASES = [dict(), dict(period="1h", by=None), dict(period=60, by=["interface_id", "action"])]
+METRIC_FILTERS = [
+    (dict(pattern='"REJECT"', metric_name="Rejects", default_value=0), dict()),
+    (
+        dict(pattern="[..., action=ACCEPT, status]", metric_name="Accepts"),
+        dict(period="5min", statistic="SampleCount"),
+    ),
+    (
+        dict(pattern="[..., action, status]", metric_name="ByAction", dimensions={"Action": "$action"}),
+        dict(period="10min", statistic="Sum"),
+    ),
+    (
+        dict(
+            pattern="[version, account, eni, source, destination, srcport, destport, protocol, packets, bytes,"
+            " windowstart, windowend, action, flowlogstatus]",
+            metric_name="Bytes",
+            metric_value="$bytes",
+        ),
+        dict(period="1h", statistic="Average"),
+    ),
+]
 
 
 def _check_all(df, ds) -> None:
@@ -59,10 +80,30 @@ def _check_all(df, ds) -> None:
         _same_or_same_error(flownb.top, df, ds, kw)
     for kw in SERIES_CASES:
         _same_or_same_error(flownb.timeseries, df, ds, kw)
-    for fn in (flownb.conversations, flownb.service_view):
+    for fn in (flownb.conversations, flownb.service_view, flownb.rejections):
         _same_or_same_error(fn, df, ds, {})
     for kw in COVERAGE_CASES:
         _same_or_same_error(flownb.coverage, df, ds, kw)
+    for kw in METRICS_CASES:
+        _same_or_same_error(flownb.network_metrics, df, ds, kw)
+    for mf, kw in METRIC_FILTERS:
+        _same_metric(flownb.MetricFilter(**mf), df, ds, kw)
+
+
+def _same_metric(mf, df, ds, kw) -> None:
+    """MetricFilter.metric: the same series (or frame, with dimensions), index and all; floats within 1e-9."""
+    try:
+        expected = mf.metric(df, **kw)
+    except ValueError as exc:
+        with pytest.raises(ValueError) as info:
+            mf.metric(ds, **kw)
+        assert str(info.value) == str(exc)
+        return
+    got = mf.metric(ds, **kw)
+    if isinstance(expected, pd.Series):
+        pd.testing.assert_series_equal(got, expected, check_exact=False, rtol=1e-9, atol=0)
+    else:
+        pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9, atol=0)
 
 
 ENTRIES = [e for e in conformance_manifest() if e["kind"] in ("text", "parquet")]
@@ -237,3 +278,32 @@ def test_time_range_prunes_hour_folders_and_keeps_what_read_flow_logs_keeps(tmp_
         got = flownb.open_dataset(tmp_path / "store", start=start, end=end)
         assert len(got) == len(expected)
         assert_same_result(flownb.top(expected, by="dstport"), flownb.top(got, by="dstport"))
+
+
+def test_conversations_run_out_of_core_under_a_small_memory_limit(tmp_path):
+    # 147,026 demo records folded per conversation within 64 MB of DuckDB memory (spilling to a folder):
+    # the records are never held, only the conversations (flownb/scale/_conversations.py)
+    df, _ = both(flownb.samples.path("demo"), tmp_path / "store")
+    ds = flownb.open_dataset(
+        tmp_path / "store", memory_limit="64MB", threads=1, temp_directory=tmp_path / "spill"
+    )
+    assert_same_result(flownb.conversations(df), flownb.conversations(ds))
+
+
+@pytest.mark.parametrize(
+    "name", ["conversations", "service_view", "rejections", "coverage", "network_metrics"]
+)
+def test_each_compiled_analysis_shows_its_athena_sql(name, tmp_path):
+    import sqlglot
+
+    _, ds = both(flownb.samples.path("aws-docs"), tmp_path / "store")
+    sql = ds.show_sql(getattr(flownb, name), dialect="athena")
+    assert "GROUP BY" in sql
+    sqlglot.parse_one(sql, read="trino")  # Athena's dialect
+
+
+def test_a_metric_filter_says_it_has_no_single_sql(tmp_path):
+    _, ds = both(flownb.samples.path("aws-docs"), tmp_path / "store")
+    mf = flownb.MetricFilter('"REJECT"', metric_name="Rejects")
+    with pytest.raises(TypeError, match="in batches"):
+        ds.show_sql(mf.metric)

@@ -51,3 +51,11 @@ def test_timeseries_on_spark(spark_pair):
     assert_same_result(
         flownb.timeseries(df, freq="1h", by="action"), flownb.timeseries(ds, freq="1h", by="action")
     )
+
+
+@pytest.mark.parametrize("analysis", ["conversations", "service_view"])
+def test_conversations_on_spark(spark_pair, analysis):
+    # the one conversation model compiled once (flownb/scale/_conversations.py), run by Spark
+    df, ds = spark_pair
+    fn = getattr(flownb, analysis)
+    assert_same_result(fn(df), fn(ds))
