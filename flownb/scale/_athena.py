@@ -353,11 +353,11 @@ def _athena_backend() -> Any:
     by pyarrow, not fetched row by row through ``GetQueryResults``.
     """
     try:
-        from ibis.backends.athena import Backend
+        from ibis.backends.athena import Backend  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - the extra is installed in the tests
         raise missing("pyathena", "open_dataset(engine='athena')", "athena") from None
 
-    class FlownbAthena(Backend):  # type: ignore[misc, valid-type]
+    class FlownbAthena(Backend):
         _flownb_before: Any = None
 
         def do_connect(
@@ -453,7 +453,7 @@ def open_athena(
     parts = _PARTITIONS[layout] + (("hour",) if layout == "hive" and hourly else ())
     schema = {c: _ibis_type(c) for c in columns} | {p: "string" for p in parts}
     db, _, name = table.rpartition(".")
-    import ibis.expr.operations as ops
+    import ibis.expr.operations as ops  # type: ignore[import-untyped]
 
     # the schema is the format's (as athena_ddl wrote the table): no Glue lookup
     t = ops.DatabaseTable(
