@@ -242,7 +242,9 @@ def connectivity_report(
         ),
     )
     matrix, main = evaluate(cells)
-    return _stretches(cells, matrix, main, cell_pair, cell_win, width, pairs, pr, conv, min_windows, empty)
+    return _stretches(
+        cells, matrix, main, cell_pair, cell_win, width, pairs, pr, conv, min_windows, empty, own
+    )
 
 
 class _Owners:
@@ -383,6 +385,7 @@ def _stretches(
     conv: np.ndarray,
     min_windows: int,
     empty: pd.DataFrame,
+    own: _Owners,
 ) -> pd.DataFrame:
     codes = np.array([v.code for v in TABLE], dtype=object)
     failing = np.array([v.failing for v in TABLE], dtype=bool)
@@ -409,7 +412,16 @@ def _stretches(
     # wanted pairs: worked at some other time, or their server answered someone else on that port
     worked_pair = np.zeros(len(pairs), dtype=bool)
     worked_pair[cell_pair[reachable]] = True
-    svc_code, _ = pd.factorize((pairs.server * 65537 + pairs.port + 1) * 257 + pairs.proto + 1)
+    # the server is its interface: a dual-stack ENI that answers IPv4 clients on a port serves it
+    # over IPv6 too (the key is the server's first ENI, else its address)
+    n_addr = len(pr["addr_values"])
+    eni_of = np.full(n_addr + 1, -1, dtype=np.int64)
+    eni_ids: dict[str, int] = {}
+    for a, enis in own.by_addr.items():  # the interfaces' own addresses: few
+        eni_of[a] = eni_ids.setdefault(enis[0], len(eni_ids))
+    srv_eni = eni_of[pairs.server]
+    host = np.where(srv_eni >= 0, n_addr + srv_eni, pairs.server)
+    svc_code, _ = pd.factorize((host * 65537 + pairs.port + 1) * 257 + pairs.proto + 1)
     svc_ok = np.zeros(int(svc_code.max()) + 1, dtype=np.int64)
     np.add.at(svc_ok, svc_code[worked_pair], 1)
     others_ok = svc_ok[svc_code] - worked_pair.astype(np.int64) > 0
@@ -417,11 +429,18 @@ def _stretches(
     # windows, inside the network (neither end on the internet) or to a server that answered others
     # on that port; one-off attempts (scans, sweeps, probes) are traffic meant to be blocked
     values_all = np.asarray(pr["addr_values"], dtype=object)
-    public = _public(values_all)
+    public = _public(values_all).copy()
+    # an interface's own IPv6 address is inside, though global unicast (its own IPv4 one is always private:
+    # AWS logs the private address, never the public or Elastic IP)
+    mine = np.array([a for a in own.by_addr if ":" in str(values_all[a])], dtype=np.int64)
+    public[mine] = False
     p_client, p_server = pairs.client, pairs.server
     inside = ~public[p_client] & ~public[p_server]
     kept_trying = seg_windows >= min_windows
-    wanted = worked_pair[seg_pair] | (kept_trying & (inside[seg_pair] | others_ok[seg_pair]))
+    # an answer that came back and was dropped, to a client inside the network, is never a probe's
+    answered = np.isin(codes[seg_verdict], ("NACL_INBOUND_BLOCKS_RETURN", "NACL_OUTBOUND_BLOCKS_RETURN"))
+    ours = answered & ~public[p_client][seg_pair]
+    wanted = worked_pair[seg_pair] | (kept_trying & (inside[seg_pair] | others_ok[seg_pair] | ours))
     keep = np.flatnonzero(bad & wanted)
     if not len(keep):
         return empty
