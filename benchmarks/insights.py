@@ -143,7 +143,9 @@ STORE_CASES = [
     (
         "biggest flows (records)",
         "fields @timestamp, srcAddr, dstAddr, bytes | sort bytes desc | limit 20",
-        "SELECT start, srcaddr, dstaddr, bytes FROM flows ORDER BY bytes DESC NULLS LAST LIMIT 20",
+        # the same rows as Logs Insights: ties broken as flownb settles them (newest first, then the fields)
+        "SELECT start, srcaddr, dstaddr, bytes FROM flows "
+        "ORDER BY bytes DESC NULLS LAST, start DESC, dstaddr, srcaddr LIMIT 20",
     ),
 ]
 
