@@ -88,17 +88,17 @@ def _service_codes(rec: ColumnCache) -> tuple[np.ndarray, np.ndarray]:
         used = np.nonzero(np.bincount(key, minlength=len(present) * 65537))[0]
         lut = np.full(len(present) * 65537, -1, dtype=np.int32)
         lut[used] = np.arange(len(used), dtype=np.int32)
-        names = []
-        for k in used:
-            pr, po = int(present[k // 65537]) - 1, int(k % 65537) - 1
-            if po < 0:
-                names.append((protocol_name(pr) or f"protocol {pr}") if pr >= 0 else "(none)")
-            else:
-                names.append(f"{po}/{protocol_name(pr) or pr}")
-        return lut[key], np.asarray(names, dtype=object)
+        names = np.empty(len(used), dtype=object)
+        protos, ports = present[used // 65537] - 1, used % 65537 - 1
+        for pr in np.unique(protos).tolist():  # a few protocols, each with its ports at once
+            here = np.flatnonzero(protos == pr)
+            label = (protocol_name(pr) or str(pr)) if pr >= 0 else "(none)"
+            bare = (protocol_name(pr) or f"protocol {pr}") if pr >= 0 else "(none)"
+            names[here] = [f"{po}/{label}" if po >= 0 else bare for po in ports[here].tolist()]
+        return lut[key], names
 
-    names = rec.table("service_names", lambda frame: make(frame)[1])
-    return rec.array("service_codes", lambda frame: make(frame)[0]), names
+    full = rec.table("services", make)
+    return rec.array("service_codes", lambda _frame: full[0]), full[1]
 
 
 def _cap(codes: np.ndarray, names: np.ndarray, weight: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

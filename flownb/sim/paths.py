@@ -93,6 +93,7 @@ class Legs(Columns):
     conn: np.ndarray
     #: The endpoint of the next hop (the receiver of an egress leg, the sender of an ingress leg); -1 none.
     hop: np.ndarray
+    v6: np.ndarray
 
 
 def _subnet_index(topo: Topology) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -127,6 +128,7 @@ class _Checker:
         self.topo, self.eps, self.conns = topo, eps, conns
         self.subnet_ids, self.sub_lo, self.sub_hi = _subnet_index(topo)
         self.ep_sub = np.array([self.subnet_ids.index(s) for s in eps.subnet], dtype=np.int32)
+        self.any_v6 = bool(conns.v6.any())
 
     def nacl(
         self, sub: np.ndarray, direction: str, port: np.ndarray, peer: np.ndarray, active: np.ndarray
@@ -137,7 +139,8 @@ class _Checker:
             if k < 0:
                 continue
             acl = self.topo.network_acl(self.topo.subnets[k].network_acl)
-            ok[m] = nacl_allows(acl, direction, proto[m], port[m], peer[m])  # type: ignore[arg-type]
+            v6 = self.conns.v6[m] if self.any_v6 else None
+            ok[m] = nacl_allows(acl, direction, proto[m], port[m], peer[m], v6, self.topo)  # type: ignore[arg-type]
         return ok
 
     def sg(
@@ -151,7 +154,8 @@ class _Checker:
             groups = self.eps.enis[k].security_groups
             if not groups:  # NAT gateways have no security groups
                 continue
-            ok[m] = sg_allows(self.topo, groups, direction, proto[m], port[m], peer[m])  # type: ignore[arg-type]
+            v6 = self.conns.v6[m] if self.any_v6 else None
+            ok[m] = sg_allows(self.topo, groups, direction, proto[m], port[m], peer[m], v6)  # type: ignore[arg-type]
         return ok
 
 
@@ -290,8 +294,9 @@ def connection_legs(
             if nat.interface is eni:
                 nat_ids[nat.id] = k
                 nat_ids[nat.name] = k
+    any_v6 = bool(c.v6.any())
     for k, m in _groups(csub, c_in):
-        targets = route_targets(topo, topo.subnets[k].id, c.s_ip[m])
+        targets = route_targets(topo, topo.subnets[k].id, c.s_ip[m], c.v6[m] if any_v6 else None)
         kind[m] = targets
         rt = topo.route_table_of(topo.subnets[k].id)
         nat_route = next((r.target for r in rt.routes if r.target in nat_ids), None)
@@ -309,6 +314,7 @@ def connection_legs(
             tgw_ep[m] = zone.get(topo.subnets[k].az, first)
     local, via_nat = kind == "local", kind == "nat"
     via_igw, via_tgw, inbound = kind == "igw", kind == "tgw", kind == "inbound"
+    via_eigw = kind == "eigw"
     ssub = np.where(c.s_ep >= 0, ep_sub[np.maximum(c.s_ep, 0)], _addr_subnet(c.s_ip, chk.sub_lo, chk.sub_hi))
     nsub = np.where(nat_ep >= 0, ep_sub[np.maximum(nat_ep, 0)], -1)
     hop = np.where(local, ssub, np.where(via_nat, nsub, -2))
@@ -319,6 +325,12 @@ def connection_legs(
     )
     # ---- request, server side (inside the VPC)
     s_public = np.where(c.s_ep >= 0, eps.public[np.maximum(c.s_ep, 0)] != 0, False)
+    if (
+        any_v6
+    ):  # over IPv6 every address is public: reachable where the subnet routes ::/0 to the internet gateway
+        s_public = np.where(
+            c.v6, np.where(c.s_ep >= 0, eps.v6_public[np.maximum(c.s_ep, 0)], False), s_public
+        )
     reach_s = (local & c_out & (c.s_ep >= 0)) | (inbound & s_public)
     s_acc = chk.nacl(ssub, "inbound", c.s_port, c.c_ip, reach_s & (ssub != csub)) & chk.sg(
         c.s_ep, "inbound", c.s_port, c.c_ip, reach_s
@@ -328,7 +340,10 @@ def connection_legs(
     n_in_req = chk.nacl(nsub, "inbound", c.s_port, c.c_ip, reach_nat & (nsub != csub))
     n_out_req = chk.nacl(nsub, "outbound", c.s_port, c.s_ip, reach_nat & n_in_req)
     has_public = np.where(c_in, eps.public[np.maximum(c.c_ep, 0)] != 0, False)
+    if any_v6:
+        has_public = np.where(c.v6, np.where(c_in, eps.has_v6[np.maximum(c.c_ep, 0)], False), has_public)
     sent_out = (reach_nat & n_in_req & n_out_req) | (via_igw & c_out & has_public) | (via_tgw & c_out)
+    sent_out |= via_eigw & c_out & has_public  # IPv6 out through the egress-only internet gateway
 
     delivered = (reach_s & s_acc) | sent_out
     answer = _auto_answers(topo, eps, c, delivered)
@@ -348,7 +363,7 @@ def connection_legs(
     n_out_resp = chk.nacl(nsub, "outbound", c.c_port, c.c_ip, back_nat & n_in_resp & (nsub != csub))
     # ---- the answer reaching the client's subnet
     at_client = c_in & (
-        (r_in & r_out) | (back_nat & n_in_resp & n_out_resp) | (answers & (via_igw | via_tgw))
+        (r_in & r_out) | (back_nat & n_in_resp & n_out_resp) | (answers & (via_igw | via_tgw | via_eigw))
     )
     from_sub = np.where(local, rsub, np.where(via_nat, nsub, -2))
     c_back = chk.nacl(csub, "inbound", c.c_port, c.s_ip, at_client & (from_sub != csub))
@@ -373,6 +388,10 @@ def connection_legs(
             outcome[:] = np.where((outcome == 0) & mask, code, outcome)
     pm = _packet_model(c, established, answer, rng)
     req, resp, t1 = pm["req"], pm["resp"], pm["t1"]
+    if any_v6:  # an IPv6 header is 20 bytes longer than an IPv4 one (RFC 8200, RFC 791)
+        extra = np.where(c.v6, 20, 0)
+        req = (req[0], req[1] + extra * req[0], *req[2:])
+        resp = (resp[0], resp[1] + extra * resp[0], *resp[2:])
     conn_idx = np.arange(n, dtype=np.int64)
 
     parts: list[Legs] = []
@@ -408,6 +427,7 @@ def connection_legs(
                 path=pick(path).astype(np.int8),
                 conn=conn_idx[idx],
                 hop=pick(hop).astype(np.int32),
+                v6=c.v6[idx],
             )
         )
 
@@ -520,7 +540,7 @@ def connection_legs(
 _LEG_TYPES = [
     np.int32, bool, bool, np.uint32, np.uint32, np.uint32, np.uint32, np.int32, np.int32,
     np.int16, np.int64, np.int64, np.float64, np.float64, np.int16, np.int16, np.int16, np.int8, np.int64,
-    np.int32,
+    np.int32, bool,
 ]  # fmt: skip
 
 

@@ -85,6 +85,7 @@ class Records(Columns):
     path: np.ndarray
     status: np.ndarray
     hop: np.ndarray
+    v6: np.ndarray
 
 
 def _gather(legs: Legs, idx: np.ndarray, **computed: np.ndarray) -> Records:
@@ -101,6 +102,7 @@ def _gather(legs: Legs, idx: np.ndarray, **computed: np.ndarray) -> Records:
         "proto",
         "path",
         "hop",
+        "v6",
     )
     cols = {name: getattr(legs, name)[idx] for name in same}
     return Records(**cols, **computed, status=np.zeros(len(idx), dtype=np.int8))
@@ -189,7 +191,7 @@ def merge_same_flow(rec: Records, phase: np.ndarray, interval: int) -> Records:
     if len(rec) < 2:
         return rec
     win = _window_of(rec, phase, interval)
-    cols = (rec.eni, rec.egress, rec.src, rec.dst, rec.sport, rec.dport, rec.proto, win, rec.accept)
+    cols = (rec.eni, rec.egress, rec.src, rec.dst, rec.sport, rec.dport, rec.proto, win, rec.accept, rec.v6)
     key = np.zeros(len(rec), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for c in cols:
@@ -295,6 +297,7 @@ def status_records(
                 path=z.astype(np.int8),
                 status=np.full(len(idx), status, dtype=np.int8),
                 hop=np.full(len(idx), -1, dtype=np.int32),
+                v6=z.astype(bool),
             )
         )
     out = Records.concat(parts)
@@ -366,12 +369,18 @@ def to_table(rec: Records, names: Sequence[str], topo: Topology, eps: Endpoints)
     cols: dict[str, pa.Array] = {}
     ip_cache: dict[str, np.ndarray] = {}
 
+    six = rec.v6.astype(np.int64) << 32
+
     def ips(attr: str) -> pa.Array:
         if not ip_cache:  # the addresses of every address column, made into text once
             wanted = [a for n, a in _IP_FIELDS.items() if n in names]
-            ip_cache["u"] = np.unique(np.concatenate([getattr(rec, a) for a in wanted]))
-            ip_cache["s"] = _ip_strings(ip_cache["u"])
-        inv = np.searchsorted(ip_cache["u"], getattr(rec, attr))
+            keys = np.concatenate([getattr(rec, a).astype(np.int64) | six for a in wanted])
+            ip_cache["u"] = u = np.unique(keys)
+            strs = _ip_strings((u & 0xFFFFFFFF).astype(np.uint32))
+            for k in np.flatnonzero(u >> 32):  # IPv6 packets: the address each stand-in is for
+                strs[k] = topo.ipv6_address(int(u[k] & 0xFFFFFFFF))
+            ip_cache["s"] = strs
+        inv = np.searchsorted(ip_cache["u"], getattr(rec, attr).astype(np.int64) | six)
         return _dictionary(inv, ip_cache["s"], ok)
 
     def ints(values: np.ndarray, column: str, valid: np.ndarray | None = ok) -> pa.Array:
@@ -415,7 +424,7 @@ def to_table(rec: Records, names: Sequence[str], topo: Topology, eps: Endpoints)
         "subnet-id": lambda: per_eni([s.id for s in subnets]),
         "instance-id": lambda: per_eni([e.instance_id for e in eps.enis]),
         "tcp-flags": lambda: ints(rec.flags, "tcp-flags"),
-        "type": lambda: const("IPv4", ok),
+        "type": lambda: _dictionary(rec.v6.astype(np.int64), ["IPv4", "IPv6"], ok),
         "pkt-srcaddr": lambda: ips("pkt_src"),
         "pkt-dstaddr": lambda: ips("pkt_dst"),
         "region": lambda: const(topo.region),

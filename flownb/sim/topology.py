@@ -307,6 +307,8 @@ class Subnet:
     network_acl: str
     route_table: str
     id: str = ""
+    #: The subnet's IPv6 /64 (dual stack), or None: IPv4 only.
+    ipv6_cidr: str | None = None
 
     def __post_init__(self) -> None:
         self.id = self.id or _rid("subnet", self.name)
@@ -422,6 +424,24 @@ class InternetGateway:
 
     def __post_init__(self) -> None:
         self.id = self.id or _rid("igw", self.name)
+
+
+@dataclass
+class EgressOnlyInternetGateway:
+    """An egress-only internet gateway: IPv6 out to the internet and the answers back, nothing initiated in.
+
+    Examples
+    --------
+    >>> from flownb.sim.topology import EgressOnlyInternetGateway
+    >>> EgressOnlyInternetGateway("eigw").id.startswith("eigw-")
+    True
+    """
+
+    name: str = "eigw"
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        self.id = self.id or _rid("eigw", self.name)
 
 
 @dataclass
@@ -563,10 +583,74 @@ class Topology:
     region: str = "us-east-1"
     flow_log_id: str = ""
     id: str = ""
+    #: The VPC's IPv6 block (a /56, as Amazon assigns), or None: IPv4 only.
+    ipv6_cidr: str | None = None
+    egress_only_gateway: EgressOnlyInternetGateway | None = None
 
     def __post_init__(self) -> None:
         self.id = self.id or _rid("vpc", self.name)
         self.flow_log_id = self.flow_log_id or _rid("fl", self.name)
+
+    # -- IPv6 ---------------------------------------------------------------
+    def enable_ipv6(self, subnets: list[str] | None = None, block: str = "2600:1f18:6b5:9a00::/56") -> None:
+        """Make the VPC dual stack: an IPv6 /56 for the VPC, a /64 for each of ``subnets`` (default all).
+
+        The twin keeps one address per interface internally: an interface's IPv6 address is its
+        subnet's /64 and an interface id derived from its IPv4 address, and an IPv6 rule or route
+        may name ``::/0``, the VPC's block or a subnet's /64 (:meth:`ipv6_range`).
+
+        Examples
+        --------
+        >>> from flownb.sim import Topology
+        >>> topo = Topology.default()
+        >>> topo.enable_ipv6(["public-a"])
+        >>> topo.subnet("public-a").ipv6_cidr, topo.ipv6_address(topo.instance("web-1").private_ip)
+        ('2600:1f18:6b5:9a00::/64', '2600:1f18:6b5:9a00:c939:6f6b:da6d:6eed')
+        """
+        net = ipaddress.IPv6Network(block)
+        self.ipv6_cidr = str(net)
+        chosen = {self.subnet(s).id for s in subnets} if subnets is not None else {s.id for s in self.subnets}
+        for k, sub in enumerate(self.subnets):
+            if sub.id in chosen and sub.ipv6_cidr is None:
+                sub.ipv6_cidr = str(list(net.subnets(new_prefix=64))[k])
+
+    def ipv6_range(self, cidr: str) -> tuple[int, int]:
+        """The IPv4 addresses (integers) standing for an IPv6 CIDR of this VPC's rules and routes."""
+        net = ipaddress.IPv6Network(cidr, strict=False)
+        if net.prefixlen == 0:
+            return (0, 0xEFFFFFFF)  # every unicast address (240/4 is never used)
+        if self.ipv6_cidr is not None and net == ipaddress.IPv6Network(self.ipv6_cidr):
+            return cidr_range(self.cidr)
+        for sub in self.subnets:
+            if sub.ipv6_cidr is not None and net == ipaddress.IPv6Network(sub.ipv6_cidr):
+                return cidr_range(sub.cidr)
+        raise ValueError(
+            f"the VPC twin models IPv6 rules and routes for ::/0, the VPC's block ({self.ipv6_cidr}) and its "
+            f"subnets' /64s; got {cidr!r}"
+        )
+
+    def ipv6_address(self, ip: str | int) -> str:
+        """The IPv6 address the twin gives an IPv4 address in IPv6 traffic.
+
+        Inside a dual-stack subnet: the subnet's /64 and an interface id derived from the IPv4
+        address (Amazon assigns interface ids at random); outside the VPC: a global unicast address
+        derived from it, outside Amazon's and the documentation ranges.
+        """
+        v4 = str(ipaddress.IPv4Address(ip))
+        h = hashlib.sha256(f"ipv6:{v4}".encode()).digest()
+        iid = int.from_bytes(h[:8], "big")
+        value = int(ipaddress.IPv4Address(v4))
+        for sub in self.subnets:
+            lo, hi = cidr_range(sub.cidr)
+            if sub.ipv6_cidr is not None and lo <= value <= hi:
+                return str(ipaddress.IPv6Network(sub.ipv6_cidr).network_address + iid)
+        # 2a00::/12 (RIPE NCC's block) and the hash for the rest: global, never 2600:1f00::/24 or 2001:db8::/32
+        rest = int.from_bytes(h[8:24], "big") & ((1 << 116) - 1)
+        return str(ipaddress.IPv6Address((0x2A0 << 116) | rest))
+
+    def has_ipv6(self, eni: NetworkInterface) -> bool:
+        """Whether an interface has an IPv6 address (its subnet is dual stack)."""
+        return self.subnet(eni.subnet).ipv6_cidr is not None
 
     # -- look-ups ---------------------------------------------------------
     def copy(self) -> Topology:

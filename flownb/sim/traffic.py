@@ -77,6 +77,8 @@ class Connections(Columns):
     kind: np.ndarray
     answer: np.ndarray
     event: np.ndarray
+    #: IPv6 packets: the addresses are their IPv4 stand-ins (:meth:`Topology.ipv6_address` writes them).
+    v6: np.ndarray
 
     _DTYPES: ClassVar[dict[str, type]] = {
         "t0": np.float64,
@@ -94,13 +96,14 @@ class Connections(Columns):
         "kind": np.int8,
         "answer": np.int8,
         "event": np.int32,
+        "v6": np.bool_,
     }
 
     @classmethod
     def make(cls, n: int, **values: object) -> Connections:
         """``n`` connections; each field is a scalar (broadcast) or an array, with defaults."""
         defaults = {"dur": 1.0, "r_ep": None, "req_bytes": 0, "resp_bytes": 0, "kind": KIND_NORMAL}
-        defaults |= {"answer": ANSWER_AUTO, "event": -1, "c_ep": -1, "s_ep": -1}
+        defaults |= {"answer": ANSWER_AUTO, "event": -1, "c_ep": -1, "s_ep": -1, "v6": False}
         vals = defaults | values
         if vals["r_ep"] is None:
             vals["r_ep"] = vals["s_ep"]
@@ -137,6 +140,21 @@ class Endpoints:
             self.instance.append(next((i for i in topo.instances if e in i.interfaces), None))
         self.windows = np.array([bool(i is not None and i.os == "windows") for i in self.instance])
         self._by_ip = {int(ip): k for k, ip in enumerate(self.ip)}
+        #: IPv6: which interfaces have an address, and which are reachable from the internet over it
+        self.has_v6 = np.array([topo.has_ipv6(e) for e in self.enis], dtype=bool)
+        igw = topo.internet_gateway
+        v6_out = {
+            s.id
+            for s in topo.subnets
+            if igw is not None
+            and any(
+                ":" in r.destination and r.target in (igw.id, igw.name)
+                for r in topo.route_table_of(s.id).routes
+            )
+        }
+        self.v6_public = self.has_v6 & np.array(
+            [e.subnet in v6_out or topo.subnet(e.subnet).id in v6_out for e in self.enis]
+        )
 
     def __len__(self) -> int:
         return len(self.enis)

@@ -123,6 +123,10 @@ COMPILED = {
     "filter -dstPort < -1000 | fields srcAddr, dstPort | sort dstPort, srcAddr desc": "records",
     "filter protocol = 6 | limit 3": "records",
     "fields endTime - startTime as seconds, srcAddr | sort seconds desc | limit 9": "records",
+    "fields @timestamp, srcAddr, dstAddr, srcPort, dstPort, protocol, bytes | filter action = 'ACCEPT' "
+    "| sort @timestamp desc | dedup srcAddr, dstAddr, srcPort, dstPort, protocol": "records",
+    "dedup dstPort | fields dstPort, srcAddr": "records",
+    "fields bytes * 2 as b2, dstAddr | sort bytes desc | dedup dstAddr | filter b2 > 100 | limit 6": "records",
 }
 
 #: Queries that stay in pandas after the engine narrows them, and why.
@@ -228,3 +232,13 @@ def test_the_engine_s_subnet_test_is_the_pandas_engine_s(cidr):
     values += [".".join(str(rng.randint(0, 255)) for _ in range(4)) for _ in range(2000)]
     rx = re.compile(_ipv4_network_regex(ipaddress.ip_network(cidr)))
     assert [rx.search(v) is not None for v in values] == in_subnet(pd.Series(values), cidr, 4).tolist()
+
+
+def test_a_time_range_on_a_whole_second_keeps_the_records_of_that_second(pair):
+    df, ds = pair
+    t = df["start"].dropna().sort_values().iloc[len(df) // 2]
+    q = "stats count(*) as n, min(@timestamp) as first, max(@timestamp) as last"
+    for kw in (dict(start=t), dict(end=t), dict(start=t, end=t)):
+        expected = _query(df, q, **kw)
+        assert expected["n"].iloc[0] > 0
+        assert_same_result(expected, _query(ds, q, **kw))

@@ -206,3 +206,36 @@ def test_overlapping_windows_combine():
 def test_window_outside_the_simulation_is_an_error():
     with pytest.raises(ValueError, match="'at' must fall inside the simulation"):
         sim.simulate("no_response", duration="1h", at="2h")
+
+
+@pytest.mark.parametrize(
+    ("scenario", "verdict"),
+    [
+        ("ipv6_sg_missing_rule", "INBOUND_BLOCKED_SG_OR_NACL"),
+        ("ipv6_nacl_blocks_return", "NACL_INBOUND_BLOCKS_RETURN"),
+    ],
+)
+def test_ipv6_scenarios_break_ipv6_only(scenario, verdict):
+    import ipaddress
+
+    s = sim.simulate(scenario, duration="1h", format="v3")
+    t = s.truth.iloc[0]
+    assert t["expected"] == verdict
+    assert ipaddress.ip_address(t["src"]).version == 6 and ipaddress.ip_address(t["dst"]).version == 6
+    f = s.flows[s.flows["log_status"] == "OK"]
+    six = f[f["type"] == "IPv6"]
+    assert len(six) and set(six["srcaddr"].astype(str)) | set(six["dstaddr"].astype(str)) == {
+        t["src"],
+        t["dst"],
+    }
+    # the VPC side's address is in its subnet's IPv6 /64
+    inside = t["dst"] if verdict.startswith("INBOUND") else t["src"]
+    sub = s.topology.subnet(str(f.loc[f["dstaddr"] == inside, "subnet_id"].iloc[0]))
+    assert ipaddress.ip_address(inside) in ipaddress.ip_network(sub.ipv6_cidr)
+    # an IPv6 SYN is 80 bytes (a 40-byte header): the unanswered requests carry no more
+    req = six[six["srcaddr"] == t["src"]]
+    assert (req["bytes"] <= 80 * req["packets"]).all() and (req["bytes"] > 60 * req["packets"]).any()
+    # the IPv4 traffic of the same hosts still works
+    four = f[f["type"] == "IPv4"]
+    assert len(four) and (four["action"] == "ACCEPT").mean() > 0.9
+    assert not (s.truth["kind"] == "consequence").any()

@@ -150,7 +150,7 @@ def test_scenarios_listing():
     table = sim.scenarios()
     names = table["name"].tolist()
     assert names[:2] == ["baseline", "nacl_blocks_return"]
-    assert len(names) == 22
+    assert len(names) == 24
     assert {"nacl_change_midday", "sg_fix_after_incident"} <= set(
         names
     )  # issue 18: rules that change mid-day

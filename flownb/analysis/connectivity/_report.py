@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._frame import data_rows, int_array, require, seconds
+from .._addresses import codes_and_values
+from .._frame import data_rows, int_array, isin, require, seconds
 from .._ports import EPHEMERAL_NACL, protocol_label
 from ..enrich import local_side
 from ._records import action_codes, timestamp
@@ -117,7 +118,7 @@ def connectivity_report(
         keep &= np.asarray(frame["start"].fillna(t1) <= t1, dtype=bool)
     if t0 is not None:
         keep &= np.asarray(frame["end"].fillna(t0) >= t0, dtype=bool)
-    sub = frame.iloc[np.flatnonzero(keep)]
+    sub = frame if keep.all() else frame.iloc[np.flatnonzero(keep)]
     empty = _empty()
     if not len(sub):
         return empty
@@ -127,7 +128,7 @@ def connectivity_report(
     if pr is None:
         return empty
     idx, conv = pr["idx"], pr["conv"]
-    rec = sub.iloc[idx]
+    rec = sub if len(idx) == len(sub) else sub.iloc[idx]
     n = len(rec)
     # the pairs: (client, server, server port, protocol) of each conversation, as one integer
     # (hashed, not sorted: nothing below depends on the pairs' order)
@@ -200,8 +201,7 @@ def connectivity_report(
             & np.asarray(scope_of(rec[col]).astype(object) != "public")
         )
     if "interface_id" in rec:
-        eni_codes, eni_names = pd.factorize(rec["interface_id"].astype(object), use_na_sentinel=True)
-        eni_codes = eni_codes.astype(np.int64)
+        eni_codes, eni_names = codes_and_values(rec["interface_id"])
     else:
         eni_codes, eni_names = None, pd.Index([])
     has_sizes = "packets" in rec and "bytes" in rec
@@ -242,7 +242,9 @@ def connectivity_report(
         ),
     )
     matrix, main = evaluate(cells)
-    return _stretches(cells, matrix, main, cell_pair, cell_win, width, pairs, pr, conv, min_windows, empty)
+    return _stretches(
+        cells, matrix, main, cell_pair, cell_win, width, pairs, pr, conv, min_windows, empty, own
+    )
 
 
 class _Owners:
@@ -276,7 +278,7 @@ class _Owners:
             self._skip = {}
             f = self.frame
             if "log_status" in f and "interface_id" in f:
-                rows = np.flatnonzero(np.asarray(f["log_status"].astype(object) == "SKIPDATA", dtype=bool))
+                rows = np.flatnonzero(isin(f["log_status"], ["SKIPDATA"]))
                 codes, names = pd.factorize(f["interface_id"].iloc[rows], use_na_sentinel=True)
                 st, en = _times(f, rows)
                 for k, name in enumerate(names):
@@ -289,9 +291,7 @@ class _Owners:
         ask = np.flatnonzero(~np.isnan(lo))
         if not len(ask):
             return out
-        order = ask[np.argsort(server[ask], kind="stable")]
-        addrs, first = np.unique(server[order], return_index=True)
-        bounds = np.append(first, len(order))
+        order, addrs, bounds = _groups(server, ask)
         for i, addr in enumerate(addrs):
             at = order[bounds[i] : bounds[i + 1]]
             for eni in self.by_addr.get(int(addr), []):
@@ -318,9 +318,7 @@ class _Owners:
             cand = np.flatnonzero(has[who])
             if not len(cand):
                 continue
-            order = cand[np.argsort(who[cand], kind="stable")]
-            addrs, first = np.unique(who[order], return_index=True)  # few: the owners of skipping ENIs
-            bounds = np.append(first, len(order))
+            order, addrs, bounds = _groups(who, cand)  # few addresses: the owners of skipping ENIs
             for i, addr in enumerate(addrs):
                 at = order[bounds[i] : bounds[i + 1]]
                 for e in owners[int(addr)]:
@@ -383,6 +381,7 @@ def _stretches(
     conv: np.ndarray,
     min_windows: int,
     empty: pd.DataFrame,
+    own: _Owners,
 ) -> pd.DataFrame:
     codes = np.array([v.code for v in TABLE], dtype=object)
     failing = np.array([v.failing for v in TABLE], dtype=bool)
@@ -409,7 +408,16 @@ def _stretches(
     # wanted pairs: worked at some other time, or their server answered someone else on that port
     worked_pair = np.zeros(len(pairs), dtype=bool)
     worked_pair[cell_pair[reachable]] = True
-    svc_code, _ = pd.factorize((pairs.server * 65537 + pairs.port + 1) * 257 + pairs.proto + 1)
+    # the server is its interface: a dual-stack ENI that answers IPv4 clients on a port serves it
+    # over IPv6 too (the key is the server's first ENI, else its address)
+    n_addr = len(pr["addr_values"])
+    eni_of = np.full(n_addr + 1, -1, dtype=np.int64)
+    eni_ids: dict[str, int] = {}
+    for a, enis in own.by_addr.items():  # the interfaces' own addresses: few
+        eni_of[a] = eni_ids.setdefault(enis[0], len(eni_ids))
+    srv_eni = eni_of[pairs.server]
+    host = np.where(srv_eni >= 0, n_addr + srv_eni, pairs.server)
+    svc_code, _ = pd.factorize((host * 65537 + pairs.port + 1) * 257 + pairs.proto + 1)
     svc_ok = np.zeros(int(svc_code.max()) + 1, dtype=np.int64)
     np.add.at(svc_ok, svc_code[worked_pair], 1)
     others_ok = svc_ok[svc_code] - worked_pair.astype(np.int64) > 0
@@ -417,11 +425,18 @@ def _stretches(
     # windows, inside the network (neither end on the internet) or to a server that answered others
     # on that port; one-off attempts (scans, sweeps, probes) are traffic meant to be blocked
     values_all = np.asarray(pr["addr_values"], dtype=object)
-    public = _public(values_all)
+    public = _public(values_all).copy()
+    # an interface's own IPv6 address is inside, though global unicast (its own IPv4 one is always private:
+    # AWS logs the private address, never the public or Elastic IP)
+    mine = np.array([a for a in own.by_addr if ":" in str(values_all[a])], dtype=np.int64)
+    public[mine] = False
     p_client, p_server = pairs.client, pairs.server
     inside = ~public[p_client] & ~public[p_server]
     kept_trying = seg_windows >= min_windows
-    wanted = worked_pair[seg_pair] | (kept_trying & (inside[seg_pair] | others_ok[seg_pair]))
+    # an answer that came back and was dropped, to a client inside the network, is never a probe's
+    answered = np.isin(codes[seg_verdict], ("NACL_INBOUND_BLOCKS_RETURN", "NACL_OUTBOUND_BLOCKS_RETURN"))
+    ours = answered & ~public[p_client][seg_pair]
+    wanted = worked_pair[seg_pair] | (kept_trying & (inside[seg_pair] | others_ok[seg_pair] | ours))
     keep = np.flatnonzero(bad & wanted)
     if not len(keep):
         return empty
@@ -494,9 +509,20 @@ def _fix(template: str, client: str, server: str, proto: str, port: int) -> str:
     )
 
 
+def _groups(values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``rows`` grouped by their (non-negative) ``values``: the rows in order of value (stably), each
+    group's value, and where each group starts and ends (``bounds[i]:bounds[i + 1]``)."""
+    v = values[rows]
+    top = int(v.max()) if len(v) else 0
+    narrow = v.astype(np.uint16) if top < 2**16 else v  # 16-bit keys: numpy's stable sort is a radix sort
+    order = rows[np.argsort(narrow, kind="stable")]
+    ordered = values[order]
+    first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(order) else np.zeros(0, np.int64)
+    return order, ordered[first], np.append(first, len(order))
+
+
 def _sorted_codes(values: np.ndarray) -> np.ndarray:
-    """Dense codes of integer keys in ascending order of key (hash factorize, then rank the few uniques)."""
-    codes, uniques = pd.factorize(values)
-    rank = np.empty(len(uniques), dtype=np.int64)
-    rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
-    return rank[codes]
+    """Dense codes of integer keys in ascending order of key."""
+    from .._flows import sorted_codes
+
+    return sorted_codes(values)[0]

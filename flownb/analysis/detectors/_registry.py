@@ -241,6 +241,12 @@ def _count_evidence(
         named[ent_codes] = True
         idx = np.flatnonzero(named[a[col]])
         idx = idx[(t_all[idx] >= int(raw["start"].min())) & (t_all[idx] <= int(raw["end"].max()))]
+        other = "dst" if ent == "src" else "src"
+        other_codes = raw[other].to_numpy(dtype=np.int64)
+        if (other_codes >= 0).all():  # and the other address when every detection names one
+            named[:] = False
+            named[other_codes] = True
+            idx = idx[named[a[names[fields.index(other)]][idx]]]
         mask = np.zeros(f.n, dtype=bool)
         mask[idx[spec.records(f)[idx]]] = True
     else:

@@ -510,3 +510,131 @@ def sg_fix_after_incident(
         f"{removed} inbound rule(s) allowing {client} on port {port} removed from security group {sg.name} "
         f"({sg.id}) from {when}",
     )
+
+
+def _ipv6_truth(inner: Injector) -> Injector:
+    """The injector, with the truth rows it adds written in the IPv6 addresses of the traffic."""
+
+    def inject(ctx: Context) -> None:
+        first = len(ctx.truth)
+        inner(ctx)
+        for row in ctx.truth[first:]:
+            for key in ("src", "dst"):
+                if row[key]:
+                    row[key] = ctx.topo.ipv6_address(row[key])
+
+    return inject
+
+
+def _dual_stack_nacl(acl: Any, inbound: list[tuple[str, Any]], outbound: list[tuple[str, Any]]) -> None:
+    """Add IPv6 (``::/0``) allow rules to a network ACL, numbered from 200; an ACL's rules are per family."""
+    from ..topology import NetworkAclRule
+
+    for rules, wanted in ((acl.inbound, inbound), (acl.outbound, outbound)):
+        for k, (proto, ports) in enumerate(wanted):
+            if not any(
+                r.cidr == "::/0" and r.ports == NetworkAclRule(0, "allow", proto, ports).ports for r in rules
+            ):
+                rules.append(NetworkAclRule(200 + 10 * k, "allow", proto, ports, "::/0"))
+
+
+@scenario("ipv6_sg_missing_rule", "connectivity")
+def ipv6_sg_missing_rule(
+    ctx: Context,
+    client: str = "81.2.69.142",
+    server: str = "web-1",
+    port: int = 443,
+    per_hour: float = 40,
+    at: Any = None,
+    length: Any = None,
+) -> Injector:
+    """The web tier goes dual stack (IPv6 /64s, a ::/0 route, IPv6 ACL rules) but its security group
+    allows 0.0.0.0/0 only: IPv6 clients are REJECTed (INBOUND_BLOCKED_SG_OR_NACL), IPv4 ones still get in.
+
+    ``client`` is the IPv4 stand-in of the IPv6 host (its IPv6 address is derived from it)."""
+    from ..topology import Route
+
+    _at_least_one(ctx, per_hour=per_hour)
+    window = _change_window(ctx, at, length)
+    srv = _instance(ctx, server, "server")
+    topo = ctx.topo
+    sub = topo.subnet(srv.eni.subnet)
+    topo.enable_ipv6([s.name for s in topo.subnets if s.route_table == sub.route_table])
+    rt = topo.route_table_of(sub.id)
+    igw = topo.internet_gateway
+    if igw is None:
+        raise ValueError(f"{ctx.scenario}: the VPC has no internet gateway for IPv6 clients to come through")
+    if not any(r.destination == "::/0" for r in rt.routes):
+        rt.routes.append(Route("::/0", igw.id))
+    eph = (1024, 65535)
+    _dual_stack_nacl(
+        topo.network_acl_of(sub.id), [("tcp", port), ("tcp", eph)], [("tcp", eph), ("tcp", port)]
+    )
+    groups = [topo.security_group(g) for g in srv.eni.security_groups]
+    if any(r.cidr is not None and ":" in r.cidr for g in groups for r in g.inbound):
+        raise ValueError(f"{ctx.scenario}: a security group of {srv.name} already has IPv6 inbound rules")
+    return _ipv6_truth(
+        _verdict_injector(
+            client,
+            server,
+            port,
+            "tcp",
+            per_hour,
+            "INBOUND_BLOCKED_SG_OR_NACL",
+            f"{groups[0].name} allows IPv4 only: IPv6 clients of {server}:{port} are rejected",
+            f"{sub.name} is dual stack ({sub.ipv6_cidr}, ::/0 to {igw.id}, IPv6 rules in its network ACL), but "
+            f"the security groups of {srv.name} have no ::/0 inbound rule for TCP {port}",
+            window=window,
+            v6=True,
+        )
+    )
+
+
+@scenario("ipv6_nacl_blocks_return", "connectivity")
+def ipv6_nacl_blocks_return(
+    ctx: Context,
+    client: str = "app-1",
+    server: str = "151.101.1.69",
+    port: int = 443,
+    per_hour: float = 40,
+    at: Any = None,
+    length: Any = None,
+) -> Injector:
+    """The app tier calls an IPv6 API through an egress-only internet gateway; its network ACL got an
+    IPv6 outbound rule but no IPv6 inbound ephemeral-port rule: the answers are REJECTed coming back
+    (NACL_INBOUND_BLOCKS_RETURN), while IPv4 traffic still works.
+
+    ``server`` is the IPv4 stand-in of the IPv6 API host (its IPv6 address is derived from it)."""
+    from ..topology import EgressOnlyInternetGateway, Route
+
+    _at_least_one(ctx, per_hour=per_hour)
+    window = _change_window(ctx, at, length)
+    cli = _instance(ctx, client, "client")
+    topo = ctx.topo
+    sub = topo.subnet(cli.eni.subnet)
+    topo.enable_ipv6([s.name for s in topo.subnets if s.route_table == sub.route_table])
+    if topo.egress_only_gateway is None:
+        topo.egress_only_gateway = EgressOnlyInternetGateway(f"{topo.name}-eigw")
+    rt = topo.route_table_of(sub.id)
+    if not any(r.destination == "::/0" for r in rt.routes):
+        rt.routes.append(Route("::/0", topo.egress_only_gateway.id))
+    acl = topo.network_acl_of(sub.id)
+    _dual_stack_nacl(acl, [], [("tcp", port)])
+    for group in (topo.security_group(g) for g in cli.eni.security_groups[:1]):
+        if not any(r.cidr == "::/0" for r in group.outbound):
+            group.outbound.append(SecurityGroupRule("all", None, "::/0", description="default (IPv6)"))
+    return _ipv6_truth(
+        _verdict_injector(
+            client,
+            server,
+            port,
+            "tcp",
+            per_hour,
+            "NACL_INBOUND_BLOCKS_RETURN",
+            f"{acl.name} has no IPv6 inbound ephemeral-port rule",
+            f"{sub.name} is dual stack ({sub.ipv6_cidr}, ::/0 to {topo.egress_only_gateway.id}); network ACL "
+            f"{acl.name} ({acl.id}) allows TCP {port} out to ::/0 but nothing back in from ::/0 on 1024-65535",
+            window=window,
+            v6=True,
+        )
+    )

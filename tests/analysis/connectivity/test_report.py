@@ -186,3 +186,17 @@ def test_the_matrix_chart_draws_each_failing_pair(demo):
     values = spec["datasets"][spec["data"]["name"]] if "datasets" in spec else spec["data"]["values"]
     assert len(values) == len(r)
     assert {v["server"] for v in values} >= {"10.0.20.10:5432", "10.0.21.10:5432", "10.0.11.10:8080"}
+
+
+@pytest.mark.parametrize("scenario", ["ipv6_sg_missing_rule", "ipv6_nacl_blocks_return"])
+def test_the_report_finds_ipv6_faults_of_a_dual_stack_vpc(scenario):
+    # a VPC's IPv6 addresses are global unicast: its interfaces' own addresses are still inside, and a
+    # dual-stack web server that answers IPv4 clients on 443 is wanted on 443 over IPv6 too
+    from flownb.sim import simulate
+
+    s = simulate(["baseline", scenario], duration="2h", format="v5")
+    t = s.truth[s.truth["kind"] == "verdict"].iloc[0]
+    r = connectivity_report(s.flows)
+    assert r[["client", "server", "port", "verdict"]].values.tolist() == [
+        [t["src"], t["dst"], int(t["dst_port"]), t["expected"]]
+    ]
