@@ -23,7 +23,7 @@ from .._dispatch import accepts_dataset
 from .._durations import duration_seconds
 from ._addresses import codes_and_values, ranked_codes
 from ._conversations import counted_eni, handshake_votes, server_is_hi
-from ._flows import lexorder
+from ._flows import lexorder, sorted_codes
 from ._frame import (
     cached_counter,
     cached_data_rows,
@@ -358,25 +358,18 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
         if len(u_lo) * span * n_p >= 2**63:  # pragma: no cover - astronomically many
             f_hi, u_hi = pd.factorize(hi)
             key = (f_lo.astype(np.int64) * len(u_hi) + f_hi) * n_p + p_codes
-    conv, uniq = pd.factorize(key)
+    conv, uniq = sorted_codes(key)  # numbered in ascending order of key: never by file order
     conv = conv.astype(np.int64)
     m = len(uniq)
     # which side is the server: the one rule of flownb.analysis._conversations
-    if direct:  # each conversation's endpoints and protocol, decoded from its key
-        u = np.asarray(uniq, dtype=np.int64)
-        pair, pc = np.divmod(u, n_p)
-        lo_e, hi_e = np.divmod(pair, span)
-        (lo_addr, lo_port), (hi_addr, hi_port) = np.divmod(lo_e, 65537), np.divmod(hi_e, 65537)
-        lo_port, hi_port = lo_port - 1, hi_port - 1
-        proto_c = present[pc] - 1
-    else:
-        first_rec = np.zeros(m, dtype=np.int64)
-        first_rec[conv[::-1]] = np.arange(len(conv))[::-1]  # first record of each conversation
-        fwd_f = fwd[first_rec]
-        s_f, d_f, sp_f, dp_f = src[first_rec], dst[first_rec], sp[first_rec], dp[first_rec]
-        lo_addr, hi_addr = np.where(fwd_f, s_f, d_f), np.where(fwd_f, d_f, s_f)
-        lo_port, hi_port = np.where(fwd_f, sp_f, dp_f), np.where(fwd_f, dp_f, sp_f)
-        proto_c = proto[first_rec]
+    # each conversation's endpoints and protocol, from one of its records (all of them agree)
+    one = np.empty(m, dtype=np.int64)
+    one[conv] = np.arange(len(conv))
+    fwd_f = fwd[one]
+    s_f, d_f, sp_f, dp_f = src[one], dst[one], sp[one], dp[one]
+    lo_addr, hi_addr = np.where(fwd_f, s_f, d_f), np.where(fwd_f, d_f, s_f)
+    lo_port, hi_port = np.where(fwd_f, sp_f, dp_f), np.where(fwd_f, dp_f, sp_f)
+    proto_c = proto[one]
     flags = int_array(df["tcp_flags"], n)[idx] if "tcp_flags" in df else None
     votes = handshake_votes(conv, fwd, flags, m)
 
