@@ -136,6 +136,7 @@ NARROWED = {
     "filter dstPort > '100' | stats count(*)": "a comparison of int with str",
     "stats pct(bytes, 50) by srcAddr": "pct(bytes, 50)",
     "filter isIpInSubnet(srcAddr, '2001:db8::/32') | stats count(*)": "IPv6",
+    "fields bytes * 2 as bytes | sort bytes desc | limit 3": "named like a record field",
     "stats count(*) by nosuchfield": "nosuchfield",
 }
 
