@@ -36,6 +36,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 PER_FILE = 50_000
 FREQ = 300
 DUCKDB_LIMIT = "1GB"
+#: DuckDB spills here beyond DUCKDB_LIMIT (beside the data, not in the working directory)
+SPILL = os.environ.get("FLOWNB_BENCH_SPILL", "/tmp/flownb-scale-spill")
 
 
 DAY0 = 1_700_000_000  # 2023-11-14T22:13:20Z: one day of records from here
@@ -379,7 +381,7 @@ def case_capped_flownb(store: str, what: str) -> dict:
     """conversations or detect on the store (DuckDB), run under the memory cap by the parent."""
     import flownb
 
-    ds = flownb.open_dataset(store, memory_limit=DUCKDB_LIMIT, threads=2)
+    ds = flownb.open_dataset(store, memory_limit=DUCKDB_LIMIT, threads=2, temp_directory=SPILL)
     t = time.perf_counter()
     out = flownb.detect(ds, partition="1h") if what == "detect" else flownb.conversations(ds)
     return {"wall": time.perf_counter() - t, "rows": len(out), "answer": _capped_answer(out, what)}
@@ -448,13 +450,14 @@ def _run(case: str, *args: str, cap_mib: int | None = None) -> dict:
     create). Not ``ulimit -v``/``prlimit --as``: an address-space cap also counts memory that is only
     reserved, and DuckDB reserves far more than it touches, so it fails at any size under 2 GiB.
     """
+    import tempfile
+
+    # output to files, not pipes: a child writing more than a pipe holds would block while we only watch
+    out_f, err_f = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", case, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        [sys.executable, __file__, "--child", case, *args], stdout=out_f, stderr=err_f, text=True,
         env=dict(os.environ),
-    )
+    )  # fmt: skip
     killed = 0.0
     if cap_mib:
         while proc.poll() is None:
@@ -464,7 +467,12 @@ def _run(case: str, *args: str, cap_mib: int | None = None) -> dict:
                 proc.kill()
                 break
             time.sleep(0.01)
-    out, err = proc.communicate()
+    proc.wait()
+    out_f.seek(0)
+    err_f.seek(0)
+    out, err = out_f.read(), err_f.read()
+    out_f.close()
+    err_f.close()
     if killed:
         return {"error": f"killed at {killed:.0f} MiB resident, over the cap", "wall": float("nan"),
                 "peak_mib": killed, "answer": None}  # fmt: skip
@@ -585,7 +593,7 @@ def main() -> None:
         print(f"\nunder a {cap} MiB cap (resident memory, watchdog; load {os.getloadavg()[0]:.1f}): | analysis | peer | "
               "cap | wall s | peak RSS MiB | rows | same as pandas |")  # fmt: skip
         print("|---|---|---|---:|---:|---:|---|")
-        for what in ("conversations", "detect"):
+        for what in ("detect", "conversations"):
             runs = [("flownb on the store" + (" (partition='1h')" if what == "detect" else ""), "capped-flownb",
                      str(store), cap)]  # fmt: skip
             if not args.no_pandas:

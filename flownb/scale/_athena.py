@@ -317,8 +317,23 @@ def scan_estimate(
 
     Examples
     --------
-    >>> scan_estimate("s3://my-flow-logs/AWSLogs/", start="2024-05-01", end="2024-05-02")  # doctest: +SKIP
-    ScanEstimate(objects=288, bytes=1203938383, dollars=0.0054..., price_per_tb=5.0)
+    A day of a bucket that holds two (moto's in-process stand-in for S3 here; with AWS, leave ``client``
+    out): Athena bills at least 10 MB a query, so a tiny scan costs that minimum.
+
+    >>> import boto3
+    >>> from moto import mock_aws
+    >>> prefix = "AWSLogs/123456789012/vpcflowlogs/us-east-1/2025/06/"
+    >>> name = "123456789012_vpcflowlogs_us-east-1_fl-0_2025060{}T0000Z_0000.log.gz"
+    >>> with mock_aws():
+    ...     s3 = boto3.client("s3", region_name="us-east-1")
+    ...     _ = s3.create_bucket(Bucket="my-flow-logs")
+    ...     for day in (2, 9):
+    ...         _ = s3.put_object(Bucket="my-flow-logs", Key=f"{prefix}0{day}/" + name.format(day),
+    ...                           Body=b"x" * 5_000_000)
+    ...     estimate = scan_estimate("s3://my-flow-logs/AWSLogs/", start="2025-06-09", end="2025-06-10",
+    ...                              client=s3)
+    >>> estimate.objects, estimate.bytes, round(estimate.dollars / estimate.price_per_tb * 2**40 / 2**20)  # MB
+    (1, 5000000, 10)
     """
     import json
     from importlib import resources

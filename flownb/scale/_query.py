@@ -202,6 +202,12 @@ class _Compiler:
             return _Value(v.expr.re_search(_ipv4_network_regex(net)).fill_null(False), "bool")
         raise Unsupported(f"the function {node.name}()")
 
+    def compute(self, item: Any) -> None:
+        """A ``fields`` value computed by the query (never one that hides a record field of that name)."""
+        if self.probe.column(item.name) is not None:
+            raise Unsupported(f"'{item.name}': a computed field named like a record field")
+        self.computed[item.name] = self.value(item.expr)
+
     def boolean(self, node: Any) -> Any:
         v = self.value(node)
         if v.kind != "bool":
@@ -256,7 +262,7 @@ def compile_query(ds: FlowDataset, tree: Any, start: Any = None, end: Any = None
             elif isinstance(cmd, A.Fields):
                 for item in cmd.items:
                     if item.alias is not None or not isinstance(item.expr, A.Field):
-                        c.computed[item.name] = c.value(item.expr)
+                        c.compute(item)
             else:
                 break
             i += 1
@@ -464,7 +470,7 @@ def _records(c: _Compiler, tree: Any, i: int) -> Compiled:
         if isinstance(cmd, A.Fields | A.Display):
             for item in cmd.items:  # computed here too, so a sort or a filter on them compiles
                 if item.alias is not None or not isinstance(item.expr, A.Field):
-                    c.computed[item.name] = c.value(item.expr)
+                    c.compute(item)
                 else:
                     c.value(item.expr)
         elif isinstance(cmd, A.Filter):
