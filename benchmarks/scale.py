@@ -36,6 +36,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 PER_FILE = 50_000
 FREQ = 300
 DUCKDB_LIMIT = "1GB"
+#: DuckDB spills here beyond DUCKDB_LIMIT (beside the data, not in the working directory)
+SPILL = os.environ.get("FLOWNB_BENCH_SPILL", "/tmp/flownb-scale-spill")
 
 
 DAY0 = 1_700_000_000  # 2023-11-14T22:13:20Z: one day of records from here
@@ -318,6 +320,98 @@ def _answer(out, what: str) -> list:
     return [[int(t), float(b)] for t, b in zip(secs, out["bytes"], strict=True)]
 
 
+#: Five Logs Insights queries (the sample queries' shapes: leading filters the engine pushes down, then
+#: stats), each with the same question hand-written in DuckDB SQL on the same Parquet.
+QUERIES = {
+    "rejects by source": (
+        'filter action = "REJECT" | stats count(*) as n by srcAddr | sort n desc, srcAddr | limit 10',
+        "SELECT srcaddr, count(*) AS n FROM flows WHERE action = 'REJECT' GROUP BY srcaddr "
+        "ORDER BY n DESC, srcaddr LIMIT 10",
+    ),
+    "ssh bytes by source": (
+        "filter dstPort = 22 | stats sum(bytes) as b by srcAddr | sort b desc, srcAddr | limit 10",
+        "SELECT srcaddr, sum(bytes) AS b FROM flows WHERE dstport = 22 GROUP BY srcaddr "
+        "ORDER BY b DESC, srcaddr LIMIT 10",
+    ),
+    "NODATA by ENI": (
+        'filter logStatus = "NODATA" | stats count(*) as n by interfaceId | sort n desc, interfaceId | limit 10',
+        "SELECT interface_id, count(*) AS n FROM flows WHERE log_status = 'NODATA' GROUP BY interface_id "
+        "ORDER BY n DESC, interface_id LIMIT 10",
+    ),
+    "rejected UDP per 5 min": (
+        'filter protocol = 17 and action = "REJECT" | stats count(*) as n by bin(5m) as t | sort t',
+        "SELECT to_timestamp(start // 300 * 300) AS t, count(*) AS n FROM flows "
+        "WHERE protocol = 17 AND action = 'REJECT' GROUP BY 1 ORDER BY 1",
+    ),
+    "bytes by port, all records": (
+        "stats sum(bytes) as b by dstPort | sort b desc, dstPort | limit 10",
+        "SELECT dstport, sum(bytes) AS b FROM flows GROUP BY dstport ORDER BY b DESC, dstport LIMIT 10",
+    ),
+}
+
+
+def case_query_flownb(store: str, name: str) -> dict:
+    import flownb
+
+    ds = flownb.open_dataset(store, memory_limit=DUCKDB_LIMIT)
+    q = QUERIES[name][0]
+    wall, out = _best(lambda: flownb.query(ds, q))
+    return {"wall": wall, "answer": [[str(v) for v in r] for r in out.astype(str).to_numpy().tolist()]}
+
+
+def case_query_sql(store: str, name: str) -> dict:
+    con = _duckdb_view(store)
+    wall, table = _best(lambda: con.sql(QUERIES[name][1]).to_arrow_table())
+    return {
+        "wall": wall,
+        "answer": [[str(v) for v in r] for r in table.to_pandas().astype(str).to_numpy().tolist()],
+    }
+
+
+def _duckdb_view(store: str):
+    import duckdb
+
+    files = "[" + ", ".join(f"'{f}'" for f in _store_files(store)) + "]"
+    con = duckdb.connect(config={"memory_limit": DUCKDB_LIMIT, "preserve_insertion_order": False})
+    con.execute(f"CREATE VIEW flows AS SELECT * FROM read_parquet({files}, union_by_name=true)")
+    return con
+
+
+def case_capped_flownb(store: str, what: str) -> dict:
+    """conversations or detect on the store (DuckDB), run under the memory cap by the parent."""
+    import flownb
+
+    ds = flownb.open_dataset(store, memory_limit=DUCKDB_LIMIT, threads=2, temp_directory=SPILL)
+    t = time.perf_counter()
+    out = flownb.detect(ds, partition="1h") if what == "detect" else flownb.conversations(ds)
+    return {"wall": time.perf_counter() - t, "rows": len(out), "answer": _capped_answer(out, what)}
+
+
+def case_capped_pandas(logs: str, what: str) -> dict:
+    """The pandas path: read the gzip text into memory, then the analysis (both timed: the read is what the
+    cap stops)."""
+    import warnings
+
+    import flownb
+
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = flownb.read_flow_logs(logs)
+    read = time.perf_counter() - t
+    t = time.perf_counter()
+    out = flownb.detect(df) if what == "detect" else flownb.conversations(df)
+    wall = time.perf_counter() - t
+    return {"wall": wall, "read": read, "rows": len(out), "answer": _capped_answer(out, what)}
+
+
+def _capped_answer(out, what: str) -> list:
+    if what == "detect":
+        cols = ["detector", "label", "src", "dst", "dst_port", "start", "end", "evidence_count"]
+        return sorted(map(str, out[cols].astype(str).to_numpy().tolist()))
+    return [len(out), int(out["bytes"].sum()) if "bytes" in out else 0]
+
+
 CASES = {
     "read": case_read,
     "ingest": case_ingest,
@@ -325,6 +419,10 @@ CASES = {
     "duckdb-sql": case_duckdb_sql,
     "polars-lazy": case_polars,
     "flownb-pandas": case_pandas,
+    "query-flownb": case_query_flownb,
+    "query-sql": case_query_sql,
+    "capped-flownb": case_capped_flownb,
+    "capped-pandas": case_capped_pandas,
 }
 
 
@@ -334,16 +432,55 @@ def _child(args: argparse.Namespace) -> None:
     print("RESULT " + json.dumps(out))
 
 
-def _run(case: str, *args: str) -> dict:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", case, *args],
-        capture_output=True,
-        text=True,
+def _rss_mib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _run(case: str, *args: str, cap_mib: int | None = None) -> dict:
+    """Run a case in its own process; a failure returns ``error``.
+
+    With ``cap_mib``, the process is killed as soon as its resident memory passes the cap (a watchdog
+    reading /proc every 10 ms: what a cgroup's memory.max does, which these machines do not let us
+    create). Not ``ulimit -v``/``prlimit --as``: an address-space cap also counts memory that is only
+    reserved, and DuckDB reserves far more than it touches, so it fails at any size under 2 GiB.
+    """
+    import tempfile
+
+    # output to files, not pipes: a child writing more than a pipe holds would block while we only watch
+    out_f, err_f = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", case, *args], stdout=out_f, stderr=err_f, text=True,
         env=dict(os.environ),
-    )
-    line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
+    )  # fmt: skip
+    killed = 0.0
+    if cap_mib:
+        while proc.poll() is None:
+            rss = _rss_mib(proc.pid)
+            if rss > cap_mib:
+                killed = rss
+                proc.kill()
+                break
+            time.sleep(0.01)
+    proc.wait()
+    out_f.seek(0)
+    err_f.seek(0)
+    out, err = out_f.read(), err_f.read()
+    out_f.close()
+    err_f.close()
+    if killed:
+        return {"error": f"killed at {killed:.0f} MiB resident, over the cap", "wall": float("nan"),
+                "peak_mib": killed, "answer": None}  # fmt: skip
+    line = [x for x in out.splitlines() if x.startswith("RESULT ")]
     if proc.returncode or not line:
-        raise RuntimeError(f"{case} failed:\n{proc.stderr[-3000:]}")
+        last = [x for x in err.strip().splitlines() if x.strip()][-1:] or [f"exit {proc.returncode}"]
+        print(f"  ({case} {' '.join(args)} failed: {last[0][:200]})", file=sys.stderr)
+        return {"error": last[0][:120], "wall": float("nan"), "peak_mib": float("nan"), "answer": None}
     return json.loads(line[-1][7:])
 
 
@@ -357,11 +494,33 @@ def _same(a: list, b: list, what: str) -> bool:
     )
 
 
+def _same_query(a: list | None, b: list | None) -> bool:
+    """Same rows, comparing each row's last value (the count or sum) as a number."""
+    if a is None or b is None or len(a) != len(b):
+        return False
+    return all(
+        abs(float(x[-1]) - float(y[-1])) <= 1e-9 * max(1.0, abs(float(x[-1])))
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def _fmt(r: dict, key: str = "wall", digits: int = 3) -> str:
+    return "failed" if r.get("error") else f"{r[key]:.{digits}f}"
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--records", type=int, default=1_000_000)
     p.add_argument("--dir", default="/tmp/flownb-scale-bench")
     p.add_argument("--generate-only", action="store_true", help="write the gzip files, then stop")
+    p.add_argument(
+        "--sections",
+        default="ingest,analyses,queries,capped",
+        help="comma-separated: ingest (read vs ingest), analyses (top, timeseries), queries (Logs Insights), "
+        "capped (conversations and detect under --cap-mib)",
+    )
+    p.add_argument("--no-pandas", action="store_true", help="skip the in-memory peers (for 100M records)")
+    p.add_argument("--cap-mib", type=int, default=2048, help="the memory cap of the capped section (MiB)")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     p.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -369,43 +528,88 @@ def main() -> None:
         args.case = args.child
         _child(args)
         return
+    sections = {x.strip() for x in args.sections.split(",") if x.strip()}
     folder = Path(args.dir)
     logs = _files(folder, args.records)
     if args.generate_only:
         return
     store = folder / f"store-{args.records}"
-    if store.exists():
-        import shutil
-
-        shutil.rmtree(store)
     size = sum(f.stat().st_size for f in logs.rglob("*.gz"))
     print(f"{args.records:,} default-format records, {len(list(logs.rglob('*.gz')))} gzip files, {size / 2**20:.0f} MiB; "
           f"load {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")  # fmt: skip
-    read = _run("read", str(logs))
-    ing = _run("ingest", str(logs), str(store))
-    store_mib = sum(f.stat().st_size for f in store.rglob("*.parquet")) / 2**20
-    print("\n| case | wall s | records/s | peak RSS MiB | ratio to read (speed) |")
-    print("|---|---:|---:|---:|---:|")
-    for name, r in (("flownb read_flow_logs (in memory)", read), ("flownb ingest -> Parquet store", ing)):
-        print(f"| {name} | {r['wall']:.2f} | {r['records'] / r['wall']:,.0f} | {r['peak_mib']:.0f} | "
-              f"{read['wall'] / r['wall']:.2f}x |")  # fmt: skip
-    print(f"\nstore: {store_mib:.0f} MiB of Parquet (zstd)")
-    for what in ("top", "timeseries"):
-        rows = {
-            "flownb on the store (DuckDB via Ibis)": _run("flownb-duckdb", str(store), what),
-            "hand-written DuckDB SQL, same Parquet": _run("duckdb-sql", str(store), what),
-            "Polars lazy (streaming), same Parquet": _run("polars-lazy", str(store), what),
-            "flownb pandas, frame in memory (analysis only)": _run("flownb-pandas", str(logs), what),
-        }
-        ref = rows["flownb pandas, frame in memory (analysis only)"]["answer"]
-        floor = rows["hand-written DuckDB SQL, same Parquet"]["wall"]
-        print(
-            f"\n{what}: | peer | wall s (best of 3) | ratio to hand SQL | peak RSS MiB | same answer as pandas |"
-        )
-        print("|---|---:|---:|---:|---|")
-        for name, r in rows.items():
-            print(f"| {name} | {r['wall']:.3f} | {r['wall'] / floor:.2f}x | {r['peak_mib']:.0f} | "
-                  f"{'yes' if _same(ref, r['answer'], what) else 'NO'} |")  # fmt: skip
+    if "ingest" in sections or not store.exists():
+        if store.exists():
+            import shutil
+
+            shutil.rmtree(store)
+        read = None if args.no_pandas else _run("read", str(logs))
+        print(f"(load {os.getloadavg()[0]:.1f})")
+        ing = _run("ingest", str(logs), str(store))
+        store_mib = sum(f.stat().st_size for f in store.rglob("*.parquet")) / 2**20
+        print("\n| case | wall s | records/s | peak RSS MiB | ratio to read (speed) |")
+        print("|---|---:|---:|---:|---:|")
+        for name, r in (("flownb read_flow_logs (in memory)", read), ("flownb ingest -> Parquet store", ing)):
+            if r is None:
+                continue
+            ratio = f"{read['wall'] / r['wall']:.2f}x" if read else "-"
+            print(
+                f"| {name} | {r['wall']:.2f} | {r['records'] / r['wall']:,.0f} | {r['peak_mib']:.0f} | {ratio} |"
+            )
+        print(f"\nstore: {store_mib:.0f} MiB of Parquet (zstd); load {os.getloadavg()[0]:.1f}")
+    if "analyses" in sections:
+        for what in ("top", "timeseries"):
+            rows = {
+                "flownb on the store (DuckDB via Ibis)": _run("flownb-duckdb", str(store), what),
+                "hand-written DuckDB SQL, same Parquet": _run("duckdb-sql", str(store), what),
+                "Polars lazy (streaming), same Parquet": _run("polars-lazy", str(store), what),
+            }
+            if not args.no_pandas:
+                rows["flownb pandas, frame in memory (analysis only)"] = _run(
+                    "flownb-pandas", str(logs), what
+                )
+            ref = rows.get(
+                "flownb pandas, frame in memory (analysis only)",
+                rows["hand-written DuckDB SQL, same Parquet"],
+            )
+            floor = rows["hand-written DuckDB SQL, same Parquet"]["wall"]
+            print(f"\n{what} (load {os.getloadavg()[0]:.1f}): | peer | wall s (best of 3) | ratio to hand SQL | "
+                  "peak RSS MiB | same answer |")  # fmt: skip
+            print("|---|---:|---:|---:|---|")
+            for name, r in rows.items():
+                same = "yes" if r["answer"] is not None and _same(ref["answer"], r["answer"], what) else "NO"
+                print(f"| {name} | {_fmt(r)} | {r['wall'] / floor:.2f}x | {r['peak_mib']:.0f} | {same} |")
+    if "queries" in sections:
+        print(f"\nLogs Insights on the store (load {os.getloadavg()[0]:.1f}): | query | flownb.query(ds) s | "
+              "hand-written DuckDB SQL s | ratio | flownb peak MiB | same answer |")  # fmt: skip
+        print("|---|---:|---:|---:|---:|---|")
+        for name in QUERIES:
+            a = _run("query-flownb", str(store), name)
+            b = _run("query-sql", str(store), name)
+            why = f" ({a['error']})" if a.get("error") else ""
+            print(f"| {name} | {_fmt(a)}{why} | {_fmt(b)} | {a['wall'] / b['wall']:.2f}x | {a['peak_mib']:.0f} | "
+                  f"{'yes' if _same_query(a['answer'], b['answer']) else 'NO'} |")  # fmt: skip
+    if "capped" in sections:
+        cap = args.cap_mib
+        print(f"\nunder a {cap} MiB cap (resident memory, watchdog; load {os.getloadavg()[0]:.1f}): | analysis | peer | "
+              "cap | wall s | peak RSS MiB | rows | same as pandas |")  # fmt: skip
+        print("|---|---|---|---:|---:|---:|---|")
+        for what in ("detect", "conversations"):
+            runs = [("flownb on the store" + (" (partition='1h')" if what == "detect" else ""), "capped-flownb",
+                     str(store), cap)]  # fmt: skip
+            if not args.no_pandas:
+                runs += [("flownb pandas (read + analysis)", "capped-pandas", str(logs), cap),
+                         ("flownb pandas (read + analysis)", "capped-pandas", str(logs), None)]  # fmt: skip
+            results = [(label, c, _run(case, src, what, cap_mib=c)) for label, case, src, c in runs]
+            ref = next((r for _, c, r in results if c is None and not r.get("error")), None)
+            for label, c, r in results:
+                same = (
+                    "-"
+                    if ref is None or r is ref or r.get("error")
+                    else ("yes" if r["answer"] == ref["answer"] else "NO")
+                )
+                why = f" ({r['error']})" if r.get("error") else ""
+                print(f"| {what} | {label} | {f'{c} MiB' if c else 'none'} | {_fmt(r, digits=2)}{why} | "
+                      f"{r['peak_mib']:.0f} | {r.get('rows', '-')} | {same} |")  # fmt: skip
     print(f"\nload after: {os.getloadavg()[0]:.1f}")
 
 

@@ -4,7 +4,7 @@ Run: ``python benchmarks/simulate.py [--rounds K] [--scale S]``. For each case i
 times ``flownb.sim.simulate`` (best of K rounds) and prints records and records/s:
 
 * one day of the default topology's baseline, default (v2) format, scale 1 and ``--scale``;
-* the same day with every scenario composed, v5 format (28 fields);
+* the same day with every composable scenario, v5 format (28 fields);
 * writing that day in every layout (``Simulation.write(layout=...)``).
 
 Peers in the same run:
@@ -53,7 +53,9 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--scale", type=float, default=5.0, help="traffic multiplier of the large cases")
     args = ap.parse_args()
-    every = sim.scenarios()["name"].tolist()
+    # every scenario composed, but those that replay another's change later in the day (they edit the same
+    # rule: composing them with the one they replay is refused, as it should be)
+    every = [n for n in sim.scenarios()["name"] if n not in ("nacl_change_midday", "sg_fix_after_incident")]
     cases = [
         ("baseline, 1 day, v2, scale 1", dict(scenario="baseline", duration="1 day", scale=1.0)),
         (
@@ -61,7 +63,7 @@ def main() -> None:
             dict(scenario="baseline", duration="1 day", scale=args.scale),
         ),
         (
-            f"all 20 scenarios, 1 day, v5, scale {args.scale:g}",
+            f"all {len(every)} composable scenarios, 1 day, v5, scale {args.scale:g}",
             dict(scenario=every, duration="1 day", scale=args.scale, format="v5"),
         ),
     ]

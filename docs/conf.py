@@ -34,7 +34,8 @@ extensions = [
 # No network at build time: no intersphinx, no remote images, notebooks never executed.
 nb_execution_mode = "off"
 nb_merge_streams = True
-# The notebooks save charts as a one-line note (or a PNG where one was saved); nothing needs JavaScript.
+# The notebooks save each chart as a PNG beside a one-line note (tests/notebooks/nbtools.py): the site shows
+# the image, with the chart's title as its text (_ext/flownb_docs.py); nothing needs JavaScript.
 nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3

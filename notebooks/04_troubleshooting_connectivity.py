@@ -27,7 +27,8 @@
 # 2. how to break a network ACL in the VPC twin, see the ACCEPT/REJECT pattern it leaves, diagnose it with
 #    `flownb.diagnose`, fix it and see the pattern change;
 # 3. what a single REJECT can and cannot tell you;
-# 4. how NAT gateways and transit gateways show up (`pkt-srcaddr`, `pkt-dstaddr`);
+# 4. how NAT gateways and transit gateways show up (`pkt-srcaddr`, `pkt-dstaddr`), what the version 11
+#    next-hop fields add, and why an IPv4 rule does not let IPv6 in;
 # 5. what flow logs cannot tell, and when to use VPC Reachability Analyzer instead.
 
 # %%
@@ -388,6 +389,54 @@ assert (on_tgw["srcaddr"] != on_tgw["pkt_srcaddr"]).any() or (
     on_tgw["dstaddr"] != on_tgw["pkt_dstaddr"]
 ).any()
 assert set(on_tgw["pkt_srcaddr"]) | set(on_tgw["pkt_dstaddr"]) == {"10.20.33.164", "10.40.2.236"}
+
+# %% [markdown]
+# ## Where did the packets go next? The version 11 fields
+#
+# Since June 2026 a custom format can add the **next hop** of each record: `next-hop-interface-id` (the
+# interface the packets went to, for egress, or came from, for ingress), its subnet, zone, VPC and
+# `next-hop-interface-type` (`nat_gateway`, `transit_gateway`, `vpc_endpoint`, ...), and `interface-type`
+# for the interface that wrote the record. An internet gateway or a gateway endpoint has no interface:
+# traffic it carries has no next hop (`-`), and `traffic-path` tells which one it was. The twin writes
+# them with `format="v11"`, and `diagnose` cites them.
+
+# %%
+v11 = flownb.simulate("nat_gateway", seed=0, duration="15min", scale=0, format="v11")
+hop_cols = ["interface_id", "interface_type", "dstaddr", "next_hop_interface_id", "next_hop_interface_type"]
+sent = v11.flows[(v11.flows["log_status"] == "OK") & (v11.flows["flow_direction"] == "egress")]
+print(sent[hop_cols].drop_duplicates(["interface_id", "next_hop_interface_id"]).to_string(index=False))
+v11_diag = flownb.diagnose(v11.flows, app1.private_ip, "52.94.236.248", port=443)
+print(v11_diag.explanation)
+
+# %%
+# app-1's requests go to the NAT gateway's interface; the NAT gateway sends them on with no next-hop
+# interface (the internet gateway has none)
+assert set(sent.loc[sent["interface_id"] == app1.eni.id, "next_hop_interface_type"].astype(str)) == {
+    "nat_gateway"
+}
+assert sent.loc[sent["interface_id"] == nat_gw.interface.id, "next_hop_interface_id"].isna().any()
+assert f"next hop {nat_gw.interface.id} (a nat_gateway interface)" in v11_diag.explanation
+
+# %% [markdown]
+# ## IPv6: a rule for one family only
+#
+# Security group and network ACL rules are per address family: `0.0.0.0/0` does not match an IPv6
+# client. In the twin's `ipv6_sg_missing_rule` scenario the web tier goes dual stack (an IPv6 /64, a
+# `::/0` route to the internet gateway, IPv6 rules in the network ACL) but its security group still allows
+# `0.0.0.0/0` only: IPv4 clients get in, IPv6 ones are rejected.
+
+# %%
+six = flownb.simulate(["baseline", "ipv6_sg_missing_rule"], seed=0, duration="1h", format="v5")
+six_truth = six.truth.iloc[0]
+six_diag = flownb.diagnose(six.flows, six_truth["src"], six_truth["dst"], port=443)
+print(six_diag.verdict)
+print(flownb.connectivity_report(six.flows)[["client", "server", "port", "verdict", "failed"]].to_string())
+
+# %%
+assert six_diag.verdict == six_truth["expected"] == "INBOUND_BLOCKED_SG_OR_NACL"
+web = six.flows[(six.flows["log_status"] == "OK") & (six.flows["dstport"] == 443)]
+by_family = web.groupby(web["type"].astype(str))["action"].agg(lambda a: (a == "ACCEPT").mean())
+assert by_family["IPv4"] > 0.99 and by_family["IPv6"] == 0  # IPv4 works, IPv6 never does
 
 # %% [markdown]
 # ## Try it: the Troubleshooter

@@ -44,10 +44,21 @@ import pandas as pd
 
 from flownb.analysis import _netclass
 from flownb.analysis._addresses import appearance_codes
-from flownb.analysis._conversations import counted_eni, handshake_votes, server_is_hi
+from flownb.analysis._conversations import conversation_codes, counted_eni, handshake_votes, server_is_hi
 from flownb.analysis._frame import value_ranks
 
-__all__ = ["Flows", "factorize", "isin", "key", "lexorder", "nunique", "prepare", "seconds", "unique"]
+__all__ = [
+    "Flows",
+    "factorize",
+    "isin",
+    "key",
+    "lexorder",
+    "nunique",
+    "prepare",
+    "seconds",
+    "sorted_codes",
+    "unique",
+]
 
 _EMPTY_I = np.zeros(0, dtype=np.int64)
 
@@ -109,6 +120,29 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64), len(uniques)
 
 
+def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dense codes 0..k-1 of int64 values in ascending order of value, and the distinct values.
+
+    By one sort (numpy's sort is vectorised): about twice as fast as a hash factorize of a
+    million distinct keys, and the codes never depend on the order of the rows.
+
+    Examples
+    --------
+    >>> [a.tolist() for a in sorted_codes(np.array([30, 10, 30, 20]))]
+    [[2, 0, 2, 1], [10, 20, 30]]
+    """
+    if len(values) == 0:
+        return _EMPTY_I, np.asarray(values)[:0]
+    order = np.argsort(values)
+    ordered = values[order]
+    new = np.empty(len(values), dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    codes = np.empty(len(values), dtype=np.int64)
+    codes[order] = np.cumsum(new) - 1
+    return codes, ordered[new]
+
+
 def key(*arrays: np.ndarray) -> np.ndarray:
     """One int64 per row identifying the combination of several small non-negative (or -1) int arrays."""
     n = len(arrays[0])
@@ -141,8 +175,13 @@ def lexorder(*keys: np.ndarray) -> np.ndarray:
     n = len(keys[0])
     if n == 0:
         return _EMPTY_I
-    words = _pack(keys)
-    order = np.argsort(words[0], kind="stable")
+    return _distinct_order(_pack([*keys, np.arange(n)]))  # the row last: no two rows are equal
+
+
+def _distinct_order(words: list[np.ndarray]) -> np.ndarray:
+    """The order of rows by packed words, most significant first; rows differ in the last word's bits."""
+    n = len(words[0])
+    order = np.argsort(words[0])  # numpy's vectorised sort: no row equals another in every word
     if len(words) == 1:
         return order
     w0 = words[0][order]
@@ -155,7 +194,12 @@ def lexorder(*keys: np.ndarray) -> np.ndarray:
     pos = np.flatnonzero(tied)
     run = np.cumsum(~tie)[pos]  # the run each tied row belongs to, ascending along the order
     sub = order[pos]
-    order[pos] = sub[lexorder(run, *(w[sub] for w in words[1:]))]
+    rest = [w[sub] for w in words[1:]]
+    if len(rest) == 1 and int(run.max()).bit_length() + int(rest[0].max()).bit_length() <= 63:
+        sub_order = np.argsort((run << int(rest[0].max()).bit_length()) | rest[0])
+    else:  # np.lexsort on the tied rows only, usually few
+        sub_order = np.lexsort([*rest[::-1], run])
+    order[pos] = sub[sub_order]
     return order
 
 
@@ -430,12 +474,12 @@ def _conversations(a: dict[str, np.ndarray], eni: np.ndarray, addr_rank: np.ndar
         return a
     src, dst, sp, dp, pr = a["src"], a["dst"], a["sport"], a["dport"], a["proto"]
     # orientation 0: (src, sport) is the lower end of the conversation
-    o = ((src > dst) | ((src == dst) & (sp > dp))).astype(np.int64)
+    conv, nconv, fwd = conversation_codes(src, sp, dst, dp, pr)
+    o = (~fwd).astype(np.int64)
     lo = np.where(o == 0, src, dst)
     hi = np.where(o == 0, dst, src)
     plo = np.where(o == 0, sp, dp)
     phi = np.where(o == 0, dp, sp)
-    conv, nconv = factorize(key(lo, hi, plo, phi, pr))
     d2 = conv * 2 + o
     if (eni >= 0).any() and np.bincount(d2, minlength=2 * nconv).max() > 1:
         keep = counted_eni(d2, eni, a["bytes"], a["reject"], 2 * nconv)

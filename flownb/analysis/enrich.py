@@ -85,12 +85,18 @@ def local_side(df: pd.DataFrame) -> np.ndarray:
         key_s = eni * m + src
         key_d = eni * m + dst
         k = int(ok.sum())
-        codes, _ = pd.factorize(np.concatenate([key_s[ok], key_d[ok]]))
-        counts = np.bincount(codes)
         cnt_s = np.zeros(n, dtype=np.int64)
         cnt_d = np.zeros(n, dtype=np.int64)
-        cnt_s[ok] = counts[codes[:k]]
-        cnt_d[ok] = counts[codes[k:]]
+        both = np.concatenate([key_s[ok], key_d[ok]])
+        if (int(eni.max(initial=-1)) + 1) * m <= 8 * n + 4096:  # few (ENI, address) keys: count directly
+            counts = np.bincount(both)
+            cnt_s[ok] = counts[both[:k]]
+            cnt_d[ok] = counts[both[k:]]
+        else:
+            codes, _ = pd.factorize(both)
+            counts = np.bincount(codes)
+            cnt_s[ok] = counts[codes[:k]]
+            cnt_d[ok] = counts[codes[k:]]
         todo = (side == 0) & ok
         side[todo & (cnt_s > cnt_d)] = 1
         side[todo & (cnt_d > cnt_s)] = 2

@@ -169,10 +169,25 @@ def read_cloudwatch(
 
     Examples
     --------
-    >>> import flownb
-    >>> df = flownb.read_cloudwatch("/vpc/flow-logs", start="2024-05-01T12:00Z",
-    ...                             end="2024-05-01T13:00Z")  # doctest: +SKIP
-    >>> df.groupby("log_stream", observed=True)["bytes"].sum()  # doctest: +SKIP
+    AWS's two example records as events of one ENI's log stream, read back (moto's in-process stand-in
+    for CloudWatch Logs here, in a Region of its own; with AWS, the same call without the ``with``):
+
+    >>> import os, time
+    >>> from pathlib import Path
+    >>> from unittest import mock
+    >>> import boto3, flownb
+    >>> from moto import mock_aws
+    >>> lines = Path(flownb.samples.path("aws-docs/default-accept-reject")).read_text().splitlines()[1:]
+    >>> stream = "eni-1235b8ca123456789-all"
+    >>> with mock_aws(), mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": "us-east-1"}):
+    ...     logs = boto3.client("logs")
+    ...     _ = logs.create_log_group(logGroupName="/vpc/flow-logs")
+    ...     _ = logs.create_log_stream(logGroupName="/vpc/flow-logs", logStreamName=stream)
+    ...     events = [{"timestamp": int(time.time()) * 1000, "message": line} for line in lines]
+    ...     _ = logs.put_log_events(logGroupName="/vpc/flow-logs", logStreamName=stream, logEvents=events)
+    ...     df = flownb.read_cloudwatch("/vpc/flow-logs", format=flownb.schema.DEFAULT_FORMAT, progress=False)
+    >>> df[["srcaddr", "dstport", "action", "log_stream"]].values.tolist()
+    [['172.31.16.139', 22, 'ACCEPT', 'eni-1235b8ca123456789-all'], ['172.31.9.69', 3389, 'REJECT', 'eni-1235b8ca123456789-all']]
     """
     if errors not in _ERRORS:
         raise ValueError(f"'errors' must be one of {list(_ERRORS)}, got {errors!r}")
@@ -352,9 +367,29 @@ def query_cloudwatch(
 
     Examples
     --------
-    >>> import flownb
-    >>> flownb.query_cloudwatch("/vpc/flow-logs", "stats count(*) by action",
-    ...                         start="2024-05-01", end="2024-05-02")  # doctest: +SKIP
+    AWS's two example records as events of the last minute, queried (moto's in-process stand-in for
+    CloudWatch Logs here, in a Region of its own; with AWS, the same call without the ``with``):
+
+    >>> import os, time
+    >>> from pathlib import Path
+    >>> from unittest import mock
+    >>> import boto3, flownb
+    >>> from moto import mock_aws
+    >>> lines = Path(flownb.samples.path("aws-docs/default-accept-reject")).read_text().splitlines()[1:]
+    >>> now = int(time.time())
+    >>> with mock_aws(), mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": "us-east-1"}):
+    ...     logs = boto3.client("logs")
+    ...     _ = logs.create_log_group(logGroupName="/vpc/flow-logs")
+    ...     _ = logs.create_log_stream(logGroupName="/vpc/flow-logs", logStreamName="eni-1235b8ca123456789-all")
+    ...     events = [{"timestamp": now * 1000, "message": line} for line in lines]
+    ...     _ = logs.put_log_events(logGroupName="/vpc/flow-logs", logStreamName="eni-1235b8ca123456789-all",
+    ...                             logEvents=events)
+    ...     found = flownb.query_cloudwatch("/vpc/flow-logs", "fields @timestamp, @message | limit 5",
+    ...                                     start=now - 60, end=now + 60)
+    >>> sorted(message.split()[12] for message in found["@message"])  # the action field
+    ['ACCEPT', 'REJECT']
+    >>> str(found["@timestamp"].dtype)
+    'datetime64[ms, UTC]'
     """
     sel = Selection.make(start, end)
     lo, hi = sel.start, sel.end

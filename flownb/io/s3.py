@@ -251,9 +251,23 @@ def list_flow_log_objects(
 
     Examples
     --------
-    >>> list_flow_log_objects("s3://my-flow-logs/AWSLogs/", start="2024-05-01",
-    ...                       end="2024-05-02")  # doctest: +SKIP
-    [S3Object(bucket='my-flow-logs', key='AWSLogs/123456789012/vpcflowlogs/...', size=...), ...]
+    The objects that may hold records of a day, from a bucket holding two (moto's in-process stand-in for
+    S3 here; with AWS, leave ``client`` out):
+
+    >>> import boto3
+    >>> from moto import mock_aws
+    >>> prefix = "AWSLogs/123456789012/vpcflowlogs/us-east-1/2025/06/"
+    >>> name = "123456789012_vpcflowlogs_us-east-1_fl-0_2025060{}T0000Z_0000.log.gz"
+    >>> with mock_aws():
+    ...     s3 = boto3.client("s3", region_name="us-east-1")
+    ...     _ = s3.create_bucket(Bucket="my-flow-logs")
+    ...     for day in (2, 9):
+    ...         key = f"{prefix}0{day}/" + name.format(day)
+    ...         _ = s3.put_object(Bucket="my-flow-logs", Key=key, Body=b"x" * 100)
+    ...     objects = list_flow_log_objects("s3://my-flow-logs/AWSLogs/", start="2025-06-09",
+    ...                                     end="2025-06-10", client=s3)
+    >>> [(o.key.rsplit("_", 2)[1], o.size) for o in objects]
+    [('20250609T0000Z', 100)]
     """
     sel = Selection.make(start, end, accounts, regions)
     return _walk(url, sel, client or _aws.client("s3", max_pool_connections=WORKERS + 4), _Seen())
@@ -390,7 +404,25 @@ def read_s3(
 
     Examples
     --------
-    >>> df = read_s3("s3://my-flow-logs/AWSLogs/", start="2024-05-01", end="2024-05-02")  # doctest: +SKIP
+    A quarter of an hour of the VPC twin in a bucket, laid out as AWS delivers it, and five minutes of it
+    read back (moto's in-process stand-in for S3 here; with AWS, the same call without ``mock_aws``):
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import boto3, flownb
+    >>> from moto import mock_aws
+    >>> sim = flownb.simulate("baseline", duration="15min", scale=0.1)
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> files = sim.write(str(folder))  # AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/*.log.gz
+    >>> with mock_aws():
+    ...     s3 = boto3.client("s3", region_name="us-east-1")
+    ...     _ = s3.create_bucket(Bucket="my-flow-logs")
+    ...     for f in files:
+    ...         s3.upload_file(f, "my-flow-logs", str(Path(f).relative_to(folder)))
+    ...     df = read_s3("s3://my-flow-logs/AWSLogs/", start="2025-06-02T00:05Z", end="2025-06-02T00:10Z",
+    ...                  progress=False)
+    >>> len(sim.flows), len(df), str(df["start"].min()), str(df["start"].max())
+    (160, 60, '2025-06-02 00:05:08+00:00', '2025-06-02 00:09:53+00:00')
     """
     sel = Selection.make(start, end, accounts, regions)
     names = schema.parse_format(format) if format is not None else None

@@ -33,8 +33,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import schema
+from .._extras import missing
 
-__all__ = ["ScanEstimate", "athena_ddl", "athena_sql", "scan_estimate"]
+__all__ = ["ScanEstimate", "athena_ddl", "athena_sql", "open_athena", "scan_estimate"]
 
 _PARQUET_SERDE = (
     "ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'\n"
@@ -316,8 +317,23 @@ def scan_estimate(
 
     Examples
     --------
-    >>> scan_estimate("s3://my-flow-logs/AWSLogs/", start="2024-05-01", end="2024-05-02")  # doctest: +SKIP
-    ScanEstimate(objects=288, bytes=1203938383, dollars=0.0054..., price_per_tb=5.0)
+    A day of a bucket that holds two (moto's in-process stand-in for S3 here; with AWS, leave ``client``
+    out): Athena bills at least 10 MB a query, so a tiny scan costs that minimum.
+
+    >>> import boto3
+    >>> from moto import mock_aws
+    >>> prefix = "AWSLogs/123456789012/vpcflowlogs/us-east-1/2025/06/"
+    >>> name = "123456789012_vpcflowlogs_us-east-1_fl-0_2025060{}T0000Z_0000.log.gz"
+    >>> with mock_aws():
+    ...     s3 = boto3.client("s3", region_name="us-east-1")
+    ...     _ = s3.create_bucket(Bucket="my-flow-logs")
+    ...     for day in (2, 9):
+    ...         _ = s3.put_object(Bucket="my-flow-logs", Key=f"{prefix}0{day}/" + name.format(day),
+    ...                           Body=b"x" * 5_000_000)
+    ...     estimate = scan_estimate("s3://my-flow-logs/AWSLogs/", start="2025-06-09", end="2025-06-10",
+    ...                              client=s3)
+    >>> estimate.objects, estimate.bytes, round(estimate.dollars / estimate.price_per_tb * 2**40 / 2**20)  # MB
+    (1, 5000000, 10)
     """
     import json
     from importlib import resources
@@ -333,3 +349,187 @@ def scan_estimate(
     minimum = float(prices.get("athena_minimum_mb_per_query", {}).get("mb", 0)) * 2**20
     # a TB of 1024 GB, as flownb.estimate_cost counts; scans are billed at least the minimum per query
     return ScanEstimate(len(objects), size, max(size, minimum) / 2**40 * price, price)
+
+
+# ---------------------------------------------------------------------------------------------- the engine
+
+#: The partition columns of each layout's table (as :func:`athena_ddl` writes them).
+_PARTITIONS = {
+    "default": ("accid", "aws_region", "day"),
+    "hive": ("accid", "aws_region", "year", "month", "day"),
+}
+
+
+def _athena_backend() -> Any:
+    """Ibis's Athena backend, with a hook that shows what a query scans (and can refuse it) before it runs.
+
+    Ibis runs every query through PyAthena's ``ArrowCursor`` with ``unload=True``: the SELECT is wrapped in
+    ``UNLOAD (...) TO 's3://<staging>/unload/...' WITH (format = 'PARQUET')`` and the Parquet files are read
+    by pyarrow, not fetched row by row through ``GetQueryResults``.
+    """
+    try:
+        from ibis.backends.athena import Backend  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - the extra is installed in the tests
+        raise missing("pyathena", "open_dataset(engine='athena')", "athena") from None
+
+    class FlownbAthena(Backend):
+        _flownb_before: Any = None
+
+        def do_connect(
+            self,
+            *,
+            s3_staging_dir: str,
+            schema_name: str = "default",
+            catalog_name: str = "awsdatacatalog",
+            **config: Any,
+        ) -> None:
+            """Ibis's connection, without the two queries it runs to learn the catalog and database (each
+            billed at Athena's 10 MB minimum) and without an S3 filesystem for in-memory tables (flownb
+            uploads none)."""
+            import os
+
+            import pyathena
+            from pyathena.arrow.cursor import ArrowCursor
+
+            config.setdefault("cursor_class", ArrowCursor)
+            self.con = pyathena.connect(
+                s3_staging_dir=s3_staging_dir, schema_name=schema_name, catalog_name=catalog_name, **config
+            )
+            self._s3_staging_dir = s3_staging_dir.removesuffix("/")
+            self._memtable_volume = f"flownb-{os.getpid()}"
+            self._memtable_catalog, self._memtable_database = catalog_name, schema_name
+            self._memtable_volume_path = "/".join(
+                (self._s3_staging_dir, catalog_name, schema_name, self._memtable_volume)
+            )
+            self._post_connect(memtable_volume=self._memtable_volume)
+
+        def to_pyarrow(self, expr: Any, /, **kw: Any) -> Any:
+            if self._flownb_before is not None:
+                self._flownb_before(
+                    self.compile(expr, **{k: v for k, v in kw.items() if k in ("limit", "params")})
+                )
+            return super().to_pyarrow(expr, **kw)
+
+    return FlownbAthena
+
+
+def open_athena(
+    location: str,
+    *,
+    table: str = "vpc_flow_logs",
+    s3_staging_dir: str | None = None,
+    region_name: str | None = None,
+    work_group: str | None = None,
+    layout: str = "default",
+    fields: str | Sequence[str] | None = None,
+    hourly: bool = False,
+    start: Any = None,
+    end: Any = None,
+    accounts: str | Sequence[str] | None = None,
+    regions: str | Sequence[str] | None = None,
+    max_scan_bytes: int | None = None,
+    show_scan: bool = True,
+    connection: Any = None,
+    client: Any = None,
+) -> Any:
+    """The FlowDataset of an Athena table over flow logs in S3 (``open_dataset(..., engine="athena")``).
+
+    Each query is compiled by Ibis to Athena's SQL (Trino), runs in Athena, and comes back through
+    ``UNLOAD`` to Parquet in ``s3_staging_dir``, read with pyarrow. Before it runs, the most it can scan is
+    said (:func:`scan_estimate` over the time range, from the S3 listing) on stderr, and a query over more
+    than ``max_scan_bytes`` is refused.
+    """
+    from ..io._select import Selection
+    from ._dataset import FlowDataset, _Engine, _ibis
+
+    if layout not in _PARTITIONS:
+        raise ValueError(f"'layout' must be one of {sorted(_PARTITIONS)}, got {layout!r}")
+    if not isinstance(location, str) or not location.startswith("s3://"):
+        raise ValueError(
+            f"an Athena dataset is opened by its table's S3 location (s3://.../AWSLogs/), got {location!r}"
+        )
+    if not _TABLE_RE.match(table):
+        raise ValueError(f"'table' must be a name or database.name of letters, digits and _, got {table!r}")
+    if connection is None:
+        if s3_staging_dir is None or not str(s3_staging_dir).startswith("s3://"):
+            raise ValueError(
+                "engine='athena' needs s3_staging_dir='s3://bucket/prefix/': where Athena writes the results "
+                "(UNLOAD to Parquet) that flownb then reads"
+            )
+        config: dict[str, Any] = {"s3_staging_dir": str(s3_staging_dir)}
+        if region_name is not None:
+            config["region_name"] = region_name
+        if work_group is not None:
+            config["work_group"] = work_group
+        connection = _athena_backend()().connect(**config)
+    ibis = _ibis()
+    sel = Selection.make(start, end, accounts, regions)
+    columns = _columns(fields)
+    parts = _PARTITIONS[layout] + (("hour",) if layout == "hive" and hourly else ())
+    schema = {c: _ibis_type(c) for c in columns} | {p: "string" for p in parts}
+    db, _, name = table.rpartition(".")
+    import ibis.expr.operations as ops  # type: ignore[import-untyped]
+
+    # the schema is the format's (as athena_ddl wrote the table): no Glue lookup
+    t = ops.DatabaseTable(
+        name, schema=ibis.schema(schema), source=connection, namespace=ops.Namespace(database=db or None)
+    ).to_expr()
+    accts = None if sel.accounts is None else sorted(sel.accounts)
+    regs = None if sel.regions is None else sorted(sel.regions)
+    days = _day_range(sel)
+
+    def before(sql: str) -> None:
+        est = scan_estimate(location, start=start, end=end, accounts=accts, regions=regs, client=client)
+        if show_scan:
+            import sys
+
+            print(f"Athena: this query scans {est}", file=sys.stderr)
+        if max_scan_bytes is not None and est.bytes > max_scan_bytes:
+            raise ValueError(
+                f"this Athena query would scan {est} (the objects of its time range), more than "
+                f"max_scan_bytes={max_scan_bytes:,}; narrow start/end, accounts or regions, or raise the limit"
+            )
+
+    connection._flownb_before = before
+    engine = _Engine("athena", connection, {(): t})
+    ds = FlowDataset(engine, [], root=f"{location} as {table}", store=False, columns=list(schema))
+    lo = None if sel.start is None else int(sel.start.ceil("s").timestamp())
+    hi = None if sel.end is None else int(sel.end.ceil("s").timestamp())
+
+    def where(t: Any) -> Any:
+        m = ibis.literal(True)
+        if accts is not None:
+            m &= t.accid.isin(accts)
+        if regs is not None:
+            m &= t.aws_region.isin(regs)
+        if days is not None:  # partition pruning: Athena reads only these days' objects
+            lo_day, hi_day = days
+            if layout == "default":
+                m &= (t.day >= lo_day) & (t.day <= hi_day)
+            else:
+                ymd = t.year.concat("/", t.month, "/", t.day)
+                m &= (ymd >= lo_day) & (ymd <= hi_day)
+        if lo is not None:
+            m &= (t.start >= lo).fill_null(False)
+        if hi is not None:
+            m &= (t.start < hi).fill_null(False)
+        return m
+
+    what = ", ".join(
+        f"{k}={v}"
+        for k, v in (("start", sel.start), ("end", sel.end), ("accounts", accts), ("regions", regs))
+        if v is not None
+    )
+    return ds._with([], where, what) if what else ds
+
+
+def _day_range(sel: Any) -> tuple[str, str] | None:
+    """The ``yyyy/MM/dd`` days whose folders can hold records of the selection's time range: the folders are
+    named by delivery time (up to a day after a record's start, with the reader's margins: a day each side)."""
+    import pandas as pd
+
+    if sel.start is None and sel.end is None:
+        return None
+    lo = "0000/00/00" if sel.start is None else (sel.start - pd.Timedelta(days=1)).strftime("%Y/%m/%d")
+    hi = "9999/99/99" if sel.end is None else (sel.end + pd.Timedelta(days=1)).strftime("%Y/%m/%d")
+    return lo, hi

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._protocols import EPHEMERAL_LINUX
 from ..analysis._ports import SERVICE_PORTS
@@ -145,12 +146,14 @@ def directions(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
         _en=t.end.cast("int64").fill_null(_MIN) if has["times"] else ibis.literal(_MIN, "int64"),
     )
     d = x.group_by([*_KEY, "_fwd", "_eni"]).aggregate(
+        # sums cast back to BIGINT at each level: an engine's SUM of BIGINT is wider (DuckDB's HUGEINT),
+        # and summing those again is several times slower
         _n=x.count(),
-        _pk=x._pk.sum(),
-        _by=x._by.sum(),
-        _acc=x._acc.sum(),
-        _rej=x._rej.sum(),
-        _votes=x._vote.sum(),
+        _pk=x._pk.sum().cast("int64"),
+        _by=x._by.sum().cast("int64"),
+        _acc=x._acc.sum().cast("int64"),
+        _rej=x._rej.sum().cast("int64"),
+        _votes=x._vote.sum().cast("int64"),
         _t0=x._st.min(),
         _t1=x._en.max(),
     )
@@ -174,7 +177,7 @@ def oriented(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
         cond = d._fwd if fwd else ~d._fwd
         if counted:
             cond &= d._counted
-        return ibis.ifelse(cond, value, 0).sum()
+        return ibis.ifelse(cond, value, 0).sum().cast("int64")
 
     # two plain GROUP BYs (both spill), no COUNT(DISTINCT): per conversation and ENI, then per conversation
     e = d.group_by([*_KEY, "_eni"]).aggregate(
@@ -189,16 +192,16 @@ def oriented(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
         _rej_f=way(d._rej, True),
         _acc_r=way(d._acc, False),
         _rej_r=way(d._rej, False),
-        _n=d._n.sum(),
+        _n=d._n.sum().cast("int64"),
         _first=d._t0.min(),
         _last=d._t1.max(),
     )
     sums = ["_votes", "_pk_f", "_by_f", "_pk_r", "_by_r", "_acc_f", "_rej_f", "_acc_r", "_rej_r"]
     c = e.group_by(_KEY).aggregate(
-        **{k: e[k].sum() for k in sums},
+        **{k: e[k].sum().cast("int64") for k in sums},
         _t_f=e._t_f.min(),
         _t_r=e._t_r.min(),
-        records=e._n.sum(),
+        records=e._n.sum().cast("int64"),
         _first=e._first.min(),
         _last=e._last.max(),
         _e_lo=e._eni.min(),
@@ -339,10 +342,13 @@ def _frame(table: pa.Table) -> pd.DataFrame:
         v = ints(name)
         out[name] = pd.arrays.IntegerArray(v.astype(np.uint64), np.zeros(len(v), dtype=bool))
     for name in ("action_to_server", "action_to_client"):
-        values = table[name].to_pylist()
-        acc = np.array([v in ("ACCEPT", "MIXED") for v in values])
-        rej = np.array([v in ("REJECT", "MIXED") for v in values])
-        out[name] = _action_label(acc.astype(np.int64), rej.astype(np.int64))
+        col = table[name]
+        acc = pc.is_in(col, pa.array(["ACCEPT", "MIXED"])).fill_null(False)
+        rej = pc.is_in(col, pa.array(["REJECT", "MIXED"])).fill_null(False)
+        out[name] = _action_label(
+            np.asarray(acc.to_numpy(zero_copy_only=False), dtype=np.int64),
+            np.asarray(rej.to_numpy(zero_copy_only=False), dtype=np.int64),
+        )
     for name in ("records", "n_interfaces", "connections"):
         if name in table.column_names:
             out[name] = ints(name)

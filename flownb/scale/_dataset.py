@@ -35,7 +35,7 @@ from . import _store
 
 __all__ = ["ENGINES", "ROW_CAP", "FlowDataset", "open_dataset"]
 
-ENGINES = ("duckdb", "spark")
+ENGINES = ("duckdb", "spark", "athena")
 #: ``to_pandas()`` without ``limit`` refuses more rows than this (flownb's own choice: about 0.6 GB as
 #: a contract frame, 55 bytes a record); pass ``limit=`` or narrow the dataset with ``filter``.
 ROW_CAP = 10_000_000
@@ -575,6 +575,7 @@ def open_dataset(
     memory_limit: str | None = "2GB",
     temp_directory: str | os.PathLike | None = None,
     threads: int | None = None,
+    **athena: Any,
 ) -> FlowDataset:
     """Open a store written by :func:`flownb.ingest`, or AWS-delivered Parquet as it is, lazily.
 
@@ -582,9 +583,12 @@ def open_dataset(
     ----------
     store_or_path : path or list of paths
         A store folder, or a folder (any delivery layout) or files of Parquet flow logs.
-    engine : {"duckdb", "spark"}, default "duckdb"
-        The engine that runs the analyses: embedded DuckDB through Ibis, or
-        (best effort) PySpark through Ibis, in local mode (``threads`` cores).
+    engine : {"duckdb", "spark", "athena"}, default "duckdb"
+        The engine that runs the analyses: embedded DuckDB through Ibis,
+        (best effort) PySpark through Ibis, in local mode (``threads`` cores),
+        or Amazon Athena through Ibis and PyAthena: ``store_or_path`` is then
+        the ``s3://.../AWSLogs/`` location of a table made by
+        :func:`flownb.scale.athena_ddl`, and ``athena`` its keywords.
     start, end : time, optional
         Keep records whose ``start`` is in ``[start, end)``, as
         :func:`flownb.read_flow_logs` does; files whose folders rule the range
@@ -598,6 +602,14 @@ def open_dataset(
         Where DuckDB spills (default: DuckDB's own, beside its database).
     threads : int, optional
         DuckDB's threads (default: one per core).
+    **athena
+        For ``engine="athena"`` (see :func:`flownb.scale._athena.open_athena`):
+        ``table`` (``database.name``), ``s3_staging_dir`` (where Athena writes
+        results: each query is an ``UNLOAD`` to Parquet there, read with
+        pyarrow), ``region_name``, ``work_group``, ``layout`` and ``fields`` and
+        ``hourly`` (as given to ``athena_ddl``), ``max_scan_bytes`` (refuse a
+        query whose time range holds more), ``show_scan`` (say on stderr what
+        each query scans at most, and costs, before it runs; default True).
 
     Returns
     -------
@@ -613,6 +625,16 @@ def open_dataset(
     >>> len(ds), len(ds.files)
     (6, 3)
     """
+    if engine == "athena":
+        from ._athena import open_athena
+
+        return open_athena(
+            os.fspath(store_or_path), start=start, end=end, accounts=accounts, regions=regions, **athena
+        )
+    if athena:
+        raise TypeError(
+            f"open_dataset() got unexpected keyword(s) {sorted(athena)} (they are engine='athena''s)"
+        )
     eng = _connect(engine, memory_limit, None if temp_directory is None else str(temp_directory), threads)
     single = not isinstance(store_or_path, (list, tuple))
     if single and _store.is_store(store_or_path):

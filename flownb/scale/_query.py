@@ -33,6 +33,7 @@ arithmetic, and ``stats`` without ``by`` on no records gives no row.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 import logging
 from collections.abc import Callable
@@ -201,6 +202,12 @@ class _Compiler:
             return _Value(v.expr.re_search(_ipv4_network_regex(net)).fill_null(False), "bool")
         raise Unsupported(f"the function {node.name}()")
 
+    def compute(self, item: Any) -> None:
+        """A ``fields`` value computed by the query (never one that hides a record field of that name)."""
+        if self.probe.column(item.name) is not None:
+            raise Unsupported(f"'{item.name}': a computed field named like a record field")
+        self.computed[item.name] = self.value(item.expr)
+
     def boolean(self, node: Any) -> Any:
         v = self.value(node)
         if v.kind != "bool":
@@ -255,7 +262,7 @@ def compile_query(ds: FlowDataset, tree: Any, start: Any = None, end: Any = None
             elif isinstance(cmd, A.Fields):
                 for item in cmd.items:
                     if item.alias is not None or not isinstance(item.expr, A.Field):
-                        c.computed[item.name] = c.value(item.expr)
+                        c.compute(item)
             else:
                 break
             i += 1
@@ -275,10 +282,10 @@ def _time_range(c: _Compiler, start: Any, end: Any) -> None:
         return
     ts = c.time()
     m = ts.notnull()
-    if lo_t is not None:
-        m &= ts >= int(np.ceil(lo_t.value / 1e9))
+    if lo_t is not None:  # whole seconds, in integers (nanoseconds do not fit a float exactly)
+        m &= ts >= -(-int(lo_t.value) // 10**9)
     if hi_t is not None:
-        m &= ts <= int(np.floor(hi_t.value / 1e9))
+        m &= ts <= int(hi_t.value) // 10**9
     c.t = c.t.filter(m)
 
 
@@ -427,51 +434,69 @@ def _masked(col: pa.ChunkedArray, dtype: str) -> Any:
 
 # -- records ------------------------------------------------------------------------------
 def _records(c: _Compiler, tree: Any, i: int) -> Compiled:
-    """The rows a record query can show, in the settled order, for the pandas engine to finish."""
+    """The rows a record query can show, in the settled order, for the pandas engine to finish.
+
+    ``fields``/``display`` (computed values), ``filter``, one ``sort``, ``dedup``
+    (the first record of each combination in the order so far, records missing
+    one of the fields all kept) and a final ``limit``; the pandas engine then
+    runs the whole query on the rows kept, which gives the same rows.
+    """
     from ..insights import _ast as A
     from ..insights._engine import DEFAULT_LIMIT
+    from ._ops import _needed_columns
 
     ibis = _ibis()
     commands = tree.commands
-    j = i
-    while j < len(commands) and isinstance(commands[j], A.Fields | A.Display):
-        for item in commands[j].items:  # computed here too, so a sort on them compiles
-            if item.alias is not None or not isinstance(item.expr, A.Field):
-                c.computed[item.name] = c.value(item.expr)
-            else:
-                c.value(item.expr)
-        j += 1
-    order: list[Any] = []
-    sorted_columns: set[str] = set()
-    if j < len(commands) and isinstance(commands[j], A.Sort):
-        for key in commands[j].keys:
-            v = c.value(key.expr)
-            if isinstance(key.expr, A.Field) and key.expr.name not in c.computed:
-                col = c.column(key.expr.name)
-                if col in sorted_columns:
-                    continue
-                sorted_columns.add(col)
-            order.append(ibis.desc(v.expr) if key.descending else ibis.asc(v.expr))
-        j += 1
-    limit = DEFAULT_LIMIT
-    if j < len(commands) and isinstance(commands[j], A.Limit) and not commands[j].any:
-        limit = commands[j].count
-        j += 1
-    if j < len(commands):
-        raise Unsupported(f"'{commands[j].keyword}' after the records' sort and limit")
-    from ._ops import _needed_columns
-
     needed = _needed_columns(tree, c.columns) or c.columns
     found = {c.probe.column(n.name) for cmd in commands for n in A.walk(cmd) if isinstance(n, A.Field)}
     named = sorted(x for x in found if x is not None)
-    # the pandas engine's settled order (flownb.insights._engine): newest first, then the named fields, then
-    # the others, ascending; missing last
-    if "start" in needed and c.kinds.get("start") == "time" and "start" not in sorted_columns:
-        order.append(ibis.desc(c.t.start))
-    ties = [x for x in named if x in needed and x != "start"]
-    ties += sorted(x for x in needed if x not in ties and x != "start")
-    order += [ibis.asc(c.t[x]) for x in ties if x not in sorted_columns]
-    expr = c.t.order_by(order).limit(limit).select(*needed)
+
+    def settled(skip: set[str]) -> list[Any]:
+        # the pandas engine's settled order (flownb.insights._engine): newest first, then the named
+        # fields, then the others, ascending; missing last
+        out = []
+        if "start" in needed and c.kinds.get("start") == "time" and "start" not in skip:
+            out.append(ibis.desc(c.t.start))
+        ties = [x for x in named if x in needed and x != "start"]
+        ties += sorted(x for x in needed if x not in ties and x != "start")
+        return out + [ibis.asc(c.t[x]) for x in ties if x not in skip]
+
+    sort_keys: list[Any] = []
+    sorted_columns: set[str] = set()
+    limit = DEFAULT_LIMIT
+    j = i
+    while j < len(commands):
+        cmd = commands[j]
+        if isinstance(cmd, A.Fields | A.Display):
+            for item in cmd.items:  # computed here too, so a sort or a filter on them compiles
+                if item.alias is not None or not isinstance(item.expr, A.Field):
+                    c.compute(item)
+                else:
+                    c.value(item.expr)
+        elif isinstance(cmd, A.Filter):
+            c.t = c.t.filter(c.boolean(cmd.condition))
+        elif isinstance(cmd, A.Sort):
+            sort_keys, sorted_columns = [], set()
+            for key in cmd.keys:
+                v = c.value(key.expr)
+                if isinstance(key.expr, A.Field) and key.expr.name not in c.computed:
+                    col = c.column(key.expr.name)
+                    if col in sorted_columns:
+                        continue
+                    sorted_columns.add(col)
+                sort_keys.append(ibis.desc(v.expr) if key.descending else ibis.asc(v.expr))
+        elif isinstance(cmd, A.Dedup) and cmd.fields:
+            keys = [c.value(f).expr for f in cmd.fields]
+            missing = functools.reduce(lambda a, b: a | b, [k.isnull() for k in keys])
+            first = ibis.row_number().over(group_by=keys, order_by=sort_keys + settled(sorted_columns))
+            c.t = c.t.mutate(__first=first)
+            c.t = c.t.filter((c.t["__first"] == 0) | missing).drop("__first")
+        elif isinstance(cmd, A.Limit) and not cmd.any and j == len(commands) - 1:
+            limit = cmd.count
+        else:
+            raise Unsupported(f"'{cmd.keyword}' in a record query")
+        j += 1
+    expr = c.t.order_by(sort_keys + settled(sorted_columns)).limit(limit).select(*needed)
     return Compiled("records", expr, to_contract)
 
 

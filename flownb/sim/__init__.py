@@ -22,6 +22,7 @@ from __future__ import annotations
 from .simulation import DEFAULT_START, Simulation, scenarios, simulate
 from .topology import (
     Demand,
+    EgressOnlyInternetGateway,
     Instance,
     InternetGateway,
     NatGateway,
@@ -41,6 +42,7 @@ from .topology import (
 __all__ = [
     "DEFAULT_START",
     "Demand",
+    "EgressOnlyInternetGateway",
     "Instance",
     "InternetGateway",
     "NatGateway",

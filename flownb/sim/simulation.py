@@ -250,22 +250,6 @@ def _consequences(
     if not len(idx):
         return
     t0 = conns.t0[idx]
-    failed = conns.take(idx)
-    n_eps = len(Endpoints(ctx.topo))
-    active = np.zeros(len(idx), dtype=np.int64)
-    for j, n in enumerate(changers):
-        w = ctx.windows.get(n)
-        on = np.ones(len(idx), bool) if w is None else (t0 >= w[0]) & (t0 < w[1])
-        # which change breaks it: the same failure with this scenario's change alone
-        alone = Context(base.copy(), ctx.start, ctx.end, ctx.interval, ctx.scale, ctx.seed)
-        alone.scenario = n
-        _sc.SCENARIOS[n].func(alone, **per[n])
-        alone_eps = Endpoints(alone.topo)
-        if len(alone_eps) == n_eps:  # same interfaces: the connections' endpoint numbers hold
-            got = np.zeros(len(idx), dtype=np.int8)
-            connection_legs(alone.topo, alone_eps, failed, np.random.default_rng(0), got)
-            on &= got == outcome[idx]
-        active |= on.astype(np.int64) << j
     frame = pd.DataFrame(
         {
             "c": conns.c_ip[idx],
@@ -273,19 +257,57 @@ def _consequences(
             "port": conns.s_port[idx],
             "proto": conns.proto[idx],
             "code": outcome[idx],
-            "active": active,
             "t0": t0,
             "t1": t0 + conns.dur[idx],
         }
     )
-    groups = frame.groupby(["c", "s", "port", "proto", "code"], sort=True)
-    agg = groups.agg(
-        n=("t0", "size"),
-        start=("t0", "min"),
-        end=("t1", "max"),
-        every=("active", np.bitwise_and.reduce),
-        some=("active", np.bitwise_or.reduce),
-    ).reset_index()
+    keys = ["c", "s", "port", "proto", "code"]
+    group = frame.groupby(keys, sort=True).ngroup().to_numpy()
+    # the cause is looked for on up to 16 connections of each group, spread over its time
+    order = np.lexsort((t0, group))
+    sizes = np.bincount(group)
+    firsts = np.cumsum(sizes) - sizes
+    picks = np.concatenate(
+        [
+            f + np.unique(np.linspace(0, m - 1, min(16, m)).round().astype(np.int64))
+            for f, m in zip(firsts, sizes, strict=True)
+        ]
+    )
+    samp = order[picks]
+    failed = conns.take(idx[samp])
+    main_ids = [e.id for e in Endpoints(ctx.topo).enis]
+    in_force = np.zeros(len(idx), dtype=np.int64)
+    cause = np.zeros(len(samp), dtype=np.int64)
+    for j, n in enumerate(changers):
+        w = ctx.windows.get(n)
+        on = np.ones(len(idx), bool) if w is None else (t0 >= w[0]) & (t0 < w[1])
+        in_force |= on.astype(np.int64) << j
+        # which change breaks it: the same failure with this scenario's change alone (interfaces
+        # matched by id; a connection of an interface the change alone does not have is not its)
+        alone = Context(base.copy(), ctx.start, ctx.end, ctx.interval, ctx.scale, ctx.seed)
+        alone.scenario = n
+        _sc.SCENARIOS[n].func(alone, **per[n])
+        alone_eps = Endpoints(alone.topo)
+        where = {e.id: k for k, e in enumerate(alone_eps.enis)}
+        remap = np.array([where.get(i, -1) for i in main_ids] + [-1], dtype=np.int32)
+        mine = failed.take(np.arange(len(samp)))
+        lost = np.zeros(len(samp), dtype=bool)
+        for col in ("c_ep", "s_ep", "r_ep"):
+            ep = getattr(mine, col)
+            moved = np.where(ep >= 0, remap[ep], -1).astype(np.int32)
+            lost |= (ep >= 0) & (moved < 0)
+            setattr(mine, col, moved)
+        got = np.zeros(len(samp), dtype=np.int8)
+        connection_legs(alone.topo, alone_eps, mine, np.random.default_rng(0), got)
+        cause |= (on[samp] & ~lost & (got == outcome[idx[samp]])).astype(np.int64) << j
+    frame["in_force"] = in_force
+    agg = frame.groupby(keys, sort=True).agg(
+        n=("t0", "size"), start=("t0", "min"), end=("t1", "max"), forced=("in_force", np.bitwise_or.reduce)
+    )
+    by_cause = pd.DataFrame({"g": group[samp], "cause": cause}).groupby("g", sort=True)["cause"]
+    agg["every"] = by_cause.agg(np.bitwise_and.reduce).to_numpy()
+    agg["some"] = by_cause.agg(np.bitwise_or.reduce).to_numpy()
+    agg = agg.reset_index()
 
     def name_of(ip: str) -> str:
         for inst in ctx.topo.instances:
@@ -302,8 +324,8 @@ def _consequences(
     previous = ctx.scenario
     rows: list[dict[str, Any]] = agg.to_dict("records")  # type: ignore[assignment]
     for row in rows:
-        # the changes that break all of the pair's failures, else any of them
-        mask = int(row["every"]) or int(row["some"])
+        # the changes that break all of the pair's failures, else any of them, else those in force
+        mask = int(row["every"]) or int(row["some"]) or int(row["forced"])
         who = [n for j, n in enumerate(changers) if mask >> j & 1] or ["baseline"]
         src, dst = str(ipaddress.IPv4Address(int(row["c"]))), str(ipaddress.IPv4Address(int(row["s"])))
         if (src, dst, int(row["port"]), OUTCOMES[int(row["code"])]) in targets:

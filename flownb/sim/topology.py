@@ -40,6 +40,7 @@ from .. import _protocols
 
 __all__ = [
     "Demand",
+    "EgressOnlyInternetGateway",
     "Instance",
     "InternetGateway",
     "NatGateway",

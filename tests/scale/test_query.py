@@ -123,6 +123,10 @@ COMPILED = {
     "filter -dstPort < -1000 | fields srcAddr, dstPort | sort dstPort, srcAddr desc": "records",
     "filter protocol = 6 | limit 3": "records",
     "fields endTime - startTime as seconds, srcAddr | sort seconds desc | limit 9": "records",
+    "fields @timestamp, srcAddr, dstAddr, srcPort, dstPort, protocol, bytes | filter action = 'ACCEPT' "
+    "| sort @timestamp desc | dedup srcAddr, dstAddr, srcPort, dstPort, protocol": "records",
+    "dedup dstPort | fields dstPort, srcAddr": "records",
+    "fields bytes * 2 as b2, dstAddr | sort bytes desc | dedup dstAddr | filter b2 > 100 | limit 6": "records",
 }
 
 #: Queries that stay in pandas after the engine narrows them, and why.
@@ -132,6 +136,7 @@ NARROWED = {
     "filter dstPort > '100' | stats count(*)": "a comparison of int with str",
     "stats pct(bytes, 50) by srcAddr": "pct(bytes, 50)",
     "filter isIpInSubnet(srcAddr, '2001:db8::/32') | stats count(*)": "IPv6",
+    "fields bytes * 2 as bytes | sort bytes desc | limit 3": "named like a record field",
     "stats count(*) by nosuchfield": "nosuchfield",
 }
 
@@ -228,3 +233,32 @@ def test_the_engine_s_subnet_test_is_the_pandas_engine_s(cidr):
     values += [".".join(str(rng.randint(0, 255)) for _ in range(4)) for _ in range(2000)]
     rx = re.compile(_ipv4_network_regex(ipaddress.ip_network(cidr)))
     assert [rx.search(v) is not None for v in values] == in_subnet(pd.Series(values), cidr, 4).tolist()
+
+
+def test_a_time_range_on_a_whole_second_keeps_the_records_of_that_second(pair):
+    df, ds = pair
+    t = df["start"].dropna().sort_values().iloc[len(df) // 2]
+    q = "stats count(*) as n, min(@timestamp) as first, max(@timestamp) as last"
+    for kw in (dict(start=t), dict(end=t), dict(start=t, end=t)):
+        expected = _query(df, q, **kw)
+        assert expected["n"].iloc[0] > 0
+        assert_same_result(expected, _query(ds, q, **kw))
+
+
+@pytest.mark.slow  # Spark local[2]: a JVM and a session
+@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+@pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")
+@pytest.mark.filterwarnings("ignore:The 'future.infer_string' option is deprecated")
+def test_compiled_queries_on_spark_equal_the_frame(tmp_path):
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs a Java runtime")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        pytest.importorskip("pyspark")
+    df, _ = both(_scenario_files("port_scan"), tmp_path / "store")
+    ds = flownb.open_dataset(tmp_path / "store", engine="spark", memory_limit="1GB")
+    for q in COMPILED:
+        assert _kind(ds, q).kind == COMPILED[q]
+        assert_same_result(_query(df, q).reset_index(drop=True), _query(ds, q).reset_index(drop=True))

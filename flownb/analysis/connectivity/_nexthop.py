@@ -112,5 +112,5 @@ def evidence(p: Pair, f: Facts) -> list[str]:
             f"({', '.join(p.b_enis)}): a route sends them through another interface first."
         )
     else:
-        out.append(f"The requests left {src} for next hop {where} (next-hop-interface-id).")
+        out.append(f"The requests left {src} for next hop {where}, as next-hop-interface-id says.")
     return out

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._frame import data_rows, int_array, require, seconds
+from .._addresses import codes_and_values
+from .._frame import data_rows, int_array, isin, require, seconds
 from .._ports import EPHEMERAL_NACL, protocol_label
 from ..enrich import local_side
 from ._records import action_codes, timestamp
@@ -117,7 +118,7 @@ def connectivity_report(
         keep &= np.asarray(frame["start"].fillna(t1) <= t1, dtype=bool)
     if t0 is not None:
         keep &= np.asarray(frame["end"].fillna(t0) >= t0, dtype=bool)
-    sub = frame.iloc[np.flatnonzero(keep)]
+    sub = frame if keep.all() else frame.iloc[np.flatnonzero(keep)]
     empty = _empty()
     if not len(sub):
         return empty
@@ -127,7 +128,7 @@ def connectivity_report(
     if pr is None:
         return empty
     idx, conv = pr["idx"], pr["conv"]
-    rec = sub.iloc[idx]
+    rec = sub if len(idx) == len(sub) else sub.iloc[idx]
     n = len(rec)
     # the pairs: (client, server, server port, protocol) of each conversation, as one integer
     # (hashed, not sorted: nothing below depends on the pairs' order)
@@ -200,8 +201,7 @@ def connectivity_report(
             & np.asarray(scope_of(rec[col]).astype(object) != "public")
         )
     if "interface_id" in rec:
-        eni_codes, eni_names = pd.factorize(rec["interface_id"].astype(object), use_na_sentinel=True)
-        eni_codes = eni_codes.astype(np.int64)
+        eni_codes, eni_names = codes_and_values(rec["interface_id"])
     else:
         eni_codes, eni_names = None, pd.Index([])
     has_sizes = "packets" in rec and "bytes" in rec
@@ -278,7 +278,7 @@ class _Owners:
             self._skip = {}
             f = self.frame
             if "log_status" in f and "interface_id" in f:
-                rows = np.flatnonzero(np.asarray(f["log_status"].astype(object) == "SKIPDATA", dtype=bool))
+                rows = np.flatnonzero(isin(f["log_status"], ["SKIPDATA"]))
                 codes, names = pd.factorize(f["interface_id"].iloc[rows], use_na_sentinel=True)
                 st, en = _times(f, rows)
                 for k, name in enumerate(names):
@@ -291,9 +291,7 @@ class _Owners:
         ask = np.flatnonzero(~np.isnan(lo))
         if not len(ask):
             return out
-        order = ask[np.argsort(server[ask], kind="stable")]
-        addrs, first = np.unique(server[order], return_index=True)
-        bounds = np.append(first, len(order))
+        order, addrs, bounds = _groups(server, ask)
         for i, addr in enumerate(addrs):
             at = order[bounds[i] : bounds[i + 1]]
             for eni in self.by_addr.get(int(addr), []):
@@ -320,9 +318,7 @@ class _Owners:
             cand = np.flatnonzero(has[who])
             if not len(cand):
                 continue
-            order = cand[np.argsort(who[cand], kind="stable")]
-            addrs, first = np.unique(who[order], return_index=True)  # few: the owners of skipping ENIs
-            bounds = np.append(first, len(order))
+            order, addrs, bounds = _groups(who, cand)  # few addresses: the owners of skipping ENIs
             for i, addr in enumerate(addrs):
                 at = order[bounds[i] : bounds[i + 1]]
                 for e in owners[int(addr)]:
@@ -513,9 +509,20 @@ def _fix(template: str, client: str, server: str, proto: str, port: int) -> str:
     )
 
 
+def _groups(values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``rows`` grouped by their (non-negative) ``values``: the rows in order of value (stably), each
+    group's value, and where each group starts and ends (``bounds[i]:bounds[i + 1]``)."""
+    v = values[rows]
+    top = int(v.max()) if len(v) else 0
+    narrow = v.astype(np.uint16) if top < 2**16 else v  # 16-bit keys: numpy's stable sort is a radix sort
+    order = rows[np.argsort(narrow, kind="stable")]
+    ordered = values[order]
+    first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(order) else np.zeros(0, np.int64)
+    return order, ordered[first], np.append(first, len(order))
+
+
 def _sorted_codes(values: np.ndarray) -> np.ndarray:
-    """Dense codes of integer keys in ascending order of key (hash factorize, then rank the few uniques)."""
-    codes, uniques = pd.factorize(values)
-    rank = np.empty(len(uniques), dtype=np.int64)
-    rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
-    return rank[codes]
+    """Dense codes of integer keys in ascending order of key."""
+    from .._flows import sorted_codes
+
+    return sorted_codes(values)[0]

@@ -111,13 +111,16 @@ def brute_force(
 
         return stat
 
-    fast = _fire_windows(gk, t, w, rule(min_connections), rule(min_connections)) & short
+    groups = factorize(gk)  # once for both windows
+    fast = _fire_windows(gk, t, w, rule(min_connections), rule(min_connections), groups) & short
     slow = np.zeros(len(t), dtype=bool)
     ws = w
     if slow_window is not None:
         _positive(slow_min_connections, "slow_min_connections")
         ws = duration_seconds(slow_window, name="slow_window")
-        slow = _fire_windows(gk, t, ws, rule(slow_min_connections), rule(slow_min_connections)) & short
+        slow = (
+            _fire_windows(gk, t, ws, rule(slow_min_connections), rule(slow_min_connections), groups) & short
+        )
     fired = fast | slow
     if not fired.any():
         return None

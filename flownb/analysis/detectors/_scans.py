@@ -99,14 +99,15 @@ def vertical_scan(
     src, dst, proto, dport, t = a["src"][m], a["dst"][m], a["proto"][m], a["dport"][m], a["start"][m]
     failed = _failed(f)[m]
     gk = key(src, dst, proto)
-    fast = _fire_distinct(gk, t, w, dport, failed, min_ports, min_failed_ratio)
+    groups = factorize(gk)  # once for both windows
+    fast = _fire_distinct(gk, t, w, dport, failed, min_ports, min_failed_ratio, groups)
     slow = np.zeros(len(t), dtype=bool)
     ws = w
     if slow_window is not None:
         _positive(slow_min_ports, "slow_min_ports")
         _ratio(slow_min_failed_ratio, "slow_min_failed_ratio")
         ws = duration_seconds(slow_window, name="slow_window")
-        slow = _fire_distinct(gk, t, ws, dport, failed, slow_min_ports, slow_min_failed_ratio)
+        slow = _fire_distinct(gk, t, ws, dport, failed, slow_min_ports, slow_min_failed_ratio, groups)
     fired = fast | slow
     if not fired.any():
         return None

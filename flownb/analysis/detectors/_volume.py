@@ -68,13 +68,19 @@ def outbound_flood(f: Flows, *, min_packets_per_minute: int = 10_000, z: float =
     t, e, pk = a["start"][m], a["end"][m], a["packets"][m].astype(float)
     rate = pk * 60.0 / np.maximum(e - t, 60)  # packets per minute over the record's interval
     minute = t // 60  # minutes of the Unix epoch
-    cell, ncell = factorize(key(src, dst, proto, minute))
-    per = np.bincount(cell, weights=rate, minlength=ncell)
+    # a (source, host) minute can reach the rate only in a minute whose egress as a whole reaches it
+    mm = minute - minute.min()
+    if int(mm.max()) < 10_000_000:  # (times missing: every record in one cell, no narrowing)
+        busy = np.flatnonzero((np.bincount(mm, weights=rate) >= min_packets_per_minute)[mm])
+    else:
+        busy = np.arange(len(mm))
+    cell, ncell = factorize(key(src[busy], dst[busy], proto[busy], mm[busy]))
+    per = np.bincount(cell, weights=rate[busy], minlength=ncell)
     cand = np.flatnonzero(per >= min_packets_per_minute)
     if not len(cand):
         return None
     first = np.zeros(ncell, dtype=np.int64)
-    first[cell] = np.arange(len(cell))
+    first[cell] = busy
     c_src, c_dst, c_proto, c_min = src[first[cand]], dst[first[cand]], proto[first[cand]], minute[first[cand]]
     total_minutes = max(int((f.span[1] - f.span[0]) // 60) + 1, 1)
     zs = np.zeros(len(cand))
@@ -221,12 +227,25 @@ def volume_anomaly(
         return None
     src, dst, t, e, by = a["src"][m], a["dst"][m], a["start"][m], a["end"][m], a["bytes"][m].astype(float)
     b = t // w  # windows anchored at the Unix epoch
-    d = pd.DataFrame({"src": src, "dst": dst, "b": b, "bytes": by, "t": t, "e": e})
-    cells = d.groupby(["src", "dst", "b"], sort=False).agg(
-        bytes=("bytes", "sum"), start=("t", "min"), end=("e", "max")
+    # (source, host, window) cells: one factorize and bincounts (in order of first appearance)
+    cell, ncell = factorize(key(src, dst, b - b.min()))
+    first = np.empty(ncell, dtype=np.int64)
+    first[cell[::-1]] = np.arange(len(cell) - 1, -1, -1)
+    c_start = np.full(ncell, np.iinfo(np.int64).max)
+    np.minimum.at(c_start, cell, t)
+    c_end = np.full(ncell, np.iinfo(np.int64).min)
+    np.maximum.at(c_end, cell, e)
+    cells = pd.DataFrame(
+        {
+            "src": src[first],
+            "dst": dst[first],
+            "b": b[first],
+            "bytes": np.bincount(cell, weights=by, minlength=ncell),
+            "start": c_start,
+            "end": c_end,
+        }
     )
-    cells = cells.reset_index()
-    n_hist = cells.groupby("src")["bytes"].transform("size")
+    n_hist = pd.Series(np.bincount(cells["src"].to_numpy())[cells["src"].to_numpy()], index=cells.index)
     from flownb.analysis.baselines import robust_z
 
     own = np.asarray(robust_z(cells["bytes"].to_numpy(), by=cells["src"].to_numpy()))

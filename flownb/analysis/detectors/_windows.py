@@ -16,6 +16,7 @@ def _fire_windows(
     window: int,
     stat: Callable[[np.ndarray, int, np.ndarray], np.ndarray],
     necessary: Callable[[np.ndarray, int, np.ndarray], np.ndarray] | None = None,
+    groups: tuple[np.ndarray, int] | None = None,
 ) -> np.ndarray:
     """Rows lying in a firing window of their group.
 
@@ -25,21 +26,25 @@ def _fire_windows(
     ``stat(group_codes, n_groups, rows)`` says which (group, window) pairs fire,
     ``rows`` being the positions of the rows grouped. ``necessary`` (same
     signature, over whole groups without windows) may rule out groups that
-    could never fire in any window, which skips most of the work.
+    could never fire in any window, which skips most of the work; ``groups``
+    (the dense codes of ``gkey`` and their number) saves factorizing ``gkey``
+    again when a detector tries several windows.
     """
     fired = np.zeros(len(t), dtype=bool)
     if len(t) == 0:
         return fired
     rows = np.arange(len(t))
+    codes = gkey
     if necessary is not None:
-        g, ng = factorize(gkey)
+        g, ng = factorize(gkey) if groups is None else groups
         rows = rows[necessary(g, ng, rows)[g]]
         if len(rows) == 0:
             return fired
-    tr, gr = t[rows], gkey[rows]
+        codes = g  # dense codes: narrower keys with the windows
+    tr, gr = t[rows], codes[rows]
     for phase in (0, window // 2):
         b = (tr + phase) // window  # anchored at the Unix epoch, not at the first record
-        g, ng = factorize(key(gr, b))
+        g, ng = factorize(key(gr, b - b.min()))
         fired[rows] |= stat(g, ng, rows)[g]
     return fired
 
@@ -52,6 +57,7 @@ def _fire_distinct(
     failed: np.ndarray,
     min_count: int,
     min_failed_ratio: float,
+    groups: tuple[np.ndarray, int] | None = None,
 ) -> np.ndarray:
     """Rows in a window where one key reached ``min_count`` distinct ``counted`` values, enough of them failed.
 
@@ -68,7 +74,7 @@ def _fire_distinct(
     def necessary(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
         return nunique(g, counted[rows], ng) >= min_count
 
-    return _fire_windows(gk, t, w, stat, necessary)
+    return _fire_windows(gk, t, w, stat, necessary, groups)
 
 
 def _episodes(gkey: np.ndarray, t: np.ndarray, gap: int) -> np.ndarray:

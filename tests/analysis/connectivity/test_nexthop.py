@@ -103,3 +103,12 @@ def test_through_a_nat_gateway_the_next_hop_is_the_gateway():
     assert d.verdict == "REACHABLE"
     assert f"next hop {nat} (a nat_gateway interface)" in d.explanation
     assert isinstance(d.explanation, str) and not pd.isna(d.explanation)
+
+
+def test_the_twin_blackhole_route_shows_as_no_next_hop():
+    s = simulate("route_blackhole", duration="30min", format="v11", scale=0)
+    t = s.truth.iloc[0]
+    d = diagnose(s.flows, t["src"], t["dst"], port=int(t["dst_port"]))
+    assert d.verdict == t["expected"] == "NO_RESPONSE"
+    assert "no next hop (next-hop-interface-id '-')" in d.explanation
+    assert "missing or blackhole route" in d.explanation
