@@ -195,7 +195,9 @@ def _shared_data_class(alt: Any) -> type:
         def __deepcopy__(self, memo: Any = None) -> Any:
             return self
 
-        def to_dict(self, validate: bool = True, *, ignore: Any = None, context: Any = None) -> dict[str, Any]:
+        def to_dict(
+            self, validate: bool = True, *, ignore: Any = None, context: Any = None
+        ) -> dict[str, Any]:
             # the values are JSON-ready already (inline_values): handed over as they are, not walked
             # value by value; a chart's to_dict() still validates the whole spec, values included
             out = {"values": self.values}
