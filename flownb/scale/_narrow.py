@@ -257,7 +257,7 @@ def _recap(out: pd.DataFrame, kw: dict[str, Any]) -> pd.DataFrame:
             continue
         both = pd.concat([rest, blocks_rest])
         worst = SEVERITIES[int(both["severity"].cat.codes.max())]
-        row = {c: pd.NA for c in out.columns}
+        row: dict[str, Any] = {c: pd.NA for c in out.columns}
         row.update(
             detector=name, label=SUPPRESSED, severity=worst, start=both["start"].min(), end=both["end"].max(),
             count=n_more, value=float(n_more), threshold=float(cap), measure="findings beyond max_findings",
