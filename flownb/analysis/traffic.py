@@ -159,23 +159,26 @@ def top(
         first, last = active_time(order)
     if has_time:
         bps, pps = rates(first, last)
-    out = labels.take(order).reset_index(drop=True)
-    out["flows"] = flows[order].astype(np.int64)
-    out["packets"] = pd.array(packets[order].astype(np.uint64), dtype="UInt64")
-    out["bytes"] = pd.array(nbytes[order].astype(np.uint64), dtype="UInt64")
+    keyed = labels.take(order).reset_index(drop=True)
+    cols: dict[str, Any] = {
+        c: keyed[c] for c in keyed.columns
+    }  # one frame built at once, not column by column
+    cols["flows"] = flows[order].astype(np.int64)
+    cols["packets"] = pd.array(packets[order].astype(np.uint64), dtype="UInt64")
+    cols["bytes"] = pd.array(nbytes[order].astype(np.uint64), dtype="UInt64")
     if has_time:
-        out["bps"] = bps[order]
-        out["pps"] = pps[order]
-    out["bpp"] = bpp[order]
+        cols["bps"] = bps[order]
+        cols["pps"] = pps[order]
+    cols["bpp"] = bpp[order]
     if has_time:
-        out["first"] = utc_seconds(first[order])
-        out["last"] = utc_seconds(last[order])
+        cols["first"] = utc_seconds(first[order])
+        cols["last"] = utc_seconds(last[order])
     if metric in _ADDITIVE:
         total = values[metric].sum()
-        out["share"] = values[metric][order] / total if total else np.nan
+        cols["share"] = values[metric][order] / total if total else np.full(len(order), np.nan)
     else:
-        out["share"] = np.nan
-    return out
+        cols["share"] = np.full(len(order), np.nan)
+    return pd.DataFrame(cols)
 
 
 def _freq_seconds(freq: str | int | pd.Timedelta) -> int:
