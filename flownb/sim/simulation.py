@@ -40,9 +40,11 @@ class Simulation:
         returns them for the files :meth:`write` produces.
     truth : pandas.DataFrame
         One row per injected event: scenario, label, kind (``verdict``,
-        ``annotation`` or ``detector``), expected (the verdict code or detector
-        name), src, dst, dst_port, protocol, start, end, interface_id,
-        src_name, dst_name, details.
+        ``annotation``, ``timeline``, ``detector``, or ``consequence``: normal
+        traffic a scenario's change broke besides its target, found by
+        evaluating it against that change alone), expected (the verdict code
+        or detector name), src, dst, dst_port, protocol, start, end,
+        interface_id, src_name, dst_name, details.
     topology : Topology
         The VPC as simulated, with every scenario's change applied (a change
         given a window with ``at``/``length`` is in force only then).
@@ -250,10 +252,34 @@ def _consequences(
     if not len(idx):
         return
     t0 = conns.t0[idx]
-    failed = conns.take(idx)
+    frame = pd.DataFrame(
+        {
+            "c": conns.c_ip[idx],
+            "s": conns.s_ip[idx],
+            "port": conns.s_port[idx],
+            "proto": conns.proto[idx],
+            "code": outcome[idx],
+            "t0": t0,
+            "t1": t0 + conns.dur[idx],
+        }
+    )
+    keys = ["c", "s", "port", "proto", "code"]
+    group = frame.groupby(keys, sort=True).ngroup().to_numpy()
+    # the cause is looked for on up to 16 connections of each group, spread over its time
+    order = np.lexsort((t0, group))
+    sizes = np.bincount(group)
+    firsts = np.cumsum(sizes) - sizes
+    picks = np.concatenate(
+        [
+            f + np.unique(np.linspace(0, m - 1, min(16, m)).round().astype(np.int64))
+            for f, m in zip(firsts, sizes, strict=True)
+        ]
+    )
+    samp = order[picks]
+    failed = conns.take(idx[samp])
     main_ids = [e.id for e in Endpoints(ctx.topo).enis]
     in_force = np.zeros(len(idx), dtype=np.int64)
-    cause = np.zeros(len(idx), dtype=np.int64)
+    cause = np.zeros(len(samp), dtype=np.int64)
     for j, n in enumerate(changers):
         w = ctx.windows.get(n)
         on = np.ones(len(idx), bool) if w is None else (t0 >= w[0]) & (t0 < w[1])
@@ -266,38 +292,24 @@ def _consequences(
         alone_eps = Endpoints(alone.topo)
         where = {e.id: k for k, e in enumerate(alone_eps.enis)}
         remap = np.array([where.get(i, -1) for i in main_ids] + [-1], dtype=np.int32)
-        mine = failed.take(np.arange(len(idx)))
-        lost = np.zeros(len(idx), dtype=bool)
+        mine = failed.take(np.arange(len(samp)))
+        lost = np.zeros(len(samp), dtype=bool)
         for col in ("c_ep", "s_ep", "r_ep"):
             ep = getattr(mine, col)
-            new = np.where(ep >= 0, remap[ep], -1).astype(np.int32)
-            lost |= (ep >= 0) & (new < 0)
-            setattr(mine, col, new)
-        got = np.zeros(len(idx), dtype=np.int8)
+            moved = np.where(ep >= 0, remap[ep], -1).astype(np.int32)
+            lost |= (ep >= 0) & (moved < 0)
+            setattr(mine, col, moved)
+        got = np.zeros(len(samp), dtype=np.int8)
         connection_legs(alone.topo, alone_eps, mine, np.random.default_rng(0), got)
-        cause |= (on & ~lost & (got == outcome[idx])).astype(np.int64) << j
-    frame = pd.DataFrame(
-        {
-            "c": conns.c_ip[idx],
-            "s": conns.s_ip[idx],
-            "port": conns.s_port[idx],
-            "proto": conns.proto[idx],
-            "code": outcome[idx],
-            "cause": cause,
-            "in_force": in_force,
-            "t0": t0,
-            "t1": t0 + conns.dur[idx],
-        }
+        cause |= (on[samp] & ~lost & (got == outcome[idx[samp]])).astype(np.int64) << j
+    frame["in_force"] = in_force
+    agg = frame.groupby(keys, sort=True).agg(
+        n=("t0", "size"), start=("t0", "min"), end=("t1", "max"), forced=("in_force", np.bitwise_or.reduce)
     )
-    groups = frame.groupby(["c", "s", "port", "proto", "code"], sort=True)
-    agg = groups.agg(
-        n=("t0", "size"),
-        start=("t0", "min"),
-        end=("t1", "max"),
-        every=("cause", np.bitwise_and.reduce),
-        some=("cause", np.bitwise_or.reduce),
-        forced=("in_force", np.bitwise_or.reduce),
-    ).reset_index()
+    by_cause = pd.DataFrame({"g": group[samp], "cause": cause}).groupby("g", sort=True)["cause"]
+    agg["every"] = by_cause.agg(np.bitwise_and.reduce).to_numpy()
+    agg["some"] = by_cause.agg(np.bitwise_or.reduce).to_numpy()
+    agg = agg.reset_index()
 
     def name_of(ip: str) -> str:
         for inst in ctx.topo.instances:

@@ -150,7 +150,7 @@ def test_scenarios_listing():
     table = sim.scenarios()
     names = table["name"].tolist()
     assert names[:2] == ["baseline", "nacl_blocks_return"]
-    assert len(names) == 24
+    assert len(names) == 25
     assert {"nacl_change_midday", "sg_fix_after_incident"} <= set(
         names
     )  # issue 18: rules that change mid-day
@@ -194,6 +194,8 @@ def test_outside_hosts_of_the_defaults_are_public_addresses():
     for sc in SCENARIOS.values():
         for key, value in sc.parameters.items():
             named_host = key in ("source", "destination", "target", "server", "client")
+            if sc.name == "route_blackhole" and key == "server":
+                continue  # an on-premises host behind the (deleted) transit gateway: private by design
             if named_host and isinstance(value, str) and value[0].isdigit():
                 outside.append(value)
     assert outside

@@ -227,12 +227,25 @@ def volume_anomaly(
         return None
     src, dst, t, e, by = a["src"][m], a["dst"][m], a["start"][m], a["end"][m], a["bytes"][m].astype(float)
     b = t // w  # windows anchored at the Unix epoch
-    d = pd.DataFrame({"src": src, "dst": dst, "b": b, "bytes": by, "t": t, "e": e})
-    cells = d.groupby(["src", "dst", "b"], sort=False).agg(
-        bytes=("bytes", "sum"), start=("t", "min"), end=("e", "max")
+    # (source, host, window) cells: one factorize and bincounts (in order of first appearance)
+    cell, ncell = factorize(key(src, dst, b - b.min()))
+    first = np.empty(ncell, dtype=np.int64)
+    first[cell[::-1]] = np.arange(len(cell) - 1, -1, -1)
+    c_start = np.full(ncell, np.iinfo(np.int64).max)
+    np.minimum.at(c_start, cell, t)
+    c_end = np.full(ncell, np.iinfo(np.int64).min)
+    np.maximum.at(c_end, cell, e)
+    cells = pd.DataFrame(
+        {
+            "src": src[first],
+            "dst": dst[first],
+            "b": b[first],
+            "bytes": np.bincount(cell, weights=by, minlength=ncell),
+            "start": c_start,
+            "end": c_end,
+        }
     )
-    cells = cells.reset_index()
-    n_hist = cells.groupby("src")["bytes"].transform("size")
+    n_hist = pd.Series(np.bincount(cells["src"].to_numpy())[cells["src"].to_numpy()], index=cells.index)
     from flownb.analysis.baselines import robust_z
 
     own = np.asarray(robust_z(cells["bytes"].to_numpy(), by=cells["src"].to_numpy()))

@@ -638,3 +638,38 @@ def ipv6_nacl_blocks_return(
             v6=True,
         )
     )
+
+
+@scenario("route_blackhole", "connectivity")
+def route_blackhole(
+    ctx: Context,
+    client: str = "app-1",
+    server: str = "10.20.1.5",
+    port: int = 443,
+    per_hour: float = 30,
+    at: Any = None,
+    length: Any = None,
+) -> Injector:
+    """The route to the on-premises network points at a transit gateway that was deleted (a blackhole
+    route): the requests leave accepted and nothing answers (NO_RESPONSE); in a version 11 format their
+    next hop is '-'."""
+    from ..topology import Route, _rid
+
+    _at_least_one(ctx, per_hour=per_hour)
+    window = _change_window(ctx, at, length)
+    cli = _instance(ctx, client, "client")
+    rt = ctx.topo.route_table_of(cli.eni.subnet)
+    dead = _rid("tgw", "deleted")
+    net = "10.20.0.0/16"
+    rt.routes = [r for r in rt.routes if r.destination != net] + [Route(net, dead)]
+    return _verdict_injector(
+        client,
+        server,
+        port,
+        "tcp",
+        per_hour,
+        "NO_RESPONSE",
+        f"{rt.name} sends {net} to a deleted transit gateway",
+        f"route {net} -> {dead} in route table {rt.name} ({rt.id}): the target no longer exists (blackhole)",
+        window=window,
+    )

@@ -90,6 +90,8 @@ def test_the_twin_v11_next_hop_is_cited_for_a_blocked_database():
     assert d.verdict == "INBOUND_BLOCKED_SG_OR_NACL"
     db = s.topology.instance(t["dst"]).eni.id
     assert f"next hop {db}: the destination's own interface" in d.explanation
+    # the tag fields name the hosts
+    assert f"{t['src']} is app-1; {t['dst']} is db-2" in d.explanation
     # without the version 11 fields the explanation is what it was
     v5 = simulate("sg_blocks_inbound", duration="20min", format="v5", scale=0)
     d5 = diagnose(v5.flows, t["src"], t["dst"], port=int(t["dst_port"]))
@@ -103,3 +105,12 @@ def test_through_a_nat_gateway_the_next_hop_is_the_gateway():
     assert d.verdict == "REACHABLE"
     assert f"next hop {nat} (a nat_gateway interface)" in d.explanation
     assert isinstance(d.explanation, str) and not pd.isna(d.explanation)
+
+
+def test_the_twin_blackhole_route_shows_as_no_next_hop():
+    s = simulate("route_blackhole", duration="30min", format="v11", scale=0)
+    t = s.truth.iloc[0]
+    d = diagnose(s.flows, t["src"], t["dst"], port=int(t["dst_port"]))
+    assert d.verdict == t["expected"] == "NO_RESPONSE"
+    assert "no next hop (next-hop-interface-id '-')" in d.explanation
+    assert "missing or blackhole route" in d.explanation

@@ -19,6 +19,7 @@ SCENARIOS = [
     "nat_gateway",
     "skipdata_gap",
     "ipv6_sg_missing_rule",
+    "route_blackhole",
 ]
 CHANGING = ["nacl_change_midday", "sg_fix_after_incident"]
 
