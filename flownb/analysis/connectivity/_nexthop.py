@@ -22,7 +22,7 @@ True
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,21 +39,49 @@ GATEWAY_ENDPOINT_SERVICES = ("S3", "DYNAMODB")
 
 
 def _values(p: Pair, column: str, rows: np.ndarray) -> list[str]:
-    if column not in p.df or not rows.any():
-        return []
-    vals = p.df[column][rows].dropna().astype(str)
-    return sorted({v for v in vals if v and v != "-"})
+    return _values_of(p.df[column], rows) if column in p.df else []
 
 
 def _first(values: list[str]) -> str:
     return values[0] if len(values) == 1 else ", ".join(values)
 
 
-def evidence(p: Pair, f: Facts) -> list[str]:
-    """Sentences the explanation cites: where the requests went next, and why AWS rejected them.
+def _tag_of(p: Pair, enis: list[str], who: object) -> str:
+    """``"<who> is <tag>"`` from the tag fields of the records of ``enis`` (the instance's, else the interface's)."""
+    full = p.full
+    if not enis or "interface_id" not in full:
+        return ""
+    for column in ("instance_tag", "interface_tag"):
+        if column in full:
+            rows = np.asarray(full["interface_id"].isin(enis), dtype=bool)
+            values = _values_of(full[column], rows)
+            if values:
+                return f"{who} is {_first(values)}"
+    return ""
 
-    Empty when the records have neither the next-hop fields nor a ``reject-reason``.
+
+def _values_of(col: Any, rows: np.ndarray) -> list[str]:
+    if not rows.any():
+        return []
+    vals = col[rows].dropna().astype(str)
+    return sorted({v for v in vals if v and v != "-"})
+
+
+def evidence(p: Pair, f: Facts) -> list[str]:
+    """Sentences the explanation cites: why AWS rejected the traffic, where the requests went next, and
+    the hosts' names from the tag fields.
+
+    Empty when the records have none of the next-hop, tag and ``reject-reason`` fields.
     """
+    out = _hops(p, f)
+    names = [_tag_of(p, enis, text) for enis, text in ((p.a_enis, p.a), (p.b_enis, p.b))]
+    named = [n for n in names if n]
+    if named:
+        out.append("By their tags (instance-tag, interface-tag): " + "; ".join(named) + ".")
+    return out
+
+
+def _hops(p: Pair, f: Facts) -> list[str]:
     out: list[str] = []
     df = p.df
     reasons = _values(p, "reject_reason", f.rows & f.reject)

@@ -90,6 +90,8 @@ def test_the_twin_v11_next_hop_is_cited_for_a_blocked_database():
     assert d.verdict == "INBOUND_BLOCKED_SG_OR_NACL"
     db = s.topology.instance(t["dst"]).eni.id
     assert f"next hop {db}: the destination's own interface" in d.explanation
+    # the tag fields name the hosts
+    assert f"{t['src']} is app-1; {t['dst']} is db-2" in d.explanation
     # without the version 11 fields the explanation is what it was
     v5 = simulate("sg_blocks_inbound", duration="20min", format="v5", scale=0)
     d5 = diagnose(v5.flows, t["src"], t["dst"], port=int(t["dst_port"]))
