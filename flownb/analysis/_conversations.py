@@ -182,7 +182,6 @@ def counted_eni(
 
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    import pandas as pd
+    from ._flows import sorted_codes
 
-    k, uniq = pd.factorize(values)
-    return np.asarray(k, dtype=np.int64), np.asarray(uniq, dtype=np.int64)
+    return sorted_codes(np.asarray(values, dtype=np.int64))
