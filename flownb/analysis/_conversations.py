@@ -42,7 +42,57 @@ import numpy as np
 
 from ._ports import port_score, server_vote
 
-__all__ = ["counted_eni", "handshake_votes", "server_is_hi"]
+__all__ = ["conversation_codes", "counted_eni", "handshake_votes", "server_is_hi"]
+
+
+def conversation_codes(
+    src: np.ndarray, sport: np.ndarray, dst: np.ndarray, dport: np.ndarray, proto: np.ndarray
+) -> tuple[np.ndarray, int, np.ndarray]:
+    """Per record: its conversation (the records of one endpoint pair and protocol, both directions).
+
+    ``src``/``dst`` are address codes (>= 0), ports and protocol ints (-1 missing). Returns the
+    conversation codes, numbered in ascending order of (lower endpoint, higher endpoint, protocol),
+    never by file order; how many; and whether each record flows from the lower endpoint (an
+    endpoint is ``address * 65537 + port + 1``, so by address code, then port). One or two sorts of
+    integers (numpy's vectorised sort), no hashing.
+    """
+    from ._flows import sorted_codes
+
+    # an endpoint is address * 65537 + port + 1 (port -1 when missing); in place: fewer temporaries
+    e_src = src * 65537
+    e_src += sport
+    e_src += 1
+    e_dst = dst * 65537
+    e_dst += dport
+    e_dst += 1
+    fwd = e_src <= e_dst
+    lo = np.minimum(e_src, e_dst)
+    hi = np.maximum(e_src, e_dst)
+    del e_src, e_dst
+    # protocols are 0-255 (-1 missing): coded over the ones present
+    proto1 = proto + 1
+    present = np.flatnonzero(np.bincount(proto1, minlength=257))
+    n_p = max(len(present), 1)
+    p_codes: np.ndarray | int = 0
+    if n_p > 1:
+        remap = np.zeros(257, dtype=np.int64)
+        remap[present] = np.arange(len(present))
+        p_codes = remap[proto1]
+    if len(lo) == 0:
+        return np.zeros(0, dtype=np.int64), 0, fwd
+    span = int(hi.max()) + 1
+    if (int(lo.max()) + 1) * span * n_p >= 2**63:  # many distinct addresses: the lower ends coded first
+        lo, u_lo = sorted_codes(lo)  # in ascending order: the key's order is unchanged
+        if len(u_lo) * span * n_p >= 2**63:  # pragma: no cover - astronomically many
+            hi, u_hi = sorted_codes(hi)
+            span = len(u_hi)
+    key = lo * span
+    key += hi
+    if n_p > 1:
+        key *= n_p
+        key += p_codes
+    conv, uniq = sorted_codes(key)
+    return conv, len(uniq), fwd
 
 
 def handshake_votes(conv: np.ndarray, to_hi: np.ndarray, tcp_flags: np.ndarray | None, m: int) -> np.ndarray:
@@ -132,7 +182,6 @@ def counted_eni(
 
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    import pandas as pd
+    from ._flows import sorted_codes
 
-    k, uniq = pd.factorize(values)
-    return np.asarray(k, dtype=np.int64), np.asarray(uniq, dtype=np.int64)
+    return sorted_codes(np.asarray(values, dtype=np.int64))

@@ -44,7 +44,7 @@ import pandas as pd
 
 from flownb.analysis import _netclass
 from flownb.analysis._addresses import appearance_codes
-from flownb.analysis._conversations import counted_eni, handshake_votes, server_is_hi
+from flownb.analysis._conversations import conversation_codes, counted_eni, handshake_votes, server_is_hi
 from flownb.analysis._frame import value_ranks
 
 __all__ = [
@@ -474,12 +474,12 @@ def _conversations(a: dict[str, np.ndarray], eni: np.ndarray, addr_rank: np.ndar
         return a
     src, dst, sp, dp, pr = a["src"], a["dst"], a["sport"], a["dport"], a["proto"]
     # orientation 0: (src, sport) is the lower end of the conversation
-    o = ((src > dst) | ((src == dst) & (sp > dp))).astype(np.int64)
+    conv, nconv, fwd = conversation_codes(src, sp, dst, dp, pr)
+    o = (~fwd).astype(np.int64)
     lo = np.where(o == 0, src, dst)
     hi = np.where(o == 0, dst, src)
     plo = np.where(o == 0, sp, dp)
     phi = np.where(o == 0, dp, sp)
-    conv, nconv = factorize(key(lo, hi, plo, phi, pr))
     d2 = conv * 2 + o
     if (eni >= 0).any() and np.bincount(d2, minlength=2 * nconv).max() > 1:
         keep = counted_eni(d2, eni, a["bytes"], a["reject"], 2 * nconv)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._cache import NAT, ColumnCache
+from ._frame import cached_counter, cached_group_codes
 
 __all__ = ["summary"]
 
@@ -38,10 +39,11 @@ def summary(records: pd.DataFrame | ColumnCache) -> dict[str, Any]:
     }
     if n == 0:
         return out
+    # the arrays top() and timeseries() read (cached for the frame, taken once per view)
     if "bytes" in rec.columns:
-        out["bytes"] = float(rec.number("bytes").sum())
+        out["bytes"] = float(cached_counter(rec, "bytes").sum())
     if "packets" in rec.columns:
-        out["packets"] = float(rec.number("packets").sum())
+        out["packets"] = float(cached_counter(rec, "packets").sum())
     if "start" in rec.columns:
         st = rec.seconds("start")
         st = st[st != NAT]
@@ -53,8 +55,8 @@ def summary(records: pd.DataFrame | ColumnCache) -> dict[str, Any]:
                 int(max(st.max(), en.max() if len(en) else st.max())), unit="s", tz="UTC"
             )
     if "action" in rec.columns:
-        c, values = rec.codes("action")
-        labels = np.asarray(values.astype(str))
+        c, values = cached_group_codes(rec, ["action"])
+        labels = np.asarray(values["action"].astype(str))
         counted = np.bincount(c[c >= 0], minlength=len(values))
         total = counted.sum()
         rej = counted[labels == "REJECT"].sum()

@@ -22,8 +22,8 @@ from .._cache import ColumnCache
 from .._dispatch import accepts_dataset
 from .._durations import duration_seconds
 from ._addresses import codes_and_values, ranked_codes
-from ._conversations import counted_eni, handshake_votes, server_is_hi
-from ._flows import lexorder, sorted_codes
+from ._conversations import conversation_codes, counted_eni, handshake_votes, server_is_hi
+from ._flows import lexorder
 from ._frame import (
     cached_counter,
     cached_data_rows,
@@ -159,23 +159,26 @@ def top(
         first, last = active_time(order)
     if has_time:
         bps, pps = rates(first, last)
-    out = labels.take(order).reset_index(drop=True)
-    out["flows"] = flows[order].astype(np.int64)
-    out["packets"] = pd.array(packets[order].astype(np.uint64), dtype="UInt64")
-    out["bytes"] = pd.array(nbytes[order].astype(np.uint64), dtype="UInt64")
+    keyed = labels.take(order).reset_index(drop=True)
+    cols: dict[str, Any] = {
+        c: keyed[c] for c in keyed.columns
+    }  # one frame built at once, not column by column
+    cols["flows"] = flows[order].astype(np.int64)
+    cols["packets"] = pd.array(packets[order].astype(np.uint64), dtype="UInt64")
+    cols["bytes"] = pd.array(nbytes[order].astype(np.uint64), dtype="UInt64")
     if has_time:
-        out["bps"] = bps[order]
-        out["pps"] = pps[order]
-    out["bpp"] = bpp[order]
+        cols["bps"] = bps[order]
+        cols["pps"] = pps[order]
+    cols["bpp"] = bpp[order]
     if has_time:
-        out["first"] = utc_seconds(first[order])
-        out["last"] = utc_seconds(last[order])
+        cols["first"] = utc_seconds(first[order])
+        cols["last"] = utc_seconds(last[order])
     if metric in _ADDITIVE:
         total = values[metric].sum()
-        out["share"] = values[metric][order] / total if total else np.nan
+        cols["share"] = values[metric][order] / total if total else np.full(len(order), np.nan)
     else:
-        out["share"] = np.nan
-    return out
+        cols["share"] = np.full(len(order), np.nan)
+    return pd.DataFrame(cols)
 
 
 def _freq_seconds(freq: str | int | pd.Timedelta) -> int:
@@ -323,44 +326,7 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
     sp = int_array(df.get("srcport"), n)[idx]
     dp = int_array(df.get("dstport"), n)[idx]
     proto = int_array(df.get("protocol"), n)[idx]
-    # an endpoint is address * 65537 + port + 1 (port -1 when missing); in place: fewer temporaries
-    e_src = src * 65537
-    e_src += sp
-    e_src += 1
-    e_dst = dst * 65537
-    e_dst += dp
-    e_dst += 1
-    fwd = e_src <= e_dst
-    lo = np.minimum(e_src, e_dst)
-    hi = np.maximum(e_src, e_dst)
-    del e_src, e_dst
-    # one integer per (endpoint, endpoint, protocol), hashed once; two steps only when it cannot fit
-    proto1 = proto + 1
-    present = np.flatnonzero(np.bincount(proto1, minlength=257))  # protocols are 0-255 (-1 missing)
-    n_p = max(len(present), 1)
-    if n_p > 1:
-        remap = np.zeros(257, dtype=np.int64)
-        remap[present] = np.arange(len(present))
-        p_codes = remap[proto1]
-    else:
-        p_codes = 0
-    span = int(hi.max()) + 1 if len(hi) else 1
-    direct = (int(lo.max()) + 1 if len(lo) else 1) * span * n_p < 2**63
-    if direct:
-        key = lo * span
-        key += hi
-        if n_p > 1:
-            key *= n_p
-            key += p_codes
-    else:  # very many distinct addresses
-        f_lo, u_lo = pd.factorize(lo)
-        key = (f_lo.astype(np.int64) * span + hi) * n_p + p_codes
-        if len(u_lo) * span * n_p >= 2**63:  # pragma: no cover - astronomically many
-            f_hi, u_hi = pd.factorize(hi)
-            key = (f_lo.astype(np.int64) * len(u_hi) + f_hi) * n_p + p_codes
-    conv, uniq = sorted_codes(key)  # numbered in ascending order of key: never by file order
-    conv = conv.astype(np.int64)
-    m = len(uniq)
+    conv, m, fwd = conversation_codes(src, sp, dst, dp, proto)
     # which side is the server: the one rule of flownb.analysis._conversations
     # each conversation's endpoints and protocol, from one of its records (all of them agree)
     one = np.empty(m, dtype=np.int64)

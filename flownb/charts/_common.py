@@ -195,6 +195,20 @@ def _shared_data_class(alt: Any) -> type:
         def __deepcopy__(self, memo: Any = None) -> Any:
             return self
 
+        def to_dict(
+            self, validate: bool = True, *, ignore: Any = None, context: Any = None
+        ) -> dict[str, Any]:
+            # the values are JSON-ready already (inline_values): handed over as they are, not walked
+            # value by value; a chart's to_dict() still validates the whole spec, values included
+            out = {"values": self.values}
+            if self.format is not alt.Undefined:
+                out["format"] = self.format.to_dict() if hasattr(self.format, "to_dict") else self.format
+            if self.name is not alt.Undefined:
+                out["name"] = self.name
+            if validate:
+                self.validate(out)
+            return out
+
     return SharedInlineData
 
 

@@ -184,8 +184,9 @@ def run_detect(ds: Any, detectors: Any = None, *, partition: Any = None, **kw: A
         the Unix epoch as their windows are, one block in memory at a time. A whole number of hours is
         a whole number of every detector's windows (5 minutes to 1 hour), so no window is cut; what a
         block cannot see is activity that crosses its edge: an episode running over an edge is two
-        findings, a conversation whose records straddle it is paired on each side, and
-        ``max_findings`` applies per block. Without it (the default), one run over the whole dataset:
+        findings, a conversation whose records straddle it is paired on each side, and a finding
+        that a block's ``max_findings`` suppressed cannot come back (the blocks' strongest are ranked
+        again for the whole dataset, and one row per detector counts the rest). Without it (the default), one run over the whole dataset:
         exactly the pandas result.
     """
     from ..analysis.detectors import detect
@@ -216,10 +217,53 @@ def run_detect(ds: Any, detectors: Any = None, *, partition: Any = None, **kw: A
     parts = [p for p in parts if len(p)]
     if not parts:
         return detect(ds.to_pandas(limit=0, columns=cols), detectors, **kw) if cols else _empty_findings()
+    merged = {k: v for p in parts for k, v in p.attrs.get("flownb", {}).get("detections", {}).items()}
     out = pd.concat(parts, ignore_index=True)
     out["severity"] = pd.Categorical(
         out["severity"].astype(object), categories=list(SEVERITIES), ordered=True
     )
+    out = _recap(out, kw)
     start = out["start"].to_numpy(dtype="datetime64[s]", na_value=np.datetime64("NaT")).view("int64")
     order = np.lexsort((start, -out["severity"].cat.codes.to_numpy()))
-    return out.iloc[order].reset_index(drop=True)
+    out = out.iloc[order].reset_index(drop=True)
+    out.attrs = {"flownb": {"detections": merged}} if merged else {}
+    return out
+
+
+def _recap(out: pd.DataFrame, kw: dict[str, Any]) -> pd.DataFrame:
+    """``max_findings`` over the whole dataset again: each block kept its strongest and counted the rest;
+    per detector, the strongest of the blocks' kept findings stay (severity, score, earliest, entity, as
+    ``detect`` ranks them) and one row counts all the others."""
+    from ..analysis.detectors._episodes import MAX_FINDINGS
+    from ..analysis.detectors._findings import SEVERITIES, SUPPRESSED
+
+    kept = []
+    for name, g in out.groupby("detector", sort=False, observed=True):
+        cap = int(kw.get(f"{name}__max_findings", kw.get("max_findings", MAX_FINDINGS)))
+        supp = g["label"].astype(object) == SUPPRESSED
+        found, blocks_rest = g[~supp.to_numpy()], g[supp.to_numpy()]
+        order = np.lexsort(
+            (
+                found["entity"].astype(object).fillna("").to_numpy(dtype=object),
+                found["start"].to_numpy(dtype="datetime64[s]").view("int64"),
+                -found["score"].to_numpy(dtype=float, na_value=0.0),
+                -found["severity"].cat.codes.to_numpy(),
+            )
+        )
+        top, rest = found.iloc[np.sort(order[:cap])], found.iloc[order[cap:]]
+        kept.append(top)
+        n_more = len(rest) + int(blocks_rest["count"].astype("int64").sum())
+        if not n_more:
+            continue
+        both = pd.concat([rest, blocks_rest])
+        worst = SEVERITIES[int(both["severity"].cat.codes.max())]
+        row: dict[str, Any] = {c: pd.NA for c in out.columns}
+        row.update(
+            detector=name, label=SUPPRESSED, severity=worst, start=both["start"].min(), end=both["end"].max(),
+            count=n_more, value=float(n_more), threshold=float(cap), measure="findings beyond max_findings",
+            score=both["score"].max(), evidence_count=0,
+            summary=f"{n_more:,} more {name} findings suppressed (up to {worst}; counted block by block of "
+            f"time); raise max_findings (now {cap}) to see them.",
+        )  # fmt: skip
+        kept.append(pd.DataFrame([row]).astype({c: out[c].dtype for c in out.columns}))
+    return pd.concat(kept, ignore_index=True)

@@ -143,6 +143,11 @@ def test_detect_in_day_blocks_finds_what_one_run_finds(tmp_path):
     assert {"vertical_scan", "horizontal_sweep", "brute_force"} <= set(whole["detector"])
     same_findings(whole, detect(ds, partition="1D"))
     same_findings(whole, detect(ds))
+    # max_findings holds for the whole dataset, not per block: the same strongest findings, one row for the rest
+    capped, blocks = detect(df, max_findings=2), detect(ds, partition="1D", max_findings=2)
+    assert (blocks.groupby("detector", observed=True).size() <= 3).all()
+    cols = [c for c in capped.columns if c != "summary"]
+    same_findings(capped[cols], blocks[cols])
     with pytest.raises(ValueError, match="whole number of hours"):
         detect(ds, partition="7min")
 

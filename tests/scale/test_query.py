@@ -243,3 +243,22 @@ def test_a_time_range_on_a_whole_second_keeps_the_records_of_that_second(pair):
         expected = _query(df, q, **kw)
         assert expected["n"].iloc[0] > 0
         assert_same_result(expected, _query(ds, q, **kw))
+
+
+@pytest.mark.slow  # Spark local[2]: a JVM and a session
+@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+@pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")
+@pytest.mark.filterwarnings("ignore:The 'future.infer_string' option is deprecated")
+def test_compiled_queries_on_spark_equal_the_frame(tmp_path):
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs a Java runtime")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        pytest.importorskip("pyspark")
+    df, _ = both(_scenario_files("port_scan"), tmp_path / "store")
+    ds = flownb.open_dataset(tmp_path / "store", engine="spark", memory_limit="1GB")
+    for q in COMPILED:
+        assert _kind(ds, q).kind == COMPILED[q]
+        assert_same_result(_query(df, q).reset_index(drop=True), _query(ds, q).reset_index(drop=True))

@@ -22,7 +22,7 @@ True
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,28 +32,56 @@ from ._records import Pair, public_destination
 if TYPE_CHECKING:
     from ._verdicts import Facts
 
-__all__ = ["evidence"]
+__all__ = ["evidence", "no_route_step"]
 
 #: AWS services a gateway endpoint carries (VPC User Guide, "Gateway endpoints"): S3 and DynamoDB.
 GATEWAY_ENDPOINT_SERVICES = ("S3", "DYNAMODB")
 
 
 def _values(p: Pair, column: str, rows: np.ndarray) -> list[str]:
-    if column not in p.df or not rows.any():
-        return []
-    vals = p.df[column][rows].dropna().astype(str)
-    return sorted({v for v in vals if v and v != "-"})
+    return _values_of(p.df[column], rows) if column in p.df else []
 
 
 def _first(values: list[str]) -> str:
     return values[0] if len(values) == 1 else ", ".join(values)
 
 
-def evidence(p: Pair, f: Facts) -> list[str]:
-    """Sentences the explanation cites: where the requests went next, and why AWS rejected them.
+def _tag_of(p: Pair, enis: list[str], who: object) -> str:
+    """``"<who> is <tag>"`` from the tag fields of the records of ``enis`` (the instance's, else the interface's)."""
+    full = p.full
+    if not enis or "interface_id" not in full:
+        return ""
+    for column in ("instance_tag", "interface_tag"):
+        if column in full:
+            rows = np.asarray(full["interface_id"].isin(enis), dtype=bool)
+            values = _values_of(full[column], rows)
+            if values:
+                return f"{who} is {_first(values)}"
+    return ""
 
-    Empty when the records have neither the next-hop fields nor a ``reject-reason``.
+
+def _values_of(col: Any, rows: np.ndarray) -> list[str]:
+    if not rows.any():
+        return []
+    vals = col[rows].dropna().astype(str)
+    return sorted({v for v in vals if v and v != "-"})
+
+
+def evidence(p: Pair, f: Facts) -> list[str]:
+    """Sentences the explanation cites: why AWS rejected the traffic, where the requests went next, and
+    the hosts' names from the tag fields.
+
+    Empty when the records have none of the next-hop, tag and ``reject-reason`` fields.
     """
+    out = _hops(p, f)
+    names = [_tag_of(p, enis, text) for enis, text in ((p.a_enis, p.a), (p.b_enis, p.b))]
+    named = [n for n in names if n]
+    if named:
+        out.append("By their tags (instance-tag, interface-tag): " + "; ".join(named) + ".")
+    return out
+
+
+def _hops(p: Pair, f: Facts) -> list[str]:
     out: list[str] = []
     df = p.df
     reasons = _values(p, "reject_reason", f.rows & f.reject)
@@ -114,3 +142,27 @@ def evidence(p: Pair, f: Facts) -> list[str]:
     else:
         out.append(f"The requests left {src} for next hop {where}, as next-hop-interface-id says.")
     return out
+
+
+def no_route_step(p: Pair, f: Facts) -> str | None:
+    """The route-table check to suggest when the requests left with no next hop to a non-public destination."""
+    df = p.df
+    if "next_hop_interface_id" not in df:
+        return None
+    sent = f.req & f.egress & ~p.nat_leg
+    if (
+        not sent.any()
+        or _values(p, "next_hop_interface_id", sent)
+        or bool(public_destination(df, sent).any())
+    ):
+        return None
+    subnets = _values(p, "subnet_id", sent)
+    where = (
+        f"Name=association.subnet-id,Values={subnets[0]}"
+        if len(subnets) == 1
+        else "Name=vpc-id,Values=<vpc-id>"
+    )
+    return (
+        f"aws ec2 describe-route-tables --filters {where} (the requests had no next hop: look for the route to "
+        f"{p.b} and its state, 'blackhole' when its target is gone)"
+    )

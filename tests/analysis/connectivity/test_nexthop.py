@@ -35,6 +35,7 @@ def test_no_next_hop_to_a_private_destination_is_a_missing_route():
     assert d.verdict == "NO_RESPONSE"
     assert "no next hop (next-hop-interface-id '-')" in d.explanation
     assert "missing or blackhole route" in d.explanation
+    assert d.next_steps[0].startswith("aws ec2 describe-route-tables --filters Name=vpc-id,Values=<vpc-id>")
 
 
 def test_s3_traffic_out_through_the_internet_gateway_should_use_the_gateway_endpoint():
@@ -90,6 +91,8 @@ def test_the_twin_v11_next_hop_is_cited_for_a_blocked_database():
     assert d.verdict == "INBOUND_BLOCKED_SG_OR_NACL"
     db = s.topology.instance(t["dst"]).eni.id
     assert f"next hop {db}: the destination's own interface" in d.explanation
+    # the tag fields name the hosts
+    assert f"{t['src']} is app-1; {t['dst']} is db-2" in d.explanation
     # without the version 11 fields the explanation is what it was
     v5 = simulate("sg_blocks_inbound", duration="20min", format="v5", scale=0)
     d5 = diagnose(v5.flows, t["src"], t["dst"], port=int(t["dst_port"]))
@@ -112,3 +115,7 @@ def test_the_twin_blackhole_route_shows_as_no_next_hop():
     assert d.verdict == t["expected"] == "NO_RESPONSE"
     assert "no next hop (next-hop-interface-id '-')" in d.explanation
     assert "missing or blackhole route" in d.explanation
+    sub = s.topology.instance(t["src"]).eni.subnet
+    assert d.next_steps[0].startswith(
+        f"aws ec2 describe-route-tables --filters Name=association.subnet-id,Values={s.topology.subnet(sub).id}"
+    )
