@@ -40,9 +40,11 @@ class Simulation:
         returns them for the files :meth:`write` produces.
     truth : pandas.DataFrame
         One row per injected event: scenario, label, kind (``verdict``,
-        ``annotation`` or ``detector``), expected (the verdict code or detector
-        name), src, dst, dst_port, protocol, start, end, interface_id,
-        src_name, dst_name, details.
+        ``annotation``, ``timeline``, ``detector``, or ``consequence``: normal
+        traffic a scenario's change broke besides its target, found by
+        evaluating it against that change alone), expected (the verdict code
+        or detector name), src, dst, dst_port, protocol, start, end,
+        interface_id, src_name, dst_name, details.
     topology : Topology
         The VPC as simulated, with every scenario's change applied (a change
         given a window with ``at``/``length`` is in force only then).
