@@ -166,6 +166,8 @@ def _arrow_texts(values: pd.Index) -> Any:
         out = pa.array(arr)
     else:
         out = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
+    if isinstance(out, pa.ChunkedArray):
+        out = out.combine_chunks()
     if not pa.types.is_string(out.type) and not pa.types.is_large_string(out.type):
         raise TypeError("not texts")
     return out

@@ -234,6 +234,8 @@ def timeseries(
     require(rec.df, ["start", "end"], "timeseries()")
     _check_metric(metric, ("flows", "packets", "bytes", "bps", "pps"))
     f = _freq_seconds(freq)
+    if rec.rows is not None and len(rec) >= _MASKED_SHARE * len(rec.df):
+        return _timeseries_masked(rec, f, metric, by)
     rows = cached_data_rows(rec)
     if by is not None:
         gcodes, labels = cached_group_codes(rec, [by])
@@ -296,11 +298,25 @@ def timeseries(
             cells = cells * 8 / f
         elif metric == "pps":
             cells = cells / f
-    if by is None:
+    return _series_frame(cells, kmin, nb, f, metric, by, labels if by is not None else None, present)
+
+
+def _series_frame(
+    cells: np.ndarray,
+    kmin: int,
+    nb: int,
+    f: int,
+    metric: str,
+    by: str | None,
+    labels: pd.DataFrame | None,
+    present: np.ndarray | None,
+) -> pd.DataFrame:
+    """timeseries()'s tidy result from its (group, bin) cells."""
+    if by is None or labels is None or present is None:
         times = utc_seconds((np.arange(nb) + kmin) * f)
         out = pd.DataFrame({"time": times, metric: cells[0]})
     else:
-        times = utc_seconds((np.repeat(np.arange(nb), ng) + kmin) * f)
+        times = utc_seconds((np.repeat(np.arange(nb), len(present)) + kmin) * f)
         out = pd.DataFrame(
             {
                 "time": times,
@@ -311,6 +327,90 @@ def timeseries(
     if metric == "flows":
         out[metric] = np.rint(out[metric].to_numpy()).astype(np.int64)
     return out
+
+
+#: A filtered view keeping at least this share of its frame's records is aggregated on the frame's own
+#: arrays, the other records weighing nothing (no copy of most of the frame); a smaller one is copied.
+_MASKED_SHARE = 0.4
+
+
+def _timeseries_masked(rec: ColumnCache, f: int, metric: str, by: str | None) -> pd.DataFrame:
+    """:func:`timeseries` of a large filtered view, on the full frame's cached arrays with the other
+    records at zero weight: the same sums, added in the same record order (so the same floats)."""
+    full = ColumnCache(rec.df, None, rec._base)
+    assert rec.rows is not None
+    nat, big = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    s, e = full.seconds("start"), full.seconds("end")
+
+    def bins(_frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ok = (s != nat) & (e != nat)
+        s0, e0 = np.where(ok, s, 0), np.where(ok, np.maximum(e, s), 0)
+        b0 = s0 // f
+        b1 = np.maximum(e0 - 1, s0) // f
+        return b0, b1, b1 > b0
+
+    b0, b1, multi = full.table(("timeseries bins", f), bins)
+    rows = cached_data_rows(full) & rec.rows & (s != nat) & (e != nat)
+    labels = None
+    if by is not None:
+        gcodes, labels = cached_group_codes(full, [by])
+        rows &= gcodes >= 0
+    if not rows.any():  # (as the copying path says it)
+        cols = {"time": pd.Series([], dtype="datetime64[s, UTC]")}
+        if by is not None and labels is not None:
+            cols[by] = labels[by].iloc[:0]
+        cols[metric] = pd.Series([], dtype="float64")
+        return pd.DataFrame(cols)
+    kmin = int(np.min(b0, where=rows, initial=big))
+    kmax = int(np.max(b1, where=rows, initial=-big))
+    nb = kmax - kmin + 1
+    present = None
+    if by is None or labels is None:
+        gpos: np.ndarray | int = 0
+        ng = 1
+    else:
+        g0 = full.table(("timeseries codes", by), lambda _f: np.maximum(gcodes, 0))
+        present = np.flatnonzero(np.bincount(g0, weights=rows, minlength=len(labels)))
+        ranks = full.table(("ranks", by), lambda _f: [value_ranks(labels[by])])[0]
+        present = present[np.argsort(ranks[present], kind="stable")]
+        where = np.zeros(len(labels), dtype=np.int64)
+        where[present] = np.arange(len(present))
+        gpos = where[g0]
+        ng = len(present)
+    width = nb + 1
+    if metric == "flows":
+        w = rows.astype(np.float64)
+        diff = np.bincount(np.where(rows, gpos * width + (b0 - kmin), 0), weights=w, minlength=ng * width)
+        diff -= np.bincount(
+            np.where(rows, gpos * width + (b1 - kmin) + 1, 0), weights=w, minlength=ng * width
+        )
+        cells = np.cumsum(diff.reshape(ng, width), axis=1)[:, :nb]
+    else:
+        base = "bytes" if metric in ("bytes", "bps") else "packets"
+        v = cached_counter(full, base)
+        key = np.where(rows, gpos * nb + (b0 - kmin), 0)
+        cells = np.bincount(key, weights=np.where(rows & ~multi, v, 0.0), minlength=ng * nb)
+        m_ = np.flatnonzero(rows & multi)
+        if len(m_):
+            sm, em = s[m_], np.maximum(e[m_], s[m_])
+            gm = gpos[m_] if isinstance(gpos, np.ndarray) else np.zeros(len(m_), dtype=np.int64)
+            bm0, bm1 = b0[m_], b1[m_]
+            rm0, rm1 = bm0 - kmin, bm1 - kmin
+            rate = np.asarray(v[m_], dtype=np.float64) / (em - sm)
+            cells += np.bincount(gm * nb + rm0, weights=((bm0 + 1) * f - sm) * rate, minlength=ng * nb)
+            cells += np.bincount(gm * nb + rm1, weights=(em - bm1 * f) * rate, minlength=ng * nb)
+            mid = rm1 - rm0 > 1
+            if mid.any():
+                step = rate[mid] * f
+                diff = np.bincount(gm[mid] * width + rm0[mid] + 1, weights=step, minlength=ng * width)
+                diff -= np.bincount(gm[mid] * width + rm1[mid], weights=step, minlength=ng * width)
+                cells += np.cumsum(diff.reshape(ng, width), axis=1)[:, :nb].ravel()
+        cells = cells.reshape(ng, nb)
+        if metric == "bps":
+            cells = cells * 8 / f
+        elif metric == "pps":
+            cells = cells / f
+    return _series_frame(cells, kmin, nb, f, metric, by, labels, present)
 
 
 def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--duration", default="1h", help="length, e.g. 2h, 90min, '1 day' (default 1h)")
     p.add_argument("--interval", type=int, default=60, choices=(60, 600), help="aggregation interval in s")
     p.add_argument(
-        "--format", "-f", default=None, help="record format: v2 (default), v3, v4, v5 or a format string"
+        "--format", "-f", default=None, help="record format: v2 (default), v3, v4, v5, v11 or a format string"
     )
     p.add_argument(
         "--scale", type=float, default=1.0, help="multiplier of the normal traffic (0: injected only)"

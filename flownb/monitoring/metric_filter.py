@@ -428,15 +428,17 @@ class MetricFilter:
 
         Returns a :class:`FilterTest`: how many events matched, the first
         ``n`` matching lines with the fields the pattern extracts, and why
-        nothing matched when a space-delimited pattern has the wrong number of
-        fields for the records.
+        nothing matched when a space-delimited pattern has more fields than the
+        records (with fewer, its last field takes the rest of each record).
 
         Examples
         --------
         >>> import flownb
         >>> from flownb.monitoring import MetricFilter
         >>> df = flownb.samples.load("aws-docs/default-accept-reject")
-        >>> MetricFilter("[a, b, c]", metric_name="X").test(df).matched
+        >>> MetricFilter("[version, account, rest]", metric_name="X").test(df).matched
+        2
+        >>> MetricFilter("[" + ", ".join(f"f{i}" for i in range(15)) + "]", metric_name="X").test(df).matched
         0
         """
         notes: list[str] = []

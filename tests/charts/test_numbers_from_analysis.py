@@ -168,3 +168,23 @@ def test_analyses_on_the_explorers_filtered_view_equal_them_on_the_filtered_fram
         pd.testing.assert_frame_equal(flownb.timeseries(view, **kw), flownb.timeseries(frame, **kw))
     paths = flownb.analysis.network_paths
     pd.testing.assert_frame_equal(paths(view, n=8), paths(frame, n=8))
+
+
+@pytest.mark.parametrize("share", [0.2, 0.7, 0.97])
+def test_timeseries_of_a_view_is_exactly_that_of_its_records(twin, share):
+    # a large view is aggregated on the frame's own arrays (the others weigh nothing), a small one is
+    # copied: either way the very same floats as the filtered frame's, records spanning bins included
+    from flownb._cache import ColumnCache
+
+    mask = np.random.default_rng(1).random(len(twin)) < share
+    view = ColumnCache(twin).subset(mask)
+    frame = twin[mask].reset_index(drop=True)
+    for kw in (
+        dict(freq="1min", metric="bytes", by="action"),
+        dict(freq="30s", metric="flows"),
+        dict(freq="5min", metric="pps", by="dstport"),
+        dict(freq="10s", metric="bps", by="srcaddr/24"),
+    ):
+        pd.testing.assert_frame_equal(
+            flownb.timeseries(view, **kw), flownb.timeseries(frame, **kw), check_exact=True
+        )

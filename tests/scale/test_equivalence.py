@@ -307,3 +307,35 @@ def test_a_metric_filter_says_it_has_no_single_sql(tmp_path):
     mf = flownb.MetricFilter('"REJECT"', metric_name="Rejects")
     with pytest.raises(TypeError, match="in batches"):
         ds.show_sql(mf.metric)
+
+
+def test_a_connection_logged_by_several_interfaces_counts_one_copy_each_way(tmp_path):
+    # one TCP connection logged by four ENIs (two of them both ways), one ENI rejecting the answers: the
+    # counted copy of each direction (flownb.analysis._conversations.counted_eni) and the interfaces label
+    # "(+2 more)" come out the same on the engine
+    head = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
+    lines = [head]
+    for eni, pk, by, action in (
+        ("eni-0d", 10, 4000, "ACCEPT"),
+        ("eni-0a", 10, 4000, "ACCEPT"),
+        ("eni-0c", 9, 3600, "ACCEPT"),
+        ("eni-0b", 10, 4000, "ACCEPT"),
+    ):
+        lines.append(
+            f"2 123456789012 {eni} 10.0.1.5 10.0.2.9 40000 443 6 {pk} {by} 1700000000 1700000059 {action} OK"
+        )
+    for eni, pk, by, action in (("eni-0a", 8, 9000, "ACCEPT"), ("eni-0b", 8, 9000, "REJECT")):
+        lines.append(
+            f"2 123456789012 {eni} 10.0.2.9 10.0.1.5 443 40000 6 {pk} {by} 1700000001 1700000059 {action} OK"
+        )
+    (tmp_path / "a.log").write_text("\n".join(lines) + "\n")
+    df, ds = both(tmp_path / "a.log", tmp_path / "store")
+    expected = flownb.conversations(df)
+    assert expected["interfaces"].astype(str).tolist() == ["eni-0a, eni-0d (+2 more)"]
+    assert expected["action_to_client"].astype(str).tolist() == ["MIXED"]
+    # to the server: the most bytes, eni-0a/0b/0d tie and the lowest id counts; back: the rejecting ENI's copy
+    assert (expected["packets_to_server"].tolist(), expected["bytes_to_server"].tolist()) == ([10], [4000])
+    assert expected["bytes_to_client"].tolist() == [9000]
+    assert_same_result(expected, flownb.conversations(ds))
+    assert_same_result(flownb.service_view(df), flownb.service_view(ds))
+    assert_same_result(flownb.rejections(df), flownb.rejections(ds))

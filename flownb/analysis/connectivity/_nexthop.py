@@ -32,7 +32,7 @@ from ._records import Pair, public_destination
 if TYPE_CHECKING:
     from ._verdicts import Facts
 
-__all__ = ["evidence"]
+__all__ = ["evidence", "no_route_step"]
 
 #: AWS services a gateway endpoint carries (VPC User Guide, "Gateway endpoints"): S3 and DynamoDB.
 GATEWAY_ENDPOINT_SERVICES = ("S3", "DYNAMODB")
@@ -142,3 +142,27 @@ def _hops(p: Pair, f: Facts) -> list[str]:
     else:
         out.append(f"The requests left {src} for next hop {where}, as next-hop-interface-id says.")
     return out
+
+
+def no_route_step(p: Pair, f: Facts) -> str | None:
+    """The route-table check to suggest when the requests left with no next hop to a non-public destination."""
+    df = p.df
+    if "next_hop_interface_id" not in df:
+        return None
+    sent = f.req & f.egress & ~p.nat_leg
+    if (
+        not sent.any()
+        or _values(p, "next_hop_interface_id", sent)
+        or bool(public_destination(df, sent).any())
+    ):
+        return None
+    subnets = _values(p, "subnet_id", sent)
+    where = (
+        f"Name=association.subnet-id,Values={subnets[0]}"
+        if len(subnets) == 1
+        else "Name=vpc-id,Values=<vpc-id>"
+    )
+    return (
+        f"aws ec2 describe-route-tables --filters {where} (the requests had no next hop: look for the route to "
+        f"{p.b} and its state, 'blackhole' when its target is gone)"
+    )

@@ -1098,6 +1098,12 @@ def explain(main: str, verdicts: list[str], f: Facts) -> str:
 def next_steps(main: str, verdicts: list[str], f: Facts) -> list[str]:
     c = Context(f.p, f, verdicts)
     steps = _BY_CODE[main].next_steps(c)
+    if main != "NO_TRAFFIC_SEEN":
+        from ._nexthop import no_route_step
+
+        route = no_route_step(f.p, f)
+        if route is not None:
+            steps.insert(0, route)
     if c.is_icmp and c.reachability_command() in steps:
         steps.append(
             "Reachability Analyzer analyses TCP and UDP only: test the ping's path with the port of a service."

@@ -9,7 +9,7 @@ import pandas as pd
 
 from flownb._durations import duration_seconds
 from flownb._units import span_text
-from flownb.analysis._flows import Flows, factorize, key
+from flownb.analysis._flows import Flows, factorize, key, nunique
 
 from ._checks import _ports, _positive, _ratio
 from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
@@ -99,15 +99,18 @@ def vertical_scan(
     src, dst, proto, dport, t = a["src"][m], a["dst"][m], a["proto"][m], a["dport"][m], a["start"][m]
     failed = _failed(f)[m]
     gk = key(src, dst, proto)
-    groups = factorize(gk)  # once for both windows
-    fast = _fire_distinct(gk, t, w, dport, failed, min_ports, min_failed_ratio, groups)
+    groups = factorize(gk)  # once for both windows, and the distinct ports of each (source, host)
+    distinct = nunique(groups[0], dport, groups[1])
+    fast = _fire_distinct(gk, t, w, dport, failed, min_ports, min_failed_ratio, groups, distinct)
     slow = np.zeros(len(t), dtype=bool)
     ws = w
     if slow_window is not None:
         _positive(slow_min_ports, "slow_min_ports")
         _ratio(slow_min_failed_ratio, "slow_min_failed_ratio")
         ws = duration_seconds(slow_window, name="slow_window")
-        slow = _fire_distinct(gk, t, ws, dport, failed, slow_min_ports, slow_min_failed_ratio, groups)
+        slow = _fire_distinct(
+            gk, t, ws, dport, failed, slow_min_ports, slow_min_failed_ratio, groups, distinct
+        )
     fired = fast | slow
     if not fired.any():
         return None

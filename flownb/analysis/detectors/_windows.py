@@ -58,11 +58,14 @@ def _fire_distinct(
     min_count: int,
     min_failed_ratio: float,
     groups: tuple[np.ndarray, int] | None = None,
+    distinct: np.ndarray | None = None,
 ) -> np.ndarray:
     """Rows in a window where one key reached ``min_count`` distinct ``counted`` values, enough of them failed.
 
     The shared rule of the scan detectors: distinct ports per (source, host) for a
     vertical scan, distinct hosts per (source, port) for a horizontal sweep.
+    ``distinct`` (the distinct ``counted`` values of each of ``groups`` over all
+    the rows) saves counting them again when a detector tries several windows.
     """
 
     def stat(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
@@ -72,6 +75,8 @@ def _fire_distinct(
         return (total >= min_count) & (failed_total >= min_failed_ratio * total)
 
     def necessary(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
+        if distinct is not None and groups is not None and len(rows) == len(counted):
+            return distinct >= min_count
         return nunique(g, counted[rows], ng) >= min_count
 
     return _fire_windows(gk, t, w, stat, necessary, groups)

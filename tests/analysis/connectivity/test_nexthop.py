@@ -35,6 +35,7 @@ def test_no_next_hop_to_a_private_destination_is_a_missing_route():
     assert d.verdict == "NO_RESPONSE"
     assert "no next hop (next-hop-interface-id '-')" in d.explanation
     assert "missing or blackhole route" in d.explanation
+    assert d.next_steps[0].startswith("aws ec2 describe-route-tables --filters Name=vpc-id,Values=<vpc-id>")
 
 
 def test_s3_traffic_out_through_the_internet_gateway_should_use_the_gateway_endpoint():
@@ -114,3 +115,7 @@ def test_the_twin_blackhole_route_shows_as_no_next_hop():
     assert d.verdict == t["expected"] == "NO_RESPONSE"
     assert "no next hop (next-hop-interface-id '-')" in d.explanation
     assert "missing or blackhole route" in d.explanation
+    sub = s.topology.instance(t["src"]).eni.subnet
+    assert d.next_steps[0].startswith(
+        f"aws ec2 describe-route-tables --filters Name=association.subnet-id,Values={s.topology.subnet(sub).id}"
+    )

@@ -1,0 +1,101 @@
+"""The integer codes under the pairing: address tables, sorted codes, lexicographic orders.
+
+What a user would notice if they were wrong: conversations, the report and the detectors
+would pair or order records differently from the texts' order (or by file order).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flownb.analysis._addresses import appearance_codes, ranked_codes
+from flownb.analysis._conversations import conversation_codes
+from flownb.analysis._flows import lexorder, sorted_codes
+
+_IPV4 = st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: ".".join(map(str, t)))
+_TEXTS = st.one_of(_IPV4, st.sampled_from(["::1", "fe80::1", "2001:db8::7", "10.0.0.1", "10.0.0.10"]))
+
+
+def _column(values: list, categorical: bool) -> pd.Series:
+    s = pd.Series(values, dtype=object)
+    return s.astype("category") if categorical else s
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.lists(st.one_of(_TEXTS, st.none()), max_size=12), min_size=1, max_size=4),
+    st.booleans(),
+)
+def test_ranked_codes_follow_python_text_order(columns, categorical):
+    cols = [_column(c, categorical) for c in columns]
+    codes, values = ranked_codes(cols)
+    assert list(values) == sorted(set(values))
+    for col, c in zip(cols, codes, strict=True):
+        assert [values[i] if i >= 0 else None for i in c] == [None if pd.isna(v) else v for v in col]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.one_of(_TEXTS, st.none()), max_size=12), min_size=1, max_size=4))
+def test_appearance_codes_match_a_factorize_of_the_distinct_values(columns):
+    cols = [_column(c, True) for c in columns]
+    codes, table, rank = appearance_codes(cols)
+    cats = pd.Index(np.concatenate([np.asarray(c.cat.categories, dtype=object) for c in cols]), dtype=object)
+    expected = pd.unique(cats)
+    assert table.tolist() == list(expected)
+    assert rank.tolist() == pd.Index(table).argsort().argsort().tolist()
+    for col, c in zip(cols, codes, strict=True):
+        assert [table[i] if i >= 0 else None for i in c] == [None if pd.isna(v) else v for v in col]
+
+
+def test_ranked_codes_on_arrow_strings_in_several_chunks():
+    chunked = pd.arrays.ArrowStringArray(pa.chunked_array([["10.0.0.9", "10.0.0.10"], ["8.8.8.8"]]))
+    col = pd.Series(pd.Categorical(chunked))
+    codes, values = ranked_codes([col])
+    assert values.tolist() == ["10.0.0.10", "10.0.0.9", "8.8.8.8"]
+    assert codes[0].tolist() == [1, 0, 2]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_lexorder_is_numpys_lexsort(data):
+    n = data.draw(st.integers(1, 40))
+    keys = [
+        np.array(data.draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n)), dtype=np.int64)
+        for lo, hi in data.draw(
+            st.lists(
+                st.sampled_from([(0, 2), (-5, 5), (-(2**40), 2**40), (-(2**62), 2**62), (0, 2**31)]),
+                min_size=1,
+                max_size=6,
+            )
+        )
+    ]
+    assert lexorder(*keys).tolist() == np.lexsort(keys[::-1]).tolist()
+    codes, distinct = sorted_codes(keys[0])
+    u, inv = np.unique(keys[0], return_inverse=True)
+    assert codes.tolist() == inv.tolist() and distinct.tolist() == u.tolist()
+
+
+def test_conversation_codes_pair_both_directions_whatever_the_row_order():
+    # 10.0.0.1:40000 -> 10.0.0.2:443 and its answer, twice in different row orders; a UDP flow apart
+    src = np.array([0, 1, 0, 0])
+    dst = np.array([1, 0, 1, 1])
+    sp = np.array([40000, 443, 40000, 40000])
+    dp = np.array([443, 40000, 443, 443])
+    proto = np.array([6, 6, 6, 17])
+    conv, n, fwd = conversation_codes(src, sp, dst, dp, proto)
+    assert n == 2 and conv.tolist() == [0, 0, 0, 1] and fwd.tolist() == [True, False, True, True]
+    r = np.array([3, 1, 2, 0])
+    conv_r, _, _ = conversation_codes(src[r], sp[r], dst[r], dp[r], proto[r])
+    assert conv_r.tolist() == conv[r].tolist()  # numbered by key, not by file order
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_small_inputs(n):
+    a = np.arange(n, dtype=np.int64)
+    assert lexorder(a, a).tolist() == list(range(n))
+    assert sorted_codes(a)[0].tolist() == list(range(n))
