@@ -19,8 +19,8 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -188,11 +188,12 @@ def read_clean(
             it = iter(blocks)
             first = next(it, None)
             second = next(it, None) if first is not None else None
-            if second is None:  # one block: no threads needed
+            if first is None or second is None:  # one block: no threads needed
                 batches = [] if first is None else [_batch(first[1], kinds, schema)]
                 return pa.Table.from_batches(batches, schema=schema)
-            batches = _pipeline(blocks, itertools.chain((first, second), it), kinds, schema, workers)
-            del first, second
+            head = [first, second]
+            del first, second  # the pipeline recycles their buffers
+            batches = _pipeline(blocks, itertools.chain(head, it), kinds, schema, workers)
     except _GiveUp:
         return None
     return pa.Table.from_batches(batches, schema=schema)
