@@ -104,7 +104,11 @@ def top(
     if n is not None and (not isinstance(n, (int, np.integer)) or n < 1):
         raise ValueError(f"n must be a positive integer or None, got {n!r}")
     rec = ColumnCache.of(df, "top()")  # a frame, or a filtered view of one (the widgets' cached columns)
-    rows = cached_data_rows(rec)
+    view_rows = None
+    if rec.rows is not None and len(rec) >= _MASKED_SHARE * len(rec.df):
+        # a large view: the frame's own arrays, the other records in the dropped bucket (no copy)
+        view_rows, rec = rec.rows, ColumnCache(rec.df, None, rec._base)
+    rows = cached_data_rows(rec) if view_rows is None else cached_data_rows(rec) & view_rows
     codes, labels = cached_group_codes(rec, keys)
     k = len(labels)
     # rows without traffic or without a key go to an extra bucket k, dropped at the end

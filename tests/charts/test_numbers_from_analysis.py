@@ -171,7 +171,7 @@ def test_analyses_on_the_explorers_filtered_view_equal_them_on_the_filtered_fram
 
 
 @pytest.mark.parametrize("share", [0.2, 0.7, 0.97])
-def test_timeseries_of_a_view_is_exactly_that_of_its_records(twin, share):
+def test_timeseries_and_top_of_a_view_are_exactly_those_of_its_records(twin, share):
     # a large view is aggregated on the frame's own arrays (the others weigh nothing), a small one is
     # copied: either way the very same floats as the filtered frame's, records spanning bins included
     from flownb._cache import ColumnCache
@@ -188,3 +188,9 @@ def test_timeseries_of_a_view_is_exactly_that_of_its_records(twin, share):
         pd.testing.assert_frame_equal(
             flownb.timeseries(view, **kw), flownb.timeseries(frame, **kw), check_exact=True
         )
+    for kw in (
+        dict(by="srcaddr", metric="bytes"),
+        dict(by=["dstport", "action"], metric="flows", n=None),
+        dict(by="srcaddr/24", metric="bps", n=5),
+    ):
+        pd.testing.assert_frame_equal(flownb.top(view, **kw), flownb.top(frame, **kw), check_exact=True)
