@@ -16,8 +16,11 @@ from __future__ import annotations
 import itertools
 import mmap
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -106,7 +109,10 @@ class _Blocks:
         first, header = True, self.skip_header
         while True:
             need = len(carry) + BLOCK
-            buf = self.free.pop() if self.free else None
+            try:
+                buf = self.free.pop()  # parse threads hand buffers back (list.append/pop are atomic)
+            except IndexError:
+                buf = None
             if buf is None or len(buf) < need:
                 buf = mmap.mmap(-1, max(need, BLOCK + (1 << 16)))
             buf[: len(carry)] = carry
@@ -175,7 +181,6 @@ def read_clean(
         return None
     schema = _arrow.arrow_schema(columns)
     kinds = "".join(_KINDS[f.type][0] for f in schema)
-    batches: list[pa.RecordBatch] = []
     workers = max(1, min(os.cpu_count() or 1, 8))
     try:
         with open_stream() as stream:
@@ -183,26 +188,78 @@ def read_clean(
             it = iter(blocks)
             first = next(it, None)
             second = next(it, None) if first is not None else None
-            if second is None:  # one block: no threads needed
-                if first is not None:
-                    batches.append(_batch(first[1], kinds, schema))
+            if first is None or second is None:  # one block: no threads needed
+                batches = [] if first is None else [_batch(first[1], kinds, schema)]
                 return pa.Table.from_batches(batches, schema=schema)
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flownb-parse") as pool:
-                pending: list[tuple[mmap.mmap | None, Future[pa.RecordBatch]]] = []
-                try:
-                    for buffer, lines in itertools.chain((first, second), it):
-                        pending.append((buffer, pool.submit(_batch, lines, kinds, schema)))
-                        del buffer, lines
-                        while len(pending) > workers:
-                            done, fut = pending.pop(0)
-                            batches.append(fut.result())
-                            blocks.recycle(done)
-                    first = second = None
-                    for _, fut in pending:
-                        batches.append(fut.result())
-                finally:
-                    for _, fut in pending:
-                        fut.cancel()
+            head = [first, second]
+            del first, second  # the pipeline recycles their buffers
+            batches = _pipeline(blocks, itertools.chain(head, it), kinds, schema, workers)
     except _GiveUp:
         return None
     return pa.Table.from_batches(batches, schema=schema)
+
+
+_END = object()
+
+
+def _pipeline(
+    blocks: _Blocks,
+    it: Iterator[tuple[mmap.mmap | None, memoryview]],
+    kinds: str,
+    schema: pa.Schema,
+    workers: int,
+) -> list[pa.RecordBatch]:
+    """Parse the blocks of ``it`` on ``workers`` threads while a thread of its own reads them.
+
+    Reading (for gzip: inflating, which drops the GIL) never waits on a parse: it
+    stops only when ``workers + 2`` blocks are in flight, so the reader keeps
+    a core busy from the first block to the last while the parsers share the
+    rest. A buffer goes back to the reader as soon as its block is parsed.
+    The batches come back in the order of the text.
+    """
+    slots = threading.Semaphore(workers + 2)
+    futures: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def free(buffer: mmap.mmap | None) -> Callable[[Future[pa.RecordBatch]], None]:
+        def done(_: Future[pa.RecordBatch]) -> None:
+            blocks.recycle(buffer)
+            slots.release()
+
+        return done
+
+    def read(pool: ThreadPoolExecutor) -> None:
+        try:
+            while True:
+                slots.acquire()
+                if stop.is_set():
+                    break
+                item = next(it, None)
+                if item is None:
+                    break
+                fut = pool.submit(_batch, item[1], kinds, schema)
+                fut.add_done_callback(free(item[0]))
+                futures.put(fut)
+                del item, fut
+        except BaseException as exc:  # handed to the caller, who raises it
+            futures.put(exc)
+        futures.put(_END)
+
+    batches: list[pa.RecordBatch] = []
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flownb-parse") as pool:
+        reader = threading.Thread(target=read, args=(pool,), name="flownb-read-blocks", daemon=True)
+        reader.start()
+        try:
+            while (got := futures.get()) is not _END:
+                if isinstance(got, BaseException):
+                    raise got
+                batches.append(got.result())
+        finally:
+            stop.set()
+            slots.release()  # a reader waiting for a slot sees ``stop``
+            reader.join()  # it reads the stream: let it finish before the stream closes
+            while not futures.empty():
+                got = futures.get()
+                if isinstance(got, Future):
+                    got.cancel()
+    return batches

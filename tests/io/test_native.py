@@ -235,3 +235,32 @@ def test_repeated_header_of_a_format_of_strings_only_starts_a_new_segment(
     assert df["interface_id"].tolist() == ["eni-1", "eni-2"]
     assert df["srcaddr"].tolist() == ["10.0.0.1", "10.0.0.2"]
     assert df.flow.bad_lines.empty
+
+
+@needs_native
+@pytest.mark.parametrize("library", ["isal", "zlib"])
+def test_a_bad_block_late_in_a_stream_gives_up_and_leaves_no_thread(monkeypatch, library):
+    # The reader thread inflates ahead of the parsers: a give-up (or damaged gzip) in a late block must
+    # reach the caller, stop the reader before the stream closes, and leave no thread behind.
+    import threading
+
+    from flownb.io import _inflate
+
+    monkeypatch.setattr(_native, "BLOCK", 1 << 12)
+    inflater = _inflate.use(library)
+    try:
+        good = (schema.DEFAULT_FORMAT + "\n").encode() + _lines(2000, seed=2)
+        bad = good + b"2 not a clean record\n" + _lines(200, seed=3)
+        before = threading.active_count()
+        for data, expect in ((good, 2000), (bad, None)):
+            packed = gzip.compress(data)
+            table = _native.read_clean(
+                lambda p=packed: inflater.open(pa.BufferReader(p)), DEFAULT_COLS, skip_header=True
+            )
+            assert (None if table is None else table.num_rows) == expect
+        truncated = gzip.compress(good)[:-4000]
+        with pytest.raises(inflater.errors):
+            _native.read_clean(lambda: inflater.open(pa.BufferReader(truncated)), DEFAULT_COLS, True)
+        assert threading.active_count() == before
+    finally:
+        _inflate.use(None)
