@@ -3,7 +3,7 @@
 Examples
 --------
 >>> import flownb
->>> from flownb.analysis import _enrich as enrich
+>>> from flownb.analysis import enrich
 >>> df = enrich(flownb.samples.load("aws-docs/sg-nacl-ping"))
 >>> df[["protocol_name", "direction", "local_addr", "remote_addr", "remote_scope"]]
   protocol_name direction     local_addr   remote_addr remote_scope
@@ -200,13 +200,13 @@ def enrich(df: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> import flownb
-    >>> df = flownb.analysis._enrich(flownb.samples.load("aws-docs/tcp-flags-sequence"))
+    >>> df = flownb.analysis.enrich(flownb.samples.load("aws-docs/tcp-flags-sequence"))
     >>> df[["tcp_flags", "tcp_flag_names", "direction", "duration_s"]].head(3)
        tcp_flags tcp_flag_names direction  duration_s
     0          2            SYN   ingress          58
     1         18        SYN-ACK    egress          58
     2          2            SYN   ingress          58
-    >>> flownb.analysis._enrich(flownb.samples.load("aws-docs/nat-gateway"))["address_translated"].tolist()
+    >>> flownb.analysis.enrich(flownb.samples.load("aws-docs/nat-gateway"))["address_translated"].tolist()
     [True, False, False, True, False, False]
     """
     require_frame(df, "enrich()", strict=True)

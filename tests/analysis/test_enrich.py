@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import flownb
-from flownb.analysis import _enrich as enrich
+from flownb.analysis import enrich
 from flownb.analysis._enrich import ENRICHED_COLUMNS, local_side
 
 from .test_traffic import T0, frame, rec

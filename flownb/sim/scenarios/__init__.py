@@ -129,8 +129,8 @@ def baseline(ctx: Context) -> Injector | None:
 
 # Registering the scenarios (connectivity first, then attacks: the order flownb.scenarios() lists them in).
 # isort: off
-from . import _connectivity as _connectivity  # noqa: E402
-from . import _attacks as _attacks  # noqa: E402
+from . import _connectivity  # noqa: E402
+from . import _attacks  # noqa: E402
 
 # isort: on
 
