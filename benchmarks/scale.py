@@ -521,6 +521,7 @@ def main() -> None:
         "capped (conversations and detect under --cap-mib)",
     )
     p.add_argument("--no-pandas", action="store_true", help="skip the in-memory peers (for 100M records)")
+    p.add_argument("--capped", default="detect,conversations", help="the analyses of the capped section")
     p.add_argument("--rounds", type=int, default=3, help="best of this many runs per peer (1 at 100M)")
     p.add_argument("--cap-mib", type=int, default=2048, help="the memory cap of the capped section (MiB)")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -596,7 +597,7 @@ def main() -> None:
         print(f"\nunder a {cap} MiB cap (resident memory, watchdog; load {os.getloadavg()[0]:.1f}): | analysis | peer | "
               "cap | wall s | peak RSS MiB | rows | same as pandas |")  # fmt: skip
         print("|---|---|---|---:|---:|---:|---|")
-        for what in ("detect", "conversations"):
+        for what in [x.strip() for x in args.capped.split(",") if x.strip()]:
             runs = [("flownb on the store" + (" (partition='1h')" if what == "detect" else ""), "capped-flownb",
                      str(store), cap)]  # fmt: skip
             if not args.no_pandas:

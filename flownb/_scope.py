@@ -45,8 +45,10 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = [
+    "AMAZON_IPV6",
     "SCOPES",
     "Network",
+    "in_amazon_ipv6",
     "in_networks",
     "ipv4_ints",
     "is_internet",
@@ -83,6 +85,29 @@ _V6 = [
     (ipaddress.ip_network("ff00::/8"), "multicast"),
     (ipaddress.ip_network("::/128"), "reserved"),
 ]
+
+#: The IPv6 blocks Amazon holds, from which Amazon-provided VPC IPv6 CIDRs (a /56 per VPC) come:
+#: the regional EC2 prefixes of https://ip-ranges.amazonaws.com/ip-ranges.json (2600:1f18::/33
+#: us-east-1, 2406:da14::/36 ap-northeast-1, 2a05:d018::/36 eu-west-1, ...) lie in these
+#: registry allocations (ARIN 2600:1f00::/24, APNIC 2406:da00::/24, RIPE NCC 2a05:d000::/25).
+#: A VPC may also use its own (BYOIP) or unique local IPv6 addresses: this is a hint, not a rule.
+AMAZON_IPV6 = tuple(ipaddress.IPv6Network(t) for t in ("2600:1f00::/24", "2406:da00::/24", "2a05:d000::/25"))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def in_amazon_ipv6(text: str) -> bool:
+    """Is ``text`` an IPv6 address in one of Amazon's blocks (:data:`AMAZON_IPV6`)?
+
+    Examples
+    --------
+    >>> in_amazon_ipv6("2600:1f18:6b5:9a03::10"), in_amazon_ipv6("2a09:90e6::1"), in_amazon_ipv6("10.0.0.1")
+    (True, False, False)
+    """
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return addr.version == 6 and any(addr in net for net in AMAZON_IPV6)
 
 
 #: A dotted-quad IPv4 text as ``inet_pton`` accepts it: four numbers 0-255, no leading zeros.

@@ -56,8 +56,27 @@ def local_side(df: pd.DataFrame) -> np.ndarray:
     In order of trust: ``flow_direction`` when present; an address that differs
     from its ``pkt_*`` twin (NAT and transit gateway interfaces write their own
     address there); the address an ENI has in more of its records than the other
-    one; a private address facing a public one (an ENI's public or Elastic IP never
-    appears in its records: AWS logs the private address).
+    one (its own address is on one side of every record it writes, counted over
+    all its records, not only the flow asked about); then, when both ends are
+    on equally many of the ENI's records (an ENI talking to a single peer), the
+    more local address: a private one facing a public one (an ENI's public or
+    Elastic IP never appears in its records: AWS logs the private address), or an
+    IPv6 address in Amazon's blocks (where Amazon-provided VPC IPv6 CIDRs come
+    from, :data:`flownb._scope.AMAZON_IPV6`) facing one outside them: a dual-stack
+    ENI logs its own global IPv6 address.
+
+    Examples
+    --------
+    A dual-stack ENI talking IPv6 to one internet host in the default format: both
+    addresses are on every one of its IPv6 records; its address is Amazon's.
+
+    >>> import pandas as pd
+    >>> from flownb.analysis.enrich import local_side
+    >>> recs = pd.DataFrame({"interface_id": ["eni-1"] * 3,
+    ...     "srcaddr": ["10.0.1.5", "2600:1f18:6b5:9a03::10", "2a09:90e6::7"],
+    ...     "dstaddr": ["10.0.2.9", "2a09:90e6::7", "2600:1f18:6b5:9a03::10"]})
+    >>> local_side(recs).tolist()
+    [0, 1, 2]
     """
     n = len(df)
     side = np.zeros(n, dtype=np.int8)
@@ -104,22 +123,39 @@ def local_side(df: pd.DataFrame) -> np.ndarray:
     if todo.any():
         used = np.unique(np.concatenate([src[todo], dst[todo]]))
         used = used[used >= 0]
-        scope_table = np.zeros(len(values) + 1, dtype=np.int8)  # 1 private-like, 2 public, 0 unknown
-        scope_table[used] = [_scope_code(values[i]) for i in used]
-        ss = scope_table[np.where(src < 0, len(values), src)]
-        ds = scope_table[np.where(dst < 0, len(values), dst)]
-        side[todo & (ss == 1) & (ds == 2)] = 1
-        side[todo & (ss == 2) & (ds == 1)] = 2
+        rank_table = np.zeros(len(values) + 1, dtype=np.int8)  # _own_rank per distinct address
+        rank_table[used] = [_own_rank(values[i]) for i in used]
+        by_rank = _side_by_rank(
+            rank_table[np.where(src < 0, len(values), src)], rank_table[np.where(dst < 0, len(values), dst)]
+        )
+        side[todo] = by_rank[todo]
     return side
 
 
-def _scope_code(value: object) -> int:
+def _own_rank(value: object) -> int:
+    """How local an address is, for the last step of :func:`local_side`: 1 private-like (private,
+    shared, link-local, loopback), 2 an IPv6 address in Amazon's blocks, 3 any other (public,
+    multicast, reserved), 0 not an address."""
+    from .._scope import in_amazon_ipv6
     from ._addresses import _scope
 
-    s = _scope(str(value))
+    text = str(value)
+    s = _scope(text)
     if s is None:
         return 0
-    return 1 if s in _NON_PUBLIC else 2
+    if s in _NON_PUBLIC:
+        return 1
+    return 2 if in_amazon_ipv6(text) else 3
+
+
+def _side_by_rank(src_rank: np.ndarray, dst_rank: np.ndarray) -> np.ndarray:
+    """The ENI's side (1 source, 2 destination, 0 unknown) from :func:`_own_rank` of both ends: the
+    more local end is the ENI's own (shared with the engine path, ``flownb.scale._ops``)."""
+    known = (src_rank > 0) & (dst_rank > 0)
+    out = np.zeros(len(src_rank), dtype=np.int8)
+    out[known & (src_rank < dst_rank)] = 1
+    out[known & (src_rank > dst_rank)] = 2
+    return out
 
 
 def enrich(df: pd.DataFrame) -> pd.DataFrame:

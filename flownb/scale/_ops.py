@@ -610,20 +610,19 @@ def build_rejections(ds: FlowDataset) -> Plan:
 
     def finish(table: pa.Table) -> pd.DataFrame:
         from ..analysis._rejections import summarise
-        from ..analysis.enrich import _scope_code
+        from ..analysis.enrich import _own_rank, _side_by_rank
 
         fields = [c for c in table.column_names if not c.startswith("_")]
         sub = to_contract(table.select(fields))
         side = np.asarray(table["_side"].to_numpy(zero_copy_only=False), dtype=np.int8)
         todo = np.flatnonzero(side == 0)
-        if len(todo):  # a private address facing a public one: decided once per distinct address
+        if len(todo):  # the more local address (private, Amazon IPv6): decided once per distinct address
             src = sub["srcaddr"].astype(object).to_numpy()[todo]
             dst = sub["dstaddr"].astype(object).to_numpy()[todo]
-            scope = {v: _scope_code(v) for v in set(src) | set(dst)}
-            ss = np.array([scope[v] for v in src], dtype=np.int8)
-            sd = np.array([scope[v] for v in dst], dtype=np.int8)
-            side[todo[(ss == 1) & (sd == 2)]] = 1
-            side[todo[(ss == 2) & (sd == 1)]] = 2
+            rank = {v: _own_rank(v) for v in set(src) | set(dst)}
+            ss = np.array([rank[v] for v in src], dtype=np.int8)
+            sd = np.array([rank[v] for v in dst], dtype=np.int8)
+            side[todo] = _side_by_rank(ss, sd)
         return summarise(
             sub,
             side,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -87,6 +89,46 @@ def test_private_side_is_local_when_counts_tie():
     out = enrich(flownb.samples.load("aws-docs/sg-nacl-ping"))
     assert out["direction"].tolist() == ["ingress", "egress"]
     assert out["remote_scope"].tolist() == ["public", "public"]
+
+
+DUAL_STACK = Path(__file__).parent / "connectivity" / "records" / "dual-stack-eni.log"
+
+
+def test_a_dual_stack_enis_own_ipv6_address_is_its_side_in_the_default_format():
+    # eni-0d5d... holds 10.0.1.20 (on every IPv4 record, facing two peers) and two IPv6 addresses,
+    # each talking to one internet host only: both ends of those records are on all of them, so the
+    # counts tie; the ENI's addresses are in Amazon's IPv6 blocks, the hosts' are not
+    out = enrich(flownb.read_flow_logs(DUAL_STACK))
+    v6 = out["srcaddr"].astype(str).str.contains(":")
+    assert set(out["local_addr"].astype(str)) == {
+        "10.0.1.20",
+        "2600:1f18:6b5:9a01::20",
+        "2600:1f18:6b5:9a01::21",
+    }
+    to_host = out["dstaddr"].astype(str).str.startswith("2a01:")
+    assert (out.loc[v6 & to_host, "direction"] == "egress").all()
+    assert (out.loc[v6 & ~to_host, "direction"] == "ingress").all()
+    assert out["direction"].notna().all()
+
+
+def test_the_rejected_answer_on_a_dual_stack_eni_is_its_inbound_network_acl():
+    d = flownb.diagnose(
+        flownb.read_flow_logs(DUAL_STACK),
+        "2600:1f18:6b5:9a01::20",
+        "2a01:4f8:c17:1::7",
+        port=443,
+        protocol="tcp",
+    )
+    assert d.verdict == "NACL_INBOUND_BLOCKS_RETURN", str(d)
+    assert sorted(d.evidence["role"].astype(str)) == ["request egress"] * 3 + ["response ingress"] * 3
+
+
+def test_two_public_ipv6_ends_outside_amazons_blocks_stay_unknown():
+    # nothing tells which of two non-Amazon global addresses is the ENI's (BYOIP, or a peer in AWS)
+    df = frame(
+        [rec("2a01:4f8::1", "2a09:90e6::2", 40000, 443), rec("2a09:90e6::2", "2a01:4f8::1", 443, 40000)]
+    )
+    assert local_side(df).tolist() == [0, 0]
 
 
 def test_unknown_side_stays_missing():
