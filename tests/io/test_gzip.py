@@ -142,3 +142,17 @@ def test_gunzip_reports_what_it_read():
     assert text.startswith(b"a\n") and "truncated" in problem
     with pytest.raises(ValueError, match=r"'name' must be one of \['isal', 'zlib-ng', 'zlib'\], got 'lz4'"):
         _inflate.use("lz4")
+
+
+@pytest.mark.parametrize(
+    "members",
+    [[b""], [b"x" * 100_000], [b"a" * 300_000, b"b\n"], [b"a\n", b"", b"c" * 70_000], [b"z" * 5000] * 7],
+)
+def test_gunzip_gives_every_member_whatever_the_last_member_says(library, members):
+    # The text is inflated into a buffer sized from the last member's length field: a first member
+    # bigger than the last, empty members and zero padding must still give every byte.
+    data = b"".join(gzip.compress(m) for m in members)
+    for tail in (b"", b"\x00" * 16):
+        text, problem = _inflate.gunzip(data + tail)
+        assert problem is None
+        assert bytes(text) == b"".join(members)
