@@ -33,7 +33,7 @@ the moto server and the proxy used meanwhile: all share the machine's CPUs.
 Rows:
 
 * ``flownb parallel``: ``flownb.read_flow_logs("s3://...")`` as shipped
-  (``flownb.io.s3.WORKERS`` objects in flight, one botocore session and one
+  (``flownb.io._s3.WORKERS`` objects in flight, one botocore session and one
   pool of connections per read);
 * ``flownb one-by-one``: the same code with one object in flight;
 * ``boto3 + pandas loop``: the obvious notebook code, a named peer: list,
@@ -251,7 +251,7 @@ def _child(mode: str, n_objects: int, trace: bool = False) -> None:
     import pyarrow as pa
 
     import flownb
-    import flownb.io.s3 as s3mod
+    import flownb.io._s3 as s3mod
 
     if mode == "one-by-one":
         s3mod.WORKERS = 1

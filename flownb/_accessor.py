@@ -52,6 +52,6 @@ class FlowAccessor:
 
     def enrich(self, **kwargs: Any) -> pd.DataFrame:
         """Add derived columns (see :func:`flownb.enrich`)."""
-        from .analysis.enrich import enrich as _enrich
+        from .analysis._enrich import enrich as _enrich
 
         return _enrich(self._df, **kwargs)

@@ -34,7 +34,7 @@ import pandas as pd
 
 import flownb
 import flownb.charts
-from flownb.monitoring.metrics import packet_loss
+from flownb.monitoring._metrics import packet_loss
 
 # Charts display as Jupyter widgets (JupyterLab, Voila), offline when FLOWNB_OFFLINE=1.
 flownb.charts.enable_jupyter_renderer()

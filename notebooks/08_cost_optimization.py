@@ -41,7 +41,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 import flownb
-from flownb.monitoring.cost import cost_scenarios, price_table
+from flownb.monitoring._cost import cost_scenarios, price_table
 
 pd.set_option("display.width", 120)
 pd.set_option("display.max_colwidth", 70)

@@ -39,3 +39,17 @@ def test_all_is_the_public_namespace():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_implementation_modules_are_private():
+    # issue 14, point 4: a sub-package's modules are its implementation (`_name.py`), its __init__ re-exports
+    # the public names; flownb/cli's modules are its subcommands, found by name, and flownb.samples' data
+    from pathlib import Path
+
+    root = Path(flownb.__file__).parent
+    public = [
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*.py")
+        if p.parent != root and not p.name.startswith("_") and "cli" not in p.relative_to(root).parts
+    ]
+    assert not public, f"make these modules private (_name.py) and re-export their public names: {public}"

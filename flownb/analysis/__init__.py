@@ -26,13 +26,13 @@ from typing import Any
 # ``enrich`` is both a submodule and a function: import the function now, so the
 # package attribute is the function (importing the submodule first would leave the
 # module there).
-from .enrich import enrich as enrich
+from ._enrich import enrich as enrich
 
 _LAZY: dict[str, str] = {
-    "top": "traffic",
-    "timeseries": "traffic",
-    "conversations": "traffic",
-    "service_view": "traffic",
+    "top": "_traffic",
+    "timeseries": "_traffic",
+    "conversations": "_traffic",
+    "service_view": "_traffic",
     "diagnose": "connectivity",
     "Diagnosis": "connectivity",
     "connectivity_report": "connectivity",

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from .._dispatch import accepts_dataset
+from ._enrich import local_side
 from ._frame import data_rows, float_array, int_array, require, value_ranks
-from .enrich import local_side
 
 __all__ = ["one_way_flows", "rejections"]
 
@@ -40,7 +40,7 @@ def one_way_flows(df: pd.DataFrame) -> pd.DataFrame:
     0  172.31.16.139  172.31.16.21           22           ACCEPT
     1    172.31.9.69   172.31.9.12         3389           REJECT
     """
-    from .traffic import conversations
+    from ._traffic import conversations
 
     conv = conversations(df)
     one = conv[conv["action_to_server"].notna() & conv["action_to_client"].isna()]
@@ -93,7 +93,7 @@ def rejections(df: pd.DataFrame) -> pd.DataFrame:
     'network ACL outbound rules (return traffic; security groups are stateful)'
     """
     require(df, ["srcaddr", "dstaddr", "action"], "rejections()")
-    from .traffic import _pairing
+    from ._traffic import _pairing
 
     n = len(df)
     rej = np.asarray(df["action"] == "REJECT", dtype=bool) & data_rows(df)
@@ -124,7 +124,7 @@ def summarise(
 ) -> pd.DataFrame:
     """The table of :func:`rejections` from its rejected records (or groups of identical ones).
 
-    ``side`` is :func:`~flownb.analysis.enrich.local_side` of each, ``ts`` whether
+    ``side`` is :func:`~flownb.analysis._enrich.local_side` of each, ``ts`` whether
     it flows to the server, ``sp``/``dp`` its ports (-1 missing), ``columns`` the
     records' columns; ``records`` how many records each row stands for (the
     engine path, :mod:`flownb.scale._ops`, groups identical ones first), with

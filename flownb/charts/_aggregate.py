@@ -116,7 +116,7 @@ def timeline_data(
             "takes: choose a wider bin or fewer series"
         )
     # the numbers are flownb.timeseries()'s, over the same records, with the series as its 'by'
-    from ..analysis.traffic import timeseries
+    from ..analysis._traffic import timeseries
 
     if by is None or not {"other", "(none)"} & set(names):
         # every series is a value of 'by': timeseries on the cached columns of the view itself
@@ -170,7 +170,7 @@ def top_data(df: pd.DataFrame, by: str = "srcaddr", metric: str = "bytes", n: in
     df = ColumnCache.of(df)
     need(df, [by], "top_talkers()")
     # the numbers and the ranking are flownb.top()'s (ties by key value, ascending)
-    from ..analysis.traffic import top
+    from ..analysis._traffic import top
 
     if not len(df):
         return pd.DataFrame(columns=["key", "action", "value", "total", "rank"])
@@ -215,7 +215,7 @@ def heatmap_data(
     check_metric(metric, METRICS)
     df = ColumnCache.of(df)
     need(df, [port, "start", "end"], "port_heatmap()")
-    from ..analysis.traffic import timeseries, top
+    from ..analysis._traffic import timeseries, top
 
     empty = pd.DataFrame(
         {"time": utc(np.array([], dtype=np.int64)), "port": [], "rank": [], "value": [], "time_utc": []}
@@ -267,7 +267,7 @@ def accept_reject_data(df: pd.DataFrame, freq: str | int | None = None) -> pd.Da
     """
     df = ColumnCache.of(df)
     need(df, ["start", "end", "action"], "accept_reject()")
-    from ..analysis.traffic import timeseries
+    from ..analysis._traffic import timeseries
 
     empty = pd.DataFrame(
         {"time": utc(np.array([], dtype=np.int64)), "action": [], "flows": [], "share": [], "time_utc": []}
@@ -364,7 +364,7 @@ def graph_data(df: pd.DataFrame, n: int = 25, seed: int = 0) -> tuple[pd.DataFra
     df = ColumnCache.of(df)
     need(df, ["srcaddr", "dstaddr"], "conversation_graph()")
     # the numbers are flownb.conversations()'s: each connection once, one ENI's copy per direction
-    from ..analysis.traffic import _pairing, _tallies
+    from ..analysis._traffic import _pairing, _tallies
 
     frame = df.frame(_CONVERSATION_COLUMNS)
     pairing = _pairing(frame)

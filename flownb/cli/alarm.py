@@ -85,8 +85,8 @@ def _w(evaluations) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..monitoring.alarm import Alarm
-    from ..monitoring.metric_filter import MetricFilter
+    from ..monitoring._alarm import Alarm
+    from ..monitoring._metric_filter import MetricFilter
 
     mf = MetricFilter(
         args.pattern,

@@ -90,7 +90,7 @@ def parse_settings(items: list[str]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from ..sim import scenarios, simulate
-    from ..sim.simulation import DEFAULT_START
+    from ..sim._simulation import DEFAULT_START
 
     if args.list:
         for row in scenarios().itertuples():

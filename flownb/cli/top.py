@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from ..analysis.traffic import top
+    from ..analysis._traffic import top
 
     df = dataset_or_frame(args)
     by = [b.strip() for b in args.by.split(",") if b.strip()]

@@ -3,14 +3,14 @@
 An input (a file, or bytes already in memory such as an S3 object) is
 recognised from its content, not its name: gzip (one or several members, gzip
 inside gzip too), Parquet, CloudWatch Logs exports and payloads
-(:mod:`flownb.io.exports`), or flow log text (:mod:`flownb.io.text`). Inputs are
+(:mod:`flownb.io._exports`), or flow log text (:mod:`flownb.io._text`). Inputs are
 read in parallel with a bounded number in flight (:func:`read_frame`); while
 later ones are read, the Arrow tables of the earlier ones are converted to
 pandas a group at a time, and the pieces are joined column by column at the
 end, so the Arrow and pandas copies of the records never exist in full at once.
 
 The front doors import this module: :func:`flownb.read_flow_logs` (local
-sources, :mod:`flownb.io.read`), :mod:`flownb.io.s3`, :mod:`flownb.io.cloudwatch`
+sources, :mod:`flownb.io._read`), :mod:`flownb.io._s3`, :mod:`flownb.io._cloudwatch`
 and the Parquet store's ingest; it imports none of them.
 """
 
@@ -32,10 +32,11 @@ import pyarrow.compute as pc
 
 from .. import _arrow
 from .._provenance import Provenance, attach
-from . import _inflate, _sniff, exports
+from . import _exports as exports
+from . import _inflate, _sniff
 from ._errors import FlowLogParseError, FlowLogParseWarning
-from .parquet import parse_parquet
-from .text import ContentReader, Part, parse_careful, parse_text
+from ._parquet import parse_parquet
+from ._text import ContentReader, Part, parse_careful, parse_text
 
 __all__ = [
     "CONTENT_READERS",
@@ -67,7 +68,7 @@ INFLATE_FILE_AT_ONCE = 8 << 20
 
 
 #: The kinds of content recognised before plain text, tried in order: gzip inside gzip, then
-#: CloudWatch Logs' files (:data:`flownb.io.exports.READERS`). Another reader may be appended.
+#: CloudWatch Logs' files (:data:`flownb.io._exports.READERS`). Another reader may be appended.
 CONTENT_READERS: list[ContentReader] = []
 
 
@@ -88,7 +89,7 @@ class Input:
 
 
 def read_input(inp: Input, names: list[str] | None) -> Part:
-    """Read one input, whatever it holds, into a :class:`~flownb.io.text.Part`; lose nothing.
+    """Read one input, whatever it holds, into a :class:`~flownb.io._text.Part`; lose nothing.
 
     Damaged gzip keeps the records of what could be decompressed, and the damage is reported as a bad
     line after them. ``names``: the record format of text without a header line (None: the default).

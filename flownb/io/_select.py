@@ -38,8 +38,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import _arrow
-from .layout import key_info
-from .text import Part
+from ._layout import key_info
+from ._text import Part
 
 __all__ = ["DELIVERY_SLACK", "EARLY_SLACK", "Selection", "TimeLike", "to_utc"]
 

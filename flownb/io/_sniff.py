@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .. import _arrow, schema
-from .text import ContentReader, Part
+from ._text import ContentReader, Part
 
 __all__ = ["BINARY", "binary_reason", "separator_hint", "skip_reason"]
 

@@ -38,15 +38,15 @@ __all__ = [
 ]
 
 _WHERE = {
-    "Alarm": "alarm",
-    "CostEstimate": "cost",
+    "Alarm": "_alarm",
+    "CostEstimate": "_cost",
     "FilterPatternError": "_pattern",
-    "MetricFilter": "metric_filter",
-    "check_regex_quota": "metric_filter",
-    "estimate_cost": "cost",
-    "network_metrics": "metrics",
-    "packet_loss": "metrics",
-    "try_pattern": "metric_filter",
+    "MetricFilter": "_metric_filter",
+    "check_regex_quota": "_metric_filter",
+    "estimate_cost": "_cost",
+    "network_metrics": "_metrics",
+    "packet_loss": "_metrics",
+    "try_pattern": "_metric_filter",
 }
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from .alarm import Alarm
-from .metric_filter import MetricFilter
+from ._alarm import Alarm
+from ._metric_filter import MetricFilter
 
 __all__ = ["REJECT_PATTERN", "AlarmRun", "evaluate_alarm"]
 

@@ -122,7 +122,7 @@ def load(name: str) -> pd.DataFrame:
         close = difflib.get_close_matches(name, builtins.list(CATALOG), n=3)
         hint = f"; did you mean {close}?" if close else ""
         raise KeyError(f"'{name}' is not a bundled sample{hint} (flownb.samples.list() shows them all)")
-    from ..io.read import read_flow_logs
+    from ..io._read import read_flow_logs
 
     return read_flow_logs(path(name), errors="raise")
 

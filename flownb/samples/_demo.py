@@ -68,7 +68,7 @@ def build() -> Any:
 
 def flows_bytes(sim: Any) -> bytes:
     """The records as a Parquet file with AWS's Parquet column types."""
-    from ..io.parquet import write_parquet
+    from ..io._parquet import write_parquet
 
     buf = io.BytesIO()
     write_parquet(sim.flows, buf, compression="zstd", compression_level=9)

@@ -338,7 +338,7 @@ def scan_estimate(
     import json
     from importlib import resources
 
-    from ..io.s3 import list_flow_log_objects
+    from ..io._s3 import list_flow_log_objects
 
     objects = list_flow_log_objects(
         location, start=start, end=end, accounts=accounts, regions=regions, client=client

@@ -1,7 +1,7 @@
 """The one conversation model in Ibis: ``conversations`` and ``service_view`` on a dataset, out of core.
 
 This mirrors, rule for rule, the pandas pairing of
-:func:`flownb.analysis.traffic._pairing` and :func:`~flownb.analysis.traffic._tallies`
+:func:`flownb.analysis._traffic._pairing` and :func:`~flownb.analysis._traffic._tallies`
 (which ask :mod:`flownb.analysis._conversations` which side is the server and
 which ENI's copy of a direction counts); the differential suite
 (``tests/scale/test_equivalence.py``) keeps the two equal. Change a rule there,
@@ -270,7 +270,7 @@ def _per_conversation(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
 
 
 def _empty_conversations() -> pd.DataFrame:
-    from ..analysis.traffic import _empty_conversations
+    from ..analysis._traffic import _empty_conversations
 
     return _empty_conversations(pd.DataFrame(), _CONVERSATION_COLUMNS)
 
@@ -326,7 +326,7 @@ def build_conversations(ds: FlowDataset) -> Any:
 
 def _frame(table: pa.Table) -> pd.DataFrame:
     """The columns every conversation result shares, in the pandas path's dtypes."""
-    from ..analysis.traffic import _action_label
+    from ..analysis._traffic import _action_label
 
     def ints(name: str) -> np.ndarray:
         return np.asarray(table[name].cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
@@ -418,7 +418,7 @@ def build_service_view(ds: FlowDataset) -> Any:
     ordered = g.order_by(order)
 
     def finish(table: pa.Table) -> pd.DataFrame:
-        from ..analysis.traffic import _service_names
+        from ..analysis._traffic import _service_names
 
         if table.num_rows == 0:
             conv = _empty_conversations()

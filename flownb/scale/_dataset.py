@@ -521,7 +521,7 @@ def _keeps(f: _File, sel: Selection, *, exact: bool) -> bool:
     that hour (exact); AWS's folders are named by delivery time (the reader's margins apply)."""
     if not exact:
         return sel.keeps_key(f.key)
-    from ..io.layout import key_info
+    from ..io._layout import key_info
 
     info = key_info(f.key)
     if not (sel.keeps_account(info.account_id) and sel.keeps_region(info.region)):

@@ -39,9 +39,9 @@ import pyarrow.parquet as pq
 
 from .. import schema
 from ..io._errors import FlowLogParseError, FlowLogParseWarning, FlowLogSourceError
+from ..io._layout import key_info
 from ..io._select import Selection, TimeLike
-from ..io.layout import key_info
-from ..io.text import Part
+from ..io._text import Part
 from . import _store
 
 __all__ = ["IngestReport", "ingest"]
@@ -150,7 +150,7 @@ def _hull(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 
 
 def _local_sources(source: Any, sel: Selection) -> list[_Source]:
-    from ..io.read import _expand
+    from ..io._read import _expand
 
     out = []
     for inp in _expand(source):
@@ -166,7 +166,8 @@ def _local_sources(source: Any, sel: Selection) -> list[_Source]:
 
 
 def _s3_sources(urls: Sequence[str], sel: Selection) -> tuple[list[_Source], Any]:
-    from ..io import _aws, s3
+    from ..io import _aws
+    from ..io import _s3 as s3
 
     client = _aws.client("s3", max_pool_connections=s3.WORKERS + 4)
     seen = s3._Seen()
@@ -183,7 +184,7 @@ def _s3_sources(urls: Sequence[str], sel: Selection) -> tuple[list[_Source], Any
 
 def _reader(is_s3: bool, client: Any, names: list[str] | None, sel: Selection) -> Any:
     if is_s3:
-        from ..io import s3
+        from ..io import _s3 as s3
 
         def read(src: _Source) -> Part:
             return s3._parse_object(src.item, s3._download(client, src.item), names, sel)
@@ -497,7 +498,7 @@ def ingest(
     names = schema.parse_format(format) if format is not None else None
     sel = Selection.make(start, end, accounts, regions)
     want = _selection_dict(sel)
-    from ..io.read import _is_s3
+    from ..io._read import _is_s3
 
     is_s3 = _is_s3(source)
     if is_s3:

@@ -3,7 +3,7 @@
 ``network_metrics`` is one Ibis expression (one ``GROUP BY`` per key and
 period), with the one step that needs Python, settling each interface's own
 address from its three most frequent candidates
-(:func:`flownb.monitoring.metrics._assign`), done on the engine's small table of
+(:func:`flownb.monitoring._metrics._assign`), done on the engine's small table of
 candidates. ``MetricFilter.metric`` matches filter patterns, which only the
 pandas code does: the engine streams the records in batches, each batch's
 datapoints are folded into per-period sums, counts, minimums and maximums, and
@@ -26,8 +26,8 @@ __all__ = ["build_network_metrics", "run_network_metrics"]
 
 
 def _own_addresses(t: Any) -> pd.DataFrame:
-    """Each interface's own address, as ``flownb.monitoring.metrics._own_address`` settles it."""
-    from ..monitoring.metrics import _assign
+    """Each interface's own address, as ``flownb.monitoring._metrics._own_address`` settles it."""
+    from ..monitoring._metrics import _assign
 
     ibis = _ibis()
     src = t.filter(t.interface_id.notnull() & t.srcaddr.notnull()).select(_e=t.interface_id, _a=t.srcaddr)
@@ -64,8 +64,8 @@ def build_network_metrics(
     ds: FlowDataset, period: str | int = "5min", by: str | list[str] | None = "interface_id"
 ) -> Plan:
     """The compiled twin of :func:`flownb.monitoring.network_metrics`."""
+    from ..monitoring._metrics import LOSS_COLUMNS, _by_list, _need
     from ..monitoring._report import period_seconds
-    from ..monitoring.metrics import LOSS_COLUMNS, _by_list, _need
 
     ibis = _ibis()
     secs = period_seconds(period)
@@ -184,8 +184,8 @@ def run_MetricFilter_metric(
     first record's ``start`` to the last one's.
     """
     from .._provenance import attach
+    from ..monitoring._metric_filter import _check_statistic, period_grid
     from ..monitoring._report import period_seconds
-    from ..monitoring.metric_filter import _check_statistic, period_grid
 
     secs = period_seconds(period)
     _check_statistic(statistic)

@@ -110,7 +110,7 @@ def build_top(
     ds: FlowDataset, by: str | list[str] = "srcaddr", metric: str = "bytes", n: int | None = 10
 ) -> Plan:
     """The compiled twin of :func:`flownb.analysis.top`."""
-    from ..analysis.traffic import _METRICS, _check_metric
+    from ..analysis._traffic import _METRICS, _check_metric
 
     ibis = _ibis()
     _check_metric(metric, _METRICS)
@@ -148,7 +148,7 @@ def build_top(
         "bpp": ibis.ifelse(g.packets > 0, bytes_f / packets_f, ibis.null("float64")),
     }
     if has_time:
-        # as the pandas path (flownb/analysis/traffic.py top): the first known start and the last known
+        # as the pandas path (flownb/analysis/_traffic.py top): the first known start and the last known
         # end (NULL, shown as NaT, when a key has none); no active time, no rates (NULL, shown as NaN)
         span = g._last - g._first  # NULL when either is (DuckDB's GREATEST would skip a NULL)
         dur = ibis.ifelse(span.isnull(), ibis.null("float64"), ibis.greatest(span, 1).cast("float64"))
@@ -218,7 +218,7 @@ def build_timeseries(
     ds: FlowDataset, freq: str = "1min", metric: str = "bytes", by: str | None = None
 ) -> Plan:
     """The compiled twin of :func:`flownb.analysis.timeseries`."""
-    from ..analysis.traffic import _check_metric, _freq_seconds
+    from ..analysis._traffic import _check_metric, _freq_seconds
 
     ibis = _ibis()
     t = ds.table()
@@ -542,7 +542,7 @@ def build_rejections(ds: FlowDataset) -> Plan:
 
     The engine pairs every record into its conversation (which side is the server, from all the
     records: :mod:`flownb.scale._conversations`), finds each rejected record's own side as
-    :func:`flownb.analysis.enrich.local_side` does (``flow-direction``, then the ``pkt-*`` rewrite, then
+    :func:`flownb.analysis._enrich.local_side` does (``flow-direction``, then the ``pkt-*`` rewrite, then
     the address the ENI has in more of its records) and groups identical rejected records; the pandas
     function's own last step (``_rejections.summarise``) labels and groups what comes back, deciding
     the one rule that needs Python (the scope of an address) once per distinct address.
@@ -609,8 +609,8 @@ def build_rejections(ds: FlowDataset) -> Plan:
     )
 
     def finish(table: pa.Table) -> pd.DataFrame:
+        from ..analysis._enrich import _own_rank, _side_by_rank
         from ..analysis._rejections import summarise
-        from ..analysis.enrich import _own_rank, _side_by_rank
 
         fields = [c for c in table.column_names if not c.startswith("_")]
         sub = to_contract(table.select(fields))

@@ -19,8 +19,8 @@ Examples
 
 from __future__ import annotations
 
-from .simulation import DEFAULT_START, Simulation, scenarios, simulate
-from .topology import (
+from ._simulation import DEFAULT_START, Simulation, scenarios, simulate
+from ._topology import (
     Demand,
     EgressOnlyInternetGateway,
     Instance,

@@ -21,16 +21,16 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .state import FilterState, apply_filters
+from ._state import FilterState, apply_filters
 
 _LAZY = {
-    "FilterPanel": "panel",
-    "FlowExplorer": "explorer",
-    "Troubleshooter": "troubleshooter",
-    "QueryConsole": "console",
-    "AlarmLab": "alarmlab",
-    "DetectorBoard": "board",
-    "Quiz": "quiz",
+    "FilterPanel": "_panel",
+    "FlowExplorer": "_explorer",
+    "Troubleshooter": "_troubleshooter",
+    "QueryConsole": "_console",
+    "AlarmLab": "_alarmlab",
+    "DetectorBoard": "_board",
+    "Quiz": "_quiz",
 }
 
 __all__ = ["FilterState", "apply_filters", *_LAZY]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flownb.analysis.baselines import ewma, ewma_z, mad, prior_mean_std, robust_z
+from flownb.analysis._baselines import ewma, ewma_z, mad, prior_mean_std, robust_z
 
 
 def test_robust_z_resists_the_outlier_it_is_looking_for():

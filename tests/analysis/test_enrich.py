@@ -9,7 +9,7 @@ import pytest
 
 import flownb
 from flownb.analysis import enrich
-from flownb.analysis.enrich import ENRICHED_COLUMNS, local_side
+from flownb.analysis._enrich import ENRICHED_COLUMNS, local_side
 
 from .test_traffic import T0, frame, rec
 

@@ -11,8 +11,8 @@ import pytest
 
 import flownb
 from flownb.io import _aws
+from flownb.io._cloudwatch import query_cloudwatch, read_cloudwatch
 from flownb.io._errors import FlowLogSourceError
-from flownb.io.cloudwatch import query_cloudwatch, read_cloudwatch
 
 from .conftest import ACCOUNTS, record_lines
 
@@ -289,7 +289,7 @@ def test_query_cloudwatch_needs_a_range_and_a_group(aws) -> None:
 
 
 def test_results_frame_types() -> None:
-    from flownb.io.cloudwatch import _results_frame
+    from flownb.io._cloudwatch import _results_frame
 
     rows = [
         [{"field": "srcAddr", "value": "10.0.0.1"}, {"field": "dstPort", "value": "22"},

@@ -481,7 +481,7 @@ def test_several_urls_are_read_together(aws) -> None:
 
 
 def test_an_object_deleted_while_reading_is_reported_not_fatal(aws, monkeypatch) -> None:
-    import flownb.io.s3 as s3mod
+    import flownb.io._s3 as s3mod
 
     s3 = _bucket()
     written = _fill(s3, "flow-logs", "classic", hours=range(0, 2))
@@ -525,7 +525,7 @@ def test_cli_output_and_payload_problems_are_read_and_reported(tmp_path) -> None
 def test_frames_built_in_groups_equal_one_conversion_across_formats(aws, monkeypatch) -> None:
     """Objects of two formats, converted one object per group or all at once, in parallel or one by one."""
     import flownb.io._engine as engine
-    import flownb.io.s3 as s3_mod
+    import flownb.io._s3 as s3_mod
 
     s3 = _bucket()
     wide = HEADER_WIDE.split()
@@ -598,4 +598,4 @@ def test_one_session_and_one_client_per_read_not_per_object(aws, calls, monkeypa
     assert len(sessions) == 1 and len(clients) == 1
     assert len(calls.named("GetObject")) == 30
     # The one client's connection pool holds a connection per object in flight, so none waits for one.
-    assert clients[0].meta.config.max_pool_connections >= flownb.io.s3.WORKERS
+    assert clients[0].meta.config.max_pool_connections >= flownb.io._s3.WORKERS

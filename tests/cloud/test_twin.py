@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import flownb
-from flownb.io.cloudwatch import read_cloudwatch
+from flownb.io._cloudwatch import read_cloudwatch
 
 sim_module = pytest.importorskip("flownb.sim")
 

@@ -33,19 +33,21 @@ def imports(relative: str) -> set[str]:
 def test_the_engine_and_the_sources_never_import_the_front_door():
     for name in [
         "_engine.py",
-        "s3.py",
-        "cloudwatch.py",
-        "exports.py",
-        "text.py",
-        "parquet.py",
+        "_s3.py",
+        "_cloudwatch.py",
+        "_exports.py",
+        "_text.py",
+        "_parquet.py",
         "_inflate.py",
     ]:
-        assert "flownb.io.read" not in imports(f"io/{name}"), name
-    for name in ["s3.py", "cloudwatch.py", "read.py"]:
+        assert "flownb.io._read" not in imports(f"io/{name}"), name
+    for name in ["_s3.py", "_cloudwatch.py", "_read.py"]:
         assert "flownb.io._engine" in imports(f"io/{name}"), name
     engine = imports("io/_engine.py")
-    assert not engine & {"flownb.io.s3", "flownb.io.cloudwatch"}
-    assert "flownb.io.exports" in engine  # the content readers are asked for, not registered by a side effect
+    assert not engine & {"flownb.io._s3", "flownb.io._cloudwatch"}
+    assert (
+        "flownb.io._exports" in engine
+    )  # the content readers are asked for, not registered by a side effect
 
 
 def test_readers_never_import_the_twin_and_the_twin_uses_only_public_io():
@@ -58,8 +60,8 @@ def test_readers_never_import_the_twin_and_the_twin_uses_only_public_io():
 
 
 def test_simulation_and_write_do_not_import_each_other_back():
-    assert "flownb.sim.write" in imports("sim/simulation.py")
-    assert not any(m.startswith("flownb.sim.simulation") for m in imports("sim/write.py"))
+    assert "flownb.sim._write" in imports("sim/_simulation.py")
+    assert not any(m.startswith("flownb.sim._simulation") for m in imports("sim/_write.py"))
 
 
 @pytest.mark.parametrize("layout", ["parquet", "s3"])

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 import flownb
 from flownb import _arrow, schema
-from flownb.io import _native, text
+from flownb.io import _native
+from flownb.io import _text as text
 from flownb.samples import path as sample_path
 
 needs_native = pytest.mark.skipif(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flownb.monitoring import estimate_cost
-from flownb.monitoring.cost import cost_scenarios, load_prices, price_table
+from flownb.monitoring._cost import cost_scenarios, load_prices, price_table
 
 GB = 2**30
 

@@ -208,6 +208,47 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+class _SlicedPollChannel:
+    """A kernel channel whose ``get_msg(timeout)`` polls in slices of at most a second.
+
+    jupyter_client's asyncio channel waits on the ZeroMQ socket once for the whole timeout. When a cell
+    displays ipywidgets, a reply can be on the socket while that wait goes on, and it is returned only when
+    the timeout runs out (nbclient issue 312, "when cell contains ipywidget, execute cell will sometimes
+    blocks"): seen here as the last cell of notebooks 02 and 08 (both ``widgets.interactive``) taking exactly
+    nbclient's 300 s timeout, then passing. Polling in slices finds such a message within a second.
+    """
+
+    _SLICE_S = 1.0
+
+    async def get_msg(self, timeout: float | None = None) -> dict:
+        from queue import Empty
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = self._SLICE_S if deadline is None else min(self._SLICE_S, deadline - time.monotonic())
+            if await self.socket.poll(max(0, int(left * 1000))):
+                return await self._recv()
+            if deadline is not None and time.monotonic() >= deadline:
+                raise Empty
+
+
+def _kernel_client_class() -> str:
+    """The dotted name of an AsyncKernelClient whose shell and iopub channels poll in slices."""
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.channels import AsyncZMQSocketChannel
+    from traitlets import Type
+
+    global SlicedPollKernelClient
+    if "SlicedPollKernelClient" not in globals():
+        channel = type("SlicedPollChannel", (_SlicedPollChannel, AsyncZMQSocketChannel), {})
+        SlicedPollKernelClient = type(
+            "SlicedPollKernelClient",
+            (AsyncKernelClient,),
+            {"shell_channel_class": Type(channel), "iopub_channel_class": Type(channel)},
+        )
+    return f"{__name__}.SlicedPollKernelClient"
+
+
 def execute(
     nb: nbformat.NotebookNode, cwd: Path, timeout: int = 300, phases: list[tuple[str, float]] | None = None
 ) -> tuple[nbformat.NotebookNode, float]:
@@ -238,6 +279,7 @@ def execute(
     config = Config()
     config.KernelManager.transport = "ipc"
     config.KernelManager.ip = os.path.join(sockets.name, "kernel")
+    config.KernelManager.client_class = _kernel_client_class()
     client = NotebookClient(
         nb,
         timeout=timeout,

@@ -53,7 +53,7 @@ def test_filtering_a_dataset_never_loads_the_widgets(tmp_path):
 def test_filter_state_is_the_same_class_everywhere():
     import flownb
     import flownb.widgets
-    import flownb.widgets.state
+    import flownb.widgets._state
 
-    assert flownb.FilterState is flownb.widgets.FilterState is flownb.widgets.state.FilterState
+    assert flownb.FilterState is flownb.widgets.FilterState is flownb.widgets._state.FilterState
     assert flownb.apply_filters is flownb.widgets.apply_filters

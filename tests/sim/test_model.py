@@ -122,7 +122,7 @@ def test_linux_and_windows_ephemeral_ports():
 @pytest.mark.parametrize("fmt", [None, "v3", "v4", "v5", "${srcaddr} ${dstaddr} ${action} ${log-status}"])
 def test_any_format(fmt, tmp_path):
     s = sim.simulate("nat_gateway", duration="10min", format=fmt)
-    names = sim.simulation.format_fields(fmt)
+    names = sim._simulation.format_fields(fmt)
     assert list(s.flows.columns) == [schema.column_name(n) for n in names]
     for col in s.flows.columns:
         assert str(s.flows[col].dtype) == schema.dtype_for(col)

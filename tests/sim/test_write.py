@@ -12,7 +12,7 @@ import pytest
 
 import flownb
 import flownb.sim as sim
-from flownb.io.layout import key_info
+from flownb.io._layout import key_info
 
 from .helpers import assert_same_frame
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from flownb.widgets import FilterPanel, FilterState, FlowExplorer, apply_filters
-from flownb.widgets.explorer import brush_range, summary
+from flownb.widgets._explorer import brush_range, summary
 
 from .conftest import brush, chart_rows
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from flownb.widgets import FilterState, apply_filters
-from flownb.widgets.state import filter_mask
+from flownb.widgets._state import filter_mask
 
 
 def test_an_empty_state_keeps_everything_without_touching_the_input(demo):

@@ -9,8 +9,8 @@ import pytest
 import flownb
 from flownb import quiz as bank
 from flownb.widgets import AlarmLab, DetectorBoard, QueryConsole, Quiz, Troubleshooter
-from flownb.widgets.console import SAMPLE_QUERIES, auto_chart
-from flownb.widgets.troubleshooter import endpoint_choices
+from flownb.widgets._console import SAMPLE_QUERIES, auto_chart
+from flownb.widgets._troubleshooter import endpoint_choices
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from .._addresses import Endpoint, codes_and_values, matches, scope_of
+from .._enrich import local_side
 from .._frame import data_rows, distinct, int_array, isin
-from ..enrich import local_side
 
 __all__ = ["Pair", "place", "select"]
 
@@ -276,7 +276,7 @@ def select(
 
 def _opened_by_src(df: pd.DataFrame, req: np.ndarray, resp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Without a port: keep the connections src opened (not those dst opened to src)."""
-    from ..traffic import _pairing
+    from .._traffic import _pairing
 
     pair_rows = req | resp
     if not pair_rows.any():

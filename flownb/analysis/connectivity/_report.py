@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from .._addresses import codes_and_values
+from .._enrich import local_side
 from .._frame import data_rows, int_array, isin, require, seconds
 from .._ports import EPHEMERAL_NACL, protocol_label
-from ..enrich import local_side
 from ._records import action_codes, timestamp
 from ._verdicts import TABLE, Cells, Options, _counts_overlapping, _is_v6, evaluate
 
@@ -122,7 +122,7 @@ def connectivity_report(
     empty = _empty()
     if not len(sub):
         return empty
-    from ..traffic import _pairing
+    from .._traffic import _pairing
 
     pr = _pairing(sub)
     if pr is None:
@@ -179,7 +179,7 @@ def connectivity_report(
         if "reject_reason" in rec
         else np.zeros(n, dtype=bool)
     )
-    from ..enrich import _address_codes
+    from .._enrich import _address_codes
 
     addr_cols = [c for c in ("srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr") if c in rec]
     addr_codes, addr_union = _address_codes(rec, addr_cols)

@@ -38,7 +38,7 @@ def outbound_flood(f: Flows, *, min_packets_per_minute: int = 10_000, z: float =
         170 packets/s, far beyond what one client sends one server).
     z : float, default 3.5
         Modified z-score cut-off (Iglewicz and Hoaglin, see
-        :func:`flownb.analysis.baselines.robust_z`).
+        :func:`flownb.analysis._baselines.robust_z`).
     local_networks : list of str, optional
         CIDR blocks to treat as local.
 
@@ -246,7 +246,7 @@ def volume_anomaly(
         }
     )
     n_hist = pd.Series(np.bincount(cells["src"].to_numpy())[cells["src"].to_numpy()], index=cells.index)
-    from flownb.analysis.baselines import robust_z
+    from flownb.analysis._baselines import robust_z
 
     own = np.asarray(robust_z(cells["bytes"].to_numpy(), by=cells["src"].to_numpy()))
     fleet = np.asarray(robust_z(cells["bytes"].to_numpy()))

@@ -1,7 +1,7 @@
 """Scenarios: a change to the VPC or an injected behaviour, with the ground truth of what it causes.
 
 Each scenario is a function registered with :func:`scenario`. It runs in two
-phases: called with the :class:`~flownb.sim.context.Context` while the
+phases: called with the :class:`~flownb.sim._context.Context` while the
 topology may still be edited (remove a network ACL rule, stop a service), it
 returns an injector called once the topology is final, which adds the
 scenario's own connections and its rows of ground truth. Parameters are
@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..context import Context
+from .._context import Context
 
 __all__ = ["SCENARIOS", "Scenario", "scenario", "scenario_table"]
 
@@ -129,8 +129,8 @@ def baseline(ctx: Context) -> Injector | None:
 
 # Registering the scenarios (connectivity first, then attacks: the order flownb.scenarios() lists them in).
 # isort: off
-from . import connectivity as _connectivity  # noqa: E402
-from . import attacks as _attacks  # noqa: E402
+from . import _connectivity  # noqa: E402
+from . import _attacks  # noqa: E402
 
 # isort: on
 

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..context import Context, Target, parse_duration
-from ..topology import Instance, protocol_number
+from .._context import Context, Target, parse_duration
+from .._topology import Instance, protocol_number
 from . import Injector
 
 

@@ -14,8 +14,8 @@ from .._units import human_bytes, span_text
 from ..analysis._summary import summary
 from ..charts._common import altair, empty_chart
 from ._base import jupyter_chart, message_html, widgets
-from .panel import FilterPanel
-from .state import FilterState, filter_mask
+from ._panel import FilterPanel
+from ._state import FilterState, filter_mask
 
 
 def summary_text(s: dict[str, Any]) -> str:

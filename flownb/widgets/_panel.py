@@ -11,7 +11,7 @@ import pandas as pd
 from .._cache import epoch_seconds as seconds
 from ..charts._common import pick_freq
 from ._base import message_html, widgets
-from .state import PROTOCOL_NAMES, FilterState, parse_network, parse_port, parse_protocol
+from ._state import PROTOCOL_NAMES, FilterState, parse_network, parse_port, parse_protocol
 
 ALL = "all"
 
@@ -22,7 +22,7 @@ def time_options(df: pd.DataFrame, max_steps: int = 200) -> list[tuple[str, pd.T
     Examples
     --------
     >>> import flownb
-    >>> from flownb.widgets.panel import time_options
+    >>> from flownb.widgets._panel import time_options
     >>> opts = time_options(flownb.samples.load("demo"))
     >>> opts[0][0], len(opts) <= 201
     ('2025-06-02 00:00', True)

@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from flownb.sim.context import parse_duration
+>>> from flownb.sim._context import parse_duration
 >>> parse_duration("90min"), parse_duration("1 day"), parse_duration(600)
 (5400.0, 86400.0, 600.0)
 """
@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from .._durations import duration_seconds
-from .topology import Instance, Topology, ip_int, protocol_number
-from .traffic import Connections, Endpoints, ephemeral_ports, poisson_times
+from ._topology import Instance, Topology, ip_int, protocol_number
+from ._traffic import Connections, Endpoints, ephemeral_ports, poisson_times
 
 __all__ = ["TRUTH_COLUMNS", "Context", "Target", "parse_duration"]
 

@@ -21,7 +21,7 @@ def endpoint_choices(df: pd.DataFrame, n: int = 300) -> list[str]:
     Examples
     --------
     >>> import flownb
-    >>> from flownb.widgets.troubleshooter import endpoint_choices
+    >>> from flownb.widgets._troubleshooter import endpoint_choices
     >>> endpoint_choices(flownb.samples.load("aws-docs/default-accept-reject"))[:2]
     ['172.31.16.139', '172.31.16.21']
     """

@@ -11,7 +11,7 @@ fields.
 
 Examples
 --------
->>> from flownb.sim.records import format_fields
+>>> from flownb.sim._records import format_fields
 >>> format_fields("v3")[-4:]
 ['tcp-flags', 'type', 'pkt-srcaddr', 'pkt-dstaddr']
 """
@@ -26,9 +26,9 @@ import pyarrow as pa
 
 from .. import _arrow, schema
 from ._columns import Columns
-from .paths import Legs
-from .topology import Topology
-from .traffic import Endpoints
+from ._paths import Legs
+from ._topology import Topology
+from ._traffic import Endpoints
 
 __all__ = ["FORMATS", "Records", "format_fields", "split_intervals", "to_table"]
 

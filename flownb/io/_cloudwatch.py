@@ -30,8 +30,8 @@ from .._provenance import Provenance, attach, provenance_of
 from . import _aws
 from ._engine import Errors, finish
 from ._errors import FlowLogSourceError
+from ._exports import parse_events
 from ._select import Selection, TimeLike
-from .exports import parse_events
 
 __all__ = ["query_cloudwatch", "read_cloudwatch"]
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from ..context import Context, parse_duration
-from ..topology import SecurityGroupRule, Service, protocol_number
-from ..traffic import (
+from .._context import Context, parse_duration
+from .._topology import SecurityGroupRule, Service, protocol_number
+from .._traffic import (
     ANSWER_NORMAL,
     ANSWER_SILENT,
     KIND_FLOOD,

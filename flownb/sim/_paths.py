@@ -25,9 +25,9 @@ on the instance's interface, four on the NAT gateway's.
 
 >>> import numpy as np
 >>> from flownb.sim import Topology
->>> from flownb.sim.paths import connection_legs
->>> from flownb.sim.topology import ip_int
->>> from flownb.sim.traffic import Connections, Endpoints
+>>> from flownb.sim._paths import connection_legs
+>>> from flownb.sim._topology import ip_int
+>>> from flownb.sim._traffic import Connections, Endpoints
 >>> topo = Topology.default()
 >>> eps = Endpoints(topo)
 >>> app = eps.primary("app-1")[0]
@@ -45,9 +45,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._columns import Columns
-from .policy import nacl_allows, route_targets, sg_allows
-from .topology import Topology, cidr_range, ip_int, protocol_number
-from .traffic import (
+from ._policy import nacl_allows, route_targets, sg_allows
+from ._topology import Topology, cidr_range, ip_int, protocol_number
+from ._traffic import (
     ANSWER_AUTO,
     ANSWER_NORMAL,
     ANSWER_REFUSED,
@@ -546,7 +546,7 @@ _LEG_TYPES = [
 
 def never_logged_mask(topo: Topology, legs: Legs) -> np.ndarray:
     """Legs AWS never logs: Amazon DNS, instance metadata, time sync, license activation, DHCP."""
-    from .traffic import NEVER_LOGGED
+    from ._traffic import NEVER_LOGGED
 
     special = np.array([ip_int(a) for a in (*NEVER_LOGGED, topo.dns_server)], dtype=np.uint32)
     m = np.isin(legs.dst, special) | np.isin(legs.src, special)

@@ -9,8 +9,8 @@ Examples
 --------
 >>> import numpy as np
 >>> from flownb.sim import Topology
->>> from flownb.sim.policy import nacl_allows
->>> from flownb.sim.topology import ip_int
+>>> from flownb.sim._policy import nacl_allows
+>>> from flownb.sim._topology import ip_int
 >>> topo = Topology.default()
 >>> acl = topo.network_acl_of("db-a")
 >>> peer = np.array([ip_int("10.0.10.10")] * 2, dtype=np.uint32)
@@ -25,7 +25,7 @@ from typing import Literal
 
 import numpy as np
 
-from .topology import NetworkAcl, SecurityGroupRule, Topology, cidr_range, ip_int, protocol_number
+from ._topology import NetworkAcl, SecurityGroupRule, Topology, cidr_range, ip_int, protocol_number
 
 __all__ = ["nacl_allows", "route_targets", "sg_allows", "sg_rule_allows"]
 

@@ -46,7 +46,7 @@ def auto_chart(result: pd.DataFrame) -> Any | None:
     Examples
     --------
     >>> import flownb
-    >>> from flownb.widgets.console import auto_chart, run_query, SAMPLE_QUERIES
+    >>> from flownb.widgets._console import auto_chart, run_query, SAMPLE_QUERIES
     >>> df = flownb.samples.load("demo")
     >>> auto_chart(run_query(df, SAMPLE_QUERIES["Bytes every 5 minutes"])).to_dict()["mark"]["type"]
     'line'

@@ -3,7 +3,7 @@
 Connections are generated as NumPy arrays (one element per connection), never
 one Python object per connection. Rates follow a daily pattern (quiet at
 night, busiest mid-afternoon UTC); arrivals are Poisson within each minute;
-durations and sizes are log-normal around each :class:`~flownb.sim.topology.Demand`'s
+durations and sizes are log-normal around each :class:`~flownb.sim._topology.Demand`'s
 medians. Clients pick ephemeral source ports the way their operating system
 does: 32768-60999 on Linux (the kernel's default ``net.ipv4.ip_local_port_range``),
 which lies inside the 32768-61000 the VPC User Guide ("Ephemeral ports") gives for
@@ -13,7 +13,7 @@ Linux and :data:`flownb._protocols.EPHEMERAL_LINUX` teaches; 49152-65535 on Wind
 Examples
 --------
 >>> import numpy as np
->>> from flownb.sim.traffic import daily_profile
+>>> from flownb.sim._traffic import daily_profile
 >>> hours = np.array([3, 14]) * 3600.0
 >>> (daily_profile(hours) < 0.5).tolist(), bool(daily_profile(hours)[1] > 0.95)
 ([True, False], True)
@@ -27,7 +27,7 @@ from typing import ClassVar
 import numpy as np
 
 from ._columns import Columns
-from .topology import Instance, Topology, ip_int, protocol_number
+from ._topology import Instance, Topology, ip_int, protocol_number
 
 __all__ = [
     "LINUX_EPHEMERAL",

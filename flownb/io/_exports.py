@@ -57,7 +57,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .. import _arrow, schema
-from .text import ContentReader, Part, parse_text
+from ._text import ContentReader, Part, parse_text
 
 __all__ = ["READERS", "parse_csv_export", "parse_events", "parse_export", "parse_subscription"]
 

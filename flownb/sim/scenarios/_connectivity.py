@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..context import Context
-from ..policy import sg_allows, sg_rule_allows
-from ..topology import Instance, NetworkInterface, SecurityGroup, SecurityGroupRule, Service, protocol_number
-from ..traffic import ANSWER_NORMAL
+from .._context import Context
+from .._policy import sg_allows, sg_rule_allows
+from .._topology import Instance, NetworkInterface, SecurityGroup, SecurityGroupRule, Service, protocol_number
+from .._traffic import ANSWER_NORMAL
 from . import Injector, scenario
 from ._common import (
     _at_least_one,
@@ -528,7 +528,7 @@ def _ipv6_truth(inner: Injector) -> Injector:
 
 def _dual_stack_nacl(acl: Any, inbound: list[tuple[str, Any]], outbound: list[tuple[str, Any]]) -> None:
     """Add IPv6 (``::/0``) allow rules to a network ACL, numbered from 200; an ACL's rules are per family."""
-    from ..topology import NetworkAclRule
+    from .._topology import NetworkAclRule
 
     for rules, wanted in ((acl.inbound, inbound), (acl.outbound, outbound)):
         for k, (proto, ports) in enumerate(wanted):
@@ -552,7 +552,7 @@ def ipv6_sg_missing_rule(
     allows 0.0.0.0/0 only: IPv6 clients are REJECTed (INBOUND_BLOCKED_SG_OR_NACL), IPv4 ones still get in.
 
     ``client`` is the IPv4 stand-in of the IPv6 host (its IPv6 address is derived from it)."""
-    from ..topology import Route
+    from .._topology import Route
 
     _at_least_one(ctx, per_hour=per_hour)
     window = _change_window(ctx, at, length)
@@ -605,7 +605,7 @@ def ipv6_nacl_blocks_return(
     (NACL_INBOUND_BLOCKS_RETURN), while IPv4 traffic still works.
 
     ``server`` is the IPv4 stand-in of the IPv6 API host (its IPv6 address is derived from it)."""
-    from ..topology import EgressOnlyInternetGateway, Route
+    from .._topology import EgressOnlyInternetGateway, Route
 
     _at_least_one(ctx, per_hour=per_hour)
     window = _change_window(ctx, at, length)
@@ -653,7 +653,7 @@ def route_blackhole(
     """The route to the on-premises network points at a transit gateway that was deleted (a blackhole
     route): the requests leave accepted and nothing answers (NO_RESPONSE); in a version 11 format their
     next hop is '-'."""
-    from ..topology import Route, _rid
+    from .._topology import Route, _rid
 
     _at_least_one(ctx, per_hour=per_hour)
     window = _change_window(ctx, at, length)

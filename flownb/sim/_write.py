@@ -17,7 +17,7 @@ it (CloudWatch Logs User Guide, "Subscriptions"): JSON lines, each a
 Examples
 --------
 >>> import flownb
->>> from flownb.sim.write import record_lines
+>>> from flownb.sim._write import record_lines
 >>> df = flownb.samples.load("aws-docs/default-accept-reject")
 >>> print(record_lines(df).decode().splitlines()[0])
 2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK
@@ -37,8 +37,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from ..io.parquet import write_parquet
-from .topology import Topology
+from ..io import write_parquet
+from ._topology import Topology
 
 __all__ = ["LAYOUTS", "record_lines", "write"]
 

@@ -71,7 +71,7 @@ def local_side(df: pd.DataFrame) -> np.ndarray:
     addresses are on every one of its IPv6 records; its address is Amazon's.
 
     >>> import pandas as pd
-    >>> from flownb.analysis.enrich import local_side
+    >>> from flownb.analysis._enrich import local_side
     >>> recs = pd.DataFrame({"interface_id": ["eni-1"] * 3,
     ...     "srcaddr": ["10.0.1.5", "2600:1f18:6b5:9a03::10", "2a09:90e6::7"],
     ...     "dstaddr": ["10.0.2.9", "2a09:90e6::7", "2600:1f18:6b5:9a03::10"]})

@@ -84,7 +84,7 @@ def load_prices() -> dict:
 
     Examples
     --------
-    >>> from flownb.monitoring.cost import load_prices
+    >>> from flownb.monitoring._cost import load_prices
     >>> p = load_prices()
     >>> p["as_of"], p["region"], p["approximate"]
     ('2025-06-01', 'us-east-1', True)
@@ -124,7 +124,7 @@ def price_table(prices: dict | None = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from flownb.monitoring.cost import price_table
+    >>> from flownb.monitoring._cost import price_table
     >>> t = price_table()
     >>> t.loc[t["price"] == "S3 storage, DEEP_ARCHIVE", ["usd", "confirmed"]].values.tolist()
     [[0.00099, False]]
@@ -640,7 +640,7 @@ def cost_scenarios(
 
     Examples
     --------
-    >>> from flownb.monitoring.cost import cost_scenarios
+    >>> from flownb.monitoring._cost import cost_scenarios
     >>> t = cost_scenarios(records_per_day=50_000_000, reject_fraction=0.1, retention_days=(30,))
     >>> t.iloc[-1][["destination", "traffic_type"]].tolist()
     ['cloudwatch', 'ALL']

@@ -22,7 +22,7 @@ their input.
 Examples
 --------
 >>> import pandas as pd
->>> from flownb.analysis.baselines import robust_z
+>>> from flownb.analysis._baselines import robust_z
 >>> counts = pd.Series([10, 12, 11, 9, 10, 250])
 >>> robust_z(counts).round(1).tolist()
 [-0.3, 1.0, 0.3, -1.0, -0.3, 161.5]
@@ -72,7 +72,7 @@ def mad(values: Sequence[float] | np.ndarray | pd.Series) -> float:
 
     Examples
     --------
-    >>> from flownb.analysis.baselines import mad
+    >>> from flownb.analysis._baselines import mad
     >>> round(mad([1, 2, 3, 4, 100]), 3)
     1.483
     """
@@ -117,7 +117,7 @@ def robust_z(
 
     Examples
     --------
-    >>> from flownb.analysis.baselines import robust_z
+    >>> from flownb.analysis._baselines import robust_z
     >>> robust_z([100.0, 5000.0], reference=[90, 100, 110, 95, 105]).round(1).tolist()
     [0.0, 661.0]
     >>> robust_z([1, 1, 9, 2, 2, 30], by=["a", "a", "a", "b", "b", "b"]).round(2).tolist()
@@ -178,7 +178,7 @@ def ewma(
 
     Examples
     --------
-    >>> from flownb.analysis.baselines import ewma
+    >>> from flownb.analysis._baselines import ewma
     >>> ewma([10, 10, 20], alpha=0.5).tolist()
     [10.0, 10.0, 15.0]
     """
@@ -215,7 +215,7 @@ def ewma_z(
 
     Examples
     --------
-    >>> from flownb.analysis.baselines import ewma_z
+    >>> from flownb.analysis._baselines import ewma_z
     >>> z = ewma_z([10, 11, 9, 10, 11, 10, 60])
     >>> bool(z[-1] > 10), bool(np.isnan(z[0]))
     (True, True)
@@ -260,7 +260,7 @@ def prior_mean_std(
 
     Examples
     --------
-    >>> from flownb.analysis.baselines import prior_mean_std
+    >>> from flownb.analysis._baselines import prior_mean_std
     >>> prior_mean_std([2, 4, 6]).round(2).to_dict("list")
     {'n': [0, 1, 2], 'mean': [nan, 2.0, 3.0], 'std': [nan, 0.0, 1.0]}
     """

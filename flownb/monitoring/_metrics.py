@@ -170,7 +170,7 @@ def network_metrics(
         from the interface's address), ``rejected_bytes``, ``accepted_records``,
         ``rejected_records``, ``records``, ``skipdata_records``, and, for
         Transit Gateway records, the ``packets_lost_*`` sums. An approximation:
-        see :mod:`flownb.monitoring.metrics`.
+        see :mod:`flownb.monitoring._metrics`.
 
     Examples
     --------

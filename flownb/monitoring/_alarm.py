@@ -40,8 +40,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ._metric_filter import NAMESPACE, STATISTICS, MetricFilter, _logical_id, aggregate, period_grid
 from ._report import AwsDefinition, period_seconds, yaml_str
-from .metric_filter import NAMESPACE, STATISTICS, MetricFilter, _logical_id, aggregate, period_grid
 
 __all__ = ["COMPARISONS", "STATES", "TREAT_MISSING_DATA", "Alarm"]
 

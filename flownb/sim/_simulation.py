@@ -15,12 +15,12 @@ import pandas as pd
 from .. import _arrow
 from .._provenance import Provenance, attach
 from . import scenarios as _sc
-from .context import Context, parse_duration
-from .paths import Legs, connection_legs, never_logged_mask
-from .records import format_fields, merge_same_flow, split_intervals, status_records, to_table
-from .topology import Topology
-from .traffic import Connections, Endpoints, baseline_connections
-from .write import write
+from ._context import Context, parse_duration
+from ._paths import Legs, connection_legs, never_logged_mask
+from ._records import format_fields, merge_same_flow, split_intervals, status_records, to_table
+from ._topology import Topology
+from ._traffic import Connections, Endpoints, baseline_connections
+from ._write import write
 
 __all__ = ["DEFAULT_START", "Simulation", "scenarios", "simulate"]
 
@@ -239,9 +239,9 @@ def _consequences(
     fail are grouped by client, server, port, protocol and the verdict the twin expects, with the
     connectivity scenarios in force when they started.
     """
-    from .paths import OUTCOMES
-    from .topology import ip_int
-    from .traffic import KIND_NORMAL, NEVER_LOGGED
+    from ._paths import OUTCOMES
+    from ._topology import ip_int
+    from ._traffic import KIND_NORMAL, NEVER_LOGGED
 
     if not changers or n_base == 0:
         return

@@ -44,9 +44,9 @@ from .. import _arrow, schema
 from . import _aws
 from ._engine import Errors, Input, read_frame, read_input
 from ._errors import FlowLogSourceError
+from ._layout import is_flow_log_name, key_info
 from ._select import Selection, TimeLike
-from .layout import is_flow_log_name, key_info
-from .text import Part
+from ._text import Part
 
 __all__ = ["list_flow_log_objects", "read_s3"]
 

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import _arrow, schema
-from .text import Part, convert_column, settle
+from ._text import Part, convert_column, settle
 
 __all__ = ["aws_parquet_table", "parse_parquet", "write_parquet"]
 
@@ -141,7 +141,7 @@ def write_parquet(
     Examples
     --------
     >>> import io, flownb
-    >>> from flownb.io.parquet import write_parquet
+    >>> from flownb.io._parquet import write_parquet
     >>> df = flownb.samples.load("aws-docs/default-accept-reject")
     >>> buf = io.BytesIO()
     >>> write_parquet(df, buf)

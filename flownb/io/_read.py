@@ -3,8 +3,8 @@
 Local sources are expanded here (files, directories laid out as S3 delivers
 them, globs, lists, file-like objects) and read by the engine
 (:mod:`flownb.io._engine`), which recognises what each holds from its content;
-``s3://`` URLs go to :func:`flownb.io.s3.read_s3`. The dependencies run one way:
-this module imports :mod:`flownb.io.s3` and the engine, and neither imports it.
+``s3://`` URLs go to :func:`flownb.io._s3.read_s3`. The dependencies run one way:
+this module imports :mod:`flownb.io._s3` and the engine, and neither imports it.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import pandas as pd
 from .. import schema
 from ._engine import ERRORS, Errors, Input, read_frame, read_input
 from ._errors import FlowLogSkipWarning, FlowLogSourceError
-from .layout import is_flow_log_name
-from .s3 import read_s3
+from ._layout import is_flow_log_name
+from ._s3 import read_s3
 
 if TYPE_CHECKING:
     from ._select import TimeLike
@@ -127,10 +127,10 @@ def read_flow_logs(
         ``aws-account-id=.../aws-region=.../year=.../...``). Files may be plain text,
         gzip (several members concatenated too) or Parquet, recognised by content,
         as are CloudWatch Logs exports, CSV downloads and subscription payloads
-        (see :mod:`flownb.io.exports`). An ``s3://bucket/prefix/`` URL (or a list
+        (see :mod:`flownb.io._exports`). An ``s3://bucket/prefix/`` URL (or a list
         of them) reads the objects under it, in any delivery layout, with the
         user's normal AWS credentials (needs boto3, the ``aws`` extra: ``pip install 'boto3>=1.34'``; see
-        :mod:`flownb.io.s3`).
+        :mod:`flownb.io._s3`).
     format : str or list of str, optional
         Record format of text without a header line: an AWS format string
         (``"${version} ${srcaddr} ..."``), space-separated field names, or a list

@@ -433,7 +433,7 @@ class EgressOnlyInternetGateway:
 
     Examples
     --------
-    >>> from flownb.sim.topology import EgressOnlyInternetGateway
+    >>> from flownb.sim._topology import EgressOnlyInternetGateway
     >>> EgressOnlyInternetGateway("eigw").id.startswith("eigw-")
     True
     """
