@@ -188,3 +188,5 @@ def test_flownb_lab_from_an_installed_wheel_serves_the_start_notebook(wheel, tmp
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:  # pragma: no cover
             proc.kill()
+        if proc.stdout is not None:
+            proc.stdout.close()

@@ -20,6 +20,7 @@ import argparse
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -170,6 +171,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     token = secrets.token_hex(24)
     proc = subprocess.Popen(cmd, cwd=ws.root, env={**os.environ, "JUPYTER_TOKEN": token})
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    # Stopped by a signal to this process alone (a service manager's or a test's SIGTERM), JupyterLab must
+    # stop too: without this it would keep running, holding its port, after `flownb lab` has gone.
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         if wait_until_ready(proc, port, token):
             print(f"\nflownb lab: the start notebook is at\n\n    {start_url(ws, port, token)}\n", flush=True)
@@ -181,3 +189,11 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         proc.terminate()
         return proc.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()

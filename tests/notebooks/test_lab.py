@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -77,3 +79,15 @@ def test_lab_in_a_clone_prints_the_binder_path_of_the_start_notebook(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    # `flownb lab` stopped by a signal to it alone stops JupyterLab too: nothing is left holding the port
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2).close()
+        except (urllib.error.URLError, ConnectionError, OSError):
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"JupyterLab still answers at {base} after flownb lab was terminated")
