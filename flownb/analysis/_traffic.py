@@ -289,14 +289,8 @@ def timeseries(
             m_ = np.flatnonzero(multi)
             gm, rm0, rm1 = gpos[m_], r0[m_], r1[m_]
             rate = v[m_] / length[m_]
-            cells += np.bincount(gm * nb + rm0, weights=((b0[m_] + 1) * f - s[m_]) * rate, minlength=ng * nb)
-            cells += np.bincount(gm * nb + rm1, weights=(e[m_] - b1[m_] * f) * rate, minlength=ng * nb)
-            mid = rm1 - rm0 > 1
-            if mid.any():
-                step = rate[mid] * f
-                diff = np.bincount(gm[mid] * width + rm0[mid] + 1, weights=step, minlength=ng * width)
-                diff -= np.bincount(gm[mid] * width + rm1[mid], weights=step, minlength=ng * width)
-                cells += np.cumsum(diff.reshape(ng, width), axis=1)[:, :nb].ravel()
+            head, tail = (b0[m_] + 1) * f - s[m_], e[m_] - b1[m_] * f
+            _spread_over_bins(cells, gm, rm0, rm1, head, tail, rate, f, ng, nb, width)
         cells = cells.reshape(ng, nb)
         if metric == "bps":
             cells = cells * 8 / f
@@ -401,14 +395,8 @@ def _timeseries_masked(rec: ColumnCache, f: int, metric: str, by: str | None) ->
             bm0, bm1 = b0[m_], b1[m_]
             rm0, rm1 = bm0 - kmin, bm1 - kmin
             rate = np.asarray(v[m_], dtype=np.float64) / (em - sm)
-            cells += np.bincount(gm * nb + rm0, weights=((bm0 + 1) * f - sm) * rate, minlength=ng * nb)
-            cells += np.bincount(gm * nb + rm1, weights=(em - bm1 * f) * rate, minlength=ng * nb)
-            mid = rm1 - rm0 > 1
-            if mid.any():
-                step = rate[mid] * f
-                diff = np.bincount(gm[mid] * width + rm0[mid] + 1, weights=step, minlength=ng * width)
-                diff -= np.bincount(gm[mid] * width + rm1[mid], weights=step, minlength=ng * width)
-                cells += np.cumsum(diff.reshape(ng, width), axis=1)[:, :nb].ravel()
+            head, tail = (bm0 + 1) * f - sm, em - bm1 * f
+            _spread_over_bins(cells, gm, rm0, rm1, head, tail, rate, f, ng, nb, width)
         cells = cells.reshape(ng, nb)
         if metric == "bps":
             cells = cells * 8 / f
@@ -850,3 +838,32 @@ def _service_names(port: pd.Series, proto: pd.Series) -> pd.Categorical:
         remap[np.where(codes < 0, len(names), codes)],
         categories=pd.Index([names[i] for i in used], dtype=object),
     )
+
+
+def _spread_over_bins(
+    cells: np.ndarray,
+    g: np.ndarray,
+    r0: np.ndarray,
+    r1: np.ndarray,
+    head: np.ndarray,
+    tail: np.ndarray,
+    rate: np.ndarray,
+    f: int,
+    ng: int,
+    nb: int,
+    width: int,
+) -> None:
+    """Add records that span several bins to ``cells`` (``ng * nb``, flat), in place, at ``rate`` a second.
+
+    A record of group ``g`` runs from bin ``r0`` to bin ``r1``: ``head`` seconds of it fall in the first
+    bin, ``tail`` in the last, ``f`` in every bin between (added as a running sum of ``width`` columns).
+    Both routes of :func:`timeseries` (a copy of the view, or the frame's arrays under a mask) use it.
+    """
+    cells += np.bincount(g * nb + r0, weights=head * rate, minlength=ng * nb)
+    cells += np.bincount(g * nb + r1, weights=tail * rate, minlength=ng * nb)
+    mid = r1 - r0 > 1
+    if mid.any():
+        step = rate[mid] * f
+        diff = np.bincount(g[mid] * width + r0[mid] + 1, weights=step, minlength=ng * width)
+        diff -= np.bincount(g[mid] * width + r1[mid], weights=step, minlength=ng * width)
+        cells += np.cumsum(diff.reshape(ng, width), axis=1)[:, :nb].ravel()
