@@ -417,7 +417,7 @@ def _page_rule(a: str, b: str) -> int:
     if num_a:
         return (int(a) > int(b)) - (int(a) < int(b)) or (a > b) - (a < b)
     ca, cb = re.findall(r"[0-9]+|[^0-9]", a), re.findall(r"[0-9]+|[^0-9]", b)
-    for x, y in zip(ca, cb):
+    for x, y in zip(ca, cb, strict=False):
         if x.isdigit() and y.isdigit():
             if (len(x), x) != (len(y), y):
                 return -1 if (len(x), x) < (len(y), y) else 1
@@ -450,4 +450,4 @@ def test_sort_by_addresses_orders_the_octets_as_numbers(flows):
     out = run(flows, "stats count(*) as n by srcAddr | sort srcAddr | limit 10000")
     shown = out["srcAddr"].dropna().astype(str).tolist()
     assert shown == sorted(shown, key=functools.cmp_to_key(_page_rule))
-    assert any(a.split(".")[-1] != b.split(".")[-1] and len(a) != len(b) for a, b in zip(shown, shown[1:]))
+    assert shown != sorted(shown)  # not the code-point order: the data has 10.x.y.9 and 10.x.y.10 alike
