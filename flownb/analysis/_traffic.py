@@ -365,70 +365,71 @@ _MASKED_SHARE = 0.4
 
 
 def _timeseries_masked(rec: ColumnCache, f: int, metric: str, by: str | None) -> pd.DataFrame:
-    """:func:`timeseries` of a large filtered view, on the full frame's cached arrays with the other
-    records at zero weight: the same sums, added in the same record order (so the same floats)."""
+    """:func:`timeseries` of a large filtered view, from the full frame's cached arrays and bins (made
+    once per frame and bin width), taken at the view's records: the same sums, added in the same record
+    order (so the same floats) as on a copy of the view, without recomputing every record's bins."""
     full = ColumnCache(rec.df, None, rec._base)
     assert rec.rows is not None
-    nat, big = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    nat = np.iinfo(np.int64).min
     s, e = full.seconds("start"), full.seconds("end")
 
-    def bins(_frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def bins(_frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         ok = (s != nat) & (e != nat)
         s0, e0 = np.where(ok, s, 0), np.where(ok, np.maximum(e, s), 0)
         b0 = s0 // f
         b1 = np.maximum(e0 - 1, s0) // f
-        return b0, b1, b1 > b0
+        return b0, b1, b1 > b0, ok
 
-    b0, b1, multi = full.table(("timeseries bins", f), bins)
-    rows = cached_data_rows(full) & rec.rows & (s != nat) & (e != nat)
+    b0, b1, multi, timed = full.table(("timeseries bins", f), bins)
+    rows = cached_data_rows(full) & rec.rows & timed
     labels = None
     if by is not None:
         gcodes, labels = cached_group_codes(full, [by])
         rows &= gcodes >= 0
-    if not rows.any():  # (as the copying path says it)
+    idx = np.flatnonzero(rows)
+    if len(idx) == 0:  # (as the copying path says it)
         cols = {"time": pd.Series([], dtype="datetime64[s, UTC]")}
         if by is not None and labels is not None:
             cols[by] = labels[by].iloc[:0]
         cols[metric] = pd.Series([], dtype="float64")
         return pd.DataFrame(cols)
-    kmin = int(np.min(b0, where=rows, initial=big))
-    kmax = int(np.max(b1, where=rows, initial=-big))
+    r0, r1 = b0.take(idx), b1.take(idx)
+    kmin, kmax = int(r0.min()), int(r1.max())
+    r0 -= kmin
+    r1 -= kmin
     nb = kmax - kmin + 1
     present = None
     if by is None or labels is None:
-        gpos: np.ndarray | int = 0
+        gpos = np.zeros(len(idx), dtype=np.int64)
         ng = 1
     else:
-        g0 = full.table(("timeseries codes", by), lambda _f: np.maximum(gcodes, 0))
-        present = np.flatnonzero(np.bincount(g0, weights=rows, minlength=len(labels)))
+        g = gcodes.take(idx)
+        present = np.flatnonzero(np.bincount(g, minlength=len(labels)))
         ranks = full.table(("ranks", by), lambda _f: [value_ranks(labels[by])])[0]
         present = present[np.argsort(ranks[present], kind="stable")]
         where = np.zeros(len(labels), dtype=np.int64)
         where[present] = np.arange(len(present))
-        gpos = where[g0]
+        gpos = where[g]
         ng = len(present)
     width = nb + 1
     if metric == "flows":
-        w = rows.astype(np.float64)
-        diff = np.bincount(np.where(rows, gpos * width + (b0 - kmin), 0), weights=w, minlength=ng * width)
-        diff -= np.bincount(
-            np.where(rows, gpos * width + (b1 - kmin) + 1, 0), weights=w, minlength=ng * width
-        )
+        diff = np.bincount(gpos * width + r0, minlength=ng * width).astype(np.float64)
+        diff -= np.bincount(gpos * width + r1 + 1, minlength=ng * width)
         cells = np.cumsum(diff.reshape(ng, width), axis=1)[:, :nb]
     else:
         base = "bytes" if metric in ("bytes", "bps") else "packets"
-        v = cached_counter(full, base)
-        key = np.where(rows, gpos * nb + (b0 - kmin), 0)
-        cells = np.bincount(key, weights=np.where(rows & ~multi, v, 0.0), minlength=ng * nb)
-        m_ = np.flatnonzero(rows & multi)
+        v = cached_counter(full, base).take(idx)
+        mi = multi.take(idx)
+        cells = np.bincount(gpos * nb + r0, weights=np.where(mi, 0.0, v), minlength=ng * nb)
+        m_ = np.flatnonzero(mi)
         if len(m_):
-            sm, em = s[m_], np.maximum(e[m_], s[m_])
-            gm = gpos[m_] if isinstance(gpos, np.ndarray) else np.zeros(len(m_), dtype=np.int64)
-            bm0, bm1 = b0[m_], b1[m_]
-            rm0, rm1 = bm0 - kmin, bm1 - kmin
+            at = idx[m_]
+            sm, em = s.take(at), np.maximum(e.take(at), s.take(at))
+            rm0, rm1 = r0[m_], r1[m_]
+            bm0, bm1 = rm0 + kmin, rm1 + kmin
             rate = np.asarray(v[m_], dtype=np.float64) / (em - sm)
             head, tail = (bm0 + 1) * f - sm, em - bm1 * f
-            _spread_over_bins(cells, gm, rm0, rm1, head, tail, rate, f, ng, nb, width)
+            _spread_over_bins(cells, gpos[m_], rm0, rm1, head, tail, rate, f, ng, nb, width)
         cells = cells.reshape(ng, nb)
         if metric == "bps":
             cells = cells * 8 / f
