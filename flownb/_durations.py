@@ -79,7 +79,9 @@ def duration_seconds(value: Any, *, name: str = "freq", minimum: int = 1) -> int
             value = value.strip()
         simple = _SIMPLE.fullmatch(value) if isinstance(value, str) else None
         if simple and simple.group(2) == "M":
-            raise ValueError(f"'{name}' is ambiguous: {value!r} could mean months or minutes; write 'min' for minutes")
+            raise ValueError(
+                f"'{name}' is ambiguous: {value!r} could mean months or minutes; write 'min' for minutes"
+            )
         if simple and simple.group(2).lower() in _UNITS:
             secs = float(simple.group(1)) * _UNITS[simple.group(2).lower()]
         else:
