@@ -594,7 +594,8 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
         ``bytes_to_client``, ``action_to_server``, ``action_to_client`` (ACCEPT,
         REJECT, MIXED, or missing when that direction was never logged),
         ``records``, ``interfaces`` (the ENIs that logged it), ``n_interfaces``,
-        ``first``, ``last``; in order of ``first``, then of ``client``,
+        ``first``, ``last`` (its earliest known start and latest known end; NaT
+        when none of its records has one); in order of ``first``, then of ``client``,
         ``client_port``, ``server``, ``server_port`` and ``protocol`` (ascending
         by value), whatever the order of the files.
 
@@ -707,14 +708,16 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _first_last(df: pd.DataFrame, p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Per conversation: the earliest start and the latest end of its records (epoch seconds)."""
+    """Per conversation: the earliest known start and the latest known end of its records (epoch
+    seconds); the smallest int64 (NaT) for a conversation with no start (or no end) at all, as ``top``."""
     m = int(p["n_conv"])
     big = np.iinfo(np.int64).max
     first = np.full(m, big, dtype=np.int64)
     last = np.full(m, -big, dtype=np.int64)
-    np.minimum.at(first, p["conv"], seconds(df["start"])[p["idx"]])
-    np.maximum.at(last, p["conv"], seconds(df["end"])[p["idx"]])
-    return first, last
+    st = seconds(df["start"])[p["idx"]]
+    np.minimum.at(first, p["conv"], np.where(st == _NAT, big, st))  # a missing start is no first start
+    np.maximum.at(last, p["conv"], seconds(df["end"])[p["idx"]])  # NaT is the smallest: it never wins
+    return np.where(first == big, _NAT, first), np.where(last == -big, _NAT, last)
 
 
 _PER_CONVERSATION = ("client", "client_port", "server", "server_port", "conv_proto")
@@ -837,7 +840,7 @@ def service_view(df: pd.DataFrame) -> pd.DataFrame:
     first = np.full(k, big, dtype=np.int64)
     last = np.full(k, -big, dtype=np.int64)
     st, en = seconds(conv["first"]), seconds(conv["last"])
-    np.minimum.at(first, g, st)
+    np.minimum.at(first, g, np.where(st == _NAT, big, st))  # a conversation without a start: no first
     np.maximum.at(last, g, en)
     nat = np.iinfo(np.int64).min
     first = np.where(first == big, nat, first)
