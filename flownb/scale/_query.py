@@ -375,7 +375,7 @@ def _stats(c: _Compiler, tree: Any, i: int) -> Compiled:
 
     def text_key(key: Any) -> bool:
         name = key.expr.text if isinstance(key.expr, A.Call) else getattr(key.expr, "name", None)
-        kind = kinds.get(name, "")
+        kind = kinds.get(name, "") if name is not None else ""
         return kind.startswith("column:") and c.kinds.get(kind.split(":", 1)[1]) == "str"
 
     # text sorts naturally (the guide's "sort" page; flownb.insights._values.natural_key), which the
