@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from flownb._cache import per_categories
 from flownb.analysis import _netclass
 from flownb.analysis._addresses import appearance_codes
 from flownb.analysis._conversations import conversation_codes, counted_eni, handshake_votes, server_is_hi
@@ -315,9 +316,7 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
         if "pkt_dstaddr" in by:
             dst = np.where(by["pkt_dstaddr"] >= 0, by["pkt_dstaddr"], dst)
 
-    cls = _netclass.classify(table, nets)
-    addr_local = cls["is_local"].to_numpy()
-    addr_public = cls["is_public"].to_numpy()
+    addr_local, addr_public = _classes(df, addr_cols, table, addr_rank, nets)
     if "flow_direction" in df and len(table):
         # the ENI's own address is the source of its egress records and the destination of its
         # ingress records: local even when globally routable (a VPC's IPv6 addresses)
@@ -386,6 +385,34 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
     ends = np.concatenate([a["end"][valid], st["end"].to_numpy()])
     span = (int(times.min()), int(ends.max())) if len(times) else (0, 0)
     return Flows(a, table, addr_local, addr_public, st, agg, span, cols, eni_names)
+
+
+def _classes(
+    df: pd.DataFrame,
+    addr_cols: list[str],
+    table: np.ndarray,
+    rank: np.ndarray,
+    nets: tuple[_netclass.Network, ...],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per address code: local, public (:func:`flownb.analysis._netclass.classify`).
+
+    For categorical address columns the classes depend on their categories only: they are made once
+    per frame, by value (``rank`` is each code's rank by value), and reused by later calls on it
+    (``evidence()`` prepares the frame again; a million distinct addresses take a second to classify).
+    """
+    cols = [df[c] for c in addr_cols]
+    if not len(table) or not all(isinstance(c.dtype, pd.CategoricalDtype) for c in cols):
+        cls = _netclass.classify(table, nets)
+        return cls["is_local"].to_numpy(), cls["is_public"].to_numpy()
+
+    def by_value() -> tuple[np.ndarray, np.ndarray]:
+        values = np.empty(len(table), dtype=object)
+        values[rank] = table
+        cls = _netclass.classify(values, nets)
+        return cls["is_local"].to_numpy(), cls["is_public"].to_numpy()
+
+    local, public = per_categories(f"address classes {nets!r}", [c.cat.categories for c in cols], by_value)
+    return local[rank], public[rank]
 
 
 def _eni_codes(df: pd.DataFrame) -> np.ndarray:
