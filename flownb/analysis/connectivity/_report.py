@@ -475,7 +475,8 @@ def _stretches(
     inside = ~public[p_client] & ~public[p_server]
     kept_trying = seg_windows >= min_windows
     # an answer that came back and was dropped, to a client inside the network, is never a probe's
-    answered = np.isin(codes[seg_verdict], ("NACL_INBOUND_BLOCKS_RETURN", "NACL_OUTBOUND_BLOCKS_RETURN"))
+    returns = [j for j, t in enumerate(TABLE) if t.code in ("NACL_INBOUND_BLOCKS_RETURN", "NACL_OUTBOUND_BLOCKS_RETURN")]
+    answered = np.isin(seg_verdict, returns)
     ours = answered & ~public[p_client][seg_pair]
     wanted = worked_pair[seg_pair] | (kept_trying & (inside[seg_pair] | others_ok[seg_pair] | ours))
     keep = np.flatnonzero(bad & wanted)
@@ -486,7 +487,9 @@ def _stretches(
     cell_seg[c_idx] = seg
     rseg = cell_seg[cells.cell]
     records = np.bincount(rseg[rseg >= 0], minlength=n_seg)
-    req = cells.req & (rseg >= 0)
+    kept = np.zeros(n_seg + 1, dtype=bool)  # (the last: in no stretch)
+    kept[keep] = True
+    req = cells.req & kept[rseg]  # only the reported stretches' connections are counted
     conv_keys = pd.unique(rseg[req] * (int(conv.max()) + 1) + conv[req])
     failed = np.bincount(conv_keys // (int(conv.max()) + 1), minlength=n_seg)
     values = np.asarray(pr["addr_values"], dtype=object)
@@ -515,7 +518,7 @@ def _stretches(
         "nunique"
     )
     by_code = {v.code: v for v in TABLE}
-    out["meaning"] = [by_code[c].meaning for c in out["verdict"]]
+    out["meaning"] = np.array([t.meaning for t in TABLE], dtype=object)[seg_verdict[keep]]
     labels = {int(x): protocol_label(int(x)) for x in pd.unique(proto)}
     out["fix"] = [
         _fix(by_code[v].fix, c, sv, labels[int(pr_)], int(pt))
