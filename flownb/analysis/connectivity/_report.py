@@ -475,7 +475,11 @@ def _stretches(
     inside = ~public[p_client] & ~public[p_server]
     kept_trying = seg_windows >= min_windows
     # an answer that came back and was dropped, to a client inside the network, is never a probe's
-    returns = [j for j, t in enumerate(TABLE) if t.code in ("NACL_INBOUND_BLOCKS_RETURN", "NACL_OUTBOUND_BLOCKS_RETURN")]
+    returns = [
+        j
+        for j, t in enumerate(TABLE)
+        if t.code in ("NACL_INBOUND_BLOCKS_RETURN", "NACL_OUTBOUND_BLOCKS_RETURN")
+    ]
     answered = np.isin(seg_verdict, returns)
     ours = answered & ~public[p_client][seg_pair]
     wanted = worked_pair[seg_pair] | (kept_trying & (inside[seg_pair] | others_ok[seg_pair] | ours))
