@@ -35,6 +35,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 PER_FILE = 50_000
 FREQ = 300
+#: records per conversation in the twin-like traffic (--traffic twin)
+TWIN_RECORDS_PER_CONVERSATION = 50
 DUCKDB_LIMIT = "1GB"
 #: DuckDB spills here beyond DUCKDB_LIMIT (beside the data, not in the working directory)
 SPILL = os.environ.get("FLOWNB_BENCH_SPILL", "/tmp/flownb-scale-spill")
@@ -46,7 +48,6 @@ DAY0 = 1_700_000_000  # 2023-11-14T22:13:20Z: one day of records from here
 def _chunk(rng, n: int, t0: int, t1: int, enis, eni_ip, pub):
     """n records starting in [t0, t1), as an Arrow table of the default format's columns (AWS's names)."""
     import numpy as np
-    import pyarrow as pa
 
     n_eni = len(enis)
     eni_idx = rng.integers(0, n_eni, n)
@@ -69,6 +70,16 @@ def _chunk(rng, n: int, t0: int, t1: int, enis, eni_ip, pub):
     action = np.where(rng.random(n) < 0.05, 1, 0)
     special = rng.random(n)
     status = np.where(special < 0.001, 2, np.where(special < 0.01, 1, 0))
+    return _table(n, eni_idx, src, dst, srcport, dstport, proto, packets, nbytes, start, end, action, status,
+                  enis, eni_ip, pub)  # fmt: skip
+
+
+def _table(n, eni_idx, src, dst, srcport, dstport, proto, packets, nbytes, start, end, action, status, enis,
+           eni_ip, pub):  # fmt: skip
+    """The records' columns (indices into the ENIs and the addresses) as an Arrow table of AWS's names."""
+    import numpy as np
+    import pyarrow as pa
+
     ok = status == 0
     addrs = pa.array(np.concatenate([eni_ip, pub]))
 
@@ -100,7 +111,59 @@ def _chunk(rng, n: int, t0: int, t1: int, enis, eni_ip, pub):
     return pa.table(cols)
 
 
-def _write_logs(logs: Path, n: int, per_file: int = PER_FILE, seed: int = 0) -> None:
+def _twin_pool(rng, n: int, n_eni: int, n_pub: int) -> dict:
+    """The conversations of a twin-like day: each a client, a server, the client's ephemeral port, the service.
+
+    About one conversation per :data:`TWIN_RECORDS_PER_CONVERSATION` records (what the VPC twin's traffic
+    gives: a connection is logged by several aggregation intervals, both directions, and by both ENIs when
+    both ends are in the VPC), so 20M records are ~400k conversations, not the random mix's ~20M.
+    """
+    import numpy as np
+
+    m = max(1000, n // TWIN_RECORDS_PER_CONVERSATION)
+    eni = rng.integers(0, n_eni, m)
+    peer_is_pub = rng.random(m) < 0.4
+    peer = np.where(peer_is_pub, rng.zipf(1.3, m) % n_pub + n_eni, rng.integers(0, n_eni, m))
+    server_ports = np.array([443, 80, 22, 3306, 5432, 6379, 8080, 53, 123, 3389])
+    sport = server_ports[rng.zipf(1.5, m) % len(server_ports)]
+    inbound = rng.random(m) < 0.5  # the ENI is the server
+    return {
+        "client": np.where(inbound, peer, eni),
+        "server": np.where(inbound, eni, peer),
+        "cport": rng.integers(32768, 61000, m),
+        "sport": sport,
+        "proto": np.where((sport == 53) | (sport == 123), 17, 6),
+        "eni": eni,
+        "peer_eni": np.where(peer_is_pub, -1, peer),
+        "reject": rng.random(m) < 0.05,
+    }
+
+
+def _twin_chunk(rng, n: int, t0: int, t1: int, enis, eni_ip, pub, pool: dict):
+    """n records of the pool's conversations (both directions, either ENI's copy), as :func:`_chunk` lays out."""
+    import numpy as np
+
+    c = rng.integers(0, len(pool["client"]), n)
+    reply = rng.random(n) < 0.5
+    client, server = pool["client"][c], pool["server"][c]
+    src = np.where(reply, server, client)
+    dst = np.where(reply, client, server)
+    srcport = np.where(reply, pool["sport"][c], pool["cport"][c])
+    dstport = np.where(reply, pool["cport"][c], pool["sport"][c])
+    other = pool["peer_eni"][c]
+    eni_idx = np.where((other >= 0) & (rng.random(n) < 0.5), other, pool["eni"][c])
+    packets = rng.integers(1, 2000, n)
+    nbytes = packets * rng.integers(40, 1500, n)
+    start = np.sort(rng.integers(t0, t1, n))
+    end = start + rng.integers(0, 60, n)
+    action = pool["reject"][c].astype(np.int8)
+    special = rng.random(n)
+    status = np.where(special < 0.001, 2, np.where(special < 0.01, 1, 0))
+    return _table(n, eni_idx, src, dst, srcport, dstport, pool["proto"][c], packets, nbytes, start, end,
+                  action, status, enis, eni_ip, pub)  # fmt: skip
+
+
+def _write_logs(logs: Path, n: int, per_file: int = PER_FILE, seed: int = 0, twin: bool = False) -> None:
     import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -110,6 +173,7 @@ def _write_logs(logs: Path, n: int, per_file: int = PER_FILE, seed: int = 0) -> 
     enis = np.array([f"eni-{x:017x}" for x in rng.integers(0, 2**63 - 1, n_eni, dtype=np.int64)])
     eni_ip = np.array([f"10.0.{i // 250}.{i % 250 + 4}" for i in range(n_eni)])
     pub = np.array([f"{a}.{b}.{c}.{d}" for a, b, c, d in rng.integers(1, 255, (20000, 4))])
+    pool = _twin_pool(rng, n, n_eni, len(pub)) if twin else None
     day = logs / "AWSLogs/123456789012/vpcflowlogs/us-east-1/2023/11/14"
     day.mkdir(parents=True, exist_ok=True)
     nfiles = -(-n // per_file)
@@ -120,25 +184,30 @@ def _write_logs(logs: Path, n: int, per_file: int = PER_FILE, seed: int = 0) -> 
         m = min(per_file, n - i * per_file)
         t0 = DAY0 + (86400 * i) // nfiles
         t1 = DAY0 + (86400 * (i + 1)) // nfiles
-        t = _chunk(rng, m, t0, max(t1, t0 + 1), enis, eni_ip, pub)
+        if pool is not None:
+            t = _twin_chunk(rng, m, t0, max(t1, t0 + 1), enis, eni_ip, pub, pool)
+        else:
+            t = _chunk(rng, m, t0, max(t1, t0 + 1), enis, eni_ip, pub)
         name = f"123456789012_vpcflowlogs_us-east-1_fl-0abc_{time.strftime('%Y%m%dT%H%MZ', time.gmtime(t0))}_{i:08x}.log.gz"
         sink = pa.BufferOutputStream()
         pcsv.write_csv(t, sink, opts)
         (day / name).write_bytes(gzip.compress(sink.getvalue().to_pybytes(), 6))
 
 
-def _files(folder: Path, n: int) -> Path:
+def _files(folder: Path, n: int, twin: bool = False) -> Path:
     """n default-format records as gzip text files in the classic S3 layout (reused when present).
 
     Vectorised (numpy columns written by pyarrow's CSV writer with ' ' and '-'), so 20M or 100M records are
     minutes of one core, not the twin's or ``_generate.records``' Python loop: the same traffic mix as
     ``_generate`` (300 ENIs, 40 % public peers on a Zipf law, about 5 % REJECT, 1 % NODATA/SKIPDATA), one day.
+    Every record a new conversation, unless ``twin``: then records repeat a pool of conversations as the VPC
+    twin's do (:func:`_twin_pool`).
     """
-    logs = folder / f"logs-{n}"
+    logs = folder / (f"logs-twin-{n}" if twin else f"logs-{n}")
     done = logs / ".complete"
     if done.exists():
         return logs
-    _write_logs(logs, n)
+    _write_logs(logs, n, twin=twin)
     done.write_text("")
     return logs
 
@@ -410,7 +479,8 @@ def _capped_answer(out, what: str) -> list:
     if what == "detect":
         cols = ["detector", "label", "src", "dst", "dst_port", "start", "end", "evidence_count"]
         return sorted(map(str, out[cols].astype(str).to_numpy().tolist()))
-    return [len(out), int(out["bytes"].sum()) if "bytes" in out else 0]
+    sums = [int(out[c].sum()) for c in ("records", "bytes_to_server", "bytes_to_client")]
+    return [len(out), *sums, str(out["last"].max())]
 
 
 CASES = {
@@ -513,6 +583,13 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--records", type=int, default=1_000_000)
     p.add_argument("--dir", default="/tmp/flownb-scale-bench")
+    p.add_argument(
+        "--traffic",
+        choices=["random", "twin"],
+        default="random",
+        help="random: every record a new conversation (the worst case); twin: records repeat conversations "
+        "(hosts, ports, both directions, both ENIs) as the VPC twin's do, ~50 records per conversation",
+    )
     p.add_argument("--generate-only", action="store_true", help="write the gzip files, then stop")
     p.add_argument(
         "--sections",
@@ -534,10 +611,11 @@ def main() -> None:
     sections = {x.strip() for x in args.sections.split(",") if x.strip()}
     os.environ["FLOWNB_BENCH_ROUNDS"] = str(args.rounds)  # the children's _best
     folder = Path(args.dir)
-    logs = _files(folder, args.records)
+    twin = args.traffic == "twin"
+    logs = _files(folder, args.records, twin=twin)
     if args.generate_only:
         return
-    store = folder / f"store-{args.records}"
+    store = folder / (f"store-twin-{args.records}" if twin else f"store-{args.records}")
     size = sum(f.stat().st_size for f in logs.rglob("*.gz"))
     print(f"{args.records:,} default-format records, {len(list(logs.rglob('*.gz')))} gzip files, {size / 2**20:.0f} MiB; "
           f"load {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")  # fmt: skip

@@ -10,7 +10,9 @@ Below the layers: it imports nothing of flownb but the vocabulary.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +20,7 @@ import pandas as pd
 
 from ._columns import require_columns, require_frame
 
-__all__ = ["NAT", "ColumnCache", "epoch_seconds", "value_codes"]
+__all__ = ["NAT", "ColumnCache", "epoch_seconds", "per_categories", "value_codes"]
 
 
 def epoch_seconds(col: pd.Series) -> np.ndarray:
@@ -43,6 +45,42 @@ def value_codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 
 NAT = np.iinfo(np.int64).min
+
+#: Tables computed from categoricals' categories, keyed by the categories objects themselves (a
+#: categorical's categories are immutable: the same object always holds the same values).
+_BY_CATEGORIES: OrderedDict[tuple, tuple[list[weakref.ref], Any]] = OrderedDict()
+_BY_CATEGORIES_SIZE = 8
+
+
+def per_categories(name: str, categories: Sequence[pd.Index], make: Callable[[], Any]) -> Any:
+    """``make()``, computed once per set of categories objects (``name`` says what it is).
+
+    Work that depends only on the distinct values of categorical columns (an address table sorted
+    by value, say) is done once for a frame's categories and reused by every later call on the same
+    frame, or on any view or copy of it that shares the categories, even across new
+    :class:`ColumnCache` objects. Entries die with their categories (weak references); the few
+    most recent are kept.
+
+    Examples
+    --------
+    >>> s = pd.Series(["b", "a", "b"], dtype="category")
+    >>> calls = []
+    >>> table = lambda: calls.append(1) or sorted(s.cat.categories)
+    >>> per_categories("sorted", [s.cat.categories], table), per_categories("sorted", [s.cat.categories], table)
+    (['a', 'b'], ['a', 'b'])
+    >>> len(calls)
+    1
+    """
+    key = (name, *(id(c) for c in categories))
+    hit = _BY_CATEGORIES.get(key)
+    if hit is not None and all(r() is c for r, c in zip(hit[0], categories, strict=True)):
+        _BY_CATEGORIES.move_to_end(key)
+        return hit[1]
+    value = make()
+    _BY_CATEGORIES[key] = ([weakref.ref(c) for c in categories], value)
+    while len(_BY_CATEGORIES) > _BY_CATEGORIES_SIZE:
+        _BY_CATEGORIES.popitem(last=False)
+    return value
 
 
 class ColumnCache:

@@ -19,6 +19,8 @@ Timestamp('2025-06-02 14:00:00+0000', tz='UTC')
 from __future__ import annotations
 
 import datetime as _dt
+import re
+import warnings
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,18 @@ import pandas as pd
 __all__ = ["duration_seconds", "utc_timestamp"]
 
 _FORMS = "a number of seconds (300), '5min', '5m', '1h', '30s' or 'PT5M'"
+
+#: Units people write after a number, in seconds, read by flownb itself so that "1d", "1H" and "2w"
+#: keep working whatever pandas deprecates in its own aliases (pandas 3 warns on "d", "H" and "w").
+#: Months and years are not durations of a fixed length, so they are left to be refused.
+_UNITS = {
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
+    **dict.fromkeys(("d", "day", "days"), 86400),
+    **dict.fromkeys(("w", "wk", "week", "weeks"), 604800),
+}
+_SIMPLE = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)", re.IGNORECASE)
 
 
 def duration_seconds(value: Any, *, name: str = "freq", minimum: int = 1) -> int:
@@ -63,13 +77,24 @@ def duration_seconds(value: Any, *, name: str = "freq", minimum: int = 1) -> int
     else:
         if isinstance(value, str):
             value = value.strip()
-        try:
-            td = pd.Timedelta(value)
-        except (ValueError, TypeError, OverflowError):
-            raise ValueError(f"'{name}' must be a duration: {_FORMS}; got {value!r}") from None
-        if td is pd.NaT:
-            raise ValueError(f"'{name}' must be a duration: {_FORMS}; got {value!r}")
-        secs = td.total_seconds()
+        simple = _SIMPLE.fullmatch(value) if isinstance(value, str) else None
+        if simple and simple.group(2) == "M":
+            raise ValueError(
+                f"'{name}' is ambiguous: {value!r} could mean months or minutes; write 'min' for minutes"
+            )
+        if simple and simple.group(2).lower() in _UNITS:
+            secs = float(simple.group(1)) * _UNITS[simple.group(2).lower()]
+        else:
+            try:
+                with warnings.catch_warnings():
+                    # pandas' deprecated aliases still parse; the user's text is not theirs to change
+                    warnings.simplefilter("ignore")
+                    td = pd.Timedelta(value)
+            except (ValueError, TypeError, OverflowError):
+                raise ValueError(f"'{name}' must be a duration: {_FORMS}; got {value!r}") from None
+            if td is pd.NaT:
+                raise ValueError(f"'{name}' must be a duration: {_FORMS}; got {value!r}")
+            secs = td.total_seconds()
     if secs != secs or secs in (float("inf"), float("-inf")) or not float(secs).is_integer():
         raise ValueError(f"'{name}' must be a whole number of seconds, got {value!r}")
     if secs < minimum:

@@ -220,6 +220,25 @@ def _in_values(rec: ColumnCache, col: str, wanted: Iterable[str]) -> np.ndarray:
     return np.isin(c, idx)
 
 
+def _in_ints(rec: ColumnCache, col: str, wanted: Iterable[int], size: int) -> np.ndarray:
+    """Per record: is the integer column ``col`` (values 0 to ``size - 1``, -1 missing) one of ``wanted``?
+
+    One lookup in a table of ``size`` flags instead of ``np.isin`` (a sort or a hash per call); a column
+    holding values outside the range (checked once per frame) falls back to ``np.isin``.
+    """
+    values = rec.ints(col)
+    in_range = rec._full(
+        ("in range", col, size),
+        lambda: bool(len(values) == 0 or (values.min() >= -1 and values.max() < size)),
+    )
+    want = [int(v) for v in wanted]
+    if not in_range or any(not 0 <= v < size for v in want):
+        return np.isin(values, want)
+    table = np.zeros(size + 1, dtype=bool)  # the extra last flag: -1 (missing) is never wanted
+    table[want] = True
+    return table[values]
+
+
 def _require(df: Any, col: str, what: str) -> None:
     require_columns(df, [col], f"filtering by {what}")
 
@@ -258,7 +277,7 @@ def filter_mask(df: pd.DataFrame | ColumnCache, state: FilterState) -> np.ndarra
         both(_in_values(rec, "action", state.actions))
     if state.protocols:
         _require(rec, "protocol", "protocol")
-        both(np.isin(rec.ints("protocol"), state.protocols))
+        both(_in_ints(rec, "protocol", state.protocols, 256))
     if state.ports:
         if "srcport" not in rec.columns and "dstport" not in rec.columns:
             require_columns(rec, ["srcport", "dstport"], "filtering by port")
@@ -266,7 +285,7 @@ def filter_mask(df: pd.DataFrame | ColumnCache, state: FilterState) -> np.ndarra
         m = np.zeros(n, dtype=bool)
         for col in ("srcport", "dstport"):
             if col in rec.columns:
-                m |= np.isin(rec.ints(col), ports)
+                m |= _in_ints(rec, col, ports, 65536)
         both(m)
     for name, col in (("src", "srcaddr"), ("dst", "dstaddr")):
         net = state._nets.get(name) or parse_network(getattr(state, name), name)

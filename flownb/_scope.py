@@ -115,7 +115,7 @@ _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _DOTTED_QUAD = rf"^{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}$"
 
 
-def ipv4_ints(values: Sequence[object]) -> np.ndarray:
+def ipv4_ints(values: Sequence[object] | np.ndarray) -> np.ndarray:
     """IPv4 texts as integers (int64), -1 where a value is not an IPv4 address.
 
     Vectorised with pyarrow (a regular expression, a split and a cast): random
@@ -171,7 +171,7 @@ def _scope_code(text: str) -> int:
     return _PUBLIC
 
 
-def scope_codes(values: Sequence[object], ints: np.ndarray | None = None) -> np.ndarray:
+def scope_codes(values: Sequence[object] | np.ndarray, ints: np.ndarray | None = None) -> np.ndarray:
     """Per value, an index into :data:`SCOPES` (int8), -1 when it is not an IP address.
 
     ``ints`` may pass :func:`ipv4_ints` of the same values when the caller has them.

@@ -26,7 +26,10 @@
 #    prefixes (`flownb.ingest`), and that a second run adds nothing;
 # 2. to query the store lazily on an embedded, out-of-core engine (DuckDB) with a memory limit
 #    (`flownb.open_dataset`), with the **same functions and the same answers** as on a DataFrame;
-# 3. to see the SQL an analysis runs, and the Athena table and SQL for the same question at organisation scale.
+# 3. to run the detectors and a connectivity diagnosis on the store (`detect`, `diagnose`): the engine narrows
+#    the records, the same pandas code decides, so the findings are the same;
+# 4. to see the SQL an analysis runs (`show_sql`), and the Athena table (`flownb.athena_ddl`) and SQL for the
+#    same question at organisation scale, without an AWS account.
 #
 # The data here is small, so that the notebook runs in seconds; the same calls work on 100 GB
 # (`benchmarks/scale.py` measures them on millions of records).
@@ -38,7 +41,7 @@ from pathlib import Path
 import pandas as pd
 
 import flownb
-from flownb.scale import athena_ddl, athena_sql
+from flownb.scale import athena_sql
 from flownb.scale._testing import assert_same_result
 
 pd.set_option("display.width", 130)
@@ -105,7 +108,55 @@ first_hour = flownb.open_dataset(store, start=df["start"].min(), end=df["start"]
 print(f"{len(first_hour.files)} of {len(ds.files)} files read for the first hour")
 
 # %% [markdown]
+# ## Detect and diagnose on the store
+#
+# The detectors and `diagnose` accept a dataset too. They do not need every record: the engine keeps only
+# the records a detector or a question can use (the hours with traffic, the pair of endpoints asked about),
+# and the pandas code that decides on a DataFrame decides on those, so the findings agree by construction.
+# Here the twin ran a port scan: `detect` finds it on the store as on the frame.
+
+# %%
+found = flownb.detect(ds)
+assert_same_result(flownb.detect(df), found)
+found[["detector", "severity", "src", "dst", "evidence_count", "summary"]]
+
+# %% [markdown]
+# Then the question a responder asks next: can the scanner reach the host it scanned? `diagnose` answers from
+# the records of that pair only, with the evidence and the AWS CLI commands to check the rules.
+
+# %%
+scan = found.iloc[0]
+answer = flownb.diagnose(ds, scan["src"], scan["dst"])
+same = flownb.diagnose(df, scan["src"], scan["dst"])
+assert (answer.verdict, answer.verdicts, answer.explanation) == (
+    same.verdict,
+    same.verdicts,
+    same.explanation,
+)
+print(answer.verdict, "| also:", ", ".join(answer.verdicts[1:]) or "-")
+print(answer.explanation)
+print(f"{len(answer.evidence)} evidence records")
+
+# %% [markdown]
 # ## The SQL behind it, and the same question on Athena
+#
+# `show_sql` prints what an analysis runs: on the dataset's engine (DuckDB) by default, or, compiled from the
+# same expression, in another dialect. A Logs Insights query, in Athena's dialect (the filter before the
+# grouping, and ties broken by address so that every engine gives the same rows):
+
+# %%
+rejects = 'filter action = "REJECT" | stats count(*) as rejected by srcAddr | sort rejected desc | limit 5'
+print(ds.show_sql(flownb.query, query=rejects, dialect="athena"))
+flownb.query(ds, rejects)
+
+# %% [markdown]
+# `conversations` is the longest: the records are folded once by conversation, direction and ENI in one
+# `GROUP BY`, and everything else (who is the server, which ENI's copy counts) works on that smaller table,
+# so the engine needs memory for the conversations, never for the records.
+
+# %%
+conv_sql = ds.show_sql(flownb.conversations)
+print(f"{conv_sql.count(chr(10)) + 1} lines of SQL, {conv_sql.count('GROUP BY')} GROUP BYs over one scan")
 #
 # Each analysis is one relational expression (Ibis), compiled for DuckDB here and for Athena (Trino) from the
 # same expression: never hand-written SQL translated between dialects, which silently changes meaning for
@@ -115,8 +166,12 @@ print(f"{len(first_hour.files)} of {len(ds.files)} files read for the first hour
 # reads it.
 
 # %%
-print(athena_ddl("s3://org-flow-logs/AWSLogs/", layout="hive", file_format="parquet", hourly=True,
-                 fields=sim.format, table="flowlogs.vpc_flow_logs", regions=["eu-west-1"]))  # fmt: skip
+print(flownb.athena_ddl("s3://org-flow-logs/AWSLogs/", layout="hive", file_format="parquet", hourly=True,
+                        fields=sim.format, table="flowlogs.vpc_flow_logs", regions=["eu-west-1"]))  # fmt: skip
+
+# %% [markdown]
+# And the SQL `top` runs on that table (`athena_sql` compiles the same expression against the Athena table
+# instead of local files):
 
 # %%
 sql = athena_sql(flownb.top, table="flowlogs.vpc_flow_logs", fields=sim.format, by="srcaddr", metric="bytes")
@@ -132,6 +187,8 @@ print(sql)
 # 1. Why does flownb parse text itself instead of letting DuckDB or Athena read the `.log.gz` files?
 # 2. An ingest was killed halfway. What does the store show, and what does the next run do?
 # 3. Why are AWS's folders not enough to select records by time exactly?
+# 4. `detect(ds)` found the same scan as `detect(df)` without holding the records in memory. Why can its
+#    findings not differ?
 #
 # <details><summary>Answers</summary>
 #
@@ -142,5 +199,7 @@ print(sql)
 #    whole; the next run deletes the leftovers and ingests the rest.
 # 3. AWS names folders by delivery time, minutes after a record's start; flownb prunes folders with a margin
 #    and then filters on `start` itself (its store's hour folders are by `start`).
+# 4. The engine only chooses which records each detector sees (those it can use); the decision is the same
+#    pandas code as on a DataFrame, run on those records.
 #
 # </details>

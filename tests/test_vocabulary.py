@@ -87,6 +87,32 @@ def test_one_duration_parser_for_analysis_charts_and_alarms(freq):
 
 
 @pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1d", 86400),
+        ("1D", 86400),
+        ("1H", 3600),
+        ("2w", 1209600),
+        ("90 min", 5400),
+        ("1.5h", 5400),
+        ("P1D", 86400),
+    ],
+)
+def test_day_hour_and_week_spellings_are_read_without_pandas_deprecation_warnings(text, seconds):
+    # pandas 3 warns on its own aliases "d", "H" and "w"; a user's "1d" is not theirs to change
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _durations.duration_seconds(text) == seconds
+
+
+def test_capital_m_is_refused_as_ambiguous():
+    with pytest.raises(ValueError, match="months or minutes; write 'min'"):
+        _durations.duration_seconds("3M")
+
+
+@pytest.mark.parametrize(
     ("value", "message"),
     [
         ("soon", r"'freq' must be a duration: a number of seconds \(300\), '5min'"),

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _scope as _scopes
+from .._cache import per_categories
 
 __all__ = [
     "SCOPES",
@@ -82,23 +83,35 @@ def ranked_codes(columns: list[pd.Series]) -> tuple[list[np.ndarray], pd.Index]:
 def _shared_table(columns: list[pd.Series]) -> tuple[list[tuple[np.ndarray, pd.Index]], np.ndarray, pd.Index]:
     """Each column's (codes, distinct values); the shared code of every distinct value, column after
     column; and the shared table in ascending order."""
-    import pyarrow as pa
-
     parts = [
         (np.asarray(col.cat.codes, dtype=np.int64), col.cat.categories)
         if isinstance(col.dtype, pd.CategoricalDtype)
         else codes_and_values(col)
         for col in columns
     ]
+    values = [v for _, v in parts]
+    if all(isinstance(col.dtype, pd.CategoricalDtype) for col in columns):
+        # categories never change: the table of a frame's address columns is made once for all calls
+        shared, table = per_categories("ranked address table", values, lambda: _table_of(values))
+    else:
+        shared, table = _table_of(values)
+    return parts, shared, table
+
+
+def _table_of(values: list[pd.Index]) -> tuple[np.ndarray, pd.Index]:
+    """The shared code of every distinct value of ``values``, one index after the other, and the shared
+    table in ascending order (see :func:`ranked_codes`)."""
+    import pyarrow as pa
+
     try:
-        texts = [_arrow_texts(v) for _, v in parts]
+        texts = [_arrow_texts(v) for v in values]
         every = pa.concat_arrays([t.cast(pa.large_string()) for t in texts]) if texts else None
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
         every = None  # not all texts: pandas' sorted factorize below
     if every is None or every.null_count:
-        allv = pd.Index(np.concatenate([np.asarray(v, dtype=object) for _, v in parts]), dtype=object)
-        shared, values = pd.factorize(allv, sort=True)
-        table = pd.Index(np.asarray(values, dtype=object), dtype=object)
+        allv = pd.Index(np.concatenate([np.asarray(v, dtype=object) for v in values]), dtype=object)
+        shared, uniq = pd.factorize(allv, sort=True)
+        table = pd.Index(np.asarray(uniq, dtype=object), dtype=object)
     else:
         keys = _ipv4_text_keys(every)
         if keys is None:  # other texts (IPv6): pyarrow's sort, in UTF-8 byte order (code point order)
@@ -110,7 +123,9 @@ def _shared_table(columns: list[pd.Series]) -> tuple[list[tuple[np.ndarray, pd.I
         else:
             distinct, shared, _ = _dense(keys, need_first=False)
             table = pd.Index(_ipv4_texts(distinct).to_numpy(zero_copy_only=False), dtype=object)
-    return parts, np.asarray(shared, dtype=np.int64).reshape(-1), table
+    shared = np.asarray(shared, dtype=np.int64).reshape(-1)
+    shared.flags.writeable = False  # shared by every later call (per_categories)
+    return shared, table
 
 
 def appearance_codes(columns: list[pd.Series]) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:

@@ -140,13 +140,21 @@ def server_is_hi(
 
 
 def counted_eni(
-    cd: np.ndarray, eni: np.ndarray, nbytes: np.ndarray, reject: np.ndarray, size: int
+    cd: np.ndarray,
+    eni: np.ndarray,
+    nbytes: np.ndarray,
+    reject: np.ndarray,
+    size: int,
+    several: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per record: is it of the ENI whose copy of its conversation-direction counts?
 
     ``cd`` is each record's conversation-direction code (< ``size``); ``eni`` ENI
     codes in ascending order of ENI id (-1 missing: such records always count);
-    ``nbytes`` the records' bytes; ``reject`` whether each was rejected.
+    ``nbytes`` the records' bytes; ``reject`` whether each was rejected. ``several``,
+    when the caller has it, says per direction whether its records carry more than one
+    ENI code (a missing id may count as one of them: a direction of one ENI and missing
+    ids has one candidate, whose records all count, as without ``several``).
     """
     n = len(cd)
     keep = np.ones(n, dtype=bool)
@@ -154,11 +162,13 @@ def counted_eni(
     if not has.any():
         return keep
     ne = int(eni.max()) + 1
-    emin = np.full(size, ne, dtype=np.int64)
-    emax = np.full(size, -1, dtype=np.int64)
-    np.minimum.at(emin, cd[has], eni[has])
-    np.maximum.at(emax, cd[has], eni[has])
-    multi = np.flatnonzero(has & (emin != emax)[cd])  # directions logged by more than one ENI
+    if several is None:
+        emin = np.full(size, ne, dtype=np.int64)
+        emax = np.full(size, -1, dtype=np.int64)
+        np.minimum.at(emin, cd[has], eni[has])
+        np.maximum.at(emax, cd[has], eni[has])
+        several = emin != emax
+    multi = np.flatnonzero(has & several[cd])  # directions logged by more than one ENI
     if not len(multi):
         return keep
     pair = cd[multi] * ne + eni[multi]

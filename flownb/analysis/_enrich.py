@@ -123,8 +123,8 @@ def local_side(df: pd.DataFrame) -> np.ndarray:
     if todo.any():
         used = np.unique(np.concatenate([src[todo], dst[todo]]))
         used = used[used >= 0]
-        rank_table = np.zeros(len(values) + 1, dtype=np.int8)  # _own_rank per distinct address
-        rank_table[used] = [_own_rank(values[i]) for i in used]
+        rank_table = np.zeros(len(values) + 1, dtype=np.int8)  # _own_ranks per distinct address
+        rank_table[used] = _own_ranks(np.asarray(values, dtype=object)[used])
         by_rank = _side_by_rank(
             rank_table[np.where(src < 0, len(values), src)], rank_table[np.where(dst < 0, len(values), dst)]
         )
@@ -132,24 +132,34 @@ def local_side(df: pd.DataFrame) -> np.ndarray:
     return side
 
 
-def _own_rank(value: object) -> int:
-    """How local an address is, for the last step of :func:`local_side`: 1 private-like (private,
-    shared, link-local, loopback), 2 an IPv6 address in Amazon's blocks, 3 any other (public,
-    multicast, reserved), 0 not an address."""
-    from .._scope import in_amazon_ipv6
-    from ._addresses import _scope
+def _own_ranks(values: np.ndarray) -> np.ndarray:
+    """How local each address is, for the last step of :func:`local_side` (int8 per value): 1
+    private-like (private, shared, link-local, loopback), 2 an IPv6 address in Amazon's blocks, 3 any
+    other (public, multicast, reserved), 0 not an address.
 
-    text = str(value)
-    s = _scope(text)
-    if s is None:
-        return 0
-    if s in _NON_PUBLIC:
-        return 1
-    return 2 if in_amazon_ipv6(text) else 3
+    Vectorised over distinct addresses (random traffic has hundreds of thousands): IPv4 scopes are
+    integer ranges (:func:`flownb._scope.scope_codes`); only IPv6 texts are looked at one by one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _own_ranks(np.array(["10.0.0.1", "100.64.1.5", "2600:1f18::1", "8.8.8.8", "-"], dtype=object)).tolist()
+    [1, 1, 2, 3, 0]
+    """
+    from .. import _scope as scopes
+
+    ints = scopes.ipv4_ints(values)
+    codes = scopes.scope_codes(values, ints)
+    local = np.array([scopes.SCOPES.index(s) for s in sorted(_NON_PUBLIC)], dtype=np.int8)
+    ranks = np.where(codes < 0, 0, np.where(np.isin(codes, local), 1, 3)).astype(np.int8)
+    for i in np.flatnonzero((ranks == 3) & (ints < 0)):
+        if scopes.in_amazon_ipv6(str(values[i])):
+            ranks[i] = 2
+    return ranks
 
 
 def _side_by_rank(src_rank: np.ndarray, dst_rank: np.ndarray) -> np.ndarray:
-    """The ENI's side (1 source, 2 destination, 0 unknown) from :func:`_own_rank` of both ends: the
+    """The ENI's side (1 source, 2 destination, 0 unknown) from :func:`_own_ranks` of both ends: the
     more local end is the ENI's own (shared with the engine path, ``flownb.scale._ops``)."""
     known = (src_rank > 0) & (dst_rank > 0)
     out = np.zeros(len(src_rank), dtype=np.int8)

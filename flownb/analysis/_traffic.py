@@ -114,43 +114,68 @@ def top(
     # rows without traffic or without a key go to an extra bucket k, dropped at the end
     codes = np.where(rows & (codes >= 0), codes, k)
     flows = np.bincount(codes, minlength=k + 1)[:k]
-    packets = np.bincount(codes, weights=cached_counter(rec, "packets"), minlength=k + 1)[:k]
-    nbytes = np.bincount(codes, weights=cached_counter(rec, "bytes"), minlength=k + 1)[:k]
+    # ranked by an additive metric, the other counters are needed for the keys shown only: summed over
+    # those keys' records (all of them, in record order: the same floats as over every record)
+    shown_only = metric in _ADDITIVE
+
+    def counter(name: str, rows_of: np.ndarray | None = None) -> np.ndarray:
+        w = cached_counter(rec, name)
+        if rows_of is None:
+            return np.bincount(codes, weights=w, minlength=k + 1)[:k]
+        return np.bincount(codes[rows_of], weights=w[rows_of], minlength=k + 1)[:k]
+
+    packets = counter("packets") if not shown_only or metric == "packets" else None
+    nbytes = counter("bytes") if not shown_only or metric == "bytes" else None
     has_time = "start" in rec.columns and "end" in rec.columns
     if metric in ("bps", "pps") and not has_time:
         # (scale's engine path gives the same sentence: flownb/scale/_ops.py build_top)
         raise ValueError(f"metric '{metric}' needs the start and end fields, which this frame does not have")
     seen = flows > 0
 
-    def active_time(rows_of: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """First known start and last known end per key, over all records or only those of some keys;
+    def records_of(keys_of: np.ndarray) -> np.ndarray:
+        """Positions of the records of some keys, in record order."""
+        pick = np.zeros(k + 1, dtype=bool)
+        pick[keys_of] = True
+        return np.flatnonzero(pick[codes])
+
+    def active_time(sel: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """First known start and last known end per key, over all records or only those at ``sel``;
         the smallest int64 (NaT) for a key with no start (or no end) at all."""
         big = np.iinfo(np.int64).max
         first = np.full(k + 1, big, dtype=np.int64)
         last = np.full(k + 1, -big, dtype=np.int64)
         s, e, c = rec.seconds("start"), rec.seconds("end"), codes
-        if rows_of is not None:
-            pick = np.zeros(k + 1, dtype=bool)
-            pick[rows_of] = True
-            sel = np.flatnonzero(pick[codes])
+        if sel is not None:
             s, e, c = s[sel], e[sel], codes[sel]
         np.minimum.at(first, c, np.where(s == _NAT, big, s))  # a missing start (NaT) is no first start
         np.maximum.at(last, c, e)  # NaT is the smallest int64: it never wins a maximum
         first, last = first[:k], last[:k]
         return np.where(seen & (first != big), first, _NAT), np.where(seen & (last != -big), last, _NAT)
 
-    def rates(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def rates(
+        first: np.ndarray, last: np.ndarray, nbytes: np.ndarray, packets: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """bps and pps over the active time (at least one second); missing when a key has no start or end."""
         known = (first != _NAT) & (last != _NAT)
         dur = np.where(known, np.maximum(last - np.where(known, first, 0), 1), 1).astype(np.float64)
         return np.where(known, nbytes * 8 / dur, np.nan), np.where(known, packets / dur, np.nan)
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        bpp = np.where(packets > 0, nbytes / np.where(packets > 0, packets, 1), np.nan)
-    values = {"flows": flows.astype(np.float64), "packets": packets, "bytes": nbytes, "bpp": bpp}
+    def per_packet(nbytes: np.ndarray, packets: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(packets > 0, nbytes / np.where(packets > 0, packets, 1), np.nan)
+
+    values = {"flows": flows.astype(np.float64)}
+    if packets is not None:
+        values["packets"] = packets
+    if nbytes is not None:
+        values["bytes"] = nbytes
+    if not shown_only:
+        assert packets is not None and nbytes is not None
+        values["bpp"] = per_packet(nbytes, packets)
     if metric in ("bps", "pps"):  # rates need every key's active time to rank
+        assert packets is not None and nbytes is not None
         first, last = active_time(None)
-        bps, pps = rates(first, last)
+        bps, pps = rates(first, last, nbytes, packets)
         values |= {"bps": bps, "pps": pps}
     ranked = np.where(seen, np.nan_to_num(values[metric], nan=-1.0), -np.inf)
     # largest first; equal values by key value, ascending (never by file order)
@@ -159,10 +184,17 @@ def top(
     order = order[: int(seen.sum())]
     if n is not None:
         order = order[:n]
+    need_sel = packets is None or nbytes is None or (has_time and metric not in ("bps", "pps"))
+    sel = records_of(order) if need_sel else None
+    if packets is None:
+        packets = counter("packets", sel)
+    if nbytes is None:
+        nbytes = counter("bytes", sel)
+    bpp = values["bpp"] if "bpp" in values else per_packet(nbytes, packets)
     if has_time and metric not in ("bps", "pps"):  # only the keys shown need their active time
-        first, last = active_time(order)
+        first, last = active_time(sel)
     if has_time:
-        bps, pps = rates(first, last)
+        bps, pps = rates(first, last, nbytes, packets)
     keyed = labels.take(order).reset_index(drop=True)
     cols: dict[str, Any] = {
         c: keyed[c] for c in keyed.columns
@@ -333,70 +365,71 @@ _MASKED_SHARE = 0.4
 
 
 def _timeseries_masked(rec: ColumnCache, f: int, metric: str, by: str | None) -> pd.DataFrame:
-    """:func:`timeseries` of a large filtered view, on the full frame's cached arrays with the other
-    records at zero weight: the same sums, added in the same record order (so the same floats)."""
+    """:func:`timeseries` of a large filtered view, from the full frame's cached arrays and bins (made
+    once per frame and bin width), taken at the view's records: the same sums, added in the same record
+    order (so the same floats) as on a copy of the view, without recomputing every record's bins."""
     full = ColumnCache(rec.df, None, rec._base)
     assert rec.rows is not None
-    nat, big = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    nat = np.iinfo(np.int64).min
     s, e = full.seconds("start"), full.seconds("end")
 
-    def bins(_frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def bins(_frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         ok = (s != nat) & (e != nat)
         s0, e0 = np.where(ok, s, 0), np.where(ok, np.maximum(e, s), 0)
         b0 = s0 // f
         b1 = np.maximum(e0 - 1, s0) // f
-        return b0, b1, b1 > b0
+        return b0, b1, b1 > b0, ok
 
-    b0, b1, multi = full.table(("timeseries bins", f), bins)
-    rows = cached_data_rows(full) & rec.rows & (s != nat) & (e != nat)
+    b0, b1, multi, timed = full.table(("timeseries bins", f), bins)
+    rows = cached_data_rows(full) & rec.rows & timed
     labels = None
     if by is not None:
         gcodes, labels = cached_group_codes(full, [by])
         rows &= gcodes >= 0
-    if not rows.any():  # (as the copying path says it)
+    idx = np.flatnonzero(rows)
+    if len(idx) == 0:  # (as the copying path says it)
         cols = {"time": pd.Series([], dtype="datetime64[s, UTC]")}
         if by is not None and labels is not None:
             cols[by] = labels[by].iloc[:0]
         cols[metric] = pd.Series([], dtype="float64")
         return pd.DataFrame(cols)
-    kmin = int(np.min(b0, where=rows, initial=big))
-    kmax = int(np.max(b1, where=rows, initial=-big))
+    r0, r1 = b0.take(idx), b1.take(idx)
+    kmin, kmax = int(r0.min()), int(r1.max())
+    r0 -= kmin
+    r1 -= kmin
     nb = kmax - kmin + 1
     present = None
     if by is None or labels is None:
-        gpos: np.ndarray | int = 0
+        gpos = np.zeros(len(idx), dtype=np.int64)
         ng = 1
     else:
-        g0 = full.table(("timeseries codes", by), lambda _f: np.maximum(gcodes, 0))
-        present = np.flatnonzero(np.bincount(g0, weights=rows, minlength=len(labels)))
+        g = gcodes.take(idx)
+        present = np.flatnonzero(np.bincount(g, minlength=len(labels)))
         ranks = full.table(("ranks", by), lambda _f: [value_ranks(labels[by])])[0]
         present = present[np.argsort(ranks[present], kind="stable")]
         where = np.zeros(len(labels), dtype=np.int64)
         where[present] = np.arange(len(present))
-        gpos = where[g0]
+        gpos = where[g]
         ng = len(present)
     width = nb + 1
     if metric == "flows":
-        w = rows.astype(np.float64)
-        diff = np.bincount(np.where(rows, gpos * width + (b0 - kmin), 0), weights=w, minlength=ng * width)
-        diff -= np.bincount(
-            np.where(rows, gpos * width + (b1 - kmin) + 1, 0), weights=w, minlength=ng * width
-        )
+        diff = np.bincount(gpos * width + r0, minlength=ng * width).astype(np.float64)
+        diff -= np.bincount(gpos * width + r1 + 1, minlength=ng * width)
         cells = np.cumsum(diff.reshape(ng, width), axis=1)[:, :nb]
     else:
         base = "bytes" if metric in ("bytes", "bps") else "packets"
-        v = cached_counter(full, base)
-        key = np.where(rows, gpos * nb + (b0 - kmin), 0)
-        cells = np.bincount(key, weights=np.where(rows & ~multi, v, 0.0), minlength=ng * nb)
-        m_ = np.flatnonzero(rows & multi)
+        v = cached_counter(full, base).take(idx)
+        mi = multi.take(idx)
+        cells = np.bincount(gpos * nb + r0, weights=np.where(mi, 0.0, v), minlength=ng * nb)
+        m_ = np.flatnonzero(mi)
         if len(m_):
-            sm, em = s[m_], np.maximum(e[m_], s[m_])
-            gm = gpos[m_] if isinstance(gpos, np.ndarray) else np.zeros(len(m_), dtype=np.int64)
-            bm0, bm1 = b0[m_], b1[m_]
-            rm0, rm1 = bm0 - kmin, bm1 - kmin
+            at = idx[m_]
+            sm, em = s.take(at), np.maximum(e.take(at), s.take(at))
+            rm0, rm1 = r0[m_], r1[m_]
+            bm0, bm1 = rm0 + kmin, rm1 + kmin
             rate = np.asarray(v[m_], dtype=np.float64) / (em - sm)
             head, tail = (bm0 + 1) * f - sm, em - bm1 * f
-            _spread_over_bins(cells, gm, rm0, rm1, head, tail, rate, f, ng, nb, width)
+            _spread_over_bins(cells, gpos[m_], rm0, rm1, head, tail, rate, f, ng, nb, width)
         cells = cells.reshape(ng, nb)
         if metric == "bps":
             cells = cells * 8 / f
@@ -513,7 +546,7 @@ def _tallies(df: pd.DataFrame, p: dict[str, np.ndarray]) -> dict[str, Any]:
         rej = np.zeros(len(idx), dtype=bool)
     # bytes and packets each way: where both ends' ENIs logged a direction, one ENI's copy counts
     # (the one conversation model, flownb.analysis._conversations)
-    counted = counted_eni(cd, eni, nbytes, rej, m2)
+    counted = counted_eni(cd, eni, nbytes, rej, m2, several=emin != emax)
     w = counted if not counted.all() else None
     pk = np.bincount(cd, weights=packets if w is None else packets * w, minlength=m2)
     by = np.bincount(cd, weights=nbytes if w is None else nbytes * w, minlength=m2)
@@ -561,7 +594,8 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
         ``bytes_to_client``, ``action_to_server``, ``action_to_client`` (ACCEPT,
         REJECT, MIXED, or missing when that direction was never logged),
         ``records``, ``interfaces`` (the ENIs that logged it), ``n_interfaces``,
-        ``first``, ``last``; in order of ``first``, then of ``client``,
+        ``first``, ``last`` (its earliest known start and latest known end; NaT
+        when none of its records has one); in order of ``first``, then of ``client``,
         ``client_port``, ``server``, ``server_port`` and ``protocol`` (ascending
         by value), whatever the order of the files.
 
@@ -674,14 +708,16 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _first_last(df: pd.DataFrame, p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Per conversation: the earliest start and the latest end of its records (epoch seconds)."""
+    """Per conversation: the earliest known start and the latest known end of its records (epoch
+    seconds); the smallest int64 (NaT) for a conversation with no start (or no end) at all, as ``top``."""
     m = int(p["n_conv"])
     big = np.iinfo(np.int64).max
     first = np.full(m, big, dtype=np.int64)
     last = np.full(m, -big, dtype=np.int64)
-    np.minimum.at(first, p["conv"], seconds(df["start"])[p["idx"]])
-    np.maximum.at(last, p["conv"], seconds(df["end"])[p["idx"]])
-    return first, last
+    st = seconds(df["start"])[p["idx"]]
+    np.minimum.at(first, p["conv"], np.where(st == _NAT, big, st))  # a missing start is no first start
+    np.maximum.at(last, p["conv"], seconds(df["end"])[p["idx"]])  # NaT is the smallest: it never wins
+    return np.where(first == big, _NAT, first), np.where(last == -big, _NAT, last)
 
 
 _PER_CONVERSATION = ("client", "client_port", "server", "server_port", "conv_proto")
@@ -804,7 +840,7 @@ def service_view(df: pd.DataFrame) -> pd.DataFrame:
     first = np.full(k, big, dtype=np.int64)
     last = np.full(k, -big, dtype=np.int64)
     st, en = seconds(conv["first"]), seconds(conv["last"])
-    np.minimum.at(first, g, st)
+    np.minimum.at(first, g, np.where(st == _NAT, big, st))  # a conversation without a start: no first
     np.maximum.at(last, g, en)
     nat = np.iinfo(np.int64).min
     first = np.where(first == big, nat, first)

@@ -6,6 +6,8 @@ codes, so a 1M-record frame aggregates in tens of milliseconds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -41,19 +43,22 @@ def _grid(
 
 def _series(
     df: ColumnCache, by: str | None, max_series: int, weights: np.ndarray
-) -> tuple[np.ndarray, list[str]]:
+) -> tuple[Callable[[], np.ndarray], list[str]]:
     """Group codes for ``by``: the ``max_series`` largest values by ``weights``, the rest 'other'.
 
     The codes are timeseries()'s own (:func:`~flownb.analysis._frame.cached_group_codes`), so the
-    view's arrays are taken once for the chart and its analysis.
+    view's arrays are taken once for the chart and its analysis. Returns the series names and a
+    function giving each row's series (made only when asked: a chart whose series are all values
+    of ``by`` hands ``by`` to timeseries() itself and never needs them).
     """
     n = len(df)
     if by is None:
-        return np.zeros(n, dtype=np.int64), ["all"]
+        return (lambda: np.zeros(n, dtype=np.int64)), ["all"]
     need(df, [by], "the chart's 'by'")
     c, values = cached_group_codes(df, [by])
     k = len(values)
-    tot = np.bincount(np.where(c < 0, k, c), weights=weights, minlength=k + 1)
+    tot = np.bincount(c + 1, weights=weights, minlength=k + 1)  # missing (-1) first, then moved last
+    tot = np.append(tot[1:], tot[0])
     labels = [str(v) for v in values[by]] + ["(none)"]
     order = [i for i in np.argsort(-tot, kind="stable") if tot[i] > 0] or [0]
     keep = order[:max_series]
@@ -62,12 +67,14 @@ def _series(
     remap = np.full(k + 1, len(keep), dtype=np.int64)
     remap[keep] = np.arange(len(keep))
     names = [labels[i] for i in keep]
-    g = remap[np.where(c < 0, k, c)]
-    if tot[[i for i in range(k + 1) if i not in set(keep)]].sum() > 0:
+    other = tot[[i for i in range(k + 1) if i not in set(keep)]].sum() > 0
+    if other:
         names.append("other")
     else:
-        g = np.minimum(g, max(len(keep) - 1, 0))  # rows outside 'keep' weigh nothing: park them anywhere
-    return g, names
+        remap = np.minimum(
+            remap, max(len(keep) - 1, 0)
+        )  # rows outside 'keep' weigh nothing: park them anywhere
+    return (lambda: remap[np.where(c < 0, k, c)]), names
 
 
 def timeline_data(
@@ -108,7 +115,7 @@ def timeline_data(
         return pd.DataFrame(
             {"time": utc(np.array([], dtype=np.int64)), "series": [], "value": [], "time_utc": []}
         )
-    g, names = _series(df, by, max_series, v)
+    series_of, names = _series(df, by, max_series, v)
     t0, w, nb = _grid(st, freq, min(300, MAX_ROWS // len(names)), en)
     if len(names) * nb > MAX_ROWS:
         raise ValueError(
@@ -131,7 +138,7 @@ def timeline_data(
         frame = df.frame(
             ["start", "end", "log_status", "srcaddr", "dstaddr", *([] if metric == "flows" else [metric])]
         )
-        frame["_series"] = pd.Categorical.from_codes(g, categories=pd.Index(range(len(names))))
+        frame["_series"] = pd.Categorical.from_codes(series_of(), categories=pd.Index(range(len(names))))
         ts = timeseries(frame, freq=w, metric=metric, by="_series")
         gi = np.asarray(ts["_series"].astype(np.int64))
     cells = np.zeros((len(names), nb))

@@ -287,7 +287,13 @@ def utc(seconds_array: np.ndarray) -> pd.DatetimeIndex:
 
 def time_label(t: pd.DatetimeIndex | pd.Series) -> np.ndarray:
     """Tooltip text for a time: '2025-06-02 14:05 UTC' (a string, so browsers cannot shift it)."""
-    return np.asarray(pd.DatetimeIndex(t).strftime("%Y-%m-%d %H:%M:%S UTC"), dtype=object)
+    times = pd.DatetimeIndex(t)
+    distinct = times.unique()
+    if len(distinct) == len(times):
+        return np.asarray(times.strftime("%Y-%m-%d %H:%M:%S UTC"), dtype=object)
+    # a heatmap repeats each bin once per row: each distinct time is written once
+    text = np.asarray(distinct.strftime("%Y-%m-%d %H:%M:%S UTC"), dtype=object)
+    return text[distinct.get_indexer(times)]
 
 
 def networks(col: pd.Series, v4: int = 24, v6: int = 64) -> pd.Series:

@@ -9,7 +9,8 @@ unless sorted; at most 10,000 rows unless ``limit`` asks otherwise, and
 
 Where the guide is silent, flownb decides (and ``SUPPORT.md`` says so):
 missing ``by`` values form their own group (as SQL ``GROUP BY``); ``sort``
-puts missing values last in both directions and sorts text by code point;
+puts missing values last in both directions; text sorts as the guide's "sort" page
+says (natural sort, ``_values.natural_key``), every other comparison of text by code point;
 ``limit any`` takes the first records in the order read; ``diff`` without a
 time range compares the later half of the records' span with the earlier one.
 
@@ -58,6 +59,7 @@ from ._values import (
     is_datetime,
     is_series,
     is_stringish,
+    natural_ranks,
     take,
     to_series,
 )
@@ -454,8 +456,12 @@ def _stats(state: _State, cmd: A.Stats, nxt) -> None:
             state.bin = (item.name, period.amount, period.unit)
 
 
-def _sort_array(v: Any, descending: bool) -> np.ndarray:
-    """A float64 key that sorts like the values (missing last in both directions)."""
+def _sort_array(v: Any, descending: bool, natural: bool = False) -> np.ndarray:
+    """A float64 key that sorts like the values (missing last in both directions).
+
+    Text sorts by code point, or with ``natural`` as the guide's ``sort`` command sorts it
+    (:func:`natural_ranks`); the settled order of ties keeps code points (flownb's own rule).
+    """
     s = v
     if is_datetime(s):
         from ._values import epoch_numbers
@@ -465,8 +471,11 @@ def _sort_array(v: Any, descending: bool) -> np.ndarray:
         keys = s.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
     else:
         codes, uniques = distinct(s if is_stringish(s) else s.astype("str"))
-        ranks = np.empty(len(uniques), dtype=np.float64)
-        ranks[np.argsort(uniques.astype("str").to_numpy(), kind="stable")] = np.arange(len(uniques))
+        if natural:
+            ranks = natural_ranks(uniques)
+        else:
+            ranks = np.empty(len(uniques), dtype=np.float64)
+            ranks[np.argsort(uniques.astype("str").to_numpy(), kind="stable")] = np.arange(len(uniques))
         keys = np.where(codes < 0, np.nan, ranks[np.maximum(codes, 0)] if len(ranks) else np.nan)
     if descending:
         keys = -keys
@@ -481,7 +490,7 @@ def _sort(state: _State, cmd: A.Sort, nxt) -> None:
     for key in cmd.keys:
         v = ev(key.expr)
         if is_series(v):
-            arrays.append(_sort_array(v, key.descending))
+            arrays.append(_sort_array(v, key.descending, natural=True))
     if not arrays:  # constant keys: every row ties
         state.ensure_order()
         return

@@ -9,6 +9,7 @@ once per category, then mapped back to the rows through the category codes.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -254,3 +255,42 @@ def boolean(values: np.ndarray, mask: np.ndarray | None = None, index=None) -> p
     return pd.Series(
         pd.arrays.BooleanArray(np.asarray(values, dtype=bool), np.asarray(mask, dtype=bool)), index=index
     )
+
+
+# The guide's "sort" page (CloudWatch Logs User Guide, CWL_QuerySyntax-Sort): "an updated version of
+# natural sorting". Ascending: every non-number value before every number value ("values that include
+# only numbers"); non-number values compared in chunks, runs of digits against runs of digits "by their
+# length first and then by their numerical value", everything else by Unicode value (the page's example:
+# "2345 is compared with @ in the unicode order"). flownb's readings where the page is silent: a number
+# value is ASCII digits with an optional leading minus and decimal part (``-3``, ``1.5``), ordered by
+# value, equal values (``01``, ``1``) by their text; a digit is ``0``-``9`` only.
+_NUMBER_VALUE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_DIGIT_RUN = re.compile(r"[0-9]+")
+
+
+def _digit_chunk(m: re.Match[str]) -> str:
+    # "0" keeps the chunk where a digit sorts against any other character; then its length, then the
+    # digits (equal lengths compare by value as text)
+    run = m.group(0)
+    return "0" + chr(min(len(run), 0x10FFFF)) + run
+
+
+def natural_key(text: str) -> tuple[Any, ...]:
+    """The key that orders ``text`` as the guide's ``sort`` does (ascending).
+
+    Examples
+    --------
+    >>> sorted(["a10", "2", "a9", "b"], key=natural_key)
+    ['a9', 'a10', 'b', '2']
+    """
+    if _NUMBER_VALUE.fullmatch(text):
+        return (1, float(text), text)
+    return (0, _DIGIT_RUN.sub(_digit_chunk, text))
+
+
+def natural_ranks(texts: Any) -> np.ndarray:
+    """The rank (0, 1, ...) of each of ``texts`` in the guide's natural order (see :func:`natural_key`)."""
+    values = [str(t) for t in texts]
+    ranks = np.empty(len(values), dtype=np.float64)
+    ranks[sorted(range(len(values)), key=lambda i: natural_key(values[i]))] = np.arange(len(values))
+    return ranks

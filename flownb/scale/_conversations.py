@@ -106,8 +106,9 @@ def directions(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
     lower end), ``_eni``, and per group ``_n`` records, ``_pk``/``_by`` summed
     counters (missing 0), ``_acc``/``_rej`` ACCEPT and REJECT records,
     ``_votes`` the handshake votes seen from the lower end, ``_t0`` the
-    earliest start and ``_t1`` the latest end (a missing time is the smallest
-    int64, as in the pandas path). Also says which optional fields the records have.
+    earliest start (a missing start is the smallest int64, as in the pandas
+    path's who-spoke-first), ``_s0`` the earliest known start (NULL when none)
+    and ``_t1`` the latest end (the smallest int64 when none is known). Also says which optional fields the records have.
     """
     ibis = _ibis()
     t = ds.table()
@@ -143,6 +144,7 @@ def directions(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
         _rej=is_action("REJECT"),
         _vote=vote.cast("int64"),
         _st=t.start.cast("int64").fill_null(_MIN) if has["start"] else ibis.literal(_MIN, "int64"),
+        _s=t.start.cast("int64") if has["start"] else ibis.null("int64"),
         _en=t.end.cast("int64").fill_null(_MIN) if has["times"] else ibis.literal(_MIN, "int64"),
     )
     d = x.group_by([*_KEY, "_fwd", "_eni"]).aggregate(
@@ -155,6 +157,7 @@ def directions(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
         _rej=x._rej.sum().cast("int64"),
         _votes=x._vote.sum().cast("int64"),
         _t0=x._st.min(),
+        _s0=x._s.min(),
         _t1=x._en.max(),
     )
     return d, has
@@ -193,7 +196,7 @@ def oriented(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
         _acc_r=way(d._acc, False),
         _rej_r=way(d._rej, False),
         _n=d._n.sum().cast("int64"),
-        _first=d._t0.min(),
+        _first=d._s0.min(),
         _last=d._t1.max(),
     )
     sums = ["_votes", "_pk_f", "_by_f", "_pk_r", "_by_r", "_acc_f", "_rej_f", "_acc_r", "_rej_r"]
@@ -261,10 +264,10 @@ def _per_conversation(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
         records=c.records.cast("int64"),
         interfaces=interfaces,
         n_interfaces=c.n_interfaces.cast("int64"),
-        # as the pandas path: a missing start makes the first one NaT; without any end the last one is
-        # the smallest int64 + 1 (what numpy's maximum of its starting value and NaT leaves)
-        _first=c._first if has["times"] else ibis.literal(0, "int64"),
-        _last=ibis.greatest(c._last, _MIN + 1) if has["times"] else ibis.literal(_MIN, "int64"),
+        # as the pandas path: the earliest known start and the latest known end, NaT (the smallest
+        # int64) when none is known
+        _first=c._first.fill_null(_MIN) if has["times"] else ibis.literal(0, "int64"),
+        _last=c._last if has["times"] else ibis.literal(_MIN, "int64"),
     )
     return out, has
 
@@ -398,7 +401,7 @@ def build_service_view(ds: FlowDataset) -> Any:
         _rej_s=either("to_server", "REJECT", "MIXED"),
         _acc_c=either("to_client", "ACCEPT", "MIXED"),
         _rej_c=either("to_client", "REJECT", "MIXED"),
-        _first=c._first.min(),
+        _first=ibis.ifelse(c._first == _MIN, ibis.null("int64"), c._first).min().fill_null(_MIN),
         _last=c._last.max(),
     )
 

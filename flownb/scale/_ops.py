@@ -609,7 +609,7 @@ def build_rejections(ds: FlowDataset) -> Plan:
     )
 
     def finish(table: pa.Table) -> pd.DataFrame:
-        from ..analysis._enrich import _own_rank, _side_by_rank
+        from ..analysis._enrich import _own_ranks, _side_by_rank
         from ..analysis._rejections import summarise
 
         fields = [c for c in table.column_names if not c.startswith("_")]
@@ -619,9 +619,9 @@ def build_rejections(ds: FlowDataset) -> Plan:
         if len(todo):  # the more local address (private, Amazon IPv6): decided once per distinct address
             src = sub["srcaddr"].astype(object).to_numpy()[todo]
             dst = sub["dstaddr"].astype(object).to_numpy()[todo]
-            rank = {v: _own_rank(v) for v in set(src) | set(dst)}
-            ss = np.array([rank[v] for v in src], dtype=np.int8)
-            sd = np.array([rank[v] for v in dst], dtype=np.int8)
+            distinct, inverse = np.unique(np.concatenate([src, dst]).astype(str), return_inverse=True)
+            ranks = _own_ranks(distinct.astype(object))[inverse]
+            ss, sd = ranks[: len(src)], ranks[len(src) :]
             side[todo] = _side_by_rank(ss, sd)
         return summarise(
             sub,

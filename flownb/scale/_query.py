@@ -15,6 +15,10 @@ differential tests, ``tests/scale/test_query.py``, hold the two to it):
   and a ``limit`` (or the default 10,000 rows): the engine keeps only the
   records that can be shown, in the pandas engine's settled order (ties by
   value), and the pandas engine runs the whole query on them.
+* a ``sort`` by a text field: text sorts naturally (the guide's "sort" page,
+  ``flownb.insights._values.natural_key``), which ``ORDER BY`` cannot say; the
+  engine returns every group (or every record that passes) and pandas sorts
+  and limits them.
 * **anything else** (``parse``, ``diff``, ``lookup``, ``dedup``, a function
   with no exact SQL twin, a comparison of text with a number...): the engine
   narrows (the columns read, the leading filters it can express, the time
@@ -368,7 +372,19 @@ def _stats(c: _Compiler, tree: Any, i: int) -> Compiled:
     settle = [ibis.desc(g[time_key])] if time_key else []
     settle += [ibis.asc(g[k]) for k in keys if k != time_key]
     order = list(settle)
-    if done < len(commands) and isinstance(commands[done], A.Sort):
+
+    def text_key(key: Any) -> bool:
+        name = key.expr.text if isinstance(key.expr, A.Call) else getattr(key.expr, "name", None)
+        kind = kinds.get(name, "") if name is not None else ""
+        return kind.startswith("column:") and c.kinds.get(kind.split(":", 1)[1]) == "str"
+
+    # text sorts naturally (the guide's "sort" page; flownb.insights._values.natural_key), which the
+    # engine's ORDER BY cannot say: the engine then gives every group and pandas sorts and limits them
+    if (
+        done < len(commands)
+        and isinstance(commands[done], A.Sort)
+        and not any(map(text_key, commands[done].keys))
+    ):
         sort_keys = []
         for key in commands[done].keys:
             name = key.expr.text if isinstance(key.expr, A.Call) else getattr(key.expr, "name", None)
@@ -463,6 +479,7 @@ def _records(c: _Compiler, tree: Any, i: int) -> Compiled:
 
     sort_keys: list[Any] = []
     sorted_columns: set[str] = set()
+    natural = False
     limit = DEFAULT_LIMIT
     j = i
     while j < len(commands):
@@ -485,7 +502,12 @@ def _records(c: _Compiler, tree: Any, i: int) -> Compiled:
                         continue
                     sorted_columns.add(col)
                 sort_keys.append(ibis.desc(v.expr) if key.descending else ibis.asc(v.expr))
+                # text sorts naturally (the guide's "sort" page), which ORDER BY cannot say: the
+                # engine keeps every record that passes and the pandas engine sorts and limits them
+                natural = natural or v.kind == "str"
         elif isinstance(cmd, A.Dedup) and cmd.fields:
+            if natural:
+                raise Unsupported("dedup after a sort by text (natural sort runs in pandas)")
             keys = [c.value(f).expr for f in cmd.fields]
             missing = functools.reduce(lambda a, b: a | b, [k.isnull() for k in keys])
             first = ibis.row_number().over(group_by=keys, order_by=sort_keys + settled(sorted_columns))
@@ -496,7 +518,10 @@ def _records(c: _Compiler, tree: Any, i: int) -> Compiled:
         else:
             raise Unsupported(f"'{cmd.keyword}' in a record query")
         j += 1
-    expr = c.t.order_by(sort_keys + settled(sorted_columns)).limit(limit).select(*needed)
+    expr = c.t.order_by(sort_keys + settled(sorted_columns))
+    if not natural:
+        expr = expr.limit(limit)
+    expr = expr.select(*needed)
     return Compiled("records", expr, to_contract)
 
 

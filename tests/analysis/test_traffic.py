@@ -389,3 +389,14 @@ def test_timeseries_equals_the_bin_by_bin_reference(items, f, metric):
     assert set(ref) <= set(got_d)
     for k, v in got_d.items():
         assert v == pytest.approx(ref.get(k, 0.0), rel=1e-9, abs=1e-6)
+
+
+@pytest.mark.parametrize("metric", ["flows", "packets", "bytes"])
+def test_top_n_counts_of_the_keys_shown_are_those_of_every_key(metric):
+    # ranked by an additive metric, top() sums the other counters over the shown keys' records only:
+    # the very numbers the full table gives those keys
+    df = flownb.samples.load("demo")
+    everything = flownb.top(df, by="srcaddr", metric=metric, n=None)
+    shown = flownb.top(df, by="srcaddr", metric=metric, n=5)
+    pd.testing.assert_frame_equal(shown, everything.head(5).assign(share=shown["share"]), check_exact=True)
+    np.testing.assert_array_equal(shown["share"], everything["share"].head(5))

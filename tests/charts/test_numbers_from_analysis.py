@@ -192,5 +192,7 @@ def test_timeseries_and_top_of_a_view_are_exactly_those_of_its_records(twin, sha
         dict(by="srcaddr", metric="bytes"),
         dict(by=["dstport", "action"], metric="flows", n=None),
         dict(by="srcaddr/24", metric="bps", n=5),
+        dict(by="dstport", metric="packets", n=3),
+        dict(by="dstaddr", metric="flows", n=4),
     ):
         pd.testing.assert_frame_equal(flownb.top(view, **kw), flownb.top(frame, **kw), check_exact=True)

@@ -275,7 +275,8 @@ def test_parse_page_chained_parse():
     df = events(["GET url=/api/v2/users/42", "GET url=/api/v1/users/7"])
     out = run(df, 'parse @message "url=*" as url | parse url "/api/*/users/*" as apiVersion, userId '
                   "| display apiVersion, userId | sort userId")  # fmt: skip
-    assert out.values.tolist() == [["v2", "42"], ["v1", "7"]]
+    # "7" and "42" are number values: the "sort" page orders them by value
+    assert out.values.tolist() == [["v1", "7"], ["v2", "42"]]
 
 
 def test_parse_page_regex_examples(flows):
@@ -398,3 +399,55 @@ def test_logcompare_needs_a_timeshift_duration():
         parse("stats count(*) | logcompare 7d")
     with pytest.raises(InsightsSyntaxError, match="one diff or logcompare"):
         parse("stats count(*) as n by dstPort | diff | logcompare timeshift 1h")
+
+
+# -- sort (page "sort", CWL_QuerySyntax-Sort: "an updated version of natural sorting") -----------
+#: The page's example of an ascending sort, in its order.
+SORT_PAGE_EXAMPLE = ["!:", "#", "*%04", "0#", "5A", "111A", "2345_", "@", "@_", "A", "A9876fghj", "a12345hfh",
+                     "0", "01", "1", "2", "3"]  # fmt: skip
+
+
+def _page_rule(a: str, b: str) -> int:
+    """The page's rule written as a comparison: non-numbers first; digit runs by length, then value."""
+    import re
+
+    num_a, num_b = a.isdigit(), b.isdigit()
+    if num_a != num_b:
+        return -1 if num_b else 1
+    if num_a:
+        return (int(a) > int(b)) - (int(a) < int(b)) or (a > b) - (a < b)
+    ca, cb = re.findall(r"[0-9]+|[^0-9]", a), re.findall(r"[0-9]+|[^0-9]", b)
+    for x, y in zip(ca, cb, strict=False):
+        if x.isdigit() and y.isdigit():
+            if (len(x), x) != (len(y), y):
+                return -1 if (len(x), x) < (len(y), y) else 1
+        elif x != y:
+            return -1 if x < y else 1
+    return (len(ca) > len(cb)) - (len(ca) < len(cb))
+
+
+def test_sort_page_example_ascending_and_descending():
+    shuffled = [SORT_PAGE_EXAMPLE[i] for i in np.random.default_rng(3).permutation(len(SORT_PAGE_EXAMPLE))]
+    df = events(shuffled)
+    out = run(df, "fields @message as v | sort v asc")
+    assert out["v"].tolist() == SORT_PAGE_EXAMPLE
+    # "If you sort in descending order, the sort results are the reverse."
+    assert run(df, "fields @message as v | sort v desc")["v"].tolist() == SORT_PAGE_EXAMPLE[::-1]
+
+
+def test_sort_puts_digit_runs_in_numeric_order_and_missing_values_last():
+    df = events(["eni-10", "eni-9", "eni-100", "x", "eni-09"])
+    df.loc[3, "@message"] = None
+    out = run(df, "fields @message as v | sort v")
+    assert out["v"].tolist()[:4] == ["eni-9", "eni-09", "eni-10", "eni-100"] and out["v"].isna().iloc[-1]
+    out = run(df, "fields @message as v | sort v desc")
+    assert out["v"].tolist()[:4] == ["eni-100", "eni-10", "eni-09", "eni-9"] and out["v"].isna().iloc[-1]
+
+
+def test_sort_by_addresses_orders_the_octets_as_numbers(flows):
+    import functools
+
+    out = run(flows, "stats count(*) as n by srcAddr | sort srcAddr | limit 10000")
+    shown = out["srcAddr"].dropna().astype(str).tolist()
+    assert shown == sorted(shown, key=functools.cmp_to_key(_page_rule))
+    assert shown != sorted(shown)  # not the code-point order: the data has 10.x.y.9 and 10.x.y.10 alike

@@ -43,6 +43,11 @@ DIFF_REPLACE = (
     ("/cells/*/outputs", r"0x[0-9a-fA-F]{6,}", "0xADDRESS"),
     ("/cells/*/outputs", r"\b[0-9a-f]{32}\b", "MODEL_ID"),
     ("/cells/*/outputs", r"(view|chart|altair-viz|vega)-[0-9a-f]{8,}", r"\1-ID"),
+    (
+        "/cells/*/outputs",
+        r"ibis_read_parquet_[a-z0-9]+",
+        "ibis_read_parquet_ID",
+    ),  # Ibis names its views at random
     ("/cells/*/outputs", r"\b\d+(\.\d+)? ?(ms|µs|s) (elapsed|wall)", "TIME"),
 )
 

@@ -127,6 +127,9 @@ COMPILED = {
     "| sort @timestamp desc | dedup srcAddr, dstAddr, srcPort, dstPort, protocol": "records",
     "dedup dstPort | fields dstPort, srcAddr": "records",
     "fields bytes * 2 as b2, dstAddr | sort bytes desc | dedup dstAddr | filter b2 > 100 | limit 6": "records",
+    # text sorts naturally (guide, "sort" page): the engine groups or filters, pandas sorts and limits
+    "stats count(*) as n by srcAddr | sort srcAddr | limit 5": "stats",
+    "filter dstPort > 1000 | fields srcAddr, dstPort | sort srcAddr desc | limit 5": "records",
 }
 
 #: Queries that stay in pandas after the engine narrows them, and why.
@@ -138,6 +141,7 @@ NARROWED = {
     "filter isIpInSubnet(srcAddr, '2001:db8::/32') | stats count(*)": "IPv6",
     "fields bytes * 2 as bytes | sort bytes desc | limit 3": "named like a record field",
     "stats count(*) by nosuchfield": "nosuchfield",
+    "fields srcAddr, dstPort | sort srcAddr | dedup dstPort": "dedup after a sort by text",
 }
 
 
