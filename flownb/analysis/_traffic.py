@@ -506,6 +506,79 @@ def _action_label(accepts: np.ndarray, rejects: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=["ACCEPT", "REJECT", "MIXED"], validate=False)
 
 
+def _eni_codes(df: pd.DataFrame, idx: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """The rows ``idx``'s ENI codes, in ascending order of ENI id (-1 missing), and the ids they index."""
+    if "interface_id" not in df:
+        return np.full(len(idx), -1, dtype=np.int64), pd.Index([])
+    eni, eni_values = codes_and_values(df["interface_id"])
+    # ENIs coded in ascending order of their id, so that labels do not depend on file order
+    eni_rank = value_ranks(pd.Series(eni_values, dtype=object))
+    eni_values = pd.Index(np.asarray(eni_values, dtype=object)[np.argsort(eni_rank)], dtype=object)
+    return np.append(eni_rank, -1)[eni[idx]], eni_values
+
+
+def _action_is(df: pd.DataFrame, idx: np.ndarray, action: str) -> np.ndarray:
+    """Whether the rows ``idx`` have ``action`` (missing: no); ``df`` must have the column."""
+    acodes, avalues = codes_and_values(df["action"])
+    amap = np.array([v == action for v in avalues] + [False])
+    acodes = acodes[idx]
+    return amap[np.where(acodes < 0, len(avalues), acodes)]
+
+
+def _host_pair_tallies(df: pd.DataFrame) -> dict[str, Any] | None:
+    """Per pair of hosts (either direction): the sums over its conversations that ``_tallies`` counts.
+
+    Bytes and packets (one ENI's copy of each conversation-direction, as in :func:`conversations`),
+    records and rejected records of the traffic records between two addresses. What the
+    conversation graph draws; it needs no client/server decision (the pair's sums over both
+    directions do not depend on it), so it skips that part of ``_pairing``. Pairs are
+    ``lo * len(hosts) + hi`` over the ascending address codes of ``hosts``, in order of first record.
+    """
+    rows = data_rows(df)
+    idx = np.flatnonzero(rows)
+    n = len(df)
+    if len(idx) == 0:
+        return None
+    (src, dst), addr_values = ranked_codes([df["srcaddr"], df["dstaddr"]])
+    src, dst = src[idx], dst[idx]
+    nh = len(addr_values)
+    inv, pairs = pd.factorize(np.minimum(src, dst) * nh + np.maximum(src, dst))
+    inv = np.asarray(inv, dtype=np.int64)
+    k = len(pairs)
+    packets = counter_weights(df.get("packets"), n)[idx]
+    nbytes = counter_weights(df.get("bytes"), n)[idx]
+    rej = _action_is(df, idx, "REJECT") if "action" in df else np.zeros(len(idx), dtype=bool)
+    eni, _eni_values = _eni_codes(df, idx)
+    w: np.ndarray | None = None
+    if (eni >= 0).any():
+        # only the records of pairs that more than one ENI logged can have a copy that does not count
+        ne = int(eni.max()) + 1
+        eni_k = np.where(eni < 0, ne, eni)
+        emin = np.full(k, ne + 1, dtype=np.int64)
+        emax = np.full(k, -1, dtype=np.int64)
+        np.minimum.at(emin, inv, eni_k)
+        np.maximum.at(emax, inv, eni_k)
+        sub = np.flatnonzero((emin != emax)[inv])
+        if len(sub):
+            sp = int_array(df.get("srcport"), n)[idx[sub]]
+            dp = int_array(df.get("dstport"), n)[idx[sub]]
+            proto = int_array(df.get("protocol"), n)[idx[sub]]
+            conv, m, fwd = conversation_codes(src[sub], sp, dst[sub], dp, proto)
+            # the two directions of a conversation apart (which one is the server's does not matter)
+            keep = counted_eni(conv * 2 + fwd, eni[sub], nbytes[sub], rej[sub], 2 * m)
+            if not keep.all():
+                w = np.ones(len(idx), dtype=np.float64)
+                w[sub[~keep]] = 0.0
+    return {
+        "hosts": pd.Index(np.asarray(addr_values, dtype=object), dtype=object),
+        "pairs": np.asarray(pairs, dtype=np.int64),
+        "bytes": np.bincount(inv, weights=nbytes if w is None else nbytes * w, minlength=k),
+        "packets": np.bincount(inv, weights=packets if w is None else packets * w, minlength=k),
+        "records": np.bincount(inv, minlength=k).astype(np.float64),
+        "rejects": np.bincount(inv, weights=rej, minlength=k),
+    }
+
+
 def _tallies(df: pd.DataFrame, p: dict[str, np.ndarray]) -> dict[str, Any]:
     """Per conversation-direction (code ``conv * 2 + towards_server``): packets and bytes (one ENI's
     copy, :func:`~flownb.analysis._conversations.counted_eni`), accepted and rejected records; and the
@@ -517,14 +590,7 @@ def _tallies(df: pd.DataFrame, p: dict[str, np.ndarray]) -> dict[str, Any]:
     cd = conv * 2 + ts  # conversation-direction: 1 = towards the server
     packets = counter_weights(df.get("packets"), n)[idx]
     nbytes = counter_weights(df.get("bytes"), n)[idx]
-    if "interface_id" in df:
-        eni, eni_values = codes_and_values(df["interface_id"])
-        # ENIs coded in ascending order of their id, so that labels do not depend on file order
-        eni_rank = value_ranks(pd.Series(eni_values, dtype=object))
-        eni_values = pd.Index(np.asarray(eni_values, dtype=object)[np.argsort(eni_rank)], dtype=object)
-        eni = np.append(eni_rank, -1)[eni[idx]]
-    else:
-        eni, eni_values = np.full(len(idx), -1, dtype=np.int64), pd.Index([])
+    eni, eni_values = _eni_codes(df, idx)
     ne = len(eni_values) + 1
     eni_k = np.where(eni < 0, ne - 1, eni)
     m2 = 2 * m
@@ -533,12 +599,8 @@ def _tallies(df: pd.DataFrame, p: dict[str, np.ndarray]) -> dict[str, Any]:
     np.minimum.at(emin, cd, eni_k)
     np.maximum.at(emax, cd, eni_k)
     if "action" in df:
-        acodes, avalues = codes_and_values(df["action"])
-        acodes = acodes[idx]
-        amap = np.array([v == "ACCEPT" for v in avalues] + [False])
-        rmap = np.array([v == "REJECT" for v in avalues] + [False])
-        acc = amap[np.where(acodes < 0, len(avalues), acodes)]
-        rej = rmap[np.where(acodes < 0, len(avalues), acodes)]
+        acc = _action_is(df, idx, "ACCEPT")
+        rej = _action_is(df, idx, "REJECT")
         acc_n = np.bincount(cd, weights=acc, minlength=2 * m)
         rej_n = np.bincount(cd, weights=rej, minlength=2 * m)
     else:

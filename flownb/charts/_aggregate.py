@@ -371,26 +371,16 @@ def graph_data(df: pd.DataFrame, n: int = 25, seed: int = 0) -> tuple[pd.DataFra
     df = ColumnCache.of(df)
     need(df, ["srcaddr", "dstaddr"], "conversation_graph()")
     # the numbers are flownb.conversations()'s: each connection once, one ENI's copy per direction
-    from ..analysis._traffic import _pairing, _tallies
+    from ..analysis._traffic import _host_pair_tallies
 
-    frame = df.frame(_CONVERSATION_COLUMNS)
-    pairing = _pairing(frame)
-    if pairing is None:
+    t = _host_pair_tallies(df.frame(_CONVERSATION_COLUMNS))
+    if t is None:
         hosts = pd.Index([], dtype=object)
         eb = ep = ef = er = np.zeros(0)
         uk = np.zeros(0, dtype=np.int64)
     else:
-        t = _tallies(frame, pairing)
-        hosts = pd.Index(pairing["addr_values"], dtype=object)
-        cl, sv = pairing["client"], pairing["server"]
-        key = np.minimum(cl, sv) * len(hosts) + np.maximum(cl, sv)
-        inv, uk = pd.factorize(key)
-        uk = np.asarray(uk, dtype=np.int64)
-        m = t["m"]
-        eb = np.bincount(inv, weights=t["bytes"][0::2] + t["bytes"][1::2], minlength=len(uk))
-        ep = np.bincount(inv, weights=t["packets"][0::2] + t["packets"][1::2], minlength=len(uk))
-        ef = np.bincount(inv, weights=np.bincount(t["conv"], minlength=m), minlength=len(uk)).astype(float)
-        er = np.bincount(inv, weights=t["rejects"][0::2] + t["rejects"][1::2], minlength=len(uk))
+        hosts, uk = t["hosts"], t["pairs"]
+        eb, ep, ef, er = t["bytes"], t["packets"], t["records"], t["rejects"]
     order = np.lexsort((-ef, -eb))[:n]
     ea, eb_ = uk[order] // len(hosts), uk[order] % len(hosts)
     nodes_idx, local = np.unique(np.r_[ea, eb_], return_inverse=True)

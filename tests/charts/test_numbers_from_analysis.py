@@ -76,6 +76,37 @@ def test_conversation_graph_draws_conversations(twin):
     assert "Conversations" in str(spec)
 
 
+def _pairs_of_conversations(conv: pd.DataFrame) -> pd.DataFrame:
+    a, b = conv["client"].astype(str), conv["server"].astype(str)
+    pair = np.where(a < b, a + "|" + b, b + "|" + a)
+    sums = pd.DataFrame(
+        {
+            "bytes": conv["bytes_to_server"].astype(float) + conv["bytes_to_client"].astype(float),
+            "packets": conv["packets_to_server"].astype(float) + conv["packets_to_client"].astype(float),
+            "flows": conv["records"].astype(float),
+        }
+    )
+    return sums.groupby(pair).sum()
+
+
+@pytest.mark.parametrize("damage", ["none", "missing_eni_and_nodata"])
+def test_conversation_graph_edges_are_exactly_the_conversations_sums(twin, damage):
+    # every edge (all pairs drawn): bytes, packets and records equal, not only close, to
+    # flownb.conversations() summed per pair of hosts, both ENIs' copies counted once
+    flows = twin.copy()
+    if damage != "none":
+        rows = np.random.default_rng(3).random(len(flows))
+        flows.loc[rows < 0.05, "interface_id"] = None
+        flows["log_status"] = flows["log_status"].astype(object)
+        flows.loc[rows > 0.97, "log_status"] = "NODATA"
+    _nodes, edges = agg.graph_data(flows, n=10**6)
+    expected = _pairs_of_conversations(flownb.conversations(flows))
+    key = np.where(edges["a"] < edges["b"], edges["a"] + "|" + edges["b"], edges["b"] + "|" + edges["a"])
+    got = edges.set_index(pd.Index(key))[["bytes", "packets", "flows"]].astype(float)
+    assert sorted(got.index) == sorted(expected.index)
+    pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index(), check_exact=True)
+
+
 def test_coverage_chart_draws_coverage(demo):
     drawn = agg.coverage_records(demo, freq="10min")
     cov = flownb.coverage(demo, freq="10min")
