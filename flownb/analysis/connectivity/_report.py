@@ -302,28 +302,69 @@ class _Owners:
     def skipped(
         self, client: np.ndarray, server: np.ndarray, lo: np.ndarray, hi: np.ndarray, slack: float
     ) -> np.ndarray:
-        """Per cell: SKIPDATA on an ENI holding its client's or server's address, in its window."""
+        """Per cell: SKIPDATA on an ENI holding its client's or server's address, in its window.
+
+        One sorted lookup for all cells: each (cell, skipping ENI of its client or server) asks how
+        many of that ENI's SKIPDATA records overlap the window, by ``np.searchsorted`` on keys that
+        put each ENI's records in a range of their own (ENI number x span + time).
+        """
         out = np.zeros(len(lo), dtype=bool)
         table = self.skip_table()
         if not table:
             return out
-        owners = {a: [e for e in enis if e in table] for a, enis in self.by_addr.items()}
+        names = sorted(table)
+        number = {e: k for k, e in enumerate(names)}
+        owners = {a: [number[e] for e in enis if e in number] for a, enis in self.by_addr.items()}
         owners = {a: enis for a, enis in owners.items() if enis}
         if not owners:
             return out
         top = max(int(max(owners)), int(client.max(initial=0)), int(server.max(initial=0))) + 1
-        has = np.zeros(top, dtype=bool)
-        has[list(owners)] = True
+        # address -> its skipping ENIs (numbers): the j-th of each address in column j
+        width = max(len(enis) for enis in owners.values())
+        eni_of = np.full((top, width), -1, dtype=np.int64)
+        for addr, enis in owners.items():
+            eni_of[addr, : len(enis)] = enis
+        # the cells share few windows: their distinct (lo, hi) bounds, each cell's window among them
+        c_lo, u_lo = pd.factorize(np.where(np.isnan(lo), -np.inf, lo))
+        c_hi, u_hi = pd.factorize(np.where(np.isnan(hi), np.inf, hi))
+        window, bounds = pd.factorize(c_lo.astype(np.int64) * len(u_hi) + c_hi)
+        bounds = np.asarray(bounds)
+        w_lo = np.asarray(u_lo)[bounds // len(u_hi)] - slack
+        w_hi = np.asarray(u_hi)[bounds % len(u_hi)] + slack
+        # every SKIPDATA record's times, clipped into [t0, t1] (strictly beyond every finite time, so
+        # that no comparison changes), offset by its ENI's number times the width of that range
+        st = np.concatenate([table[e][0] for e in names])
+        en = np.concatenate([table[e][1] for e in names])
+        eni = np.repeat(np.arange(len(names)), [len(table[e][0]) for e in names])
+        finite = np.concatenate([x[np.isfinite(x)] for x in (st, en, w_lo, w_hi)])
+        t0 = np.floor(finite.min()) - 1 if len(finite) else 0.0
+        t1 = np.ceil(finite.max()) + 1 if len(finite) else 1.0
+        span = t1 - t0 + 1
+
+        def keyed(e: np.ndarray, t: np.ndarray) -> np.ndarray:
+            return e * span + (np.clip(t, t0, t1) - t0)
+
+        st_keys = np.sort(keyed(eni, st))
+        en_keys = np.sort(keyed(eni, en))
+
+        def overlapping(e: np.ndarray, w: np.ndarray) -> np.ndarray:
+            """Does ENI ``e`` have SKIPDATA overlapping window ``w`` (started by its end, not ended before its start)?"""
+            started = np.searchsorted(st_keys, keyed(e, w_hi[w]), side="right")
+            return started - np.searchsorted(en_keys, keyed(e, w_lo[w]), side="left") > 0
+
+        m = len(bounds)
+        dense: np.ndarray | None = None
+        if len(names) * m <= len(lo):  # a table of every (ENI, window): fewer lookups than the cells'
+            dense = overlapping(np.repeat(np.arange(len(names)), m), np.tile(np.arange(m), len(names)))
+            dense = dense.reshape(len(names), m)
         for who in (client, server):
-            cand = np.flatnonzero(has[who])
-            if not len(cand):
-                continue
-            order, addrs, bounds = _groups(who, cand)  # few addresses: the owners of skipping ENIs
-            for i, addr in enumerate(addrs):
-                at = order[bounds[i] : bounds[i + 1]]
-                for e in owners[int(addr)]:
-                    st, en = table[e]
-                    out[at] |= _counts_overlapping(st, en, lo[at] - slack, hi[at] + slack) > 0
+            for j in range(width):
+                e = eni_of[who, j]
+                at = np.flatnonzero(e >= 0)
+                if not len(at):
+                    break
+                e = e[at]
+                out[at[dense[e, window[at]] if dense is not None else overlapping(e, window[at])]] = True
         return out
 
 
@@ -434,7 +475,12 @@ def _stretches(
     inside = ~public[p_client] & ~public[p_server]
     kept_trying = seg_windows >= min_windows
     # an answer that came back and was dropped, to a client inside the network, is never a probe's
-    answered = np.isin(codes[seg_verdict], ("NACL_INBOUND_BLOCKS_RETURN", "NACL_OUTBOUND_BLOCKS_RETURN"))
+    returns = [
+        j
+        for j, t in enumerate(TABLE)
+        if t.code in ("NACL_INBOUND_BLOCKS_RETURN", "NACL_OUTBOUND_BLOCKS_RETURN")
+    ]
+    answered = np.isin(seg_verdict, returns)
     ours = answered & ~public[p_client][seg_pair]
     wanted = worked_pair[seg_pair] | (kept_trying & (inside[seg_pair] | others_ok[seg_pair] | ours))
     keep = np.flatnonzero(bad & wanted)
@@ -445,7 +491,9 @@ def _stretches(
     cell_seg[c_idx] = seg
     rseg = cell_seg[cells.cell]
     records = np.bincount(rseg[rseg >= 0], minlength=n_seg)
-    req = cells.req & (rseg >= 0)
+    kept = np.zeros(n_seg + 1, dtype=bool)  # (the last: in no stretch)
+    kept[keep] = True
+    req = cells.req & kept[rseg]  # only the reported stretches' connections are counted
     conv_keys = pd.unique(rseg[req] * (int(conv.max()) + 1) + conv[req])
     failed = np.bincount(conv_keys // (int(conv.max()) + 1), minlength=n_seg)
     values = np.asarray(pr["addr_values"], dtype=object)
@@ -474,7 +522,7 @@ def _stretches(
         "nunique"
     )
     by_code = {v.code: v for v in TABLE}
-    out["meaning"] = [by_code[c].meaning for c in out["verdict"]]
+    out["meaning"] = np.array([t.meaning for t in TABLE], dtype=object)[seg_verdict[keep]]
     labels = {int(x): protocol_label(int(x)) for x in pd.unique(proto)}
     out["fix"] = [
         _fix(by_code[v].fix, c, sv, labels[int(pr_)], int(pt))

@@ -186,6 +186,8 @@ class Cells:
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Per cell: its window, or where it has none, the span of its records."""
+        if not (np.isnan(self.lo).any() or np.isnan(self.hi).any()):  # every cell has its window
+            return self.lo, self.hi
         rlo, rhi = self.span(self.req | self.resp)
         return np.where(np.isnan(self.lo), rlo, self.lo), np.where(np.isnan(self.hi), rhi, self.hi)
 
@@ -280,10 +282,15 @@ def _rule_asymmetric(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
     out = np.zeros(c.n, dtype=bool)
     for first, second in ((c.req & c.egress, c.resp & ~c.egress), (c.req & ~c.egress, c.resp & c.egress)):
         a, b = first & ok, second & ok
+        cand = c.any(a) & c.any(b)  # only cells with both directions can be asymmetric
+        if not cand.any():
+            continue
+        in_cand = cand[c.cell]
+        a, b = a & in_cand, b & in_cand
         shared = np.intersect1d(c.eni_pairs(a), c.eni_pairs(b), assume_unique=True)
         both = np.zeros(c.n, dtype=bool)
         both[(shared // c.eni_base).astype(np.int64)] = True
-        out |= c.any(a) & c.any(b) & ~both
+        out |= cand & ~both
     return out
 
 
