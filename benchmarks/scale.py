@@ -12,9 +12,15 @@ Peers in the same run, each case in its own process (so its peak RSS is its own,
 Every peer's answer is checked against flownb's pandas answer (top: same keys and bytes in the same order;
 timeseries: same bins, sums within 1e-9).
 
+* ``capped``: ``conversations`` and ``detect`` on the store under a resident-memory cap (``--cap-mib``, 2 GiB),
+  and the pandas path (read + analysis) at the cap and uncapped. With ``--traffic twin`` the records repeat
+  conversations as the VPC twin's do (~50 records each); the default random traffic makes every record a new
+  conversation, so the answer alone outgrows the cap at 20M.
+
 Usage::
 
     python benchmarks/scale.py --records 1000000 [--dir /tmp/flownb-scale-bench]
+    python benchmarks/scale.py --traffic twin --records 20000000 --sections ingest,capped --capped conversations
 """
 
 from __future__ import annotations
