@@ -215,6 +215,7 @@ class Parse(Command):
     names: tuple[str, ...] = ()
     regex: str = ""  # the pattern as a regular expression with named groups
     multi: bool = False  # ``parse f /re/ multi``: one record per match
+    mode: str = ""  # "logfmt" for ``parse f logfmt as m`` (names holds m), else glob or regex
 
 
 @dataclass(frozen=True)

@@ -75,14 +75,12 @@ _NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
 #: parse modes of the current guide that flownb does not run, and why. The guide's "parse" page
 #: (CWL_QuerySyntax-Parse, copies of 2026) names them: "three modes: glob expressions, regular expressions,
 #: and logfmt" in one copy, "four modes: glob expressions, regular expressions, logfmt, and CSV" in others.
-#: The stored copies stop before the logfmt and CSV sections, so their rules (quoting and escapes,
-#: repeated keys, bare keys, the delimiter, a header) are unknown here; flownb refuses rather than guess.
+#: The logfmt section (read in one copy: "parse fieldName logfmt as alias", "The result is a map that you
+#: access with dot notation") runs; no stored copy reaches the CSV section, so its syntax and rules (the
+#: delimiter, quoting, a header, the names) are unknown here and flownb refuses rather than guess.
 _UNSUPPORTED_PARSE_MODES = {
-    "logfmt": "the guide's parse page (CWL_QuerySyntax-Parse) lists a logfmt mode, but its rules (quoting, "
-    "repeated and bare keys) could not be read here; flow log records are not logfmt: use a glob or a "
-    "regex with named groups",
     "csv": "the guide's parse page (CWL_QuerySyntax-Parse) lists a CSV mode in some of its copies, but its "
-    "rules (quoting, the delimiter, a header) could not be read here; flow log records are "
+    "syntax and rules (the delimiter, quoting, a header) could not be read here; flow log records are "
     "space-separated, not CSV: use a glob or a regex with named groups",
 }
 
@@ -454,7 +452,12 @@ class _Parser:
             if self.tok.kind == "EOF" or self.at_sym("|"):
                 raise self.fail("a field and a pattern after 'parse'")
             source = self.primary()
+            if isinstance(source, A.Field) and source.name.lower() == "logfmt" and self.at_word("as"):
+                return self.parse_logfmt(tok, None)  # ``parse logfmt as m``: the mode, on @message
             self.check_scalar([A.Item(source)])
+        if self.tok.kind == "IDENT" and str(self.tok.value).lower() == "logfmt":
+            self.advance()
+            return self.parse_logfmt(tok, source)
         if self.tok.kind == "IDENT" and str(self.tok.value).lower() in _UNSUPPORTED_PARSE_MODES:
             word = str(self.tok.value).lower()
             raise self.fail(
@@ -514,6 +517,20 @@ class _Parser:
             last = i == len(parts) - 2
             regex += f"(?P<_g{i}>{'.*' if last else '.*?'})" + re.escape(part)
         return A.Parse(tok.start, self.tok.start, "parse", source, pattern, False, tuple(names), regex)
+
+    def parse_logfmt(self, tok: Token, source: A.Expr | None) -> A.Command:
+        """``parse [field] logfmt as m`` (the guide's "parse" page, logfmt mode): one MAP named ``m``."""
+        if not self.at_word("as"):
+            raise self.fail("'as' and a name for the map after 'logfmt'")
+        self.advance()
+        name = self.name("a name for the map after 'as'")
+        if self.at_sym(","):
+            raise self.fail(
+                "'|' or the end of the query", problem="logfmt mode makes one map: 'as' takes one name"
+            )
+        return A.Parse(
+            tok.start, self.tok.start, "parse", source, "logfmt", False, (name,), "", False, "logfmt"
+        )
 
     # -- checks -----------------------------------------------------------------------
     def check_scalar(self, items) -> None:

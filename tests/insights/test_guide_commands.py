@@ -294,13 +294,59 @@ def test_parse_multi_gives_one_record_per_match():
     assert out["port"].astype(object).where(out["port"].notna(), None).tolist() == ["22", "80", "443", None]
 
 
-@pytest.mark.parametrize("mode", ["logfmt", "csv"])
-def test_parse_modes_flownb_does_not_run_say_why(mode):
-    # CloudWatch Logs User Guide, "parse" (CWL_QuerySyntax-Parse): the page lists logfmt (and, in some
-    # copies, CSV) modes; their rules could not be read, so flownb refuses them, naming the page and a way out
-    with pytest.raises(InsightsSyntaxError, match=f"{mode} mode is not supported") as info:
-        parse(f"parse @message {mode}")
+def test_parse_csv_mode_is_refused_and_says_why():
+    # CloudWatch Logs User Guide, "parse" (CWL_QuerySyntax-Parse): some copies list a CSV mode, none that
+    # could be read reaches its section, so flownb refuses it, naming the page and a way out
+    with pytest.raises(InsightsSyntaxError, match="csv mode is not supported") as info:
+        parse("parse @message csv")
     assert "CWL_QuerySyntax-Parse" in str(info.value) and "regex with named groups" in str(info.value)
+
+
+# "parse", logfmt mode: "parse fieldName logfmt as alias"; "The result is a map that you access with dot
+# notation (for example, lf.level, lf.msg)".
+LOGFMT_LINES = ['ts=2026-01-01T00:00:00Z level=error msg="disk full" status=500',
+                "level=info msg=ok status=200 path=/health",
+                'level=error msg="quote \\"x\\" inside" status=503',
+                "a plain line"]  # fmt: skip
+
+
+def test_parse_logfmt_page_syntax_gives_a_map_read_with_dot_notation():
+    df = events(LOGFMT_LINES)
+    out = run(df, "parse @message logfmt as lf | filter lf.level = 'error' | display lf.msg, lf.status "
+                  "| sort @timestamp asc")  # fmt: skip
+    assert out.values.tolist() == [["disk full", "500"], ['quote "x" inside', "503"]]
+
+
+def test_parse_logfmt_without_a_field_reads_message_and_a_line_without_pairs_gets_no_map():
+    df = events(LOGFMT_LINES)
+    out = run(df, "parse logfmt as lf | fields lf.level as level, lf.path as path | sort @timestamp asc")
+    assert out["level"].astype(object).where(out["level"].notna(), None).tolist() == [
+        "error",
+        "info",
+        "error",
+        None,
+    ]
+    assert out["path"].astype(object).where(out["path"].notna(), None).tolist() == [
+        None,
+        "/health",
+        None,
+        None,
+    ]
+    counts = run(
+        df, "parse @message logfmt as lf | filter lf.status >= 500 | stats count(*) as n by lf.level"
+    )
+    assert counts.values.tolist() == [["error", 2]]
+
+
+def test_parse_logfmt_on_a_named_field_and_its_syntax_errors():
+    df = events(['{"line": "user=ana took=12"}'])
+    out = run(df, "fields jsonParse(@message) as j | fields j.line as line | parse line logfmt as kv "
+                  "| display kv.user, kv.took")  # fmt: skip
+    assert out.values.tolist() == [["ana", "12"]]
+    with pytest.raises(InsightsSyntaxError, match="'as'"):
+        parse("parse @message logfmt")
+    with pytest.raises(InsightsSyntaxError, match="one name"):
+        parse("parse @message logfmt as a, b")
 
 
 # -- functions: now() and the documented bin() units --------------------------------------------------

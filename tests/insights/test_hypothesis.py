@@ -277,3 +277,18 @@ def test_truncated_queries_fail_cleanly(text, cut):
         parse(piece)
     except InsightsSyntaxError as err:
         _assert_positioned(err, piece)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.text(alphabet=st.sampled_from(list('ab= "\\\\x1\t')), max_size=30), min_size=1, max_size=6)
+)
+def test_parse_logfmt_never_fails_inside_and_gives_text_values(messages):
+    # "parse" page, logfmt mode: any text gives a map of text values or no map, never an internal error
+    df = pd.DataFrame({"@timestamp": pd.date_range("2026-01-01", periods=len(messages), freq="1s", tz="UTC"),
+                       "@message": pd.array(messages, dtype="str")})  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = query(df, "parse logfmt as m | fields m.a as a, jsonStringify(m) as s")
+    assert len(out) == len(messages)
+    assert all(isinstance(v, str) for v in out["a"].dropna())
