@@ -266,18 +266,24 @@ def stitch_blocks(parts: list[pd.DataFrame], detectors: Any, kw: dict[str, Any])
         merged = p.attrs.get("flownb", {}).get("detections", {})
         d = p.reset_index(drop=True)
         sel = []
-        for r in d.itertuples(index=False):
-            t0, t1 = int(r.start.timestamp()), int(r.end.timestamp())
-            k = finding_key(r.detector, r.label, _none(r.entity), t0, t1)
-            own = ((_none(r.src), _none(r.dst), _none(r.dst_port), _none(r.protocol), t0, t1),)
-            sel.append(merged.get(k, own))
+        starts = d["start"].to_numpy(dtype="datetime64[s]").view("int64").tolist()
+        ends = d["end"].to_numpy(dtype="datetime64[s]").view("int64").tolist()
+        for i, r in enumerate(
+            d[["detector", "label", "entity", "src", "dst", "dst_port", "protocol"]].values
+        ):
+            t0, t1 = int(starts[i]), int(ends[i])
+            fk = finding_key(r[0], r[1], _none(r[2]), t0, t1)
+            own = ((_none(r[3]), _none(r[4]), _none(r[5]), _none(r[6]), t0, t1),)
+            sel.append(merged.get(fk, own))
         blocks.append(d.assign(_sel=sel))
     out = pd.concat(blocks, ignore_index=True)
     names = list(DETECTORS) if detectors is None else list(dict.fromkeys(out["detector"].astype(object)))
     if detectors is not None:
         order = [n for n in DETECTORS if n in set(names)]
         names = order
-    kept, attrs = [], {}
+    kept: list[pd.DataFrame] = []
+    attrs: dict[tuple, tuple] = {}
+    joined: list[list] = []
     for name in names:
         g = out[(out["detector"].astype(object) == name).to_numpy()].reset_index(drop=True)
         if not len(g):
@@ -288,15 +294,15 @@ def stitch_blocks(parts: list[pd.DataFrame], detectors: Any, kw: dict[str, Any])
         if spec.records is not None:
             addr, codes = _codes(raw)
             raw = raw.assign(src=codes[0], dst=codes[1])
-            k = raw.pop("detections").to_numpy(dtype=np.int64)
+            n_det = raw.pop("detections").to_numpy(dtype=np.int64)
             sels, raw["summary"] = raw.pop("_sel"), raw["summary"].str.replace(_MERGED_TAIL, ".", regex=True)
             raw, ep = merge_episodes(raw.assign(entity=raw[spec.entity]), spec.entity)
-            raw["detections"] = np.bincount(ep, weights=k, minlength=len(raw)).astype(np.int64)
+            raw["detections"] = np.bincount(ep, weights=n_det, minlength=len(raw)).astype(np.int64)
             for c in ("evidence_count", "count"):
                 raw[c] = np.bincount(ep, weights=g[c].to_numpy(dtype=float), minlength=len(raw)).astype(
                     np.int64
                 )
-            joined: list[list] = [[] for _ in range(len(raw))]
+            joined = [[] for _ in range(len(raw))]
             for e, s in zip(ep.tolist(), sels.tolist(), strict=True):
                 joined[e].extend(s)
             raw["ports"] = [
@@ -305,7 +311,7 @@ def stitch_blocks(parts: list[pd.DataFrame], detectors: Any, kw: dict[str, Any])
             raw["summary"] = merged_summary(raw)
             for c in ("src", "dst"):
                 v = raw[c].to_numpy(dtype=np.int64)
-                raw[c] = pd.array(np.where(v >= 0, addr[np.clip(v, 0, None)], None), dtype="string")
+                raw[c] = pd.Series(np.where(v >= 0, addr[np.clip(v, 0, None)], None), dtype="string").array
             raw["entity"] = raw[spec.entity]
         else:
             joined = [[] for _ in range(len(raw))]
@@ -322,11 +328,10 @@ def stitch_blocks(parts: list[pd.DataFrame], detectors: Any, kw: dict[str, Any])
         for i in range(len(typed)):
             j = joined[int(keep[i])]
             if len(j) > 1:
-                r = typed.iloc[i]
-                k = finding_key(
-                    name, r["label"], _none(r["entity"]), int(mine["start"].iloc[i]), int(mine["end"].iloc[i])
+                lab, ent = typed["label"].iloc[i], _none(typed["entity"].iloc[i])
+                attrs[finding_key(name, lab, ent, int(mine["start"].iloc[i]), int(mine["end"].iloc[i]))] = (
+                    tuple(j)
                 )
-                attrs[k] = tuple(j)
         typed = typed.sort_values(["start", "src", "dst"], kind="stable", ignore_index=True)
         if row is not None:
             typed = pd.concat([typed, _typed(pd.DataFrame([row]))], ignore_index=True)
