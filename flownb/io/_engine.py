@@ -175,7 +175,7 @@ def _parts(
     total_desc: str,
 ) -> Iterator[Part]:
     read = read or read_input
-    workers = workers or min(len(inputs), os.cpu_count() or 1, 8)
+    workers = _workers(inputs, workers)
     show = progress if progress is not None else len(inputs) >= 50
     bar = None
     if show and len(inputs) > 1:
@@ -193,6 +193,11 @@ def _parts(
     finally:
         if bar is not None:
             bar.close()
+
+
+def _workers(inputs: Sequence[Any], workers: int | None) -> int:
+    """The inputs read at once: ``workers``, or one per core (at most 8) and no more than there are inputs."""
+    return workers or min(len(inputs), os.cpu_count() or 1, 8)
 
 
 def read_frame(
@@ -215,14 +220,20 @@ def read_frame(
     far are converted to pandas a group of about :data:`GROUP_BYTES` at a time
     while the next inputs are read, so the Arrow copy of the records never
     exists in full beside the pandas one: the peak stays near the final frame
-    (plus one group and the inputs in flight), not near twice it.
+    (plus one group and the inputs in flight), not near twice it. The last
+    parts (fewer left to read than there are reading threads, so a core is
+    free) are converted as each arrives: what is left to do after the last
+    read is then one part's conversion and the join, not a whole group's.
     """
     frames = _Frames()
     parts = []
-    for part in _parts(
-        inputs, names, errors=errors, progress=progress, workers=workers, read=read, total_desc=total_desc
+    tail = len(inputs) - _workers(inputs, workers)
+    for i, part in enumerate(
+        _parts(
+            inputs, names, errors=errors, progress=progress, workers=workers, read=read, total_desc=total_desc
+        )
     ):
-        frames.add(part)
+        frames.add(part, now=i >= tail)
         parts.append(part)
     return _with_provenance(frames.frame(), parts, errors, stacklevel=stacklevel + 1)
 
@@ -241,15 +252,15 @@ class _Frames:
         self.nbytes = 0
         self.pieces: list[pd.DataFrame] = []
 
-    def add(self, part: Part) -> None:
-        """Take over a part's table (the part keeps its provenance only)."""
+    def add(self, part: Part, *, now: bool = False) -> None:
+        """Take over a part's table (the part keeps its provenance only); ``now``: convert it at once."""
         table, part.table = part.table, None
         if table is None:
             return
         self.tables.append(table)
         self.nbytes += table.nbytes
         del table
-        if self.nbytes >= GROUP_BYTES:
+        if now or self.nbytes >= GROUP_BYTES:
             self._convert()
 
     def _convert(self) -> None:
