@@ -25,6 +25,7 @@ Records come back in no particular order; the pandas functions break ties by val
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -181,16 +182,20 @@ def run_detect(ds: Any, detectors: Any = None, *, partition: Any = None, **kw: A
     ----------
     partition : str or Timedelta, optional
         Run the detectors over blocks of this length of ``start`` time (``"1h"``, ``"1D"``), anchored at
-        the Unix epoch as their windows are, one block in memory at a time. A whole number of hours is
-        a whole number of every detector's windows (5 minutes to 1 hour), so no window is cut; what a
-        block cannot see is activity that crosses its edge: an episode running over an edge is two
-        findings, a conversation whose records straddle it is paired on each side, and a finding
-        that a block's ``max_findings`` suppressed cannot come back (the blocks' strongest are ranked
-        again for the whole dataset, and one row per detector counts the rest). Without it (the default), one run over the whole dataset:
+        the Unix epoch as their windows are, one block in memory at a time. The blocks keep every
+        finding (no cap); findings of one detector, label and entity less than ``EPISODE_GAP`` apart
+        across a block's edge are joined into one episode (:func:`stitch_blocks`), and ``max_findings``
+        is applied once, to the whole dataset, with the pandas path's own ranking and summary row.
+        What stays open: the half-window-offset windows that straddle an edge are cut (an episode
+        crossing it can score and count less), conversations straddling an edge are paired on each
+        side, and the detectors that compare with a history (``new_remote_port``'s learning period,
+        ``beaconing`` over hours, ``outbound_flood``'s and ``volume_anomaly``'s baselines,
+        ``reject_spike``) see only their block's; ``data_quality`` reports per block. Without it (the
+        default), one run over the whole dataset:
         exactly the pandas result.
     """
     from ..analysis.detectors import detect
-    from ..analysis.detectors._findings import SEVERITIES, _empty_findings
+    from ..analysis.detectors._findings import _empty_findings
 
     if partition is None:
         return detect(_detect_frame(ds), detectors, **kw)
@@ -209,61 +214,162 @@ def run_detect(ds: Any, detectors: Any = None, *, partition: Any = None, **kw: A
     parts = []
     if t.filter(t.start.isnull()).count().to_pyarrow().as_py():
         parts.append(detect(ds.where(lambda t: t.start.isnull(), "no start").to_pandas(columns=cols),
-                            detectors, **kw))  # fmt: skip
+                            detectors, **_uncapped(kw)))  # fmt: skip
     if lo is not None:
         for b0 in range(int(lo) // width * width, int(hi) + 1, width):
             block = ds.where(lambda t, b0=b0: (t.start >= b0) & (t.start < b0 + width), f"block {b0}")
-            parts.append(detect(block.to_pandas(columns=cols), detectors, **kw))
+            parts.append(detect(block.to_pandas(columns=cols), detectors, **_uncapped(kw)))
     parts = [p for p in parts if len(p)]
     if not parts:
         return detect(ds.to_pandas(limit=0, columns=cols), detectors, **kw) if cols else _empty_findings()
-    merged = {k: v for p in parts for k, v in p.attrs.get("flownb", {}).get("detections", {}).items()}
-    out = pd.concat(parts, ignore_index=True)
-    out["severity"] = pd.Categorical(
-        out["severity"].astype(object), categories=list(SEVERITIES), ordered=True
-    )
-    out = _recap(out, kw)
-    start = out["start"].to_numpy(dtype="datetime64[s]", na_value=np.datetime64("NaT")).view("int64")
-    order = np.lexsort((start, -out["severity"].cat.codes.to_numpy()))
-    out = out.iloc[order].reset_index(drop=True)
-    out.attrs = {"flownb": {"detections": merged}} if merged else {}
+    return stitch_blocks(parts, detectors, kw)
+
+
+def _uncapped(kw: dict[str, Any]) -> dict[str, Any]:
+    """The thresholds without any ``max_findings``: blocks keep every finding, the cap is applied once."""
+    out = {k: v for k, v in kw.items() if k != "max_findings" and not k.endswith("__max_findings")}
+    out["max_findings"] = _NO_CAP
     return out
 
 
-def _recap(out: pd.DataFrame, kw: dict[str, Any]) -> pd.DataFrame:
-    """``max_findings`` over the whole dataset again: each block kept its strongest and counted the rest;
-    per detector, the strongest of the blocks' kept findings stay (severity, score, earliest, entity, as
-    ``detect`` ranks them) and one row counts all the others."""
-    from ..analysis.detectors._episodes import MAX_FINDINGS
-    from ..analysis.detectors._findings import SEVERITIES, SUPPRESSED
+#: The cap the blocks run with: none (the whole dataset's cap is applied once, after the blocks).
+_NO_CAP = 2**62
 
-    kept = []
-    for name, g in out.groupby("detector", sort=False, observed=True):
-        cap = int(kw.get(f"{name}__max_findings", kw.get("max_findings", MAX_FINDINGS)))
-        supp = g["label"].astype(object) == SUPPRESSED
-        found, blocks_rest = g[~supp.to_numpy()], g[supp.to_numpy()]
-        order = np.lexsort(
-            (
-                found["entity"].astype(object).fillna("").to_numpy(dtype=object),
-                found["start"].to_numpy(dtype="datetime64[s]").view("int64"),
-                -found["score"].to_numpy(dtype=float, na_value=0.0),
-                -found["severity"].cat.codes.to_numpy(),
-            )
-        )
-        top, rest = found.iloc[np.sort(order[:cap])], found.iloc[order[cap:]]
-        kept.append(top)
-        n_more = len(rest) + int(blocks_rest["count"].astype("int64").sum())
-        if not n_more:
+#: The sentence ``merged_summary`` adds to an episode's strongest detection (taken off to merge again).
+_MERGED_TAIL = re.compile(r"; the strongest of \d+ detections(?: on ports [^;]*?)? from \d{4}-\d\d-\d\d \d\d:\d\d to "
+                          r"\d{4}-\d\d-\d\d \d\d:\d\d UTC\.$")  # fmt: skip
+
+
+def stitch_blocks(parts: list[pd.DataFrame], detectors: Any, kw: dict[str, Any]) -> pd.DataFrame:
+    """The blocks' uncapped findings made one run's: episodes joined across block edges, then capped once.
+
+    A finding of one block and one of the next with the same detector, label and entity, less than
+    ``EPISODE_GAP`` apart, are one episode (as their detections would have been in one run): first
+    and last seen, the strongest detection's label, summary and threshold, the highest score, value and
+    severity, the fields they share, the sum of their detections and evidence (a record lies in one
+    block). Then each detector's ``max_findings`` strongest stay, and one row counts the others, with the
+    functions ``detect`` itself uses (``merge_episodes``, ``cap_split``, ``suppressed_row``).
+    """
+    from ..analysis.detectors._episodes import (
+        MAX_FINDINGS,
+        _port_list,
+        cap_split,
+        merge_episodes,
+        merged_summary,
+        suppressed_row,
+    )
+    from ..analysis.detectors._findings import SEVERITIES, _typed
+    from ..analysis.detectors._registry import DETECTORS, finding_key
+
+    blocks = []
+    for p in parts:  # each finding's detections (evidence selections), before the frame is concatenated
+        merged = p.attrs.get("flownb", {}).get("detections", {})
+        d = p.reset_index(drop=True)
+        sel = []
+        starts = d["start"].to_numpy(dtype="datetime64[s]").view("int64").tolist()
+        ends = d["end"].to_numpy(dtype="datetime64[s]").view("int64").tolist()
+        for i, r in enumerate(
+            d[["detector", "label", "entity", "src", "dst", "dst_port", "protocol"]].values
+        ):
+            t0, t1 = int(starts[i]), int(ends[i])
+            fk = finding_key(r[0], r[1], _none(r[2]), t0, t1)
+            own = ((_none(r[3]), _none(r[4]), _none(r[5]), _none(r[6]), t0, t1),)
+            sel.append(merged.get(fk, own))
+        blocks.append(d.assign(_sel=sel))
+    out = pd.concat(blocks, ignore_index=True)
+    names = list(DETECTORS) if detectors is None else list(dict.fromkeys(out["detector"].astype(object)))
+    if detectors is not None:
+        order = [n for n in DETECTORS if n in set(names)]
+        names = order
+    kept: list[pd.DataFrame] = []
+    attrs: dict[tuple, tuple] = {}
+    joined: list[list] = []
+    for name in names:
+        g = out[(out["detector"].astype(object) == name).to_numpy()].reset_index(drop=True)
+        if not len(g):
             continue
-        both = pd.concat([rest, blocks_rest])
-        worst = SEVERITIES[int(both["severity"].cat.codes.max())]
-        row: dict[str, Any] = {c: pd.NA for c in out.columns}
-        row.update(
-            detector=name, label=SUPPRESSED, severity=worst, start=both["start"].min(), end=both["end"].max(),
-            count=n_more, value=float(n_more), threshold=float(cap), measure="findings beyond max_findings",
-            score=both["score"].max(), evidence_count=0,
-            summary=f"{n_more:,} more {name} findings suppressed (up to {worst}; counted block by block of "
-            f"time); raise max_findings (now {cap}) to see them.",
-        )  # fmt: skip
-        kept.append(pd.DataFrame([row]).astype({c: out[c].dtype for c in out.columns}))
-    return pd.concat(kept, ignore_index=True)
+        spec = DETECTORS[name]
+        cap = int(kw.get(f"{name}__max_findings", kw.get("max_findings", MAX_FINDINGS)))
+        raw = _as_raw(g)
+        if spec.records is not None:
+            addr, codes = _codes(raw)
+            raw = raw.assign(src=codes[0], dst=codes[1])
+            n_det = raw.pop("detections").to_numpy(dtype=np.int64)
+            sels, raw["summary"] = raw.pop("_sel"), raw["summary"].str.replace(_MERGED_TAIL, ".", regex=True)
+            raw, ep = merge_episodes(raw.assign(entity=raw[spec.entity]), spec.entity)
+            raw["detections"] = np.bincount(ep, weights=n_det, minlength=len(raw)).astype(np.int64)
+            for c in ("evidence_count", "count"):
+                raw[c] = np.bincount(ep, weights=g[c].to_numpy(dtype=float), minlength=len(raw)).astype(
+                    np.int64
+                )
+            joined = [[] for _ in range(len(raw))]
+            for e, s in zip(ep.tolist(), sels.tolist(), strict=True):
+                joined[e].extend(s)
+            raw["ports"] = [
+                _port_list(pd.Series([s[2] for s in j if s[2] is not None], dtype="int64")) for j in joined
+            ]
+            raw["summary"] = merged_summary(raw)
+            for c in ("src", "dst"):
+                v = raw[c].to_numpy(dtype=np.int64)
+                raw[c] = pd.Series(np.where(v >= 0, addr[np.clip(v, 0, None)], None), dtype="string").array
+            raw["entity"] = raw[spec.entity]
+        else:
+            joined = [[] for _ in range(len(raw))]
+            raw = raw.drop(columns=["_sel", "detections"])
+        entity_text = raw["entity"].astype(object).fillna("").astype(str).to_numpy(dtype=object)
+        keep, rest = cap_split(raw, entity_text.astype(str), cap)
+        row = suppressed_row(name, raw.iloc[rest], entity_text[rest], cap) if len(rest) else None
+        mine = raw.iloc[keep].reset_index(drop=True)
+        mine["detector"] = name
+        for c in ("dst_port", "protocol"):
+            v = mine[c].to_numpy(dtype=np.int64)
+            mine[c] = pd.Series(v).where(v >= 0).astype("Int64").array
+        typed = _typed(mine)
+        for i in range(len(typed)):
+            j = joined[int(keep[i])]
+            if len(j) > 1:
+                lab, ent = typed["label"].iloc[i], _none(typed["entity"].iloc[i])
+                attrs[finding_key(name, lab, ent, int(mine["start"].iloc[i]), int(mine["end"].iloc[i]))] = (
+                    tuple(j)
+                )
+        typed = typed.sort_values(["start", "src", "dst"], kind="stable", ignore_index=True)
+        if row is not None:
+            typed = pd.concat([typed, _typed(pd.DataFrame([row]))], ignore_index=True)
+        kept.append(typed)
+    res = pd.concat(kept, ignore_index=True)
+    res["severity"] = pd.Categorical(
+        res["severity"].astype(object), categories=list(SEVERITIES), ordered=True
+    )
+    start = res["start"].to_numpy(dtype="datetime64[s]", na_value=np.datetime64("NaT")).view("int64")
+    res = res.iloc[np.lexsort((start, -res["severity"].cat.codes.to_numpy()))].reset_index(drop=True)
+    res.attrs = {"flownb": {"detections": attrs}} if attrs else {}
+    return res
+
+
+def _none(value: object) -> Any:
+    """None for a missing field (None, pd.NA, NaN), else the value as a plain int or str."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return int(value) if isinstance(value, (int, np.integer)) else str(value)
+
+
+def _as_raw(g: pd.DataFrame) -> pd.DataFrame:
+    """Finished findings as the raw rows ``merge_episodes`` takes: seconds, -1 for a field of many values."""
+    raw = g.copy()
+    for c in ("start", "end"):
+        raw[c] = g[c].to_numpy(dtype="datetime64[s]").view("int64")
+    for c in ("dst_port", "protocol"):
+        raw[c] = g[c].astype("Int64").fillna(-1).to_numpy(dtype=np.int64)
+    raw["severity"] = g["severity"].astype(object)
+    raw["label"] = g["label"].astype(object)
+    raw["summary"] = g["summary"].astype(object)
+    raw["detections"] = [max(len(s), 1) for s in g["_sel"]]
+    return raw
+
+
+def _codes(raw: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Address codes over the findings' ``src`` and ``dst`` (-1 when missing) and the address by code."""
+    both = pd.concat([raw["src"].astype(object), raw["dst"].astype(object)], ignore_index=True)
+    codes, addr = pd.factorize(both, use_na_sentinel=True)
+    n = len(raw)
+    return np.asarray(addr, dtype=object), [codes[:n].astype(np.int64), codes[n:].astype(np.int64)]
