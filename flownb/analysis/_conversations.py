@@ -165,8 +165,9 @@ def counted_eni(
     if several is None:
         emin = np.full(size, ne, dtype=np.int64)
         emax = np.full(size, -1, dtype=np.int64)
-        np.minimum.at(emin, cd[has], eni[has])
-        np.maximum.at(emax, cd[has], eni[has])
+        cd_has, eni_has = (cd, eni) if has.all() else (cd[has], eni[has])  # usually every record has one
+        np.minimum.at(emin, cd_has, eni_has)
+        np.maximum.at(emax, cd_has, eni_has)
         several = emin != emax
     multi = np.flatnonzero(has & several[cd])  # directions logged by more than one ENI
     if not len(multi):

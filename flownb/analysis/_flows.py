@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from flownb._cache import per_categories
 from flownb.analysis import _netclass
 from flownb.analysis._addresses import appearance_codes
 from flownb.analysis._conversations import conversation_codes, counted_eni, handshake_votes, server_is_hi
@@ -315,9 +316,7 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
         if "pkt_dstaddr" in by:
             dst = np.where(by["pkt_dstaddr"] >= 0, by["pkt_dstaddr"], dst)
 
-    cls = _netclass.classify(table, nets)
-    addr_local = cls["is_local"].to_numpy()
-    addr_public = cls["is_public"].to_numpy()
+    addr_local, addr_public = _classes(df, addr_cols, table, addr_rank, nets)
     if "flow_direction" in df and len(table):
         # the ENI's own address is the source of its egress records and the destination of its
         # ingress records: local even when globally routable (a VPC's IPv6 addresses)
@@ -333,8 +332,13 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
         addr_local[own] = True
         addr_public = addr_public & ~addr_local
     keep = (src >= 0) & (dst >= 0)
-    if "srcaddr" in df and "dstaddr" in df and "interface_id" in df:
-        drop, new_dst, new_dport = _nat_legs(df, by["srcaddr"], by["dstaddr"], dst, start_all, n, addr_local)
+    # each column read once (the NAT-leg join and the arrays share them)
+    ints = {c: _int(df, c, n) for c in ("srcport", "dstport", "protocol", "packets", "bytes", "tcp_flags")}
+    eni_all = _eni_codes(df) if "interface_id" in df else None
+    if "srcaddr" in df and "dstaddr" in df and eni_all is not None:
+        drop, new_dst, new_dport = _nat_legs(
+            ints, eni_all, by["srcaddr"], by["dstaddr"], dst, start_all, n, addr_local
+        )
         keep &= ~drop
     else:
         new_dst = new_dport = None
@@ -346,14 +350,14 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
         "row": rows,
         "src": src[rows],
         "dst": dst[rows],
-        "sport": _int(df, "srcport", n)[rows],
-        "dport": _int(df, "dstport", n)[rows],
-        "proto": _int(df, "protocol", n)[rows],
-        "packets": np.clip(_int(df, "packets", n)[rows], 0, None),
-        "bytes": np.clip(_int(df, "bytes", n)[rows], 0, None),
+        "sport": ints["srcport"][rows],
+        "dport": ints["dstport"][rows],
+        "proto": ints["protocol"][rows],
+        "packets": np.clip(ints["packets"][rows], 0, None),
+        "bytes": np.clip(ints["bytes"][rows], 0, None),
         "start": start_all[rows],
         "end": end_all[rows],
-        "flags": _int(df, "tcp_flags", n)[rows],
+        "flags": ints["tcp_flags"][rows],
     }
     if new_dst is not None:
         a["dst"] = new_dst[rows]
@@ -365,7 +369,7 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
     else:
         a["reject"] = np.zeros(len(rows), dtype=bool)
         a["accept"] = np.ones(len(rows), dtype=bool)
-    eni = _eni_codes(df)[rows] if "interface_id" in df else np.full(len(rows), -1, dtype=np.int64)
+    eni = eni_all[rows] if eni_all is not None else np.full(len(rows), -1, dtype=np.int64)
 
     a = _conversations(a, eni, addr_rank)
     m = len(a["row"])
@@ -383,6 +387,34 @@ def prepare(df: pd.DataFrame, local_networks: Sequence[str] | str | None = None)
     return Flows(a, table, addr_local, addr_public, st, agg, span, cols, eni_names)
 
 
+def _classes(
+    df: pd.DataFrame,
+    addr_cols: list[str],
+    table: np.ndarray,
+    rank: np.ndarray,
+    nets: tuple[_netclass.Network, ...],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per address code: local, public (:func:`flownb.analysis._netclass.classify`).
+
+    For categorical address columns the classes depend on their categories only: they are made once
+    per frame, by value (``rank`` is each code's rank by value), and reused by later calls on it
+    (``evidence()`` prepares the frame again; a million distinct addresses take a second to classify).
+    """
+    cols = [df[c] for c in addr_cols]
+    if not len(table) or not all(isinstance(c.dtype, pd.CategoricalDtype) for c in cols):
+        cls = _netclass.classify(table, nets)
+        return cls["is_local"].to_numpy(), cls["is_public"].to_numpy()
+
+    def by_value() -> tuple[np.ndarray, np.ndarray]:
+        values = np.empty(len(table), dtype=object)
+        values[rank] = table
+        cls = _netclass.classify(values, nets)
+        return cls["is_local"].to_numpy(), cls["is_public"].to_numpy()
+
+    local, public = per_categories(f"address classes {nets!r}", [c.cat.categories for c in cols], by_value)
+    return local[rank], public[rank]
+
+
 def _eni_codes(df: pd.DataFrame) -> np.ndarray:
     """ENI codes in ascending order of ENI id (-1 missing), so no choice depends on file order."""
     col = df["interface_id"]
@@ -390,7 +422,8 @@ def _eni_codes(df: pd.DataFrame) -> np.ndarray:
 
 
 def _nat_legs(
-    df: pd.DataFrame,
+    ints: dict[str, np.ndarray],
+    eni: np.ndarray,
     raw_src: np.ndarray,
     raw_dst: np.ndarray,
     dst: np.ndarray,
@@ -408,18 +441,15 @@ def _nat_legs(
     packets and bytes; the first leg's destination is the second leg's local
     source; same service port) the second leg is dropped and the first is
     given the peer as destination, so the flow reads ``I -> P`` like the
-    instance's own record and is counted once.
+    instance's own record and is counted once. ``ints`` holds the frame's integer
+    columns (as :func:`_int` reads them) and ``eni`` its ENI codes (:func:`_eni_codes`).
     """
-    dport = _int(df, "dstport", n)
+    dport = ints["dstport"]
     out_dst, out_dport = dst.copy(), dport.copy()
     drop = np.zeros(n, dtype=bool)
     if n == 0:
         return drop, out_dst, out_dport
-    eni = _eni_codes(df)
-    sport = _int(df, "srcport", n)
-    proto = _int(df, "protocol", n)
-    packets = _int(df, "packets", n)
-    nbytes = _int(df, "bytes", n)
+    sport, proto, packets, nbytes = ints["srcport"], ints["protocol"], ints["packets"], ints["bytes"]
     ok = (eni >= 0) & (raw_src >= 0) & (raw_dst >= 0) & (packets > 0)
     # cheap pre-filter: rows sharing (ENI, start, packets, bytes) with another row, by a hash
     with np.errstate(over="ignore"):
@@ -476,24 +506,19 @@ def _conversations(a: dict[str, np.ndarray], eni: np.ndarray, addr_rank: np.ndar
     # orientation 0: (src, sport) is the lower end of the conversation
     conv, nconv, fwd = conversation_codes(src, sp, dst, dp, pr)
     o = (~fwd).astype(np.int64)
-    lo = np.where(o == 0, src, dst)
-    hi = np.where(o == 0, dst, src)
-    plo = np.where(o == 0, sp, dp)
-    phi = np.where(o == 0, dp, sp)
     d2 = conv * 2 + o
     if (eni >= 0).any() and np.bincount(d2, minlength=2 * nconv).max() > 1:
         keep = counted_eni(d2, eni, a["bytes"], a["reject"], 2 * nconv)
         if not keep.all():
             a = {k: v[keep] for k, v in a.items()}
-            conv, d2, o, lo, hi, plo, phi = (
-                conv[keep],
-                d2[keep],
-                o[keep],
-                lo[keep],
-                hi[keep],
-                plo[keep],
-                phi[keep],
-            )
+            conv, d2, fwd = conv[keep], d2[keep], fwd[keep]
+            o = (~fwd).astype(np.int64)
+    # the two ends of each record's conversation, of the records kept (after the cut: fewer to filter)
+    src, dst, sp, dp = a["src"], a["dst"], a["sport"], a["dport"]
+    lo = np.where(fwd, src, dst)
+    hi = np.where(fwd, dst, src)
+    plo = np.where(fwd, sp, dp)
+    phi = np.where(fwd, dp, sp)
     size = 2 * nconv
     count = np.bincount(d2, minlength=size)
     flags = np.where(a["flags"] >= 0, a["flags"], 0)

@@ -122,3 +122,35 @@ def test_twin_scenarios_have_one_server(scenario):
         df, str(row.client), str(row.server), port=int(row.server_port), protocol=int(row.protocol)
     )
     assert d.verdict != "NO_TRAFFIC_SEEN"
+
+
+def test_address_classes_same_for_categories_and_texts_and_on_a_second_prepare():
+    """The prepared view's local/public classes (kept per frame for categorical addresses) are the
+    ones of the plain texts, with or without ``local_networks``, and a second prepare agrees."""
+    df = _read(
+        [
+            _line("eni-a", "10.0.0.5", "203.0.113.9", 40000, 443, 6, 100, 0, "ACCEPT", 2),
+            _line("eni-a", "203.0.113.9", "10.0.0.5", 443, 40000, 6, 900, 0, "ACCEPT", 18),
+            _line("eni-b", "198.51.100.7", "10.0.1.8", 5555, 22, 6, 60, 60, "REJECT", 2),
+            _line("eni-b", "2600:1f18::5", "8.8.8.8", 5000, 53, 17, 80, 120, "ACCEPT", 0),
+        ]
+    )
+    assert isinstance(df["srcaddr"].dtype, pd.CategoricalDtype)
+    texts = df.astype({"srcaddr": object, "dstaddr": object})
+
+    def classes(frame, nets=None):
+        f = prepare(frame, nets)
+        return {str(f.addr[i]): (bool(f.addr_local[i]), bool(f.addr_public[i])) for i in range(len(f.addr))}
+
+    want = {
+        "10.0.0.5": (True, False),
+        "203.0.113.9": (False, True),
+        "198.51.100.7": (False, True),
+        "10.0.1.8": (True, False),
+        "2600:1f18::5": (False, True),
+        "8.8.8.8": (False, True),
+    }
+    assert classes(df) == classes(df) == classes(texts) == want
+    vpc6 = classes(df, ["2600:1f18::/32"])
+    assert vpc6 == classes(texts, ["2600:1f18::/32"]) == want | {"2600:1f18::5": (True, False)}
+    assert classes(df) == want  # the classes with local_networks are kept apart from those without
