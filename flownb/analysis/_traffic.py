@@ -438,16 +438,25 @@ def _timeseries_masked(rec: ColumnCache, f: int, metric: str, by: str | None) ->
     return _series_frame(cells, kmin, nb, f, metric, by, labels, present)
 
 
-def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
-    """Per traffic record: conversation id, whether it flows to the server, and the arrays behind them."""
-    rows = data_rows(df)
-    idx = np.flatnonzero(rows)
-    n = len(df)
+def _traffic_rows(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index] | None:
+    """The traffic records' positions and their source and destination address codes, with the address
+    table (``None`` when there is no traffic record): what :func:`_pairing` and
+    :func:`_host_pair_tallies` start from. Addresses are coded in ascending order of value, so that
+    no rule built on them depends on file order."""
+    idx = np.flatnonzero(data_rows(df))
     if len(idx) == 0:
         return None
-    # addresses coded in ascending order of value, so that no rule below depends on file order
     (src, dst), addr_values = ranked_codes([df["srcaddr"], df["dstaddr"]])
-    src, dst = src[idx], dst[idx]
+    return idx, src[idx], dst[idx], addr_values
+
+
+def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
+    """Per traffic record: conversation id, whether it flows to the server, and the arrays behind them."""
+    rows = _traffic_rows(df)
+    if rows is None:
+        return None
+    idx, src, dst, addr_values = rows
+    n = len(df)
     sp = int_array(df.get("srcport"), n)[idx]
     dp = int_array(df.get("dstport"), n)[idx]
     proto = int_array(df.get("protocol"), n)[idx]
@@ -534,13 +543,11 @@ def _host_pair_tallies(df: pd.DataFrame) -> dict[str, Any] | None:
     directions do not depend on it), so it skips that part of ``_pairing``. Pairs are
     ``lo * len(hosts) + hi`` over the ascending address codes of ``hosts``, in order of first record.
     """
-    rows = data_rows(df)
-    idx = np.flatnonzero(rows)
-    n = len(df)
-    if len(idx) == 0:
+    rows = _traffic_rows(df)
+    if rows is None:
         return None
-    (src, dst), addr_values = ranked_codes([df["srcaddr"], df["dstaddr"]])
-    src, dst = src[idx], dst[idx]
+    idx, src, dst, addr_values = rows
+    n = len(df)
     nh = len(addr_values)
     key = np.minimum(src, dst) * nh + np.maximum(src, dst)
     # a 32-bit hash table is about twice as quick as a 64-bit one (up to 46,340 hosts)
