@@ -381,7 +381,8 @@ def graph_data(df: pd.DataFrame, n: int = 25, seed: int = 0) -> tuple[pd.DataFra
     else:
         hosts, uk = t["hosts"], t["pairs"]
         eb, ep, ef, er = t["bytes"], t["packets"], t["records"], t["rejects"]
-    order = np.lexsort((-ef, -eb))[:n]
+    # ties by the pair's addresses, ascending (hosts are coded by value): never by file order
+    order = np.lexsort((uk, -ef, -eb))[:n]
     ea, eb_ = uk[order] // len(hosts), uk[order] % len(hosts)
     nodes_idx, local = np.unique(np.r_[ea, eb_], return_inverse=True)
     li, lj = local[: len(order)], local[len(order) :]

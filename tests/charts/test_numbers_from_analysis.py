@@ -227,3 +227,23 @@ def test_timeseries_and_top_of_a_view_are_exactly_those_of_its_records(twin, sha
         dict(by="dstaddr", metric="flows", n=4),
     ):
         pd.testing.assert_frame_equal(flownb.top(view, **kw), flownb.top(frame, **kw), check_exact=True)
+
+
+def test_conversation_graph_ties_do_not_depend_on_file_order(tmp_path):
+    # four host pairs with the same bytes and records: which ones the graph keeps (n=2) and in what
+    # order is decided by the pairs' addresses, not by which record came first in the file
+    header = (
+        "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action"
+        " log-status"
+    )
+    rows = [
+        f"2 123456789012 eni-{i} 10.0.0.{i} 10.0.1.{i} 40000 443 6 10 1000 1748872800 1748872860 ACCEPT OK"
+        for i in (4, 1, 3, 2)
+    ]
+    edges = []
+    for k, order in enumerate((rows, rows[::-1])):
+        path = tmp_path / f"order{k}.log"
+        path.write_text("\n".join([header, *order]) + "\n")
+        graph = agg.graph_data(flownb.read_flow_logs(str(path)), n=2)[1]
+        edges.append(graph[["a", "b"]].astype(str).values.tolist())
+    assert edges[0] == edges[1] == [["10.0.0.1", "10.0.1.1"], ["10.0.0.2", "10.0.1.2"]]
