@@ -86,7 +86,7 @@ def query(
         The query, exactly as typed in the CloudWatch console: commands
         (``fields``, ``display``, ``filter``, ``stats``, ``sort``, ``limit``,
         ``parse``, ``dedup``, ``unnest``, ``filldown``, ``fillmissing``,
-        ``addtotals``, ``lookup``, ``diff``, ``logcompare``) separated by ``|``; see
+        ``addtotals``, ``lookup``, ``diff``, ``logcompare``, ``json``) separated by ``|``; see
         ``flownb/insights/SUPPORT.md`` for every command and function of the
         guide and why the few others cannot run locally. Fields go by their Logs
         Insights names (``srcAddr``, ``dstPort``, ``logStatus``), the frame's

@@ -24,7 +24,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._values import STR, as_number, epoch_numbers, is_datetime, is_series, is_stringish, plain, to_series
+from ._values import (
+    STR,
+    as_number,
+    epoch_numbers,
+    is_datetime,
+    is_series,
+    is_stringish,
+    natural_ranks,
+    plain,
+    to_series,
+)
 
 __all__ = ["IMPLEMENTATIONS", "Groups", "aggregate", "group"]
 
@@ -172,10 +182,37 @@ def _extreme(how: str, numeric: bool):
     return impl
 
 
+def _sorts(how: str):
+    """``sortsFirst``/``sortsLast``: the value that ``sort ... asc`` would put first (last) in each group.
+
+    Text compares in the guide's natural order, as the ``sort`` command does (the "sort" page,
+    ``CWL_QuerySyntax-Sort``; :func:`flownb.insights._values.natural_key`): ``eni-9`` sorts before
+    ``eni-10``. The functions' own entry says only "the value that sorts first", so flownb reads it as
+    the order of ``sort``. Numbers and timestamps compare by value; missing values are skipped.
+    """
+
+    def impl(values, groups, extra, ts):
+        s = _ordered_values(to_series(values, len(groups.ids)), groups)
+        if is_datetime(s) or pd.api.types.is_numeric_dtype(s.dtype):
+            return _reindexed(getattr(_by_group(s, groups), how)(), groups, s.dtype)
+        codes, uniques = pd.factorize(s.reset_index(drop=True), use_na_sentinel=True)
+        ranks = natural_ranks(uniques)
+        present = codes >= 0
+        rank_of = pd.Series(ranks[codes[present]], copy=False)
+        best = getattr(rank_of.groupby(groups.ids[present], sort=True), how)()
+        by_rank = np.argsort(ranks)
+        out = pd.Series(
+            np.asarray(uniques, dtype=object)[by_rank[best.to_numpy().astype(np.int64)]], index=best.index
+        )
+        return _reindexed(out, groups, s.dtype)
+
+    return impl
+
+
 _register("min")(_extreme("min", True))
 _register("max")(_extreme("max", True))
-_register("sortsfirst")(_extreme("min", False))
-_register("sortslast")(_extreme("max", False))
+_register("sortsfirst")(_sorts("min"))
+_register("sortslast")(_sorts("max"))
 
 
 @_register("stddev")

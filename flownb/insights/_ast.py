@@ -215,7 +215,16 @@ class Parse(Command):
     names: tuple[str, ...] = ()
     regex: str = ""  # the pattern as a regular expression with named groups
     multi: bool = False  # ``parse f /re/ multi``: one record per match
-    mode: str = ""  # "logfmt" for ``parse f logfmt as m`` (names holds m), else glob or regex
+    mode: str = ""  # "logfmt" (names holds the map), "csv" (one name per value), else glob or regex
+
+
+@dataclass(frozen=True)
+class JsonField(Command):
+    """``json field=name "key.subkey" as alias``: one value read from a field holding JSON (or a MAP)."""
+
+    source: Expr | None = None
+    path: tuple[str, ...] = ()
+    name: str = ""
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,16 @@ The grammar, lowest precedence first::
 
     query      := command ('|' command)*
     command    := fields | display | filter | stats | sort | limit | parse | dedup
-                | unnest | filldown | fillmissing | addtotals | lookup | diff | logcompare
+                | unnest | filldown | fillmissing | addtotals | lookup | diff | logcompare | json
     fields     := 'fields' item (',' item)*            item := expr ['as' name]
     display    := 'display' item (',' item)*
     filter     := 'filter' expr
     stats      := 'stats' item (',' item)* ['by' item (',' item)*]
     sort       := 'sort' expr ['asc' | 'desc'] (',' expr ['asc' | 'desc'])*
     limit      := 'limit' ['any'] NUMBER                 (1 to 100,000)
-    parse      := 'parse' [expr] (STRING 'as' name (',' name)* | REGEX ['multi'])
+    parse      := 'parse' [expr] ( STRING 'as' names | REGEX ['as' names] ['multi']
+                                 | 'logfmt' 'as' name | 'csv' 'as' names )      names := name (',' name)*
+    json       := 'json' 'field' '=' field STRING 'as' name
     dedup      := 'dedup' field (',' field)*
     unnest     := 'unnest' field 'into' name
     filldown   := 'filldown' [pattern ([','] pattern)*]  pattern := name with '*' wildcards
@@ -65,6 +67,7 @@ COMMANDS = (
     "lookup",
     "diff",
     "logcompare",
+    "json",
 )
 #: The most rows ``limit`` may ask for (CloudWatch Logs User Guide, "limit": "up to 100,000").
 MAX_LIMIT = 100_000
@@ -72,17 +75,30 @@ DIFF_MODIFIERS = ("previousDay", "previousWeek", "previousMonth")
 _KEYWORDS = {"and", "or", "not", "like", "in", "as", "by", "asc", "desc"}
 _COMPARE = {"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
-#: parse modes of the current guide that flownb does not run, and why. The guide's "parse" page
-#: (CWL_QuerySyntax-Parse, copies of 2026) names them: "three modes: glob expressions, regular expressions,
-#: and logfmt" in one copy, "four modes: glob expressions, regular expressions, logfmt, and CSV" in others.
-#: The logfmt section (read in one copy: "parse fieldName logfmt as alias", "The result is a map that you
-#: access with dot notation") runs; no stored copy reaches the CSV section, so its syntax and rules (the
-#: delimiter, quoting, a header, the names) are unknown here and flownb refuses rather than guess.
-_UNSUPPORTED_PARSE_MODES = {
-    "csv": "the guide's parse page (CWL_QuerySyntax-Parse) lists a CSV mode in some of its copies, but its "
-    "syntax and rules (the delimiter, quoting, a header) could not be read here; flow log records are "
-    "space-separated, not CSV: use a glob or a regex with named groups",
-}
+#: The guide's "parse" page (CWL_QuerySyntax-Parse, 2026) names four modes: glob expressions, regular
+#: expressions (with ``multi``), logfmt and CSV, and a ``json field=`` extraction; all run here.
+_CAPTURE = re.compile(r"\\.|\[(?:\\.|[^\]])*\]|\((?!\?)|\(\?P<[^>]*>")
+
+
+def _positional_groups(py_regex: str) -> tuple[str, int]:
+    """``py_regex`` with its capture groups named ``_g0``, ``_g1``... in order, and how many there are.
+
+    For ``parse f /re/ as a, b``: the guide's multi-match example
+    (``parse @message /(\\d+\\.\\d+\\.\\d+\\.\\d+)/ as ip_addr multi``) names an unnamed group with
+    ``as``, so each capture group, named or not, takes the alias at its position. Escapes and
+    character classes are skipped; ``(?:``, lookarounds and flags are not captures.
+    """
+    count = 0
+
+    def rename(m: re.Match) -> str:
+        nonlocal count
+        text = m.group(0)
+        if not text.startswith("("):
+            return text
+        count += 1
+        return f"(?P<_g{count - 1}>"
+
+    return _CAPTURE.sub(rename, py_regex), count
 
 
 def parse(text: str) -> A.Query:
@@ -454,17 +470,15 @@ class _Parser:
             source = self.primary()
             if isinstance(source, A.Field) and source.name.lower() == "logfmt" and self.at_word("as"):
                 return self.parse_logfmt(tok, None)  # ``parse logfmt as m``: the mode, on @message
+            if isinstance(source, A.Field) and source.name.lower() == "csv" and self.at_word("as"):
+                return self.parse_csv(tok, None)  # ``parse csv as a, b``: the mode, on @message
             self.check_scalar([A.Item(source)])
         if self.tok.kind == "IDENT" and str(self.tok.value).lower() == "logfmt":
             self.advance()
             return self.parse_logfmt(tok, source)
-        if self.tok.kind == "IDENT" and str(self.tok.value).lower() in _UNSUPPORTED_PARSE_MODES:
-            word = str(self.tok.value).lower()
-            raise self.fail(
-                "",
-                problem=f"parse in {word} mode is not supported by flownb: " + _UNSUPPORTED_PARSE_MODES[word],
-                hint='Use a glob pattern (parse f "a=*" as a) or a regular expression with named groups.',
-            )
+        if self.tok.kind == "IDENT" and str(self.tok.value).lower() == "csv":
+            self.advance()
+            return self.parse_csv(tok, source)
         if self.at_sym("/"):
             rtok = self.lx.regex(self.tok.start)
             self.tok = self.lx.next()
@@ -473,17 +487,28 @@ class _Parser:
             self.check_regex(A.Regex(rtok.start, rtok.end, rtok.text, pattern))
             compiled = re.compile(py)
             names = tuple(compiled.groupindex)
+            if self.at_word("as"):  # ``parse f /(\\d+)/ as n [multi]``: each capture group takes an alias
+                atok = self.advance()
+                aliases = [self.name("a field name after 'as'")]
+                while self.at_sym(","):
+                    self.advance()
+                    aliases.append(self.name("a field name"))
+                py, groups = _positional_groups(py)
+                if groups != len(aliases):
+                    raise self.fail(
+                        "",
+                        atok,
+                        problem=f"the regular expression has {groups} capture group"
+                        f"{'s' if groups != 1 else ''} but 'as' names {len(aliases)} field"
+                        f"{'s' if len(aliases) != 1 else ''}: each group (...) takes one name, in order",
+                    )
+                names = tuple(aliases)
             if not names:
                 raise self.fail(
                     "",
                     rtok,
-                    problem="a parse regular expression needs named groups such as (?<user>\\S+)",
-                )
-            if self.at_word("as"):
-                raise self.fail(
-                    "'|' or the end of the query",
-                    problem="'as' goes with glob patterns; "
-                    "a regular expression names its fields with (?<name>...)",
+                    problem="a parse regular expression needs named groups such as (?<user>\\S+) "
+                    "or 'as' and a name for each group",
                 )
             multi = False
             if self.at_word("multi"):
@@ -531,6 +556,47 @@ class _Parser:
         return A.Parse(
             tok.start, self.tok.start, "parse", source, "logfmt", False, (name,), "", False, "logfmt"
         )
+
+    def parse_csv(self, tok: Token, source: A.Expr | None) -> A.Command:
+        """``parse [field] csv as a, b, c`` (the guide's "parse" page, CSV mode): one field per value."""
+        if not self.at_word("as"):
+            raise self.fail("'as' and a name for each comma-separated value after 'csv'")
+        self.advance()
+        names = [self.name("a field name after 'as'")]
+        while self.at_sym(","):
+            self.advance()
+            names.append(self.name("a field name"))
+        return A.Parse(
+            tok.start, self.tok.start, "parse", source, "csv", False, tuple(names), "", False, "csv"
+        )
+
+    def cmd_json(self, tok: Token) -> A.Command:
+        """``json field=name "key.subkey" as alias`` (the guide's "parse" page, JSON field extraction)."""
+        if not self.at_word("field"):
+            raise self.fail(
+                "'field=' and the field holding JSON", hint='json field=payload "user.name" as username'
+            )
+        self.advance()
+        if not self.at_sym("="):
+            raise self.fail("'=' after 'field'")
+        self.advance()
+        if self.tok.kind not in ("IDENT", "FIELD"):
+            raise self.fail("the name of the field holding JSON after 'field='")
+        ftok = self.advance()
+        source = A.Field(ftok.start, ftok.end, ftok.text, str(ftok.value))
+        if self.tok.kind != "STRING":
+            raise self.fail('the key path to extract, as a string ("user.name")')
+        ptok = self.advance()
+        path = str(ptok.value)
+        if not path or any(not part for part in path.split(".")):
+            raise self.fail(
+                "", ptok, problem=f"the key path {path!r} has an empty key: write keys joined by '.'"
+            )
+        if not self.at_word("as"):
+            raise self.fail("'as' and a name for the extracted value")
+        self.advance()
+        name = self.name("a field name after 'as'")
+        return A.JsonField(tok.start, self.tok.start, "json", source, tuple(path.split(".")), name)
 
     # -- checks -----------------------------------------------------------------------
     def check_scalar(self, items) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 import flownb
 from flownb.insights import InsightsQueryError, InsightsWarning, query
+from flownb.insights._values import natural_key
 
 from .conftest import records, run
 
@@ -92,8 +93,38 @@ def test_stats_aggregations_by_action(flows):
         assert row["first_port"] == present["srcport"].iloc[0]
         latest_t = present["start"].max()
         assert row["last_port"] == present.loc[present["start"] == latest_t, "srcport"].iloc[0]
-        srcs = sorted(g["srcaddr"].dropna().astype(str))
+        # "the value that sorts first": the order of the sort command (natural order, CWL_QuerySyntax-Sort)
+        srcs = sorted(g["srcaddr"].dropna().astype(str), key=natural_key)
         assert (row["lowest_src"], row["highest_src"]) == (srcs[0], srcs[-1])
+
+
+def test_sorts_first_and_last_follow_the_sort_commands_natural_order():
+    # CWL_QuerySyntax-Sort: digit runs compare by value, so eni-9 sorts before eni-10 and
+    # 10.0.0.9 before 10.0.0.10; sortsFirst/sortsLast give the first/last value of that order
+    frame = pd.DataFrame(
+        {
+            "interface_id": ["eni-10", "eni-9", "eni-100", None, "eni-9"],
+            "srcaddr": ["10.0.0.10", "10.0.0.9", "10.0.0.100", "10.0.0.2", None],
+            "action": ["ACCEPT", "ACCEPT", "ACCEPT", "REJECT", "REJECT"],
+        }
+    )
+    out = run(
+        frame,
+        "stats sortsFirst(interfaceId) as lo_eni, sortsLast(interfaceId) as hi_eni, "
+        "sortsFirst(srcAddr) as lo_src, sortsLast(srcAddr) as hi_src by action",
+    ).set_index("action")
+    assert out.loc["ACCEPT", ["lo_eni", "hi_eni", "lo_src", "hi_src"]].tolist() == [
+        "eni-9",
+        "eni-100",
+        "10.0.0.9",
+        "10.0.0.100",
+    ]
+    assert out.loc["REJECT", ["lo_eni", "hi_eni", "lo_src", "hi_src"]].tolist() == [
+        "eni-9",
+        "eni-9",
+        "10.0.0.2",
+        "10.0.0.2",
+    ]
 
 
 def test_records_missing_the_group_field_form_their_own_group(flows):

@@ -294,12 +294,76 @@ def test_parse_multi_gives_one_record_per_match():
     assert out["port"].astype(object).where(out["port"].notna(), None).tolist() == ["22", "80", "443", None]
 
 
-def test_parse_csv_mode_is_refused_and_says_why():
-    # CloudWatch Logs User Guide, "parse" (CWL_QuerySyntax-Parse): some copies list a CSV mode, none that
-    # could be read reaches its section, so flownb refuses it, naming the page and a way out
-    with pytest.raises(InsightsSyntaxError, match="csv mode is not supported") as info:
+# "parse", CSV mode: "parse fieldName csv as alias1, alias2, alias3"; "Each comma-separated value is
+# assigned to the corresponding alias." The page's two examples:
+CSV_LINES = ["web-1,GET,/api/users,200,15", "web-2,POST,/api/orders,500,42", "web-1,GET,/health,200,5",
+             '2026-01-01T00:00:00Z,ERROR,"disk full, /var"', "2026-01-01T00:01:00Z,INFO,started"]  # fmt: skip
+
+
+def test_parse_page_csv_examples():
+    df = events(CSV_LINES)
+    out = run(
+        df, "parse @message csv as host, method, path, status, duration | stats avg(duration) by method"
+    )
+    got = {m: v for m, v in zip(out["method"], out["avg(duration)"], strict=True) if m in ("GET", "POST")}
+    assert got == {"GET": 10.0, "POST": 42.0}
+    out = run(df, 'parse @message csv as timestamp, level, message | filter level = "ERROR" '
+                  "| display timestamp, message")  # fmt: skip
+    # a double-quoted value keeps its comma (flownb reads quoting as RFC 4180 does; the page is silent)
+    assert out.values.tolist() == [["2026-01-01T00:00:00Z", "disk full, /var"]]
+
+
+def test_parse_csv_short_lines_leave_the_last_aliases_missing_and_other_fields_alone():
+    df = events(["a,b,c", "only", ""])
+    df["keep"] = [1, 2, 3]
+    out = run(df, "parse csv as x, y, z | display keep, x, y, z | sort keep asc")
+    rows = [[None if pd.isna(v) else v for v in r] for r in out.values.tolist()]
+    assert rows == [[1, "a", "b", "c"], [2, "only", None, None], [3, None, None, None]]
+
+
+def test_parse_csv_needs_as_and_names():
+    with pytest.raises(InsightsSyntaxError, match="'as' and a name for each comma-separated value"):
         parse("parse @message csv")
-    assert "CWL_QuerySyntax-Parse" in str(info.value) and "regex with named groups" in str(info.value)
+
+
+# "parse", multi-match mode: the page's example names an unnamed group with 'as'
+def test_parse_page_multi_match_example_with_as():
+    df = events(["from 10.0.0.1 to 10.0.0.2", "10.0.0.1 again", "no address"])
+    out = run(df, "parse @message /(\\d+\\.\\d+\\.\\d+\\.\\d+)/ as ip_addr multi | stats count(*) by ip_addr")
+    got = {k: n for k, n in zip(out["ip_addr"], out["count(*)"], strict=True) if isinstance(k, str)}
+    assert got == {"10.0.0.1": 2, "10.0.0.2": 1}
+
+
+def test_parse_regex_as_names_each_group_in_order_and_counts_them():
+    df = events(["user=ana port=22", "user=bo port=80"])
+    out = run(df, "parse @message /user=(\\w+) port=(?<p>\\d+)/ as who, port | display who, port | sort who")
+    assert out.values.tolist() == [["ana", "22"], ["bo", "80"]]
+    with pytest.raises(InsightsSyntaxError, match="has 1 capture group but 'as' names 2 fields") as info:
+        parse("parse @message /(?:user=)(\\w+) \\(x\\) [(]/ as a, b")
+    assert "^" in str(info.value)
+
+
+# "parse", JSON field extraction: 'json field=fieldName "key.subkey" as alias', both of the page's examples
+def test_parse_page_json_field_examples():
+    df = events(['req {"user": {"name": "ana", "id": 7}} done', 'req {"user": {}} done', "no json here"])
+    out = run(df, 'parse @message /(?<payload>\\{.*\\})/ as payload | json field=payload "user.name" as username '
+                  "| display username")  # fmt: skip
+    assert sorted(out["username"].dropna().tolist()) == ["ana"] and out["username"].isna().sum() == 2
+    df = events(["a", "b", "c"])
+    df["requestContext"] = pd.array(['{"identity": {"sourceIp": "198.51.100.7"}}',
+                                     '{"identity": {"sourceIp": "198.51.100.7"}}',
+                                     '{"identity": {"sourceIp": "203.0.113.9"}}'], dtype="str")  # fmt: skip
+    out = run(df, 'json field=requestContext "identity.sourceIp" as caller_ip | stats count(*) by caller_ip')
+    assert dict(zip(out["caller_ip"], out["count(*)"], strict=True)) == {"198.51.100.7": 2, "203.0.113.9": 1}
+
+
+def test_json_field_says_what_is_missing():
+    with pytest.raises(InsightsSyntaxError, match="'field=' and the field holding JSON"):
+        parse('json payload "a" as b')
+    with pytest.raises(InsightsSyntaxError, match="has an empty key"):
+        parse('json field=payload "a..b" as b')
+    with pytest.raises(InsightsSyntaxError, match="'as' and a name"):
+        parse('json field=payload "a.b"')
 
 
 # "parse", logfmt mode: "parse fieldName logfmt as alias"; "The result is a map that you access with dot

@@ -150,8 +150,18 @@ def command(draw, stats_left: list[int], diff_left: list[int] | None = None) -> 
     if kind == "parse":
         names = draw(st.lists(WORD, min_size=1, max_size=3, unique=True))
         glob = " ".join("*" for _ in names)
-        if draw(st.booleans()):
+        mode = draw(st.sampled_from(["glob", "regex", "regex as", "csv", "json"]))
+        if mode == "glob":
             return f"parse @message '{glob}' as {', '.join(names)}"
+        if mode == "csv":
+            return f"parse {draw(st.sampled_from(['', '@message ', 'srcAddr ']))}csv as {', '.join(names)}"
+        if mode == "json":
+            path = ".".join(draw(st.lists(WORD, min_size=1, max_size=2)))
+            return f"json field={draw(field)} '{path}' as {names[0]}"
+        if mode == "regex as":
+            groups = " ".join("(\\S+)" for _ in names)
+            multi = draw(st.sampled_from(["", " multi"]))
+            return f"parse {draw(field)} /{groups}/ as {', '.join(names)}{multi}"
         groups = " ".join(f"(?<{n}>\\S+)" for n in names)
         return f"parse {draw(field)} /{groups}/"
     stats_left[0] -= 1
