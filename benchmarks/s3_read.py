@@ -34,7 +34,7 @@ Rows:
 
 * ``flownb parallel``: ``flownb.read_flow_logs("s3://...")`` as shipped
   (``flownb.io._s3.WORKERS`` objects in flight, one botocore session and one
-  pool of connections per read);
+  pool of connections per read, each object one presigned GET on them);
 * ``flownb one-by-one``: the same code with one object in flight;
 * ``boto3 + pandas loop``: the obvious notebook code, a named peer: list,
   ``get_object`` and ``pandas.read_csv(sep=" ")`` per object, then ``concat``;

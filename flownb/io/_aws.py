@@ -137,6 +137,9 @@ def client(
         retries={"mode": "standard", "max_attempts": max_attempts or MAX_ATTEMPTS},
         max_pool_connections=max_pool_connections,
         user_agent_extra="flownb",
+        # SigV4 for every request, presigned URLs included (botocore presigns S3 with SigV2 otherwise,
+        # which the regions opened since 2014 refuse).
+        **({"signature_version": "s3v4"} if service == "s3" else {}),
     )
     session = boto3.session.Session(botocore_session=_botocore_session())
     try:
