@@ -267,19 +267,22 @@ def test_throttling_that_never_ends_says_so(aws, monkeypatch) -> None:
         _aws._CLIENT_HOOKS.remove(throttled)
 
 
+class _RawBody:
+    """The raw body of a made-up botocore response (what ``AWSResponse`` reads and streams)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_):
+        yield self.body
+
+    def read(self, *_):
+        return self.body
+
+
 def _throttle(s3_op: str, times: int):
     """A client hook answering the first ``times`` attempts of an S3 operation with 503 SlowDown."""
     from botocore.awsrequest import AWSResponse
-
-    class Raw:
-        def __init__(self, body: bytes) -> None:
-            self.body = body
-
-        def stream(self, **_):
-            yield self.body
-
-        def read(self, *_):
-            return self.body
 
     def hook(client) -> None:
         def before_send(request, **_):
@@ -287,7 +290,7 @@ def _throttle(s3_op: str, times: int):
                 return None
             hook.sent += 1
             body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
-            return AWSResponse(request.url, 503, {"Content-Type": "application/xml"}, Raw(body))
+            return AWSResponse(request.url, 503, {"Content-Type": "application/xml"}, _RawBody(body))
 
         client.meta.events.register(f"before-send.s3.{s3_op}", before_send)
 
@@ -620,16 +623,6 @@ def test_a_failed_signed_get_is_asked_again_through_get_object(aws, calls, answe
     s3 = _bucket()
     written = _fill(s3, "flow-logs", "classic", hours=range(0, 2))
 
-    class Raw:
-        def __init__(self, body: bytes) -> None:
-            self.body = body
-
-        def stream(self, **_):
-            yield self.body
-
-        def read(self, *_):
-            return self.body
-
     def hook(client) -> None:
         def before_send(request, **_):
             if "X-Amz-Signature=" not in request.url or hook.sent:
@@ -639,8 +632,10 @@ def test_a_failed_signed_get_is_asked_again_through_get_object(aws, calls, answe
                 raise ConnectionResetError("connection reset by peer")
             if answer == "denied":
                 body = b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"
-                return AWSResponse(request.url, 403, {}, Raw(body))
-            return AWSResponse(request.url, 200, {"content-length": "1000"}, Raw(b"\x1f\x8b" + b"\x00" * 20))
+                return AWSResponse(request.url, 403, {}, _RawBody(body))
+            return AWSResponse(
+                request.url, 200, {"content-length": "1000"}, _RawBody(b"\x1f\x8b" + b"\x00" * 20)
+            )
 
         client.meta.events.register("before-send.s3.GetObject", before_send)
 
