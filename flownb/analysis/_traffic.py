@@ -22,7 +22,7 @@ from .._cache import ColumnCache
 from .._dispatch import accepts_dataset
 from .._durations import duration_seconds
 from ._addresses import codes_and_values, ranked_codes
-from ._conversations import conversation_codes, counted_eni, handshake_votes, server_is_hi
+from ._conversations import conversation_codes, conversation_table, counted_eni, handshake_votes, server_is_hi
 from ._flows import lexorder
 from ._frame import (
     cached_counter,
@@ -460,16 +460,12 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
     sp = int_array(df.get("srcport"), n)[idx]
     dp = int_array(df.get("dstport"), n)[idx]
     proto = int_array(df.get("protocol"), n)[idx]
-    conv, m, fwd = conversation_codes(src, sp, dst, dp, proto)
+    # each record's conversation, and each conversation's endpoints and protocol
+    table = conversation_table(src, sp, dst, dp, proto)
+    conv, m, fwd = table.conv, table.m, table.fwd
+    lo_addr, hi_addr, lo_port, hi_port = table.lo_addr, table.hi_addr, table.lo_port, table.hi_port
+    proto_c = table.proto
     # which side is the server: the one rule of flownb.analysis._conversations
-    # each conversation's endpoints and protocol, from one of its records (all of them agree)
-    one = np.empty(m, dtype=np.int64)
-    one[conv] = np.arange(len(conv))
-    fwd_f = fwd[one]
-    s_f, d_f, sp_f, dp_f = src[one], dst[one], sp[one], dp[one]
-    lo_addr, hi_addr = np.where(fwd_f, s_f, d_f), np.where(fwd_f, d_f, s_f)
-    lo_port, hi_port = np.where(fwd_f, sp_f, dp_f), np.where(fwd_f, dp_f, sp_f)
-    proto_c = proto[one]
     flags = int_array(df["tcp_flags"], n)[idx] if "tcp_flags" in df else None
     votes = handshake_votes(conv, fwd, flags, m)
 

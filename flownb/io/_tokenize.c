@@ -20,6 +20,20 @@
  *             mask a bytearray with 1 for a missing value or None when no
  *             value is missing, uniques for 's' the distinct values in code
  *             order as Arrow string buffers (int32 offsets, data), else None.
+ *
+ * conversation_codes(src, sport, dst, dport, proto, conv, fwd, lo_addr, lo_port, hi_addr, hi_port,
+ *                    conv_proto) -> m | -1
+ *   The analysis layer's one pass over the records' conversation keys (see
+ *   flownb.analysis._conversations, which has the same thing in numpy for builds
+ *   without this extension). Inputs are int64 buffers of n records: address codes
+ *   (>= 0, < 2**31), ports (-1 missing, <= 65535) and protocols (-1 missing,
+ *   <= 255). An endpoint is address * 65537 + port + 1; a conversation is the
+ *   unordered pair of endpoints and the protocol. It writes each record's
+ *   conversation code (int64, in order of first appearance) into conv and whether
+ *   it flows from the lower endpoint into fwd (bool), the m conversations' lower
+ *   and higher endpoints' addresses and ports and protocol into the other int64
+ *   buffers (room for n each), and returns m; -1 (nothing promised written) when
+ *   a value is out of range, for the numpy path to take over.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -535,9 +549,152 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------ conversation codes */
+
+static inline uint64_t pair_hash(int64_t lo, int64_t hi_proto)
+{
+    uint64_t h = (uint64_t)lo * 0x9E3779B97F4A7C15ULL;
+    h ^= (uint64_t)hi_proto + 0x632BE59BD9B4E019ULL + (h << 6) + (h >> 2);
+    h *= 0xD6E8FEB86659FD93ULL;
+    return h ^ (h >> 29);
+}
+
+#define PAIR_AHEAD 16 /* records keyed ahead of the one looked up, their slots prefetched */
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)0)
+#endif
+
+/* The body of conversation_codes (without the GIL): m, -1 for a value out of range, -2 out of memory.
+ * A slot of the table (at least twice as many as records: it never fills) holds a conversation's
+ * code + 1 (0: empty) in its low 32 bits and its hash's high 32 bits, so that most probes compare
+ * no key; the keys themselves (lower endpoint; higher endpoint * 512 + protocol + 1) are kept per
+ * conversation, in code order. */
+static int64_t pair_run(Py_ssize_t n, const int64_t *src, const int64_t *sport, const int64_t *dst,
+                        const int64_t *dport, const int64_t *proto, int64_t *conv, uint8_t *fwd,
+                        int64_t *lo_addr, int64_t *lo_port, int64_t *hi_addr, int64_t *hi_port,
+                        int64_t *conv_proto)
+{
+    size_t cap = 1024;
+    while (cap < (size_t)n * 2)
+        cap *= 2;
+    int64_t m = 0, result = -2;
+    uint64_t *slots = (uint64_t *)PyMem_RawCalloc(cap, sizeof(uint64_t));
+    int64_t *lo_e = (int64_t *)PyMem_RawMalloc((size_t)(n > 0 ? n : 1) * sizeof(int64_t));
+    int64_t *hp_e = (int64_t *)PyMem_RawMalloc((size_t)(n > 0 ? n : 1) * sizeof(int64_t));
+    int64_t ring_lo[PAIR_AHEAD], ring_hp[PAIR_AHEAD];
+    uint64_t ring_h[PAIR_AHEAD];
+    uint8_t ring_f[PAIR_AHEAD];
+    if (slots == NULL || lo_e == NULL || hp_e == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < n + PAIR_AHEAD; i++) {
+        Py_ssize_t r = i - PAIR_AHEAD; /* the record looked up now */
+        if (r >= 0) { /* before record i takes its place in the ring */
+            int k = (int)(r % PAIR_AHEAD);
+            int64_t lo = ring_lo[k], hp = ring_hp[k], c;
+            uint64_t tag = ring_h[k] & 0xFFFFFFFF00000000ULL;
+            size_t j = (size_t)ring_h[k] & (cap - 1);
+            for (;;) {
+                uint64_t s = slots[j];
+                if (s == 0) { /* a new conversation */
+                    c = m++;
+                    slots[j] = tag | (uint64_t)(c + 1);
+                    lo_e[c] = lo;
+                    hp_e[c] = hp;
+                    int64_t hi = hp >> 9;
+                    lo_addr[c] = lo / 65537;
+                    lo_port[c] = lo % 65537 - 1;
+                    hi_addr[c] = hi / 65537;
+                    hi_port[c] = hi % 65537 - 1;
+                    conv_proto[c] = (hp & 511) - 1;
+                    break;
+                }
+                if ((s & 0xFFFFFFFF00000000ULL) == tag) {
+                    c = (int64_t)(s & 0xFFFFFFFFULL) - 1;
+                    if (lo_e[c] == lo && hp_e[c] == hp)
+                        break;
+                }
+                j = (j + 1) & (cap - 1);
+            }
+            conv[r] = c;
+            fwd[r] = ring_f[k];
+        }
+        if (i < n) { /* the key of record i, its slot prefetched */
+            int64_t a = src[i], b = dst[i], pa = sport[i], pb = dport[i], pr = proto[i];
+            if (a < 0 || b < 0 || a >= ((int64_t)1 << 31) || b >= ((int64_t)1 << 31) || pa < -1 || pb < -1 ||
+                pa > 65535 || pb > 65535 || pr < -1 || pr > 255) {
+                result = -1;
+                goto done;
+            }
+            int64_t ea = a * 65537 + pa + 1, eb = b * 65537 + pb + 1;
+            int k = (int)(i % PAIR_AHEAD);
+            uint8_t f = ea <= eb;
+            ring_f[k] = f;
+            ring_lo[k] = f ? ea : eb;
+            ring_hp[k] = (f ? eb : ea) * 512 + pr + 1;
+            ring_h[k] = pair_hash(ring_lo[k], ring_hp[k]);
+            PREFETCH(&slots[(size_t)ring_h[k] & (cap - 1)]);
+        }
+    }
+    result = m;
+done:
+    PyMem_RawFree(slots);
+    PyMem_RawFree(lo_e);
+    PyMem_RawFree(hp_e);
+    return result;
+}
+
+static PyObject *conversation_codes(PyObject *self, PyObject *args)
+{
+    enum { NIN = 5, NOUT = 7, NBUF = NIN + NOUT };
+    Py_buffer b[NBUF];
+    int got = 0;
+    PyObject *result = NULL;
+    memset(b, 0, sizeof(b));
+    if (PyTuple_GET_SIZE(args) != NBUF) {
+        PyErr_Format(PyExc_TypeError, "conversation_codes takes %d buffers", (int)NBUF);
+        return NULL;
+    }
+    for (; got < NBUF; got++) {
+        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (got >= NIN ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(PyTuple_GET_ITEM(args, got), &b[got], flags) < 0)
+            goto done;
+    }
+    Py_ssize_t n = b[0].len / 8;
+    for (int i = 0; i < NBUF; i++) {
+        int is_fwd = i == NIN + 1;
+        Py_ssize_t width = is_fwd ? 1 : 8;
+        int per_record = i < NIN + 2;
+        if (b[i].itemsize != width || (per_record ? b[i].len != n * width : b[i].len < n * width)) {
+            PyErr_Format(PyExc_ValueError, "conversation_codes: buffer %d must hold %zd %s", i, n,
+                         is_fwd ? "bools" : "int64 values");
+            goto done;
+        }
+    }
+    int64_t m;
+    Py_BEGIN_ALLOW_THREADS
+    m = pair_run(n, (const int64_t *)b[0].buf, (const int64_t *)b[1].buf, (const int64_t *)b[2].buf,
+                 (const int64_t *)b[3].buf, (const int64_t *)b[4].buf, (int64_t *)b[5].buf, (uint8_t *)b[6].buf,
+                 (int64_t *)b[7].buf, (int64_t *)b[8].buf, (int64_t *)b[9].buf, (int64_t *)b[10].buf,
+                 (int64_t *)b[11].buf);
+    Py_END_ALLOW_THREADS
+    if (m == -2)
+        PyErr_NoMemory();
+    else
+        result = PyLong_FromLongLong(m);
+done:
+    for (int i = 0; i < got; i++)
+        PyBuffer_Release(&b[i]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"parse_block", parse_block, METH_VARARGS,
      "parse_block(buf, kinds, max_epoch) -> None | (rows, columns): typed columns of clean flow log lines."},
+    {"conversation_codes", conversation_codes, METH_VARARGS,
+     "conversation_codes(src, sport, dst, dport, proto, conv, fwd, lo_addr, lo_port, hi_addr, hi_port, "
+     "conv_proto) -> m | -1: the records' conversation codes (see flownb.analysis._conversations)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -100,3 +100,63 @@ def test_small_inputs(n):
     a = np.arange(n, dtype=np.int64)
     assert lexorder(a, a).tolist() == list(range(n))
     assert sorted_codes(a)[0].tolist() == list(range(n))
+
+
+def _without_extension(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flownb.io import _native
+
+    monkeypatch.setattr(_native, "_tokenize", None)
+
+
+_PORTS = st.sampled_from([-1, 0, 22, 53, 443, 40000, 65535])
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), _PORTS, st.integers(0, 5), _PORTS, st.sampled_from([-1, 0, 6, 17, 255])),
+        max_size=40,
+    ),
+    st.sampled_from([0, 2**20, 2**31 - 8, 2**31]),
+)
+def test_conversation_table_same_with_and_without_the_extension(rows, offset):
+    # the C extension's hash table and the numpy path number the same conversations the same way
+    # (offset 2**31: address codes beyond the extension's range, the numpy path takes over)
+    from flownb.analysis._conversations import conversation_table
+
+    cols = [np.array([r[i] for r in rows], dtype=np.int64) for i in range(5)]
+    cols[0] += offset
+    cols[2] += offset
+    native = conversation_table(*cols)
+    with pytest.MonkeyPatch.context() as mp:
+        _without_extension(mp)
+        plain = conversation_table(*cols)
+    assert native.m == plain.m
+    for name, a, b in zip(native._fields, native, plain, strict=True):
+        assert np.array_equal(np.asarray(a), np.asarray(b)), name
+    # every record's conversation has its two endpoints and protocol
+    lo = (plain.lo_addr, plain.lo_port)
+    hi = (plain.hi_addr, plain.hi_port)
+    c, f = plain.conv, plain.fwd
+    assert np.array_equal(np.where(f, cols[0], cols[2]), lo[0][c]) and np.array_equal(cols[4], plain.proto[c])
+    assert np.array_equal(np.where(f, cols[3], cols[1]), hi[1][c])
+
+
+def test_conversations_and_detectors_same_without_the_extension(monkeypatch):
+    # what a user sees (conversations, the detectors' view) does not depend on the C extension
+    import flownb
+    from flownb.analysis import conversations
+    from flownb.analysis._flows import prepare
+
+    df = flownb.samples.load("aws-docs/tcp-flags-sequence")
+    rng = np.random.default_rng(7)
+    big = pd.concat([df] * 30, ignore_index=True)
+    big["srcport"] = pd.array(rng.choice([443, 80, 40000, 40001, 53], len(big)), dtype="UInt16")
+    big = big.iloc[rng.permutation(len(big))].reset_index(drop=True)
+    native_conv, native_flows = conversations(big), prepare(big)
+    _without_extension(monkeypatch)
+    pd.testing.assert_frame_equal(conversations(big), native_conv)
+    plain_flows = prepare(big)
+    assert native_flows.a.keys() == plain_flows.a.keys()
+    for k in native_flows.a:
+        assert np.array_equal(native_flows.a[k], plain_flows.a[k]), k
