@@ -142,21 +142,41 @@ def test_conversation_table_same_with_and_without_the_extension(rows, offset):
     assert np.array_equal(np.where(f, cols[3], cols[1]), hi[1][c])
 
 
-def test_conversations_and_detectors_same_without_the_extension(monkeypatch):
-    # what a user sees (conversations, the detectors' view) does not depend on the C extension
+def _frames_for_the_extension() -> dict[str, pd.DataFrame]:
     import flownb
+
+    rng = np.random.default_rng(7)
+    mixed = pd.concat(
+        [flownb.samples.load(name) for name in flownb.samples.list().iloc[:, 0]], ignore_index=True
+    )
+    mixed = mixed.iloc[rng.permutation(len(mixed))].reset_index(drop=True)
+    gaps = mixed.copy()  # missing counters, actions and ENIs
+    for col, share in (("bytes", 0.2), ("packets", 0.1), ("action", 0.1), ("interface_id", 0.1)):
+        if col in gaps:
+            gaps.loc[rng.random(len(gaps)) < share, col] = None
+    twin = flownb.simulate("nacl_blocks_return", seed=0, duration="20min").flows
+    # one connection logged by two ENIs (both ends in the VPC), one of them rejecting
+    copies = twin.copy()
+    copies["interface_id"] = copies["interface_id"].astype(object) + "-peer"
+    copies.loc[copies.index % 3 == 0, "action"] = "REJECT"
+    copies.loc[copies.index % 5 == 0, "bytes"] = copies["bytes"] * 2
+    both = pd.concat([twin, copies], ignore_index=True)
+    return {"samples": mixed, "gaps": gaps, "twin": twin, "two ENIs": both}
+
+
+@pytest.mark.parametrize("name", ["samples", "gaps", "twin", "two ENIs"])
+def test_conversations_and_detectors_same_without_the_extension(monkeypatch, name):
+    # what a user sees (conversations, the detectors' view) does not depend on the C extension
     from flownb.analysis import conversations
     from flownb.analysis._flows import prepare
 
-    df = flownb.samples.load("aws-docs/tcp-flags-sequence")
-    rng = np.random.default_rng(7)
-    big = pd.concat([df] * 30, ignore_index=True)
-    big["srcport"] = pd.array(rng.choice([443, 80, 40000, 40001, 53], len(big)), dtype="UInt16")
-    big = big.iloc[rng.permutation(len(big))].reset_index(drop=True)
-    native_conv, native_flows = conversations(big), prepare(big)
+    df = _frames_for_the_extension()[name]
+    native_conv, native_flows = conversations(df), prepare(df)
     _without_extension(monkeypatch)
-    pd.testing.assert_frame_equal(conversations(big), native_conv)
-    plain_flows = prepare(big)
+    plain_conv = conversations(df)
+    pd.testing.assert_frame_equal(plain_conv, native_conv)
+    assert len(plain_conv) > 5
+    plain_flows = prepare(df)
     assert native_flows.a.keys() == plain_flows.a.keys()
     for k in native_flows.a:
         assert np.array_equal(native_flows.a[k], plain_flows.a[k]), k
