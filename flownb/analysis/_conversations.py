@@ -138,7 +138,7 @@ def _native_table(
     n = len(src)
     conv = np.empty(n, dtype=np.int64)
     fwd = np.empty(n, dtype=bool)
-    ends = [np.empty(n, dtype=np.int64) for _ in range(5)]
+    ends = [np.empty(n, dtype=np.int32) for _ in range(5)]
     m = ext.conversation_codes(src, sport, dst, dport, proto, conv, fwd, *ends)
     if m < 0:
         return None

@@ -218,13 +218,16 @@ def _pack(keys: Sequence[np.ndarray]) -> list[np.ndarray]:
             k = np.unique(k, return_inverse=True)[1].reshape(-1)
             lo, hi = 0, int(k.max())
         width = max((hi - lo).bit_length(), 1)
-        v = k.astype(np.int64) - lo
+        v = k.astype(np.int64)  # a copy: shifted and or-ed in place below (fewer temporaries)
+        if lo:
+            v -= lo
         if word is None or used + width > 63:
             if word is not None:
                 words.append(word)
             word, used = v, width
         else:
-            word = (word << width) | v
+            word <<= width
+            word |= v
             used += width
     assert word is not None
     words.append(word)

@@ -472,16 +472,16 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
         return None
     idx, src, dst, addr_values = rows
     n = len(df)
-    sp = int_array(df.get("srcport"), n)[idx]
-    dp = int_array(df.get("dstport"), n)[idx]
-    proto = int_array(df.get("protocol"), n)[idx]
+    sp = int_array(df.get("srcport"), n, rows=idx)
+    dp = int_array(df.get("dstport"), n, rows=idx)
+    proto = int_array(df.get("protocol"), n, rows=idx)
     # each record's conversation, and each conversation's endpoints and protocol
     table = conversation_table(src, sp, dst, dp, proto)
     conv, m, fwd = table.conv, table.m, table.fwd
     lo_addr, hi_addr, lo_port, hi_port = table.lo_addr, table.hi_addr, table.lo_port, table.hi_port
     proto_c = table.proto
     # which side is the server: the one rule of flownb.analysis._conversations
-    flags = int_array(df["tcp_flags"], n)[idx] if "tcp_flags" in df else None
+    flags = int_array(df["tcp_flags"], n, rows=idx) if "tcp_flags" in df else None
     votes = handshake_votes(conv, fwd, flags, m)
 
     def spoke(undecided: np.ndarray) -> np.ndarray:
@@ -925,9 +925,14 @@ def _first_last(df: pd.DataFrame, p: dict[str, np.ndarray]) -> tuple[np.ndarray,
     first = np.full(m, big, dtype=np.int64)
     last = np.full(m, -big, dtype=np.int64)
     st = seconds(df["start"])[p["idx"]]
-    np.minimum.at(first, p["conv"], np.where(st == _NAT, big, st))  # a missing start is no first start
+    missing = st == _NAT
+    if missing.any():
+        st[missing] = big  # a missing start is no first start
+    np.minimum.at(first, p["conv"], st)
     np.maximum.at(last, p["conv"], seconds(df["end"])[p["idx"]])  # NaT is the smallest: it never wins
-    return np.where(first == big, _NAT, first), np.where(last == -big, _NAT, last)
+    first[first == big] = _NAT
+    last[last == -big] = _NAT
+    return first, last
 
 
 _PER_CONVERSATION = ("client", "client_port", "server", "server_port", "conv_proto")

@@ -31,7 +31,7 @@
  *   unordered pair of endpoints and the protocol. It writes each record's
  *   conversation code (int64, in order of first appearance) into conv and whether
  *   it flows from the lower endpoint into fwd (bool), the m conversations' lower
- *   and higher endpoints' addresses and ports and protocol into the other int64
+ *   and higher endpoints' addresses and ports and protocol into the other (int32)
  *   buffers (room for n each), and returns m; -1 (nothing promised written) when
  *   a value is out of range, for the numpy path to take over.
  *
@@ -572,50 +572,46 @@ static inline uint64_t pair_hash(int64_t lo, int64_t hi_proto)
 /* The body of conversation_codes (without the GIL): m, -1 for a value out of range, -2 out of memory.
  * A slot of the table (at least twice as many as records: it never fills) holds a conversation's
  * code + 1 (0: empty) in its low 32 bits and its hash's high 32 bits, so that most probes compare
- * no key; the keys themselves (lower endpoint; higher endpoint * 512 + protocol + 1) are kept per
- * conversation, in code order. */
+ * no key; a conversation's key is compared through its ends, written in code order. */
 static int64_t pair_run(Py_ssize_t n, const int64_t *src, const int64_t *sport, const int64_t *dst,
                         const int64_t *dport, const int64_t *proto, int64_t *conv, uint8_t *fwd,
-                        int64_t *lo_addr, int64_t *lo_port, int64_t *hi_addr, int64_t *hi_port,
-                        int64_t *conv_proto)
+                        int32_t *lo_addr, int32_t *lo_port, int32_t *hi_addr, int32_t *hi_port,
+                        int32_t *conv_proto)
 {
     size_t cap = 1024;
     while (cap < (size_t)n * 2)
         cap *= 2;
-    int64_t m = 0, result = -2;
+    int64_t m = 0;
     uint64_t *slots = (uint64_t *)PyMem_RawCalloc(cap, sizeof(uint64_t));
-    int64_t *lo_e = (int64_t *)PyMem_RawMalloc((size_t)(n > 0 ? n : 1) * sizeof(int64_t));
-    int64_t *hp_e = (int64_t *)PyMem_RawMalloc((size_t)(n > 0 ? n : 1) * sizeof(int64_t));
-    int64_t ring_lo[PAIR_AHEAD], ring_hp[PAIR_AHEAD];
+    int32_t ring_a[PAIR_AHEAD], ring_pa[PAIR_AHEAD], ring_b[PAIR_AHEAD], ring_pb[PAIR_AHEAD], ring_p[PAIR_AHEAD];
     uint64_t ring_h[PAIR_AHEAD];
     uint8_t ring_f[PAIR_AHEAD];
-    if (slots == NULL || lo_e == NULL || hp_e == NULL)
-        goto done;
+    if (slots == NULL)
+        return -2;
     for (Py_ssize_t i = 0; i < n + PAIR_AHEAD; i++) {
         Py_ssize_t r = i - PAIR_AHEAD; /* the record looked up now */
         if (r >= 0) { /* before record i takes its place in the ring */
             int k = (int)(r % PAIR_AHEAD);
-            int64_t lo = ring_lo[k], hp = ring_hp[k], c;
+            int32_t a = ring_a[k], pa = ring_pa[k], b = ring_b[k], pb = ring_pb[k], pr = ring_p[k];
             uint64_t tag = ring_h[k] & 0xFFFFFFFF00000000ULL;
             size_t j = (size_t)ring_h[k] & (cap - 1);
+            int64_t c;
             for (;;) {
                 uint64_t s = slots[j];
                 if (s == 0) { /* a new conversation */
                     c = m++;
                     slots[j] = tag | (uint64_t)(c + 1);
-                    lo_e[c] = lo;
-                    hp_e[c] = hp;
-                    int64_t hi = hp >> 9;
-                    lo_addr[c] = lo / 65537;
-                    lo_port[c] = lo % 65537 - 1;
-                    hi_addr[c] = hi / 65537;
-                    hi_port[c] = hi % 65537 - 1;
-                    conv_proto[c] = (hp & 511) - 1;
+                    lo_addr[c] = a;
+                    lo_port[c] = pa;
+                    hi_addr[c] = b;
+                    hi_port[c] = pb;
+                    conv_proto[c] = pr;
                     break;
                 }
                 if ((s & 0xFFFFFFFF00000000ULL) == tag) {
                     c = (int64_t)(s & 0xFFFFFFFFULL) - 1;
-                    if (lo_e[c] == lo && hp_e[c] == hp)
+                    if (lo_addr[c] == a && lo_port[c] == pa && hi_addr[c] == b && hi_port[c] == pb &&
+                        conv_proto[c] == pr)
                         break;
                 }
                 j = (j + 1) & (cap - 1);
@@ -627,25 +623,24 @@ static int64_t pair_run(Py_ssize_t n, const int64_t *src, const int64_t *sport, 
             int64_t a = src[i], b = dst[i], pa = sport[i], pb = dport[i], pr = proto[i];
             if (a < 0 || b < 0 || a >= ((int64_t)1 << 31) || b >= ((int64_t)1 << 31) || pa < -1 || pb < -1 ||
                 pa > 65535 || pb > 65535 || pr < -1 || pr > 255) {
-                result = -1;
-                goto done;
+                PyMem_RawFree(slots);
+                return -1;
             }
             int64_t ea = a * 65537 + pa + 1, eb = b * 65537 + pb + 1;
             int k = (int)(i % PAIR_AHEAD);
             uint8_t f = ea <= eb;
             ring_f[k] = f;
-            ring_lo[k] = f ? ea : eb;
-            ring_hp[k] = (f ? eb : ea) * 512 + pr + 1;
-            ring_h[k] = pair_hash(ring_lo[k], ring_hp[k]);
+            ring_a[k] = (int32_t)(f ? a : b);
+            ring_pa[k] = (int32_t)(f ? pa : pb);
+            ring_b[k] = (int32_t)(f ? b : a);
+            ring_pb[k] = (int32_t)(f ? pb : pa);
+            ring_p[k] = (int32_t)pr;
+            ring_h[k] = pair_hash(f ? ea : eb, (f ? eb : ea) * 512 + pr + 1);
             PREFETCH(&slots[(size_t)ring_h[k] & (cap - 1)]);
         }
     }
-    result = m;
-done:
     PyMem_RawFree(slots);
-    PyMem_RawFree(lo_e);
-    PyMem_RawFree(hp_e);
-    return result;
+    return m;
 }
 
 static PyObject *conversation_codes(PyObject *self, PyObject *args)
@@ -666,12 +661,11 @@ static PyObject *conversation_codes(PyObject *self, PyObject *args)
     }
     Py_ssize_t n = b[0].len / 8;
     for (int i = 0; i < NBUF; i++) {
-        int is_fwd = i == NIN + 1;
-        Py_ssize_t width = is_fwd ? 1 : 8;
-        int per_record = i < NIN + 2;
+        int is_fwd = i == NIN + 1, per_record = i < NIN + 2;
+        Py_ssize_t width = is_fwd ? 1 : per_record ? 8 : 4;
         if (b[i].itemsize != width || (per_record ? b[i].len != n * width : b[i].len < n * width)) {
             PyErr_Format(PyExc_ValueError, "conversation_codes: buffer %d must hold %zd %s", i, n,
-                         is_fwd ? "bools" : "int64 values");
+                         is_fwd ? "bools" : per_record ? "int64 values" : "int32 values");
             goto done;
         }
     }
@@ -679,8 +673,8 @@ static PyObject *conversation_codes(PyObject *self, PyObject *args)
     Py_BEGIN_ALLOW_THREADS
     m = pair_run(n, (const int64_t *)b[0].buf, (const int64_t *)b[1].buf, (const int64_t *)b[2].buf,
                  (const int64_t *)b[3].buf, (const int64_t *)b[4].buf, (int64_t *)b[5].buf, (uint8_t *)b[6].buf,
-                 (int64_t *)b[7].buf, (int64_t *)b[8].buf, (int64_t *)b[9].buf, (int64_t *)b[10].buf,
-                 (int64_t *)b[11].buf);
+                 (int32_t *)b[7].buf, (int32_t *)b[8].buf, (int32_t *)b[9].buf, (int32_t *)b[10].buf,
+                 (int32_t *)b[11].buf);
     Py_END_ALLOW_THREADS
     if (m == -2)
         PyErr_NoMemory();
