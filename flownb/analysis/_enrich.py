@@ -121,8 +121,10 @@ def local_side(df: pd.DataFrame) -> np.ndarray:
         side[todo & (cnt_d > cnt_s)] = 2
     todo = side == 0
     if todo.any():
-        used = np.unique(np.concatenate([src[todo], dst[todo]]))
-        used = used[used >= 0]
+        seen = np.zeros(len(values) + 1, dtype=bool)  # (the last: missing, code -1)
+        seen[src[todo]] = True
+        seen[dst[todo]] = True
+        used = np.flatnonzero(seen[:-1])
         rank_table = np.zeros(len(values) + 1, dtype=np.int8)  # _own_ranks per distinct address
         rank_table[used] = _own_ranks(np.asarray(values, dtype=object)[used])
         by_rank = _side_by_rank(

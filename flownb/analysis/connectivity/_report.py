@@ -26,7 +26,7 @@ from .._enrich import local_side
 from .._frame import data_rows, int_array, isin, require, seconds
 from .._ports import EPHEMERAL_NACL, protocol_label
 from ._records import action_codes, timestamp
-from ._verdicts import TABLE, Cells, Options, _is_v6, evaluate
+from ._verdicts import TABLE, Cells, Options, _is_v6, evaluate, is_v6_text
 
 __all__ = ["REPORT_COLUMNS", "connectivity_report"]
 
@@ -434,7 +434,8 @@ def _own_enis(
     own_addr = np.where(side == 1, src, np.where(side == 2, dst, -1))
     ok = (own_addr >= 0) & (eni_codes >= 0)
     base = len(eni_names) + 1
-    keys = np.unique(own_addr[ok].astype(np.int64) * base + eni_codes[ok])
+    keys = np.sort(own_addr[ok].astype(np.int64) * base + eni_codes[ok])
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys  # distinct, ascending
     return _Owners(keys // base, keys % base, eni_names, n_addr, frame)
 
 
@@ -508,10 +509,13 @@ def _stretches(
     # windows, inside the network (neither end on the internet) or to a server that answered others
     # on that port; one-off attempts (scans, sweeps, probes) are traffic meant to be blocked
     values_all = np.asarray(pr["addr_values"], dtype=object)
-    # only the addresses of failing stretches' pairs are asked about
+    kept_trying = seg_windows >= min_windows
+    # where the scopes decide: failing stretches of pairs that kept trying, never worked and whose
+    # server answered no one else there; only their addresses are asked about
+    open_question = bad & kept_trying & ~worked_pair[seg_pair] & ~others_ok[seg_pair]
     asked = np.zeros(n_addr, dtype=bool)
-    asked[p_client[seg_pair[bad]]] = True
-    asked[p_server[seg_pair[bad]]] = True
+    asked[p_client[seg_pair[open_question]]] = True
+    asked[p_server[seg_pair[open_question]]] = True
     asked = np.flatnonzero(asked)
     public = np.zeros(n_addr, dtype=bool)
     public[asked] = _public(values_all[asked])
@@ -519,9 +523,8 @@ def _stretches(
     # AWS logs the private address, never the public or Elastic IP)
     mine = own.addresses
     mine = mine[public[mine]]
-    public[mine[_is_v6_values(values_all[mine])]] = False
+    public[mine[is_v6_text(values_all[mine])]] = False
     inside = ~public[p_client] & ~public[p_server]
-    kept_trying = seg_windows >= min_windows
     # an answer that came back and was dropped, to a client inside the network, is never a probe's
     returns = [
         j
@@ -590,11 +593,6 @@ def _public(values: np.ndarray) -> np.ndarray:
     from ..._scope import is_internet
 
     return np.asarray(is_internet(list(values)), dtype=bool)
-
-
-def _is_v6_values(values: np.ndarray) -> np.ndarray:
-    """Per distinct address: is it an IPv6 text (has a colon)?"""
-    return np.array([":" in str(v) for v in values], dtype=bool)
 
 
 def _fix(template: str, client: str, server: str, proto: str, port: int) -> str:

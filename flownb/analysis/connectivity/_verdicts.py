@@ -1215,8 +1215,23 @@ def _igw(p: Pair) -> np.ndarray:
 
 def _is_v6(col: pd.Series) -> np.ndarray:
     codes, values = codes_and_values(col)
-    table = np.array([":" in str(v) for v in values] + [False], dtype=bool)
+    table = np.append(is_v6_text(values), False)
     return table[np.where(codes < 0, len(values), codes)]
+
+
+def is_v6_text(values: Any) -> np.ndarray:
+    """Per value: is it an IPv6 address text (has a colon)? Vectorised: random traffic has a million
+    distinct addresses."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    objs = np.asarray(values, dtype=object)
+    try:
+        arr = pa.array(objs, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all texts: one at a time
+        return np.array([":" in str(v) for v in objs], dtype=bool)
+    colon = pc.fill_null(pc.match_substring(arr, ":"), False)
+    return np.asarray(colon.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _base(p: Pair) -> dict[str, Any]:
