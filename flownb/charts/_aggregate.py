@@ -239,9 +239,10 @@ def heatmap_data(
     if len(ranked) * nb > MAX_ROWS:
         raise ValueError(f"'freq' {freq!r} makes {nb} bins x {len(ranked)} ports, more than {MAX_ROWS} cells")
     ts = timeseries(_rows_of(df, port, ranked[port]), freq=w, metric=metric, by=port)
-    rank = {k: i for i, k in enumerate(ranked[port].astype(str))}
-    keys = ts[port].astype(str).to_numpy(dtype=object)
-    gi = np.array([rank.get(k, -1) for k in keys], dtype=np.int64)
+    # each row's rank: its port found among top()'s ports (both are values of the same column, from
+    # the same table of values), then written as text once per port shown
+    gi = np.asarray(pd.Index(ranked[port].array).get_indexer(pd.Index(ts[port].array)), dtype=np.int64)
+    text = np.asarray(ranked[port].astype(str), dtype=object)
     values = ts[metric].to_numpy(dtype=np.float64)
     keep = (gi >= 0) & (values > 0)
     ts_s = seconds(ts["time"])[keep]
@@ -249,7 +250,7 @@ def heatmap_data(
     out = pd.DataFrame(
         {
             "time": times,
-            "port": keys[keep],
+            "port": text[gi[keep]],
             "rank": gi[keep],
             "value": values[keep],
             "time_utc": time_label(times),
