@@ -162,23 +162,34 @@ def connectivity_report(
     c_port = np.where(pr["conv_proto"] == 1, -1, pr["server_port"]).astype(np.int64)
     ends, _ = pd.factorize(pr["client"].astype(np.int64) * (int(pr["server"].max()) + 1) + pr["server"])
     pair_key = (ends.astype(np.int64) * 65537 + c_port + 1) * 257 + pr["conv_proto"] + 1
-    pair_of_conv = _sorted_codes(pair_key)
-    n_pairs = int(pair_of_conv.max()) + 1 if len(pair_of_conv) else 0
-    head = np.zeros(n_pairs, dtype=np.int64)
-    head[pair_of_conv[::-1]] = np.arange(len(pair_of_conv))[::-1]  # a conversation of each pair
-    pairs = _Pairs(pr["client"][head], pr["server"][head], c_port[head], pr["conv_proto"][head])
-    pair = pair_of_conv[conv].astype(np.int64)
     st = seconds(rec["start"])
     en = seconds(rec["end"])
+    from .._flows import sorted_codes
     from ._timeline import windows_of
 
     win = windows_of(conv.astype(np.int64), np.where(st == _MISSING, 0, st), width)
     w0 = int(win.min())
-    cell = _sorted_codes(pair * (int(win.max()) - w0 + 2) + (win - w0))
-    n_cells = int(cell.max()) + 1 if len(cell) else 0
-    first = np.zeros(n_cells, dtype=np.int64)
-    first[cell[::-1]] = np.arange(n)[::-1]
-    cell_pair, cell_win = pair[first], win[first]
+    span = int(win.max()) - w0 + 2
+    # the cells: (pair, window), numbered in that order. One sort of the records' (pair key, window);
+    # the pairs are numbered in order of key, as the distinct keys of the cells say
+    if (int(pair_key.max()) + 1) * span < 2**62:
+        cell, cell_keys = sorted_codes(pair_key[conv] * span + (win - w0))
+        cell_pair_key = cell_keys // span
+        new_pair = np.r_[True, cell_pair_key[1:] != cell_pair_key[:-1]]
+        cell_pair = np.cumsum(new_pair) - 1
+        cell_win = cell_keys % span + w0
+        n_cells = len(cell_keys)
+    else:  # too many pairs and windows for one key: the pairs first
+        pair_of_conv = _sorted_codes(pair_key)
+        cell, cell_keys = sorted_codes(pair_of_conv[conv].astype(np.int64) * span + (win - w0))
+        cell_pair, cell_win = cell_keys // span, cell_keys % span + w0
+        n_cells = len(cell_keys)
+    n_pairs = int(cell_pair[-1]) + 1 if n_cells else 0
+    one = np.zeros(n_cells, dtype=np.int64)
+    one[cell] = conv  # a conversation of each cell, then of each pair (they all share its ends)
+    head = np.zeros(n_pairs, dtype=np.int64)
+    head[cell_pair] = one
+    pairs = _Pairs(pr["client"][head], pr["server"][head], c_port[head], pr["conv_proto"][head])
     adjacent = np.r_[False, (cell_pair[1:] == cell_pair[:-1]) & (cell_win[1:] == cell_win[:-1] + 1)]
 
     to_server = pr["to_server"]
@@ -522,8 +533,7 @@ def _stretches(
     srv_eni = own.first_eni[pairs.server]
     host = np.where(srv_eni >= 0, n_addr + srv_eni, pairs.server)
     svc_code, _ = pd.factorize((host * 65537 + pairs.port + 1) * 257 + pairs.proto + 1)
-    svc_ok = np.zeros(int(svc_code.max()) + 1, dtype=np.int64)
-    np.add.at(svc_ok, svc_code[worked_pair], 1)
+    svc_ok = np.bincount(svc_code[worked_pair], minlength=int(svc_code.max()) + 1)
     others_ok = svc_ok[svc_code] - worked_pair.astype(np.int64) > 0
     # a pair is wanted when it worked at another time; or its client kept trying over min_windows
     # windows, inside the network (neither end on the internet) or to a server that answered others
