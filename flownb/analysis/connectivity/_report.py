@@ -323,6 +323,9 @@ class _Owners:
     def _expand(self, who: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For the positions ``at`` (of ``who``, address codes): each (position, ENI code) it holds."""
         k = self.count[who[at]]
+        if len(k) and int(k.max()) == 1:  # one ENI an address at most (the usual case)
+            pos = at[k > 0]
+            return pos, self.eni[self.first[who[pos]]]
         pos = np.repeat(at, k)
         if not len(pos):
             return pos, pos
