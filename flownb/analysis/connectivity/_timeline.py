@@ -64,7 +64,12 @@ def windows_of(conv: np.ndarray, start: np.ndarray, interval: int) -> np.ndarray
     own = start // interval
     if not len(start):
         return own
-    order = np.lexsort((start, conv))
+    lo, hi = int(start.min()), int(start.max())
+    span = hi - lo + 1
+    if int(conv.min()) >= 0 and (int(conv.max()) + 1) * span < 2**62:  # one int64 key: one argsort
+        order = np.argsort(conv * span + (start - lo))
+    else:
+        order = np.lexsort((start, conv))
     c, t = conv[order], start[order]
     new = np.r_[True, (c[1:] != c[:-1]) | (t[1:] - t[:-1] > interval)]
     run = np.cumsum(new) - 1
