@@ -50,6 +50,25 @@ REPORT_COLUMNS = [
 
 _MISSING = np.iinfo(np.int64).min
 
+#: The fields of a record the report reads (after the pairing).
+_READ = {
+    "interface_id",
+    "srcaddr",
+    "dstaddr",
+    "pkt_srcaddr",
+    "pkt_dstaddr",
+    "flow_direction",
+    "action",
+    "protocol",
+    "reject_reason",
+    "traffic_path",
+    "tcp_flags",
+    "packets",
+    "bytes",
+    "start",
+    "end",
+}
+
 
 def connectivity_report(
     df: pd.DataFrame,
@@ -131,7 +150,9 @@ def connectivity_report(
     if pr is None:
         return empty
     idx, conv = pr["idx"], pr["conv"]
-    rec = sub if len(idx) == len(sub) else sub.iloc[idx]
+    # the traffic records, with only the fields read below (a copy of those alone)
+    used = [c for c in sub.columns if c in _READ]
+    rec = sub[used] if len(idx) == len(sub) else sub[used].iloc[idx]
     # the records' addresses in the pairing's table (the same call: the same table)
     (src_code, dst_code), _ = ranked_codes([sub["srcaddr"], sub["dstaddr"]])
     src_code, dst_code = src_code[idx], dst_code[idx]
@@ -141,23 +162,34 @@ def connectivity_report(
     c_port = np.where(pr["conv_proto"] == 1, -1, pr["server_port"]).astype(np.int64)
     ends, _ = pd.factorize(pr["client"].astype(np.int64) * (int(pr["server"].max()) + 1) + pr["server"])
     pair_key = (ends.astype(np.int64) * 65537 + c_port + 1) * 257 + pr["conv_proto"] + 1
-    pair_of_conv = _sorted_codes(pair_key)
-    n_pairs = int(pair_of_conv.max()) + 1 if len(pair_of_conv) else 0
-    head = np.zeros(n_pairs, dtype=np.int64)
-    head[pair_of_conv[::-1]] = np.arange(len(pair_of_conv))[::-1]  # a conversation of each pair
-    pairs = _Pairs(pr["client"][head], pr["server"][head], c_port[head], pr["conv_proto"][head])
-    pair = pair_of_conv[conv].astype(np.int64)
     st = seconds(rec["start"])
     en = seconds(rec["end"])
+    from .._flows import sorted_codes
     from ._timeline import windows_of
 
     win = windows_of(conv.astype(np.int64), np.where(st == _MISSING, 0, st), width)
     w0 = int(win.min())
-    cell = _sorted_codes(pair * (int(win.max()) - w0 + 2) + (win - w0))
-    n_cells = int(cell.max()) + 1 if len(cell) else 0
-    first = np.zeros(n_cells, dtype=np.int64)
-    first[cell[::-1]] = np.arange(n)[::-1]
-    cell_pair, cell_win = pair[first], win[first]
+    span = int(win.max()) - w0 + 2
+    # the cells: (pair, window), numbered in that order. One sort of the records' (pair key, window);
+    # the pairs are numbered in order of key, as the distinct keys of the cells say
+    if (int(pair_key.max()) + 1) * span < 2**62:
+        cell, cell_keys = sorted_codes(pair_key[conv] * span + (win - w0))
+        cell_pair_key = cell_keys // span
+        new_pair = np.r_[True, cell_pair_key[1:] != cell_pair_key[:-1]]
+        cell_pair = np.cumsum(new_pair) - 1
+        cell_win = cell_keys % span + w0
+        n_cells = len(cell_keys)
+    else:  # too many pairs and windows for one key: the pairs first
+        pair_of_conv = _sorted_codes(pair_key)
+        cell, cell_keys = sorted_codes(pair_of_conv[conv].astype(np.int64) * span + (win - w0))
+        cell_pair, cell_win = cell_keys // span, cell_keys % span + w0
+        n_cells = len(cell_keys)
+    n_pairs = int(cell_pair[-1]) + 1 if n_cells else 0
+    one = np.zeros(n_cells, dtype=np.int64)
+    one[cell] = conv  # a conversation of each cell, then of each pair (they all share its ends)
+    head = np.zeros(n_pairs, dtype=np.int64)
+    head[cell_pair] = one
+    pairs = _Pairs(pr["client"][head], pr["server"][head], c_port[head], pr["conv_proto"][head])
     adjacent = np.r_[False, (cell_pair[1:] == cell_pair[:-1]) & (cell_win[1:] == cell_win[:-1] + 1)]
 
     to_server = pr["to_server"]
@@ -291,6 +323,9 @@ class _Owners:
     def _expand(self, who: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For the positions ``at`` (of ``who``, address codes): each (position, ENI code) it holds."""
         k = self.count[who[at]]
+        if len(k) and int(k.max()) == 1:  # one ENI an address at most (the usual case)
+            pos = at[k > 0]
+            return pos, self.eni[self.first[who[pos]]]
         pos = np.repeat(at, k)
         if not len(pos):
             return pos, pos
@@ -375,9 +410,8 @@ class _Owners:
         sub.addr, sub.eni = self.addr[skipping], number[self.eni[skipping]]
         sub.count = np.bincount(sub.addr, minlength=len(self.count))
         sub.first = np.r_[0, np.cumsum(sub.count)[:-1]]
-        every = np.arange(len(lo))
         for who in (client, server):
-            at = every[~out]
+            at = np.flatnonzero(~out & (sub.count[who] > 0))  # cells whose end has a skipping owner
             pos, e = sub._expand(who, at)
             if not len(pos):
                 continue
@@ -502,8 +536,7 @@ def _stretches(
     srv_eni = own.first_eni[pairs.server]
     host = np.where(srv_eni >= 0, n_addr + srv_eni, pairs.server)
     svc_code, _ = pd.factorize((host * 65537 + pairs.port + 1) * 257 + pairs.proto + 1)
-    svc_ok = np.zeros(int(svc_code.max()) + 1, dtype=np.int64)
-    np.add.at(svc_ok, svc_code[worked_pair], 1)
+    svc_ok = np.bincount(svc_code[worked_pair], minlength=int(svc_code.max()) + 1)
     others_ok = svc_ok[svc_code] - worked_pair.astype(np.int64) > 0
     # a pair is wanted when it worked at another time; or its client kept trying over min_windows
     # windows, inside the network (neither end on the internet) or to a server that answered others
@@ -574,11 +607,7 @@ def _stretches(
     )
     by_code = {v.code: v for v in TABLE}
     out["meaning"] = np.array([t.meaning for t in TABLE], dtype=object)[seg_verdict[keep]]
-    labels = {int(x): protocol_label(int(x)) for x in pd.unique(proto)}
-    out["fix"] = [
-        _fix(by_code[v].fix, c, sv, labels[int(pr_)], int(pt))
-        for v, c, sv, pr_, pt in zip(verdict, client, server, proto, port, strict=True)
-    ]
+    out["fix"] = _fixes([by_code[c].fix for c in codes], seg_verdict[keep], client, server, proto, port)
     out = out.sort_values(
         ["failed", "clients", "duration", "client", "server", "port"],
         ascending=[False, False, False, True, True, True],
@@ -595,17 +624,71 @@ def _public(values: np.ndarray) -> np.ndarray:
     return np.asarray(is_internet(list(values)), dtype=bool)
 
 
-def _fix(template: str, client: str, server: str, proto: str, port: int) -> str:
+def _fix_words(proto: str, port: int) -> dict[str, str]:
+    """What a fix's template says of the service: ``{service}``, ``{proto}`` and ``{ephemeral}``."""
     icmp = proto in ("ICMP", "ICMPv6")
-    service = proto if icmp or port < 0 else f"{proto} port {port}"
     lo, hi = EPHEMERAL_NACL
-    return template.format(
-        client=client,
-        server=server,
-        service=service,
-        proto=proto,
-        ephemeral="" if icmp else f" ports {lo}-{hi}",
-    )
+    return {
+        "service": proto if icmp or port < 0 else f"{proto} port {port}",
+        "proto": proto,
+        "ephemeral": "" if icmp else f" ports {lo}-{hi}",
+    }
+
+
+def _fixes(
+    templates: list[str],
+    verdict: np.ndarray,
+    client: np.ndarray,
+    server: np.ndarray,
+    proto: np.ndarray,
+    port: np.ndarray,
+) -> np.ndarray:
+    """The fix of each row: ``templates[verdict]`` filled in with its client, server and service.
+
+    Rows with the same verdict, protocol and port share all but their client and server: each such
+    group's template is filled once, and its texts are joined for all its rows at once (pyarrow).
+    """
+    import string
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = np.empty(len(verdict), dtype=object)
+    if not len(out):
+        return out
+    group, keys = pd.factorize((verdict.astype(np.int64) * 256 + proto) * 65537 + port + 1)
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(len(keys) + 1))
+    labels = {int(x): protocol_label(int(x)) for x in pd.unique(proto)}
+    for g in range(len(keys)):
+        rows = order[bounds[g] : bounds[g + 1]]
+        r0 = rows[0]
+        words = _fix_words(labels[int(proto[r0])], int(port[r0]))
+        texts: dict[str, Any] = {
+            "client": pa.array(client[rows].astype(str).tolist(), type=pa.string()),
+            "server": pa.array(server[rows].astype(str).tolist(), type=pa.string()),
+        }
+        pieces: list[Any] = []
+        for literal, name, spec, conv in string.Formatter().parse(templates[int(verdict[r0])]):
+            pieces.append(literal)
+            if name is not None:
+                value = texts.get(name, words.get(name))
+                if value is None or spec or conv:
+                    raise ValueError(
+                        f"the fix template {templates[int(verdict[r0])]!r} has a field "
+                        f"flownb does not fill: {{{name}}} (a bug in the verdict table)"
+                    )
+                pieces.append(value)
+        parts = [
+            pa.scalar(x, pa.string()) if isinstance(x, str) else x
+            for x in pieces
+            if not isinstance(x, str) or x
+        ]
+        if not any(isinstance(x, pa.Array) for x in parts):
+            parts.append(pa.array([""] * len(rows), type=pa.string()))
+        joined = pc.binary_join_element_wise(*parts, "")
+        out[rows] = joined.to_numpy(zero_copy_only=False)
+    return out
 
 
 def _sorted_codes(values: np.ndarray) -> np.ndarray:

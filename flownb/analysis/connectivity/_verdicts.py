@@ -158,7 +158,9 @@ class Cells:
     skipped: Callable[[Cells, np.ndarray, np.ndarray], np.ndarray] | None = None
 
     def any(self, mask: np.ndarray) -> np.ndarray:
-        return np.bincount(self.cell[mask], minlength=self.n) > 0
+        out = np.zeros(self.n, dtype=bool)
+        out[self.cell[mask]] = True
+        return out
 
     def count(self, mask: np.ndarray) -> np.ndarray:
         return np.bincount(self.cell[mask], minlength=self.n)
@@ -1051,11 +1053,15 @@ def evaluate(cells: Cells) -> tuple[np.ndarray, np.ndarray]:
     for v in TABLE:
         found[v.code] = np.asarray(v.applies(cells, found), dtype=bool)
     matrix = np.column_stack([found[v.code] for v in TABLE]) if cells.n else np.zeros((0, len(TABLE)), bool)
-    main = np.where(matrix.any(axis=1), matrix.argmax(axis=1), -1)
+    # the first verdict that applies: each one, from the last to the first, over those after it
+    main = np.full(cells.n, -1, dtype=np.int64)
+    for j in range(len(TABLE) - 1, -1, -1):
+        main[found[TABLE[j].code]] = j
     for j, v in enumerate(TABLE):
         if v.outranks:
-            beaten = np.isin(main, [_POSITION[c] for c in v.outranks]) & matrix[:, j]
-            main = np.where(beaten, j, main)
+            beats = np.zeros(len(TABLE) + 1, dtype=bool)  # (the last: no verdict, main -1)
+            beats[[_POSITION[c] for c in v.outranks]] = True
+            main[beats[main] & found[v.code]] = j
     return matrix, main
 
 
