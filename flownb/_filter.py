@@ -211,13 +211,17 @@ def _in_network(rec: ColumnCache, col: str, net: Network) -> np.ndarray:
             cast(Sequence[object], np.asarray(values.astype(str), dtype=object)), [net]
         ),
     )
-    return np.append(table, False)[np.where(c < 0, len(values), c)]
+    return rec._full(("in flags", col, str(net)), lambda: np.append(table, False))[
+        c
+    ]  # c == -1: the last, False
 
 
 def _in_values(rec: ColumnCache, col: str, wanted: Iterable[str]) -> np.ndarray:
+    """Per record: is the text of ``col`` one of ``wanted``? Decided once per distinct value (the
+    column's codes), then one lookup per record in a table of flags (no string, no sort per record)."""
     c, values = rec.codes(col)
-    idx = np.nonzero(np.isin(np.asarray(values.astype(str)), list(wanted)))[0]
-    return np.isin(c, idx)
+    table = np.append(np.isin(np.asarray(values.astype(str)), list(wanted)), False)  # last: missing (-1)
+    return table[c]
 
 
 def _in_ints(rec: ColumnCache, col: str, wanted: Iterable[int], size: int) -> np.ndarray:
@@ -264,8 +268,11 @@ def filter_mask(df: pd.DataFrame | ColumnCache, state: FilterState) -> np.ndarra
     if state.start is not None or state.end is not None:
         _require(rec, "start", "time")
         st = rec.seconds("start")
-        en = rec.seconds("end") if "end" in rec.columns else st
-        en = np.where(en == NAT, st, en)
+        if "end" in rec.columns:  # a record without an end ends at its start (made once per frame)
+            end = rec.seconds("end")
+            en = rec._full(("end or start",), lambda: np.where(end == NAT, st, end))
+        else:
+            en = st
         m = st != NAT
         if state.start is not None:
             m &= en >= int(state.start.timestamp())

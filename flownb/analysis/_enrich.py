@@ -104,25 +104,28 @@ def local_side(df: pd.DataFrame) -> np.ndarray:
         key_s = eni * m + src
         key_d = eni * m + dst
         k = int(ok.sum())
-        cnt_s = np.zeros(n, dtype=np.int64)
-        cnt_d = np.zeros(n, dtype=np.int64)
-        both = np.concatenate([key_s[ok], key_d[ok]])
+        every = k == n  # (the usual case: no mask to apply)
+        both = np.concatenate([key_s, key_d] if every else [key_s[ok], key_d[ok]])
         if (int(eni.max(initial=-1)) + 1) * m <= 8 * n + 4096:  # few (ENI, address) keys: count directly
             counts = np.bincount(both)
-            cnt_s[ok] = counts[both[:k]]
-            cnt_d[ok] = counts[both[k:]]
         else:
-            codes, _ = pd.factorize(both)
-            counts = np.bincount(codes)
-            cnt_s[ok] = counts[codes[:k]]
-            cnt_d[ok] = counts[codes[k:]]
-        todo = (side == 0) & ok
-        side[todo & (cnt_s > cnt_d)] = 1
-        side[todo & (cnt_d > cnt_s)] = 2
+            both, _ = pd.factorize(both)
+            counts = np.bincount(both)
+        # per record: how many more of its ENI's records carry its source than its destination
+        if every:
+            lead = counts[both[:k]] - counts[both[k:]]
+        else:
+            lead = np.zeros(n, dtype=np.int64)
+            lead[ok] = counts[both[:k]] - counts[both[k:]]
+        todo = side == 0
+        side[todo & (lead > 0)] = 1
+        side[todo & (lead < 0)] = 2
     todo = side == 0
     if todo.any():
-        used = np.unique(np.concatenate([src[todo], dst[todo]]))
-        used = used[used >= 0]
+        seen = np.zeros(len(values) + 1, dtype=bool)  # (the last: missing, code -1)
+        seen[src[todo]] = True
+        seen[dst[todo]] = True
+        used = np.flatnonzero(seen[:-1])
         rank_table = np.zeros(len(values) + 1, dtype=np.int8)  # _own_ranks per distinct address
         rank_table[used] = _own_ranks(np.asarray(values, dtype=object)[used])
         by_rank = _side_by_rank(

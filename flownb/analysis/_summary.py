@@ -45,19 +45,23 @@ def summary(records: pd.DataFrame | ColumnCache) -> dict[str, Any]:
     if "packets" in rec.columns:
         out["packets"] = float(cached_counter(rec, "packets").sum())
     if "start" in rec.columns:
+        # NaT is the smallest int64: it never wins a maximum, and wins the minimum only when some
+        # start is missing (then the known starts are looked at): no copy of the times without it
         st = rec.seconds("start")
-        st = st[st != NAT]
-        en = rec.seconds("end") if "end" in rec.columns else st
-        en = en[en != NAT]
-        if len(st):
-            out["first"] = pd.Timestamp(int(st.min()), unit="s", tz="UTC")
-            out["last"] = pd.Timestamp(
-                int(max(st.max(), en.max() if len(en) else st.max())), unit="s", tz="UTC"
-            )
+        first = int(st.min())
+        if first == NAT:
+            known = st[st != NAT]
+            first = int(known.min()) if len(known) else NAT
+        if first != NAT:
+            last = int(st.max())
+            if "end" in rec.columns:
+                last = max(last, int(rec.seconds("end").max()))
+            out["first"] = pd.Timestamp(first, unit="s", tz="UTC")
+            out["last"] = pd.Timestamp(last, unit="s", tz="UTC")
     if "action" in rec.columns:
         c, values = cached_group_codes(rec, ["action"])
         labels = np.asarray(values["action"].astype(str))
-        counted = np.bincount(c[c >= 0], minlength=len(values))
+        counted = np.bincount(c + 1, minlength=len(values) + 1)[1:]  # (missing, -1, counted first: dropped)
         total = counted.sum()
         rej = counted[labels == "REJECT"].sum()
         out["rejected"] = float(rej / total) if total else None

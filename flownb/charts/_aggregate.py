@@ -31,8 +31,14 @@ METRICS = ("flows", "packets", "bytes")
 def _grid(
     st: np.ndarray, freq: str | int | None, max_bins: int, en: np.ndarray | None = None
 ) -> tuple[int, int, int]:
-    """(first bin start, bin width, number of bins) covering the epoch seconds ``st`` (to ``en``)."""
+    """(first bin start, bin width, number of bins) covering the known epoch seconds ``st`` (to ``en``).
+
+    Missing times (NaT, the smallest int64) never win a maximum, and the minimum is looked for
+    among the known ones only when one is missing: no copy of the known times.
+    """
     lo, hi = int(st.min()), int(st.max())
+    if lo == NAT:
+        lo = int(st[st != NAT].min())
     if en is not None and len(en):
         hi = max(hi, int(en.max()) - 1)
     w = pick_freq(hi - lo + 1, max_bins) if freq is None else freq_seconds(freq)
@@ -100,12 +106,11 @@ def timeline_data(
     df = ColumnCache.of(df)
     need(df, ["start"], "traffic_timeline()")
     st = df.seconds("start")
-    ok = st != NAT
-    if not ok.all():
-        df = df.subset(_full_mask(df, ok))
+    if len(st) and st.min() == NAT:  # (NaT is the smallest int64)
+        df = df.subset(_full_mask(df, st != NAT))
         st = df.seconds("start")
     en = df.seconds("end") if "end" in df.columns else st
-    if (en == NAT).any():
+    if len(en) and en.min() == NAT:
         en = np.where(en == NAT, st, en)
     # the records timeseries() counts (NODATA/SKIPDATA describe logging, not traffic), weighted by the
     # metric, from its own cached arrays: zero weights rather than a copy of every column without them
@@ -228,8 +233,7 @@ def heatmap_data(
         {"time": utc(np.array([], dtype=np.int64)), "port": [], "rank": [], "value": [], "time_utc": []}
     )
     st = df.seconds("start")
-    st = st[st != NAT]
-    if len(st) == 0:
+    if len(st) == 0 or st.max() == NAT:  # no known start (NaT is the smallest int64)
         return empty
     ranked = top(df, by=port, metric=metric, n=n)
     ranked = ranked[ranked[metric].to_numpy(dtype=np.float64) > 0]
@@ -239,9 +243,10 @@ def heatmap_data(
     if len(ranked) * nb > MAX_ROWS:
         raise ValueError(f"'freq' {freq!r} makes {nb} bins x {len(ranked)} ports, more than {MAX_ROWS} cells")
     ts = timeseries(_rows_of(df, port, ranked[port]), freq=w, metric=metric, by=port)
-    rank = {k: i for i, k in enumerate(ranked[port].astype(str))}
-    keys = ts[port].astype(str).to_numpy(dtype=object)
-    gi = np.array([rank.get(k, -1) for k in keys], dtype=np.int64)
+    # each row's rank: its port found among top()'s ports (both are values of the same column, from
+    # the same table of values), then written as text once per port shown
+    gi = np.asarray(pd.Index(ranked[port].array).get_indexer(pd.Index(ts[port].array)), dtype=np.int64)
+    text = np.asarray(ranked[port].astype(str), dtype=object)
     values = ts[metric].to_numpy(dtype=np.float64)
     keep = (gi >= 0) & (values > 0)
     ts_s = seconds(ts["time"])[keep]
@@ -249,7 +254,7 @@ def heatmap_data(
     out = pd.DataFrame(
         {
             "time": times,
-            "port": keys[keep],
+            "port": text[gi[keep]],
             "rank": gi[keep],
             "value": values[keep],
             "time_utc": time_label(times),
@@ -280,8 +285,7 @@ def accept_reject_data(df: pd.DataFrame, freq: str | int | None = None) -> pd.Da
         {"time": utc(np.array([], dtype=np.int64)), "action": [], "flows": [], "share": [], "time_utc": []}
     )
     st = df.seconds("start")
-    st = st[st != NAT]
-    if len(st) == 0:
+    if len(st) == 0 or st.max() == NAT:  # no known start (NaT is the smallest int64)
         return empty
     _codes, acts = df.codes("action")
     _t0, w, _nb = _grid(st, freq, min(300, MAX_ROWS // max(len(acts), 1)), df.seconds("end"))

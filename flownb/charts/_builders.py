@@ -26,6 +26,7 @@ from ._common import (
     time_label,
     title,
     utc_x,
+    validated_once,
     vchart,
 )
 
@@ -61,6 +62,7 @@ def _color(alt: Any, field: str, by: str | None, present: list[str], legend_titl
     return alt.Color(f"{field}:N", scale=alt.Scale(scheme=SERIES_SCHEME), title=legend_title, sort=present)
 
 
+@validated_once
 def traffic_timeline(
     df: pd.DataFrame,
     metric: Metric = "bytes",
@@ -152,6 +154,7 @@ def traffic_timeline(
     return chart
 
 
+@validated_once
 def top_talkers(
     df: pd.DataFrame,
     by: str = "srcaddr",
@@ -211,6 +214,7 @@ def top_talkers(
     )
 
 
+@validated_once
 def port_heatmap(
     df: pd.DataFrame,
     port: str = "dstport",
@@ -252,13 +256,15 @@ def port_heatmap(
         return empty_chart(alt, f"No {port} values to show", width=width)
     w = data.attrs["freq_seconds"]
     data = data.assign(time_end=data["time"] + pd.Timedelta(seconds=w))
-    order = list(dict.fromkeys(data.sort_values("rank")["port"]))
+    # the ports by rank (each port has one rank): one per rank, without sorting every cell
+    _ranks, first = np.unique(data["rank"].to_numpy(), return_index=True)
+    order = data["port"].to_numpy(dtype=object)[first].tolist()
     legend = alt.Legend(title=what, labelExpr=vega_expr("datum.value", _kind(metric), trim=True))
     return (
         _with_human_value(
             vchart(
                 alt,
-                data,
+                data.drop(columns="rank"),  # (the y axis is sorted by it already: not sent to the browser)
                 title=title(alt, f"{port} by time ({what})", f"{len(order)} busiest, per {bin_text(w)}, UTC"),
             ),
             metric,
@@ -266,7 +272,7 @@ def port_heatmap(
         .mark_rect()
         .encode(
             x=utc_x(alt),
-            x2="time_end:T",
+            x2=alt.X2("time_end:T"),
             y=alt.Y("port:N", sort=order, title=port),
             color=alt.Color("value:Q", scale=alt.Scale(scheme="orangered", type="sqrt"), legend=legend),
             tooltip=[
@@ -279,6 +285,7 @@ def port_heatmap(
     )
 
 
+@validated_once
 def accept_reject(df: pd.DataFrame, freq: str | None = None, *, width: int = WIDE, height: int = 160) -> Any:
     """Share of records accepted and rejected over time (100 % stacked).
 
@@ -314,6 +321,7 @@ def accept_reject(df: pd.DataFrame, freq: str | None = None, *, width: int = WID
     )
 
 
+@validated_once
 def conversation_graph(
     df: pd.DataFrame, n: int = 25, *, seed: int = 0, width: int = 480, height: int = 400
 ) -> Any:
@@ -382,6 +390,7 @@ def conversation_graph(
     return alt.layer(lines, dots, labels, title=base_title).properties(width=width, height=height)
 
 
+@validated_once
 def flow_paths(
     df: pd.DataFrame, n: int = 8, metric: Metric = "bytes", *, width: int = WIDE, height: int = 360
 ) -> Any:
@@ -467,6 +476,7 @@ def flow_paths(
     ).properties(width=width, height=height)
 
 
+@validated_once
 def findings_timeline(findings: pd.DataFrame, *, width: int = WIDE, height: int | None = None) -> Any:
     """Detector findings on a time line: one row per detector, coloured by severity.
 
@@ -524,6 +534,7 @@ def findings_timeline(findings: pd.DataFrame, *, width: int = WIDE, height: int 
     )
 
 
+@validated_once
 def alarm_timeline(
     series: pd.Series | pd.DataFrame,
     alarm: Any,
@@ -628,6 +639,7 @@ def alarm_timeline(
     ).properties(width=width, height=height)
 
 
+@validated_once
 def coverage(
     df: pd.DataFrame, freq: str = "10min", *, max_enis: int = 40, width: int = WIDE, height: int | None = None
 ) -> Any:

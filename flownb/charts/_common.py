@@ -5,9 +5,12 @@ Nothing here imports altair at module import time: :func:`altair` does, on first
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -18,6 +21,9 @@ from .._columns import require_columns
 from .._durations import duration_seconds
 from .._optional import import_optional
 from ..analysis._paths import network_labels
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 #: Charts never hand Altair more rows than this (Altair's own ``MaxRowsError`` limit).
 MAX_ROWS = 5000
@@ -62,6 +68,24 @@ def enable_jupyter_renderer() -> None:
     """
     alt = altair()
     alt.renderers.enable("jupyter", offline=os.environ.get("FLOWNB_OFFLINE", "") not in ("", "0"))
+
+
+def validated_once(builder: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Run a chart builder with Altair's validation of each object as it is made switched off.
+
+    Altair validates every schema object it makes (each ``alt.Axis``, ``alt.Scale``,
+    ``alt.Title``...) against the Vega-Lite schema, then the whole spec again in
+    ``to_dict()``; a widget rebuilding three charts on every filter change pays for both.
+    Built under this, a chart is still validated, once and whole, by ``to_dict()`` (what
+    shows it, saves it, or hands it to a widget), with the same errors.
+    """
+
+    @functools.wraps(builder)
+    def build(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        with altair().utils.schemapi.debug_mode(False):
+            return builder(*args, **kwargs)
+
+    return build
 
 
 # ---------------------------------------------------------------------------------- theme
@@ -137,7 +161,7 @@ def inline_values(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts, column by column (times as UTC ISO texts, NaN/NA as null).
 
     Altair's own conversion sanitises value by value; charts redraw on every filter
-    change, so they hand Altair values prepared here in a few milliseconds.
+    change, so they hand Altair values prepared here, vectorised per column.
 
     Examples
     --------
@@ -149,35 +173,66 @@ def inline_values(frame: pd.DataFrame) -> list[dict[str, Any]]:
     for name in frame.columns:
         col = frame[name]
         dtype = col.dtype
+        plain = not isinstance(dtype, pd.api.extensions.ExtensionDtype)
         if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
             t = (
                 col.dt.tz_convert("UTC").dt.tz_localize(None)
                 if isinstance(dtype, pd.DatetimeTZDtype)
                 else col
             )
-            text = np.datetime_as_string(t.to_numpy(dtype="datetime64[s]"), unit="s").astype(object)
-            out = [None if v == "NaT" else v + "Z" for v in text.tolist()]
-        elif pd.api.types.is_float_dtype(dtype) and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+            secs = t.to_numpy(dtype="datetime64[s]")
+            # 'YYYY-MM-DDTHH:MM:SSZ' in one numpy call (the 'Z' from timezone="UTC")
+            out = np.datetime_as_string(secs, unit="s", timezone="UTC").tolist()
+            missing = np.isnat(secs)
+            if missing.any():
+                out = [None if m else v for v, m in zip(out, missing.tolist(), strict=True)]
+        elif plain and pd.api.types.is_float_dtype(dtype):
             a = col.to_numpy()
             out = a.tolist()
             if np.isnan(a).any():
                 out = [None if v != v else v for v in out]
-        elif (
-            pd.api.types.is_bool_dtype(dtype) and not isinstance(dtype, pd.api.extensions.ExtensionDtype)
-        ) or (
-            pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.api.extensions.ExtensionDtype)
-        ):
+        elif plain and (pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype)):
             out = col.to_numpy().tolist()
+        elif isinstance(dtype, pd.StringDtype):  # texts (pandas' default for str columns): NA as None
+            out = col.array.to_numpy(dtype=object, na_value=None).tolist()
         else:
             a = col.astype(object).to_numpy()
-            out = [
-                None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
-                for v in a.tolist()
-            ]
-            out = [v.item() if isinstance(v, np.generic) else v for v in out]
+            out = a.tolist()
+            if pd.isna(a).any() or not all(type(v) is str for v in out):
+                out = [
+                    None
+                    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
+                    else (v.item() if isinstance(v, np.generic) else v)
+                    for v in out
+                ]
         columns.append(out)
     names = [str(c) for c in frame.columns]
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    return [dict(zip(names, row)) for row in zip(*columns)]  # noqa: B905 - columns of one frame
+
+
+def dataset_name(frame: pd.DataFrame) -> str | None:
+    """A name for the inline dataset of ``frame``: the same for the same values, from pandas' row hashes.
+
+    Altair names a chart's dataset by hashing its values written as JSON, value by
+    value; this hashes the frame vectorised (a SHA-256 of pandas' per-row hashes and
+    the column names). ``None`` when a column holds values pandas cannot hash (Altair
+    then names the dataset itself).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = dataset_name(pd.DataFrame({"v": [1, 2]}))
+    >>> a == dataset_name(pd.DataFrame({"v": [1, 2]})), a == dataset_name(pd.DataFrame({"v": [2, 1]}))
+    (True, False)
+    >>> a.startswith("data-"), len(a)
+    (True, 37)
+    """
+    try:
+        rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    except TypeError:  # lists, dicts: unhashable cells
+        return None
+    head = repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode()
+    return "data-" + hashlib.sha256(head + rows.tobytes()).hexdigest()[:32]
 
 
 @cache
@@ -212,9 +267,48 @@ def _shared_data_class(alt: Any) -> type:
     return SharedInlineData
 
 
+@cache
+def _chart_class(alt: Any) -> type:
+    class Chart(alt.Chart):  # type: ignore[misc, name-defined]
+        """``alt.Chart`` whose inline dataset is named by :func:`dataset_name` (computed once, vectorised).
+
+        Altair moves inline values to the spec's top-level ``datasets`` under a name it
+        hashes from their JSON text on every ``to_dict()`` (each filter change of a widget
+        redraws its charts): this chart does the same move under the name flownb computed
+        when it built the values. Everything else is Altair's ``to_dict()``, validation included.
+        """
+
+        def to_dict(  # type: ignore[override]
+            self,
+            validate: bool = True,
+            *,
+            format: str = "vega-lite",
+            ignore: list[str] | None = None,
+            context: dict[str, Any] | None = None,
+        ) -> dict[str, Any]:
+            data = self._get("data")
+            name = getattr(data, "flownb_name", None)
+            if (
+                name is None
+                or data.name is not alt.Undefined
+                or not alt.data_transformers.consolidate_datasets
+            ):
+                return super().to_dict(validate, format=format, ignore=ignore, context=context)  # type: ignore[arg-type]
+            context = dict(context) if context else {}  # (a parent's datasets stay the same dict)
+            context.setdefault("datasets", {})[name] = data.values
+            copy = self.copy(deep=False)
+            kw = {} if data.format is alt.Undefined else {"format": data.format}
+            copy.data = alt.NamedData(name=name, **kw)
+            return super(Chart, copy).to_dict(validate, format=format, ignore=ignore, context=context)  # type: ignore[arg-type]
+
+    return Chart
+
+
 def vchart(alt: Any, frame: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
-    """``alt.Chart`` over ``frame`` given as inline values (see :func:`inline_values`)."""
-    return alt.Chart(_shared_data_class(alt)(values=inline_values(frame)), *args, **kwargs)
+    """An Altair chart over ``frame`` given as inline values (see :func:`inline_values`, :func:`dataset_name`)."""
+    data = _shared_data_class(alt)(values=inline_values(frame))
+    object.__setattr__(data, "flownb_name", dataset_name(frame))  # not a schema property: never in the spec
+    return _chart_class(alt)(data, *args, **kwargs)
 
 
 def empty_chart(alt: Any, message: str, *, width: int = WIDE, height: int = HEIGHT) -> Any:
@@ -223,7 +317,7 @@ def empty_chart(alt: Any, message: str, *, width: int = WIDE, height: int = HEIG
     return (
         vchart(alt, data, title=title(alt, message))
         .mark_text(font=FONT, fontSize=13, color="#666")
-        .encode(text="message:N")
+        .encode(text=alt.Text("message:N"))
         .properties(width=width, height=60 if height > 60 else height)
     )
 

@@ -20,6 +20,7 @@ from ._common import (
     seconds,
     time_label,
     title,
+    validated_once,
     vchart,
 )
 
@@ -48,6 +49,7 @@ def _breaking(timeline: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@validated_once
 def diagnosis_timeline(d: Any, *, width: int = WIDE, row_height: int = 50) -> Any:
     """ACCEPT and REJECT per role over time for one :class:`~flownb.analysis.Diagnosis`, the windows
     with a failing verdict shaded: the moment the connection broke (and was fixed) is where the shading
@@ -136,6 +138,7 @@ def diagnosis_timeline(d: Any, *, width: int = WIDE, row_height: int = 50) -> An
     return alt.vconcat(*rows, title=title(alt, head, sub)).resolve_scale(x="shared")
 
 
+@validated_once
 def connectivity_matrix(report: pd.DataFrame, *, width: int = NARROW, height: int = NARROW) -> Any:
     """The failing pairs of :func:`flownb.connectivity_report` as a client x server matrix, coloured
     by verdict, sized by failed connections.

@@ -7,7 +7,8 @@ inside gzip too), Parquet, CloudWatch Logs exports and payloads
 read in parallel with a bounded number in flight (:func:`read_frame`); while
 later ones are read, the Arrow tables of the earlier ones are converted to
 pandas a group at a time, and the pieces are joined column by column at the
-end, so the Arrow and pandas copies of the records never exist in full at once.
+end (the columns on one thread per core), so the Arrow and pandas copies of the
+records never exist in full at once.
 
 The front doors import this module: :func:`flownb.read_flow_logs` (local
 sources, :mod:`flownb.io._read`), :mod:`flownb.io._s3`, :mod:`flownb.io._cloudwatch`
@@ -16,9 +17,11 @@ and the Parquet store's ingest; it imports none of them.
 
 from __future__ import annotations
 
+import collections
 import functools
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -305,10 +308,50 @@ def _concat_pieces(pieces: list[pd.DataFrame]) -> pd.DataFrame:
         _trim()
         return joined
 
-    # One column at a time, in this thread: joining columns on several threads at once was faster, but
-    # its peak held two new columns at once and its allocations went to other threads' heaps.
-    columns = {name: join(name) for name in order}
-    return pd.DataFrame(columns, columns=order, copy=False)
+    # The joins run on up to one thread per core (copying and hashing release the interpreter lock):
+    # after the last input is read this join is all that is left, and on one thread it kept a core
+    # idle. Each thread holds one new column at a time; the first takes the biggest columns first and
+    # the others the smallest first, so that two big new columns are seldom held at once. The price:
+    # the join threads' allocations come from heaps of their own, so the first read of a process peaks
+    # higher (benchmarks/s3_read.py's 200 objects: RSS 1.55-1.69x the frame, against 1.42-1.54x joined
+    # in this thread; later reads alike). FLOWNB_JOIN_THREADS=1 joins here.
+    threads = _join_threads(len(order))
+    columns: dict[str, Any] = {}
+    if threads <= 1:
+        columns = {name: join(name) for name in order}
+    else:
+        queue = collections.deque(sorted(order, key=lambda n: -sum(_nbytes(a) for a in arrays[n])))
+        lock = threading.Lock()
+
+        def work(biggest_first: bool) -> None:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    name = queue.popleft() if biggest_first else queue.pop()
+                columns[name] = join(name)
+
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="flownb-join") as pool:
+            for done in [pool.submit(work, i == 0) for i in range(threads)]:
+                done.result()
+    return pd.DataFrame({name: columns.pop(name) for name in order}, columns=order, copy=False)
+
+
+def _join_threads(columns: int) -> int:
+    """Threads joining columns: one per core, at most 8 and no more than there are columns.
+
+    The environment variable ``FLOWNB_JOIN_THREADS`` (a positive number) overrides it; ``1`` joins in the
+    calling thread, as benchmarks do to compare.
+    """
+    forced = os.environ.get("FLOWNB_JOIN_THREADS", "").strip()
+    if forced.isdigit() and int(forced) > 0:
+        return min(int(forced), columns)
+    return max(1, min(os.cpu_count() or 1, 8, columns))
+
+
+def _nbytes(array: Any) -> int:
+    """Bytes of a pandas array's data (codes for a categorical), the measure of the work to join it."""
+    return int(array.codes.nbytes) if isinstance(array, pd.Categorical) else int(array.nbytes)
 
 
 def _union_categories(cats: list[pd.Categorical]) -> pd.Categorical:

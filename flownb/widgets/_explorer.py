@@ -212,8 +212,12 @@ class FlowExplorer:
         if home:
             self._home.update({name: self.charts[name] for name in which})
             return
-        self._cache[key] = {name: self.charts[name] for name in which}
-        while len(self._cache) > 16:
+        self._remember(key, {name: self.charts[name] for name in which})
+
+    def _remember(self, key: tuple, entry: dict[str, Any]) -> None:
+        """Keep ``entry`` (charts, or a summary) for a recently seen filter state, the oldest dropped."""
+        self._cache[key] = entry
+        while len(self._cache) > 32:  # (16 states: their charts and their summaries)
             self._cache.popitem(last=False)
 
     def _assign(self, which: tuple[str, ...]) -> None:
@@ -239,7 +243,19 @@ class FlowExplorer:
         self._update_summary()
 
     def _update_summary(self) -> None:
-        s = summary(self._selected_view())
+        # like the charts: the numbers of a state seen recently (Reset above all) are not counted again
+        key = ("summary", self.state, self._brush)
+        home = self.state.is_empty and self._brush is None
+        kept = self._home if home else self._cache.get(key, {})
+        s = kept.get("summary")
+        if s is None:
+            s = summary(self._selected_view())
+            if home:
+                self._home["summary"] = s
+            else:
+                self._remember(key, {"summary": s})
+        elif not home:
+            self._cache.move_to_end(key)
         text = summary_text(s)
         if self._brush is not None:
             text += f" · brushed {self._brush[0]:%H:%M}–{self._brush[1]:%H:%M} UTC"

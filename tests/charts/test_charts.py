@@ -254,3 +254,24 @@ def test_public_names_resolve_and_all_is_complete():
         assert set(names) <= set(module.__all__), module.__name__
         for name in module.__all__:
             assert getattr(module, name) is not None, name
+
+
+def test_inline_data_goes_to_datasets_named_by_its_values(demo):
+    # the same records give the same dataset name (a notebook re-run, a widget going back to a state);
+    # other records another one; the rows are in the spec's datasets, referred to by that name
+    a, b = charts.top_talkers(demo).to_dict(), charts.top_talkers(demo).to_dict()
+    rejected = charts.top_talkers(demo[demo["action"] == "REJECT"]).to_dict()
+    assert a["data"] == b["data"] and set(a["datasets"]) == {a["data"]["name"]}
+    assert rejected["data"]["name"] != a["data"]["name"]
+    assert {r["action"] for r in rejected["datasets"][rejected["data"]["name"]]} == {"REJECT"}
+    # layered charts: each layer names its data, every name has its rows
+    graph = charts.conversation_graph(demo).to_dict()
+    assert {layer["data"]["name"] for layer in graph["layer"]} == set(graph["datasets"])
+
+
+def test_a_chart_is_still_checked_against_the_vega_lite_schema_when_drawn(demo):
+    alt = require("altair", "tests")
+    chart = charts.top_talkers(demo)
+    chart.encoding.x.stack = "sideways"  # not a Vega-Lite stack offset
+    with pytest.raises(alt.utils.schemapi.SchemaValidationError, match="sideways"):
+        chart.to_dict()

@@ -546,9 +546,17 @@ def test_frames_built_in_groups_equal_one_conversion_across_formats(aws, monkeyp
         s3.put_object(Bucket="flow-logs", Key=key, Body=body)
         keys.append(key)
     frames = []
-    for group_bytes, workers in [(1 << 40, 16), (1, 16), (1, 1), (700, 2)]:
+    # The pieces' columns are joined on one thread per core, or on one thread (FLOWNB_JOIN_THREADS=1).
+    for group_bytes, workers, join in [
+        (1 << 40, 16, ""),
+        (1, 16, ""),
+        (1, 16, "1"),
+        (1, 1, "3"),
+        (700, 2, ""),
+    ]:
         monkeypatch.setattr(engine, "GROUP_BYTES", group_bytes)
         monkeypatch.setattr(s3_mod, "WORKERS", workers)
+        monkeypatch.setenv("FLOWNB_JOIN_THREADS", join)
         frames.append(flownb.read_flow_logs("s3://flow-logs/", progress=False))
     first = frames[0]
     assert len(first) == 24 and list(first.columns[:3]) == ["version", "account_id", "interface_id"]

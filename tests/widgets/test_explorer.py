@@ -224,3 +224,15 @@ def test_protocol_and_port_filters_keep_what_isin_keeps(demo):
     ):
         got = filter_mask(demo, state)
         assert got is not None and got.tolist() == expected.fillna(False).astype(bool).tolist()
+
+
+def test_going_back_to_a_state_shows_its_charts_and_summary_again(explorer):
+    opening = (explorer.summary.value, explorer.views["timeline"].spec)
+    explorer.state = FilterState(actions=("REJECT",))
+    rejected = (explorer.summary.value, explorer.views["top_talkers"].spec)
+    explorer.state = FilterState(ports=(22,))
+    explorer.state = FilterState(actions=("REJECT",))
+    assert (explorer.summary.value, explorer.views["top_talkers"].spec) == rejected
+    explorer.panel.reset_button.click()
+    assert (explorer.summary.value, explorer.views["timeline"].spec) == opening
+    assert "REJECT" in rejected[0] and rejected[0] != opening[0]

@@ -107,3 +107,22 @@ def test_filtering_by_a_field_the_format_lacks_is_explained(demo):
 def test_mask_is_none_when_nothing_is_filtered(demo):
     assert filter_mask(demo, FilterState()) is None
     assert filter_mask(demo, FilterState(actions=("ACCEPT",))).dtype == bool
+
+
+def test_a_record_without_the_value_is_not_kept(demo):
+    # missing actions, ENIs, addresses: filtering by a value never keeps a record that has none
+    df = demo.head(20).copy()
+    for col in ("action", "interface_id", "srcaddr"):
+        df[col] = df[col].astype(object)
+        df.loc[df.index[:5], col] = None
+    states = [
+        (FilterState(actions=("ACCEPT", "REJECT")), df["action"].notna()),
+        (
+            FilterState(interfaces=tuple(df["interface_id"].dropna().astype(str).unique())),
+            df["interface_id"].notna(),
+        ),
+        (FilterState(src="0.0.0.0/0"), df["srcaddr"].notna()),
+    ]
+    for state, expected in states:
+        got = apply_filters(df, state)
+        assert got.index.tolist() == df.index[expected.to_numpy(dtype=bool)].tolist(), state

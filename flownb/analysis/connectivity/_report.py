@@ -26,7 +26,7 @@ from .._enrich import local_side
 from .._frame import data_rows, int_array, isin, require, seconds
 from .._ports import EPHEMERAL_NACL, protocol_label
 from ._records import action_codes, timestamp
-from ._verdicts import TABLE, Cells, Options, _counts_overlapping, _is_v6, evaluate
+from ._verdicts import TABLE, Cells, Options, _is_v6, evaluate, is_v6_text
 
 __all__ = ["REPORT_COLUMNS", "connectivity_report"]
 
@@ -49,6 +49,25 @@ REPORT_COLUMNS = [
 ]
 
 _MISSING = np.iinfo(np.int64).min
+
+#: The fields of a record the report reads (after the pairing).
+_READ = {
+    "interface_id",
+    "srcaddr",
+    "dstaddr",
+    "pkt_srcaddr",
+    "pkt_dstaddr",
+    "flow_direction",
+    "action",
+    "protocol",
+    "reject_reason",
+    "traffic_path",
+    "tcp_flags",
+    "packets",
+    "bytes",
+    "start",
+    "end",
+}
 
 
 def connectivity_report(
@@ -118,40 +137,59 @@ def connectivity_report(
         keep &= np.asarray(frame["start"].fillna(t1) <= t1, dtype=bool)
     if t0 is not None:
         keep &= np.asarray(frame["end"].fillna(t0) >= t0, dtype=bool)
-    sub = frame if keep.all() else frame.iloc[np.flatnonzero(keep)]
+    # without a time window, the pairing's own choice of rows (the traffic records) is the same as
+    # data_rows': no copy of the frame to make first
+    sub = frame if (t0 is None and t1 is None) or keep.all() else frame.iloc[np.flatnonzero(keep)]
     empty = _empty()
-    if not len(sub):
+    if not keep.any():
         return empty
+    from .._addresses import ranked_codes
     from .._traffic import _pairing
 
     pr = _pairing(sub)
     if pr is None:
         return empty
     idx, conv = pr["idx"], pr["conv"]
-    rec = sub if len(idx) == len(sub) else sub.iloc[idx]
+    # the traffic records, with only the fields read below (a copy of those alone)
+    used = [c for c in sub.columns if c in _READ]
+    rec = sub[used] if len(idx) == len(sub) else sub[used].iloc[idx]
+    # the records' addresses in the pairing's table (the same call: the same table)
+    (src_code, dst_code), _ = ranked_codes([sub["srcaddr"], sub["dstaddr"]])
+    src_code, dst_code = src_code[idx], dst_code[idx]
     n = len(rec)
     # the pairs: (client, server, server port, protocol) of each conversation, as one integer
     # (hashed, not sorted: nothing below depends on the pairs' order)
     c_port = np.where(pr["conv_proto"] == 1, -1, pr["server_port"]).astype(np.int64)
     ends, _ = pd.factorize(pr["client"].astype(np.int64) * (int(pr["server"].max()) + 1) + pr["server"])
     pair_key = (ends.astype(np.int64) * 65537 + c_port + 1) * 257 + pr["conv_proto"] + 1
-    pair_of_conv = _sorted_codes(pair_key)
-    n_pairs = int(pair_of_conv.max()) + 1 if len(pair_of_conv) else 0
-    head = np.zeros(n_pairs, dtype=np.int64)
-    head[pair_of_conv[::-1]] = np.arange(len(pair_of_conv))[::-1]  # a conversation of each pair
-    pairs = _Pairs(pr["client"][head], pr["server"][head], c_port[head], pr["conv_proto"][head])
-    pair = pair_of_conv[conv].astype(np.int64)
     st = seconds(rec["start"])
     en = seconds(rec["end"])
+    from .._flows import sorted_codes
     from ._timeline import windows_of
 
     win = windows_of(conv.astype(np.int64), np.where(st == _MISSING, 0, st), width)
     w0 = int(win.min())
-    cell = _sorted_codes(pair * (int(win.max()) - w0 + 2) + (win - w0))
-    n_cells = int(cell.max()) + 1 if len(cell) else 0
-    first = np.zeros(n_cells, dtype=np.int64)
-    first[cell[::-1]] = np.arange(n)[::-1]
-    cell_pair, cell_win = pair[first], win[first]
+    span = int(win.max()) - w0 + 2
+    # the cells: (pair, window), numbered in that order. One sort of the records' (pair key, window);
+    # the pairs are numbered in order of key, as the distinct keys of the cells say
+    if (int(pair_key.max()) + 1) * span < 2**62:
+        cell, cell_keys = sorted_codes(pair_key[conv] * span + (win - w0))
+        cell_pair_key = cell_keys // span
+        new_pair = np.r_[True, cell_pair_key[1:] != cell_pair_key[:-1]]
+        cell_pair = np.cumsum(new_pair) - 1
+        cell_win = cell_keys % span + w0
+        n_cells = len(cell_keys)
+    else:  # too many pairs and windows for one key: the pairs first
+        pair_of_conv = _sorted_codes(pair_key)
+        cell, cell_keys = sorted_codes(pair_of_conv[conv].astype(np.int64) * span + (win - w0))
+        cell_pair, cell_win = cell_keys // span, cell_keys % span + w0
+        n_cells = len(cell_keys)
+    n_pairs = int(cell_pair[-1]) + 1 if n_cells else 0
+    one = np.zeros(n_cells, dtype=np.int64)
+    one[cell] = conv  # a conversation of each cell, then of each pair (they all share its ends)
+    head = np.zeros(n_pairs, dtype=np.int64)
+    head[cell_pair] = one
+    pairs = _Pairs(pr["client"][head], pr["server"][head], c_port[head], pr["conv_proto"][head])
     adjacent = np.r_[False, (cell_pair[1:] == cell_pair[:-1]) & (cell_win[1:] == cell_win[:-1] + 1)]
 
     to_server = pr["to_server"]
@@ -179,15 +217,17 @@ def connectivity_report(
         if "reject_reason" in rec
         else np.zeros(n, dtype=bool)
     )
-    from .._enrich import _address_codes
-
-    addr_cols = [c for c in ("srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr") if c in rec]
-    addr_codes, addr_union = _address_codes(rec, addr_cols)
     translated = np.zeros(n, dtype=bool)
-    for a, b in ((0, "pkt_srcaddr"), (1, "pkt_dstaddr")):
-        if b in addr_cols:
-            cb = addr_codes[addr_cols.index(b)]
-            translated |= (cb >= 0) & (cb != addr_codes[a])
+    pkt_cols = [c for c in ("pkt_srcaddr", "pkt_dstaddr") if c in rec]
+    if pkt_cols:
+        from .._enrich import _address_codes
+
+        addr_cols = ["srcaddr", "dstaddr", *pkt_cols]
+        addr_codes, _ = _address_codes(rec, addr_cols)
+        for a, b in ((0, "pkt_srcaddr"), (1, "pkt_dstaddr")):
+            if b in addr_cols:
+                cb = addr_codes[addr_cols.index(b)]
+                translated |= (cb >= 0) & (cb != addr_codes[a])
     igw = np.zeros(n, dtype=bool)
     if "traffic_path" in rec:
         from .._addresses import scope_of
@@ -211,7 +251,17 @@ def connectivity_report(
 
     # whose address is whose: an ENI's own address is on its own side of each of its records
     pair_server, pair_client = pairs.server, pairs.client
-    own = _own_enis(frame, pr, addr_codes, addr_union, side, eni_codes, eni_names)
+    own = _own_enis(frame, src_code, dst_code, len(pr["addr_values"]), side, eni_codes, eni_names)
+    # every cell has its window: the SKIPDATA lookup asks per distinct window
+    w_first = int(cell_win.min()) if len(cell_win) else 0
+    w_bounds = (np.arange(w_first, int(cell_win.max(initial=w_first)) + 1) * width).astype(np.float64)
+    windows = (cell_win - w_first, w_bounds, w_bounds + width)
+
+    def skipped(c: Cells, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        known = windows if a is cells.lo and b is cells.hi else None  # (the cells' own windows)
+        return own.skipped(
+            pair_client[cell_pair], pair_server[cell_pair], a, b, options.interval_slack, known
+        )
 
     cells = Cells(
         n=n_cells,
@@ -237,9 +287,7 @@ def connectivity_report(
         options=options,
         adjacent=adjacent,
         dst_logging=lambda c, a, b: own.logging(pair_server[cell_pair], a, b, options.interval_slack),
-        skipped=lambda c, a, b: own.skipped(
-            pair_client[cell_pair], pair_server[cell_pair], a, b, options.interval_slack
-        ),
+        skipped=skipped,
     )
     matrix, main = evaluate(cells)
     return _stretches(
@@ -248,149 +296,181 @@ def connectivity_report(
 
 
 class _Owners:
-    """Which ENI holds which address, known from every record of the frame; their logging and SKIPDATA."""
+    """Which ENIs hold which address, known from every record of the frame; their logging and SKIPDATA.
 
-    def __init__(self, by_addr: dict[int, list[str]], frame: pd.DataFrame) -> None:
-        self.by_addr = by_addr
+    The (address, ENI) pairs are kept sorted by address (then ENI code), as arrays: the ENIs of
+    address ``a`` are ``eni[first[a] : first[a] + count[a]]``. Every lookup below is one sorted
+    search for all cells at once, never a loop over addresses or ENIs.
+    """
+
+    def __init__(
+        self, addr: np.ndarray, eni: np.ndarray, eni_names: pd.Index, n_addr: int, frame: pd.DataFrame
+    ) -> None:
+        self.addr = addr  # address codes (of the pairing's table), ascending
+        self.eni = eni  # the ENI code (into eni_names) of each
+        self.eni_names = eni_names
         self.frame = frame
-        self._times: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._skip: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
-        self._groups: dict[str, np.ndarray] | None = None
+        self.count = np.bincount(addr, minlength=n_addr + 1)
+        self.first = np.r_[0, np.cumsum(self.count)[:-1]]
+        self.first_eni = np.full(n_addr + 1, -1, dtype=np.int64)  # the lowest-coded ENI of each address
+        self.first_eni[addr[::-1]] = eni[::-1]
 
-    def times(self, eni: str) -> tuple[np.ndarray, np.ndarray]:
-        if eni not in self._times:
-            from ._verdicts import _times
+    @property
+    def addresses(self) -> np.ndarray:
+        """The addresses some ENI holds (codes, ascending, distinct)."""
+        return np.flatnonzero(self.count[:-1])
 
-            if self._groups is None:  # every ENI's rows, found once
-                codes, names = pd.factorize(self.frame["interface_id"], use_na_sentinel=True)
-                order = np.argsort(codes, kind="stable")
-                cuts = np.searchsorted(codes[order], np.arange(len(names) + 1))
-                self._groups = {str(x): order[cuts[i] : cuts[i + 1]] for i, x in enumerate(names)}
-            st, en = _times(self.frame, self._groups.get(eni, np.zeros(0, dtype=np.int64)))
-            self._times[eni] = (np.sort(st), np.sort(en))
-        return self._times[eni]
-
-    def skip_table(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """ENI -> the start and end (sorted) of its SKIPDATA records."""
-        if self._skip is None:
-            from ._verdicts import _times
-
-            self._skip = {}
-            f = self.frame
-            if "log_status" in f and "interface_id" in f:
-                rows = np.flatnonzero(isin(f["log_status"], ["SKIPDATA"]))
-                codes, names = pd.factorize(f["interface_id"].iloc[rows], use_na_sentinel=True)
-                st, en = _times(f, rows)
-                for k, name in enumerate(names):
-                    mine = codes == k
-                    self._skip[str(name)] = (np.sort(st[mine]), np.sort(en[mine]))
-        return self._skip
+    def _expand(self, who: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For the positions ``at`` (of ``who``, address codes): each (position, ENI code) it holds."""
+        k = self.count[who[at]]
+        if len(k) and int(k.max()) == 1:  # one ENI an address at most (the usual case)
+            pos = at[k > 0]
+            return pos, self.eni[self.first[who[pos]]]
+        pos = np.repeat(at, k)
+        if not len(pos):
+            return pos, pos
+        offset = np.arange(len(pos)) - np.repeat(np.cumsum(k) - k, k)
+        return pos, self.eni[self.first[who[pos]] + offset]
 
     def logging(self, server: np.ndarray, lo: np.ndarray, hi: np.ndarray, slack: float) -> np.ndarray:
+        """Per cell: did an ENI holding its server's address write any record (traffic, NODATA or
+        SKIPDATA) overlapping [lo, hi], give or take ``slack``? NaN bounds: not asked (False)."""
         out = np.zeros(len(lo), dtype=bool)
         ask = np.flatnonzero(~np.isnan(lo))
-        if not len(ask):
+        if not len(ask) or "interface_id" not in self.frame:
             return out
-        order, addrs, bounds = _groups(server, ask)
-        for i, addr in enumerate(addrs):
-            at = order[bounds[i] : bounds[i + 1]]
-            for eni in self.by_addr.get(int(addr), []):
-                st, en = self.times(eni)
-                out[at] |= _counts_overlapping(st, en, lo[at] - slack, hi[at] + slack) > 0
+        pos, eni = self._expand(server, ask)
+        if not len(pos):
+            return out
+        # the frame's records of the ENIs asked about (by name: the frame may code them otherwise)
+        codes, names = codes_and_values(self.frame["interface_id"])
+        of_name = pd.Index(names).get_indexer(self.eni_names)  # report's ENI code -> the frame's
+        wanted = np.zeros(len(names) + 1, dtype=bool)
+        wanted[of_name[np.unique(eni)]] = True
+        wanted[-1] = False  # (ENIs the frame does not have: no records)
+        rows = np.flatnonzero(wanted[codes])
+        from ._verdicts import _times
+
+        st, en = _times(self.frame, rows)
+        hit = _overlapping(codes[rows], st, en, of_name[eni], lo[pos] - slack, hi[pos] + slack)
+        out[pos[hit]] = True
         return out
 
     def skipped(
-        self, client: np.ndarray, server: np.ndarray, lo: np.ndarray, hi: np.ndarray, slack: float
+        self,
+        client: np.ndarray,
+        server: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        slack: float,
+        window: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         """Per cell: SKIPDATA on an ENI holding its client's or server's address, in its window.
 
-        One sorted lookup for all cells: each (cell, skipping ENI of its client or server) asks how
-        many of that ENI's SKIPDATA records overlap the window, by ``np.searchsorted`` on keys that
-        put each ENI's records in a range of their own (ENI number x span + time).
+        ``window`` may give each cell's window number and the windows' bounds (``lo`` and ``hi`` of
+        window ``k`` are its ``[k]``); else the distinct (lo, hi) are found. When there are few
+        skipping ENIs and windows, a table of every (ENI, window) is made first.
         """
         out = np.zeros(len(lo), dtype=bool)
-        table = self.skip_table()
-        if not table:
+        f = self.frame
+        if not ("log_status" in f and "interface_id" in f):
             return out
-        names = sorted(table)
-        number = {e: k for k, e in enumerate(names)}
-        owners = {a: [number[e] for e in enis if e in number] for a, enis in self.by_addr.items()}
-        owners = {a: enis for a, enis in owners.items() if enis}
-        if not owners:
+        from ._verdicts import _times
+
+        rows = np.flatnonzero(isin(f["log_status"], ["SKIPDATA"]))
+        codes, names = pd.factorize(f["interface_id"].iloc[rows], use_na_sentinel=True)
+        keep = codes >= 0
+        if not keep.any():
             return out
-        top = max(int(max(owners)), int(client.max(initial=0)), int(server.max(initial=0))) + 1
-        # address -> its skipping ENIs (numbers): the j-th of each address in column j
-        width = max(len(enis) for enis in owners.values())
-        eni_of = np.full((top, width), -1, dtype=np.int64)
-        for addr, enis in owners.items():
-            eni_of[addr, : len(enis)] = enis
-        # the cells share few windows: their distinct (lo, hi) bounds, each cell's window among them
-        c_lo, u_lo = pd.factorize(np.where(np.isnan(lo), -np.inf, lo))
-        c_hi, u_hi = pd.factorize(np.where(np.isnan(hi), np.inf, hi))
-        window, bounds = pd.factorize(c_lo.astype(np.int64) * len(u_hi) + c_hi)
-        bounds = np.asarray(bounds)
-        w_lo = np.asarray(u_lo)[bounds // len(u_hi)] - slack
-        w_hi = np.asarray(u_hi)[bounds % len(u_hi)] + slack
-        # every SKIPDATA record's times, clipped into [t0, t1] (strictly beyond every finite time, so
-        # that no comparison changes), offset by its ENI's number times the width of that range
-        st = np.concatenate([table[e][0] for e in names])
-        en = np.concatenate([table[e][1] for e in names])
-        eni = np.repeat(np.arange(len(names)), [len(table[e][0]) for e in names])
-        finite = np.concatenate([x[np.isfinite(x)] for x in (st, en, w_lo, w_hi)])
-        t0 = np.floor(finite.min()) - 1 if len(finite) else 0.0
-        t1 = np.ceil(finite.max()) + 1 if len(finite) else 1.0
-        span = t1 - t0 + 1
-
-        def keyed(e: np.ndarray, t: np.ndarray) -> np.ndarray:
-            return e * span + (np.clip(t, t0, t1) - t0)
-
-        st_keys = np.sort(keyed(eni, st))
-        en_keys = np.sort(keyed(eni, en))
-
-        def overlapping(e: np.ndarray, w: np.ndarray) -> np.ndarray:
-            """Does ENI ``e`` have SKIPDATA overlapping window ``w`` (started by its end, not ended before its start)?"""
-            started = np.searchsorted(st_keys, keyed(e, w_hi[w]), side="right")
-            return started - np.searchsorted(en_keys, keyed(e, w_lo[w]), side="left") > 0
-
-        m = len(bounds)
+        rows, codes = rows[keep], codes[keep]
+        st, en = _times(f, rows)
+        # the report's ENI code -> its number among the skipping ENIs (-1: never skipped)
+        number = pd.Index([str(x) for x in names]).get_indexer(pd.Index([str(x) for x in self.eni_names]))
+        if not (number >= 0).any():
+            return out
+        if window is None:
+            c_lo, u_lo = pd.factorize(np.where(np.isnan(lo), -np.inf, lo))
+            c_hi, u_hi = pd.factorize(np.where(np.isnan(hi), np.inf, hi))
+            win, bounds = pd.factorize(c_lo.astype(np.int64) * len(u_hi) + c_hi)
+            bounds = np.asarray(bounds)
+            w_lo = np.asarray(u_lo)[bounds // len(u_hi)]
+            w_hi = np.asarray(u_hi)[bounds % len(u_hi)]
+        else:
+            win, w_lo, w_hi = window
+        w_lo, w_hi = w_lo - slack, w_hi + slack
+        n_skip, m = len(names), len(w_lo)
         dense: np.ndarray | None = None
-        if len(names) * m <= len(lo):  # a table of every (ENI, window): fewer lookups than the cells'
-            dense = overlapping(np.repeat(np.arange(len(names)), m), np.tile(np.arange(m), len(names)))
-            dense = dense.reshape(len(names), m)
+        if n_skip * m <= len(lo):  # a table of every (ENI, window): fewer lookups than the cells'
+            e_all = np.repeat(np.arange(n_skip), m)
+            w_all = np.tile(np.arange(m), n_skip)
+            dense = _overlapping(codes, st, en, e_all, w_lo[w_all], w_hi[w_all]).reshape(n_skip, m)
+        # only the owners that skipped: (address, skipping ENI) pairs
+        skipping = number[self.eni] >= 0
+        sub = _Owners.__new__(_Owners)
+        sub.addr, sub.eni = self.addr[skipping], number[self.eni[skipping]]
+        sub.count = np.bincount(sub.addr, minlength=len(self.count))
+        sub.first = np.r_[0, np.cumsum(sub.count)[:-1]]
         for who in (client, server):
-            for j in range(width):
-                e = eni_of[who, j]
-                at = np.flatnonzero(e >= 0)
-                if not len(at):
-                    break
-                e = e[at]
-                out[at[dense[e, window[at]] if dense is not None else overlapping(e, window[at])]] = True
+            at = np.flatnonzero(~out & (sub.count[who] > 0))  # cells whose end has a skipping owner
+            pos, e = sub._expand(who, at)
+            if not len(pos):
+                continue
+            w = win[pos]
+            hit = dense[e, w] if dense is not None else _overlapping(codes, st, en, e, w_lo[w], w_hi[w])
+            out[pos[hit]] = True
         return out
+
+
+def _overlapping(
+    group: np.ndarray, st: np.ndarray, en: np.ndarray, q_group: np.ndarray, q_lo: np.ndarray, q_hi: np.ndarray
+) -> np.ndarray:
+    """Per query: has group ``q_group`` a record [st, en] (of ``group``) overlapping [q_lo, q_hi]?
+
+    One sorted search for all queries: the records' times are keyed by group number x span + time
+    (times clipped into [t0, t1], strictly beyond every finite time, so that no comparison changes;
+    -inf and inf are missing times). A record overlaps when it started by the query's end and did not
+    end before its start (the count of :func:`._verdicts._counts_overlapping`); NaN query bounds are
+    unbounded.
+    """
+    if not len(q_group):
+        return np.zeros(0, dtype=bool)
+    q_lo = np.where(np.isnan(q_lo), -np.inf, q_lo)
+    q_hi = np.where(np.isnan(q_hi), np.inf, q_hi)
+    finite = [x[np.isfinite(x)] for x in (st, en, q_lo, q_hi)]
+    t0 = min((float(x.min()) for x in finite if len(x)), default=0.0)
+    t1 = max((float(x.max()) for x in finite if len(x)), default=0.0)
+    t0, t1 = np.floor(t0) - 1, np.ceil(t1) + 1
+    span = t1 - t0 + 1
+
+    def keyed(g: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return g.astype(np.float64) * span + (np.clip(t, t0, t1) - t0)
+
+    st_keys = np.sort(keyed(group, st))
+    en_keys = np.sort(keyed(group, en))
+    started = np.searchsorted(st_keys, keyed(q_group, q_hi), side="right")
+    return started - np.searchsorted(en_keys, keyed(q_group, q_lo), side="left") > 0
 
 
 def _own_enis(
     frame: pd.DataFrame,
-    pr: dict[str, np.ndarray],
-    addr_codes: list[np.ndarray],
-    addr_union: pd.Index,
+    src: np.ndarray,
+    dst: np.ndarray,
+    n_addr: int,
     side: np.ndarray,
     eni_codes: np.ndarray | None,
     eni_names: pd.Index,
 ) -> _Owners:
-    """Address code (of ``pr["addr_values"]``) -> the ENIs whose own side of their records carries it."""
+    """Each (address, ENI) where the ENI's own side of its records carries the address (``src`` and
+    ``dst``: codes of the pairing's address table, ``n_addr`` long)."""
     if eni_codes is None:
-        return _Owners({}, frame)
-    to_pair = np.append(pd.Index(pr["addr_values"]).get_indexer(addr_union), -1)  # distinct values only
-    src, dst = to_pair[addr_codes[0]], to_pair[addr_codes[1]]
+        empty = np.zeros(0, dtype=np.int64)
+        return _Owners(empty, empty, eni_names, n_addr, frame)
     own_addr = np.where(side == 1, src, np.where(side == 2, dst, -1))
     ok = (own_addr >= 0) & (eni_codes >= 0)
     base = len(eni_names) + 1
-    keys = np.unique(own_addr[ok].astype(np.int64) * base + eni_codes[ok])
-    by_addr: dict[int, list[str]] = {}
-    for key in keys:
-        a, e = divmod(int(key), base)
-        by_addr.setdefault(a, []).append(str(eni_names[e]))
-    return _Owners(by_addr, frame)
+    keys = np.sort(own_addr[ok].astype(np.int64) * base + eni_codes[ok])
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys  # distinct, ascending
+    return _Owners(keys // base, keys % base, eni_names, n_addr, frame)
 
 
 class _Pairs:
@@ -446,34 +526,38 @@ def _stretches(
     bad = failing[seg_verdict]
     if not bad.any():
         return empty
+    p_client, p_server = pairs.client, pairs.server
     # wanted pairs: worked at some other time, or their server answered someone else on that port
     worked_pair = np.zeros(len(pairs), dtype=bool)
     worked_pair[cell_pair[reachable]] = True
     # the server is its interface: a dual-stack ENI that answers IPv4 clients on a port serves it
     # over IPv6 too (the key is the server's first ENI, else its address)
     n_addr = len(pr["addr_values"])
-    eni_of = np.full(n_addr + 1, -1, dtype=np.int64)
-    eni_ids: dict[str, int] = {}
-    for a, enis in own.by_addr.items():  # the interfaces' own addresses: few
-        eni_of[a] = eni_ids.setdefault(enis[0], len(eni_ids))
-    srv_eni = eni_of[pairs.server]
+    srv_eni = own.first_eni[pairs.server]
     host = np.where(srv_eni >= 0, n_addr + srv_eni, pairs.server)
     svc_code, _ = pd.factorize((host * 65537 + pairs.port + 1) * 257 + pairs.proto + 1)
-    svc_ok = np.zeros(int(svc_code.max()) + 1, dtype=np.int64)
-    np.add.at(svc_ok, svc_code[worked_pair], 1)
+    svc_ok = np.bincount(svc_code[worked_pair], minlength=int(svc_code.max()) + 1)
     others_ok = svc_ok[svc_code] - worked_pair.astype(np.int64) > 0
     # a pair is wanted when it worked at another time; or its client kept trying over min_windows
     # windows, inside the network (neither end on the internet) or to a server that answered others
     # on that port; one-off attempts (scans, sweeps, probes) are traffic meant to be blocked
     values_all = np.asarray(pr["addr_values"], dtype=object)
-    public = _public(values_all).copy()
+    kept_trying = seg_windows >= min_windows
+    # where the scopes decide: failing stretches of pairs that kept trying, never worked and whose
+    # server answered no one else there; only their addresses are asked about
+    open_question = bad & kept_trying & ~worked_pair[seg_pair] & ~others_ok[seg_pair]
+    asked = np.zeros(n_addr, dtype=bool)
+    asked[p_client[seg_pair[open_question]]] = True
+    asked[p_server[seg_pair[open_question]]] = True
+    asked = np.flatnonzero(asked)
+    public = np.zeros(n_addr, dtype=bool)
+    public[asked] = _public(values_all[asked])
     # an interface's own IPv6 address is inside, though global unicast (its own IPv4 one is always private:
     # AWS logs the private address, never the public or Elastic IP)
-    mine = np.array([a for a in own.by_addr if ":" in str(values_all[a])], dtype=np.int64)
-    public[mine] = False
-    p_client, p_server = pairs.client, pairs.server
+    mine = own.addresses
+    mine = mine[public[mine]]
+    public[mine[is_v6_text(values_all[mine])]] = False
     inside = ~public[p_client] & ~public[p_server]
-    kept_trying = seg_windows >= min_windows
     # an answer that came back and was dropped, to a client inside the network, is never a probe's
     returns = [
         j
@@ -523,11 +607,7 @@ def _stretches(
     )
     by_code = {v.code: v for v in TABLE}
     out["meaning"] = np.array([t.meaning for t in TABLE], dtype=object)[seg_verdict[keep]]
-    labels = {int(x): protocol_label(int(x)) for x in pd.unique(proto)}
-    out["fix"] = [
-        _fix(by_code[v].fix, c, sv, labels[int(pr_)], int(pt))
-        for v, c, sv, pr_, pt in zip(verdict, client, server, proto, port, strict=True)
-    ]
+    out["fix"] = _fixes([by_code[c].fix for c in codes], seg_verdict[keep], client, server, proto, port)
     out = out.sort_values(
         ["failed", "clients", "duration", "client", "server", "port"],
         ascending=[False, False, False, True, True, True],
@@ -539,34 +619,76 @@ def _stretches(
 
 def _public(values: np.ndarray) -> np.ndarray:
     """Per distinct address: is it on the internet (public scope)?"""
-    from .._addresses import scope_of
+    from ..._scope import is_internet
 
-    return np.asarray(scope_of(pd.Series(values, dtype=object)).astype(object) == "public", dtype=bool)
+    return np.asarray(is_internet(list(values)), dtype=bool)
 
 
-def _fix(template: str, client: str, server: str, proto: str, port: int) -> str:
+def _fix_words(proto: str, port: int) -> dict[str, str]:
+    """What a fix's template says of the service: ``{service}``, ``{proto}`` and ``{ephemeral}``."""
     icmp = proto in ("ICMP", "ICMPv6")
-    service = proto if icmp or port < 0 else f"{proto} port {port}"
     lo, hi = EPHEMERAL_NACL
-    return template.format(
-        client=client,
-        server=server,
-        service=service,
-        proto=proto,
-        ephemeral="" if icmp else f" ports {lo}-{hi}",
-    )
+    return {
+        "service": proto if icmp or port < 0 else f"{proto} port {port}",
+        "proto": proto,
+        "ephemeral": "" if icmp else f" ports {lo}-{hi}",
+    }
 
 
-def _groups(values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``rows`` grouped by their (non-negative) ``values``: the rows in order of value (stably), each
-    group's value, and where each group starts and ends (``bounds[i]:bounds[i + 1]``)."""
-    v = values[rows]
-    top = int(v.max()) if len(v) else 0
-    narrow = v.astype(np.uint16) if top < 2**16 else v  # 16-bit keys: numpy's stable sort is a radix sort
-    order = rows[np.argsort(narrow, kind="stable")]
-    ordered = values[order]
-    first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(order) else np.zeros(0, np.int64)
-    return order, ordered[first], np.append(first, len(order))
+def _fixes(
+    templates: list[str],
+    verdict: np.ndarray,
+    client: np.ndarray,
+    server: np.ndarray,
+    proto: np.ndarray,
+    port: np.ndarray,
+) -> np.ndarray:
+    """The fix of each row: ``templates[verdict]`` filled in with its client, server and service.
+
+    Rows with the same verdict, protocol and port share all but their client and server: each such
+    group's template is filled once, and its texts are joined for all its rows at once (pyarrow).
+    """
+    import string
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = np.empty(len(verdict), dtype=object)
+    if not len(out):
+        return out
+    group, keys = pd.factorize((verdict.astype(np.int64) * 256 + proto) * 65537 + port + 1)
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(len(keys) + 1))
+    labels = {int(x): protocol_label(int(x)) for x in pd.unique(proto)}
+    for g in range(len(keys)):
+        rows = order[bounds[g] : bounds[g + 1]]
+        r0 = rows[0]
+        words = _fix_words(labels[int(proto[r0])], int(port[r0]))
+        texts: dict[str, Any] = {
+            "client": pa.array(client[rows].astype(str).tolist(), type=pa.string()),
+            "server": pa.array(server[rows].astype(str).tolist(), type=pa.string()),
+        }
+        pieces: list[Any] = []
+        for literal, name, spec, conv in string.Formatter().parse(templates[int(verdict[r0])]):
+            pieces.append(literal)
+            if name is not None:
+                value = texts.get(name, words.get(name))
+                if value is None or spec or conv:
+                    raise ValueError(
+                        f"the fix template {templates[int(verdict[r0])]!r} has a field "
+                        f"flownb does not fill: {{{name}}} (a bug in the verdict table)"
+                    )
+                pieces.append(value)
+        parts = [
+            pa.scalar(x, pa.string()) if isinstance(x, str) else x
+            for x in pieces
+            if not isinstance(x, str) or x
+        ]
+        if not any(isinstance(x, pa.Array) for x in parts):
+            parts.append(pa.array([""] * len(rows), type=pa.string()))
+        joined = pc.binary_join_element_wise(*parts, "")
+        out[rows] = joined.to_numpy(zero_copy_only=False)
+    return out
 
 
 def _sorted_codes(values: np.ndarray) -> np.ndarray:

@@ -64,7 +64,20 @@ def windows_of(conv: np.ndarray, start: np.ndarray, interval: int) -> np.ndarray
     own = start // interval
     if not len(start):
         return own
-    order = np.lexsort((start, conv))
+    if int(conv.min()) >= 0 and int(conv.max()) < 2 * len(conv) + 1024:  # numbered connections
+        # a connection of one record is in its own window: only the others need sorting
+        several = np.flatnonzero(np.bincount(conv)[conv] > 1)
+        if len(several) < len(conv):
+            out = own.copy()
+            if len(several):
+                out[several] = windows_of(conv[several], start[several], interval)
+            return out
+    lo, hi = int(start.min()), int(start.max())
+    span = hi - lo + 1
+    if int(conv.min()) >= 0 and (int(conv.max()) + 1) * span < 2**62:  # one int64 key: one argsort
+        order = np.argsort(conv * span + (start - lo))
+    else:
+        order = np.lexsort((start, conv))
     c, t = conv[order], start[order]
     new = np.r_[True, (c[1:] != c[:-1]) | (t[1:] - t[:-1] > interval)]
     run = np.cumsum(new) - 1
