@@ -76,13 +76,16 @@ def ranked_codes(columns: list[pd.Series]) -> tuple[list[np.ndarray], pd.Index]:
     >>> [c.tolist() for c in codes], values.tolist()
     ([[1, 0, -1], [2, 1, 1]], ['10.0.0.10', '10.0.0.9', '8.8.8.8'])
     """
-    parts, shared, table = _shared_table(columns)
+    parts, shared, table, _ = _shared_table(columns)
     return _spread(parts, shared), table
 
 
-def _shared_table(columns: list[pd.Series]) -> tuple[list[tuple[np.ndarray, pd.Index]], np.ndarray, pd.Index]:
+def _shared_table(
+    columns: list[pd.Series],
+) -> tuple[list[tuple[np.ndarray, pd.Index]], np.ndarray, pd.Index, np.ndarray]:
     """Each column's (codes, distinct values); the shared code of every distinct value, column after
-    column; and the shared table in ascending order."""
+    column; the shared table in ascending order; and where each of its values first is among the
+    columns' distinct values (see :func:`_table_of`)."""
     parts = [
         (np.asarray(col.cat.codes, dtype=np.int64), col.cat.categories)
         if isinstance(col.dtype, pd.CategoricalDtype)
@@ -92,15 +95,21 @@ def _shared_table(columns: list[pd.Series]) -> tuple[list[tuple[np.ndarray, pd.I
     values = [v for _, v in parts]
     if all(isinstance(col.dtype, pd.CategoricalDtype) for col in columns):
         # categories never change: the table of a frame's address columns is made once for all calls
-        shared, table = per_categories("ranked address table", values, lambda: _table_of(values))
+        shared, table, first = per_categories("ranked address table", values, lambda: _table_of(values))
     else:
-        shared, table = _table_of(values)
-    return parts, shared, table
+        shared, table, first = _table_of(values)
+    return parts, shared, table, first
 
 
-def _table_of(values: list[pd.Index]) -> tuple[np.ndarray, pd.Index]:
-    """The shared code of every distinct value of ``values``, one index after the other, and the shared
-    table in ascending order (see :func:`ranked_codes`)."""
+def _table_of(values: list[pd.Index]) -> tuple[np.ndarray, pd.Index, np.ndarray]:
+    """The shared code of every distinct value of ``values``, one index after the other; the shared
+    table in ascending order (see :func:`ranked_codes`); and the first place of each of its values
+    among those of ``values``, one index after the other.
+
+    Dotted IPv4 texts are ordered by integers that sort as the texts do
+    (:func:`flownb._scope.ipv4_text_order`), other texts of digits and dots by their characters
+    (:func:`_ipv4_text_keys`), other texts by pyarrow's sort.
+    """
     import pyarrow as pa
 
     try:
@@ -112,20 +121,23 @@ def _table_of(values: list[pd.Index]) -> tuple[np.ndarray, pd.Index]:
         allv = pd.Index(np.concatenate([np.asarray(v, dtype=object) for v in values]), dtype=object)
         shared, uniq = pd.factorize(allv, sort=True)
         table = pd.Index(np.asarray(uniq, dtype=object), dtype=object)
+        shared = np.asarray(shared, dtype=np.int64).reshape(-1)
+        first = np.full(len(table), len(shared), dtype=np.int64)
+        np.minimum.at(first, shared, np.arange(len(shared)))
     else:
-        keys = _ipv4_text_keys(every)
+        keys: np.ndarray | None = _scopes.ipv4_text_order(every)
+        if keys is None or not len(keys) or keys.min() < 0:  # not all dotted quads
+            keys = _ipv4_text_keys(every)
         if keys is None:  # other texts (IPv6): pyarrow's sort, in UTF-8 byte order (code point order)
             import pyarrow.compute as pc
 
-            keys = np.asarray(pc.rank(every, sort_keys="ascending", tiebreaker="dense"), dtype=np.uint64)
-            distinct, shared, first = _dense(keys, need_first=True)
-            table = pd.Index(every.take(pa.array(first)).to_numpy(zero_copy_only=False), dtype=object)
-        else:
-            distinct, shared, _ = _dense(keys, need_first=False)
-            table = pd.Index(_ipv4_texts(distinct).to_numpy(zero_copy_only=False), dtype=object)
-    shared = np.asarray(shared, dtype=np.int64).reshape(-1)
+            keys = np.asarray(pc.rank(every, sort_keys="ascending", tiebreaker="dense"), dtype=np.int64)
+        shared, first = _dense(keys)
+        # each distinct text from where it first is (one Python text each, made once)
+        table = pd.Index(every.take(pa.array(first)).to_numpy(zero_copy_only=False), dtype=object)
     shared.flags.writeable = False  # shared by every later call (per_categories)
-    return shared, table
+    first.flags.writeable = False
+    return shared, table, first
 
 
 def appearance_codes(columns: list[pd.Series]) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
@@ -140,12 +152,13 @@ def appearance_codes(columns: list[pd.Series]) -> tuple[list[np.ndarray], np.nda
     >>> [c.tolist() for c in codes], table.tolist(), rank.tolist()
     ([[0, 1], [2, 1, -1]], ['b', 'a', 'c'], [1, 0, 2])
     """
-    parts, shared, values = _shared_table(columns)
-    first = np.full(len(values), len(shared), dtype=np.int64)
-    np.minimum.at(first, shared, np.arange(len(shared)))  # each value's first place among the distinct
-    order = np.argsort(first)  # appearance code -> value code (every value has a distinct first place)
-    recode = np.empty(len(values), dtype=np.int64)
-    recode[order] = np.arange(len(values))
+    parts, shared, values, first = _shared_table(columns)
+    # a value's appearance code: how many values first appear before it (no sort: first places differ)
+    firsts = np.zeros(len(shared), dtype=bool)
+    firsts[first] = True
+    recode = (np.cumsum(firsts) - 1)[first]  # value code -> appearance code
+    order = np.empty(len(values), dtype=np.int64)  # appearance code -> value code
+    order[recode] = np.arange(len(values))
     table = np.asarray(values, dtype=object)[order]
     return _spread(parts, recode[shared]), table, order
 
@@ -161,15 +174,29 @@ def _spread(parts: list[tuple[np.ndarray, pd.Index]], shared: np.ndarray) -> lis
     return out
 
 
-def _dense(keys: np.ndarray, need_first: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Sorted distinct keys, each key's index among them, and (optionally) a position of each."""
-    order = np.argsort(keys)
-    ordered = keys[order]
-    new = np.ones(len(keys), dtype=bool)
+def _dense(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each key's index among the sorted distinct keys, and the first place of each distinct key.
+
+    Keys below 2**32 (and fewer than 2**31 of them) are sorted together with their places in one
+    uint64 (numpy sorts values several times faster than it argsorts them).
+    """
+    n = len(keys)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    keys = np.asarray(keys)
+    if n < 1 << 31 and int(keys.min()) >= 0 and int(keys.max()) < 1 << 32:
+        packed = np.sort((keys.astype(np.uint64) << np.uint64(31)) | np.arange(n, dtype=np.uint64))
+        order = (packed & np.uint64((1 << 31) - 1)).astype(np.int64)
+        ordered = packed >> np.uint64(31)
+    else:
+        order = np.argsort(keys)
+        ordered = keys[order]
+    new = np.ones(n, dtype=bool)
     new[1:] = ordered[1:] != ordered[:-1]
-    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse = np.empty(n, dtype=np.int64)
     inverse[order] = np.cumsum(new) - 1
-    return ordered[new], inverse, order[new] if need_first else None
+    starts = np.flatnonzero(new)
+    return inverse, np.minimum.reduceat(order, starts)  # the smallest place in each run of equal keys
 
 
 def _arrow_texts(values: pd.Index) -> Any:
@@ -188,55 +215,27 @@ def _arrow_texts(values: pd.Index) -> Any:
     return out
 
 
-# 4 bits a character in ascending byte order: padding 0, "." 1, "0".."9" 2..11 (other bytes: not IPv4)
-_NIBBLE = np.full(256, 255, dtype=np.uint8)
-_NIBBLE[ord(".")] = 1
-_NIBBLE[ord("0") : ord("9") + 1] = np.arange(2, 12, dtype=np.uint8)
-_CHARS = np.frombuffer(b"\x00.0123456789", dtype=np.uint8)
-
-
-def _ipv4_texts(keys: np.ndarray) -> Any:
-    """The texts of :func:`_ipv4_text_keys` integers, as a pyarrow string array (no Python per text)."""
-    import pyarrow as pa
-
-    octets = keys.astype(">u8").view(np.uint8).reshape(-1, 8)  # most significant byte first
-    digits = np.empty((len(keys), 16), dtype=np.uint8)
-    digits[:, 0::2] = octets >> 4
-    digits[:, 1::2] = octets & 15
-    digits = digits[:, 1:]  # the 15 digits (the top four bits are unused)
-    present = digits > 0  # padding is trailing: the row-major order of the others is the texts' bytes
-    offsets = np.zeros(len(keys) + 1, dtype=np.int64)
-    np.cumsum(present.sum(axis=1), out=offsets[1:])
-    data = _CHARS[digits[present]]
-    return pa.LargeStringArray.from_buffers(len(keys), pa.py_buffer(offsets), pa.py_buffer(data))
-
-
 def _ipv4_text_keys(texts: Any) -> np.ndarray | None:
-    """Integers ordered as the texts are, when every text is a dotted IPv4 address (else None).
+    """Integers ordered as the texts are, when every text is 1 to 15 digits and dots (else None).
 
-    A text of up to 15 characters from ``.0123456789`` becomes 15 four-bit digits, the
-    shorter ones padded with the smallest digit: the order of the integers is the
-    order of the texts, character by character.
+    Each text becomes 16 four-bit characters, first character most significant: 0 past the end,
+    1 a dot, 2-11 the digits (:func:`flownb._scope.dot_digit_texts` reads them), so the order of
+    the integers is the order of the texts, character by character.
     """
     n = len(texts)
-    if n == 0:
-        return np.zeros(0, dtype=np.uint64)
-    bufs = texts.buffers()
-    offsets = np.frombuffer(bufs[1], dtype=np.int64)[texts.offset : texts.offset + n + 1]
-    data = np.frombuffer(bufs[2], dtype=np.uint8)
-    lengths = np.diff(offsets)
-    if lengths.max() > 15 or lengths.min() < 1:
-        return None
-    nib = _NIBBLE[data[offsets[0] : offsets[-1]]]
-    if (nib == 255).any():
-        return None
-    starts = offsets[:-1] - offsets[0]
-    digits = np.zeros((n, 16), dtype=np.uint8)  # digit 0 (the top four bits) stays 0
-    for i in range(15):
-        digits[:, i + 1] = np.where(lengths > i, nib[np.minimum(starts + i, len(nib) - 1)], 0)
-    octets = (digits[:, 0::2] << 4) | digits[:, 1::2]
-    key = np.ascontiguousarray(octets).view(">u8").reshape(-1).astype(np.uint64)
-    return key
+    keys = np.zeros(n, dtype=np.uint64)
+    for at in range(0, n, _scopes.BLOCK):  # blocks that stay in the processor's cache
+        block = texts.slice(at, _scopes.BLOCK)
+        rows, chars, good = _scopes.dot_digit_texts(block, 1, 15)
+        if len(rows) < len(block) or not good.all():
+            return None
+        ends = _scopes._top(chars) * np.uint64(15)  # the dots and past the end: 14 -> 1, 15 -> 0
+        digits = ((chars & ~ends) + (np.uint64(0x2222222222222222) & ~ends)) | (~chars & ends)
+        # the first character the most significant: swap the two halves of each byte, then the bytes
+        low = np.uint64(0x0F0F0F0F0F0F0F0F)
+        swapped = ((digits >> np.uint64(4)) & low) | ((digits & low) << np.uint64(4))
+        keys[at : at + len(block)] = swapped.byteswap()
+    return keys
 
 
 def map_distinct(col: pd.Series, func: Callable[[Any], Any], *, dtype: str | None = None) -> pd.Series:

@@ -264,7 +264,7 @@ def port_heatmap(
         _with_human_value(
             vchart(
                 alt,
-                data,
+                data.drop(columns="rank"),  # (the y axis is sorted by it already: not sent to the browser)
                 title=title(alt, f"{port} by time ({what})", f"{len(order)} busiest, per {bin_text(w)}, UTC"),
             ),
             metric,

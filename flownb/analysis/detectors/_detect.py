@@ -17,8 +17,8 @@ from flownb.analysis._flows import prepare
 
 from ._data_quality import _out_of_order
 from ._episodes import MAX_FINDINGS
-from ._findings import SEVERITIES, SUPPRESSED, _empty_findings
-from ._registry import COMMON, DETECTORS, _finish, finding_key
+from ._findings import SEVERITIES, SUPPRESSED, _empty_findings, _typed
+from ._registry import COMMON, DETECTORS, _finished, finding_key
 from ._selections import _unanswered_tcp
 
 
@@ -129,16 +129,19 @@ def detect(
                 raise ValueError(f"'detectors' must be names from {sorted(DETECTORS)}, got '{n}'{hint}")
     routed = _split_thresholds(names, thresholds)
     f = prepare(df, local_networks)
-    parts = []
+    parts: list[pd.DataFrame] = []
+    merged: dict[tuple, tuple] = {}
     for n in names:
         kw = dict(routed[n])
         cap = kw.pop("max_findings", MAX_FINDINGS)
-        parts.append(_finish(DETECTORS[n], f, DETECTORS[n].impl(f, **kw), cap))
-    parts = [p for p in parts if len(p)]
+        done = _finished(DETECTORS[n], f, DETECTORS[n].impl(f, **kw), cap)
+        if done is not None:
+            parts.append(done[0])
+            merged |= done[1]
     if not parts:
         return _empty_findings()
-    merged = {k: v for p in parts for k, v in p.attrs.get("flownb", {}).get("detections", {}).items()}
-    out = pd.concat(parts, ignore_index=True)
+    # typed once for every detector (as _finish types one detector's findings)
+    out = _typed(pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0])
     out.attrs = {"flownb": {"detections": merged}} if merged else {}
     out["severity"] = pd.Categorical(out["severity"], categories=list(SEVERITIES), ordered=True)
     start = out["start"].to_numpy(dtype="datetime64[s]", na_value=np.datetime64("NaT")).view("int64")

@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flownb.analysis._flows import Flows, isin, key, nunique, prepare
+from flownb.analysis._flows import Flows, key, nunique, prepare
 
 from ._episodes import MAX_FINDINGS, cap_split, merge_episodes, merged_summary, port_lists, suppressed_row
-from ._findings import SUPPRESSED, _empty_findings, _typed
+from ._findings import FINDING_COLUMNS, SUPPRESSED, _empty_findings, _typed
 
 
 @dataclass(frozen=True)
@@ -107,10 +107,25 @@ def _finish(
     A detector may leave out ``summary`` and put ``attrs["summarize"]`` (rows -> sentences) instead:
     then only the findings kept by the cap are written out.
     """
+    done = _finished(spec, f, raw, max_findings)
+    if done is None:
+        return _empty_findings()
+    out, merged = done
+    typed = _typed(out)
+    typed.attrs = {"flownb": {"detections": merged}} if merged else {}
+    return typed
+
+
+def _finished(
+    spec: _Spec, f: Flows, raw: pd.DataFrame | None, max_findings: int = MAX_FINDINGS
+) -> tuple[pd.DataFrame, dict[tuple, tuple]] | None:
+    """:func:`_finish` but for the types: the findings' columns (``FINDING_COLUMNS``; times in
+    seconds), sorted, and the selections of the merged findings (:func:`_merged_detections`); None
+    when nothing was found. :func:`detect` types the findings of all its detectors at once."""
     if isinstance(max_findings, bool) or not isinstance(max_findings, (int, np.integer)) or max_findings < 1:
         raise ValueError(f"'max_findings' must be a whole number of at least 1, got {max_findings!r}")
     if raw is None or len(raw) == 0:
-        return _empty_findings()
+        return None
     summarize = raw.attrs.get("summarize")
     raw = raw.reset_index(drop=True)
     raw.attrs = {}
@@ -145,25 +160,27 @@ def _finish(
         raw["ports"] = port_lists(detections, ep, len(raw))
         raw["summary"] = merged_summary(raw)
         raw["evidence_count"], raw["count"] = _count_evidence(spec, f, detections, ep, len(raw))
-    out = raw.copy()
-    out["detector"] = spec.name
-    if spec.records is not None:
-        for c in ("src", "dst"):
+    cols: dict[str, Any] = {c: raw[c].to_numpy() for c in FINDING_COLUMNS if c in raw}
+    cols["detector"] = np.full(len(raw), spec.name, dtype=object)
+    for c in ("src", "dst"):
+        if spec.records is not None:
             codes = raw[c].to_numpy(dtype=np.int64)
-            out[c] = pd.array(np.where(codes >= 0, f.addr[np.clip(codes, 0, None)], None), dtype="string")
-        out["entity"] = out[spec.entity]
+            cols[c] = np.where(codes >= 0, f.addr[np.clip(codes, 0, None)] if len(f.addr) else None, None)
+        cols[c] = pd.array(cols[c], dtype="string")
+    if spec.records is not None:
+        cols["entity"] = cols[spec.entity]
     for c in ("dst_port", "protocol"):
         v = raw[c].to_numpy(dtype=np.int64)
-        out[c] = pd.Series(v).where(v >= 0).astype("Int64").array
-    typed = _typed(out)
+        cols[c] = pd.array(np.where(v >= 0, v, 0), dtype="Int64")
+        cols[c][v < 0] = pd.NA
+    out = pd.DataFrame(cols, columns=[c for c in FINDING_COLUMNS if c in cols])
     merged = {}
     if spec.records is not None and (raw["detections"].to_numpy() > 1).any():
-        merged = _merged_detections(spec, f, typed, detections, ep)
-    typed = typed.sort_values(["start", "src", "dst"], kind="stable", ignore_index=True)
+        merged = _merged_detections(spec, f, out, detections, ep)
+    out = out.sort_values(["start", "src", "dst"], kind="stable", ignore_index=True)
     if suppressed is not None:
-        typed = pd.concat([typed, _typed(pd.DataFrame([suppressed]))], ignore_index=True)
-    typed.attrs = {"flownb": {"detections": merged}} if merged else {}
-    return typed
+        out = pd.concat([out, pd.DataFrame([suppressed], columns=out.columns)], ignore_index=True)
+    return out, merged
 
 
 def finding_key(detector: object, label: object, entity: object, start: int, end: int) -> tuple:
@@ -176,7 +193,7 @@ def finding_key(detector: object, label: object, entity: object, start: int, end
 
 
 def _merged_detections(
-    spec: _Spec, f: Flows, typed: pd.DataFrame, detections: pd.DataFrame, ep: np.ndarray
+    spec: _Spec, f: Flows, found: pd.DataFrame, detections: pd.DataFrame, ep: np.ndarray
 ) -> dict[tuple, tuple]:
     """For each finding merged from several detections: their selections, so evidence is their union.
 
@@ -184,11 +201,11 @@ def _merged_detections(
     keyed by :func:`finding_key`; each selection is (src, dst, dst_port, protocol, start, end) with
     None where the detection spans many values.
     """
-    counts = np.bincount(ep, minlength=len(typed))
-    starts = typed["start"].to_numpy(dtype="datetime64[s]").view("int64")
-    ends = typed["end"].to_numpy(dtype="datetime64[s]").view("int64")
-    entity = typed["entity"].to_numpy(dtype=object, na_value=None)
-    label = typed["label"].to_numpy(dtype=object, na_value=None)
+    counts = np.bincount(ep, minlength=len(found))
+    starts = found["start"].to_numpy(dtype=np.int64)
+    ends = found["end"].to_numpy(dtype=np.int64)
+    entity = found["entity"].to_numpy(dtype=object, na_value=None)
+    label = found["label"].to_numpy(dtype=object, na_value=None)
     cols = [
         detections[c].to_numpy(dtype=np.int64) for c in ("src", "dst", "dst_port", "protocol", "start", "end")
     ]
@@ -257,6 +274,8 @@ def _count_evidence(
     sub = {n: f.a[n][mask] for n in names}
     on = raw[list(fields)].to_numpy(dtype=np.int64) >= 0
     pattern_id = on @ np.array([1, 2, 4, 8])
+    starts = raw["start"].to_numpy(dtype=np.int64)
+    ends_of = raw["end"].to_numpy(dtype=np.int64)
     rec_parts, find_parts, conv_parts = [], [], []
     for pid in np.unique(pattern_id):
         rows = np.flatnonzero(pattern_id == pid)
@@ -268,22 +287,23 @@ def _count_evidence(
         cols = [np.concatenate([sub[names[i]], raw[fields[i]].to_numpy(dtype=np.int64)[rows]]) for i in used]
         k = key(*cols)
         krec, kfind = k[:nrec], k[nrec:]
-        sel = isin(krec, kfind)
-        m = pd.DataFrame({"k": krec[sel], "t": t[sel], "c": conv[sel], "r": np.flatnonzero(sel)}).merge(
-            pd.DataFrame(
-                {
-                    "k": kfind,
-                    "i": rows,
-                    "t0": raw["start"].to_numpy(dtype=np.int64)[rows],
-                    "t1": raw["end"].to_numpy(dtype=np.int64)[rows],
-                }
-            ),
-            on="k",
-        )
-        inside = (m["t"] >= m["t0"]).to_numpy() & (m["t"] <= m["t1"]).to_numpy()
-        rec_parts.append(m["r"].to_numpy()[inside])
-        find_parts.append(ep[m["i"].to_numpy()[inside]])
-        conv_parts.append(m["c"].to_numpy()[inside])
+        # every (record, detection) pair with the same key: the run of each record's key among the
+        # detections' sorted keys (detections are few)
+        by_key = np.argsort(kfind, kind="stable")
+        sorted_keys = kfind[by_key]
+        lo = np.searchsorted(sorted_keys, krec, "left")
+        many = np.searchsorted(sorted_keys, krec, "right") - lo
+        r = np.flatnonzero(many)
+        many = many[r]
+        ends = np.cumsum(many)
+        at = np.repeat(lo[r] - (ends - many), many) + np.arange(int(ends[-1]) if len(ends) else 0)
+        r = np.repeat(r, many)
+        i = rows[by_key[at]]
+        tr = t[r]
+        inside = (tr >= starts[i]) & (tr <= ends_of[i])
+        rec_parts.append(r[inside])
+        find_parts.append(ep[i[inside]])
+        conv_parts.append(conv[r[inside]])
     if not rec_parts:
         return counts, conns
     r, e, c = np.concatenate(rec_parts), np.concatenate(find_parts), np.concatenate(conv_parts)
