@@ -7,6 +7,8 @@ import ipaddress
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import flownb
 from flownb import _durations, _protocols, _scope, _units
@@ -73,6 +75,44 @@ def test_cidr_membership_is_one_rule():
     nets = [ipaddress.ip_network("10.0.1.0/24"), ipaddress.ip_network("fd00::/16")]
     assert _scope.in_networks(values, nets).tolist() == [True, False, True, False, False]
     assert _netclass.in_networks(values, nets).tolist() == [True, False, True, False, False]
+
+
+def _ipaddress_int(value: object) -> int:
+    """What Python's ipaddress makes of a text: its integer, or -1 when it is no IPv4 address."""
+    try:
+        return int(ipaddress.IPv4Address(value)) if isinstance(value, str) else -1
+    except ValueError:
+        return -1
+
+
+_QUAD_PARTS = st.sampled_from(
+    ["0", "00", "01", "9", "10", "99", "100", "199", "249", "250", "255", "256", "999"]
+)
+_ADDRESS_LIKE = st.one_of(
+    st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: ".".join(map(str, t))),
+    st.lists(_QUAD_PARTS, min_size=3, max_size=5).map(".".join),
+    st.text(alphabet="0123456789.:/ax\x00-+", max_size=17),
+    st.none(),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_ADDRESS_LIKE, max_size=40), st.integers(0, 3))
+def test_ipv4_texts_read_as_python_reads_them(values, cut):
+    """Addresses are classified and ordered from their texts' bytes: exactly the addresses Python's
+    ipaddress accepts (no leading zeros, numbers 0-255), in the order Python sorts the texts."""
+    import pyarrow as pa
+
+    expected = [_ipaddress_int(v) for v in values]
+    assert _scope.ipv4_ints(values).tolist() == expected
+    texts = pa.array(values, type=pa.string())
+    assert _scope.ipv4_ints(texts.slice(cut)).tolist() == expected[cut:]
+    assert _scope.ipv4_ints(texts.cast(pa.large_string())).tolist() == expected
+    order = _scope.ipv4_text_order(texts)
+    assert ((order >= 0) == (np.array(expected, dtype=np.int64) >= 0)).all()
+    quads = [v for v, k in zip(values, order.tolist(), strict=True) if k >= 0]
+    by_key = [v for _, v in sorted(zip(order[order >= 0].tolist(), quads, strict=True))]
+    assert by_key == sorted(quads)
 
 
 @pytest.mark.parametrize("freq", [300, "5min", "5m", "PT5M", pd.Timedelta("5min")])
