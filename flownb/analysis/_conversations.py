@@ -37,26 +37,119 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
+from ..io import _native
 from ._ports import port_score, server_vote
 
-__all__ = ["conversation_codes", "counted_eni", "handshake_votes", "server_is_hi"]
+__all__ = [
+    "ConversationTable",
+    "conversation_codes",
+    "conversation_table",
+    "counted_eni",
+    "handshake_votes",
+    "server_is_hi",
+]
+
+
+class ConversationTable(NamedTuple):
+    """The records' conversations (:func:`conversation_table`).
+
+    Per record: ``conv`` (its conversation's code, in order of first appearance) and
+    ``fwd`` (whether it flows from the lower endpoint); ``m`` conversations; per
+    conversation: its lower and higher endpoint's address code and port (-1 missing) and
+    its protocol (-1 missing). An endpoint is lower by address code, then by port.
+    """
+
+    conv: np.ndarray
+    m: int
+    fwd: np.ndarray
+    lo_addr: np.ndarray
+    lo_port: np.ndarray
+    hi_addr: np.ndarray
+    hi_port: np.ndarray
+    proto: np.ndarray
+
+
+def conversation_table(
+    src: np.ndarray, sport: np.ndarray, dst: np.ndarray, dport: np.ndarray, proto: np.ndarray
+) -> ConversationTable:
+    """Per record: its conversation (the records of one endpoint pair and protocol, both directions).
+
+    ``src``/``dst`` are address codes (>= 0), ports and protocol ints (-1 missing). The
+    conversations are numbered in order of first appearance: the records of a conversation are
+    close together in time, so per-conversation sums over the records stay in cache. One pass of
+    the optional C extension (``flownb.io._tokenize``: a hash table of the conversation keys), else
+    the same codes by numpy and ``pandas.factorize`` (:func:`_numpy_codes`).
+
+    Examples
+    --------
+    >>> t = conversation_table(np.array([0, 1]), np.array([40000, 443]), np.array([1, 0]),
+    ...                        np.array([443, 40000]), np.array([6, 6]))
+    >>> t.conv.tolist(), t.m, t.fwd.tolist(), t.lo_port.tolist(), t.hi_port.tolist()
+    ([0, 0], 1, [True, False], [40000], [443])
+    """
+    arrays = [np.ascontiguousarray(a, dtype=np.int64) for a in (src, sport, dst, dport, proto)]
+    table = _native_table(*arrays)
+    if table is not None:
+        return table
+    conv, m, fwd = _numpy_codes(*arrays)
+    src, sport, dst, dport, proto = arrays
+    # the first record of each conversation (codes are in order of first appearance): its ends
+    seen = np.maximum.accumulate(conv) if len(conv) else conv
+    new = np.ones(len(conv), dtype=bool)
+    np.not_equal(seen[1:], seen[:-1], out=new[1:])
+    first = np.flatnonzero(new)
+    f = fwd[first]
+    s_f, d_f, sp_f, dp_f = src[first], dst[first], sport[first], dport[first]
+    return ConversationTable(
+        conv,
+        m,
+        fwd,
+        np.where(f, s_f, d_f),
+        np.where(f, sp_f, dp_f),
+        np.where(f, d_f, s_f),
+        np.where(f, dp_f, sp_f),
+        proto[first],
+    )
 
 
 def conversation_codes(
     src: np.ndarray, sport: np.ndarray, dst: np.ndarray, dport: np.ndarray, proto: np.ndarray
 ) -> tuple[np.ndarray, int, np.ndarray]:
-    """Per record: its conversation (the records of one endpoint pair and protocol, both directions).
+    """:func:`conversation_table`'s per-record part: the conversation codes, how many, and ``fwd``."""
+    arrays = [np.ascontiguousarray(a, dtype=np.int64) for a in (src, sport, dst, dport, proto)]
+    table = _native_table(*arrays)
+    if table is not None:
+        return table.conv, table.m, table.fwd
+    return _numpy_codes(*arrays)
 
-    ``src``/``dst`` are address codes (>= 0), ports and protocol ints (-1 missing). Returns the
-    conversation codes (in order of first appearance: the records of a conversation are close
-    together in time, so per-conversation sums over the records stay in cache), how many, and
-    whether each record flows from the lower endpoint (an endpoint is ``address * 65537 + port + 1``,
-    so by address code, then port). One hash of one integer per record, two when the addresses are
-    too many for one integer.
-    """
+
+def _native_table(
+    src: np.ndarray, sport: np.ndarray, dst: np.ndarray, dport: np.ndarray, proto: np.ndarray
+) -> ConversationTable | None:
+    """:func:`conversation_table` by the C extension; ``None`` when it is not built or a value is
+    out of its range (address codes from 2**31, ports above 65535...)."""
+    ext = _native._tokenize
+    if ext is None:
+        return None
+    n = len(src)
+    conv = np.empty(n, dtype=np.int64)
+    fwd = np.empty(n, dtype=bool)
+    ends = [np.empty(n, dtype=np.int32) for _ in range(5)]
+    m = ext.conversation_codes(src, sport, dst, dport, proto, conv, fwd, *ends)
+    if m < 0:
+        return None
+    return ConversationTable(conv, m, fwd, *(e[:m] for e in ends))
+
+
+def _numpy_codes(
+    src: np.ndarray, sport: np.ndarray, dst: np.ndarray, dport: np.ndarray, proto: np.ndarray
+) -> tuple[np.ndarray, int, np.ndarray]:
+    """The codes of :func:`conversation_table` without the C extension: one hash of one integer per
+    record (two when the addresses are too many for one integer)."""
     # an endpoint is address * 65537 + port + 1 (port -1 when missing); in place: fewer temporaries
     e_src = src * 65537
     e_src += sport
@@ -192,7 +285,7 @@ def counted_eni(
 
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes in order of first appearance (see :func:`conversation_codes` for why not sorted)."""
+    """Codes in order of first appearance (see :func:`conversation_table` for why not sorted)."""
     import pandas as pd
 
     k, uniq = pd.factorize(values)

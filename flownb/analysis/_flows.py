@@ -45,7 +45,7 @@ import pandas as pd
 from flownb._cache import per_categories
 from flownb.analysis import _netclass
 from flownb.analysis._addresses import appearance_codes
-from flownb.analysis._conversations import conversation_codes, counted_eni, handshake_votes, server_is_hi
+from flownb.analysis._conversations import conversation_table, counted_eni, handshake_votes, server_is_hi
 from flownb.analysis._frame import value_ranks
 
 __all__ = [
@@ -218,13 +218,16 @@ def _pack(keys: Sequence[np.ndarray]) -> list[np.ndarray]:
             k = np.unique(k, return_inverse=True)[1].reshape(-1)
             lo, hi = 0, int(k.max())
         width = max((hi - lo).bit_length(), 1)
-        v = k.astype(np.int64) - lo
+        v = k.astype(np.int64)  # a copy: shifted and or-ed in place below (fewer temporaries)
+        if lo:
+            v -= lo
         if word is None or used + width > 63:
             if word is not None:
                 words.append(word)
             word, used = v, width
         else:
-            word = (word << width) | v
+            word <<= width
+            word |= v
             used += width
     assert word is not None
     words.append(word)
@@ -504,7 +507,8 @@ def _conversations(a: dict[str, np.ndarray], eni: np.ndarray, addr_rank: np.ndar
         return a
     src, dst, sp, dp, pr = a["src"], a["dst"], a["sport"], a["dport"], a["proto"]
     # orientation 0: (src, sport) is the lower end of the conversation
-    conv, nconv, fwd = conversation_codes(src, sp, dst, dp, pr)
+    table = conversation_table(src, sp, dst, dp, pr)
+    conv, nconv, fwd = table.conv, table.m, table.fwd
     o = (~fwd).astype(np.int64)
     d2 = conv * 2 + o
     if (eni >= 0).any() and np.bincount(d2, minlength=2 * nconv).max() > 1:
@@ -513,24 +517,15 @@ def _conversations(a: dict[str, np.ndarray], eni: np.ndarray, addr_rank: np.ndar
             a = {k: v[keep] for k, v in a.items()}
             conv, d2, fwd = conv[keep], d2[keep], fwd[keep]
             o = (~fwd).astype(np.int64)
-    # the two ends of each record's conversation, of the records kept (after the cut: fewer to filter)
-    src, dst, sp, dp = a["src"], a["dst"], a["sport"], a["dport"]
-    lo = np.where(fwd, src, dst)
-    hi = np.where(fwd, dst, src)
-    plo = np.where(fwd, sp, dp)
-    phi = np.where(fwd, dp, sp)
     size = 2 * nconv
     count = np.bincount(d2, minlength=size)
     flags = np.where(a["flags"] >= 0, a["flags"], 0)
     ored = np.zeros(size, dtype=np.int64)
     np.bitwise_or.at(ored, d2, flags)
     rejected = np.bincount(d2[a["reject"]], minlength=size) > 0
-    # per conversation: its two ends, and the earliest start of each direction (who spoke first)
-    lo_c = np.zeros(nconv, dtype=np.int64)
-    hi_c = np.zeros(nconv, dtype=np.int64)
-    port_lo = np.zeros(nconv, dtype=np.int64)
-    port_hi = np.zeros(nconv, dtype=np.int64)
-    lo_c[conv], hi_c[conv], port_lo[conv], port_hi[conv] = lo, hi, plo, phi
+    # per conversation: its two ends (every conversation keeps records of one ENI at least), and the
+    # earliest start of each direction (who spoke first)
+    lo_c, hi_c, port_lo, port_hi = table.lo_addr, table.hi_addr, table.lo_port, table.hi_port
     first = np.full(size, np.iinfo(np.int64).max)
     np.minimum.at(first, d2, a["start"])
     rank = np.append(addr_rank, -1)

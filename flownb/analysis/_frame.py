@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .._cache import ColumnCache
+from .._cache import ColumnCache, per_categories
 from .._cache import epoch_seconds as seconds
 from .._columns import require_columns, require_frame, unknown_column
 from ._addresses import codes_and_values, prefix_of
@@ -37,11 +37,25 @@ def require(df: pd.DataFrame, columns: list[str], what: str) -> None:
     require_columns(df, columns, what)
 
 
-def int_array(col: pd.Series | None, n: int, fill: int = -1) -> np.ndarray:
-    """A nullable integer column as int64 with ``fill`` for missing (all ``fill`` when absent)."""
+def int_array(col: pd.Series | None, n: int, fill: int = -1, rows: np.ndarray | None = None) -> np.ndarray:
+    """A nullable integer column as int64 with ``fill`` for missing (all ``fill`` when absent); with
+    ``rows`` (positions), only those rows, taken before the widening (a quarter of the memory for the
+    reader's UInt16 ports)."""
+    if rows is None:
+        if col is None:
+            return np.full(n, fill, dtype=np.int64)
+        return col.to_numpy(dtype=np.int64, na_value=fill)
     if col is None:
-        return np.full(n, fill, dtype=np.int64)
-    return col.to_numpy(dtype=np.int64, na_value=fill)
+        return np.full(len(rows), fill, dtype=np.int64)
+    arr = col.array
+    data, mask = getattr(arr, "_data", None), getattr(arr, "_mask", None)
+    if not (isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and data.dtype.kind in "iu"):
+        return col.to_numpy(dtype=np.int64, na_value=fill)[rows]
+    out = data.take(rows).astype(np.int64)
+    missing = mask.take(rows)
+    if missing.any():
+        out[missing] = fill
+    return out
 
 
 def float_array(col: pd.Series | None, n: int) -> np.ndarray:
@@ -95,9 +109,11 @@ def value_ranks(col: pd.Series) -> np.ndarray:
     which a category first appeared in the files (which follows file order).
     """
     if isinstance(col.dtype, pd.CategoricalDtype):
-        cats = np.asarray(col.cat.categories, dtype=object)
-        table = np.append(np.unique(cats, return_inverse=True)[1], len(cats)) if len(cats) else np.zeros(1)
-        return np.asarray(table, dtype=np.int64)[col.cat.codes.to_numpy()]
+        # the ranks of the categories, once per categories object (every later call on the frame)
+        table = per_categories(
+            "value ranks", [col.cat.categories], lambda: _category_ranks(col.cat.categories)
+        )
+        return table[col.cat.codes.to_numpy()]
     if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
         # texts: pyarrow's sort (UTF-8 byte order is code point order, as Python compares), because
         # numpy's argsort of millions of distinct Python strings (addresses) takes seconds
@@ -119,6 +135,15 @@ def value_ranks(col: pd.Series) -> np.ndarray:
     return np.where(codes < 0, len(uniques), codes).astype(np.int64)
 
 
+def _category_ranks(categories: pd.Index) -> np.ndarray:
+    """Each category's dense rank by value, and one more entry (code -1, missing) ranked last."""
+    cats = np.asarray(categories, dtype=object)
+    ranks = np.unique(cats, return_inverse=True)[1].reshape(-1) if len(cats) else np.zeros(0, dtype=np.int64)
+    table = np.append(np.asarray(ranks, dtype=np.int64), len(cats))
+    table.flags.writeable = False  # shared by every later call (per_categories)
+    return table
+
+
 def data_rows(df: pd.DataFrame) -> np.ndarray:
     """Rows that describe traffic: log-status OK (or absent) and both addresses present."""
     n = len(df)
@@ -126,8 +151,11 @@ def data_rows(df: pd.DataFrame) -> np.ndarray:
     if "log_status" in df:
         ls = df["log_status"]
         if isinstance(ls.dtype, pd.CategoricalDtype):
-            table = np.append(np.asarray(ls.cat.categories == "OK", dtype=bool), True)  # missing: True
-            mask &= table[ls.cat.codes.to_numpy()]
+            # by comparing the codes (categories are distinct: one is OK at most), not by a lookup table
+            codes = ls.cat.codes.to_numpy()
+            mask = codes < 0  # missing: traffic
+            for ok in np.flatnonzero(np.asarray(ls.cat.categories == "OK", dtype=bool)):
+                mask |= codes == ok
         else:
             mask &= np.asarray((ls == "OK") | ls.isna(), dtype=bool)
     for c in ("srcaddr", "dstaddr"):
@@ -154,12 +182,13 @@ def _one_key(df: pd.DataFrame, key: str) -> tuple[np.ndarray, pd.Series]:
     if key not in df.columns:
         raise unknown_column(key, df.columns, "by", " (write 'srcaddr/24' to group addresses by network)")
     col = df[key]
+    if isinstance(col.dtype, pd.CategoricalDtype):  # the codes and categories as they are
+        cats = np.arange(len(col.cat.categories))
+        return np.asarray(col.cat.codes, dtype=np.int64), pd.Series(
+            pd.Categorical.from_codes(cats, dtype=col.dtype), name=key
+        )
     codes, values = codes_and_values(col)
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        labels = pd.Series(pd.Categorical.from_codes(np.arange(len(values)), dtype=col.dtype), name=key)
-    else:
-        labels = pd.Series(pd.array(values, dtype=col.dtype), name=key)
-    return codes, labels
+    return codes, pd.Series(pd.array(values, dtype=col.dtype), name=key)
 
 
 def group_codes(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:

@@ -22,7 +22,7 @@ from .._cache import ColumnCache
 from .._dispatch import accepts_dataset
 from .._durations import duration_seconds
 from ._addresses import codes_and_values, ranked_codes
-from ._conversations import conversation_codes, counted_eni, handshake_votes, server_is_hi
+from ._conversations import conversation_codes, conversation_table, counted_eni, handshake_votes, server_is_hi
 from ._flows import lexorder
 from ._frame import (
     cached_counter,
@@ -178,12 +178,7 @@ def top(
         bps, pps = rates(first, last, nbytes, packets)
         values |= {"bps": bps, "pps": pps}
     ranked = np.where(seen, np.nan_to_num(values[metric], nan=-1.0), -np.inf)
-    # largest first; equal values by key value, ascending (never by file order)
-    ties = rec.table(("ranks", *keys), lambda _f: [value_ranks(labels[c]) for c in reversed(labels.columns)])
-    order = np.lexsort([*ties, -ranked])
-    order = order[: int(seen.sum())]
-    if n is not None:
-        order = order[:n]
+    order = _largest(ranked, int(seen.sum()) if n is None else min(n, int(seen.sum())), labels)
     need_sel = packets is None or nbytes is None or (has_time and metric not in ("bps", "pps"))
     sel = records_of(order) if need_sel else None
     if packets is None:
@@ -215,6 +210,26 @@ def top(
     else:
         cols["share"] = np.full(len(order), np.nan)
     return pd.DataFrame(cols)
+
+
+def _largest(ranked: np.ndarray, count: int, labels: pd.DataFrame) -> np.ndarray:
+    """Positions of the ``count`` largest ``ranked``, largest first; equal values in ascending order of
+    their ``labels`` (by value, never by file order: issue 15).
+
+    Only the candidates are sorted: the keys ranked at least as high as the ``count``-th largest (by
+    ``np.partition``), so a top 10 of a million keys sorts ten or so.
+    """
+    k = len(ranked)
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if count < k:
+        cut = np.partition(ranked, k - count)[k - count]  # the count-th largest value
+        cand = np.flatnonzero(ranked >= cut)
+    else:
+        cand = np.arange(k)
+    # ranks by value among the candidates order them as among all keys
+    ties = [value_ranks(labels[c].take(cand).reset_index(drop=True)) for c in reversed(labels.columns)]
+    return cand[np.lexsort([*ties, -ranked[cand]])][:count]
 
 
 def _freq_seconds(freq: str | int | pd.Timedelta) -> int:
@@ -457,20 +472,16 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
         return None
     idx, src, dst, addr_values = rows
     n = len(df)
-    sp = int_array(df.get("srcport"), n)[idx]
-    dp = int_array(df.get("dstport"), n)[idx]
-    proto = int_array(df.get("protocol"), n)[idx]
-    conv, m, fwd = conversation_codes(src, sp, dst, dp, proto)
+    sp = int_array(df.get("srcport"), n, rows=idx)
+    dp = int_array(df.get("dstport"), n, rows=idx)
+    proto = int_array(df.get("protocol"), n, rows=idx)
+    # each record's conversation, and each conversation's endpoints and protocol
+    table = conversation_table(src, sp, dst, dp, proto)
+    conv, m, fwd = table.conv, table.m, table.fwd
+    lo_addr, hi_addr, lo_port, hi_port = table.lo_addr, table.hi_addr, table.lo_port, table.hi_port
+    proto_c = table.proto
     # which side is the server: the one rule of flownb.analysis._conversations
-    # each conversation's endpoints and protocol, from one of its records (all of them agree)
-    one = np.empty(m, dtype=np.int64)
-    one[conv] = np.arange(len(conv))
-    fwd_f = fwd[one]
-    s_f, d_f, sp_f, dp_f = src[one], dst[one], sp[one], dp[one]
-    lo_addr, hi_addr = np.where(fwd_f, s_f, d_f), np.where(fwd_f, d_f, s_f)
-    lo_port, hi_port = np.where(fwd_f, sp_f, dp_f), np.where(fwd_f, dp_f, sp_f)
-    proto_c = proto[one]
-    flags = int_array(df["tcp_flags"], n)[idx] if "tcp_flags" in df else None
+    flags = int_array(df["tcp_flags"], n, rows=idx) if "tcp_flags" in df else None
     votes = handshake_votes(conv, fwd, flags, m)
 
     def spoke(undecided: np.ndarray) -> np.ndarray:
@@ -517,13 +528,22 @@ def _action_label(accepts: np.ndarray, rejects: np.ndarray) -> pd.Categorical:
 
 def _eni_codes(df: pd.DataFrame, idx: np.ndarray) -> tuple[np.ndarray, pd.Index]:
     """The rows ``idx``'s ENI codes, in ascending order of ENI id (-1 missing), and the ids they index."""
+    raw, table, eni_values = _eni_table(df)
+    if not len(raw):
+        return np.full(len(idx), -1, dtype=np.int64), eni_values
+    return table[raw[idx]], eni_values
+
+
+def _eni_table(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """The frame's ENI column as codes (a categorical's as they are; empty without the column), each
+    code's ENI rank by id (its last entry -1: the code -1 of a missing id), and the ids by rank."""
     if "interface_id" not in df:
-        return np.full(len(idx), -1, dtype=np.int64), pd.Index([])
-    eni, eni_values = codes_and_values(df["interface_id"])
+        return np.zeros(0, dtype=np.int64), np.array([-1], dtype=np.int64), pd.Index([])
+    eni, eni_values = _raw_codes(df["interface_id"])
     # ENIs coded in ascending order of their id, so that labels do not depend on file order
-    eni_rank = value_ranks(pd.Series(eni_values, dtype=object))
+    eni_rank = value_ranks(pd.Series(np.asarray(eni_values, dtype=object), dtype=object))
     eni_values = pd.Index(np.asarray(eni_values, dtype=object)[np.argsort(eni_rank)], dtype=object)
-    return np.append(eni_rank, -1)[eni[idx]], eni_values
+    return eni, np.append(eni_rank, -1).astype(np.int64), eni_values
 
 
 def _action_is(df: pd.DataFrame, idx: np.ndarray, action: str) -> np.ndarray:
@@ -589,20 +609,59 @@ def _host_pair_tallies(df: pd.DataFrame) -> dict[str, Any] | None:
 
 
 def _tallies(df: pd.DataFrame, p: dict[str, np.ndarray]) -> dict[str, Any]:
-    """Per conversation-direction (code ``conv * 2 + towards_server``): packets and bytes (one ENI's
-    copy, :func:`~flownb.analysis._conversations.counted_eni`), accepted and rejected records; and the
-    ENI codes behind the ``interfaces`` label. What ``conversations`` and the conversation graph count.
+    """What ``conversations`` counts: per conversation its records; per direction (row 0 to the client,
+    row 1 to the server, one column per conversation) its packets and bytes (uint64: one ENI's copy,
+    :func:`~flownb.analysis._conversations.counted_eni`), its actions (uint8: 1 some record accepted,
+    2 some rejected) and its lowest and highest ENI code (behind the ``interfaces`` label).
+
+    In one pass of the C extension over the records (``tally_directions``) when it is built, else by
+    numpy (the same numbers: the sums are added in record order either way).
     """
     idx, conv, m, to_server = p["idx"], p["conv"], int(p["n_conv"]), p["to_server"]
+    eni_raw, eni_table, eni_values = _eni_table(df)
+    ne = len(eni_values) + 1
+    t = _native_tallies(df, idx, conv, to_server, m, eni_raw, eni_table, ne)
+    if t is None:
+        t = _numpy_tallies(df, idx, conv, to_server, m, eni_table[eni_raw[idx]] if len(eni_raw) else None, ne)
+    else:
+        several = (t["emin"] != t["emax"]).reshape(-1)
+        if several.any():  # directions that more than one ENI logged: one ENI's copy counts
+            d = to_server * m + conv
+            sub = np.flatnonzero(several[d])
+            d_s, rows = d[sub], idx[sub]
+            eni = eni_table[eni_raw[rows]] if len(eni_raw) else np.full(len(rows), -1, dtype=np.int64)
+            nbytes = counter_weights(df.get("bytes"), len(df))[rows]
+            rej = _action_is(df, rows, "REJECT") if "action" in df else np.zeros(len(rows), dtype=bool)
+            keep = counted_eni(d_s, eni, nbytes, rej, 2 * m, several=several)
+            if not keep.all():
+                # those directions summed again over their counted records (in record order, as numpy)
+                dirs = np.unique(d_s)
+                packets = counter_weights(df.get("packets"), len(df))[rows]
+                t["packets"].reshape(-1)[dirs] = np.bincount(d_s, weights=packets * keep, minlength=2 * m)[
+                    dirs
+                ]
+                t["bytes"].reshape(-1)[dirs] = np.bincount(d_s, weights=nbytes * keep, minlength=2 * m)[dirs]
+    return t | {"idx": idx, "conv": conv, "m": m, "ne": ne, "eni_values": eni_values}
+
+
+def _numpy_tallies(
+    df: pd.DataFrame,
+    idx: np.ndarray,
+    conv: np.ndarray,
+    to_server: np.ndarray,
+    m: int,
+    eni: np.ndarray | None,
+    ne: int,
+) -> dict[str, np.ndarray]:
+    """:func:`_tallies` without the C extension (``eni``: the records' ENI ranks, -1 missing)."""
     n = len(df)
-    ts = to_server.astype(np.int64)
-    cd = conv * 2 + ts  # conversation-direction: 1 = towards the server
+    m2 = 2 * m
+    cd = conv * 2 + to_server.astype(np.int64)  # conversation-direction: 1 = towards the server
     packets = counter_weights(df.get("packets"), n)[idx]
     nbytes = counter_weights(df.get("bytes"), n)[idx]
-    eni, eni_values = _eni_codes(df, idx)
-    ne = len(eni_values) + 1
+    if eni is None:
+        eni = np.full(len(idx), -1, dtype=np.int64)
     eni_k = np.where(eni < 0, ne - 1, eni)
-    m2 = 2 * m
     emin = np.full(m2, ne, dtype=np.int64)
     emax = np.full(m2, -1, dtype=np.int64)
     np.minimum.at(emin, cd, eni_k)
@@ -610,10 +669,10 @@ def _tallies(df: pd.DataFrame, p: dict[str, np.ndarray]) -> dict[str, Any]:
     if "action" in df:
         acc = _action_is(df, idx, "ACCEPT")
         rej = _action_is(df, idx, "REJECT")
-        acc_n = np.bincount(cd, weights=acc, minlength=2 * m)
-        rej_n = np.bincount(cd, weights=rej, minlength=2 * m)
+        actions = (np.bincount(cd[acc], minlength=m2) > 0).astype(np.uint8)
+        actions |= (np.bincount(cd[rej], minlength=m2) > 0).astype(np.uint8) << 1
     else:
-        acc_n = rej_n = np.zeros(2 * m)
+        actions = np.zeros(m2, dtype=np.uint8)
         rej = np.zeros(len(idx), dtype=bool)
     # bytes and packets each way: where both ends' ENIs logged a direction, one ENI's copy counts
     # (the one conversation model, flownb.analysis._conversations)
@@ -621,20 +680,98 @@ def _tallies(df: pd.DataFrame, p: dict[str, np.ndarray]) -> dict[str, Any]:
     w = counted if not counted.all() else None
     pk = np.bincount(cd, weights=packets if w is None else packets * w, minlength=m2)
     by = np.bincount(cd, weights=nbytes if w is None else nbytes * w, minlength=m2)
+
+    def per_direction(values: np.ndarray, dtype: type) -> np.ndarray:
+        return np.ascontiguousarray(values.reshape(m, 2).T, dtype=dtype)
+
     return {
-        "idx": idx,
-        "conv": conv,
-        "m": m,
-        "packets": pk,
-        "bytes": by,
-        "accepts": acc_n,
-        "rejects": rej_n,
-        "emin": emin,
-        "emax": emax,
-        "eni_k": eni_k,
-        "ne": ne,
-        "eni_values": eni_values,
+        "records": np.bincount(conv, minlength=m),
+        "packets": per_direction(pk, np.uint64),
+        "bytes": per_direction(by, np.uint64),
+        "actions": per_direction(actions, np.uint8),
+        "emin": per_direction(emin, np.int64),
+        "emax": per_direction(emax, np.int64),
     }
+
+
+def _native_tallies(
+    df: pd.DataFrame,
+    idx: np.ndarray,
+    conv: np.ndarray,
+    to_server: np.ndarray,
+    m: int,
+    eni_raw: np.ndarray,
+    eni_table: np.ndarray,
+    ne: int,
+) -> dict[str, np.ndarray] | None:
+    """:func:`_tallies`'s sums by the C extension, every record counted (``None`` without it)."""
+    from ..io import _native
+
+    ext = _native._tokenize
+    if ext is None or ne >= 2**31 - 1:
+        return None
+    pk_v, pk_m, pk_kind = _counter_buffers(df.get("packets"), len(df))
+    by_v, by_m, by_kind = _counter_buffers(df.get("bytes"), len(df))
+    if "action" in df:
+        a_raw, a_values = _raw_codes(df["action"])
+        a_table = np.zeros(len(a_values) + 1, dtype=np.int8)
+        a_table[:-1] = [1 if v == "ACCEPT" else 2 if v == "REJECT" else 0 for v in a_values]
+    else:
+        a_raw, a_table = np.zeros(0, dtype=np.int8), np.zeros(1, dtype=np.int8)
+    out = {
+        "records": np.empty(m, dtype=np.int64),
+        "packets": np.empty((2, m), dtype=np.uint64),
+        "bytes": np.empty((2, m), dtype=np.uint64),
+        "actions": np.empty((2, m), dtype=np.uint8),
+        "emin": np.empty((2, m), dtype=np.int32),
+        "emax": np.empty((2, m), dtype=np.int32),
+    }
+    ext.tally_directions(
+        np.ascontiguousarray(idx, dtype=np.int64),
+        np.ascontiguousarray(conv, dtype=np.int64),
+        np.ascontiguousarray(to_server, dtype=bool),
+        pk_v,
+        pk_m,
+        pk_kind,
+        by_v,
+        by_m,
+        by_kind,
+        a_raw,
+        a_raw.itemsize,
+        a_table,
+        eni_raw if len(eni_raw) else np.zeros(0, dtype=np.int8),
+        eni_raw.itemsize if len(eni_raw) else 1,
+        np.ascontiguousarray(eni_table, dtype=np.int64),
+        ne,
+        *out.values(),
+    )
+    return out
+
+
+def _counter_buffers(col: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """A counter column for ``tally_directions``: values, missing mask (empty: none), kind (0 absent,
+    1 uint64, 2 int64, 3 float64), without a copy for the reader's nullable integers."""
+    if col is None:
+        return np.zeros(0), np.zeros(0, dtype=bool), 0
+    arr = col.array
+    data = getattr(arr, "_data", None)
+    mask = getattr(arr, "_mask", None)
+    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and data.dtype in (np.uint64, np.int64):
+        kind = 1 if data.dtype == np.uint64 else 2
+        return (
+            np.ascontiguousarray(data),
+            np.ascontiguousarray(mask, dtype=bool) if mask.any() else mask[:0],
+            kind,
+        )
+    return np.ascontiguousarray(counter_weights(col, n), dtype=np.float64), np.zeros(0, dtype=bool), 3
+
+
+def _raw_codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """A column's codes as they are (a categorical's, any width; else factorized), -1 missing, and values."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return np.ascontiguousarray(col.cat.codes.to_numpy()), pd.Index(col.cat.categories)
+    codes, values = codes_and_values(col)
+    return codes, values
 
 
 @accepts_dataset
@@ -711,15 +848,16 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
     p, first, last = _in_order(p, first, last)
     t = _tallies(df, p)
     conv, m = t["conv"], t["m"]
-    pk, by, acc_n, rej_n = t["packets"], t["bytes"], t["accepts"], t["rejects"]
-    emin, emax, eni_k, ne, eni_values = t["emin"], t["emax"], t["eni_k"], t["ne"], t["eni_values"]
+    pk, by, actions = t["packets"], t["bytes"], t["actions"]
+    emin, emax, ne, eni_values = t["emin"], t["emax"], t["ne"], t["eni_values"]
     # ENIs per conversation: the lowest and highest ENI code, and how many distinct ones
-    lo_e = np.minimum(emin[0::2], emin[1::2])
-    hi_e = np.maximum(emax[0::2], emax[1::2])
+    lo_e = np.minimum(emin[0], emin[1])
+    hi_e = np.maximum(emax[0], emax[1])
     n_if = np.where(lo_e == hi_e, 1, 2).astype(np.int64)
     several = np.flatnonzero((lo_e != hi_e)[conv])
     if len(several):
-        _, u2 = pd.factorize(conv[several] * ne + eni_k[several])
+        eni_s = _eni_codes(df, t["idx"][several])[0]
+        _, u2 = pd.factorize(conv[several] * ne + np.where(eni_s < 0, ne - 1, eni_s))
         u2 = np.asarray(u2, dtype=np.int64)
         counts = np.bincount(u2 // ne, weights=(u2 % ne) < ne - 1, minlength=m).astype(np.int64)
         n_if = np.where(lo_e != hi_e, counts, n_if)
@@ -736,7 +874,8 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
     cats = [str(x) for x in names]
     several_c = np.flatnonzero(n_if >= 2)
     if len(several_c):
-        combo = (lo_e[several_c] * ne + hi_e[several_c]) * (ne + 1) + np.minimum(n_if[several_c], ne)
+        lo_s, hi_s = lo_e[several_c].astype(np.int64), hi_e[several_c].astype(np.int64)
+        combo = (lo_s * ne + hi_s) * (ne + 1) + np.minimum(n_if[several_c], ne)
         kc, uc = pd.factorize(combo, sort=True)
         extra_labels = []
         for c in np.asarray(uc, dtype=np.int64):
@@ -757,13 +896,13 @@ def conversations(df: pd.DataFrame) -> pd.DataFrame:
             "server": pd.Categorical.from_codes(sv_addr, categories=addr_cats, validate=False),
             "server_port": _nullable(sv_port, "UInt16"),
             "protocol": _nullable(proto, "UInt8"),
-            "packets_to_server": _counter(pk[1::2]),
-            "bytes_to_server": _counter(by[1::2]),
-            "packets_to_client": _counter(pk[0::2]),
-            "bytes_to_client": _counter(by[0::2]),
-            "action_to_server": _action_label(acc_n[1::2], rej_n[1::2]),
-            "action_to_client": _action_label(acc_n[0::2], rej_n[0::2]),
-            "records": np.bincount(conv, minlength=m).astype(np.int64),
+            "packets_to_server": _counter(pk[1]),
+            "bytes_to_server": _counter(by[1]),
+            "packets_to_client": _counter(pk[0]),
+            "bytes_to_client": _counter(by[0]),
+            "action_to_server": _action_label(actions[1] & 1, actions[1] & 2),
+            "action_to_client": _action_label(actions[0] & 1, actions[0] & 2),
+            "records": t["records"],
             "interfaces": interfaces,
             "n_interfaces": n_if,
         },
@@ -786,9 +925,14 @@ def _first_last(df: pd.DataFrame, p: dict[str, np.ndarray]) -> tuple[np.ndarray,
     first = np.full(m, big, dtype=np.int64)
     last = np.full(m, -big, dtype=np.int64)
     st = seconds(df["start"])[p["idx"]]
-    np.minimum.at(first, p["conv"], np.where(st == _NAT, big, st))  # a missing start is no first start
+    missing = st == _NAT
+    if missing.any():
+        st[missing] = big  # a missing start is no first start
+    np.minimum.at(first, p["conv"], st)
     np.maximum.at(last, p["conv"], seconds(df["end"])[p["idx"]])  # NaT is the smallest: it never wins
-    return np.where(first == big, _NAT, first), np.where(last == -big, _NAT, last)
+    first[first == big] = _NAT
+    last[last == -big] = _NAT
+    return first, last
 
 
 _PER_CONVERSATION = ("client", "client_port", "server", "server_port", "conv_proto")
@@ -820,7 +964,7 @@ def _nullable(values: np.ndarray, dtype: str) -> pd.arrays.IntegerArray:
 
 
 def _counter(values: np.ndarray) -> pd.arrays.IntegerArray:
-    """Summed counters (float64, exact to 2**53) as UInt64; 0 when a direction was never logged."""
+    """Summed counters (uint64; or float64, exact to 2**53) as UInt64; 0 when a direction was never logged."""
     return pd.arrays.IntegerArray(np.asarray(values, dtype=np.uint64), np.zeros(len(values), dtype=bool))
 
 

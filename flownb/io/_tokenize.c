@@ -20,6 +20,23 @@
  *             mask a bytearray with 1 for a missing value or None when no
  *             value is missing, uniques for 's' the distinct values in code
  *             order as Arrow string buffers (int32 offsets, data), else None.
+ *
+ * conversation_codes(src, sport, dst, dport, proto, conv, fwd, lo_addr, lo_port, hi_addr, hi_port,
+ *                    conv_proto) -> m | -1
+ *   The analysis layer's one pass over the records' conversation keys (see
+ *   flownb.analysis._conversations, which has the same thing in numpy for builds
+ *   without this extension). Inputs are int64 buffers of n records: address codes
+ *   (>= 0, < 2**31), ports (-1 missing, <= 65535) and protocols (-1 missing,
+ *   <= 255). An endpoint is address * 65537 + port + 1; a conversation is the
+ *   unordered pair of endpoints and the protocol. It writes each record's
+ *   conversation code (int64, in order of first appearance) into conv and whether
+ *   it flows from the lower endpoint into fwd (bool), the m conversations' lower
+ *   and higher endpoints' addresses and ports and protocol into the other (int32)
+ *   buffers (room for n each), and returns m; -1 (nothing promised written) when
+ *   a value is out of range, for the numpy path to take over.
+ *
+ * tally_directions(...): the per conversation-direction counts of conversations(), in one pass
+ *   over the records (the arguments are described at the function).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -535,9 +552,292 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------ conversation codes */
+
+static inline uint64_t pair_hash(int64_t lo, int64_t hi_proto)
+{
+    uint64_t h = (uint64_t)lo * 0x9E3779B97F4A7C15ULL;
+    h ^= (uint64_t)hi_proto + 0x632BE59BD9B4E019ULL + (h << 6) + (h >> 2);
+    h *= 0xD6E8FEB86659FD93ULL;
+    return h ^ (h >> 29);
+}
+
+#define PAIR_AHEAD 16 /* records keyed ahead of the one looked up, their slots prefetched */
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)0)
+#endif
+
+/* The body of conversation_codes (without the GIL): m, -1 for a value out of range, -2 out of memory.
+ * A slot of the table (at least twice as many as records: it never fills) holds a conversation's
+ * code + 1 (0: empty) in its low 32 bits and its hash's high 32 bits, so that most probes compare
+ * no key; a conversation's key is compared through its ends, written in code order. */
+static int64_t pair_run(Py_ssize_t n, const int64_t *src, const int64_t *sport, const int64_t *dst,
+                        const int64_t *dport, const int64_t *proto, int64_t *conv, uint8_t *fwd,
+                        int32_t *lo_addr, int32_t *lo_port, int32_t *hi_addr, int32_t *hi_port,
+                        int32_t *conv_proto)
+{
+    size_t cap = 1024;
+    while (cap < (size_t)n * 2)
+        cap *= 2;
+    int64_t m = 0;
+    uint64_t *slots = (uint64_t *)PyMem_RawCalloc(cap, sizeof(uint64_t));
+    int32_t ring_a[PAIR_AHEAD], ring_pa[PAIR_AHEAD], ring_b[PAIR_AHEAD], ring_pb[PAIR_AHEAD], ring_p[PAIR_AHEAD];
+    uint64_t ring_h[PAIR_AHEAD];
+    uint8_t ring_f[PAIR_AHEAD];
+    if (slots == NULL)
+        return -2;
+    for (Py_ssize_t i = 0; i < n + PAIR_AHEAD; i++) {
+        Py_ssize_t r = i - PAIR_AHEAD; /* the record looked up now */
+        if (r >= 0) { /* before record i takes its place in the ring */
+            int k = (int)(r % PAIR_AHEAD);
+            int32_t a = ring_a[k], pa = ring_pa[k], b = ring_b[k], pb = ring_pb[k], pr = ring_p[k];
+            uint64_t tag = ring_h[k] & 0xFFFFFFFF00000000ULL;
+            size_t j = (size_t)ring_h[k] & (cap - 1);
+            int64_t c;
+            for (;;) {
+                uint64_t s = slots[j];
+                if (s == 0) { /* a new conversation */
+                    c = m++;
+                    slots[j] = tag | (uint64_t)(c + 1);
+                    lo_addr[c] = a;
+                    lo_port[c] = pa;
+                    hi_addr[c] = b;
+                    hi_port[c] = pb;
+                    conv_proto[c] = pr;
+                    break;
+                }
+                if ((s & 0xFFFFFFFF00000000ULL) == tag) {
+                    c = (int64_t)(s & 0xFFFFFFFFULL) - 1;
+                    if (lo_addr[c] == a && lo_port[c] == pa && hi_addr[c] == b && hi_port[c] == pb &&
+                        conv_proto[c] == pr)
+                        break;
+                }
+                j = (j + 1) & (cap - 1);
+            }
+            conv[r] = c;
+            fwd[r] = ring_f[k];
+        }
+        if (i < n) { /* the key of record i, its slot prefetched */
+            int64_t a = src[i], b = dst[i], pa = sport[i], pb = dport[i], pr = proto[i];
+            if (a < 0 || b < 0 || a >= ((int64_t)1 << 31) || b >= ((int64_t)1 << 31) || pa < -1 || pb < -1 ||
+                pa > 65535 || pb > 65535 || pr < -1 || pr > 255) {
+                PyMem_RawFree(slots);
+                return -1;
+            }
+            int64_t ea = a * 65537 + pa + 1, eb = b * 65537 + pb + 1;
+            int k = (int)(i % PAIR_AHEAD);
+            uint8_t f = ea <= eb;
+            ring_f[k] = f;
+            ring_a[k] = (int32_t)(f ? a : b);
+            ring_pa[k] = (int32_t)(f ? pa : pb);
+            ring_b[k] = (int32_t)(f ? b : a);
+            ring_pb[k] = (int32_t)(f ? pb : pa);
+            ring_p[k] = (int32_t)pr;
+            ring_h[k] = pair_hash(f ? ea : eb, (f ? eb : ea) * 512 + pr + 1);
+            PREFETCH(&slots[(size_t)ring_h[k] & (cap - 1)]);
+        }
+    }
+    PyMem_RawFree(slots);
+    return m;
+}
+
+static PyObject *conversation_codes(PyObject *self, PyObject *args)
+{
+    enum { NIN = 5, NOUT = 7, NBUF = NIN + NOUT };
+    Py_buffer b[NBUF];
+    int got = 0;
+    PyObject *result = NULL;
+    memset(b, 0, sizeof(b));
+    if (PyTuple_GET_SIZE(args) != NBUF) {
+        PyErr_Format(PyExc_TypeError, "conversation_codes takes %d buffers", (int)NBUF);
+        return NULL;
+    }
+    for (; got < NBUF; got++) {
+        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (got >= NIN ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(PyTuple_GET_ITEM(args, got), &b[got], flags) < 0)
+            goto done;
+    }
+    Py_ssize_t n = b[0].len / 8;
+    for (int i = 0; i < NBUF; i++) {
+        int is_fwd = i == NIN + 1, per_record = i < NIN + 2;
+        Py_ssize_t width = is_fwd ? 1 : per_record ? 8 : 4;
+        if (b[i].itemsize != width || (per_record ? b[i].len != n * width : b[i].len < n * width)) {
+            PyErr_Format(PyExc_ValueError, "conversation_codes: buffer %d must hold %zd %s", i, n,
+                         is_fwd ? "bools" : per_record ? "int64 values" : "int32 values");
+            goto done;
+        }
+    }
+    int64_t m;
+    Py_BEGIN_ALLOW_THREADS
+    m = pair_run(n, (const int64_t *)b[0].buf, (const int64_t *)b[1].buf, (const int64_t *)b[2].buf,
+                 (const int64_t *)b[3].buf, (const int64_t *)b[4].buf, (int64_t *)b[5].buf, (uint8_t *)b[6].buf,
+                 (int32_t *)b[7].buf, (int32_t *)b[8].buf, (int32_t *)b[9].buf, (int32_t *)b[10].buf,
+                 (int32_t *)b[11].buf);
+    Py_END_ALLOW_THREADS
+    if (m == -2)
+        PyErr_NoMemory();
+    else
+        result = PyLong_FromLongLong(m);
+done:
+    for (int i = 0; i < got; i++)
+        PyBuffer_Release(&b[i]);
+    return result;
+}
+
+/* ------------------------------------------------------------------ conversation tallies */
+
+/* A categorical code of any width (1, 2, 4 or 8 bytes, signed) at position i. */
+static inline int64_t code_at(const char *p, int width, Py_ssize_t i)
+{
+    switch (width) {
+    case 1: return ((const int8_t *)p)[i];
+    case 2: return ((const int16_t *)p)[i];
+    case 4: return ((const int32_t *)p)[i];
+    default: return ((const int64_t *)p)[i];
+    }
+}
+
+/* A counter at position i as bincount weighs it: kind 0 absent (0), 1 uint64, 2 int64, 3 float64;
+ * a masked (missing) value is 0. */
+static inline double counter_at(const char *p, const char *mask, int kind, Py_ssize_t i)
+{
+    if (kind == 0 || (mask != NULL && mask[i]))
+        return 0.0;
+    switch (kind) {
+    case 1: return (double)((const uint64_t *)p)[i];
+    case 2: return (double)((const int64_t *)p)[i];
+    default: return ((const double *)p)[i];
+    }
+}
+
+/* tally_directions(idx, conv, to_server, packets, packets_mask, packets_kind, bytes, bytes_mask,
+ *                  bytes_kind, action, action_width, action_table, eni, eni_width, eni_table, ne,
+ *                  records, pk, by, actions, emin, emax) -> None
+ * Per conversation c (records: int64, m of them) and per direction d = to_server * m + c (the other
+ * outputs: 2 * m each) of the records at frame rows idx: records; summed packets and bytes, added as
+ * doubles in record order (as numpy's bincount adds them) and stored as uint64 (as numpy casts);
+ * actions (uint8): bit 1 where a record was accepted, bit 2 where one was rejected (action_table: the
+ * kind of each action code, 1 ACCEPT, 2 REJECT, its last entry for a missing action; action of length
+ * 0: no action column); and the smallest and largest ENI rank (int32; eni_table: each ENI code's rank,
+ * -1 missing, its last entry for a missing code; a missing ENI counts as ne - 1). Counters are
+ * packets_kind / bytes_kind 0 absent, 1 uint64, 2 int64, 3 float64, a masked value 0; an empty mask:
+ * none missing. See flownb.analysis._traffic._tallies, which has the same in numpy. */
+static PyObject *tally_directions(PyObject *self, PyObject *args)
+{
+    Py_buffer idx, conv, ts, pkv, pkm, byv, bym, act, act_t, eni, eni_t;
+    Py_buffer out[6];
+    int pk_kind, by_kind, act_w, eni_w;
+    long long ne;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*iy*y*iy*iy*y*iy*Lw*w*w*w*w*w*", &idx, &conv, &ts, &pkv, &pkm,
+                          &pk_kind, &byv, &bym, &by_kind, &act, &act_w, &act_t, &eni, &eni_w, &eni_t, &ne,
+                          &out[0], &out[1], &out[2], &out[3], &out[4], &out[5]))
+        return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t n = idx.len / 8, m = out[0].len / 8, size = 2 * m;
+    Py_ssize_t n_act = act_t.len, n_eni = eni_t.len / 8;
+    int widths_ok = (act_w == 1 || act_w == 2 || act_w == 4 || act_w == 8) &&
+                    (eni_w == 1 || eni_w == 2 || eni_w == 4 || eni_w == 8) && pk_kind >= 0 && pk_kind <= 3 &&
+                    by_kind >= 0 && by_kind <= 3 && ne >= 1 && ne < INT32_MAX;
+    int ok = widths_ok && conv.len == n * 8 && ts.len == n && (pkm.len == 0 || pkm.len == pkv.len / 8) &&
+             (bym.len == 0 || bym.len == byv.len / 8) && n_eni >= 1 && (act.len == 0 || n_act >= 1) &&
+             out[1].len == size * 8 && out[2].len == size * 8 && out[3].len == size && out[4].len == size * 4 &&
+             out[5].len == size * 4;
+    if (!ok) {
+        PyErr_SetString(PyExc_ValueError, "tally_directions: buffers of mismatched lengths or kinds");
+        goto done;
+    }
+    {
+        const int64_t *ix = (const int64_t *)idx.buf, *cv = (const int64_t *)conv.buf;
+        const uint8_t *to = (const uint8_t *)ts.buf;
+        const int8_t *akind = (const int8_t *)act_t.buf;
+        const int64_t *erank = (const int64_t *)eni_t.buf;
+        const char *pmask = pkm.len ? (const char *)pkm.buf : NULL, *bmask = bym.len ? (const char *)bym.buf : NULL;
+        int64_t *records = (int64_t *)out[0].buf;
+        double *pk = (double *)out[1].buf, *by = (double *)out[2].buf; /* uint64 at the end */
+        uint8_t *actions = (uint8_t *)out[3].buf;
+        int32_t *emin = (int32_t *)out[4].buf, *emax = (int32_t *)out[5].buf;
+        /* the frame's rows: every buffer given per row must hold idx's largest */
+        Py_ssize_t rows = PY_SSIZE_T_MAX;
+        if (pk_kind && pkv.len / 8 < rows)
+            rows = pkv.len / 8;
+        if (by_kind && byv.len / 8 < rows)
+            rows = byv.len / 8;
+        if (act.len && act.len / act_w < rows)
+            rows = act.len / act_w;
+        if (eni.len && eni.len / eni_w < rows)
+            rows = eni.len / eni_w;
+        int bad = 0;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t c = 0; c < m; c++)
+            records[c] = 0;
+        for (Py_ssize_t d = 0; d < size; d++) {
+            pk[d] = by[d] = 0.0;
+            actions[d] = 0;
+            emin[d] = (int32_t)ne;
+            emax[d] = -1;
+        }
+        for (Py_ssize_t r = 0; r < n; r++) {
+            Py_ssize_t i = (Py_ssize_t)ix[r];
+            int64_t c = cv[r];
+            if (c < 0 || c >= m || i < 0 || i >= rows) {
+                bad = 1;
+                break;
+            }
+            int64_t d = to[r] ? c + m : c;
+            records[c] += 1;
+            pk[d] += counter_at((const char *)pkv.buf, pmask, pk_kind, i);
+            by[d] += counter_at((const char *)byv.buf, bmask, by_kind, i);
+            if (act.len) {
+                int64_t a = code_at((const char *)act.buf, act_w, i);
+                actions[d] |= (uint8_t)akind[a < 0 || a >= n_act - 1 ? n_act - 1 : a];
+            }
+            int64_t e = eni.len ? code_at((const char *)eni.buf, eni_w, i) : -1;
+            int64_t rank = erank[e < 0 || e >= n_eni - 1 ? n_eni - 1 : e];
+            int32_t ek = (int32_t)(rank < 0 ? ne - 1 : rank);
+            if (ek < emin[d])
+                emin[d] = ek;
+            if (ek > emax[d])
+                emax[d] = ek;
+        }
+        for (Py_ssize_t d = 0; d < size; d++) { /* the sums as the integers they are */
+            double p = pk[d], b = by[d];
+            ((uint64_t *)pk)[d] = (uint64_t)p;
+            ((uint64_t *)by)[d] = (uint64_t)b;
+        }
+        Py_END_ALLOW_THREADS
+        if (bad) {
+            PyErr_SetString(PyExc_ValueError, "tally_directions: a conversation code or a row out of range");
+            goto done;
+        }
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&idx);
+    PyBuffer_Release(&conv);
+    PyBuffer_Release(&ts);
+    PyBuffer_Release(&pkv);
+    PyBuffer_Release(&pkm);
+    PyBuffer_Release(&byv);
+    PyBuffer_Release(&bym);
+    PyBuffer_Release(&act);
+    PyBuffer_Release(&act_t);
+    PyBuffer_Release(&eni);
+    PyBuffer_Release(&eni_t);
+    for (int k = 0; k < 6; k++)
+        PyBuffer_Release(&out[k]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"parse_block", parse_block, METH_VARARGS,
      "parse_block(buf, kinds, max_epoch) -> None | (rows, columns): typed columns of clean flow log lines."},
+    {"conversation_codes", conversation_codes, METH_VARARGS,
+     "conversation_codes(src, sport, dst, dport, proto, conv, fwd, lo_addr, lo_port, hi_addr, hi_port, "
+     "conv_proto) -> m | -1: the records' conversation codes (see flownb.analysis._conversations)."},
+    {"tally_directions", tally_directions, METH_VARARGS,
+     "tally_directions(...) -> None: per conversation-direction sums (see flownb.analysis._traffic._tallies)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -100,3 +100,83 @@ def test_small_inputs(n):
     a = np.arange(n, dtype=np.int64)
     assert lexorder(a, a).tolist() == list(range(n))
     assert sorted_codes(a)[0].tolist() == list(range(n))
+
+
+def _without_extension(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flownb.io import _native
+
+    monkeypatch.setattr(_native, "_tokenize", None)
+
+
+_PORTS = st.sampled_from([-1, 0, 22, 53, 443, 40000, 65535])
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), _PORTS, st.integers(0, 5), _PORTS, st.sampled_from([-1, 0, 6, 17, 255])),
+        max_size=40,
+    ),
+    st.sampled_from([0, 2**20, 2**31 - 8, 2**31]),
+)
+def test_conversation_table_same_with_and_without_the_extension(rows, offset):
+    # the C extension's hash table and the numpy path number the same conversations the same way
+    # (offset 2**31: address codes beyond the extension's range, the numpy path takes over)
+    from flownb.analysis._conversations import conversation_table
+
+    cols = [np.array([r[i] for r in rows], dtype=np.int64) for i in range(5)]
+    cols[0] += offset
+    cols[2] += offset
+    native = conversation_table(*cols)
+    with pytest.MonkeyPatch.context() as mp:
+        _without_extension(mp)
+        plain = conversation_table(*cols)
+    assert native.m == plain.m
+    for name, a, b in zip(native._fields, native, plain, strict=True):
+        assert np.array_equal(np.asarray(a), np.asarray(b)), name
+    # every record's conversation has its two endpoints and protocol
+    lo = (plain.lo_addr, plain.lo_port)
+    hi = (plain.hi_addr, plain.hi_port)
+    c, f = plain.conv, plain.fwd
+    assert np.array_equal(np.where(f, cols[0], cols[2]), lo[0][c]) and np.array_equal(cols[4], plain.proto[c])
+    assert np.array_equal(np.where(f, cols[3], cols[1]), hi[1][c])
+
+
+def _frames_for_the_extension() -> dict[str, pd.DataFrame]:
+    import flownb
+
+    rng = np.random.default_rng(7)
+    mixed = pd.concat(
+        [flownb.samples.load(name) for name in flownb.samples.list().iloc[:, 0]], ignore_index=True
+    )
+    mixed = mixed.iloc[rng.permutation(len(mixed))].reset_index(drop=True)
+    gaps = mixed.copy()  # missing counters, actions and ENIs
+    for col, share in (("bytes", 0.2), ("packets", 0.1), ("action", 0.1), ("interface_id", 0.1)):
+        if col in gaps:
+            gaps.loc[rng.random(len(gaps)) < share, col] = None
+    twin = flownb.simulate("nacl_blocks_return", seed=0, duration="20min").flows
+    # one connection logged by two ENIs (both ends in the VPC), one of them rejecting
+    copies = twin.copy()
+    copies["interface_id"] = copies["interface_id"].astype(object) + "-peer"
+    copies.loc[copies.index % 3 == 0, "action"] = "REJECT"
+    copies.loc[copies.index % 5 == 0, "bytes"] = copies["bytes"] * 2
+    both = pd.concat([twin, copies], ignore_index=True)
+    return {"samples": mixed, "gaps": gaps, "twin": twin, "two ENIs": both}
+
+
+@pytest.mark.parametrize("name", ["samples", "gaps", "twin", "two ENIs"])
+def test_conversations_and_detectors_same_without_the_extension(monkeypatch, name):
+    # what a user sees (conversations, the detectors' view) does not depend on the C extension
+    from flownb.analysis import conversations
+    from flownb.analysis._flows import prepare
+
+    df = _frames_for_the_extension()[name]
+    native_conv, native_flows = conversations(df), prepare(df)
+    _without_extension(monkeypatch)
+    plain_conv = conversations(df)
+    pd.testing.assert_frame_equal(plain_conv, native_conv)
+    assert len(plain_conv) > 5
+    plain_flows = prepare(df)
+    assert native_flows.a.keys() == plain_flows.a.keys()
+    for k in native_flows.a:
+        assert np.array_equal(native_flows.a[k], plain_flows.a[k]), k
