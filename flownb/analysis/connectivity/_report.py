@@ -257,10 +257,10 @@ def connectivity_report(
     w_bounds = (np.arange(w_first, int(cell_win.max(initial=w_first)) + 1) * width).astype(np.float64)
     windows = (cell_win - w_first, w_bounds, w_bounds + width)
 
-    def skipped(c: Cells, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def skipped(c: Cells, a: np.ndarray, b: np.ndarray, ask: np.ndarray | None) -> np.ndarray:
         known = windows if a is cells.lo and b is cells.hi else None  # (the cells' own windows)
         return own.skipped(
-            pair_client[cell_pair], pair_server[cell_pair], a, b, options.interval_slack, known
+            pair_client[cell_pair], pair_server[cell_pair], a, b, options.interval_slack, known, ask
         )
 
     cells = Cells(
@@ -288,6 +288,7 @@ def connectivity_report(
         adjacent=adjacent,
         dst_logging=lambda c, a, b: own.logging(pair_server[cell_pair], a, b, options.interval_slack),
         skipped=skipped,
+        main_only=True,
     )
     matrix, main = evaluate(cells)
     return _stretches(
@@ -364,12 +365,14 @@ class _Owners:
         hi: np.ndarray,
         slack: float,
         window: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        ask: np.ndarray | None = None,
     ) -> np.ndarray:
         """Per cell: SKIPDATA on an ENI holding its client's or server's address, in its window.
 
         ``window`` may give each cell's window number and the windows' bounds (``lo`` and ``hi`` of
         window ``k`` are its ``[k]``); else the distinct (lo, hi) are found. When there are few
-        skipping ENIs and windows, a table of every (ENI, window) is made first.
+        skipping ENIs and windows, a table of every (ENI, window) is made first. With ``ask``, only
+        those cells are looked up (the others stay False).
         """
         out = np.zeros(len(lo), dtype=bool)
         f = self.frame
@@ -411,7 +414,8 @@ class _Owners:
         sub.count = np.bincount(sub.addr, minlength=len(self.count))
         sub.first = np.r_[0, np.cumsum(sub.count)[:-1]]
         for who in (client, server):
-            at = np.flatnonzero(~out & (sub.count[who] > 0))  # cells whose end has a skipping owner
+            todo = ~out & (sub.count[who] > 0)  # cells whose end has a skipping owner
+            at = np.flatnonzero(todo if ask is None else todo & ask)
             pos, e = sub._expand(who, at)
             if not len(pos):
                 continue
