@@ -133,6 +133,27 @@ class ColumnCache:
             return ColumnCache(self.df, None, self._base)
         return ColumnCache(self.df, rows, self._base)
 
+    def narrowed(self, keep: np.ndarray) -> ColumnCache:
+        """This view's records where ``keep`` (one flag per record of the view, in order) is True.
+
+        The same as ``subset`` with a mask over the full frame, without making one from the
+        view's flags first: the work is per record of the view, not of the frame.
+
+        Examples
+        --------
+        >>> view = ColumnCache(pd.DataFrame({"v": [1, 2, 3, 4]})).subset(np.array([True, False, True, True]))
+        >>> view.narrowed(np.array([False, True, True])).frame(["v"])["v"].tolist()
+        [3, 4]
+        """
+        keep = np.asarray(keep, dtype=bool)
+        if self.rows is None:
+            return self.subset(keep)
+        if self._idx is None:
+            self._idx = np.flatnonzero(self.rows)
+        rows = np.zeros(len(self.df), dtype=bool)
+        rows[self._idx[keep]] = True
+        return ColumnCache(self.df, rows, self._base)
+
     def frame(self, columns: list[str] | None = None) -> pd.DataFrame:
         """The rows as a DataFrame (a copy only when a subset is selected).
 

@@ -514,15 +514,14 @@ def _rows_of(df: ColumnCache, col: str, keys: pd.Series) -> ColumnCache:
     """The view's records whose ``col`` is one of ``keys`` (values of the column, as top() gives them)."""
     if col not in df.columns:
         return df
-    full = ColumnCache(df.df, None, df._base)
-    c, values = full.codes(col)
+    c, values = df.codes(col)  # the view's codes (the values are the frame's)
     if isinstance(keys.dtype, pd.CategoricalDtype) and keys.cat.categories.equals(values):
         pos = np.asarray(keys.cat.codes, dtype=np.int64)
     else:
         pos = np.asarray(pd.Index(values).get_indexer(pd.Index(keys.array)), dtype=np.int64)
     want = np.zeros(len(values) + 1, dtype=bool)
     want[pos[pos >= 0]] = True  # want[-1] (a missing value) stays False
-    return df.subset(want[c])
+    return df.narrowed(want[c])
 
 
 def _full_mask(df: ColumnCache, sub: np.ndarray) -> np.ndarray:
