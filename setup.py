@@ -1,8 +1,9 @@
 """Build hooks (all metadata lives in pyproject.toml): the optional native tokenizer and the notebooks.
 
-``flownb.io._tokenize`` speeds up reading clean flow log text. It is optional:
-where no C compiler is available the build skips it and flownb reads with
-Arrow's CSV reader instead (same results, slower).
+``flownb.io._tokenize`` speeds up reading clean flow log text, and the analyses'
+one-pass loops (conversation keys and tallies, ``top``'s sums by key). It is
+optional: where no C compiler is available the build skips it and flownb reads
+with Arrow's CSV reader and counts with numpy instead (same results, slower).
 
 The guided notebooks (``notebooks/**/*.ipynb``, the dashboard included) are
 shipped inside the package as ``flownb/notebooks``, so that ``flownb lab`` can

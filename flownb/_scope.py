@@ -304,11 +304,22 @@ def _large_string() -> Any:
     return pa.large_string()
 
 
-def _v4_codes(ints: np.ndarray) -> np.ndarray:
-    codes = np.where(ints >= 0, _PUBLIC, -1).astype(np.int8)
+def _v4_scope_by_top16() -> np.ndarray:
+    """The scope code of every IPv4 /16 (every range of :data:`_V4` is a /16 or wider), and -1 last."""
+    top = np.arange(1 << 16, dtype=np.int64) << 16
+    table = np.full((1 << 16) + 1, _PUBLIC, dtype=np.int8)
     for lo, hi, code in _V4_RANGES:
-        codes[(ints >= lo) & (ints <= hi)] = code
-    return codes
+        table[:-1][(top >= lo) & (top <= hi)] = code
+    table[-1] = -1
+    return table
+
+
+_V4_BY_TOP16 = _v4_scope_by_top16()
+
+
+def _v4_codes(ints: np.ndarray) -> np.ndarray:
+    """Scope codes of IPv4 integers (-1 where an int is -1): one lookup of its first 16 bits."""
+    return _V4_BY_TOP16[np.where(ints >= 0, ints >> 16, 1 << 16)]
 
 
 @functools.lru_cache(maxsize=1 << 16)

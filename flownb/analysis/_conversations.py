@@ -60,7 +60,8 @@ class ConversationTable(NamedTuple):
     Per record: ``conv`` (its conversation's code, in order of first appearance) and
     ``fwd`` (whether it flows from the lower endpoint); ``m`` conversations; per
     conversation: its lower and higher endpoint's address code and port (-1 missing) and
-    its protocol (-1 missing). An endpoint is lower by address code, then by port.
+    its protocol (-1 missing), as int32 from the C extension (int64 from numpy). An endpoint
+    is lower by address code, then by port.
     """
 
     conv: np.ndarray

@@ -16,6 +16,8 @@ __all__ = [
     "cached_counter",
     "cached_data_rows",
     "cached_group_codes",
+    "code_sums",
+    "counter_buffers",
     "counter_weights",
     "data_rows",
     "distinct",
@@ -65,16 +67,78 @@ def float_array(col: pd.Series | None, n: int) -> np.ndarray:
     return col.to_numpy(dtype=np.float64, na_value=0.0)
 
 
-def counter_weights(col: pd.Series | None, n: int) -> np.ndarray:
-    """A counter column as ``np.bincount`` weights without copying when nothing is missing."""
+def counter_weights(col: pd.Series | None, n: int, rows: np.ndarray | None = None) -> np.ndarray:
+    """A counter column as ``np.bincount`` weights without copying when nothing is missing; with
+    ``rows`` (positions), only those rows (taken before the missing values are zeroed)."""
     if col is None:
-        return np.zeros(n, dtype=np.float64)
+        return np.zeros(n if rows is None else len(rows), dtype=np.float64)
     arr = col.array
     data = getattr(arr, "_data", None)
     mask = getattr(arr, "_mask", None)
     if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):
+        if rows is not None:
+            data, mask = data.take(rows), mask.take(rows)
         return data if not mask.any() else np.where(mask, 0, data)
-    return col.to_numpy(dtype=np.float64, na_value=0.0)
+    out = col.to_numpy(dtype=np.float64, na_value=0.0)
+    return out if rows is None else out[rows]
+
+
+def counter_buffers(col: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """A counter column for the C extension: values, missing mask (empty: none), kind (0 absent,
+    1 uint64, 2 int64, 3 float64), without a copy for the reader's nullable integers."""
+    if col is None:
+        return np.zeros(0), np.zeros(0, dtype=bool), 0
+    arr = col.array
+    data, mask = getattr(arr, "_data", None), getattr(arr, "_mask", None)
+    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and data.dtype in (np.uint64, np.int64):
+        kind = 1 if data.dtype == np.uint64 else 2
+        missing = np.ascontiguousarray(mask, dtype=bool) if mask.any() else mask[:0]
+        return np.ascontiguousarray(data), missing, kind
+    return np.ascontiguousarray(counter_weights(col, n), dtype=np.float64), np.zeros(0, dtype=bool), 3
+
+
+def code_sums(
+    codes: np.ndarray, valid: np.ndarray, k: int, weights: np.ndarray | pd.Series | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per code 0..k-1: how many rows, and the sum of their ``weights`` (``None`` without weights).
+
+    ``weights`` is an array, or a counter column (missing values 0) of as many rows as ``codes``.
+    Rows with code -1 or not ``valid`` are left out. ``np.bincount`` twice, or one pass of the C
+    extension (``flownb.io._tokenize.code_sums``: the same sums, added in row order) when it is built.
+    """
+    from ..io import _native
+
+    ext = _native._tokenize
+    kinds = {np.dtype(np.uint64): 1, np.dtype(np.int64): 2, np.dtype(np.float64): 3}
+    if ext is not None and codes.dtype.kind == "i" and codes.itemsize in (1, 2, 4, 8):
+        if weights is None:
+            w, missing, kind = np.zeros(0), np.zeros(0, dtype=bool), 0
+        elif isinstance(weights, pd.Series):
+            w, missing, kind = counter_buffers(weights, len(codes))
+        else:
+            w, missing = np.ascontiguousarray(weights), np.zeros(0, dtype=bool)
+            kind = kinds.get(w.dtype, 0)
+        if weights is None or kind:
+            counts, sums = np.empty(k + 1, dtype=np.int64), np.empty(k + 1)
+            ext.code_sums(
+                np.ascontiguousarray(codes),
+                codes.itemsize,
+                np.ascontiguousarray(valid, dtype=bool),
+                k,
+                w,
+                missing,
+                kind,
+                counts,
+                sums,
+            )
+            return counts[:k], None if weights is None else sums[:k]
+    bucketed = np.where(valid & (codes >= 0), codes, k)
+    counts = np.bincount(bucketed, minlength=k + 1)[:k]
+    if weights is None:
+        return counts, None
+    if isinstance(weights, pd.Series):
+        weights = counter_weights(weights, len(codes))
+    return counts, np.bincount(bucketed, weights=weights, minlength=k + 1)[:k]
 
 
 def utc_seconds(values: np.ndarray) -> pd.api.extensions.ExtensionArray:

@@ -28,6 +28,8 @@ from ._frame import (
     cached_counter,
     cached_data_rows,
     cached_group_codes,
+    code_sums,
+    counter_buffers,
     counter_weights,
     data_rows,
     int_array,
@@ -109,23 +111,43 @@ def top(
         # a large view: the frame's own arrays, the other records in the dropped bucket (no copy)
         view_rows, rec = rec.rows, ColumnCache(rec.df, None, rec._base)
     rows = cached_data_rows(rec) if view_rows is None else cached_data_rows(rec) & view_rows
-    codes, labels = cached_group_codes(rec, keys)
+    raw, labels = cached_group_codes(rec, keys)
     k = len(labels)
-    # rows without traffic or without a key go to an extra bucket k, dropped at the end
-    codes = np.where(rows & (codes >= 0), codes, k)
-    flows = np.bincount(codes, minlength=k + 1)[:k]
     # ranked by an additive metric, the other counters are needed for the keys shown only: summed over
     # those keys' records (all of them, in record order: the same floats as over every record)
     shown_only = metric in _ADDITIVE
+    # records and the ranking counter per key in one pass (rows without traffic or without a key left out)
+    first_sum = "bytes" if metric in ("bytes", "bps", "bpp") else "packets" if metric != "flows" else None
+
+    def weights(name: str) -> np.ndarray | pd.Series:
+        """A counter's weights: the frame's column itself (missing values read as 0), or the view's."""
+        return rec.df[name] if rec.rows is None and name in rec.df else cached_counter(rec, name)
+
+    flows, summed = code_sums(raw, rows, k, None if first_sum is None else weights(first_sum))
+    bucketed: list[np.ndarray] = []
+
+    def codes_of_all() -> np.ndarray:
+        """Every record's key code, the records without traffic or without a key in a bucket k."""
+        if not bucketed:
+            bucketed.append(np.where(rows & (raw >= 0), raw, k))
+        return bucketed[0]
 
     def counter(name: str, rows_of: np.ndarray | None = None) -> np.ndarray:
-        w = cached_counter(rec, name)
         if rows_of is None:
-            return np.bincount(codes, weights=w, minlength=k + 1)[:k]
-        return np.bincount(codes[rows_of], weights=w[rows_of], minlength=k + 1)[:k]
+            total = code_sums(raw, rows, k, weights(name))[1]
+            assert total is not None
+            return total
+        if rec.rows is None:  # the frame's column at those rows only
+            w = counter_weights(rec.df.get(name), len(rec), rows=rows_of)
+        else:
+            w = cached_counter(rec, name)[rows_of]
+        return np.bincount(raw[rows_of], weights=w, minlength=k + 1)[:k]
 
-    packets = counter("packets") if not shown_only or metric == "packets" else None
-    nbytes = counter("bytes") if not shown_only or metric == "bytes" else None
+    packets = nbytes = None
+    if not shown_only or metric == "packets":
+        packets = summed if first_sum == "packets" and summed is not None else counter("packets")
+    if not shown_only or metric == "bytes":
+        nbytes = summed if first_sum == "bytes" and summed is not None else counter("bytes")
     has_time = "start" in rec.columns and "end" in rec.columns
     if metric in ("bps", "pps") and not has_time:
         # (scale's engine path gives the same sentence: flownb/scale/_ops.py build_top)
@@ -134,9 +156,9 @@ def top(
 
     def records_of(keys_of: np.ndarray) -> np.ndarray:
         """Positions of the records of some keys, in record order."""
-        pick = np.zeros(k + 1, dtype=bool)
+        pick = np.zeros(k + 1, dtype=bool)  # the last entry: code -1 (no key)
         pick[keys_of] = True
-        return np.flatnonzero(pick[codes])
+        return np.flatnonzero(pick[raw] & rows)
 
     def active_time(sel: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """First known start and last known end per key, over all records or only those at ``sel``;
@@ -144,9 +166,11 @@ def top(
         big = np.iinfo(np.int64).max
         first = np.full(k + 1, big, dtype=np.int64)
         last = np.full(k + 1, -big, dtype=np.int64)
-        s, e, c = rec.seconds("start"), rec.seconds("end"), codes
+        s, e = rec.seconds("start"), rec.seconds("end")
         if sel is not None:
-            s, e, c = s[sel], e[sel], codes[sel]
+            s, e, c = s[sel], e[sel], raw[sel]
+        else:
+            c = codes_of_all()
         np.minimum.at(first, c, np.where(s == _NAT, big, s))  # a missing start (NaT) is no first start
         np.maximum.at(last, c, e)  # NaT is the smallest int64: it never wins a maximum
         first, last = first[:k], last[:k]
@@ -710,8 +734,8 @@ def _native_tallies(
     ext = _native._tokenize
     if ext is None or ne >= 2**31 - 1:
         return None
-    pk_v, pk_m, pk_kind = _counter_buffers(df.get("packets"), len(df))
-    by_v, by_m, by_kind = _counter_buffers(df.get("bytes"), len(df))
+    pk_v, pk_m, pk_kind = counter_buffers(df.get("packets"), len(df))
+    by_v, by_m, by_kind = counter_buffers(df.get("bytes"), len(df))
     if "action" in df:
         a_raw, a_values = _raw_codes(df["action"])
         a_table = np.zeros(len(a_values) + 1, dtype=np.int8)
@@ -746,24 +770,6 @@ def _native_tallies(
         *out.values(),
     )
     return out
-
-
-def _counter_buffers(col: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """A counter column for ``tally_directions``: values, missing mask (empty: none), kind (0 absent,
-    1 uint64, 2 int64, 3 float64), without a copy for the reader's nullable integers."""
-    if col is None:
-        return np.zeros(0), np.zeros(0, dtype=bool), 0
-    arr = col.array
-    data = getattr(arr, "_data", None)
-    mask = getattr(arr, "_mask", None)
-    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and data.dtype in (np.uint64, np.int64):
-        kind = 1 if data.dtype == np.uint64 else 2
-        return (
-            np.ascontiguousarray(data),
-            np.ascontiguousarray(mask, dtype=bool) if mask.any() else mask[:0],
-            kind,
-        )
-    return np.ascontiguousarray(counter_weights(col, n), dtype=np.float64), np.zeros(0, dtype=bool), 3
 
 
 def _raw_codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:

@@ -37,6 +37,8 @@
  *
  * tally_directions(...): the per conversation-direction counts of conversations(), in one pass
  *   over the records (the arguments are described at the function).
+ *
+ * code_sums(...): rows and summed values per group code (top()'s totals), in one pass.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -830,6 +832,60 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------ sums by code */
+
+/* code_sums(codes, codes_width, valid, k, values, values_mask, values_kind, counts, sums) -> None
+ * Per code 0..k-1 and one bucket k (a code -1, or a row not valid) of the n rows: how many rows
+ * (counts, int64, k + 1) and their summed values (sums, double, k + 1; values_kind 0: none, 1 uint64,
+ * 2 int64, 3 float64, a masked value 0), added in row order as numpy's bincount adds them. valid is a
+ * bool per row, or empty (every row). See flownb.analysis._frame.code_sums, which has the same in numpy. */
+static PyObject *code_sums(PyObject *self, PyObject *args)
+{
+    Py_buffer codes, valid, vals, vmask, counts, sums;
+    int width, kind;
+    Py_ssize_t k;
+    if (!PyArg_ParseTuple(args, "y*iy*ny*y*iw*w*", &codes, &width, &valid, &k, &vals, &vmask, &kind, &counts,
+                          &sums))
+        return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t n = (width == 1 || width == 2 || width == 4 || width == 8) ? codes.len / width : -1;
+    if (n < 0 || k < 0 || kind < 0 || kind > 3 || (valid.len != 0 && valid.len != n) ||
+        (kind != 0 && vals.len != n * 8) || (vmask.len != 0 && vmask.len != n) || counts.len != (k + 1) * 8 ||
+        sums.len != (k + 1) * 8) {
+        PyErr_SetString(PyExc_ValueError, "code_sums: buffers of mismatched lengths or kinds");
+        goto done;
+    }
+    {
+        const uint8_t *ok = valid.len ? (const uint8_t *)valid.buf : NULL;
+        const char *mask = vmask.len ? (const char *)vmask.buf : NULL;
+        int64_t *cnt = (int64_t *)counts.buf;
+        double *sum = (double *)sums.buf;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t c = 0; c <= k; c++) {
+            cnt[c] = 0;
+            sum[c] = 0.0;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int64_t c = code_at((const char *)codes.buf, width, i);
+            if (c < 0 || c >= k || (ok != NULL && !ok[i]))
+                c = k;
+            cnt[c] += 1;
+            if (kind)
+                sum[c] += counter_at((const char *)vals.buf, mask, kind, i);
+        }
+        Py_END_ALLOW_THREADS
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&codes);
+    PyBuffer_Release(&valid);
+    PyBuffer_Release(&vals);
+    PyBuffer_Release(&vmask);
+    PyBuffer_Release(&counts);
+    PyBuffer_Release(&sums);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"parse_block", parse_block, METH_VARARGS,
      "parse_block(buf, kinds, max_epoch) -> None | (rows, columns): typed columns of clean flow log lines."},
@@ -838,6 +894,8 @@ static PyMethodDef methods[] = {
      "conv_proto) -> m | -1: the records' conversation codes (see flownb.analysis._conversations)."},
     {"tally_directions", tally_directions, METH_VARARGS,
      "tally_directions(...) -> None: per conversation-direction sums (see flownb.analysis._traffic._tallies)."},
+    {"code_sums", code_sums, METH_VARARGS,
+     "code_sums(...) -> None: rows and summed values per code (see flownb.analysis._frame.code_sums)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -180,3 +180,28 @@ def test_conversations_and_detectors_same_without_the_extension(monkeypatch, nam
     assert native_flows.a.keys() == plain_flows.a.keys()
     for k in native_flows.a:
         assert np.array_equal(native_flows.a[k], plain_flows.a[k]), k
+
+
+@pytest.mark.parametrize("name", ["samples", "gaps"])
+def test_top_same_without_the_extension(monkeypatch, name):
+    # top's one-pass sums by key (C extension) are numpy's bincount sums, on frames and filtered views
+    from flownb._cache import ColumnCache
+    from flownb.analysis import top
+
+    df = _frames_for_the_extension()[name]
+    cache = ColumnCache(df)
+    views = {
+        "frame": df,
+        "large view": cache.subset(np.arange(len(df)) % 10 != 0),
+        "small view": cache.subset(np.arange(len(df)) % 10 == 0),
+    }
+    cases = [("srcaddr", "bytes"), ("dstport", "flows"), (["srcaddr", "dstaddr"], "bps"), ("srcaddr", "pps")]
+    cases += [("interface_id", "bpp"), ("srcaddr/24", "packets")]
+    native = [top(views[v], by=by, metric=m, n=None) for v in views for by, m in cases]
+    _without_extension(monkeypatch)
+    plain = [top(views[v], by=by, metric=m, n=None) for v in views for by, m in cases]
+    for (v, (by, m)), got, expected in zip(
+        [(v, c) for v in views for c in cases], plain, native, strict=True
+    ):
+        pd.testing.assert_frame_equal(got, expected, obj=f"top({v}, {by}, {m})")
+        assert len(got) > 1

@@ -257,10 +257,10 @@ def connectivity_report(
     w_bounds = (np.arange(w_first, int(cell_win.max(initial=w_first)) + 1) * width).astype(np.float64)
     windows = (cell_win - w_first, w_bounds, w_bounds + width)
 
-    def skipped(c: Cells, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def skipped(c: Cells, a: np.ndarray, b: np.ndarray, ask: np.ndarray | None) -> np.ndarray:
         known = windows if a is cells.lo and b is cells.hi else None  # (the cells' own windows)
         return own.skipped(
-            pair_client[cell_pair], pair_server[cell_pair], a, b, options.interval_slack, known
+            pair_client[cell_pair], pair_server[cell_pair], a, b, options.interval_slack, known, ask
         )
 
     cells = Cells(
@@ -288,6 +288,7 @@ def connectivity_report(
         adjacent=adjacent,
         dst_logging=lambda c, a, b: own.logging(pair_server[cell_pair], a, b, options.interval_slack),
         skipped=skipped,
+        main_only=True,
     )
     matrix, main = evaluate(cells)
     return _stretches(
@@ -364,12 +365,14 @@ class _Owners:
         hi: np.ndarray,
         slack: float,
         window: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        ask: np.ndarray | None = None,
     ) -> np.ndarray:
         """Per cell: SKIPDATA on an ENI holding its client's or server's address, in its window.
 
         ``window`` may give each cell's window number and the windows' bounds (``lo`` and ``hi`` of
         window ``k`` are its ``[k]``); else the distinct (lo, hi) are found. When there are few
-        skipping ENIs and windows, a table of every (ENI, window) is made first.
+        skipping ENIs and windows, a table of every (ENI, window) is made first. With ``ask``, only
+        those cells are looked up (the others stay False).
         """
         out = np.zeros(len(lo), dtype=bool)
         f = self.frame
@@ -411,7 +414,8 @@ class _Owners:
         sub.count = np.bincount(sub.addr, minlength=len(self.count))
         sub.first = np.r_[0, np.cumsum(sub.count)[:-1]]
         for who in (client, server):
-            at = np.flatnonzero(~out & (sub.count[who] > 0))  # cells whose end has a skipping owner
+            todo = ~out & (sub.count[who] > 0)  # cells whose end has a skipping owner
+            at = np.flatnonzero(todo if ask is None else todo & ask)
             pos, e = sub._expand(who, at)
             if not len(pos):
                 continue
@@ -574,46 +578,53 @@ def _stretches(
     cell_seg = np.full(cells.n, -1, dtype=np.int64)
     cell_seg[c_idx] = seg
     rseg = cell_seg[cells.cell]
-    records = np.bincount(rseg[rseg >= 0], minlength=n_seg)
     kept = np.zeros(n_seg + 1, dtype=bool)  # (the last: in no stretch)
     kept[keep] = True
-    req = cells.req & kept[rseg]  # only the reported stretches' connections are counted
+    in_kept = kept[rseg]  # only the reported stretches' records and connections are counted
+    records = np.bincount(rseg[in_kept], minlength=n_seg)
+    req = cells.req & in_kept
     conv_keys = pd.unique(rseg[req] * (int(conv.max()) + 1) + conv[req])
-    failed = np.bincount(conv_keys // (int(conv.max()) + 1), minlength=n_seg)
-    values = np.asarray(pr["addr_values"], dtype=object)
-    client = values[pairs.client[seg_pair[keep]]]
-    server = values[pairs.server[seg_pair[keep]]]
+    failed = np.bincount(conv_keys // (int(conv.max()) + 1), minlength=n_seg)[keep]
+    k_client = pairs.client[seg_pair[keep]]
+    k_server = pairs.server[seg_pair[keep]]
     port = pairs.port[seg_pair[keep]]
     proto = pairs.proto[seg_pair[keep]]
-    verdict = codes[seg_verdict[keep]]
+    k_verdict = seg_verdict[keep]
+    duration = seg_end[keep] - seg_start[keep]
+    # distinct clients failing with the same verdict on the same server, port and protocol
+    group, _ = pd.factorize(((k_server * 65537 + port + 1) * 256 + proto) * len(TABLE) + k_verdict)
+    group = np.asarray(group, dtype=np.int64)
+    pairs_seen = np.unique(group * (n_addr + 1) + k_client) // (n_addr + 1)
+    clients = np.bincount(pairs_seen, minlength=int(group.max()) + 1)[group]
+    # ranked by failed connections, clients and duration (most first), then client, server and port
+    # (addresses are coded in ascending order of value; a missing port, ICMP's, last); stable
+    order = np.lexsort((np.where(port >= 0, port, 1 << 16), k_server, k_client, -duration, -clients, -failed))
+    values = np.asarray(pr["addr_values"], dtype=object)
+    client, server = values[k_client[order]], values[k_server[order]]
+    port, proto, k_verdict = port[order], proto[order], k_verdict[order]
+    ports = pd.array(np.where(port >= 0, port, 0), dtype="UInt16")
+    ports[port < 0] = pd.NA
+    by_code = {v.code: v for v in TABLE}
+    start = pd.to_datetime(seg_start[keep][order], unit="s", utc=True).astype("datetime64[s, UTC]")
+    end = pd.to_datetime(seg_end[keep][order], unit="s", utc=True).astype("datetime64[s, UTC]")
     out = pd.DataFrame(
         {
             "client": client.astype(str),
             "server": server.astype(str),
-            "port": pd.array(np.where(port >= 0, port, 0), dtype="UInt16"),
+            "port": ports,
             "protocol": pd.array(proto, dtype="UInt8"),
-            "verdict": verdict,
-            "start": pd.to_datetime(seg_start[keep], unit="s", utc=True).astype("datetime64[s, UTC]"),
-            "end": pd.to_datetime(seg_end[keep], unit="s", utc=True).astype("datetime64[s, UTC]"),
-            "windows": seg_windows[keep].astype(np.int64),
-            "failed": failed[keep].astype(np.int64),
-            "records": records[keep].astype(np.int64),
+            "verdict": pd.Series(codes[k_verdict]).astype("category"),
+            "start": start,
+            "end": end,
+            "duration": end - start,
+            "windows": seg_windows[keep][order].astype(np.int64),
+            "failed": failed[order].astype(np.int64),
+            "clients": clients[order].astype(np.int64),
+            "records": records[keep][order].astype(np.int64),
+            "meaning": np.array([t.meaning for t in TABLE], dtype=object)[k_verdict],
+            "fix": _fixes([by_code[c].fix for c in codes], k_verdict, client, server, proto, port),
         }
     )
-    out.loc[port[: len(out)] < 0, "port"] = pd.NA
-    out["duration"] = out["end"] - out["start"]
-    out["clients"] = out.groupby(["server", "port", "protocol", "verdict"], dropna=False)["client"].transform(
-        "nunique"
-    )
-    by_code = {v.code: v for v in TABLE}
-    out["meaning"] = np.array([t.meaning for t in TABLE], dtype=object)[seg_verdict[keep]]
-    out["fix"] = _fixes([by_code[c].fix for c in codes], seg_verdict[keep], client, server, proto, port)
-    out = out.sort_values(
-        ["failed", "clients", "duration", "client", "server", "port"],
-        ascending=[False, False, False, True, True, True],
-        kind="stable",
-    ).reset_index(drop=True)
-    out["verdict"] = out["verdict"].astype("category")
     return out[REPORT_COLUMNS]
 
 

@@ -155,7 +155,10 @@ class Cells:
     #: (cells, lo, hi) -> per cell: was the destination's ENI writing records then
     dst_logging: Callable[[Cells, np.ndarray, np.ndarray], np.ndarray] | None = None
     #: (cells, lo, hi) -> per cell: SKIPDATA on an ENI of the cell then
-    skipped: Callable[[Cells, np.ndarray, np.ndarray], np.ndarray] | None = None
+    skipped: Callable[[Cells, np.ndarray, np.ndarray, np.ndarray | None], np.ndarray] | None = None
+    #: only each cell's main verdict is wanted (the report): a costly rule may leave a cell False where a
+    #: verdict above it that it does not outrank applies; the skipped callable gets the cells to ask
+    main_only: bool = False
 
     def any(self, mask: np.ndarray) -> np.ndarray:
         out = np.zeros(self.n, dtype=bool)
@@ -335,7 +338,16 @@ def _rule_incomplete(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
     if c.skipped is None:
         return np.zeros(c.n, dtype=bool)
     lo, hi = c.bounds()
-    return c.skipped(c, lo, hi)
+    ask = None
+    if c.main_only:  # it can be the main verdict only where none above applies, or one it outranks first
+        me = _POSITION["INCOMPLETE_DATA"]
+        first = np.full(c.n, me, dtype=np.int64)
+        for j in range(me - 1, -1, -1):
+            first[found[TABLE[j].code]] = j
+        open_to = np.zeros(me + 1, dtype=bool)
+        open_to[[_POSITION[x] for x in TABLE[me].outranks if _POSITION[x] < me] + [me]] = True
+        ask = open_to[first]
+    return c.skipped(c, lo, hi, ask)
 
 
 def _rule_nothing(c: Cells, found: dict[str, np.ndarray]) -> np.ndarray:
@@ -474,7 +486,7 @@ def pair_cells(
         options=options,
         adjacent=adjacent,
         dst_logging=lambda c, a, b: _logging_cells(p, p.b_enis, a, b, options.interval_slack),
-        skipped=lambda c, a, b: _skipped_cells(p, a, b, options.interval_slack),
+        skipped=lambda c, a, b, ask: _skipped_cells(p, a, b, options.interval_slack),
     )
 
 
