@@ -126,29 +126,89 @@ def categorical_dtype(categories: pd.Index) -> pd.CategoricalDtype:
     return fast(categories, False) if fast is not None else pd.CategoricalDtype(categories)
 
 
-#: Chunks shorter than this on average are joined before conversion: converting many small
-#: chunks one by one costs more in per-chunk overhead than one copy of the column.
-_SMALL_CHUNKS = 1 << 16
+def code_type(n: int) -> type[np.signedinteger]:
+    """The smallest integer type pandas uses for the codes of ``n`` categories."""
+    for t in (np.int8, np.int16, np.int32):
+        if n < np.iinfo(t).max:
+            return t
+    return np.int64
+
+
+_NAT = np.iinfo(np.int64).min
 
 
 def _column_to_pandas(col: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
-    if col.num_chunks > 1 and len(col) < _SMALL_CHUNKS * col.num_chunks:
-        # dictionaries are unified already, so this keeps one dictionary
-        col = pa.chunked_array([col.combine_chunks()], type=col.type)
-    if pa.types.is_dictionary(col.type):
-        chunks = col.chunks
-        if chunks:
-            codes = np.concatenate(
-                [np.asarray(c.indices.fill_null(-1) if c.null_count else c.indices) for c in chunks]
-            )
-            categories = pd.Index(chunks[0].dictionary.to_pandas())
-            if categories.dtype != "str":
-                categories = categories.astype("str")
-        else:
-            codes, categories = np.empty(0, np.int32), pd.Index([], dtype="str")
-        # after unify_dictionaries every chunk shares one dictionary of distinct strings: the codes are valid
-        return pd.Categorical.from_codes(codes, dtype=categorical_dtype(categories), validate=False)
-    if col.type in _TO_PANDAS:
-        return _TO_PANDAS[col.type].__from_arrow__(col)
-    series = col.to_pandas()
-    return series.array
+    """One column in contract types to its pandas array, with one copy of the values.
+
+    The result's arrays are allocated once at their final size and type, and each
+    chunk's values are copied (cast) straight into their place; missing values
+    come from the chunks' validity bitmaps. No intermediate joined or cast copy
+    is made, and the copies run without the interpreter lock (numpy's casts), so
+    the reading threads keep parsing meanwhile.
+    """
+    typ = col.type
+    if pa.types.is_dictionary(typ):
+        return _dictionary_to_pandas(col)
+    if typ in _TO_PANDAS:
+        dtype = np.dtype(typ.to_pandas_dtype())
+        data, mask = _fill(col, dtype, dtype, 0)
+        return _TO_PANDAS[typ].construct_array_type()(data, mask, copy=False)
+    if pa.types.is_timestamp(typ) and typ.tz is not None and typ.unit == "s":
+        data, _ = _fill(col, np.dtype(np.int64), np.dtype(np.int64), _NAT)
+        return _datetimes(data.view("M8[s]"), typ.tz)
+    return col.to_pandas().array
+
+
+def _dictionary_to_pandas(col: pa.ChunkedArray) -> pd.Categorical:
+    chunks = col.chunks
+    if chunks:
+        categories = pd.Index(chunks[0].dictionary.to_pandas())
+        if categories.dtype != "str":
+            categories = categories.astype("str")
+    else:
+        categories = pd.Index([], dtype="str")
+    # after unify_dictionaries every chunk shares one dictionary of distinct strings: the codes are
+    # valid, and already of the type pandas keeps for this many categories (no cast in from_codes)
+    index = np.dtype(col.type.index_type.to_pandas_dtype())
+    codes, _ = _fill(col, np.dtype(code_type(len(categories))), index, -1, indices=True)
+    return pd.Categorical.from_codes(codes, dtype=categorical_dtype(categories), validate=False)
+
+
+def _datetimes(values: np.ndarray, tz: str) -> pd.api.extensions.ExtensionArray:
+    """Timezone-aware datetimes over ``values`` (UTC instants as ``datetime64[s]``), without a copy."""
+    dtype = pd.DatetimeTZDtype("s", tz)
+    simple_new = getattr(pd.arrays.DatetimeArray, "_simple_new", None)
+    if simple_new is not None:
+        return simple_new(values, dtype=dtype)
+    return pd.array(values).tz_localize("UTC").tz_convert(tz)  # pragma: no cover - other pandas
+
+
+def _fill(
+    col: pa.ChunkedArray, dtype: np.dtype, source: np.dtype, missing: int, *, indices: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """A column's values cast into one new array of ``dtype``, and the mask of its missing values.
+
+    ``source`` is the numpy type of the chunks' values (their indices for a dictionary column,
+    ``indices``); missing values are ``missing`` in the result.
+    """
+    n = len(col)
+    data = np.empty(n, dtype)
+    mask = np.zeros(n, np.bool_)
+    pos = 0
+    for chunk in col.chunks:
+        if indices:
+            chunk = chunk.indices
+        k = len(chunk)
+        if not k:
+            continue
+        validity, values = chunk.buffers()[:2]
+        src = np.frombuffer(values, source, k, chunk.offset * source.itemsize)
+        out = data[pos : pos + k]
+        np.copyto(out, src, casting="unsafe")
+        if chunk.null_count:
+            bits = np.unpackbits(np.frombuffer(validity, np.uint8), count=chunk.offset + k, bitorder="little")
+            missed = mask[pos : pos + k]
+            np.equal(bits[chunk.offset :], 0, out=missed)
+            np.copyto(out, missing, where=missed, casting="unsafe")
+        pos += k
+    return data, mask

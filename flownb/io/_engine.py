@@ -365,7 +365,7 @@ def _union_categories(cats: list[pd.Categorical]) -> pd.Categorical:
     dicts = [pa.array(c.categories.array, pa.large_string()) for c in cats]
     every = pa.chunked_array(dicts, pa.large_string())
     categories = pc.unique(every)
-    code_type = _code_type(len(categories))
+    code_type = _arrow.code_type(len(categories))
     # One lookup of every piece's categories at once: index_in hashes its value set on each call, which
     # for columns of many distinct values (addresses) cost ten times more than the lookups themselves.
     where_all = pc.index_in(every, value_set=categories).to_numpy(zero_copy_only=False).astype(code_type)
@@ -380,14 +380,6 @@ def _union_categories(cats: list[pd.Categorical]) -> pd.Categorical:
     kind = next((c.categories.dtype for c in cats if len(c.categories)), cats[0].categories.dtype)
     index = pd.Index(pd.array(categories, dtype=kind), copy=False)
     return pd.Categorical.from_codes(codes, dtype=_arrow.categorical_dtype(index), validate=False)
-
-
-def _code_type(n: int) -> type[np.signedinteger]:
-    """The smallest integer type pandas uses for the codes of ``n`` categories."""
-    for t in (np.int8, np.int16, np.int32):
-        if n < np.iinfo(t).max:
-            return t
-    return np.int64
 
 
 @functools.cache
