@@ -109,6 +109,12 @@ def directions(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
     earliest start (a missing start is the smallest int64, as in the pandas
     path's who-spoke-first), ``_s0`` the earliest known start (NULL when none)
     and ``_t1`` the latest end (the smallest int64 when none is known). Also says which optional fields the records have.
+
+    The one pass over the records groups them by the columns as stored (``srcaddr``, ``dstaddr``,
+    the ports, the protocol, ``interface_id``): Parquet keeps the texts dictionary-encoded, so the
+    engine hashes small codes, never a text it computed. A group is one ENI's copy of one direction
+    of one conversation, so orienting the groups (far fewer than the records when conversations
+    repeat) gives the rows above without a second ``GROUP BY``.
     """
     ibis = _ibis()
     t = ds.table()
@@ -120,13 +126,10 @@ def directions(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
         "action": "action" in cols,
     }
     t = t.filter(data_rows(t, cols))
-    e = endpoints(t, cols)
-    fwd = e["_fwd"]
     if has["flags"]:
         f = t.tcp_flags.cast("int64")
         syn, ack = ((f // 2) % 2) == 1, ((f // 16) % 2) == 1  # SYN 2, ACK 16 (VPC User Guide)
-        vote = ibis.cases((f.isnull(), 0), (syn & ack, -1), (syn, 1), else_=0)
-        vote = ibis.ifelse(fwd, vote, -vote)
+        vote = ibis.cases((f.isnull(), 0), (syn & ack, -1), (syn, 1), else_=0)  # > 0: dst is the server
     else:
         vote = ibis.literal(0, "int64")
 
@@ -135,9 +138,16 @@ def directions(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
             return ibis.literal(0, "int64")
         return (t.action == value).fill_null(False).cast("int64")
 
+    def stored(col: str, kind: str) -> Any:  # the column as stored, or the missing value everywhere
+        return t[col] if col in cols else ibis.null(kind)
+
     x = t.select(
-        **e,
-        _eni=t.interface_id if "interface_id" in cols else ibis.null("string"),
+        _sa=t.srcaddr,
+        _da=t.dstaddr,
+        _sp0=stored("srcport", "int32"),
+        _dp0=stored("dstport", "int32"),
+        _pr0=stored("protocol", "int32"),
+        _eni=stored("interface_id", "string"),
         _pk=_int_or(t, cols, "packets", 0),
         _by=_int_or(t, cols, "bytes", 0),
         _acc=is_action("ACCEPT"),
@@ -147,7 +157,7 @@ def directions(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
         _s=t.start.cast("int64") if has["start"] else ibis.null("int64"),
         _en=t.end.cast("int64").fill_null(_MIN) if has["times"] else ibis.literal(_MIN, "int64"),
     )
-    d = x.group_by([*_KEY, "_fwd", "_eni"]).aggregate(
+    g = x.group_by(["_sa", "_da", "_sp0", "_dp0", "_pr0", "_eni"]).aggregate(
         # sums cast back to BIGINT at each level: an engine's SUM of BIGINT is wider (DuckDB's HUGEINT),
         # and summing those again is several times slower
         _n=x.count(),
@@ -155,10 +165,32 @@ def directions(ds: FlowDataset) -> tuple[Any, dict[str, bool]]:
         _by=x._by.sum().cast("int64"),
         _acc=x._acc.sum().cast("int64"),
         _rej=x._rej.sum().cast("int64"),
-        _votes=x._vote.sum().cast("int64"),
+        _vote=x._vote.sum().cast("int64"),
         _t0=x._st.min(),
         _s0=x._s.min(),
         _t1=x._en.max(),
+    )
+    # orient the groups as endpoints() orients records (missing ports and protocols are -1 inside)
+    sa, da = g._sa, g._da
+    sp, dp = g._sp0.cast("int64").fill_null(-1), g._dp0.cast("int64").fill_null(-1)
+    fwd = (sa < da) | ((sa == da) & (sp <= dp))
+    d = g.select(
+        _lo=ibis.ifelse(fwd, sa, da),
+        _lo_p=ibis.ifelse(fwd, sp, dp),
+        _hi=ibis.ifelse(fwd, da, sa),
+        _hi_p=ibis.ifelse(fwd, dp, sp),
+        _pr=g._pr0.cast("int64").fill_null(-1),
+        _fwd=fwd,
+        _eni=g._eni,
+        _n=g._n,
+        _pk=g._pk,
+        _by=g._by,
+        _acc=g._acc,
+        _rej=g._rej,
+        _votes=ibis.ifelse(fwd, g._vote, -g._vote),
+        _t0=g._t0,
+        _s0=g._s0,
+        _t1=g._t1,
     )
     return d, has
 
