@@ -514,8 +514,9 @@ def _conversations(a: dict[str, np.ndarray], eni: np.ndarray, addr_rank: np.ndar
     if (eni >= 0).any() and np.bincount(d2, minlength=2 * nconv).max() > 1:
         keep = counted_eni(d2, eni, a["bytes"], a["reject"], 2 * nconv)
         if not keep.all():
-            a = {k: v[keep] for k, v in a.items()}
-            conv, d2, fwd = conv[keep], d2[keep], fwd[keep]
+            kept = np.flatnonzero(keep)  # row numbers once: gathering by them beats masking each array
+            a = {k: v[kept] for k, v in a.items()}
+            conv, d2, fwd = conv[kept], d2[kept], fwd[kept]
             o = (~fwd).astype(np.int64)
     size = 2 * nconv
     count = np.bincount(d2, minlength=size)

@@ -16,8 +16,9 @@ construction, provided the narrowing keeps every record the function looks at; w
   own records for a data-quality finding.
 * ``detect(ds)``: the sixteen columns the detectors read (not the others), one pandas run over the
   dataset, or, with ``partition="1h"`` (any duration), one run per block of ``start`` times anchored at
-  the Unix epoch like the detectors' windows, so no window is cut. Blocks bound memory; what they change
-  is said in :func:`run_detect`.
+  the Unix epoch like the detectors' windows, so no window is cut; the window-local detectors' blocks are
+  read with margins and the entities they find decided on their own records (exact). Blocks bound memory;
+  what they change for the other detectors is said in :func:`run_detect`.
 
 Records come back in no particular order; the pandas functions break ties by value, not record order.
 """
@@ -175,6 +176,16 @@ def _detect_frame(ds: Any) -> pd.DataFrame:
     return ds.to_pandas(columns=cols)
 
 
+#: The detectors whose every detection is decided by the records of one window of one entity (or one
+#: record): a block read with their longest window of margin on each side sees each of their detections,
+#: and an entity's own records decide its findings exactly (:func:`run_detect`).
+WINDOW_LOCAL = ("vertical_scan", "horizontal_sweep", "brute_force", "exposed_port_probe", "intel_match")
+
+#: Candidate entities are decided together while their records (counted first) stay under this many: one
+#: narrowed read and one run of the detectors per batch (about what an hour of a busy VPC's records holds).
+_BATCH_RECORDS = 2_000_000
+
+
 def run_detect(ds: Any, detectors: Any = None, *, partition: Any = None, **kw: Any) -> pd.DataFrame:
     """``detect`` over a dataset: the columns the detectors read, in one run or in epoch-anchored blocks.
 
@@ -183,19 +194,29 @@ def run_detect(ds: Any, detectors: Any = None, *, partition: Any = None, **kw: A
     partition : str or Timedelta, optional
         Run the detectors over blocks of this length of ``start`` time (``"1h"``, ``"1D"``), anchored at
         the Unix epoch as their windows are, one block in memory at a time. The blocks keep every
-        finding (no cap); findings of one detector, label and entity less than ``EPISODE_GAP`` apart
-        across a block's edge are joined into one episode (:func:`stitch_blocks`), and ``max_findings``
-        is applied once, to the whole dataset, with the pandas path's own ranking and summary row.
-        What stays open: the half-window-offset windows that straddle an edge are cut (an episode
-        crossing it can score and count less), conversations straddling an edge are paired on each
-        side, and the detectors that compare with a history (``new_remote_port``'s learning period,
-        ``beaconing`` over hours, ``outbound_flood``'s and ``volume_anomaly``'s baselines,
-        ``reject_spike``) see only their block's; ``data_quality`` reports per block. Without it (the
-        default), one run over the whole dataset:
-        exactly the pandas result.
+        finding (no cap), and ``max_findings`` is applied once, to the whole dataset, with the pandas
+        path's own ranking and summary row.
+
+        The window-local detectors (:data:`WINDOW_LOCAL`) give exactly the pandas result: each block is
+        read with the chosen detectors' longest window (``window``, ``slow_window``, as given or by
+        default) of margin on each side, so every window that fires in one run fires in the block that
+        holds it; the entities those blocks find are then decided on their own records (every record
+        naming them in an address field, whole), a batch of entities at a time, and their findings kept.
+        What stays open for them: an address whose locality only other records tell (``flow-direction``
+        of an ENI's records that do not name the entity) and a NAT gateway's second leg, which names
+        neither end.
+
+        The other detectors run on the blocks as they are; their findings of one detector, label and
+        entity less than ``EPISODE_GAP`` apart across a block's edge are joined into one episode
+        (:func:`stitch_blocks`). What stays open for them: conversations straddling an edge are paired
+        on each side, and the detectors that compare with a history (``new_remote_port``'s learning
+        period, ``beaconing`` over hours, ``outbound_flood``'s and ``volume_anomaly``'s baselines,
+        ``reject_spike``) see only their block's; ``data_quality`` reports per block. Without
+        ``partition`` (the default), one run over the whole dataset: exactly the pandas result.
     """
     from ..analysis.detectors import detect
     from ..analysis.detectors._findings import _empty_findings
+    from ..analysis.detectors._registry import DETECTORS
 
     if partition is None:
         return detect(_detect_frame(ds), detectors, **kw)
@@ -208,21 +229,134 @@ def run_detect(ds: Any, detectors: Any = None, *, partition: Any = None, **kw: A
     t = ds.table()
     if "start" not in t.columns:
         raise ValueError("detect(partition=...) needs the 'start' column to split the records by time")
+    if detectors is None:
+        names = list(DETECTORS)
+    else:
+        names = [detectors] if isinstance(detectors, str) else list(detectors)
+        if isinstance(detectors, str) and "," in detectors:
+            names = [n.strip() for n in detectors.split(",") if n.strip()]
+        detect(ds.to_pandas(limit=0, columns=[c for c in t.columns if c in DETECT_COLUMNS]), names, **kw)
+    local = [n for n in names if n in WINDOW_LOCAL]
+    others = [n for n in names if n not in WINDOW_LOCAL]
     lo, hi = (x[0].as_py() for x in t.aggregate(lo=t.start.min(), hi=t.start.max()).to_pyarrow().columns)
     cols = [c for c in t.columns if c in DETECT_COLUMNS]
     width = int(step.total_seconds())
+    margin = _longest_window(local, kw)
     parts = []
-    if t.filter(t.start.isnull()).count().to_pyarrow().as_py():
+    no_start = bool(t.filter(t.start.isnull()).count().to_pyarrow().as_py())
+    if no_start and others:
         parts.append(detect(ds.where(lambda t: t.start.isnull(), "no start").to_pandas(columns=cols),
-                            detectors, **_uncapped(kw)))  # fmt: skip
+                            others, **_uncapped(kw)))  # fmt: skip
+    candidates: dict[str, set[str]] = {n: set() for n in local}
     if lo is not None:
         for b0 in range(int(lo) // width * width, int(hi) + 1, width):
-            block = ds.where(lambda t, b0=b0: (t.start >= b0) & (t.start < b0 + width), f"block {b0}")
-            parts.append(detect(block.to_pandas(columns=cols), detectors, **_uncapped(kw)))
+            if others:
+                block = ds.where(lambda t, b0=b0: (t.start >= b0) & (t.start < b0 + width), f"block {b0}")
+                parts.append(detect(block.to_pandas(columns=cols), others, **_uncapped(kw)))
+            if local:
+                a, b = b0 - margin, b0 + width + margin
+                wide = ds.where(
+                    lambda t, a=a, b=b: (t.start >= a) & (t.start < b), f"block {b0} with margins"
+                )
+                _add_candidates(candidates, detect(wide.to_pandas(columns=cols), local, **_uncapped(kw)))
+    if local and no_start:  # records without a start lie in no window; a run over them finds their own
+        none = ds.where(lambda t: t.start.isnull(), "no start").to_pandas(columns=cols)
+        _add_candidates(candidates, detect(none, local, **_uncapped(kw)))
+    parts += _decide_entities(ds, candidates, cols, kw)
     parts = [p for p in parts if len(p)]
     if not parts:
         return detect(ds.to_pandas(limit=0, columns=cols), detectors, **kw) if cols else _empty_findings()
     return stitch_blocks(parts, detectors, kw)
+
+
+def _longest_window(names: list[str], kw: dict[str, Any]) -> int:
+    """The longest time window (seconds) the detectors look through: their ``*window`` thresholds, as
+    given (``window=``, ``vertical_scan__window=``) or by default."""
+    import inspect
+
+    from ..analysis.detectors._registry import DETECTORS
+
+    longest = 0
+    for name in names:
+        for p in inspect.signature(DETECTORS[name].impl).parameters.values():
+            if not p.name.endswith("window"):
+                continue
+            value = kw.get(f"{name}__{p.name}", kw.get(p.name, p.default))
+            if value is None or value is inspect.Parameter.empty:
+                continue
+            longest = max(longest, int(np.ceil(pd.Timedelta(value).total_seconds())))
+    return longest
+
+
+def _add_candidates(candidates: dict[str, set[str]], found: pd.DataFrame) -> None:
+    """The (detector, entity) pairs of a block's findings (the summary rows have no entity)."""
+    from ..analysis.detectors._findings import SUPPRESSED
+
+    if not len(found):
+        return
+    ok = (found["label"].astype(object) != SUPPRESSED).to_numpy() & found["entity"].notna().to_numpy()
+    for name, entity in zip(
+        found["detector"].astype(object)[ok], found["entity"].astype(object)[ok], strict=True
+    ):
+        candidates[str(name)].add(str(entity))
+
+
+def _decide_entities(
+    ds: Any, candidates: dict[str, set[str]], cols: list[str], kw: dict[str, Any]
+) -> list[pd.DataFrame]:
+    """Each candidate's findings from its own records: every record naming a batch of the entities in an
+    address field (all times), one run of the detectors that found them, the findings of those pairs."""
+    from ..analysis.detectors import detect
+
+    entities = sorted({e for es in candidates.values() for e in es})
+    addr_cols = [c for c in _ADDRESS_COLUMNS if c in cols]
+    out = []
+    for batch in _batches(ds, entities, addr_cols):
+        mine = set(batch)
+        names = [n for n, es in candidates.items() if es & mine]
+
+        def naming(t: Any, batch: list[str] = batch) -> Any:
+            m = _ibis().literal(False)
+            for c in addr_cols:
+                m |= t[c].isin(batch).fill_null(False)
+            return m
+
+        records = ds.where(naming, "the candidates' records").to_pandas(columns=cols)
+        found = detect(records, names, **_uncapped(kw))
+        if not len(found):
+            continue
+        det, ent = found["detector"].astype(object).to_numpy(), found["entity"].astype(object).to_numpy()
+        keep = np.array(
+            [e is not None and e is not pd.NA and str(e) in candidates[str(d)] and str(e) in mine
+             for d, e in zip(det, ent, strict=True)],
+            dtype=bool,
+        )  # fmt: skip
+        if keep.any():
+            out.append(found[keep])
+    return out
+
+
+def _batches(ds: Any, entities: list[str], addr_cols: list[str]) -> list[list[str]]:
+    """The entities in batches whose records (an entity's count: the records naming it, per address
+    field) stay under :data:`_BATCH_RECORDS`; an entity with more is a batch of its own."""
+    if not entities:
+        return []
+    t = ds.table()
+    counts: dict[str, int] = dict.fromkeys(entities, 0)
+    for c in addr_cols:
+        named = t.filter(t[c].isin(entities))
+        g = named.group_by(c).aggregate(_n=named.count()).to_pyarrow()
+        for e, n in zip(g[c].to_pylist(), g["_n"].to_pylist(), strict=True):
+            counts[str(e)] += int(n)
+    out: list[list[str]] = [[]]
+    held = 0
+    for e in entities:
+        if out[-1] and held + counts[e] > _BATCH_RECORDS:
+            out.append([])
+            held = 0
+        out[-1].append(e)
+        held += counts[e]
+    return out
 
 
 def _uncapped(kw: dict[str, Any]) -> dict[str, Any]:

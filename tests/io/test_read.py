@@ -252,3 +252,25 @@ def test_stray_lines_are_reported_not_skipped_or_obeyed(tmp_path, stray):
     df = read_quiet(path)
     assert df["dstport"].tolist() == [22, 3389]
     assert df.flow.bad_lines["line"].tolist() == [3]
+
+
+@pytest.mark.parametrize("join", ["1", "2"])
+def test_directory_read_in_many_pieces_equals_one_file(tmp_path, monkeypatch, join):
+    """Files converted one per piece and joined (missing values included) give the one-file frame."""
+    import flownb.io._engine as engine
+
+    lines = [REC1, NODATA, REC2, REC1.replace("20641", "65535"), NODATA, REC2.replace("REJECT", "ACCEPT")]
+    for i in range(9):
+        write(
+            tmp_path / "dir",
+            f"{i:02d}.log.gz",
+            gzip.compress(f"{HEADER}\n{lines[i % 6]}\n{lines[(i + 1) % 6]}\n".encode()),
+        )
+    whole = "".join(f"{lines[i % 6]}\n{lines[(i + 1) % 6]}\n" for i in range(9))
+    one = flownb.read_flow_logs(write(tmp_path, "all.log", f"{HEADER}\n{whole}"))
+    monkeypatch.setattr(engine, "GROUP_BYTES", 1)
+    monkeypatch.setenv("FLOWNB_JOIN_THREADS", join)
+    many = flownb.read_flow_logs(tmp_path / "dir")
+    assert len(many) == 18 and many["srcport"].isna().sum() == one["srcport"].isna().sum() == 6
+    pd.testing.assert_frame_equal(many, one, check_categorical=False)
+    assert list(many.dtypes) == list(one.dtypes)

@@ -169,16 +169,11 @@ def test_command_line_store_options(tmp_path):
     assert "NACL_OUTBOUND_BLOCKS_RETURN" in cli("diagnose", "--store", store, *q)
 
 
-#: Detectors whose windows and episodes are all a block sees: their findings in hour blocks are one run's.
+#: The window-local detectors (flownb.scale._narrow.WINDOW_LOCAL): in hour blocks, exactly one run's findings.
 LEFT_OUT = ["count", "evidence_count"]
 WINDOWED = ["vertical_scan", "horizontal_sweep", "brute_force", "exposed_port_probe", "intel_match"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 15): detections of the half-window-offset windows that straddle a block's edge are "
-    "cut, so an episode crossing the edge has a lower score, count and evidence_count in blocks",
-)
 @pytest.mark.parametrize(
     "attacks, seed",
     [
@@ -200,11 +195,30 @@ def test_detect_in_hour_blocks_joins_episodes_across_the_edges(attacks, seed, tm
     assert crossing >= 1  # the scenario does cross an edge
     for part in ("1h", "1D"):
         blocks = detect(ds, WINDOWED, partition=part)
-        # open (see run_detect): ``count`` and ``evidence_count`` differ by the records of the half-window-
-        # offset windows that straddle an edge (7 of 162 records here); the findings themselves are the same
         same_findings(whole.drop(columns=LEFT_OUT), blocks.drop(columns=LEFT_OUT))
+        # and their counts: the episode crossing the edge is decided on its entity's own records
+        # (run_detect), so the half-window-offset windows that straddle the edge count whole
+        same_findings(whole, blocks)
     capped, blocks = (
         detect(df, WINDOWED, max_findings=1),
         detect(ds, WINDOWED, partition="1h", max_findings=1),
     )
     same_findings(capped.drop(columns=LEFT_OUT), blocks.drop(columns=LEFT_OUT))
+    same_findings(capped, blocks)
+
+
+def test_detect_in_hour_blocks_decides_the_entities_in_small_batches_alike(tmp_path, monkeypatch):
+    # the candidates of the window-local detectors are decided a batch of records at a time
+    # (flownb.scale._narrow._BATCH_RECORDS): batches of a few records give the one run's findings too
+    from flownb.scale import _narrow
+
+    attacks = ["baseline", "port_scan", "ssh_brute_force", "port_sweep"]
+    sim = flownb.simulate(
+        attacks, seed=1, start=pd.Timestamp("2025-06-02T00:40:00Z"), duration="2h", scale=0.1
+    )
+    sim.write(str(tmp_path / "logs"), layout="s3")
+    df, ds = both(tmp_path / "logs", tmp_path / "store")
+    whole = detect(df, WINDOWED)
+    assert len(whole) >= 3
+    monkeypatch.setattr(_narrow, "_BATCH_RECORDS", 50)
+    same_findings(whole, detect(ds, WINDOWED, partition="1h"))

@@ -14,7 +14,7 @@ from flownb.analysis._flows import Flows, factorize, isin, key, nunique
 from ._checks import _ports, _positive, _ratio
 from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
-from ._selections import _egress_requests, _enough, _in, _rejected, _requests
+from ._selections import _egress_requests, _enough, _in, _rejected, _requests, _take
 from ._text import _proto_name
 from ._windows import _episodes, _single
 
@@ -89,14 +89,7 @@ def new_remote_port(
     m = _egress_requests(f) & tcp_udp & ~_in(a["dport"], ignore_arr) & (a["dport"] >= 0)
     if not m.any():
         return None
-    src, dst, dport, proto, t, e = (
-        a["src"][m],
-        a["dst"][m],
-        a["dport"][m],
-        a["proto"][m],
-        a["start"][m],
-        a["end"][m],
-    )
+    src, dst, dport, proto, t, e, conv = _take(a, m, "src", "dst", "dport", "proto", "start", "end", "conv")
     # when each source was first seen (any record it sent)
     seen = pd.Series(a["start"]).groupby(a["src"]).min()
     first_seen = seen.reindex(src).to_numpy()
@@ -116,7 +109,7 @@ def new_remote_port(
             "dst": dst[new],
             "dst_port": dport[new],
             "protocol": proto[new],
-            "conv": a["conv"][m][new],
+            "conv": conv[new],
             "start": t[new],
             "end": e[new],
         }
@@ -246,9 +239,9 @@ def beaconing(
         m = m & a["dst_public"]
     if not m.any():
         return None
-    conv = a["conv"][m]
+    conv, g_src, g_dst, g_dport, g_proto = _take(a, m, "conv", "src", "dst", "dport", "proto")
     # connections (conversations) with at least min_connections per group: a cheap count first
-    gk_rec = key(a["src"][m], a["dst"][m], a["dport"][m], a["proto"][m])
+    gk_rec = key(g_src, g_dst, g_dport, g_proto)
     gcode, ng = factorize(gk_rec)
     conns_per_group = nunique(gcode, conv, ng)
     keep = conns_per_group[gcode] >= min_connections
@@ -391,7 +384,7 @@ def reject_spike(
         return None
     t0 = 0  # windows anchored at the Unix epoch
     # by conversation side: a rejected answer counts against the client whose connection it was
-    src, dst, t, e = a["cli"][m], a["srv"][m], a["start"][m], a["end"][m]
+    src, dst, t, e = _take(a, m, "cli", "srv", "start", "end")
     out = []
     # rule 1: per source, per window, against its history
     b = (t - t0) // w

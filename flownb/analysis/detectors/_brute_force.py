@@ -14,7 +14,7 @@ from flownb.analysis._flows import Flows, factorize, key, nunique
 from ._checks import _ports, _positive
 from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
-from ._selections import _accepted_tcp_requests, _enough, _in
+from ._selections import _accepted_tcp_requests, _enough, _in, _take
 from ._windows import _episodes, _fire_windows
 
 _BRUTE_LABELS = {22: "UnauthorizedAccess:EC2/SSHBruteForce", 3389: "UnauthorizedAccess:EC2/RDPBruteForce"}
@@ -97,11 +97,12 @@ def brute_force(
     m = _enough(_accepted_tcp_requests(f) & _in(a["dport"], port_arr), least, a["src"], a["dst"])
     if not m.any():
         return None
-    conv = a["conv"][m]
+    conv, packets, src, dst, dport, t, e = _take(
+        a, m, "conv", "packets", "src", "dst", "dport", "start", "end"
+    )
     cid, ncid = factorize(conv)
-    conv_packets = np.bincount(cid, weights=a["packets"][m], minlength=ncid)
+    conv_packets = np.bincount(cid, weights=packets, minlength=ncid)
     short = conv_packets[cid] <= max_packets
-    src, dst, dport, t = a["src"][m], a["dst"][m], a["dport"][m], a["start"][m]
     gk = key(src, dst, dport)
 
     def rule(least: int):
@@ -133,7 +134,7 @@ def brute_force(
             "dst_port": dport[fired],
             "conv": conv[fired],
             "start": t[fired],
-            "end": a["end"][m][fired],
+            "end": e[fired],
         }
     )
     r = d.groupby("ep", sort=False).agg(

@@ -14,7 +14,7 @@ from flownb.analysis._flows import Flows, factorize, key, nunique
 from ._checks import _ports, _positive, _ratio
 from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
-from ._selections import _enough, _failed, _in, _inbound_public_accepted, _requests, _tcp_udp_requests
+from ._selections import _enough, _failed, _in, _inbound_public_accepted, _requests, _take, _tcp_udp_requests
 from ._text import _proto_name
 from ._windows import _episodes, _fire_distinct, _fire_windows
 
@@ -96,8 +96,9 @@ def vertical_scan(
     a = f.a
     least = min(min_ports, slow_min_ports) if slow_window is not None else min_ports
     m = _enough(_tcp_udp_requests(f), least, a["src"], a["dst"])
-    src, dst, proto, dport, t = a["src"][m], a["dst"][m], a["proto"][m], a["dport"][m], a["start"][m]
-    failed = _failed(f)[m]
+    src, dst, proto, dport, t, e, failed = _take(
+        a, m, "src", "dst", "proto", "dport", "start", "end", _failed(f)
+    )
     gk = key(src, dst, proto)
     groups = factorize(gk)  # once for both windows, and the distinct ports of each (source, host)
     distinct = nunique(groups[0], dport, groups[1])
@@ -125,7 +126,7 @@ def vertical_scan(
             "port": dport[fired],
             "failed": failed[fired],
             "start": t[fired],
-            "end": a["end"][m][fired],
+            "end": e[fired],
         }
     )
     g = d.groupby("ep", sort=False)
@@ -213,8 +214,9 @@ def horizontal_sweep(f: Flows, *, min_hosts: int = 25, window: str = "5min", min
     w = duration_seconds(window, name="window")
     a = f.a
     m = _enough(_requests(f), min_hosts, a["src"], a["dport"] + 1)
-    src, dst, proto, dport, t = a["src"][m], a["dst"][m], a["proto"][m], a["dport"][m], a["start"][m]
-    failed = _failed(f)[m]
+    src, dst, proto, dport, t, e, failed, public = _take(
+        a, m, "src", "dst", "proto", "dport", "start", "end", _failed(f), "dst_public"
+    )
     gk = key(src, dport, proto)
     fired = _fire_distinct(gk, t, w, dst, failed, min_hosts, min_failed_ratio)
     if not fired.any():
@@ -226,9 +228,9 @@ def horizontal_sweep(f: Flows, *, min_hosts: int = 25, window: str = "5min", min
             "dst_port": dport[fired],
             "protocol": proto[fired],
             "host": dst[fired],
-            "public": a["dst_public"][m][fired],
+            "public": public[fired],
             "start": t[fired],
-            "end": a["end"][m][fired],
+            "end": e[fired],
         }
     )
     r = d.groupby("ep", sort=False).agg(
@@ -329,8 +331,7 @@ def exposed_port_probe(
     m = _inbound_public_accepted(f) & ~_in(a["dport"], ignore)
     if not m.any():
         return None
-    src, dst, dport, proto, t = a["src"][m], a["dst"][m], a["dport"][m], a["proto"][m], a["start"][m]
-    pk = a["packets"][m]
+    src, dst, dport, proto, t, e, pk = _take(a, m, "src", "dst", "dport", "proto", "start", "end", "packets")
     gk = key(dst, dport, proto)
 
     def stat(g: np.ndarray, ng: int, rows: np.ndarray) -> np.ndarray:
@@ -353,7 +354,7 @@ def exposed_port_probe(
             "source": src[fired],
             "packets": pk[fired],
             "start": t[fired],
-            "end": a["end"][m][fired],
+            "end": e[fired],
         }
     )
     per = d.groupby(["ep", "source"], sort=False)["packets"].sum()

@@ -12,7 +12,7 @@ from flownb.analysis._flows import Flows, factorize, key, nunique
 from ._checks import _positive
 from ._findings import _RAW_COLUMNS, _WHY_COLUMNS
 from ._registry import register
-from ._selections import _accepted, _egress, _egress_accepted, _one_way
+from ._selections import _accepted, _egress, _egress_accepted, _one_way, _take
 from ._text import _proto_name
 from ._windows import _episodes, _single
 
@@ -64,8 +64,8 @@ def outbound_flood(f: Flows, *, min_packets_per_minute: int = 10_000, z: float =
     m = _egress(f)
     if not m.any():
         return None
-    src, dst, proto, dport = a["src"][m], a["dst"][m], a["proto"][m], a["dport"][m]
-    t, e, pk = a["start"][m], a["end"][m], a["packets"][m].astype(float)
+    src, dst, proto, dport, t, e, pk = _take(a, m, "src", "dst", "proto", "dport", "start", "end", "packets")
+    pk = pk.astype(float)
     rate = pk * 60.0 / np.maximum(e - t, 60)  # packets per minute over the record's interval
     minute = t // 60  # minutes of the Unix epoch
     # a (source, host) minute can reach the rate only in a minute whose egress as a whole reaches it
@@ -225,7 +225,8 @@ def volume_anomaly(
     m = _egress_accepted(f)
     if not m.any():
         return None
-    src, dst, t, e, by = a["src"][m], a["dst"][m], a["start"][m], a["end"][m], a["bytes"][m].astype(float)
+    src, dst, t, e, by = _take(a, m, "src", "dst", "start", "end", "bytes")
+    by = by.astype(float)
     b = t // w  # windows anchored at the Unix epoch
     # (source, host, window) cells: one factorize and bincounts (in order of first appearance)
     cell, ncell = factorize(key(src, dst, b - b.min()))
@@ -349,7 +350,8 @@ def unidirectional_transfer(
         m = m & (a["src_public"] | a["dst_public"])
     if not m.any():
         return None
-    src, dst, t, e, by = a["src"][m], a["dst"][m], a["start"][m], a["end"][m], a["bytes"][m].astype(float)
+    src, dst, t, e, by, port_m, proto_m = _take(a, m, "src", "dst", "start", "end", "bytes", "dport", "proto")
+    by = by.astype(float)
     b = t // w  # windows anchored at the Unix epoch
     fwd, nk = factorize(key(np.minimum(src, dst), np.maximum(src, dst), b))
     one = src < dst
@@ -366,7 +368,7 @@ def unidirectional_transfer(
     ids = np.flatnonzero(np.bincount(k2, minlength=size))
     pos = np.full(size, -1, dtype=np.int64)
     pos[k2[::-1]] = np.arange(len(k2) - 1, -1, -1)  # first row of each group
-    port, proto = a["dport"][m][hit], a["proto"][m][hit]
+    port, proto = port_m[hit], proto_m[hit]
     first_row = pos[ids]
     lo = np.full(size, np.iinfo(np.int64).max)
     hi = np.full(size, np.iinfo(np.int64).min)
