@@ -59,6 +59,8 @@ def top(
     by: str | list[str] = "srcaddr",
     metric: Metric = "bytes",
     n: int | None = 10,
+    *,
+    counters: bool = True,
 ) -> pd.DataFrame:
     """The ``n`` keys with the largest ``metric``: top talkers, top ports, top networks.
 
@@ -78,6 +80,12 @@ def top(
         rates are missing and its ``first`` (or ``last``) is NaT.
     n : int or None, default 10
         How many rows to return; ``None`` for all.
+    counters : bool, default True
+        ``False`` when only the ranking is wanted: with an additive ``metric`` (records,
+        packets, bytes), the result has the key column(s), ``flows``, the metric and
+        ``share`` only (the same keys, order and numbers), and the other counters and
+        active times of the keys shown are not computed. Rates are ranked on every
+        counter: with them it changes nothing.
 
     Returns
     -------
@@ -203,6 +211,8 @@ def top(
         values |= {"bps": bps, "pps": pps}
     ranked = np.where(seen, np.nan_to_num(values[metric], nan=-1.0), -np.inf)
     order = _largest(ranked, int(seen.sum()) if n is None else min(n, int(seen.sum())), labels)
+    if not counters and shown_only:  # the ranking only: no other counter, no active time
+        return _ranking_frame(labels, order, flows, values[metric], metric)
     need_sel = packets is None or nbytes is None or (has_time and metric not in ("bps", "pps"))
     sel = records_of(order) if need_sel else None
     if packets is None:
@@ -233,6 +243,21 @@ def top(
         cols["share"] = values[metric][order] / total if total else np.full(len(order), np.nan)
     else:
         cols["share"] = np.full(len(order), np.nan)
+    return pd.DataFrame(cols)
+
+
+def _ranking_frame(
+    labels: pd.DataFrame, order: np.ndarray, flows: np.ndarray, value: np.ndarray, metric: str
+) -> pd.DataFrame:
+    """top(counters=False)'s result: the keys at ``order``, their records, ``metric`` and share (the
+    columns of the full result, with the same types)."""
+    keyed = labels.take(order).reset_index(drop=True)
+    cols: dict[str, Any] = {c: keyed[c] for c in keyed.columns}
+    cols["flows"] = flows[order].astype(np.int64)
+    if metric != "flows":
+        cols[metric] = pd.array(value[order].astype(np.uint64), dtype="UInt64")
+    total = value.sum()
+    cols["share"] = value[order] / total if total else np.full(len(order), np.nan)
     return pd.DataFrame(cols)
 
 

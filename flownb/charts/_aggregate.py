@@ -13,7 +13,8 @@ import pandas as pd
 
 from .._cache import ColumnCache
 from .._cache import epoch_seconds as seconds
-from ..analysis._frame import cached_counter, cached_data_rows, cached_group_codes
+from ..analysis._frame import cached_counter, cached_data_rows, cached_group_codes, code_sums
+from ..analysis._traffic import _MASKED_SHARE
 from ._common import (
     MAX_ROWS,
     check_metric,
@@ -47,24 +48,52 @@ def _grid(
     return t0, w, nb
 
 
+def _series_totals(df: ColumnCache, by: str, metric: str) -> np.ndarray:
+    """The metric summed per value of ``by`` over the view's traffic records (the records without a
+    value last), from the full frame's arrays in one pass: no copy of the view's columns.
+
+    The same sums as ``np.bincount`` over the view's weights: the records added in the same order
+    (the zero weights of the records left out add nothing)."""
+    full = ColumnCache(df.df, None, df._base)
+    raw, values = cached_group_codes(full, [by])
+    rows = cached_data_rows(full)
+    if df.rows is not None:
+        rows = rows & df.rows
+    w = None if metric == "flows" else cached_counter(full, metric)
+    counts, sums = code_sums(raw, rows, len(values), w)
+    tot = counts.astype(np.float64) if sums is None else sums
+    # the records without a value (few, found once per frame), summed as bincount sums them
+    missing = full.table(("no value", by), lambda _f: np.flatnonzero(raw < 0))
+    missing = missing[rows[missing]]
+    ones = np.zeros(len(missing), dtype=np.int64)
+    none = np.bincount(ones, weights=None if w is None else w[missing], minlength=1)[0]
+    return np.append(tot, float(none))
+
+
 def _series(
-    df: ColumnCache, by: str | None, max_series: int, weights: np.ndarray
-) -> tuple[Callable[[], np.ndarray], list[str]]:
-    """Group codes for ``by``: the ``max_series`` largest values by ``weights``, the rest 'other'.
+    df: ColumnCache, by: str | None, max_series: int, weights: Callable[[], np.ndarray], metric: str
+) -> tuple[Callable[[], np.ndarray], list[str], bool]:
+    """Group codes for ``by``: the ``max_series`` largest values by ``metric`` (``weights()``: the view's
+    per-record weights, asked for only when needed), the rest 'other'.
 
     The codes are timeseries()'s own (:func:`~flownb.analysis._frame.cached_group_codes`), so the
     view's arrays are taken once for the chart and its analysis. Returns the series names and a
     function giving each row's series (made only when asked: a chart whose series are all values
-    of ``by`` hands ``by`` to timeseries() itself and never needs them).
+    of ``by`` hands ``by`` to timeseries() itself and never needs them), and whether any record
+    weighs something.
     """
     n = len(df)
     if by is None:
-        return (lambda: np.zeros(n, dtype=np.int64)), ["all"]
+        return (lambda: np.zeros(n, dtype=np.int64)), ["all"], bool(weights().any())
     need(df, [by], "the chart's 'by'")
-    c, values = cached_group_codes(df, [by])
+    values = cached_group_codes(ColumnCache(df.df, None, df._base), [by])[1]  # (the frame's, as the view's)
     k = len(values)
-    tot = np.bincount(c + 1, weights=weights, minlength=k + 1)  # missing (-1) first, then moved last
-    tot = np.append(tot[1:], tot[0])
+    if df.rows is None or len(df) >= _MASKED_SHARE * len(df.df):
+        tot = _series_totals(df, by, metric)  # (the records without a value last)
+    else:  # a small view: its own few records
+        c = cached_group_codes(df, [by])[0]
+        tot = np.bincount(c + 1, weights=weights(), minlength=k + 1)  # missing (-1) first, then moved last
+        tot = np.append(tot[1:], tot[0])
     labels = [str(v) for v in values[by]] + ["(none)"]
     order = [i for i in np.argsort(-tot, kind="stable") if tot[i] > 0] or [0]
     keep = order[:max_series]
@@ -80,7 +109,12 @@ def _series(
         remap = np.minimum(
             remap, max(len(keep) - 1, 0)
         )  # rows outside 'keep' weigh nothing: park them anywhere
-    return (lambda: remap[np.where(c < 0, k, c)]), names
+
+    def series_of() -> np.ndarray:
+        c = cached_group_codes(df, [by])[0]
+        return remap[np.where(c < 0, k, c)]
+
+    return series_of, names, bool(tot.any())
 
 
 def timeline_data(
@@ -114,13 +148,26 @@ def timeline_data(
         en = np.where(en == NAT, st, en)
     # the records timeseries() counts (NODATA/SKIPDATA describe logging, not traffic), weighted by the
     # metric, from its own cached arrays: zero weights rather than a copy of every column without them
-    rows = cached_data_rows(df)
-    v = rows.astype(np.float64) if metric == "flows" else np.where(rows, cached_counter(df, metric), 0.0)
-    if len(st) == 0 or not v.any():
-        return pd.DataFrame(
-            {"time": utc(np.array([], dtype=np.int64)), "series": [], "value": [], "time_utc": []}
-        )
-    series_of, names = _series(df, by, max_series, v)
+    kept: list[np.ndarray] = []
+
+    def weights() -> np.ndarray:
+        if not kept:
+            rows = cached_data_rows(df)
+            kept.append(
+                rows.astype(np.float64)
+                if metric == "flows"
+                else np.where(rows, cached_counter(df, metric), 0.0)
+            )
+        return kept[0]
+
+    empty = pd.DataFrame(
+        {"time": utc(np.array([], dtype=np.int64)), "series": [], "value": [], "time_utc": []}
+    )
+    if len(st) == 0 or ((by is None or by not in df.columns) and not weights().any()):
+        return empty
+    series_of, names, traffic = _series(df, by, max_series, weights, metric)
+    if not traffic:
+        return empty
     t0, w, nb = _grid(st, freq, min(300, MAX_ROWS // len(names)), en)
     if len(names) * nb > MAX_ROWS:
         raise ValueError(
@@ -134,11 +181,7 @@ def timeline_data(
         # every series is a value of 'by': timeseries on the cached columns of the view itself
         ts = timeseries(df, freq=w, metric=metric, by=by)
         where = {name: i for i, name in enumerate(names)}
-        gi = (
-            np.zeros(len(ts), dtype=np.int64)
-            if by is None
-            else np.array([where.get(str(x), -1) for x in ts[by]], dtype=np.int64)
-        )
+        gi = np.zeros(len(ts), dtype=np.int64) if by is None else _positions(ts[by], where)
     else:  # 'other' and '(none)' gather several values: a series column of codes, on a frame of the view
         frame = df.frame(
             ["start", "end", "log_status", "srcaddr", "dstaddr", *([] if metric == "flows" else [metric])]
@@ -235,7 +278,7 @@ def heatmap_data(
     st = df.seconds("start")
     if len(st) == 0 or st.max() == NAT:  # no known start (NaT is the smallest int64)
         return empty
-    ranked = top(df, by=port, metric=metric, n=n)
+    ranked = top(df, by=port, metric=metric, n=n, counters=False)  # which ports, in which order
     ranked = ranked[ranked[metric].to_numpy(dtype=np.float64) > 0]
     if ranked.empty:
         return empty
@@ -508,6 +551,14 @@ def paths_data(
     return pd.DataFrame(nodes, columns=["stage", "label", "x", "y0", "y1", "value"]), pd.concat(
         ribbons, ignore_index=True
     )
+
+
+def _positions(col: pd.Series, where: dict[str, int]) -> np.ndarray:
+    """Each row's ``where[str(value)]`` (-1 when absent), looked up once per category of a categorical."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        table = np.array([where.get(str(c), -1) for c in col.cat.categories] + [-1], dtype=np.int64)
+        return table[np.asarray(col.cat.codes, dtype=np.int64)]  # (code -1, a missing value: the last entry)
+    return np.array([where.get(str(x), -1) for x in col], dtype=np.int64)
 
 
 def _rows_of(df: ColumnCache, col: str, keys: pd.Series) -> ColumnCache:

@@ -107,7 +107,12 @@ def _key_frame(table: pa.Table, keys: list[str], kinds: dict[str, str]) -> pd.Da
 
 
 def build_top(
-    ds: FlowDataset, by: str | list[str] = "srcaddr", metric: str = "bytes", n: int | None = 10
+    ds: FlowDataset,
+    by: str | list[str] = "srcaddr",
+    metric: str = "bytes",
+    n: int | None = 10,
+    *,
+    counters: bool = True,
 ) -> Plan:
     """The compiled twin of :func:`flownb.analysis.top`."""
     from ..analysis._traffic import _METRICS, _check_metric
@@ -188,6 +193,8 @@ def build_top(
         out["share"] = _floats(table["share"])
         cols_order = [*keys, "flows", "packets", "bytes", *(["bps", "pps"] if has_time else []), "bpp"]
         cols_order += (["first", "last"] if has_time else []) + ["share"]
+        if not counters and metric in ("flows", "packets", "bytes"):  # the pandas path's ranking-only columns
+            cols_order = [*keys, *dict.fromkeys(["flows", metric]), "share"]
         return out[cols_order]
 
     return Plan(r, finish)
@@ -205,10 +212,15 @@ def _times(col: pa.ChunkedArray) -> Any:
 
 
 def run_top(
-    ds: FlowDataset, by: str | list[str] = "srcaddr", metric: str = "bytes", n: int | None = 10
+    ds: FlowDataset,
+    by: str | list[str] = "srcaddr",
+    metric: str = "bytes",
+    n: int | None = 10,
+    *,
+    counters: bool = True,
 ) -> pd.DataFrame:
     """:func:`flownb.analysis.top` on a dataset."""
-    return build_top(ds, by=by, metric=metric, n=n).run()
+    return build_top(ds, by=by, metric=metric, n=n, counters=counters).run()
 
 
 # ----------------------------------------------------------------------------------------- timeseries

@@ -400,3 +400,23 @@ def test_top_n_counts_of_the_keys_shown_are_those_of_every_key(metric):
     shown = flownb.top(df, by="srcaddr", metric=metric, n=5)
     pd.testing.assert_frame_equal(shown, everything.head(5).assign(share=shown["share"]), check_exact=True)
     np.testing.assert_array_equal(shown["share"], everything["share"].head(5))
+
+
+@pytest.mark.parametrize("metric", ["flows", "packets", "bytes", "bps"])
+def test_top_ranking_only_gives_the_same_keys_order_and_numbers(metric):
+    # counters=False (what the port heatmap asks: which ports, in which order) is the full result's
+    # ranking columns, on a frame and on filtered views large and small (the widgets' cached columns)
+    from flownb._cache import ColumnCache
+
+    df = flownb.samples.load("demo")
+    cache = ColumnCache(df)
+    rng = np.random.default_rng(0)
+    for source in (df, cache.subset(rng.random(len(df)) < 0.8), cache.subset(rng.random(len(df)) < 0.1)):
+        for n in (3, None):
+            full = flownb.top(source, by="dstport", metric=metric, n=n)
+            ranking = flownb.top(source, by="dstport", metric=metric, n=n, counters=False)
+            if metric == "bps":  # rates rank on every counter: nothing left out
+                pd.testing.assert_frame_equal(ranking, full, check_exact=True)
+            else:
+                cols = list(dict.fromkeys(["dstport", "flows", metric, "share"]))
+                pd.testing.assert_frame_equal(ranking, full[cols], check_exact=True)

@@ -50,3 +50,12 @@ def test_first_last_are_nat_and_rates_missing_without_a_start_or_end(frames, met
         flownb.top(df, by="srcaddr", metric=metric, n=None),
         flownb.top(ds, by="srcaddr", metric=metric, n=None),
     )
+
+
+@pytest.mark.parametrize("metric", ["flows", "bytes"])
+def test_ranking_only_is_the_same_on_both_paths(frames, metric):
+    # top(counters=False): the keys, their records, the metric and share, on pandas and the engine alike
+    df, ds = frames
+    got = flownb.top(ds, by="srcaddr", metric=metric, n=None, counters=False)
+    assert list(got.columns) == list(dict.fromkeys(["srcaddr", "flows", metric, "share"]))
+    assert_same_result(flownb.top(df, by="srcaddr", metric=metric, n=None, counters=False), got)
