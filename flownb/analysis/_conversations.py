@@ -263,6 +263,13 @@ def counted_eni(
         np.minimum.at(emin, cd_has, eni_has)
         np.maximum.at(emax, cd_has, eni_has)
         several = emin != emax
+        multi = np.flatnonzero(has & several[cd])  # directions logged by more than one ENI
+        if not len(multi):
+            return keep
+        two = _two_enis(cd[multi], eni[multi], nbytes[multi], reject[multi], emin, emax, size)
+        if two is not None:
+            keep[multi] = two
+            return keep
     multi = np.flatnonzero(has & several[cd])  # directions logged by more than one ENI
     if not len(multi):
         return keep
@@ -283,6 +290,35 @@ def counted_eni(
     np.minimum.at(best, u_cd[ok], u_eni[ok])
     keep[multi] = eni[multi] == best[cd[multi]]
     return keep
+
+
+def _two_enis(
+    cd: np.ndarray,
+    eni: np.ndarray,
+    nbytes: np.ndarray,
+    reject: np.ndarray,
+    emin: np.ndarray,
+    emax: np.ndarray,
+    size: int,
+) -> np.ndarray | None:
+    """:func:`counted_eni`'s choice for the records of directions logged by more than one ENI, when
+    each such direction has two ENIs (its lowest ``emin`` and highest ``emax``: the usual case, both
+    ends' ENIs); ``None`` otherwise. The same rules by per-direction bincounts, no hashing."""
+    lo = eni == emin[cd]
+    if not (lo | (eni == emax[cd])).all():
+        return None
+    w = nbytes.astype(np.float64)
+    # per direction and ENI, in record order as counted_eni sums them (adding zeros changes no sum)
+    b_lo = np.bincount(cd, weights=np.where(lo, w, 0.0), minlength=size)
+    b_hi = np.bincount(cd, weights=np.where(lo, 0.0, w), minlength=size)
+    r_lo = np.bincount(cd[lo & reject], minlength=size) > 0
+    r_hi = np.bincount(cd[~lo & reject], minlength=size) > 0
+    cand = r_lo | r_hi  # rejected first, then most bytes, then the lower ENI id
+    ok_lo, ok_hi = r_lo == cand, r_hi == cand
+    most = np.maximum(np.where(ok_lo, b_lo, -1.0), np.where(ok_hi, b_hi, -1.0))
+    ok_lo &= b_lo == most
+    best_lo = ok_lo[cd]
+    return np.where(lo, best_lo, ~best_lo)
 
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

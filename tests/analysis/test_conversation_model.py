@@ -154,3 +154,23 @@ def test_address_classes_same_for_categories_and_texts_and_on_a_second_prepare()
     vpc6 = classes(df, ["2600:1f18::/32"])
     assert vpc6 == classes(texts, ["2600:1f18::/32"]) == want | {"2600:1f18::5": (True, False)}
     assert classes(df) == want  # the classes with local_networks are kept apart from those without
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 5))
+def test_counted_copy_is_the_same_with_two_or_more_enis_per_direction(seed, enis):
+    """The two-ENI shortcut of counted_eni picks the copy the general rule picks (rejected, most bytes, lowest id)."""
+    import numpy as np
+
+    from flownb.analysis._conversations import counted_eni
+
+    rng = np.random.default_rng(seed)
+    n, size = int(rng.integers(1, 300)), int(rng.integers(1, 30))
+    cd, eni = rng.integers(0, size, n), rng.integers(-1, enis, n)
+    nbytes, reject = rng.integers(0, 4, n) * 1500, rng.random(n) < 0.2
+    has = eni >= 0
+    lo, hi = np.full(size, enis), np.full(size, -1)
+    np.minimum.at(lo, cd[has], eni[has])
+    np.maximum.at(hi, cd[has], eni[has])
+    general = counted_eni(cd, eni, nbytes, reject, size, several=(lo != hi) & (hi >= 0))
+    assert (counted_eni(cd, eni, nbytes, reject, size) == general).all()
