@@ -559,6 +559,9 @@ def _pairing(df: pd.DataFrame) -> dict[str, np.ndarray] | None:
         "n_conv": np.array(m),
         "to_server": to_server,
         "addr_values": np.asarray(addr_values, dtype=object),
+        # per traffic record: its source and destination address codes (into addr_values)
+        "src": src,
+        "dst": dst,
         # per conversation: client and server endpoints, protocol
         "client": np.where(hi_server, lo_addr, hi_addr),
         "client_port": np.where(hi_server, lo_port, hi_port),

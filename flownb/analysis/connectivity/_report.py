@@ -143,7 +143,6 @@ def connectivity_report(
     empty = _empty()
     if not keep.any():
         return empty
-    from .._addresses import ranked_codes
     from .._traffic import _pairing
 
     pr = _pairing(sub)
@@ -153,9 +152,8 @@ def connectivity_report(
     # the traffic records, with only the fields read below (a copy of those alone)
     used = [c for c in sub.columns if c in _READ]
     rec = sub[used] if len(idx) == len(sub) else sub[used].iloc[idx]
-    # the records' addresses in the pairing's table (the same call: the same table)
-    (src_code, dst_code), _ = ranked_codes([sub["srcaddr"], sub["dstaddr"]])
-    src_code, dst_code = src_code[idx], dst_code[idx]
+    # the records' addresses in the pairing's table
+    src_code, dst_code = pr["src"], pr["dst"]
     n = len(rec)
     # the pairs: (client, server, server port, protocol) of each conversation, as one integer
     # (hashed, not sorted: nothing below depends on the pairs' order)

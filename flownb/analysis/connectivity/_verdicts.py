@@ -229,9 +229,12 @@ def _carried(c: Cells) -> np.ndarray:
         if c.packets is None or c.nbytes is None:
             return np.zeros(c.n, dtype=bool)
         ok = c.req & c.accept & (c.packets > 0)
-        big = ok & (c.nbytes > c.options.syn_max * np.where(c.packets > 0, c.packets, 1))
-        n_ok, n_big = c.count(ok), c.count(big)
-        return c.tcp & (n_ok > 0) & (n_big * 2 > n_ok)
+        rows = np.flatnonzero(ok)
+        big = c.nbytes[rows] > c.options.syn_max * c.packets[rows]
+        # one pass: each cell's (records with data) - (records without), positive when most carried data
+        # (so also only where there is one); whole numbers, exact in float64 below 2**53 records
+        lead = np.bincount(c.cell[rows], weights=np.where(big, 1.0, -1.0), minlength=c.n)
+        return c.tcp & (lead > 0)
 
     return c.memo("carried", make)
 
