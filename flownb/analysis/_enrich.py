@@ -21,7 +21,7 @@ from .._columns import require_frame
 from ._addresses import appearance_codes, codes_and_values, scope_of
 from ._ports import flag_names, protocol_names
 
-__all__ = ["ENRICHED_COLUMNS", "enrich", "local_side"]
+__all__ = ["ENRICHED_COLUMNS", "enrich", "local_side", "side_columns"]
 
 #: Columns :func:`enrich` may add (each only when the fields it needs are present).
 ENRICHED_COLUMNS = (
@@ -48,6 +48,15 @@ def _address_codes(df: pd.DataFrame, columns: list[str]) -> tuple[list[np.ndarra
     order of appearance (:func:`flownb.analysis._addresses.appearance_codes`)."""
     codes, table, _ = appearance_codes([df[c] for c in columns])
     return codes, pd.Index(table, dtype=object)
+
+
+#: The fields :func:`local_side` reads, in the order it trusts them.
+_SIDE_FIELDS = ("interface_id", "srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr", "flow_direction")
+
+
+def side_columns(df: pd.DataFrame) -> list[str]:
+    """The columns of ``df`` that :func:`local_side` reads (take only these before copying records)."""
+    return [c for c in _SIDE_FIELDS if c in df]
 
 
 def local_side(df: pd.DataFrame) -> np.ndarray:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._dispatch import accepts_dataset
-from ._enrich import local_side
+from ._enrich import local_side, side_columns
 from ._frame import data_rows, float_array, int_array, require, value_ranks
 
 __all__ = ["one_way_flows", "rejections"]
@@ -101,12 +101,7 @@ def rejections(df: pd.DataFrame) -> pd.DataFrame:
     to_server = np.ones(n, dtype=bool)
     if p is not None:
         to_server[p["idx"]] = p["to_server"]
-    cols = [
-        c
-        for c in ("interface_id", "srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr", "flow_direction")
-        if c in df
-    ]
-    side = local_side(df[cols])[rej] if rej.any() else np.zeros(0, dtype=np.int8)
+    side = local_side(df[side_columns(df)])[rej] if rej.any() else np.zeros(0, dtype=np.int8)
     sp = int_array(df.get("srcport"), n)[rej]
     dp = int_array(df.get("dstport"), n)[rej]
     return summarise(df.loc[rej], side, to_server[rej], sp, dp, columns=set(df.columns))

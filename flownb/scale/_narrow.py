@@ -216,7 +216,7 @@ def run_detect(ds: Any, detectors: Any = None, *, partition: Any = None, **kw: A
     """
     from ..analysis.detectors import detect
     from ..analysis.detectors._findings import _empty_findings
-    from ..analysis.detectors._registry import DETECTORS
+    from ..analysis.detectors._registry import detector_names
 
     if partition is None:
         return detect(_detect_frame(ds), detectors, **kw)
@@ -229,12 +229,8 @@ def run_detect(ds: Any, detectors: Any = None, *, partition: Any = None, **kw: A
     t = ds.table()
     if "start" not in t.columns:
         raise ValueError("detect(partition=...) needs the 'start' column to split the records by time")
-    if detectors is None:
-        names = list(DETECTORS)
-    else:
-        names = [detectors] if isinstance(detectors, str) else list(detectors)
-        if isinstance(detectors, str) and "," in detectors:
-            names = [n.strip() for n in detectors.split(",") if n.strip()]
+    names = detector_names(detectors)
+    if detectors is not None:  # the thresholds given for these detectors, checked before any block is read
         detect(ds.to_pandas(limit=0, columns=[c for c in t.columns if c in DETECT_COLUMNS]), names, **kw)
     local = [n for n in names if n in WINDOW_LOCAL]
     others = [n for n in names if n not in WINDOW_LOCAL]

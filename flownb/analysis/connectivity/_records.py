@@ -22,13 +22,12 @@ import numpy as np
 import pandas as pd
 
 from .._addresses import Endpoint, codes_and_values, matches, scope_of
-from .._enrich import local_side
+from .._enrich import local_side, side_columns
 from .._frame import data_rows, distinct, int_array, isin
 
 __all__ = ["Pair", "place", "select"]
 
 _ICMP = (1, 58)
-_SIDE_COLUMNS = ("interface_id", "srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr", "flow_direction")
 
 
 def timestamp(value: Any, name: str) -> pd.Timestamp | None:
@@ -36,10 +35,6 @@ def timestamp(value: Any, name: str) -> pd.Timestamp | None:
     from ..._durations import utc_timestamp
 
     return utc_timestamp(value, name)
-
-
-def side_columns(df: pd.DataFrame) -> list[str]:
-    return [c for c in _SIDE_COLUMNS if c in df]
 
 
 def eni_addresses(df: pd.DataFrame, eni: str) -> tuple[list[str], int]:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._addresses import codes_and_values
-from .._enrich import local_side
+from .._enrich import local_side, side_columns
 from .._frame import data_rows, int_array, isin, require, seconds
 from .._ports import EPHEMERAL_NACL, protocol_label
 from ._records import action_codes, timestamp
@@ -191,22 +191,7 @@ def connectivity_report(
     adjacent = np.r_[False, (cell_pair[1:] == cell_pair[:-1]) & (cell_win[1:] == cell_win[:-1] + 1)]
 
     to_server = pr["to_server"]
-    side = local_side(
-        rec[
-            [
-                c
-                for c in (
-                    "interface_id",
-                    "srcaddr",
-                    "dstaddr",
-                    "pkt_srcaddr",
-                    "pkt_dstaddr",
-                    "flow_direction",
-                )
-                if c in rec
-            ]
-        ]
-    )
+    side = local_side(rec[side_columns(rec)])
     egress = np.where(side == 1, True, np.where(side == 2, False, ~to_server))
     action = action_codes(rec)
     proto = int_array(rec.get("protocol"), n)

@@ -18,7 +18,7 @@ from flownb.analysis._flows import prepare
 from ._data_quality import _out_of_order
 from ._episodes import MAX_FINDINGS
 from ._findings import SEVERITIES, SUPPRESSED, _empty_findings, _typed
-from ._registry import COMMON, DETECTORS, _finished, finding_key
+from ._registry import COMMON, DETECTORS, _finished, detector_names, finding_key
 from ._selections import _unanswered_tcp
 
 
@@ -116,17 +116,7 @@ def detect(
     >>> list(flownb.analysis.detectors.detect(df).columns) == list(flownb.analysis.detectors.FINDING_COLUMNS)
     True
     """
-    if detectors is None:
-        names = list(DETECTORS)
-    else:
-        names = [detectors] if isinstance(detectors, str) else list(detectors)
-        if isinstance(detectors, str) and "," in detectors:
-            names = [n.strip() for n in detectors.split(",") if n.strip()]
-        for n in names:
-            if n not in DETECTORS:
-                close = difflib.get_close_matches(str(n), list(DETECTORS), n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                raise ValueError(f"'detectors' must be names from {sorted(DETECTORS)}, got '{n}'{hint}")
+    names = detector_names(detectors)
     routed = _split_thresholds(names, thresholds)
     f = prepare(df, local_networks)
     parts: list[pd.DataFrame] = []

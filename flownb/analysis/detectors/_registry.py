@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -91,6 +92,25 @@ def register(
         return public
 
     return wrap
+
+
+def detector_names(detectors: str | Sequence[str] | None) -> list[str]:
+    """The detector names a caller asked for (``None``: all, in registry order; ``"a,b"``: those two).
+
+    Raises ``ValueError`` naming the registered detectors, with the closest one, for a name that is not one.
+    """
+    if detectors is None:
+        return list(DETECTORS)
+    if isinstance(detectors, str):
+        names = [n.strip() for n in detectors.split(",") if n.strip()] if "," in detectors else [detectors]
+    else:
+        names = list(detectors)
+    for n in names:
+        if n not in DETECTORS:
+            close = difflib.get_close_matches(str(n), list(DETECTORS), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ValueError(f"'detectors' must be names from {sorted(DETECTORS)}, got '{n}'{hint}")
+    return names
 
 
 def _check_kwargs(name: str, given: dict[str, Any], allowed: set[str]) -> None:
