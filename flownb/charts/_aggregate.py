@@ -14,7 +14,7 @@ import pandas as pd
 from .._cache import ColumnCache
 from .._cache import epoch_seconds as seconds
 from ..analysis._frame import cached_counter, cached_data_rows, cached_group_codes, code_sums
-from ..analysis._traffic import _MASKED_SHARE
+from ..analysis._traffic import _MASKED_SHARE, _largest
 from ._common import (
     MAX_ROWS,
     check_metric,
@@ -94,15 +94,20 @@ def _series(
         c = cached_group_codes(df, [by])[0]
         tot = np.bincount(c + 1, weights=weights(), minlength=k + 1)  # missing (-1) first, then moved last
         tot = np.append(tot[1:], tot[0])
-    labels = [str(v) for v in values[by]] + ["(none)"]
-    order = [i for i in np.argsort(-tot, kind="stable") if tot[i] > 0] or [0]
-    keep = order[:max_series]
+    # the largest values, equal totals in ascending order of the value (top()'s rule: never file order),
+    # then the records without a value after the values they tie with
+    seq = np.append(_largest(tot[:k], min(max_series, k), values), k)
+    seq = seq[np.argsort(-tot[seq], kind="stable")]
+    keep = [int(i) for i in seq if tot[i] > 0][:max_series] or [0]
+    label = {i: ("(none)" if i == k else str(values[by].iloc[i])) for i in keep}
     if by == "action":  # keep ACCEPT before REJECT: the colours are fixed anyway
-        keep = sorted(keep, key=lambda i: labels[i])
+        keep = sorted(keep, key=lambda i: label[i])
     remap = np.full(k + 1, len(keep), dtype=np.int64)
     remap[keep] = np.arange(len(keep))
-    names = [labels[i] for i in keep]
-    other = tot[[i for i in range(k + 1) if i not in set(keep)]].sum() > 0
+    names = [label[i] for i in keep]
+    rest = np.ones(k + 1, dtype=bool)
+    rest[keep] = False
+    other = tot[rest].sum() > 0
     if other:
         names.append("other")
     else:

@@ -275,3 +275,20 @@ def test_a_chart_is_still_checked_against_the_vega_lite_schema_when_drawn(demo):
     chart.encoding.x.stack = "sideways"  # not a Vega-Lite stack offset
     with pytest.raises(alt.utils.schemapi.SchemaValidationError, match="sideways"):
         chart.to_dict()
+
+
+def test_timeline_series_with_equal_totals_do_not_depend_on_file_order(tmp_path) -> None:
+    # four sources with the same bytes, two series shown: the two smallest addresses, whichever order
+    # the file lists them in (the reader's categories follow the file; top()'s rule is by value)
+    lines = [
+        f"2 123456789012 eni-1 10.0.0.{i} 10.0.1.9 4000 443 6 1 100 1700000000 1700000060 ACCEPT OK"
+        for i in (9, 7, 8, 6)
+    ]
+    header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
+    names = []
+    for order in (lines, lines[::-1]):
+        path = tmp_path / f"f{len(names)}.log"
+        path.write_text(header + "\n" + "\n".join(order) + "\n")
+        df = flownb.read_flow_logs(str(path))
+        names.append(sorted(set(agg.timeline_data(df, by="srcaddr", max_series=2)["series"])))
+    assert names[0] == names[1] == ["10.0.0.6", "10.0.0.7", "other"]
